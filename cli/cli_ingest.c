@@ -1,0 +1,175 @@
+/* cli_ingest.c: `vitrine ingest` and `vitrine retry`: the daemon's pipeline
+ * run in batch mode, to completion, in this process. */
+#include <glib-unix.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "vt_log.h"
+#include "vt_pipeline.h"
+#include "vt_spool.h"
+#include "vt_store.h"
+
+typedef struct {
+    GMainLoop *loop;
+    vt_pipeline *pipeline;
+    bool tty;
+    bool quiet;
+    bool interrupted;
+    bool bar_shown;
+} batch;
+
+static void clear_bar(batch *b)
+{
+    if (b->bar_shown) {
+        fputs("\r\033[K", stderr);
+        b->bar_shown = false;
+    }
+}
+
+static gboolean draw_bar(gpointer data)
+{
+    batch *b = data;
+    vt_pipeline_stats s;
+    vt_pipeline_get_stats(b->pipeline, &s);
+    uint64_t done = s.ingested + s.quarantined + s.pending;
+    uint64_t total = done + s.settling + s.file_jobs + s.waiting + s.converting;
+    int width = 30;
+    int filled = total ? (int)(done * (uint64_t)width / total) : 0;
+    char bar[64];
+    memset(bar, '#', (size_t)filled);
+    memset(bar + filled, '.', (size_t)(width - filled));
+    bar[width] = '\0';
+    fprintf(stderr, "\r\033[K[%s] %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT
+                    " done, %u converting", bar, done, total, s.converting);
+    b->bar_shown = true;
+    return G_SOURCE_CONTINUE;
+}
+
+static void on_event(const vt_event *event, void *data)
+{
+    batch *b = data;
+    clear_bar(b);
+    vt_log_event(event, b->quiet);
+}
+
+static void on_idle(void *data)
+{
+    batch *b = data;
+    g_main_loop_quit(b->loop);
+}
+
+static gboolean on_interrupt(gpointer data)
+{
+    batch *b = data;
+    if (!b->interrupted) {
+        b->interrupted = true;
+        vt_pipeline_shutdown(b->pipeline);
+    }
+    g_main_loop_quit(b->loop);
+    return G_SOURCE_CONTINUE;
+}
+
+/* Runs the pipeline over @paths (NULL: every hotfolder) until it is idle.
+ * Returns the exit code. */
+static int run_batch(const vt_config *config, const char *const *paths, bool quiet)
+{
+    vt_store *store = NULL;
+    vt_status s = vt_store_open(config->state_dir, VT_STORE_WRITER, &store);
+    if (s == VT_ERR_BUSY) {
+        fprintf(stderr, "vitrine: %s.\nvitrined is running and owns the store: drop the files into"
+                        " a hotfolder instead, or stop vitrined first.\n", vt_error_message());
+        return 1;
+    }
+    if (s != VT_OK) {
+        fprintf(stderr, "vitrine: %s\n", vt_error_message());
+        return 1;
+    }
+    batch b = {.loop = g_main_loop_new(NULL, FALSE), .tty = isatty(STDERR_FILENO), .quiet = quiet};
+    vt_pipeline_options opt = {.daemon = false, .on_event = on_event, .on_idle = on_idle,
+                               .data = &b};
+    int rc = 1;
+    if (vt_pipeline_new(config, store, &opt, &b.pipeline) != VT_OK ||
+        vt_pipeline_start(b.pipeline, paths) != VT_OK) {
+        fprintf(stderr, "vitrine: %s\n", vt_error_message());
+        goto out;
+    }
+    guint sig_int = g_unix_signal_add(SIGINT, on_interrupt, &b);
+    guint sig_term = g_unix_signal_add(SIGTERM, on_interrupt, &b);
+    guint bar = b.tty ? g_timeout_add(100, draw_bar, &b) : 0;
+    g_main_loop_run(b.loop);
+    if (bar)
+        g_source_remove(bar);
+    g_source_remove(sig_int);
+    g_source_remove(sig_term);
+    clear_bar(&b);
+
+    vt_pipeline_stats st;
+    vt_pipeline_get_stats(b.pipeline, &st);
+    fprintf(stderr, "%" G_GUINT64_FORMAT " ingested, %" G_GUINT64_FORMAT " quarantined, %"
+                    G_GUINT64_FORMAT " left pending%s\n",
+            st.ingested, st.quarantined, st.pending,
+            b.interrupted ? " (interrupted: run it again to continue)" : "");
+    rc = (b.interrupted || st.pending) ? 1 : 0;
+out:
+    vt_pipeline_free(b.pipeline);
+    g_main_loop_unref(b.loop);
+    vt_store_close(store);
+    return rc;
+}
+
+int cli_ingest(cli_context *ctx, int argc, char **argv)
+{
+    gboolean quiet = FALSE;
+    GOptionEntry entries[] = {
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only problems and the summary", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!cli_parse("ingest", "run the pipeline on the hotfolders, or on PATHs inside them, to"
+                   " completion (files are taken at once, without waiting to settle)",
+                   entries, &argc, &argv))
+        return 2;
+    const char *const *paths = argc > 1 ? (const char *const *)argv + 1 : NULL;
+    return run_batch(ctx->config, paths, quiet);
+}
+
+int cli_retry(cli_context *ctx, int argc, char **argv)
+{
+    gboolean failed = FALSE;
+    GOptionEntry entries[] = {
+        {"failed", 0, 0, G_OPTION_ARG_NONE, &failed,
+         "Every quarantined asset and every conversion waiting for a retry", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!cli_parse("retry", "convert assets again; quarantined ones are first moved back from"
+                   " quarantine into the archive", entries, &argc, &argv))
+        return 2;
+    if (failed == (argc > 1)) {
+        fprintf(stderr, "vitrine retry: give asset ids or --failed (not both)\n");
+        return 2;
+    }
+    json_t *req = json_pack("{s:i, s:s}", "v", 1, "action", "retry");
+    if (failed) {
+        json_object_set_new(req, "failed", json_true());
+    } else {
+        json_t *ids = json_array();
+        for (int i = 1; i < argc; i++)
+            json_array_append_new(ids, json_string(argv[i]));
+        json_object_set_new(req, "ids", ids);
+    }
+    g_autofree char *name = NULL;
+    vt_status s = vt_spool_submit(ctx->config->spool_dir, req, &name);
+    json_decref(req);
+    if (s != VT_OK) {
+        fprintf(stderr, "vitrine: %s\n", vt_error_message());
+        return 1;
+    }
+    int pid = 0;
+    if (cli_daemon_running(ctx->config, &pid)) {
+        printf("queued for vitrined (pid %d) as %s\n", pid, name);
+        return 0;
+    }
+    /* No daemon: apply the request here, as the store's writer. */
+    const char *none[] = {NULL};
+    return run_batch(ctx->config, none, false);
+}

@@ -1,0 +1,441 @@
+/* cli_query.c: the read-only commands: list, show, status, verify,
+ * check-config. They open the store read-only, so they work while vitrined
+ * runs (LMDB readers never block the writer). */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "vt_asset.h"
+#include "vt_file.h"
+#include "vt_store.h"
+
+bool cli_daemon_running(const vt_config *config, int *ret_pid)
+{
+    g_autofree char *lock = g_build_filename(config->state_dir, "writer.lock", NULL);
+    int fd = open(lock, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    bool held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    if (!held)
+        flock(fd, LOCK_UN);
+    close(fd);
+    if (held && ret_pid) {
+        g_autofree char *text = NULL;
+        *ret_pid = g_file_get_contents(lock, &text, NULL, NULL) ? atoi(text) : 0;
+    }
+    return held;
+}
+
+static vt_store *open_readonly(const vt_config *config)
+{
+    vt_store *store = NULL;
+    if (vt_store_open(config->state_dir, VT_STORE_READONLY, &store) != VT_OK) {
+        fprintf(stderr, "vitrine: %s\n", vt_error_message());
+        return NULL;
+    }
+    return store;
+}
+
+static void print_json(json_t *json)
+{
+    char *text = json_dumps(json, JSON_INDENT(2) | JSON_ENSURE_ASCII * 0);
+    puts(text ? text : "null");
+    free(text);
+}
+
+/* ------------------------------------------------------------------- list */
+
+typedef struct {
+    const char *department;
+    bool has_state;
+    vt_asset_state state;
+    GPtrArray *assets;   /* vt_asset* */
+} list_ctx;
+
+static bool list_one(const vt_asset *a, void *data)
+{
+    list_ctx *c = data;
+    if (c->department && strcmp(a->department, c->department) != 0)
+        return true;
+    if (c->has_state && a->state != c->state)
+        return true;
+    g_ptr_array_add(c->assets, vt_asset_dup(a));
+    return true;
+}
+
+static vt_status list_fn(vt_txn *txn, void *data)
+{
+    vt_asset_foreach(txn, list_one, data);
+    return vt_txn_status(txn);
+}
+
+static gint by_created(gconstpointer a, gconstpointer b)
+{
+    const vt_asset *x = *(vt_asset *const *)a, *y = *(vt_asset *const *)b;
+    if (x->created != y->created)
+        return x->created < y->created ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+int cli_list(cli_context *ctx, int argc, char **argv)
+{
+    gboolean as_json = FALSE;
+    g_autofree char *department = NULL, *state = NULL;
+    GOptionEntry entries[] = {
+        {"json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON array", NULL},
+        {"department", 'd', 0, G_OPTION_ARG_STRING, &department, "Only this department", "ID"},
+        {"state", 's', 0, G_OPTION_ARG_STRING, &state,
+         "Only this state (archiving, converting, ready, quarantined)", "STATE"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!cli_parse("list", "list assets, oldest first", entries, &argc, &argv))
+        return 2;
+    list_ctx c = {.department = department,
+                  .assets = g_ptr_array_new_with_free_func((GDestroyNotify)vt_asset_free)};
+    if (state && !(c.has_state = vt_asset_state_parse(state, &c.state))) {
+        fprintf(stderr, "vitrine list: unknown state '%s'\n", state);
+        g_ptr_array_free(c.assets, TRUE);
+        return 2;
+    }
+    vt_store *store = open_readonly(ctx->config);
+    if (!store) {
+        g_ptr_array_free(c.assets, TRUE);
+        return 1;
+    }
+    vt_status s = vt_store_read(store, list_fn, &c);
+    vt_store_close(store);
+    if (s != VT_OK) {
+        fprintf(stderr, "vitrine: %s\n", vt_error_message());
+        g_ptr_array_free(c.assets, TRUE);
+        return 1;
+    }
+    g_ptr_array_sort(c.assets, by_created);
+    if (as_json) {
+        json_t *array = json_array();
+        for (guint i = 0; i < c.assets->len; i++)
+            json_array_append_new(array, vt_asset_to_json(g_ptr_array_index(c.assets, i)));
+        print_json(array);
+        json_decref(array);
+    } else {
+        printf("%-16s  %-11s  %-12s  %11s  %-16s  %s\n", "ID", "STATE", "DEPARTMENT", "PIXELS",
+               "INTERVENTION", "SOURCE");
+        for (guint i = 0; i < c.assets->len; i++) {
+            const vt_asset *a = g_ptr_array_index(c.assets, i);
+            g_autofree char *px = a->width ? g_strdup_printf("%dx%d", a->width, a->height)
+                                           : g_strdup("-");
+            printf("%-16s  %-11s  %-12s  %11s  %-16s  %s\n", a->id, vt_asset_state_name(a->state),
+                   a->department, px, a->intervention ? a->intervention : "-", a->source);
+        }
+        printf("%u asset%s\n", c.assets->len, c.assets->len == 1 ? "" : "s");
+    }
+    g_ptr_array_free(c.assets, TRUE);
+    return 0;
+}
+
+/* ------------------------------------------------------------------- show */
+
+typedef struct {
+    const char *id;
+    vt_asset *asset;
+} show_ctx;
+
+static vt_status show_fn(vt_txn *txn, void *data)
+{
+    show_ctx *c = data;
+    vt_asset_free(c->asset);
+    c->asset = NULL;
+    return vt_asset_get(txn, c->id, &c->asset);
+}
+
+int cli_show(cli_context *ctx, int argc, char **argv)
+{
+    gboolean as_json = FALSE;
+    GOptionEntry entries[] = {
+        {"json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!cli_parse("show ID", "show one asset", entries, &argc, &argv))
+        return 2;
+    if (argc != 2) {
+        fprintf(stderr, "vitrine show: give one asset id\n");
+        return 2;
+    }
+    vt_store *store = open_readonly(ctx->config);
+    if (!store)
+        return 1;
+    show_ctx c = {.id = argv[1]};
+    vt_status s = vt_store_read(store, show_fn, &c);
+    vt_store_close(store);
+    if (s != VT_OK) {
+        fprintf(stderr, "vitrine: %s\n", s == VT_ERR_NOT_FOUND ? "no such asset" : vt_error_message());
+        vt_asset_free(c.asset);
+        return 1;
+    }
+    json_t *j = vt_asset_to_json(c.asset);
+    if (as_json) {
+        print_json(j);
+    } else {
+        const char *key;
+        json_t *v;
+        json_object_foreach(j, key, v) {
+            if (json_is_null(v))
+                continue;
+            char *text = json_is_string(v) ? g_strdup(json_string_value(v))
+                                           : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+            printf("%-13s %s\n", key, text);
+            if (json_is_string(v))
+                g_free(text);
+            else
+                free(text);
+        }
+    }
+    json_decref(j);
+    vt_asset_free(c.asset);
+    return 0;
+}
+
+/* ----------------------------------------------------------------- status */
+
+typedef struct {
+    unsigned counts[4];
+    unsigned total;
+    unsigned quarantine_files;
+    json_t *latest_quarantine;   /* the newest record */
+} status_ctx;
+
+static bool count_one(const vt_asset *a, void *data)
+{
+    status_ctx *c = data;
+    if ((unsigned)a->state < G_N_ELEMENTS(c->counts))
+        c->counts[a->state]++;
+    c->total++;
+    return true;
+}
+
+static bool count_quarantine(const char *key, size_t key_len, const void *val, size_t len,
+                             void *data)
+{
+    status_ctx *c = data;
+    c->quarantine_files++;
+    json_decref(c->latest_quarantine);
+    c->latest_quarantine = json_loadb(val, len, 0, NULL);
+    return true;
+}
+
+static vt_status status_fn(vt_txn *txn, void *data)
+{
+    status_ctx *c = data;
+    vt_asset_foreach(txn, count_one, c);
+    vt_txn_foreach(txn, VT_TABLE_QUARANTINE, NULL, count_quarantine, c);
+    return vt_txn_status(txn);
+}
+
+int cli_status(cli_context *ctx, int argc, char **argv)
+{
+    gboolean as_json = FALSE;
+    GOptionEntry entries[] = {
+        {"json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!cli_parse("status", "daemon, queue and store figures", entries, &argc, &argv))
+        return 2;
+    status_ctx c = {0};
+    vt_store *store = NULL;
+    vt_status s = vt_store_open(ctx->config->state_dir, VT_STORE_READONLY, &store);
+    if (s == VT_OK) {
+        s = vt_store_read(store, status_fn, &c);
+        vt_store_close(store);
+    }
+    if (s != VT_OK && s != VT_ERR_NOT_FOUND) {
+        fprintf(stderr, "vitrine: %s\n", vt_error_message());
+        return 1;
+    }
+    int pid = 0;
+    bool running = cli_daemon_running(ctx->config, &pid);
+    json_t *daemon = NULL;
+    if (running) {
+        g_autofree char *path = g_build_filename(ctx->config->state_dir, "status.json", NULL);
+        daemon = json_load_file(path, 0, NULL);
+    }
+    if (!json_is_object(daemon)) {
+        json_decref(daemon);
+        daemon = json_object();
+    }
+    json_object_set_new(daemon, "running", json_boolean(running));
+    json_object_set_new(daemon, "pid", running && pid > 0 ? json_integer(pid) : json_null());
+
+    json_t *out = json_pack("{s:{s:i, s:i, s:i, s:i, s:i}, s:{s:i, s:O?}, s:O}",
+                            "assets", "total", c.total,
+                            "archiving", c.counts[VT_ASSET_ARCHIVING],
+                            "converting", c.counts[VT_ASSET_CONVERTING],
+                            "ready", c.counts[VT_ASSET_READY],
+                            "quarantined", c.counts[VT_ASSET_QUARANTINED],
+                            "quarantine", "files", c.quarantine_files,
+                            "latest", c.latest_quarantine,
+                            "daemon", daemon);
+    if (as_json) {
+        print_json(out);
+    } else {
+        if (running) {
+            json_t *q = json_object_get(daemon, "queue");
+            printf("vitrined: running (pid %d), %d folders watched; %lld settling, %lld file jobs,"
+                   " %lld waiting, %lld converting, %lld waiting to retry\n",
+                   pid, (int)json_integer_value(json_object_get(daemon, "watches")),
+                   json_integer_value(json_object_get(q, "settling")),
+                   json_integer_value(json_object_get(q, "file_jobs")),
+                   json_integer_value(json_object_get(q, "waiting")),
+                   json_integer_value(json_object_get(q, "converting")),
+                   json_integer_value(json_object_get(q, "retrying")));
+            const char *problem = json_string_value(json_object_get(daemon, "problem"));
+            if (problem)
+                printf("PROBLEM: %s\n", problem);
+        } else {
+            printf("vitrined: not running\n");
+        }
+        printf("assets: %u (%u ready, %u converting, %u archiving, %u quarantined)\n", c.total,
+               c.counts[VT_ASSET_READY], c.counts[VT_ASSET_CONVERTING],
+               c.counts[VT_ASSET_ARCHIVING], c.counts[VT_ASSET_QUARANTINED]);
+        printf("quarantine: %u file%s", c.quarantine_files, c.quarantine_files == 1 ? "" : "s");
+        if (c.latest_quarantine)
+            printf(", latest %s/%s", json_string_value(json_object_get(c.latest_quarantine, "department")),
+                   json_string_value(json_object_get(c.latest_quarantine, "source")));
+        printf("\n");
+    }
+    json_decref(out);
+    json_decref(daemon);
+    json_decref(c.latest_quarantine);
+    return 0;
+}
+
+/* ----------------------------------------------------------------- verify */
+
+typedef struct {
+    GPtrArray *assets;
+} verify_ctx;
+
+static bool collect(const vt_asset *a, void *data)
+{
+    g_ptr_array_add(data, vt_asset_dup(a));
+    return true;
+}
+
+static vt_status verify_fn(vt_txn *txn, void *data)
+{
+    vt_asset_foreach(txn, collect, data);
+    return vt_txn_status(txn);
+}
+
+static void add_problem(json_t *problems, const vt_asset *a, const char *what)
+{
+    json_array_append_new(problems, json_pack("{s:s, s:s, s:s}", "id", a->id, "source", a->source,
+                                              "problem", what));
+}
+
+static void check_exists(json_t *problems, const vt_asset *a, const char *path, const char *what)
+{
+    struct stat st;
+    if (!path || stat(path, &st) != 0) {
+        g_autofree char *msg = g_strdup_printf("the %s is missing (%s)", what, path ? path : "none");
+        add_problem(problems, a, msg);
+    }
+}
+
+int cli_verify(cli_context *ctx, int argc, char **argv)
+{
+    gboolean as_json = FALSE;
+    GOptionEntry entries[] = {
+        {"json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!cli_parse("verify", "re-check every archived original against its SHA-256 and that"
+                   " every converted image exists", entries, &argc, &argv))
+        return 2;
+    vt_store *store = open_readonly(ctx->config);
+    if (!store)
+        return 1;
+    GPtrArray *assets = g_ptr_array_new_with_free_func((GDestroyNotify)vt_asset_free);
+    vt_status s = vt_store_read(store, verify_fn, assets);
+    vt_store_close(store);
+    if (s != VT_OK) {
+        fprintf(stderr, "vitrine: %s\n", vt_error_message());
+        g_ptr_array_free(assets, TRUE);
+        return 1;
+    }
+    bool tty = isatty(STDERR_FILENO) && !as_json;
+    json_t *problems = json_array();
+    for (guint i = 0; i < assets->len; i++) {
+        const vt_asset *a = g_ptr_array_index(assets, i);
+        if (tty)
+            fprintf(stderr, "\r\033[Kverifying %u/%u %s", i + 1, assets->len, a->id);
+        char sum[VT_SHA256_HEX_LEN + 1];
+        if (vt_file_sha256(a->original, sum, NULL) != VT_OK) {
+            add_problem(problems, a, vt_error_message());
+        } else if (strcmp(sum, a->sha256) != 0) {
+            g_autofree char *msg = g_strdup_printf("%s has SHA-256 %s, recorded %s: the archived"
+                                                   " original changed", a->original, sum, a->sha256);
+            add_problem(problems, a, msg);
+        }
+        if (a->state == VT_ASSET_READY) {
+            check_exists(problems, a, a->image, "pyramidal TIFF");
+            check_exists(problems, a, a->thumbnail, "thumbnail");
+            check_exists(problems, a, a->download, "download JPEG");
+            if (ctx->config->server == VT_SERVER_STATIC)
+                check_exists(problems, a, a->tiles, "static tiles folder");
+        }
+    }
+    if (tty)
+        fputs("\r\033[K", stderr);
+    size_t n = json_array_size(problems);
+    if (as_json) {
+        json_t *out = json_pack("{s:i, s:O, s:b}", "checked", (int)assets->len, "problems",
+                                problems, "ok", n == 0);
+        print_json(out);
+        json_decref(out);
+    } else {
+        size_t i;
+        json_t *p;
+        json_array_foreach(problems, i, p)
+            printf("%s (%s): %s\n", json_string_value(json_object_get(p, "id")),
+                   json_string_value(json_object_get(p, "source")),
+                   json_string_value(json_object_get(p, "problem")));
+        printf("%u asset%s checked, %zu problem%s\n", assets->len, assets->len == 1 ? "" : "s", n,
+               n == 1 ? "" : "s");
+    }
+    json_decref(problems);
+    g_ptr_array_free(assets, TRUE);
+    return n ? 1 : 0;
+}
+
+/* ----------------------------------------------------------- check-config */
+
+int cli_check_config(cli_context *ctx, int argc, char **argv)
+{
+    GOptionEntry entries[] = {{NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!cli_parse("check-config", "validate the configuration file", entries, &argc, &argv))
+        return 2;
+    vt_config *c = NULL;
+    if (vt_config_load(ctx->config_path, &c) != VT_OK) {
+        fprintf(stderr, "%s\n", vt_error_message());
+        return 2;
+    }
+    int warnings = 0;
+    printf("%s: configuration OK\n", ctx->config_path);
+    printf("  image server: %s, images in %s, served at %s\n", vt_image_server_name(c->server),
+           c->images_dir, c->images_base_url);
+    for (size_t i = 0; i < c->n_departments; i++) {
+        const vt_department *d = &c->departments[i];
+        struct stat st;
+        bool exists = stat(d->hotfolder, &st) == 0 && S_ISDIR(st.st_mode);
+        printf("  department %s (%s, %s): %s%s\n", d->id, d->label,
+               vt_visibility_name(d->visibility), d->hotfolder,
+               exists ? "" : "  (does not exist yet: vitrined will not see it)");
+        warnings += !exists;
+    }
+    if (warnings)
+        printf("%d warning%s\n", warnings, warnings == 1 ? "" : "s");
+    vt_config_free(c);
+    return 0;
+}

@@ -1,0 +1,100 @@
+/* vitrine: the command-line tool. Thin: global options, configuration,
+ * dispatch to the cli_*.c commands. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(cli_context *ctx, int argc, char **argv);
+    bool needs_config;
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"ingest", cli_ingest, true, "ingest [PATH...]      run the pipeline on the hotfolders (or PATHs) to completion"},
+    {"list", cli_list, true, "list [--json]         list assets"},
+    {"show", cli_show, true, "show ID [--json]      show one asset"},
+    {"status", cli_status, true, "status [--json]       daemon, queue and store figures"},
+    {"retry", cli_retry, true, "retry ID...|--failed  convert assets again (quarantined ones are restored first)"},
+    {"verify", cli_verify, true, "verify [--json]       check every archived original against its SHA-256"},
+    {"check-config", cli_check_config, false, "check-config          validate the configuration file"},
+    {"demo", cli_demo, false, "demo [--dir DIR]      sample hotfolders and images, and the daemon, until Ctrl-C"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "Usage: vitrine [-c FILE] COMMAND [OPTIONS]\n\n"
+                 "Options:\n"
+                 "  -c, --config FILE     configuration (default: $VITRINE_CONFIG or %s)\n"
+                 "  --version             print the version\n\nCommands:\n",
+            VT_CONFIG_DEFAULT_PATH);
+    for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
+        fprintf(out, "  %s\n", commands[i].summary);
+    fprintf(out, "\n`vitrine COMMAND --help` shows a command's options.\n");
+}
+
+bool cli_parse(const char *name, const char *summary, GOptionEntry *entries, int *argc,
+               char ***argv)
+{
+    g_autofree char *param = g_strdup_printf("%s - %s", name, summary);
+    GOptionContext *ctx = g_option_context_new(param);
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *err = NULL;
+    bool ok = g_option_context_parse(ctx, argc, argv, &err);
+    if (!ok) {
+        fprintf(stderr, "vitrine %s: %s\n", name, err->message);
+        g_error_free(err);
+    }
+    g_option_context_free(ctx);
+    return ok;
+}
+
+int main(int argc, char **argv)
+{
+    const char *config_path = NULL;
+    int i = 1;
+
+    /* Global options come before the command; the command parses the rest. */
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if ((strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0) && i + 1 < argc) {
+            config_path = argv[++i];
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
+            config_path = argv[i] + 9;
+        } else if (strcmp(argv[i], "--version") == 0) {
+            printf("vitrine %s\n", VT_VERSION);
+            return 0;
+        } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            usage(stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "vitrine: unknown option %s\n\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (i >= argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (!config_path)
+        config_path = getenv("VITRINE_CONFIG") ? getenv("VITRINE_CONFIG") : VT_CONFIG_DEFAULT_PATH;
+
+    for (size_t k = 0; k < G_N_ELEMENTS(commands); k++) {
+        if (strcmp(argv[i], commands[k].name) != 0)
+            continue;
+        cli_context ctx = {.config_path = config_path};
+        if (commands[k].needs_config && vt_config_load(config_path, &ctx.config) != VT_OK) {
+            fprintf(stderr, "vitrine: %s\n", vt_error_message());
+            return 2;
+        }
+        int rc = commands[k].run(&ctx, argc - i, argv + i);
+        vt_config_free(ctx.config);
+        return rc;
+    }
+    fprintf(stderr, "vitrine: unknown command '%s'\n\n", argv[i]);
+    usage(stderr);
+    return 2;
+}

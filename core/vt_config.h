@@ -1,0 +1,102 @@
+/* vt_config.h: vitrine's configuration file (INI, read with GKeyFile).
+ *
+ * The file format is the user-facing contract: keys are extended, never
+ * renamed. Loading validates everything (paths, numbers, regular
+ * expressions, overlapping folders) and, on failure, sets an error message
+ * that lists every problem found, with group and key, so that
+ * `vitrine check-config` can tell an administrator exactly what to fix.
+ *
+ * Conventions a user relies on:
+ *  - A '#' preceded by white space ends a value (inline comment), as in the
+ *    documented example; '#' at the start of a line is GKeyFile's comment.
+ *  - Values are read raw (g_key_file_get_value), so a regular expression is
+ *    written as users write it: `^([0-9]{4}\.[0-9]{4,5})`.
+ *  - Relative paths are relative to the folder of the config file.
+ *
+ * A vt_config is immutable after loading and may be read from any thread.
+ */
+#ifndef VT_CONFIG_H
+#define VT_CONFIG_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vt_error.h"
+
+#define VT_CONFIG_DEFAULT_PATH "/etc/vitrine/vitrine.conf"
+
+typedef enum {
+    VT_SERVER_CANTALOUPE,  /* IIIF Image API 3 from Cantaloupe over images.dir */
+    VT_SERVER_IIPSRV,      /* IIIF Image API 2.1 from iipsrv over images.dir */
+    VT_SERVER_STATIC       /* static level-0 tiles written by vitrine */
+} vt_image_server;
+
+typedef enum {
+    VT_VISIBILITY_PUBLIC,
+    VT_VISIBILITY_INTERNAL
+} vt_visibility;
+
+typedef struct {
+    char *id;                 /* [department:ID]; [a-z0-9_-], used in paths */
+    char *hotfolder;          /* absolute */
+    char *label;
+    vt_visibility visibility; /* default for its assets */
+    char *intervention_source;/* the regex as written, or NULL */
+    GRegex *intervention;     /* compiled; group 1 is the file number; or NULL */
+    int settle_seconds;
+} vt_department;
+
+typedef struct {
+    char *path;               /* the file it was loaded from, or NULL */
+
+    /* [vitrine] */
+    char *state_dir;
+    char *originals_dir;
+    char *quarantine_dir;
+    char *spool_dir;
+    int workers;              /* parallel conversions, 1..64 */
+    int rescan_minutes;       /* periodic full rescan; 0 turns it off */
+    int convert_timeout_seconds;
+    int convert_memory_mb;    /* address-space limit of a conversion child */
+
+    /* [images] */
+    vt_image_server server;
+    char *images_dir;
+    char *images_base_url;    /* no trailing slash */
+    uint64_t max_pixels;      /* width * height above this is refused */
+    int tile_size;
+    int quality;              /* JPEG quality of tiles and derivatives */
+    int thumbnail_size;       /* longest side, pixels */
+    int download_size;        /* longest side of the download JPEG */
+
+    /* [site] */
+    char *site_dir;
+    char *site_base_url;      /* no trailing slash */
+
+    vt_department *departments;
+    size_t n_departments;
+
+    GKeyFile *keyfile;        /* owned; later modules read their own groups */
+} vt_config;
+
+/* Loads and validates @path. On success *ret_config is owned by the caller
+ * (vt_config_free). */
+vt_status vt_config_load(const char *path, vt_config **ret_config);
+
+/* Same, from text; @origin names it in messages and relative paths are
+ * resolved against @base_dir (NULL: the current directory). */
+vt_status vt_config_load_data(const char *data, const char *origin,
+                              const char *base_dir, vt_config **ret_config);
+
+void vt_config_free(vt_config *config);
+
+/* The department with @id (borrowed), or NULL. */
+const vt_department *vt_config_department(const vt_config *config, const char *id);
+
+const char *vt_image_server_name(vt_image_server server);
+const char *vt_visibility_name(vt_visibility visibility);
+/* Parses "public"/"internal"; returns false for anything else. */
+bool vt_visibility_parse(const char *text, vt_visibility *ret_visibility);
+
+#endif

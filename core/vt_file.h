@@ -1,0 +1,61 @@
+/* vt_file.h: the file operations vitrine's fixity promise rests on.
+ *
+ * Streaming SHA-256, copying with fsync, durable moves, atomic writes and
+ * free-name picking. Used by the pipeline's worker threads (archive,
+ * quarantine), by `vitrine verify`, and by anything that publishes a file
+ * that a reader must never see half-written. All functions are thread-safe
+ * (they share no state) and set the vt_error message on failure, naming
+ * the path.
+ *
+ * Durability rule: a file is "written" only when its data and the entry in
+ * its folder are both on disk, i.e. after fsync(file) and fsync(folder).
+ */
+#ifndef VT_FILE_H
+#define VT_FILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vt_error.h"
+
+#define VT_SHA256_HEX_LEN 64
+
+/* Streams @fd from its current offset to the end. @ret_hex gets 64
+ * lowercase hex digits and a NUL. */
+vt_status vt_file_sha256_fd(int fd, const char *name_for_errors, char ret_hex[VT_SHA256_HEX_LEN + 1],
+                            uint64_t *ret_size);
+
+/* Opens @path without following a final symbolic link and hashes it. */
+vt_status vt_file_sha256(const char *path, char ret_hex[VT_SHA256_HEX_LEN + 1], uint64_t *ret_size);
+
+/* Creates @path and its missing parents (mode 0750). */
+vt_status vt_file_mkdirs(const char *path);
+
+/* fsync() of a folder, so that entries created, renamed or removed in it
+ * survive a power cut. */
+vt_status vt_file_fsync_dir(const char *path);
+
+/* Copies @src to a temporary name beside @dst, fsyncs it, renames it to
+ * @dst (which must not exist: VT_ERR_EXISTS) and fsyncs the folder. Never
+ * follows a symbolic link at @src. The kernel copies (copy_file_range)
+ * where it can. */
+vt_status vt_file_copy_durable(const char *src, const char *dst);
+
+/* Moves @src to @dst (which must not exist), durably: rename() when both
+ * are on one file system, else vt_file_copy_durable() then unlink(@src).
+ * A symbolic link is moved as a link, never followed. */
+vt_status vt_file_move(const char *src, const char *dst);
+
+/* Writes @len bytes to @path through a temporary file and rename(), so a
+ * reader sees the old content or the new, never a part. */
+vt_status vt_file_write_atomic(const char *path, const void *data, size_t len);
+
+/* A name that does not exist yet: @path itself, or "stem (2).ext",
+ * "stem (3).ext"... Caller frees. */
+char *vt_file_free_name(const char *path);
+
+/* Drops @path's pages from the page cache after fsync, so that the next
+ * read (a verification) comes from the disk, not from memory. */
+void vt_file_drop_cache(const char *path);
+
+#endif

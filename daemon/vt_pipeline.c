@@ -1,0 +1,1519 @@
+/* vt_pipeline.c: see vt_pipeline.h.
+ *
+ * Invariants (what breaks if they are lost):
+ *  - A source file is removed from its hotfolder only after its archived
+ *    copy is on disk and its SHA-256 verified, and the asset's state is
+ *    advanced past ARCHIVING only after that removal. So at any crash, an
+ *    ARCHIVING asset has its bytes in the hotfolder, in the archive, or
+ *    both, and the archive step can simply run again.
+ *  - A path is "in flight" (p->inflight) from its offer until its hash,
+ *    archive or quarantine job ends, so repeated inotify events, rescans and
+ *    the start-up resume never run two jobs on one file.
+ *  - Only this thread writes the store; worker threads get copies of what
+ *    they need and hand results back through the done queue.
+ */
+#include "vt_pipeline.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vt_asset.h"
+#include "vt_convert.h"
+#include "vt_file.h"
+#include "vt_name.h"
+#include "vt_scan.h"
+#include "vt_settle.h"
+#include "vt_spool.h"
+#include "vt_watch.h"
+
+#define ID_MIN_LEN 16
+#define RETRY_FIRST_SECONDS 30
+#define RETRY_MAX_SECONDS 3600
+
+typedef enum { JOB_HASH, JOB_ARCHIVE, JOB_QUARANTINE, JOB_RESTORE } job_kind;
+
+typedef struct {
+    job_kind kind;
+    const vt_department *dept;
+    char *relpath;        /* relative to the hotfolder (HASH, ARCHIVE, QUARANTINE of a drop) */
+    char *path;           /* absolute path of the file the job works on */
+    vt_asset *asset;      /* owned copy: ARCHIVE, RESTORE, QUARANTINE of an asset */
+    char *reason;         /* QUARANTINE: why, in plain words */
+    char *dest;           /* QUARANTINE, RESTORE: where the file went */
+    bool inflight;        /* holds p->inflight[path] until it ends */
+
+    /* results */
+    vt_status status;
+    char *message;
+    char sha256[VT_SHA256_HEX_LEN + 1];
+    uint64_t size;
+    bool is_symlink;
+    bool vanished;
+    bool changed;
+} job;
+
+typedef struct {
+    const vt_department *dept;
+    char *relpath;
+    bool settling;   /* in p->settle, no job yet */
+} inflight_entry;
+
+struct vt_pipeline {
+    const vt_config *config;
+    vt_store *store;
+    vt_pipeline_options opt;
+
+    GThreadPool *pool;
+    GAsyncQueue *done;
+    int done_fd;
+    guint done_source;
+    unsigned file_jobs;
+
+    vt_watch *watch;
+    guint watch_source;
+    vt_settle *settle;
+    guint settle_timer;
+    guint rescan_timer;
+
+    GHashTable *inflight;     /* absolute path -> inflight_entry */
+    GQueue convert_queue;     /* asset ids (owned) waiting for a slot */
+    GHashTable *queued;       /* asset id -> NULL: queued or converting */
+    unsigned converting;
+    GHashTable *retry_timers; /* asset id -> GSource id */
+
+    uint64_t ingested, quarantined, pending;
+    char *problem;
+    bool shutting_down;
+    bool idle_reported;
+};
+
+static void start_job(vt_pipeline *p, job *j);
+static void queue_convert(vt_pipeline *p, const char *id);
+static void check_idle(vt_pipeline *p);
+static void arm_settle_timer(vt_pipeline *p);
+
+/* ---------------------------------------------------------------- helpers */
+
+static void emit(vt_pipeline *p, vt_event_kind kind, const char *dept, const char *source,
+                 const char *id, const char *message)
+{
+    if (!p->opt.on_event)
+        return;
+    vt_event ev = {kind, dept, source, id, message};
+    p->opt.on_event(&ev, p->opt.data);
+}
+
+static int64_t now_seconds(void)
+{
+    return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+static void job_free(job *j)
+{
+    if (!j)
+        return;
+    g_free(j->relpath);
+    g_free(j->path);
+    vt_asset_free(j->asset);
+    g_free(j->reason);
+    g_free(j->dest);
+    g_free(j->message);
+    g_free(j);
+}
+
+static void inflight_entry_free(gpointer data)
+{
+    inflight_entry *e = data;
+    g_free(e->relpath);
+    g_free(e);
+}
+
+static const vt_department *department_of_root(const vt_pipeline *p, const char *root)
+{
+    for (size_t i = 0; i < p->config->n_departments; i++)
+        if (strcmp(p->config->departments[i].hotfolder, root) == 0)
+            return &p->config->departments[i];
+    return NULL;
+}
+
+/* The department whose hotfolder holds @path, and the relative rest. */
+static const vt_department *department_of_path(const vt_pipeline *p, const char *path,
+                                               const char **ret_rel)
+{
+    for (size_t i = 0; i < p->config->n_departments; i++) {
+        const vt_department *d = &p->config->departments[i];
+        size_t n = strlen(d->hotfolder);
+        if (strncmp(path, d->hotfolder, n) == 0 && (path[n] == '/' || path[n] == '\0')) {
+            *ret_rel = path[n] == '/' ? path + n + 1 : path + n;
+            return d;
+        }
+    }
+    return NULL;
+}
+
+static char *format_time(int64_t seconds)
+{
+    GDateTime *t = g_date_time_new_from_unix_local(seconds);
+    char *s = g_date_time_format(t, "%Y-%m-%d %H:%M:%S");
+    g_date_time_unref(t);
+    return s;
+}
+
+/* ------------------------------------------------------------ worker side */
+
+static vt_status work_hash(job *j)
+{
+    struct stat st;
+    if (lstat(j->path, &st) != 0) {
+        if (errno == ENOENT) {
+            j->vanished = true;
+            return VT_OK;
+        }
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot examine %s", j->path);
+    }
+    if (S_ISLNK(st.st_mode)) {
+        j->is_symlink = true;
+        return VT_OK;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        j->vanished = true;   /* a fifo or device: not content, not ours */
+        return VT_OK;
+    }
+    vt_status s = vt_file_sha256(j->path, j->sha256, &j->size);
+    if (s == VT_ERR_NOT_FOUND) {
+        j->vanished = true;
+        return VT_OK;
+    }
+    if (s != VT_OK)
+        return s;
+    struct stat after;
+    if (lstat(j->path, &after) != 0 || after.st_size != st.st_size ||
+        after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec ||
+        after.st_ino != st.st_ino || (uint64_t)after.st_size != j->size)
+        j->changed = true;
+    return VT_OK;
+}
+
+static vt_status verify_copy(const char *path, const char *sha256)
+{
+    char sum[VT_SHA256_HEX_LEN + 1];
+    vt_file_drop_cache(path);
+    vt_status s = vt_file_sha256(path, sum, NULL);
+    if (s != VT_OK)
+        return s;
+    if (strcmp(sum, sha256) != 0)
+        return vt_error_set(VT_ERR_TRANSIENT, "the copy %s does not match its SHA-256 (%s, not %s)",
+                            path, sum, sha256);
+    return VT_OK;
+}
+
+static vt_status work_archive(job *j)
+{
+    const char *dst = j->asset->original;
+    struct stat st;
+
+    if (lstat(dst, &st) == 0) {
+        /* Archived before a crash: trust it only after verification. */
+        vt_status s = verify_copy(dst, j->asset->sha256);
+        if (s != VT_OK)
+            return vt_error_set(VT_ERR_INTERNAL, "%s is in the way of the archived original: %s",
+                                dst, vt_error_message());
+    } else {
+        if (lstat(j->path, &st) != 0) {
+            if (errno == ENOENT) {
+                j->vanished = true;
+                return VT_OK;
+            }
+            return vt_error_set_errno(VT_ERR_IO, errno, "cannot examine %s", j->path);
+        }
+        g_autofree char *dir = g_path_get_dirname(dst);
+        vt_status s = vt_file_mkdirs(dir);
+        if (s == VT_OK)
+            s = vt_file_copy_durable(j->path, dst);
+        if (s != VT_OK)
+            return s == VT_ERR_IO ? VT_ERR_TRANSIENT : s;
+        s = verify_copy(dst, j->asset->sha256);
+        if (s != VT_OK) {
+            /* Either the source changed after it was hashed (still being
+             * written) or the copy is bad: our copy goes, the source stays. */
+            g_unlink(dst);
+            j->changed = true;
+            return s;
+        }
+    }
+    if (unlink(j->path) != 0 && errno != ENOENT)
+        return vt_error_set_errno(VT_ERR_IO, errno,
+                                  "archived %s but cannot remove it from the hotfolder", j->path);
+    g_autofree char *src_dir = g_path_get_dirname(j->path);
+    vt_file_fsync_dir(src_dir);
+    return VT_OK;
+}
+
+static char *reason_text(const job *j, const char *source, const char *department)
+{
+    g_autofree char *when = format_time(now_seconds());
+    GString *s = g_string_new("vitrine could not ingest this file.\n\n");
+    g_string_append_printf(s, "File:        %s\n", source);
+    g_string_append_printf(s, "Department:  %s\n", department);
+    g_string_append_printf(s, "When:        %s\n", when);
+    if (j->asset)
+        g_string_append_printf(s, "Asset:       %s (SHA-256 %s)\n", j->asset->id, j->asset->sha256);
+    g_string_append_printf(s, "\nWhy:\n%s\n", j->reason);
+    g_string_append(s, "\nNothing was deleted: this is the file exactly as it was dropped. Fix the"
+                       " problem and drop a good copy into the hotfolder again; if the file is fine"
+                       " and vitrine was wrong, an administrator can run `vitrine retry`"
+                       " for an asset, or tell the developers.\n");
+    return g_string_free(s, FALSE);
+}
+
+static vt_status work_quarantine(job *j, const char *quarantine_dir)
+{
+    const char *source = j->asset ? j->asset->source : j->relpath;
+    g_autofree char *display = vt_name_display(source);
+    g_autofree char *wanted = g_build_filename(quarantine_dir, j->dept->id, display, NULL);
+    g_autofree char *dir = g_path_get_dirname(wanted);
+
+    vt_status s = vt_file_mkdirs(dir);
+    if (s != VT_OK)
+        return s;
+    char *dest = vt_file_free_name(wanted);
+    s = vt_file_move(j->path, dest);
+    if (s == VT_ERR_NOT_FOUND) {
+        g_free(dest);
+        j->vanished = true;
+        return VT_OK;
+    }
+    if (s != VT_OK) {
+        g_free(dest);
+        return s;
+    }
+    j->dest = dest;
+    g_autofree char *why_path = g_strdup_printf("%s.reason.txt", dest);
+    g_autofree char *text = reason_text(j, display, j->dept->id);
+    return vt_file_write_atomic(why_path, text, strlen(text));
+}
+
+static vt_status work_restore(job *j)
+{
+    g_autofree char *dir = g_path_get_dirname(j->dest);
+    vt_status s = vt_file_mkdirs(dir);
+    if (s == VT_OK)
+        s = vt_file_move(j->path, j->dest);
+    if (s == VT_OK)
+        s = verify_copy(j->dest, j->asset->sha256);
+    if (s == VT_OK) {
+        g_autofree char *why = g_strdup_printf("%s.reason.txt", j->path);
+        g_unlink(why);
+    }
+    return s;
+}
+
+static void pool_work(gpointer data, gpointer user_data)
+{
+    job *j = data;
+    vt_pipeline *p = user_data;
+
+    vt_error_clear();
+    switch (j->kind) {
+    case JOB_HASH:       j->status = work_hash(j); break;
+    case JOB_ARCHIVE:    j->status = work_archive(j); break;
+    case JOB_QUARANTINE: j->status = work_quarantine(j, p->config->quarantine_dir); break;
+    case JOB_RESTORE:    j->status = work_restore(j); break;
+    }
+    if (j->status != VT_OK)
+        j->message = g_strdup(vt_error_message());
+    g_async_queue_push(p->done, j);
+    uint64_t one = 1;
+    /* A full eventfd counter only means a wake-up is already pending. */
+    if (write(p->done_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+        g_warning("pipeline: cannot wake the loop: %s", g_strerror(errno));
+}
+
+/* -------------------------------------------------------------- loop side */
+
+static void end_inflight(vt_pipeline *p, job *j)
+{
+    if (j->inflight) {
+        g_hash_table_remove(p->inflight, j->path);
+        j->inflight = false;
+    }
+}
+
+/* Quarantines the drop of @from (whose hold on its path, if any, passes to
+ * the new job) or, with @asset, that asset's archived original at @path. */
+static void quarantine_file(vt_pipeline *p, job *from, const vt_department *dept, const char *path,
+                            vt_asset *asset, const char *reason)
+{
+    job *j = g_new0(job, 1);
+    j->kind = JOB_QUARANTINE;
+    j->dept = dept;
+    j->relpath = from ? g_strdup(from->relpath) : NULL;
+    j->path = g_strdup(path);
+    j->asset = asset;
+    j->reason = g_strdup(reason);
+    if (from) {
+        j->inflight = from->inflight;
+        from->inflight = false;
+    }
+    start_job(p, j);
+}
+
+/* The store side of a new or resumed drop, run inside one write txn. */
+typedef struct {
+    const vt_pipeline *p;
+    const job *j;
+    char *display;
+    /* out */
+    vt_asset *asset;       /* to archive (new, or resumed) */
+    vt_asset *duplicate_of;
+} record_ctx;
+
+static char *archive_path(const vt_pipeline *p, const vt_department *dept, const char *source,
+                          const char *id)
+{
+    char *wanted = g_build_filename(p->config->originals_dir, dept->id, source, NULL);
+    struct stat st;
+    if (lstat(wanted, &st) != 0)
+        return wanted;
+    /* Taken by an earlier file of the same name: the id keeps it apart
+     * and stays the same if this step is run again. */
+    g_autofree char *dir = g_path_get_dirname(wanted);
+    g_autofree char *base = g_path_get_basename(wanted);
+    g_free(wanted);
+    const char *dot = strrchr(base, '.');
+    size_t stem = (dot && dot != base) ? (size_t)(dot - base) : strlen(base);
+    return g_strdup_printf("%s/%.*s.%s%s", dir, (int)stem, base, id, base + stem);
+}
+
+static vt_status record_fn(vt_txn *txn, void *data)
+{
+    record_ctx *c = data;
+    const job *j = c->j;
+
+    g_clear_pointer(&c->asset, vt_asset_free);
+    g_clear_pointer(&c->duplicate_of, vt_asset_free);
+
+    g_autofree char *existing = vt_asset_find_sha256(txn, j->sha256);
+    if (existing) {
+        vt_asset *a = NULL;
+        vt_status s = vt_asset_get(txn, existing, &a);
+        if (s != VT_OK)
+            return s;
+        if (a->state == VT_ASSET_ARCHIVING && strcmp(a->department, j->dept->id) == 0 &&
+            strcmp(a->source, c->display) == 0) {
+            c->asset = a;      /* our own unfinished archive step */
+            return VT_OK;
+        }
+        c->duplicate_of = a;
+        return VT_OK;
+    }
+
+    vt_asset *a = vt_asset_new();
+    for (size_t len = ID_MIN_LEN; len <= VT_SHA256_HEX_LEN; len += 4) {
+        char *id = vt_name_make_id(j->sha256, len);
+        vt_asset *other = NULL;
+        if (vt_asset_get(txn, id, &other) == VT_ERR_NOT_FOUND) {
+            a->id = id;
+            break;
+        }
+        vt_asset_free(other);
+        g_free(id);
+    }
+    if (!a->id) {
+        vt_asset_free(a);
+        return vt_txn_fail(txn, vt_error_set(VT_ERR_INTERNAL, "no free identifier for %s",
+                                             j->sha256));
+    }
+    vt_error_clear();
+    a->department = g_strdup(j->dept->id);
+    a->state = VT_ASSET_ARCHIVING;
+    a->source = g_strdup(c->display);
+    g_strlcpy(a->sha256, j->sha256, sizeof a->sha256);
+    a->size = j->size;
+    a->visibility = j->dept->visibility;
+    g_autofree char *base = g_path_get_basename(c->display);
+    a->intervention = j->dept->intervention ? vt_name_intervention(j->dept->intervention, base)
+                                            : NULL;
+    a->original = archive_path(c->p, j->dept, c->display, a->id);
+    a->created = a->updated = now_seconds();
+    vt_asset_put(txn, a);
+    c->asset = a;
+    return vt_txn_status(txn);
+}
+
+static vt_status quarantine_record_fn(vt_txn *txn, void *data)
+{
+    const job *j = data;
+    char key[32];
+    g_snprintf(key, sizeof key, "%016" G_GINT64_MODIFIER "x", (gint64)vt_txn_next_seq(txn, "quarantine"));
+    json_t *rec = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}",
+                            "time", (json_int_t)now_seconds(),
+                            "department", j->dept->id,
+                            "source", j->asset ? j->asset->source : j->relpath,
+                            "path", j->dest,
+                            "reason", j->reason,
+                            "asset", j->asset ? json_string(j->asset->id) : json_null());
+    if (!rec)
+        return vt_txn_fail(txn, vt_error_set(VT_ERR_INTERNAL, "cannot encode a quarantine record"));
+    vt_txn_put_json(txn, VT_TABLE_QUARANTINE, key, rec);
+    json_decref(rec);
+    if (j->asset) {
+        vt_asset *a = vt_asset_dup(j->asset);
+        a->state = VT_ASSET_QUARANTINED;
+        g_free(a->original);
+        a->original = g_strdup(j->dest);
+        g_free(a->reason);
+        a->reason = g_strdup(j->reason);
+        a->updated = now_seconds();
+        vt_asset_put(txn, a);
+        vt_asset_free(a);
+    }
+    return vt_txn_status(txn);
+}
+
+typedef struct {
+    const char *id;
+    vt_asset_state state;
+    const char *original;   /* or NULL: unchanged */
+    const char *reason;     /* or NULL */
+    const json_t *result;   /* conversion result, or NULL */
+    int64_t next_attempt;
+    bool count_attempt;
+    bool remove;            /* delete the record (its drop vanished) */
+} update_ctx;
+
+static void set_string(char **field, const json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    g_free(*field);
+    *field = v ? g_strdup(v) : NULL;
+}
+
+static vt_status update_fn(vt_txn *txn, void *data)
+{
+    update_ctx *c = data;
+    vt_asset *a = NULL;
+    vt_status s = vt_asset_get(txn, c->id, &a);
+    if (s != VT_OK)
+        return s;
+    if (c->remove) {
+        vt_txn_del(txn, VT_TABLE_ASSETS, a->id);
+        g_autofree char *owner = vt_asset_find_sha256(txn, a->sha256);
+        if (owner && strcmp(owner, a->id) == 0)
+            vt_txn_del(txn, VT_TABLE_SHA256, a->sha256);
+        vt_asset_free(a);
+        return vt_txn_status(txn);
+    }
+    a->state = c->state;
+    if (c->original) {
+        g_free(a->original);
+        a->original = g_strdup(c->original);
+    }
+    g_free(a->reason);
+    a->reason = g_strdup(c->reason);
+    if (c->count_attempt)
+        a->attempts++;
+    a->next_attempt = c->next_attempt;
+    if (c->result) {
+        const json_t *r = c->result;
+        a->width = (int)json_integer_value(json_object_get(r, "width"));
+        a->height = (int)json_integer_value(json_object_get(r, "height"));
+        set_string(&a->format, r, "format");
+        set_string(&a->image, r, "image");
+        set_string(&a->thumbnail, r, "thumbnail");
+        set_string(&a->download, r, "download");
+        set_string(&a->tiles, r, "tiles");
+        json_t *emb = json_object_get(r, "embedded");
+        if (a->embedded)
+            json_decref(a->embedded);
+        a->embedded = json_is_object(emb) && json_object_size(emb) ? json_deep_copy(emb) : NULL;
+    }
+    a->updated = now_seconds();
+    vt_asset_put(txn, a);
+    vt_asset_free(a);
+    return vt_txn_status(txn);
+}
+
+static vt_status update_asset(vt_pipeline *p, update_ctx *c)
+{
+    vt_status s = vt_store_write(p->store, update_fn, c);
+    if (s != VT_OK)
+        emit(p, VT_EVENT_ERROR, NULL, NULL, c->id, vt_error_message());
+    return s;
+}
+
+static void reoffer_later(vt_pipeline *p, job *j)
+{
+    /* The file is still changing. Daemon: let it settle again. Batch: the
+     * user asked for it now, so it is left for the next run. */
+    if (p->opt.daemon && j->inflight && !p->shutting_down) {
+        inflight_entry *e = g_hash_table_lookup(p->inflight, j->path);
+        e->settling = true;
+        vt_settle_touch(p->settle, j->path, (int64_t)j->dept->settle_seconds * G_USEC_PER_SEC,
+                        g_get_monotonic_time());
+        j->inflight = false;   /* stays in p->inflight, now settling */
+        arm_settle_timer(p);
+        return;
+    }
+    p->pending++;
+    emit(p, VT_EVENT_PENDING, j->dept->id, j->relpath, NULL,
+         "the file changed while it was being read; it was left in the hotfolder");
+    end_inflight(p, j);
+}
+
+static void hash_done(vt_pipeline *p, job *j)
+{
+    if (j->status != VT_OK) {
+        emit(p, VT_EVENT_ERROR, j->dept->id, j->relpath, NULL, j->message);
+        if (!p->opt.daemon)
+            p->pending++;
+        end_inflight(p, j);
+        return;
+    }
+    if (j->vanished) {
+        end_inflight(p, j);
+        return;
+    }
+    if (j->is_symlink) {
+        char target[1024];
+        ssize_t n = readlink(j->path, target, sizeof target - 1);
+        target[n > 0 ? n : 0] = '\0';
+        g_autofree char *why = g_strdup_printf(
+            "This is a symbolic link (a shortcut pointing to \"%s\"), not an image. vitrine never"
+            " follows links out of a hotfolder. Copy the image itself into the hotfolder.", target);
+        quarantine_file(p, j, j->dept, j->path, NULL, why);
+        return;
+    }
+    if (j->changed) {
+        reoffer_later(p, j);
+        return;
+    }
+    if (j->size == 0) {
+        quarantine_file(p, j, j->dept, j->path, NULL,
+                        "The file is empty (0 bytes): the copy or the export that made it did not"
+                        " finish. Copy or export the image again.");
+        return;
+    }
+
+    record_ctx c = {.p = p, .j = j, .display = vt_name_display(j->relpath)};
+    vt_status s = vt_store_write(p->store, record_fn, &c);
+    g_free(c.display);
+    if (s != VT_OK) {
+        emit(p, VT_EVENT_ERROR, j->dept->id, j->relpath, NULL, vt_error_message());
+        vt_asset_free(c.asset);
+        vt_asset_free(c.duplicate_of);
+        if (!p->opt.daemon)
+            p->pending++;
+        end_inflight(p, j);
+        return;
+    }
+    if (c.duplicate_of) {
+        vt_asset *d = c.duplicate_of;
+        g_autofree char *when = format_time(d->created);
+        g_autofree char *why = g_strdup_printf(
+            "This file is a duplicate of %s: it is byte for byte identical (SHA-256 %s) to"
+            " \"%s\" of department %s, ingested on %s. It was not ingested a second time.",
+            d->id, d->sha256, d->source, d->department, when);
+        vt_asset_free(d);
+        quarantine_file(p, j, j->dept, j->path, NULL, why);
+        return;
+    }
+    job *a = g_new0(job, 1);
+    a->kind = JOB_ARCHIVE;
+    a->dept = j->dept;
+    a->relpath = g_strdup(j->relpath);
+    a->path = g_strdup(j->path);
+    a->asset = c.asset;
+    a->inflight = j->inflight;   /* the archive job inherits the path */
+    j->inflight = false;
+    start_job(p, a);
+}
+
+static void archive_done(vt_pipeline *p, job *j)
+{
+    const char *id = j->asset->id;
+
+    if (j->status == VT_OK && j->vanished) {
+        /* The drop was taken away before it was archived: nothing to keep. */
+        update_ctx u = {.id = id, .remove = true};
+        update_asset(p, &u);
+        emit(p, VT_EVENT_INFO, j->dept->id, j->asset->source, id,
+             "removed from the hotfolder before it was archived; forgotten");
+        end_inflight(p, j);
+        return;
+    }
+    if (j->status == VT_OK) {
+        update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING};
+        end_inflight(p, j);
+        if (update_asset(p, &u) == VT_OK)
+            queue_convert(p, id);
+        return;
+    }
+    if (j->changed) {
+        update_ctx u = {.id = id, .remove = true};
+        update_asset(p, &u);
+        reoffer_later(p, j);
+        return;
+    }
+    /* Could not archive (disk full, permissions): the drop stays in the
+     * hotfolder and the asset stays ARCHIVING; the next rescan or start
+     * tries again. */
+    emit(p, p->opt.daemon ? VT_EVENT_RETRYING : VT_EVENT_PENDING, j->dept->id, j->asset->source,
+         id, j->message);
+    if (!p->opt.daemon)
+        p->pending++;
+    end_inflight(p, j);
+}
+
+static void quarantine_done(vt_pipeline *p, job *j)
+{
+    const char *source = j->asset ? j->asset->source : j->relpath;
+    end_inflight(p, j);
+    if (j->status != VT_OK) {
+        g_autofree char *msg = g_strdup_printf("cannot move the file to quarantine (%s); reason"
+                                               " was: %s", j->message, j->reason);
+        emit(p, VT_EVENT_ERROR, j->dept->id, source, j->asset ? j->asset->id : NULL, msg);
+        if (!p->opt.daemon)
+            p->pending++;
+        return;
+    }
+    if (j->vanished)
+        return;
+    vt_status s = vt_store_write(p->store, quarantine_record_fn, j);
+    if (s != VT_OK)
+        emit(p, VT_EVENT_ERROR, j->dept->id, source, NULL, vt_error_message());
+    p->quarantined++;
+    emit(p, VT_EVENT_QUARANTINED, j->dept->id, source, j->asset ? j->asset->id : NULL, j->reason);
+}
+
+static void restore_done(vt_pipeline *p, job *j)
+{
+    if (j->status != VT_OK) {
+        emit(p, VT_EVENT_ERROR, j->dept->id, j->asset->source, j->asset->id, j->message);
+        return;
+    }
+    update_ctx u = {.id = j->asset->id, .state = VT_ASSET_CONVERTING, .original = j->dest};
+    if (update_asset(p, &u) == VT_OK)
+        queue_convert(p, j->asset->id);
+}
+
+static gboolean on_done(gint fd, GIOCondition cond, gpointer data)
+{
+    vt_pipeline *p = data;
+    uint64_t n;
+    if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
+        g_warning("pipeline: eventfd read: %s", g_strerror(errno));
+
+    job *j;
+    while ((j = g_async_queue_try_pop(p->done))) {
+        p->file_jobs--;
+        switch (j->kind) {
+        case JOB_HASH:       hash_done(p, j); break;
+        case JOB_ARCHIVE:    archive_done(p, j); break;
+        case JOB_QUARANTINE: quarantine_done(p, j); break;
+        case JOB_RESTORE:    restore_done(p, j); break;
+        }
+        job_free(j);
+    }
+    check_idle(p);
+    return G_SOURCE_CONTINUE;
+}
+
+static void start_job(vt_pipeline *p, job *j)
+{
+    GError *err = NULL;
+    p->file_jobs++;
+    p->idle_reported = false;
+    if (!g_thread_pool_push(p->pool, j, &err)) {
+        /* Only fails when a thread cannot be created: report it as the
+         * job's own failure so its path is released. */
+        j->status = vt_error_set(VT_ERR_INTERNAL, "cannot start a worker thread: %s", err->message);
+        j->message = g_strdup(vt_error_message());
+        g_error_free(err);
+        g_async_queue_push(p->done, j);
+        uint64_t one = 1;
+        if (write(p->done_fd, &one, sizeof one) < 0)
+            g_warning("pipeline: cannot wake the loop");
+    }
+}
+
+/* ------------------------------------------------------------- conversion */
+
+typedef struct {
+    vt_pipeline *p;
+    char *id;
+} convert_ctx;
+
+static int64_t backoff_seconds(int attempts)
+{
+    int64_t s = RETRY_FIRST_SECONDS;
+    for (int i = 1; i < attempts && s < RETRY_MAX_SECONDS; i++)
+        s *= 2;
+    return MIN(s, RETRY_MAX_SECONDS);
+}
+
+typedef struct {
+    vt_pipeline *p;
+    char *id;
+} retry_ctx;
+
+static gboolean on_retry(gpointer data)
+{
+    retry_ctx *r = data;
+    g_hash_table_remove(r->p->retry_timers, r->id);
+    queue_convert(r->p, r->id);
+    return G_SOURCE_REMOVE;
+}
+
+static void retry_ctx_free(gpointer data)
+{
+    retry_ctx *r = data;
+    g_free(r->id);
+    g_free(r);
+}
+
+typedef struct {
+    const char *id;
+    vt_asset *asset;
+} load_ctx;
+
+static vt_status load_fn(vt_txn *txn, void *data)
+{
+    load_ctx *c = data;
+    vt_asset_free(c->asset);
+    c->asset = NULL;
+    return vt_asset_get(txn, c->id, &c->asset);
+}
+
+/* A copy of asset @id (caller frees), or NULL after an ERROR event. */
+static vt_asset *load_asset(vt_pipeline *p, const char *id)
+{
+    load_ctx c = {id, NULL};
+    if (vt_store_read(p->store, load_fn, &c) != VT_OK) {
+        emit(p, VT_EVENT_ERROR, NULL, NULL, id, vt_error_message());
+        vt_asset_free(c.asset);
+        return NULL;
+    }
+    return c.asset;
+}
+
+static void pump_conversions(vt_pipeline *p);
+
+static void convert_failed_transient(vt_pipeline *p, const char *id, const char *message)
+{
+    bool again = p->opt.daemon && !p->shutting_down;
+    update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING, .reason = message,
+                    .count_attempt = true};
+    vt_asset *a = load_asset(p, id);
+    int64_t delay = backoff_seconds(a ? a->attempts + 1 : 1);
+    vt_asset_free(a);
+    u.next_attempt = again ? now_seconds() + delay : 0;
+    update_asset(p, &u);
+    if (!again) {
+        p->pending++;
+        emit(p, VT_EVENT_PENDING, NULL, NULL, id, message);
+        return;
+    }
+    retry_ctx *r = g_new0(retry_ctx, 1);
+    r->p = p;
+    r->id = g_strdup(id);
+    guint src = g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, (guint)delay, on_retry, r,
+                                           retry_ctx_free);
+    g_hash_table_replace(p->retry_timers, g_strdup(id), GUINT_TO_POINTER(src));
+    g_autofree char *msg = g_strdup_printf("%s; trying again in %" G_GINT64_FORMAT " s", message,
+                                           delay);
+    emit(p, VT_EVENT_RETRYING, NULL, NULL, id, msg);
+}
+
+static void convert_done(vt_convert_result *result, void *data)
+{
+    convert_ctx *c = data;
+    vt_pipeline *p = c->p;
+    char *id = c->id;
+    g_free(c);
+
+    p->converting--;
+    g_hash_table_remove(p->queued, id);
+
+    if (result->status == VT_OK) {
+        update_ctx u = {.id = id, .state = VT_ASSET_READY, .result = result->result,
+                        .count_attempt = true};
+        if (update_asset(p, &u) == VT_OK) {
+            p->ingested++;
+            vt_asset *a = load_asset(p, id);
+            g_autofree char *msg = a ? g_strdup_printf("%d x %d %s, %.1f s", a->width, a->height,
+                                                       a->format ? a->format : "image",
+                                                       result->seconds)
+                                     : NULL;
+            emit(p, VT_EVENT_INGESTED, a ? a->department : NULL, a ? a->source : NULL, id, msg);
+            vt_asset_free(a);
+        }
+    } else if (result->status == VT_ERR_TRANSIENT) {
+        convert_failed_transient(p, id, result->message ? result->message : "temporary failure");
+    } else {
+        /* A bad file: its archived original moves to quarantine with the
+         * reason, and the asset is marked QUARANTINED when it got there. */
+        update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING, .count_attempt = true,
+                        .reason = result->message};
+        update_asset(p, &u);
+        vt_asset *a = load_asset(p, id);
+        const vt_department *dept = a ? vt_config_department(p->config, a->department) : NULL;
+        if (a && dept) {
+            quarantine_file(p, NULL, dept, a->original, a,
+                            result->message ? result->message : "conversion failed");
+        } else {
+            if (a)
+                emit(p, VT_EVENT_ERROR, a->department, a->source, id,
+                     "conversion failed and its department is no longer configured");
+            vt_asset_free(a);
+        }
+    }
+    vt_convert_result_free(result);
+    g_free(id);
+    pump_conversions(p);
+    check_idle(p);
+}
+
+static void pump_conversions(vt_pipeline *p)
+{
+    while (!p->shutting_down && p->converting < (unsigned)p->config->workers &&
+           !g_queue_is_empty(&p->convert_queue)) {
+        char *id = g_queue_pop_head(&p->convert_queue);
+        vt_asset *a = load_asset(p, id);
+        if (!a || a->state != VT_ASSET_CONVERTING) {
+            g_hash_table_remove(p->queued, id);
+            vt_asset_free(a);
+            g_free(id);
+            continue;
+        }
+        /* Leftovers of a conversion that was killed with us. */
+        vt_convert_cleanup(p->config->images_dir, id);
+        convert_ctx *c = g_new0(convert_ctx, 1);
+        c->p = p;
+        c->id = id;
+        p->converting++;
+        vt_status s = vt_convert_start(p->config, a->original, id, convert_done, c);
+        if (s != VT_OK) {
+            p->converting--;
+            g_hash_table_remove(p->queued, id);
+            convert_failed_transient(p, id, vt_error_message());
+            g_free(c->id);
+            g_free(c);
+        }
+        vt_asset_free(a);
+    }
+}
+
+static void queue_convert(vt_pipeline *p, const char *id)
+{
+    if (g_hash_table_contains(p->queued, id))
+        return;
+    g_hash_table_add(p->queued, g_strdup(id));
+    g_queue_push_tail(&p->convert_queue, g_strdup(id));
+    p->idle_reported = false;
+    pump_conversions(p);
+}
+
+/* ------------------------------------------------------------ offers, scan */
+
+static void offer(vt_pipeline *p, const vt_department *dept, const char *relpath)
+{
+    if (p->shutting_down)
+        return;
+    g_autofree char *base = g_path_get_basename(relpath);
+    if (vt_name_is_ignored(base) || vt_name_is_sidecar(base))
+        return;
+    char *path = g_build_filename(dept->hotfolder, relpath, NULL);
+    if (g_hash_table_contains(p->inflight, path)) {
+        /* Settling files are re-observed; others are busy already. */
+        inflight_entry *busy = g_hash_table_lookup(p->inflight, path);
+        if (busy->settling)
+            vt_settle_touch(p->settle, path, (int64_t)dept->settle_seconds * G_USEC_PER_SEC,
+                            g_get_monotonic_time());
+        g_free(path);
+        return;
+    }
+    inflight_entry *e = g_new0(inflight_entry, 1);
+    e->dept = dept;
+    e->relpath = g_strdup(relpath);
+    g_hash_table_insert(p->inflight, path, e);
+    p->idle_reported = false;
+
+    if (!g_utf8_validate(relpath, -1, NULL)) {
+        g_autofree char *shown = vt_name_display(relpath);
+        job *j = g_new0(job, 1);
+        j->kind = JOB_QUARANTINE;
+        j->dept = dept;
+        j->relpath = g_strdup(relpath);
+        j->path = g_strdup(path);
+        j->reason = g_strdup_printf("The name \"%s\" is not valid UTF-8 (it was probably made by an"
+                                    " old program or a mistranslated share): rename the file and"
+                                    " drop it again.", shown);
+        j->inflight = true;
+        start_job(p, j);
+        return;
+    }
+    if (p->opt.daemon) {
+        e->settling = true;
+        vt_settle_touch(p->settle, path, (int64_t)dept->settle_seconds * G_USEC_PER_SEC,
+                        g_get_monotonic_time());
+        arm_settle_timer(p);
+        return;
+    }
+    job *j = g_new0(job, 1);
+    j->kind = JOB_HASH;
+    j->dept = dept;
+    j->relpath = g_strdup(relpath);
+    j->path = g_strdup(path);
+    j->inflight = true;
+    start_job(p, j);
+}
+
+static void start_hash(vt_pipeline *p, const char *path)
+{
+    inflight_entry *e = g_hash_table_lookup(p->inflight, path);
+    if (!e)
+        return;
+    e->settling = false;
+    job *j = g_new0(job, 1);
+    j->kind = JOB_HASH;
+    j->dept = e->dept;
+    j->relpath = g_strdup(e->relpath);
+    j->path = g_strdup(path);
+    j->inflight = true;
+    start_job(p, j);
+}
+
+static gboolean on_settle_timer(gpointer data)
+{
+    vt_pipeline *p = data;
+    p->settle_timer = 0;
+    GPtrArray *ready = vt_settle_collect(p->settle, g_get_monotonic_time());
+    for (guint i = 0; i < ready->len; i++)
+        start_hash(p, g_ptr_array_index(ready, i));
+    g_ptr_array_free(ready, TRUE);
+
+    /* The settle table drops files that vanished while settling (renamed,
+     * deleted, moved out): release their paths too. */
+    GHashTableIter it;
+    gpointer key, value;
+    struct stat st;
+    g_hash_table_iter_init(&it, p->inflight);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        inflight_entry *e = value;
+        if (e->settling && lstat(key, &st) != 0 && errno == ENOENT) {
+            vt_settle_forget(p->settle, key);
+            g_hash_table_iter_remove(&it);
+        }
+    }
+    arm_settle_timer(p);
+    check_idle(p);
+    return G_SOURCE_REMOVE;
+}
+
+static bool any_settling(vt_pipeline *p)
+{
+    GHashTableIter it;
+    gpointer value;
+    g_hash_table_iter_init(&it, p->inflight);
+    while (g_hash_table_iter_next(&it, NULL, &value))
+        if (((inflight_entry *)value)->settling)
+            return true;
+    return false;
+}
+
+static void arm_settle_timer(vt_pipeline *p)
+{
+    if (p->settle_timer) {
+        g_source_remove(p->settle_timer);
+        p->settle_timer = 0;
+    }
+    if (p->shutting_down)
+        return;
+    int64_t deadline = vt_settle_next_deadline(p->settle);
+    if (deadline < 0) {
+        /* Nothing to observe, but vanished entries may wait for a sweep. */
+        if (any_settling(p))
+            p->settle_timer = g_timeout_add_seconds(1, on_settle_timer, p);
+        return;
+    }
+    int64_t wait_us = deadline - g_get_monotonic_time();
+    guint ms = wait_us <= 0 ? 0 : (guint)MIN((wait_us + 999) / 1000, G_MAXUINT32);
+    p->settle_timer = g_timeout_add(ms, on_settle_timer, p);
+}
+
+typedef struct {
+    vt_pipeline *p;
+    const vt_department *dept;
+} scan_ctx;
+
+static void scan_found(const char *relpath, bool is_symlink, void *data)
+{
+    scan_ctx *c = data;
+    (void)is_symlink;   /* the hash step looks again, with lstat */
+    offer(c->p, c->dept, relpath);
+}
+
+static void scan_department(vt_pipeline *p, const vt_department *dept, const char *subdir)
+{
+    scan_ctx c = {p, dept};
+    unsigned count = 0;
+    if (vt_scan_tree(dept->hotfolder, subdir, scan_found, &c, &count) != VT_OK)
+        emit(p, VT_EVENT_ERROR, dept->id, subdir, NULL, vt_error_message());
+}
+
+static void scan_all(vt_pipeline *p)
+{
+    for (size_t i = 0; i < p->config->n_departments; i++)
+        scan_department(p, &p->config->departments[i], NULL);
+}
+
+static void on_watch(vt_watch_kind kind, const char *root, const char *relpath, void *data)
+{
+    vt_pipeline *p = data;
+
+    if (kind == VT_WATCH_OVERFLOW) {
+        emit(p, VT_EVENT_INFO, NULL, NULL, NULL,
+             "the kernel's inotify queue overflowed: rescanning every hotfolder");
+        scan_all(p);
+        vt_pipeline_take_spool(p);
+        return;
+    }
+    if (strcmp(root, p->config->spool_dir) == 0) {
+        vt_pipeline_take_spool(p);
+        return;
+    }
+    const vt_department *dept = department_of_root(p, root);
+    if (!dept)
+        return;
+    if (kind == VT_WATCH_DIR)
+        scan_department(p, dept, relpath);
+    else
+        offer(p, dept, relpath);
+}
+
+static gboolean on_watch_fd(gint fd, GIOCondition cond, gpointer data)
+{
+    vt_pipeline *p = data;
+    if (vt_watch_dispatch(p->watch) != VT_OK)
+        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    const char *problem = vt_watch_problem(p->watch);
+    if (problem && g_strcmp0(problem, p->problem) != 0) {
+        g_free(p->problem);
+        p->problem = g_strdup(problem);
+        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, problem);
+    }
+    check_idle(p);
+    return G_SOURCE_CONTINUE;
+}
+
+static gboolean on_rescan(gpointer data)
+{
+    vt_pipeline *p = data;
+    scan_all(p);
+    vt_pipeline_take_spool(p);
+    check_idle(p);
+    return G_SOURCE_CONTINUE;
+}
+
+/* ------------------------------------------------------------------ spool */
+
+typedef struct {
+    vt_pipeline *p;
+    GPtrArray *convert;   /* ids to queue after commit */
+    GPtrArray *restore;   /* vt_asset* to move back from quarantine */
+    bool failed;
+    json_t *ids;
+} spool_ctx;
+
+static vt_status retry_one(vt_txn *txn, spool_ctx *c, const char *id)
+{
+    vt_asset *a = NULL;
+    vt_status s = vt_asset_get(txn, id, &a);
+    if (s != VT_OK)
+        return s;
+    switch (a->state) {
+    case VT_ASSET_QUARANTINED:
+        g_ptr_array_add(c->restore, a);
+        return VT_OK;
+    case VT_ASSET_CONVERTING:
+    case VT_ASSET_READY:
+        /* READY too: an administrator asking for one asset again (after a
+         * change of tile settings, say) wants it converted again. */
+        a->state = VT_ASSET_CONVERTING;
+        a->next_attempt = 0;
+        a->updated = now_seconds();
+        vt_asset_put(txn, a);
+        g_ptr_array_add(c->convert, g_strdup(id));
+        break;
+    case VT_ASSET_ARCHIVING:
+        break;   /* resumed by the scan of its hotfolder */
+    }
+    vt_asset_free(a);
+    return vt_txn_status(txn);
+}
+
+static bool collect_failed(const vt_asset *a, void *data)
+{
+    GPtrArray *ids = data;
+    if (a->state == VT_ASSET_QUARANTINED || (a->state == VT_ASSET_CONVERTING && a->reason))
+        g_ptr_array_add(ids, g_strdup(a->id));
+    return true;
+}
+
+static vt_status spool_retry_fn(vt_txn *txn, void *data)
+{
+    spool_ctx *c = data;
+    g_ptr_array_set_size(c->convert, 0);
+    g_ptr_array_set_size(c->restore, 0);
+
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    if (c->failed) {
+        vt_asset_foreach(txn, collect_failed, ids);
+    } else {
+        size_t i;
+        json_t *v;
+        json_array_foreach(c->ids, i, v) g_ptr_array_add(ids, g_strdup(json_string_value(v)));
+    }
+    for (guint i = 0; i < ids->len; i++) {
+        vt_status s = retry_one(txn, c, g_ptr_array_index(ids, i));
+        if (s == VT_ERR_NOT_FOUND && !c->failed)
+            return vt_txn_fail(txn, vt_error_set(VT_ERR_NOT_FOUND, "no asset %s",
+                                                 (const char *)g_ptr_array_index(ids, i)));
+        if (s != VT_OK && s != VT_ERR_NOT_FOUND)
+            return s;
+    }
+    return vt_txn_status(txn);
+}
+
+static vt_status apply_spool(const json_t *req, const char *name, void *data)
+{
+    vt_pipeline *p = data;
+    const char *action = json_string_value(json_object_get(req, "action"));
+
+    if (strcmp(action, "retry") != 0)
+        return vt_error_set(VT_ERR_INVALID, "unknown action \"%s\"", action);
+
+    spool_ctx c = {.p = p,
+                   .convert = g_ptr_array_new_with_free_func(g_free),
+                   .restore = g_ptr_array_new_with_free_func((GDestroyNotify)vt_asset_free),
+                   .failed = json_is_true(json_object_get(req, "failed")),
+                   .ids = json_object_get(req, "ids")};
+    if (!c.failed) {
+        size_t i;
+        json_t *v;
+        if (!json_is_array(c.ids) || json_array_size(c.ids) == 0 || json_array_size(c.ids) > 100000)
+            goto invalid;
+        json_array_foreach(c.ids, i, v) if (!json_is_string(v)) goto invalid;
+    }
+    vt_status s = vt_store_write(p->store, spool_retry_fn, &c);
+    if (s == VT_OK) {
+        for (guint i = 0; i < c.convert->len; i++) {
+            const char *id = g_ptr_array_index(c.convert, i);
+            guint timer = GPOINTER_TO_UINT(g_hash_table_lookup(p->retry_timers, id));
+            if (timer) {
+                g_source_remove(timer);
+                g_hash_table_remove(p->retry_timers, id);
+            }
+            queue_convert(p, id);
+        }
+        for (guint i = 0; i < c.restore->len; i++) {
+            vt_asset *a = g_ptr_array_index(c.restore, i);
+            const vt_department *dept = vt_config_department(p->config, a->department);
+            if (!dept) {
+                emit(p, VT_EVENT_ERROR, a->department, a->source, a->id,
+                     "its department is no longer in the configuration");
+                continue;
+            }
+            job *j = g_new0(job, 1);
+            j->kind = JOB_RESTORE;
+            j->dept = dept;
+            j->path = g_strdup(a->original);
+            g_autofree char *wanted = g_build_filename(p->config->originals_dir, dept->id,
+                                                       a->source, NULL);
+            j->dest = vt_file_free_name(wanted);
+            j->asset = vt_asset_dup(a);
+            start_job(p, j);
+        }
+        emit(p, VT_EVENT_INFO, NULL, NULL, NULL, "retry requested");
+    }
+    g_ptr_array_free(c.convert, TRUE);
+    g_ptr_array_free(c.restore, TRUE);
+    (void)name;
+    return s;
+
+invalid:
+    g_ptr_array_free(c.convert, TRUE);
+    g_ptr_array_free(c.restore, TRUE);
+    return vt_error_set(VT_ERR_INVALID, "a retry request has \"failed\": true or \"ids\": [strings]");
+}
+
+static vt_status apply_spool_reported(const json_t *req, const char *name, void *data)
+{
+    vt_pipeline *p = data;
+    vt_status s = apply_spool(req, name, data);
+    if (s != VT_OK) {
+        g_autofree char *msg = g_strdup_printf("request %s rejected (kept in %s/rejected): %s",
+                                               name, p->config->spool_dir, vt_error_message());
+        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, msg);
+        if (!p->opt.daemon)
+            p->pending++;
+    }
+    return s;
+}
+
+void vt_pipeline_take_spool(vt_pipeline *p)
+{
+    unsigned n = 0;
+    if (vt_spool_take(p->config->spool_dir, apply_spool_reported, p, &n) != VT_OK)
+        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+}
+
+/* ------------------------------------------------------------------ start */
+
+static bool resume_one(const vt_asset *a, void *data)
+{
+    vt_pipeline *p = data;
+    const vt_department *dept = vt_config_department(p->config, a->department);
+
+    if (a->state == VT_ASSET_ARCHIVING) {
+        if (!dept) {
+            emit(p, VT_EVENT_ERROR, a->department, a->source, a->id,
+                 "cannot finish archiving: its department is no longer in the configuration");
+            return true;
+        }
+        char *path = g_build_filename(dept->hotfolder, a->source, NULL);
+        if (g_hash_table_contains(p->inflight, path)) {
+            g_free(path);
+            return true;
+        }
+        inflight_entry *e = g_new0(inflight_entry, 1);
+        e->dept = dept;
+        e->relpath = g_strdup(a->source);
+        g_hash_table_insert(p->inflight, g_strdup(path), e);
+        job *j = g_new0(job, 1);
+        j->kind = JOB_ARCHIVE;
+        j->dept = dept;
+        j->relpath = g_strdup(a->source);
+        j->path = path;
+        j->asset = vt_asset_dup(a);
+        j->inflight = true;
+        start_job(p, j);
+    } else if (a->state == VT_ASSET_CONVERTING) {
+        queue_convert(p, a->id);
+    }
+    return true;
+}
+
+static vt_status resume_fn(vt_txn *txn, void *data)
+{
+    vt_asset_foreach(txn, resume_one, data);
+    return vt_txn_status(txn);
+}
+
+vt_status vt_pipeline_new(const vt_config *config, vt_store *store,
+                          const vt_pipeline_options *options, vt_pipeline **ret_pipeline)
+{
+    vt_pipeline *p = g_new0(vt_pipeline, 1);
+    p->config = config;
+    p->store = store;
+    p->opt = *options;
+    p->done = g_async_queue_new();
+    p->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (p->done_fd < 0) {
+        vt_status s = vt_error_set_errno(VT_ERR_INTERNAL, errno, "eventfd");
+        vt_pipeline_free(p);
+        return s;
+    }
+    GError *err = NULL;
+    /* File work is disk-bound: as many threads as conversion workers keeps
+     * the disks busy without thrashing them. */
+    p->pool = g_thread_pool_new(pool_work, p, MAX(2, config->workers), FALSE, &err);
+    if (!p->pool) {
+        vt_status s = vt_error_set(VT_ERR_INTERNAL, "cannot start worker threads: %s", err->message);
+        g_error_free(err);
+        vt_pipeline_free(p);
+        return s;
+    }
+    p->done_source = g_unix_fd_add(p->done_fd, G_IO_IN, on_done, p);
+    p->settle = vt_settle_new();
+    p->inflight = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, inflight_entry_free);
+    p->queued = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    p->retry_timers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_queue_init(&p->convert_queue);
+    *ret_pipeline = p;
+    return VT_OK;
+}
+
+static vt_status make_dirs(const vt_pipeline *p)
+{
+    const char *dirs[] = {p->config->originals_dir, p->config->quarantine_dir,
+                          p->config->images_dir, p->config->spool_dir};
+    for (size_t i = 0; i < G_N_ELEMENTS(dirs); i++) {
+        vt_status s = vt_file_mkdirs(dirs[i]);
+        if (s != VT_OK)
+            return s;
+    }
+    return VT_OK;
+}
+
+vt_status vt_pipeline_start(vt_pipeline *p, const char *const *paths)
+{
+    vt_status s = make_dirs(p);
+    if (s != VT_OK)
+        return s;
+
+    if (p->opt.daemon) {
+        s = vt_watch_new(on_watch, p, &p->watch);
+        if (s != VT_OK)
+            return s;
+        for (size_t i = 0; i < p->config->n_departments; i++) {
+            const vt_department *d = &p->config->departments[i];
+            s = vt_watch_add_tree(p->watch, d->hotfolder);
+            if (s == VT_ERR_LIMIT) {
+                g_free(p->problem);
+                p->problem = g_strdup(vt_error_message());
+                emit(p, VT_EVENT_ERROR, d->id, NULL, NULL, p->problem);
+            } else if (s != VT_OK) {
+                emit(p, VT_EVENT_ERROR, d->id, NULL, NULL, vt_error_message());
+            }
+        }
+        if (vt_watch_add_tree(p->watch, p->config->spool_dir) != VT_OK)
+            emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+        p->watch_source = g_unix_fd_add(vt_watch_fd(p->watch), G_IO_IN, on_watch_fd, p);
+        if (p->config->rescan_minutes > 0)
+            p->rescan_timer = g_timeout_add_seconds((guint)p->config->rescan_minutes * 60,
+                                                    on_rescan, p);
+    }
+
+    s = vt_store_read(p->store, resume_fn, p);
+    if (s != VT_OK)
+        return s;
+    vt_pipeline_take_spool(p);
+
+    if (!paths) {
+        scan_all(p);
+    } else {
+        for (size_t i = 0; paths[i]; i++) {
+            g_autofree char *abs = g_canonicalize_filename(paths[i], NULL);
+            const char *rel = NULL;
+            const vt_department *dept = department_of_path(p, abs, &rel);
+            if (!dept)
+                return vt_error_set(VT_ERR_INVALID, "%s is not inside a configured hotfolder",
+                                    paths[i]);
+            struct stat st;
+            if (lstat(abs, &st) != 0)
+                return vt_error_set_errno(VT_ERR_NOT_FOUND, errno, "cannot find %s", paths[i]);
+            if (S_ISDIR(st.st_mode))
+                scan_department(p, dept, *rel ? rel : NULL);
+            else
+                offer(p, dept, rel);
+        }
+    }
+    check_idle(p);
+    return VT_OK;
+}
+
+/* ------------------------------------------------------------------- misc */
+
+bool vt_pipeline_is_idle(const vt_pipeline *p)
+{
+    return p->file_jobs == 0 && g_hash_table_size(p->inflight) == 0 && p->converting == 0 &&
+           p->convert_queue.length == 0;
+}
+
+static gboolean report_idle(gpointer data)
+{
+    vt_pipeline *p = data;
+    if (vt_pipeline_is_idle(p) && !p->idle_reported) {
+        p->idle_reported = true;
+        if (p->opt.on_idle)
+            p->opt.on_idle(p->opt.data);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void check_idle(vt_pipeline *p)
+{
+    if (vt_pipeline_is_idle(p) && !p->idle_reported)
+        g_idle_add(report_idle, p);
+}
+
+void vt_pipeline_get_stats(const vt_pipeline *p, vt_pipeline_stats *ret)
+{
+    memset(ret, 0, sizeof *ret);
+    ret->settling = vt_settle_count(p->settle);
+    ret->file_jobs = p->file_jobs;
+    ret->waiting = p->convert_queue.length;
+    ret->converting = p->converting;
+    ret->retrying = g_hash_table_size(p->retry_timers);
+    ret->watches = p->watch ? vt_watch_count(p->watch) : 0;
+    ret->ingested = p->ingested;
+    ret->quarantined = p->quarantined;
+    ret->pending = p->pending;
+    ret->problem = p->problem;
+}
+
+void vt_pipeline_shutdown(vt_pipeline *p)
+{
+    p->shutting_down = true;
+    if (p->settle_timer) {
+        g_source_remove(p->settle_timer);
+        p->settle_timer = 0;
+    }
+    if (p->rescan_timer) {
+        g_source_remove(p->rescan_timer);
+        p->rescan_timer = 0;
+    }
+    if (p->watch_source) {
+        g_source_remove(p->watch_source);
+        p->watch_source = 0;
+    }
+    /* Waiting conversions stay CONVERTING in the store: the next start
+     * queues them again. */
+    char *id;
+    while ((id = g_queue_pop_head(&p->convert_queue))) {
+        g_hash_table_remove(p->queued, id);
+        g_free(id);
+    }
+}
+
+void vt_pipeline_free(vt_pipeline *p)
+{
+    if (!p)
+        return;
+    vt_pipeline_shutdown(p);
+    if (p->pool)
+        g_thread_pool_free(p->pool, TRUE, TRUE);   /* drop queued jobs, wait for running */
+    if (p->done_source)
+        g_source_remove(p->done_source);
+    if (p->done) {
+        job *j;
+        while ((j = g_async_queue_try_pop(p->done)))
+            job_free(j);
+        g_async_queue_unref(p->done);
+    }
+    if (p->done_fd >= 0)
+        close(p->done_fd);
+    GHashTableIter it;
+    gpointer key, value;
+    if (p->retry_timers) {
+        g_hash_table_iter_init(&it, p->retry_timers);
+        while (g_hash_table_iter_next(&it, &key, &value))
+            g_source_remove(GPOINTER_TO_UINT(value));
+        g_hash_table_destroy(p->retry_timers);
+    }
+    vt_watch_free(p->watch);
+    vt_settle_free(p->settle);
+    if (p->inflight)
+        g_hash_table_destroy(p->inflight);
+    if (p->queued)
+        g_hash_table_destroy(p->queued);
+    g_free(p->problem);
+    g_free(p);
+}

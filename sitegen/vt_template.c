@@ -1,0 +1,1010 @@
+/* vt_template.c: see vt_template.h.
+ *
+ * A template compiles to a tree: arrays of nodes, a section owning the array
+ * of its children. Text nodes point into the template's own copy of its
+ * source. That is sound because the standalone rule only ever cuts white
+ * space at the two ends of a run of text, so every text node stays one
+ * substring of the source; the source must live as long as the tree.
+ *
+ * Partial indentation. The spec defines it textually: prepend the
+ * indentation to every line of the partial's source, then render. Parsing a
+ * partial again per indentation would break "compile once", so the parser
+ * records in each text node the offsets where a source line begins (its
+ * marks): only lines that survive the standalone rule and begin outside a
+ * tag. A line that begins with a tag gets an empty text node that carries
+ * just the mark. Rendering with an indentation writes it at every mark;
+ * without one (the usual case) a text node is a single append. If the marks
+ * were wrong, indented partials would come out flush left or ragged, and
+ * only the spec-derived tests would notice.
+ */
+#include "vt_template.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_NAME_LEN 255
+/* How much of a bad name or tag an error message quotes. */
+#define QUOTE_LEN 64
+
+typedef enum {
+    NODE_TEXT,
+    NODE_VAR,       /* {{name}}: escaped */
+    NODE_RAW,       /* {{{name}}}, {{&name}} */
+    NODE_SECTION,
+    NODE_INVERTED,
+    NODE_PARTIAL
+} node_kind;
+
+/* A dotted name split into its parts; parts == NULL means ".". */
+typedef struct {
+    char **parts;
+    guint n_parts;
+} name_path;
+
+typedef struct node node;
+struct node {
+    node_kind kind;
+    guint line;
+    union {
+        struct {
+            const char *text;  /* into the template's source */
+            size_t len;
+            size_t *marks;     /* ascending offsets in [0, len] where lines begin */
+            size_t n_marks;
+        } text;
+        name_path var;
+        struct {
+            name_path name;
+            char *label;       /* the name as written, for {{/x}} and messages */
+            node *children;
+            size_t n_children;
+        } section;
+        struct {
+            char *name;
+            char *indent;      /* standalone: its indentation; inline: NULL */
+            size_t indent_len;
+        } partial;
+    } u;
+};
+
+typedef struct {
+    char *name;
+    char *origin;
+    char *source;
+    node *nodes;
+    size_t n_nodes;
+} template;
+
+struct vt_template_set {
+    GHashTable *templates;  /* name (owned by the template) -> template */
+};
+
+/* ------------------------------------------------------------------ */
+/* Trees */
+
+static void name_path_clear(name_path *path)
+{
+    g_strfreev(path->parts);
+    path->parts = NULL;
+    path->n_parts = 0;
+}
+
+static void nodes_free(node *nodes, size_t n);
+
+/* Frees what the nodes own, not the array itself. */
+static void nodes_clear(node *nodes, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        node *nd = &nodes[i];
+        switch (nd->kind) {
+        case NODE_TEXT:
+            g_free(nd->u.text.marks);
+            break;
+        case NODE_VAR:
+        case NODE_RAW:
+            name_path_clear(&nd->u.var);
+            break;
+        case NODE_SECTION:
+        case NODE_INVERTED:
+            name_path_clear(&nd->u.section.name);
+            g_free(nd->u.section.label);
+            nodes_free(nd->u.section.children, nd->u.section.n_children);
+            break;
+        case NODE_PARTIAL:
+            g_free(nd->u.partial.name);
+            g_free(nd->u.partial.indent);
+            break;
+        }
+    }
+}
+
+static void nodes_free(node *nodes, size_t n)
+{
+    nodes_clear(nodes, n);
+    g_free(nodes);
+}
+
+static void template_free(template *tpl)
+{
+    if (!tpl)
+        return;
+    nodes_free(tpl->nodes, tpl->n_nodes);
+    g_free(tpl->name);
+    g_free(tpl->origin);
+    g_free(tpl->source);
+    g_free(tpl);
+}
+
+/* ------------------------------------------------------------------ */
+/* Parsing */
+
+static gboolean is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+static gboolean is_name_char(unsigned char c)
+{
+    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '@' || c == ':' || c >= 0x80;
+}
+
+/* Template names: whatever fits in {{>name}} and a file name. */
+static gboolean template_name_ok(const char *name, size_t len)
+{
+    if (len == 0 || len > MAX_NAME_LEN)
+        return FALSE;
+    for (size_t i = 0; i < len; i++)
+        if (g_ascii_isspace(name[i]) || name[i] == '{' || name[i] == '}' || name[i] == '\0')
+            return FALSE;
+    return TRUE;
+}
+
+typedef struct {
+    const char *origin;
+    const char *src;
+    size_t len;
+    size_t line_pos;  /* newlines are counted up to here... */
+    guint line;       /* ...and this is the line at line_pos */
+    guint depth;      /* open sections */
+    /* levels[0] is the template's top level, levels[d] the children of
+     * open[d]. */
+    GArray *levels[VT_TEMPLATE_MAX_NESTING + 1];
+    node open[VT_TEMPLATE_MAX_NESTING + 1];
+} parser;
+
+static guint line_at(parser *p, size_t pos)
+{
+    while (p->line_pos < pos) {
+        const char *nl = memchr(p->src + p->line_pos, '\n', pos - p->line_pos);
+        if (!nl) {
+            p->line_pos = pos;
+            break;
+        }
+        p->line++;
+        p->line_pos = (size_t)(nl - p->src) + 1;
+    }
+    return p->line;
+}
+
+static vt_status parse_error(const parser *p, guint line, const char *what, const char *text,
+                             size_t len)
+{
+    if (text)
+        return vt_error_set(VT_ERR_INVALID, "%s:%u: %s '%.*s%s'", p->origin, line, what,
+                            (int)MIN(len, QUOTE_LEN), text, len > QUOTE_LEN ? "..." : "");
+    return vt_error_set(VT_ERR_INVALID, "%s:%u: %s", p->origin, line, what);
+}
+
+static gboolean is_line_start(const parser *p, size_t pos)
+{
+    return pos < p->len && (pos == 0 || p->src[pos - 1] == '\n');
+}
+
+/* Appends the text [start, end) to the current level with its line marks.
+ * @mark_end: a line beginning exactly at @end (with the tag that follows)
+ * gets a mark too; not so when that line is a removed standalone line. */
+static void add_text(parser *p, size_t start, size_t end, gboolean mark_end)
+{
+    size_t n_marks = 0;
+
+    if (is_line_start(p, start) && (start < end || mark_end))
+        n_marks++;
+    for (const char *q = p->src + start;
+         (q = memchr(q, '\n', (size_t)(p->src + end - q))) != NULL; q++) {
+        size_t at = (size_t)(q - p->src) + 1;
+        if (at < p->len && (at < end || mark_end))
+            n_marks++;
+    }
+    if (start == end && n_marks == 0)
+        return;
+
+    node nd = { .kind = NODE_TEXT, .line = 0 };
+    nd.u.text.text = p->src + start;
+    nd.u.text.len = end - start;
+    if (n_marks) {
+        size_t k = 0;
+        nd.u.text.marks = g_new(size_t, n_marks);
+        if (is_line_start(p, start) && (start < end || mark_end))
+            nd.u.text.marks[k++] = 0;
+        for (const char *q = p->src + start;
+             (q = memchr(q, '\n', (size_t)(p->src + end - q))) != NULL; q++) {
+            size_t at = (size_t)(q - p->src) + 1;
+            if (at < p->len && (at < end || mark_end))
+                nd.u.text.marks[k++] = at - start;
+        }
+        nd.u.text.n_marks = k;
+    }
+    g_array_append_val(p->levels[p->depth], nd);
+}
+
+/* Parses a dotted name (already trimmed) into @ret_path. */
+static vt_status parse_name(const parser *p, guint line, const char *text, size_t len,
+                            name_path *ret_path)
+{
+    if (len == 1 && text[0] == '.') {
+        ret_path->parts = NULL;
+        ret_path->n_parts = 0;
+        return VT_OK;
+    }
+    gboolean part_empty = TRUE;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c == '.') {
+            if (part_empty)
+                return parse_error(p, line, "invalid name", text, len);
+            part_empty = TRUE;
+        } else if (is_name_char(c)) {
+            part_empty = FALSE;
+        } else {
+            return parse_error(p, line, "invalid name", text, len);
+        }
+    }
+    if (part_empty)
+        return parse_error(p, line, "invalid name", text, len);
+
+    char *copy = g_strndup(text, len);
+    ret_path->parts = g_strsplit(copy, ".", -1);
+    ret_path->n_parts = g_strv_length(ret_path->parts);
+    g_free(copy);
+    return VT_OK;
+}
+
+typedef enum {
+    TAG_VAR,
+    TAG_RAW,
+    TAG_SECTION,
+    TAG_INVERTED,
+    TAG_CLOSE,
+    TAG_PARTIAL,
+    TAG_COMMENT
+} tag_kind;
+
+static vt_status handle_tag(parser *p, tag_kind kind, guint line, const char *name, size_t len,
+                            const char *indent, size_t indent_len)
+{
+    node nd = { .line = line };
+    vt_status st;
+
+    if (kind == TAG_COMMENT)
+        return VT_OK;
+    if (len == 0)
+        return parse_error(p, line, "empty tag", NULL, 0);
+
+    switch (kind) {
+    case TAG_VAR:
+    case TAG_RAW:
+        nd.kind = kind == TAG_VAR ? NODE_VAR : NODE_RAW;
+        if ((st = parse_name(p, line, name, len, &nd.u.var)) != VT_OK)
+            return st;
+        g_array_append_val(p->levels[p->depth], nd);
+        return VT_OK;
+
+    case TAG_SECTION:
+    case TAG_INVERTED:
+        if (p->depth == VT_TEMPLATE_MAX_NESTING)
+            return vt_error_set(VT_ERR_INVALID, "%s:%u: sections nested deeper than %d",
+                                p->origin, line, VT_TEMPLATE_MAX_NESTING);
+        nd.kind = kind == TAG_SECTION ? NODE_SECTION : NODE_INVERTED;
+        if ((st = parse_name(p, line, name, len, &nd.u.section.name)) != VT_OK)
+            return st;
+        nd.u.section.label = g_strndup(name, len);
+        p->depth++;
+        p->open[p->depth] = nd;
+        p->levels[p->depth] = g_array_new(FALSE, FALSE, sizeof(node));
+        return VT_OK;
+
+    case TAG_CLOSE: {
+        if (p->depth == 0)
+            return parse_error(p, line, "closing tag without an open section", name, len);
+        node *open = &p->open[p->depth];
+        if (strlen(open->u.section.label) != len || memcmp(open->u.section.label, name, len) != 0)
+            return vt_error_set(VT_ERR_INVALID,
+                                "%s:%u: mismatched {{/%.*s}}: the open section is '%s' (line %u)",
+                                p->origin, line, (int)MIN(len, QUOTE_LEN), name,
+                                open->u.section.label, open->line);
+        GArray *children = p->levels[p->depth];
+        open->u.section.n_children = children->len;
+        open->u.section.children = (node *)(void *)g_array_free(children, FALSE);
+        p->levels[p->depth] = NULL;
+        p->depth--;
+        g_array_append_val(p->levels[p->depth], *open);
+        return VT_OK;
+    }
+
+    case TAG_PARTIAL:
+        if (!template_name_ok(name, len))
+            return parse_error(p, line, "invalid partial name", name, len);
+        nd.kind = NODE_PARTIAL;
+        nd.u.partial.name = g_strndup(name, len);
+        if (indent) {
+            nd.u.partial.indent = g_strndup(indent, indent_len);
+            nd.u.partial.indent_len = indent_len;
+        }
+        g_array_append_val(p->levels[p->depth], nd);
+        return VT_OK;
+
+    case TAG_COMMENT:
+        break;
+    }
+    return VT_OK;
+}
+
+/* One pass over the source: find "{{", classify the tag, apply the
+ * standalone rule, emit text and tag nodes. */
+static vt_status parse(parser *p)
+{
+    const char *src = p->src;
+    size_t len = p->len, pos = 0, text_start = 0;
+    vt_status st;
+
+    for (;;) {
+        const char *open = memmem(src + pos, len - pos, "{{", 2);
+        if (!open)
+            break;
+        size_t tag_start = (size_t)(open - src);
+        guint line = line_at(p, tag_start);
+        gboolean triple = tag_start + 2 < len && src[tag_start + 2] == '{';
+        size_t body, body_end, tag_end;
+
+        if (triple) {
+            body = tag_start + 3;
+            const char *close = memmem(src + body, len - body, "}}}", 3);
+            if (!close)
+                return parse_error(p, line, "unterminated tag: '{{{' without '}}}'", NULL, 0);
+            body_end = (size_t)(close - src);
+            tag_end = body_end + 3;
+        } else {
+            body = tag_start + 2;
+            const char *close = memmem(src + body, len - body, "}}", 2);
+            if (!close)
+                return parse_error(p, line, "unterminated tag: '{{' without '}}'", NULL, 0);
+            body_end = (size_t)(close - src);
+            tag_end = body_end + 2;
+        }
+
+        tag_kind kind = TAG_VAR;
+        if (triple) {
+            kind = TAG_RAW;
+        } else if (body < body_end) {
+            char sigil = src[body];
+            switch (sigil) {
+            case '!': kind = TAG_COMMENT; body++; break;
+            case '#': kind = TAG_SECTION; body++; break;
+            case '^': kind = TAG_INVERTED; body++; break;
+            case '/': kind = TAG_CLOSE; body++; break;
+            case '>': kind = TAG_PARTIAL; body++; break;
+            case '&': kind = TAG_RAW; body++; break;
+            case '=':
+                return parse_error(p, line, "unsupported tag '{{=': set delimiters are not supported",
+                                   NULL, 0);
+            case '$':
+            case '<':
+                return vt_error_set(VT_ERR_INVALID,
+                                    "%s:%u: unsupported tag '{{%c': template inheritance is not "
+                                    "supported", p->origin, line, sigil);
+            default:
+                if (!g_ascii_isspace(sigil) && sigil != '.' && !is_name_char((unsigned char)sigil))
+                    return vt_error_set(VT_ERR_INVALID, "%s:%u: unknown tag '{{%c'", p->origin,
+                                        line, sigil);
+                break;
+            }
+        }
+
+        /* Standalone: the tag is alone on its line but for blanks. Then the
+         * line goes: the blanks before it, the blanks after and the line end. */
+        gboolean standalone = FALSE;
+        size_t line_start = tag_start, next = tag_end;
+        if (kind != TAG_VAR && kind != TAG_RAW) {
+            while (line_start > text_start && is_blank(src[line_start - 1]))
+                line_start--;
+            size_t after = tag_end;
+            while (after < len && is_blank(src[after]))
+                after++;
+            gboolean alone_before = line_start == 0 || src[line_start - 1] == '\n';
+            if (alone_before && after == len) {
+                standalone = TRUE;
+                next = len;
+            } else if (alone_before && src[after] == '\n') {
+                standalone = TRUE;
+                next = after + 1;
+            } else if (alone_before && src[after] == '\r' && after + 1 < len &&
+                       src[after + 1] == '\n') {
+                standalone = TRUE;
+                next = after + 2;
+            }
+        }
+
+        if (standalone) {
+            add_text(p, text_start, line_start, FALSE);
+        } else {
+            add_text(p, text_start, tag_start, TRUE);
+            line_start = tag_start;
+        }
+
+        /* The name, without the blanks (and line ends) around it. */
+        while (body < body_end && g_ascii_isspace(src[body]))
+            body++;
+        while (body_end > body && g_ascii_isspace(src[body_end - 1]))
+            body_end--;
+        st = handle_tag(p, kind, line, src + body, body_end - body,
+                        standalone ? src + line_start : NULL, tag_start - line_start);
+        if (st != VT_OK)
+            return st;
+        pos = text_start = standalone ? next : tag_end;
+    }
+    add_text(p, text_start, len, FALSE);
+
+    if (p->depth > 0)
+        return vt_error_set(VT_ERR_INVALID, "%s:%u: unclosed section '%s'", p->origin,
+                            p->open[p->depth].line, p->open[p->depth].u.section.label);
+    return VT_OK;
+}
+
+/* Compiles @text (@len bytes, NUL-terminated) into a template named @name. */
+static vt_status compile(const char *name, const char *text, size_t len, const char *origin,
+                         template **ret_tpl)
+{
+    if (len > VT_TEMPLATE_MAX_SIZE)
+        return vt_error_set(VT_ERR_LIMIT, "%s: template of %zu bytes, over the limit of %u",
+                            origin, len, VT_TEMPLATE_MAX_SIZE);
+    if (!g_utf8_validate(text, (gssize)len, NULL))
+        return vt_error_set(VT_ERR_INVALID, "%s: not UTF-8 text", origin);
+
+    template *tpl = g_new0(template, 1);
+    tpl->name = g_strdup(name);
+    tpl->origin = g_strdup(origin);
+    tpl->source = g_strndup(text, len);
+
+    parser p = { .origin = tpl->origin, .src = tpl->source, .len = len, .line = 1 };
+    p.levels[0] = g_array_new(FALSE, FALSE, sizeof(node));
+    vt_status st = parse(&p);
+
+    if (st == VT_OK) {
+        tpl->n_nodes = p.levels[0]->len;
+        tpl->nodes = (node *)(void *)g_array_free(p.levels[0], FALSE);
+        *ret_tpl = tpl;
+        return VT_OK;
+    }
+    for (guint d = 0; d <= p.depth; d++) {
+        nodes_clear((node *)(void *)p.levels[d]->data, p.levels[d]->len);
+        g_array_free(p.levels[d], TRUE);
+        if (d > 0) {
+            name_path_clear(&p.open[d].u.section.name);
+            g_free(p.open[d].u.section.label);
+        }
+    }
+    template_free(tpl);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* The set */
+
+vt_status vt_template_set_new(vt_template_set **ret_set)
+{
+    vt_template_set *set = g_new0(vt_template_set, 1);
+    set->templates =
+        g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)template_free);
+    *ret_set = set;
+    return VT_OK;
+}
+
+void vt_template_set_free(vt_template_set *set)
+{
+    if (!set)
+        return;
+    g_hash_table_destroy(set->templates);
+    g_free(set);
+}
+
+static void set_insert(vt_template_set *set, template *tpl)
+{
+    /* The key belongs to the template: remove the old entry first, so that
+     * the table never holds a key freed with its old value. */
+    g_hash_table_remove(set->templates, tpl->name);
+    g_hash_table_insert(set->templates, tpl->name, tpl);
+}
+
+vt_status vt_template_set_add(vt_template_set *set, const char *name, const char *text,
+                              const char *origin)
+{
+    if (!origin)
+        origin = name;
+    if (!name || !template_name_ok(name, strlen(name)))
+        return vt_error_set(VT_ERR_INVALID, "%s: '%s' is not a usable template name",
+                            origin ? origin : "template", name ? name : "(null)");
+    if (!text)
+        return vt_error_set(VT_ERR_INVALID, "%s: no template text", origin);
+
+    template *tpl = NULL;
+    vt_status st = compile(name, text, strlen(text), origin, &tpl);
+    if (st != VT_OK)
+        return st;
+    set_insert(set, tpl);
+    return VT_OK;
+}
+
+gboolean vt_template_set_has(const vt_template_set *set, const char *name)
+{
+    return g_hash_table_contains(set->templates, name);
+}
+
+/* Reads at most VT_TEMPLATE_MAX_SIZE bytes of @path, NUL-terminated. */
+static vt_status read_template_file(const char *path, char **ret_text, size_t *ret_len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return vt_error_set_errno(errno == ENOENT ? VT_ERR_NOT_FOUND : VT_ERR_IO, errno,
+                                  "cannot open the template %s", path);
+
+    GByteArray *buf = g_byte_array_new();
+    vt_status st = VT_OK;
+    guint8 chunk[16384];
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof chunk);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            st = vt_error_set_errno(VT_ERR_IO, errno, "cannot read the template %s", path);
+            break;
+        }
+        if (n == 0)
+            break;
+        if (buf->len + (size_t)n > VT_TEMPLATE_MAX_SIZE) {
+            st = vt_error_set(VT_ERR_LIMIT, "%s: template over the limit of %u bytes", path,
+                              VT_TEMPLATE_MAX_SIZE);
+            break;
+        }
+        g_byte_array_append(buf, chunk, (guint)n);
+    }
+    close(fd);
+    if (st != VT_OK) {
+        g_byte_array_free(buf, TRUE);
+        return st;
+    }
+    *ret_len = buf->len;
+    g_byte_array_append(buf, (const guint8 *)"", 1);
+    *ret_text = (char *)g_byte_array_free(buf, FALSE);
+    return VT_OK;
+}
+
+static gint compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The template name of a file name, or NULL if the file is not a template. */
+static char *template_base(const char *file)
+{
+    static const char *const suffixes[] = { ".mustache", ".html" };
+
+    if (file[0] == '.')
+        return NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(suffixes); i++)
+        if (g_str_has_suffix(file, suffixes[i]) && strlen(file) > strlen(suffixes[i]))
+            return g_strndup(file, strlen(file) - strlen(suffixes[i]));
+    return NULL;
+}
+
+vt_status vt_template_set_load_dir(vt_template_set *set, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return vt_error_set_errno(errno == ENOENT ? VT_ERR_NOT_FOUND : VT_ERR_IO, errno,
+                                  "cannot open the template folder %s", dir);
+    GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+    struct dirent *ent;
+    errno = 0;
+    while ((ent = readdir(d)) != NULL)
+        g_ptr_array_add(files, g_strdup(ent->d_name));
+    int read_errno = errno;
+    closedir(d);
+    if (read_errno) {
+        g_ptr_array_free(files, TRUE);
+        return vt_error_set_errno(VT_ERR_IO, read_errno, "cannot list the template folder %s",
+                                  dir);
+    }
+    /* Sorted, so that the same folder always fails on the same file. */
+    g_ptr_array_sort(files, compare_strings);
+
+    /* Compile everything first and insert only when all is well. */
+    GPtrArray *compiled = g_ptr_array_new_with_free_func((GDestroyNotify)template_free);
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);  /* name -> template */
+    vt_status st = VT_OK;
+
+    for (guint i = 0; i < files->len && st == VT_OK; i++) {
+        g_autofree char *base = template_base(files->pdata[i]);
+        if (!base)
+            continue;
+        g_autofree char *path = g_build_filename(dir, files->pdata[i], NULL);
+        struct stat sb;
+        if (stat(path, &sb) != 0) {
+            st = vt_error_set_errno(VT_ERR_IO, errno, "cannot read the template %s", path);
+            break;
+        }
+        if (!S_ISREG(sb.st_mode))
+            continue;
+        if (!template_name_ok(base, strlen(base))) {
+            st = vt_error_set(VT_ERR_INVALID, "%s: '%s' is not a usable template name", path,
+                              base);
+            break;
+        }
+        template *other = g_hash_table_lookup(seen, base);
+        if (other) {
+            st = vt_error_set(VT_ERR_INVALID, "%s: template '%s' is already defined by %s", path,
+                              base, other->origin);
+            break;
+        }
+        char *text = NULL;
+        size_t len = 0;
+        if ((st = read_template_file(path, &text, &len)) != VT_OK)
+            break;
+        if (memchr(text, '\0', len)) {
+            g_free(text);
+            st = vt_error_set(VT_ERR_INVALID, "%s: not UTF-8 text (a NUL byte)", path);
+            break;
+        }
+        template *tpl = NULL;
+        st = compile(base, text, len, path, &tpl);
+        g_free(text);
+        if (st == VT_OK) {
+            g_ptr_array_add(compiled, tpl);
+            g_hash_table_insert(seen, tpl->name, tpl);
+        }
+    }
+
+    if (st == VT_OK) {
+        for (guint i = 0; i < compiled->len; i++)
+            set_insert(set, compiled->pdata[i]);
+        /* The set owns them now. */
+        g_ptr_array_set_free_func(compiled, NULL);
+    }
+    g_hash_table_destroy(seen);
+    g_ptr_array_free(compiled, TRUE);
+    g_ptr_array_free(files, TRUE);
+    return st;
+}
+
+static vt_status check_nodes(const vt_template_set *set, const template *tpl, const node *nodes,
+                             size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const node *nd = &nodes[i];
+        vt_status st;
+        if (nd->kind == NODE_PARTIAL && !g_hash_table_contains(set->templates, nd->u.partial.name))
+            return vt_error_set(VT_ERR_INVALID, "%s:%u: no template '%s' for this partial",
+                                tpl->origin, nd->line, nd->u.partial.name);
+        if ((nd->kind == NODE_SECTION || nd->kind == NODE_INVERTED) &&
+            (st = check_nodes(set, tpl, nd->u.section.children, nd->u.section.n_children)) != VT_OK)
+            return st;
+    }
+    return VT_OK;
+}
+
+vt_status vt_template_set_check(const vt_template_set *set)
+{
+    guint n = 0;
+    const char **names = (const char **)g_hash_table_get_keys_as_array(set->templates, &n);
+    vt_status st = VT_OK;
+
+    qsort(names, n, sizeof *names, compare_strings);
+    for (guint i = 0; i < n && st == VT_OK; i++) {
+        const template *tpl = g_hash_table_lookup(set->templates, names[i]);
+        st = check_nodes(set, tpl, tpl->nodes, tpl->n_nodes);
+    }
+    g_free(names);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Rendering */
+
+typedef struct {
+    const vt_template_set *set;
+    GString *out;
+    gsize out_limit;          /* out->len never goes past it */
+    const json_t **stack;     /* the context stack, bottom first */
+    size_t depth, cap;
+    const json_t *inline_stack[VT_TEMPLATE_MAX_NESTING];
+    /* Indentations of the standalone partials being rendered, appended one
+     * after the other; a frame refers to its own as (offset, length). Only
+     * ever appended to and cut back, so a frame's range stays valid. */
+    GString *indent;
+    guint64 steps;
+    guint partial_depth;
+    const template *tpl;      /* where we are, for messages */
+    guint line;
+} render_state;
+
+static vt_status output_limit(const render_state *rs)
+{
+    return vt_error_set(VT_ERR_LIMIT, "%s:%u: output over the limit of %u bytes", rs->tpl->origin,
+                        rs->line, VT_TEMPLATE_MAX_OUTPUT);
+}
+
+static inline vt_status emit(render_state *rs, const char *s, size_t n)
+{
+    if (n > rs->out_limit - rs->out->len)
+        return output_limit(rs);
+    g_string_append_len(rs->out, s, (gssize)n);
+    return VT_OK;
+}
+
+typedef struct {
+    const char *text;
+    size_t len;
+} entity;
+
+/* Enough for element content and for attribute values in either quotes. */
+static const entity html_entities[256] = {
+    ['&'] = { "&amp;", 5 },
+    ['<'] = { "&lt;", 4 },
+    ['>'] = { "&gt;", 4 },
+    ['"'] = { "&quot;", 6 },
+    ['\''] = { "&#39;", 5 },
+};
+
+static vt_status emit_escaped(render_state *rs, const char *s, size_t n)
+{
+    size_t run = 0;
+    vt_status st;
+
+    for (size_t i = 0; i < n; i++) {
+        const entity *e = &html_entities[(unsigned char)s[i]];
+        if (!e->text)
+            continue;
+        if ((st = emit(rs, s + run, i - run)) != VT_OK || (st = emit(rs, e->text, e->len)) != VT_OK)
+            return st;
+        run = i + 1;
+    }
+    return emit(rs, s + run, n - run);
+}
+
+static vt_status emit_value(render_state *rs, const json_t *value, gboolean escape)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    int n;
+
+    switch (value ? json_typeof(value) : JSON_NULL) {
+    case JSON_STRING:
+        if (escape)
+            return emit_escaped(rs, json_string_value(value), json_string_length(value));
+        return emit(rs, json_string_value(value), json_string_length(value));
+    case JSON_INTEGER:
+        n = snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT, json_integer_value(value));
+        return emit(rs, buf, (size_t)n);
+    case JSON_REAL: {
+        /* The shortest form that reads back as the same double: 1.21, not
+         * 1.2099999999999999. Not the locale's decimal comma. */
+        static const char *const formats[] = { "%.15g", "%.16g", "%.17g" };
+        double d = json_real_value(value);
+        for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
+            g_ascii_formatd(buf, sizeof buf, formats[i], d);
+            if (g_ascii_strtod(buf, NULL) == d)
+                break;
+        }
+        return emit(rs, buf, strlen(buf));
+    }
+    case JSON_TRUE:
+        return emit(rs, "true", 4);
+    case JSON_FALSE:
+        return emit(rs, "false", 5);
+    case JSON_NULL:
+    case JSON_OBJECT:
+    case JSON_ARRAY:
+        break;
+    }
+    return VT_OK;
+}
+
+static vt_status emit_text(render_state *rs, const node *nd, size_t indent_off, size_t indent_len)
+{
+    if (indent_len == 0 || nd->u.text.n_marks == 0)
+        return emit(rs, nd->u.text.text, nd->u.text.len);
+
+    size_t done = 0;
+    vt_status st;
+    for (size_t i = 0; i < nd->u.text.n_marks; i++) {
+        size_t mark = nd->u.text.marks[i];
+        if ((st = emit(rs, nd->u.text.text + done, mark - done)) != VT_OK ||
+            (st = emit(rs, rs->indent->str + indent_off, indent_len)) != VT_OK)
+            return st;
+        done = mark;
+    }
+    return emit(rs, nd->u.text.text + done, nd->u.text.len - done);
+}
+
+static const json_t *lookup(const render_state *rs, const name_path *path)
+{
+    if (!path->parts)
+        return rs->depth ? rs->stack[rs->depth - 1] : NULL;
+
+    const json_t *value = NULL;
+    for (size_t i = rs->depth; i-- > 0;) {
+        if (json_is_object(rs->stack[i]) &&
+            (value = json_object_get(rs->stack[i], path->parts[0])) != NULL)
+            break;
+    }
+    /* Further parts resolve only inside what the first one found. */
+    for (guint k = 1; value && k < path->n_parts; k++)
+        value = json_is_object(value) ? json_object_get(value, path->parts[k]) : NULL;
+    return value;
+}
+
+static gboolean is_falsy(const json_t *value)
+{
+    return !value || json_is_null(value) || json_is_false(value) ||
+           (json_is_array(value) && json_array_size(value) == 0);
+}
+
+static void push(render_state *rs, const json_t *value)
+{
+    if (rs->depth == rs->cap) {
+        /* Bounded: sections nest at most VT_TEMPLATE_MAX_NESTING deep in
+         * each of at most VT_TEMPLATE_MAX_PARTIAL_DEPTH + 1 templates. */
+        size_t cap = rs->cap * 2;
+        const json_t **grown = g_new(const json_t *, cap);
+        memcpy(grown, rs->stack, rs->depth * sizeof *grown);
+        if (rs->stack != rs->inline_stack)
+            g_free(rs->stack);
+        rs->stack = grown;
+        rs->cap = cap;
+    }
+    rs->stack[rs->depth++] = value;
+}
+
+static vt_status render_nodes(render_state *rs, const template *tpl, const node *nodes, size_t n,
+                              size_t indent_off, size_t indent_len);
+
+static vt_status render_section(render_state *rs, const template *tpl, const node *nd,
+                                size_t indent_off, size_t indent_len)
+{
+    const json_t *value = lookup(rs, &nd->u.section.name);
+    vt_status st = VT_OK;
+
+    if (nd->kind == NODE_INVERTED) {
+        if (!is_falsy(value))
+            return VT_OK;
+        return render_nodes(rs, tpl, nd->u.section.children, nd->u.section.n_children, indent_off,
+                            indent_len);
+    }
+    if (is_falsy(value))
+        return VT_OK;
+    if (json_is_array(value)) {
+        size_t count = json_array_size(value);
+        for (size_t i = 0; i < count && st == VT_OK; i++) {
+            /* Each pass counts, so that a long list around an empty body
+             * is bounded too. */
+            if (++rs->steps > VT_TEMPLATE_MAX_STEPS)
+                return vt_error_set(VT_ERR_LIMIT, "%s:%u: rendering stopped after %u steps",
+                                    tpl->origin, nd->line, VT_TEMPLATE_MAX_STEPS);
+            push(rs, json_array_get(value, i));
+            st = render_nodes(rs, tpl, nd->u.section.children, nd->u.section.n_children,
+                              indent_off, indent_len);
+            rs->depth--;
+        }
+        return st;
+    }
+    push(rs, value);
+    st = render_nodes(rs, tpl, nd->u.section.children, nd->u.section.n_children, indent_off,
+                      indent_len);
+    rs->depth--;
+    return st;
+}
+
+static vt_status render_partial(render_state *rs, const template *tpl, const node *nd,
+                                size_t indent_off, size_t indent_len)
+{
+    const template *partial = g_hash_table_lookup(rs->set->templates, nd->u.partial.name);
+    if (!partial)
+        return vt_error_set(VT_ERR_INVALID, "%s:%u: no template '%s' for this partial",
+                            tpl->origin, nd->line, nd->u.partial.name);
+    if (rs->partial_depth == VT_TEMPLATE_MAX_PARTIAL_DEPTH)
+        return vt_error_set(VT_ERR_INVALID, "%s:%u: partials nested deeper than %d ('%s')",
+                            tpl->origin, nd->line, VT_TEMPLATE_MAX_PARTIAL_DEPTH,
+                            nd->u.partial.name);
+
+    /* A standalone partial is indented by the current indentation plus its
+     * own; an inline one is not indented at all (the spec's textual rule). */
+    size_t mark = 0, off = 0, len = 0;
+    if (nd->u.partial.indent) {
+        if (!rs->indent)
+            rs->indent = g_string_sized_new(64);
+        mark = rs->indent->len;
+        g_string_append_len(rs->indent, rs->indent->str + indent_off, (gssize)indent_len);
+        g_string_append_len(rs->indent, nd->u.partial.indent, (gssize)nd->u.partial.indent_len);
+        off = mark;
+        len = rs->indent->len - mark;
+    }
+    rs->partial_depth++;
+    vt_status st = render_nodes(rs, partial, partial->nodes, partial->n_nodes, off, len);
+    rs->partial_depth--;
+    if (nd->u.partial.indent)
+        g_string_truncate(rs->indent, mark);
+    return st;
+}
+
+static vt_status render_nodes(render_state *rs, const template *tpl, const node *nodes, size_t n,
+                              size_t indent_off, size_t indent_len)
+{
+    vt_status st = VT_OK;
+
+    for (size_t i = 0; i < n && st == VT_OK; i++) {
+        const node *nd = &nodes[i];
+        rs->tpl = tpl;
+        rs->line = nd->line;
+        if (++rs->steps > VT_TEMPLATE_MAX_STEPS)
+            return vt_error_set(VT_ERR_LIMIT, "%s:%u: rendering stopped after %u steps",
+                                tpl->origin, nd->line, VT_TEMPLATE_MAX_STEPS);
+        switch (nd->kind) {
+        case NODE_TEXT:
+            st = emit_text(rs, nd, indent_off, indent_len);
+            break;
+        case NODE_VAR:
+        case NODE_RAW:
+            st = emit_value(rs, lookup(rs, &nd->u.var), nd->kind == NODE_VAR);
+            break;
+        case NODE_SECTION:
+        case NODE_INVERTED:
+            st = render_section(rs, tpl, nd, indent_off, indent_len);
+            break;
+        case NODE_PARTIAL:
+            st = render_partial(rs, tpl, nd, indent_off, indent_len);
+            break;
+        }
+    }
+    return st;
+}
+
+vt_status vt_template_render(const vt_template_set *set, const char *name, const json_t *data,
+                             GString *out)
+{
+    const template *tpl = g_hash_table_lookup(set->templates, name);
+    if (!tpl)
+        return vt_error_set(VT_ERR_NOT_FOUND, "no template '%s'", name);
+
+    render_state rs = {
+        .set = set,
+        .out = out,
+        .out_limit = out->len + VT_TEMPLATE_MAX_OUTPUT,
+        .cap = VT_TEMPLATE_MAX_NESTING,
+        .tpl = tpl,
+    };
+    rs.stack = rs.inline_stack;
+    if (data)
+        push(&rs, data);
+
+    gsize start = out->len;
+    vt_status st = render_nodes(&rs, tpl, tpl->nodes, tpl->n_nodes, 0, 0);
+    if (st != VT_OK)
+        g_string_truncate(out, start);
+    if (rs.stack != rs.inline_stack)
+        g_free(rs.stack);
+    if (rs.indent)
+        g_string_free(rs.indent, TRUE);
+    return st;
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# t31-crash: vitrined killed with SIGKILL in the middle of a burst loses
+# nothing and doubles nothing. Three rounds of 60 files, each killed at
+# another moment (as soon as the first asset appears; once 20 are ready; once
+# 45 are ready), restarted, and left to finish: every file dropped is one
+# ready asset (none quarantined as a duplicate of itself), every original is
+# archived once and verifies, and no .tmp-* file is left behind.
+source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+source "$VT_SOURCE_DIR/tests/lib/images.sh"
+
+vt_require_bins
+vt_make_tree cantaloupe
+hot=$T/hot/photo
+PER_ROUND=60
+
+n_total_at_least() { [ "$(vt_count_state all)" -ge "$1" ]; }
+n_ready_at_least() { [ "$(vt_count_state ready)" -ge "$1" ]; }
+
+# round R CONDITION ARG: drops PER_ROUND new files, kills vitrined once
+# CONDITION ARG holds, restarts it and waits for everything.
+round() {
+    local r=$1 cond=$2 arg=$3 total=$(( $1 * PER_ROUND ))
+    note "=== round $r: SIGKILL once '$cond $arg'"
+    img_factory "$T/src/r$r" "$PER_ROUND" "r$r" $(( (r - 1) * PER_ROUND + 1 ))
+    sha256sum "$T/src/r$r/"*.jpg | cut -d' ' -f1 >>"$T/dropped.sha"
+    mkdir -p "$hot/round$r"
+    vt_daemon_start
+    mv "$T/src/r$r/"* "$hot/round$r/"
+    wait_for 120 "$cond" "$arg" || fail "round $r: '$cond $arg' not reached in 120 s"
+    vt_daemon_kill9
+    note "at the kill: $(vt status --json | jq -c .assets)"
+    vt_daemon_start
+    wait_for 240 n_ready_at_least "$total" ||
+        fail "round $r: $(vt_count_state ready) of $total ready 240 s after the restart"
+    vt_daemon_stop
+
+    local status
+    status=$(vt status --json)
+    assert_json ".assets.total == $total and .assets.ready == $total" "$status" "round $r: $total assets, all ready"
+    assert_json '.quarantine.files == 0' "$status" "round $r: nothing quarantined"
+    assert_eq "" "$(vt_files_in "$T/quarantine")" "round $r: quarantine folder"
+    # Each dropped file is exactly one asset: the multisets of digests match.
+    assert_eq "$(sort "$T/dropped.sha")" "$(vt list --json | jq -r '.[].sha256' | sort)" \
+        "round $r: one asset per dropped file (sha256 multiset)"
+    assert_eq "$total" "$(vt_files_in "$T/originals" | wc -l)" "round $r: archived originals"
+    assert_eq "$total" "$(find "$T/images" -maxdepth 1 -name '*.tif' | wc -l)" "round $r: pyramids"
+    assert_eq "" "$(vt_tmp_leftovers "$T/images" "$T/originals" "$T/hot")" "round $r: .tmp-* leftovers"
+    assert_eq "" "$(vt_files_in "$T/hot")" "round $r: files left in the hotfolder"
+    assert_exit 0 vt verify
+}
+
+: >"$T/dropped.sha"
+round 1 n_total_at_least 1
+round 2 n_ready_at_least $(( PER_ROUND + 20 ))
+round 3 n_ready_at_least $(( 2 * PER_ROUND + 45 ))
+
+echo "PASS $VT_TEST_NAME"
