@@ -309,6 +309,16 @@ static bool loader_accepted(const char *nickname)
     return false;
 }
 
+/* "jpegload" -> "jpeg" */
+static char *loader_short_name(const char *nickname)
+{
+    size_t len = strlen(nickname);
+
+    if (g_str_has_suffix(nickname, "load"))
+        len -= 4;
+    return g_strndup(nickname, len);
+}
+
 static vt_status not_an_image(const char *path, const char *looks_like)
 {
     if (looks_like)
@@ -608,12 +618,16 @@ static int to_display(VipsObject *context, VipsImage *in, VipsImage **ret_out)
         }
     }
     if (!converted) {
-        VipsInterpretation target = is_grey(vips_image_guess_interpretation(x)) && x->Bands == 1
+        VipsInterpretation interpretation = vips_image_guess_interpretation(x);
+        VipsInterpretation target = is_grey(interpretation) && x->Bands == 1
                                         ? VIPS_INTERPRETATION_B_W
                                         : VIPS_INTERPRETATION_sRGB;
-        if (vips_colourspace(x, &t[2], target, NULL))
-            return -1;
-        x = t[2];
+        /* The common case, 8-bit sRGB or greyscale, needs nothing. */
+        if (interpretation != target || x->BandFmt != VIPS_FORMAT_UCHAR) {
+            if (vips_colourspace(x, &t[2], target, NULL))
+                return -1;
+            x = t[2];
+        }
     }
     if (x->Bands != 1 && x->Bands != 3) {
         /* Extra bands that are not alpha (a 2-band "multiband" image, or
@@ -709,7 +723,8 @@ static vt_status open_input(job *j, VipsImage **ret_header)
     struct stat st;
     unsigned char head[512];
 
-    j->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    /* O_NONBLOCK: a FIFO dropped in a hotfolder must not hang us. */
+    j->fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (j->fd < 0 || fstat(j->fd, &st) != 0)
         return vt_error_set_errno(VT_ERR_TRANSIENT, errno, "Could not read the file %s", path);
     if (!S_ISREG(st.st_mode))
@@ -732,7 +747,7 @@ static vt_status open_input(job *j, VipsImage **ret_header)
     if (!nickname)
         return not_an_image(path, sniff_fallback(head, (size_t)n));
     if (!loader_accepted(nickname)) {
-        g_autofree char *kind = g_strndup(nickname, strlen(nickname) - (g_str_has_suffix(nickname, "load") ? 4 : 0));
+        g_autofree char *kind = loader_short_name(nickname);
         return vt_error_set(VT_ERR_BAD_IMAGE,
                             "This is not an image file vitrine can read (it looks like a "
                             "\"%s\" file, which vitrine does not convert): %s", kind, path);
@@ -772,7 +787,7 @@ static vt_status open_input(job *j, VipsImage **ret_header)
         vips_image_get_string(header, "vips-loader", &loaded_by);
     if (!loaded_by)
         loaded_by = nickname;
-    j->format = g_strndup(loaded_by, strlen(loaded_by) - (g_str_has_suffix(loaded_by, "load") ? 4 : 0));
+    j->format = loader_short_name(loaded_by);
     j->bands = header->Bands;
     j->interpretation = header->Type;
     j->band_format = header->BandFmt;
@@ -985,7 +1000,8 @@ static vt_status write_tiles(job *j)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(copies); i++) {
         g_autofree char *size = g_strdup_printf("%d,%d", copies[i].w, copies[i].h);
-        g_autofree char *to = g_build_filename(j->tmp_tiles, "full", size, "0", "default.jpg", NULL);
+        g_autofree char *to =
+            g_build_filename(j->tmp_tiles, "full", size, "0", "default.jpg", NULL);
         vt_status status = copy_file(copies[i].from, to);
         if (status != VT_OK)
             return status;
@@ -1013,7 +1029,8 @@ static vt_status commit(job *j, char **ret_tif, char **ret_thumb, char **ret_dow
     g_autofree char *download_name = g_strdup_printf("%s-download.jpg", opt->id);
     g_autofree char *tif = g_build_filename(opt->images_dir, tif_name, NULL);
     g_autofree char *thumb = g_build_filename(opt->images_dir, "derivatives", thumb_name, NULL);
-    g_autofree char *download = g_build_filename(opt->images_dir, "derivatives", download_name, NULL);
+    g_autofree char *download =
+        g_build_filename(opt->images_dir, "derivatives", download_name, NULL);
     g_autofree char *tiles = NULL;
     vt_status status;
 

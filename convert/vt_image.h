@@ -38,6 +38,7 @@
 #define VT_IMAGE_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "vt_config.h"

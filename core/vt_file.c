@@ -135,11 +135,15 @@ static vt_status copy_fd(int in, int out, const char *src, const char *dst)
     return VT_OK;
 }
 
+/* The temporary name is fixed for a given target, not unique per process:
+ * a copy interrupted by a crash is then overwritten by the retry instead of
+ * being left behind. Safe because each target has one writer (the store's
+ * writer lock, and the pipeline's one-job-per-file rule). */
 static char *temp_name_beside(const char *path)
 {
     g_autofree char *dir = g_path_get_dirname(path);
     g_autofree char *base = g_path_get_basename(path);
-    return g_strdup_printf("%s/.tmp-%d-%s", dir, (int)getpid(), base);
+    return g_strdup_printf("%s/.tmp-%s", dir, base);
 }
 
 vt_status vt_file_copy_durable(const char *src, const char *dst)

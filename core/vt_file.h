@@ -35,7 +35,8 @@ vt_status vt_file_mkdirs(const char *path);
  * survive a power cut. */
 vt_status vt_file_fsync_dir(const char *path);
 
-/* Copies @src to a temporary name beside @dst, fsyncs it, renames it to
+/* Copies @src to a temporary name beside @dst (".tmp-" + its name, reused
+ * and overwritten by a retry after a crash), fsyncs it, renames it to
  * @dst (which must not exist: VT_ERR_EXISTS) and fsyncs the folder. Never
  * follows a symbolic link at @src. The kernel copies (copy_file_range)
  * where it can. */

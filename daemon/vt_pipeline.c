@@ -85,6 +85,7 @@ struct vt_pipeline {
     GHashTable *queued;       /* asset id -> NULL: queued or converting */
     unsigned converting;
     GHashTable *retry_timers; /* asset id -> GSource id */
+    GHashTable *file_retries; /* absolute path -> file_retry: drops waiting to be offered again */
 
     uint64_t ingested, quarantined, pending;
     char *problem;
@@ -566,17 +567,81 @@ static void reoffer_later(vt_pipeline *p, job *j)
     end_inflight(p, j);
 }
 
+/* A drop whose file step failed for a reason that may pass (disk full,
+ * permissions being fixed) is offered again after a back-off. */
+typedef struct {
+    vt_pipeline *p;
+    const vt_department *dept;
+    char *relpath;
+    char *path;
+    int failures;
+    guint timer;
+} file_retry;
+
+static void file_retry_free(gpointer data)
+{
+    file_retry *r = data;
+    if (r->timer)
+        g_source_remove(r->timer);
+    g_free(r->relpath);
+    g_free(r->path);
+    g_free(r);
+}
+
+static void offer(vt_pipeline *p, const vt_department *dept, const char *relpath);
+static int64_t backoff_seconds(int attempts);
+
+static gboolean on_file_retry(gpointer data)
+{
+    file_retry *r = data;
+    r->timer = 0;
+    offer(r->p, r->dept, r->relpath);
+    return G_SOURCE_REMOVE;
+}
+
+static void retry_file_later(vt_pipeline *p, const job *j, const char *message)
+{
+    if (!p->opt.daemon || p->shutting_down) {
+        p->pending++;
+        emit(p, VT_EVENT_PENDING, j->dept->id, j->relpath, j->asset ? j->asset->id : NULL, message);
+        return;
+    }
+    file_retry *r = g_hash_table_lookup(p->file_retries, j->path);
+    if (!r) {
+        r = g_new0(file_retry, 1);
+        r->p = p;
+        r->dept = j->dept;
+        r->relpath = g_strdup(j->relpath);
+        r->path = g_strdup(j->path);
+        g_hash_table_insert(p->file_retries, r->path, r);
+    }
+    r->failures++;
+    int64_t delay = backoff_seconds(r->failures);
+    if (r->timer)
+        g_source_remove(r->timer);
+    r->timer = g_timeout_add_seconds((guint)delay, on_file_retry, r);
+    g_autofree char *msg = g_strdup_printf("%s; trying again in %" G_GINT64_FORMAT " s", message,
+                                           delay);
+    emit(p, VT_EVENT_RETRYING, j->dept->id, j->relpath, j->asset ? j->asset->id : NULL, msg);
+}
+
+/* The drop's file steps are over: forget its back-off. */
+static void file_done(vt_pipeline *p, const job *j)
+{
+    if (j->path)
+        g_hash_table_remove(p->file_retries, j->path);
+}
+
 static void hash_done(vt_pipeline *p, job *j)
 {
     if (j->status != VT_OK) {
-        emit(p, VT_EVENT_ERROR, j->dept->id, j->relpath, NULL, j->message);
-        if (!p->opt.daemon)
-            p->pending++;
         end_inflight(p, j);
+        retry_file_later(p, j, j->message);
         return;
     }
     if (j->vanished) {
         end_inflight(p, j);
+        file_done(p, j);
         return;
     }
     if (j->is_symlink) {
@@ -645,11 +710,13 @@ static void archive_done(vt_pipeline *p, job *j)
         emit(p, VT_EVENT_INFO, j->dept->id, j->asset->source, id,
              "removed from the hotfolder before it was archived; forgotten");
         end_inflight(p, j);
+        file_done(p, j);
         return;
     }
     if (j->status == VT_OK) {
         update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING};
         end_inflight(p, j);
+        file_done(p, j);
         if (update_asset(p, &u) == VT_OK)
             queue_convert(p, id);
         return;
@@ -661,19 +728,18 @@ static void archive_done(vt_pipeline *p, job *j)
         return;
     }
     /* Could not archive (disk full, permissions): the drop stays in the
-     * hotfolder and the asset stays ARCHIVING; the next rescan or start
-     * tries again. */
-    emit(p, p->opt.daemon ? VT_EVENT_RETRYING : VT_EVENT_PENDING, j->dept->id, j->asset->source,
-         id, j->message);
-    if (!p->opt.daemon)
-        p->pending++;
+     * hotfolder and the asset stays ARCHIVING, and the drop is offered
+     * again after a back-off (or at the next run, in batch mode). */
     end_inflight(p, j);
+    retry_file_later(p, j, j->message);
 }
 
 static void quarantine_done(vt_pipeline *p, job *j)
 {
     const char *source = j->asset ? j->asset->source : j->relpath;
     end_inflight(p, j);
+    if (j->relpath && j->status == VT_OK)
+        file_done(p, j);
     if (j->status != VT_OK) {
         g_autofree char *msg = g_strdup_printf("cannot move the file to quarantine (%s); reason"
                                                " was: %s", j->message, j->reason);
@@ -1063,7 +1129,10 @@ static void scan_department(vt_pipeline *p, const vt_department *dept, const cha
 {
     scan_ctx c = {p, dept};
     unsigned count = 0;
-    if (vt_scan_tree(dept->hotfolder, subdir, scan_found, &c, &count) != VT_OK)
+    vt_status s = vt_scan_tree(dept->hotfolder, subdir, scan_found, &c, &count);
+    /* A new folder already renamed or removed (Windows' "New folder" is
+     * renamed at once) is not a problem: its new name has its own event. */
+    if (s != VT_OK && !(s == VT_ERR_NOT_FOUND && subdir))
         emit(p, VT_EVENT_ERROR, dept->id, subdir, NULL, vt_error_message());
 }
 
@@ -1345,6 +1414,7 @@ vt_status vt_pipeline_new(const vt_config *config, vt_store *store,
     p->inflight = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, inflight_entry_free);
     p->queued = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->retry_timers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    p->file_retries = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, file_retry_free);
     g_queue_init(&p->convert_queue);
     *ret_pipeline = p;
     return VT_OK;
@@ -1451,7 +1521,7 @@ void vt_pipeline_get_stats(const vt_pipeline *p, vt_pipeline_stats *ret)
     ret->file_jobs = p->file_jobs;
     ret->waiting = p->convert_queue.length;
     ret->converting = p->converting;
-    ret->retrying = g_hash_table_size(p->retry_timers);
+    ret->retrying = g_hash_table_size(p->retry_timers) + g_hash_table_size(p->file_retries);
     ret->watches = p->watch ? vt_watch_count(p->watch) : 0;
     ret->ingested = p->ingested;
     ret->quarantined = p->quarantined;
@@ -1508,6 +1578,8 @@ void vt_pipeline_free(vt_pipeline *p)
             g_source_remove(GPOINTER_TO_UINT(value));
         g_hash_table_destroy(p->retry_timers);
     }
+    if (p->file_retries)
+        g_hash_table_destroy(p->file_retries);
     vt_watch_free(p->watch);
     vt_settle_free(p->settle);
     if (p->inflight)

@@ -10,7 +10,8 @@
  * O_DIRECTORY), so a folder swapped for a symbolic link mid-walk is not
  * followed out of the root. It reports every regular file and every symbolic
  * link (never followed, whatever it points to: the pipeline quarantines
- * links) whose name is not vt_name_is_ignored(), and descends into every
+ * links) whose name is not vt_name_is_ignored() (sidecars included: the
+ * caller tells them apart with vt_name_is_sidecar()), and descends into every
  * folder whose name is not vt_name_is_ignored_dir(), down to VT_SCAN_MAX_DEPTH
  * folders below the root. Fifos, sockets and devices are skipped silently.
  * Entries come in directory order (not sorted).

@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <string.h>
-#include <stdlib.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -282,7 +281,6 @@ static void note_full(vt_watch *watch, watch_root *root)
 /* After an overflow: every tree again, then drop what no longer exists. */
 static void refresh_all(vt_watch *watch)
 {
-    if (getenv("NOREFRESH")) return;
     for (guint i = 0; i < watch->roots->len; i++) {
         watch_root *root = g_ptr_array_index(watch->roots, i);
         adder a = { .watch = watch, .root = root, .path = g_string_new(NULL) };

@@ -6,9 +6,10 @@
  * which reads every pending event and calls the vt_watch_fn:
  *
  *  - VT_WATCH_FILE (root, relpath): something happened to a file or symbolic
- *    link whose name is not vt_name_is_ignored(): created, written, closed
- *    after writing, moved in, attributes changed. Often several times per
- *    file; the caller hands it to vt_settle, which decides when it is done.
+ *    link whose name is not vt_name_is_ignored() (sidecars included):
+ *    created, written, closed after writing, moved in, attributes changed.
+ *    Often several times per file; the caller hands it to vt_settle, which
+ *    decides when it is done.
  *  - VT_WATCH_DIR (root, relpath): a folder was created or moved in (or
  *    renamed) inside a watched folder. By the time of the call it and its
  *    whole subtree are watched, so nothing created from now on is missed;

@@ -87,7 +87,8 @@ static VipsImage *make_rgb(fixture *f, int w, int h)
     g_assert_cmpint(vips_black(&t[6], w, h, "bands", 3, NULL), ==, 0);
     g_assert_cmpint(vips_ifthenelse(t[5], t[2], t[6], &t[7], NULL), ==, 0);
     VipsImage **u = scratch(f, 1);
-    g_assert_cmpint(vips_copy(t[7], &u[0], "interpretation", VIPS_INTERPRETATION_sRGB, NULL), ==, 0);
+    g_assert_cmpint(vips_copy(t[7], &u[0], "interpretation", VIPS_INTERPRETATION_sRGB, NULL),
+                    ==, 0);
     return u[0];
 }
 
@@ -262,7 +263,8 @@ static void test_jpeg(fixture *f, gconstpointer data)
     g_assert_true(json_is_object(json_object_get(r, "embedded")));
 
     g_autofree char *tif = g_build_filename(f->images_dir, "2024.0001.tif", NULL);
-    g_autofree char *thumb = g_build_filename(f->images_dir, "derivatives", "2024.0001-thumb.jpg", NULL);
+    g_autofree char *thumb =
+        g_build_filename(f->images_dir, "derivatives", "2024.0001-thumb.jpg", NULL);
     g_autofree char *download =
         g_build_filename(f->images_dir, "derivatives", "2024.0001-download.jpg", NULL);
     g_assert_cmpstr(jstr(r, "image"), ==, tif);
@@ -334,7 +336,8 @@ static void test_tiff16(fixture *f, gconstpointer data)
     g_assert_cmpint(vips_linear1(t[0], &t[1], 257.0, 0.0, NULL), ==, 0);
     g_assert_cmpint(vips_cast(t[1], &t[2], VIPS_FORMAT_USHORT, NULL), ==, 0);
     VipsImage **u = scratch(f, 1);
-    g_assert_cmpint(vips_copy(t[2], &u[0], "interpretation", VIPS_INTERPRETATION_RGB16, NULL), ==, 0);
+    g_assert_cmpint(vips_copy(t[2], &u[0], "interpretation", VIPS_INTERPRETATION_RGB16, NULL),
+                    ==, 0);
     g_autofree char *in = path_in(f, "sixteen.tif");
     g_assert_cmpint(vips_tiffsave(u[0], in, NULL), ==, 0);
 
@@ -363,7 +366,8 @@ static char *write_cmyk(fixture *f, const char *name, bool with_profile)
     g_assert_cmpint(vips_linear1(rgb, &t[0], -1.0, 255.0, "uchar", TRUE, NULL), ==, 0);
     g_assert_cmpint(vips_bandjoin_const1(t[0], &t[1], 10.0, NULL), ==, 0);
     VipsImage **u = scratch(f, 1);
-    g_assert_cmpint(vips_copy(t[1], &u[0], "interpretation", VIPS_INTERPRETATION_CMYK, NULL), ==, 0);
+    g_assert_cmpint(vips_copy(t[1], &u[0], "interpretation", VIPS_INTERPRETATION_CMYK, NULL),
+                    ==, 0);
     char *path = path_in(f, name);
     if (with_profile)
         g_assert_cmpint(vips_jpegsave(u[0], path, "profile", "cmyk", NULL), ==, 0);
@@ -727,8 +731,8 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_log_set_handler("VIPS", G_LOG_LEVEL_INFO | G_LOG_LEVEL_DEBUG, drop_log, NULL);
-    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION, note_log,
-                      NULL);
+    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING | G_LOG_FLAG_FATAL | G_LOG_FLAG_RECURSION,
+                      note_log, NULL);
     if (VIPS_INIT(argv[0]))
         g_error("libvips: %s", vips_error_buffer());
     vips_cache_set_max(0);

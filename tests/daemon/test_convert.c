@@ -2,6 +2,7 @@
  * GMainLoop, and stand-in children (shell scripts pointed at by
  * $VT_CONVERT) that hang, crash, flood their pipes or print nonsense. */
 #include <glib.h>
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
@@ -263,7 +264,8 @@ static void test_over_limit(fixture *f, gconstpointer data)
     g_autofree char *in = write_file(f, "small.jpg", small_jpeg, sizeof small_jpeg);
     f->config.max_pixels = 1000;
     vt_convert_result *r = run(f, in, "big1");
-    assert_failure(r, VT_ERR_LIMIT, "The image is 64 x 48 = 3072 pixels, over the limit of 1000 pixels");
+    assert_failure(r, VT_ERR_LIMIT,
+                   "The image is 64 x 48 = 3072 pixels, over the limit of 1000 pixels");
     vt_convert_result_free(r);
 }
 
@@ -405,6 +407,37 @@ static void test_child_misbehaves(fixture *f, gconstpointer data)
     vt_convert_result_free(r);
 }
 
+/* The child runs niced, without core files, with a CPU limit, and (except
+ * in sanitizer builds) with an address-space limit; what it reports on
+ * stdout comes back as the result object. */
+static void test_limits(fixture *f, gconstpointer data)
+{
+    g_autofree char *in = write_file(f, "small.jpg", small_jpeg, sizeof small_jpeg);
+    use_script(f, "limits.sh",
+               "printf '{\"as\":\"%s\",\"core\":\"%s\",\"cpu\":\"%s\",\"nice\":%s,"
+               "\"arenas\":\"%s\"}\\n' \"$(ulimit -v)\" \"$(ulimit -c)\" \"$(ulimit -t)\" "
+               "\"$(nice)\" \"$MALLOC_ARENA_MAX\"");
+    f->config.convert_timeout_seconds = 100;
+    f->config.convert_memory_mb = 3000;
+
+    vt_convert_result *r = run(f, in, "limits1");
+    g_assert_cmpint(r->status, ==, VT_OK);
+    g_autofree char *dump = json_dumps(r->result, JSON_SORT_KEYS);
+    g_test_message("child limits: %s", dump);
+    json_t *o = r->result;
+    g_assert_cmpstr(json_string_value(json_object_get(o, "core")), ==, "0");
+    g_autofree char *cpu = g_strdup_printf("%d", 100 * MAX(1, (int)g_get_num_processors()) + 10);
+    g_assert_cmpstr(json_string_value(json_object_get(o, "cpu")), ==, cpu);
+    errno = 0;
+    int own_nice = nice(0);
+    g_assert_cmpint(json_integer_value(json_object_get(o, "nice")), ==, MIN(own_nice + 5, 19));
+    g_assert_cmpstr(json_string_value(json_object_get(o, "arenas")), ==, "2");
+#ifndef VT_SANITIZE
+    g_assert_cmpstr(json_string_value(json_object_get(o, "as")), ==, "3072000"); /* KiB */
+#endif
+    vt_convert_result_free(r);
+}
+
 static void test_child_path(fixture *f, gconstpointer data)
 {
     g_setenv("VT_CONVERT", "/opt/x/vitrine-convert", TRUE);
@@ -468,6 +501,7 @@ int main(int argc, char **argv)
     ADD("/convert/not-writable", test_not_writable);
     ADD("/convert/no-child", test_no_child);
     ADD("/convert/child-misbehaves", test_child_misbehaves);
+    ADD("/convert/limits", test_limits);
     ADD("/convert/child-path", test_child_path);
     ADD("/convert/invalid", test_invalid);
     ADD("/convert/cleanup", test_cleanup);
