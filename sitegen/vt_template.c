@@ -778,23 +778,26 @@ static const entity html_entities[256] = {
     ['\''] = { "&#39;", 5 },
 };
 
-/* The same set, one byte per entry, for the scan. */
-static const guint8 needs_escape[256] = {
-    ['&'] = 1, ['<'] = 1, ['>'] = 1, ['"'] = 1, ['\''] = 1,
-};
-
+/* @s[@n] must be '\0' (jansson ends every string with one): strcspn() is
+ * the fast scan (SSE4.2 in glibc), and the terminator stops it at the end.
+ * It stops at a NUL inside the string too; that byte needs no escaping. */
 static vt_status emit_escaped(render_state *rs, const char *s, size_t n)
 {
-    size_t run = 0;
+    size_t run = 0, i = 0;
     vt_status st;
 
-    for (size_t i = 0; i < n; i++) {
-        if (G_LIKELY(!needs_escape[(unsigned char)s[i]]))
+    while (i < n) {
+        i += strcspn(s + i, "&<>\"'");
+        if (i >= n)
+            break;
+        if (s[i] == '\0') {
+            i++;
             continue;
+        }
         const entity *e = &html_entities[(unsigned char)s[i]];
         if ((st = emit(rs, s + run, i - run)) != VT_OK || (st = emit(rs, e->text, e->len)) != VT_OK)
             return st;
-        run = i + 1;
+        run = ++i;
     }
     return emit(rs, s + run, n - run);
 }

@@ -59,9 +59,10 @@
 #define VT_TEMPLATE_MAX_NESTING       64          /* open sections in one template */
 #define VT_TEMPLATE_MAX_PARTIAL_DEPTH 32          /* partials within partials */
 #define VT_TEMPLATE_MAX_OUTPUT        (64u << 20) /* bytes added by one render */
-/* Tags and section iterations visited by one render: stops a partial that
- * includes itself twice per level (2^32 calls, no output) in well under a
- * second, and is far above any real page. */
+/* Tags and section iterations visited by one render: stops runaway work
+ * that makes no output (partials that include each other twice per level,
+ * nested loops over long lists) within about a second, and is some hundred
+ * times what a large real page needs. */
 #define VT_TEMPLATE_MAX_STEPS         (32u << 20)
 
 typedef struct vt_template_set vt_template_set;
