@@ -25,6 +25,7 @@
 #include "vt_asset.h"
 #include "vt_convert.h"
 #include "vt_file.h"
+#include "vt_filejob.h"
 #include "vt_name.h"
 #include "vt_scan.h"
 #include "vt_settle.h"
@@ -34,28 +35,6 @@
 #define ID_MIN_LEN 16
 #define RETRY_FIRST_SECONDS 30
 #define RETRY_MAX_SECONDS 3600
-
-typedef enum { JOB_HASH, JOB_ARCHIVE, JOB_QUARANTINE, JOB_RESTORE } job_kind;
-
-typedef struct {
-    job_kind kind;
-    const vt_department *dept;
-    char *relpath;        /* relative to the hotfolder (HASH, ARCHIVE, QUARANTINE of a drop) */
-    char *path;           /* absolute path of the file the job works on */
-    vt_asset *asset;      /* owned copy: ARCHIVE, RESTORE, QUARANTINE of an asset */
-    char *reason;         /* QUARANTINE: why, in plain words */
-    char *dest;           /* QUARANTINE, RESTORE: where the file went */
-    bool inflight;        /* holds p->inflight[path] until it ends */
-
-    /* results */
-    vt_status status;
-    char *message;
-    char sha256[VT_SHA256_HEX_LEN + 1];
-    uint64_t size;
-    bool is_symlink;
-    bool vanished;
-    bool changed;
-} job;
 
 typedef struct {
     const vt_department *dept;
@@ -93,7 +72,7 @@ struct vt_pipeline {
     bool idle_reported;
 };
 
-static void start_job(vt_pipeline *p, job *j);
+static void start_job(vt_pipeline *p, vt_filejob *j);
 static void queue_convert(vt_pipeline *p, const char *id);
 static void check_idle(vt_pipeline *p);
 static void arm_settle_timer(vt_pipeline *p);
@@ -112,19 +91,6 @@ static void emit(vt_pipeline *p, vt_event_kind kind, const char *dept, const cha
 static int64_t now_seconds(void)
 {
     return g_get_real_time() / G_USEC_PER_SEC;
-}
-
-static void job_free(job *j)
-{
-    if (!j)
-        return;
-    g_free(j->relpath);
-    g_free(j->path);
-    vt_asset_free(j->asset);
-    g_free(j->reason);
-    g_free(j->dest);
-    g_free(j->message);
-    g_free(j);
 }
 
 static void inflight_entry_free(gpointer data)
@@ -157,177 +123,12 @@ static const vt_department *department_of_path(const vt_pipeline *p, const char 
     return NULL;
 }
 
-static char *format_time(int64_t seconds)
-{
-    GDateTime *t = g_date_time_new_from_unix_local(seconds);
-    char *s = g_date_time_format(t, "%Y-%m-%d %H:%M:%S");
-    g_date_time_unref(t);
-    return s;
-}
-
-/* ------------------------------------------------------------ worker side */
-
-static vt_status work_hash(job *j)
-{
-    struct stat st;
-    if (lstat(j->path, &st) != 0) {
-        if (errno == ENOENT) {
-            j->vanished = true;
-            return VT_OK;
-        }
-        return vt_error_set_errno(VT_ERR_IO, errno, "cannot examine %s", j->path);
-    }
-    if (S_ISLNK(st.st_mode)) {
-        j->is_symlink = true;
-        return VT_OK;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        j->vanished = true;   /* a fifo or device: not content, not ours */
-        return VT_OK;
-    }
-    vt_status s = vt_file_sha256(j->path, j->sha256, &j->size);
-    if (s == VT_ERR_NOT_FOUND) {
-        j->vanished = true;
-        return VT_OK;
-    }
-    if (s != VT_OK)
-        return s;
-    struct stat after;
-    if (lstat(j->path, &after) != 0 || after.st_size != st.st_size ||
-        after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec ||
-        after.st_ino != st.st_ino || (uint64_t)after.st_size != j->size)
-        j->changed = true;
-    return VT_OK;
-}
-
-static vt_status verify_copy(const char *path, const char *sha256)
-{
-    char sum[VT_SHA256_HEX_LEN + 1];
-    vt_file_drop_cache(path);
-    vt_status s = vt_file_sha256(path, sum, NULL);
-    if (s != VT_OK)
-        return s;
-    if (strcmp(sum, sha256) != 0)
-        return vt_error_set(VT_ERR_TRANSIENT, "the copy %s does not match its SHA-256 (%s, not %s)",
-                            path, sum, sha256);
-    return VT_OK;
-}
-
-static vt_status work_archive(job *j)
-{
-    const char *dst = j->asset->original;
-    struct stat st;
-
-    if (lstat(dst, &st) == 0) {
-        /* Archived before a crash: trust it only after verification. */
-        vt_status s = verify_copy(dst, j->asset->sha256);
-        if (s != VT_OK)
-            return vt_error_set(VT_ERR_INTERNAL, "%s is in the way of the archived original: %s",
-                                dst, vt_error_message());
-    } else {
-        if (lstat(j->path, &st) != 0) {
-            if (errno == ENOENT) {
-                j->vanished = true;
-                return VT_OK;
-            }
-            return vt_error_set_errno(VT_ERR_IO, errno, "cannot examine %s", j->path);
-        }
-        g_autofree char *dir = g_path_get_dirname(dst);
-        vt_status s = vt_file_mkdirs(dir);
-        if (s == VT_OK)
-            s = vt_file_copy_durable(j->path, dst);
-        if (s != VT_OK)
-            return s == VT_ERR_IO ? VT_ERR_TRANSIENT : s;
-        s = verify_copy(dst, j->asset->sha256);
-        if (s != VT_OK) {
-            /* Either the source changed after it was hashed (still being
-             * written) or the copy is bad: our copy goes, the source stays. */
-            g_unlink(dst);
-            j->changed = true;
-            return s;
-        }
-    }
-    if (unlink(j->path) != 0 && errno != ENOENT)
-        return vt_error_set_errno(VT_ERR_IO, errno,
-                                  "archived %s but cannot remove it from the hotfolder", j->path);
-    g_autofree char *src_dir = g_path_get_dirname(j->path);
-    vt_file_fsync_dir(src_dir);
-    return VT_OK;
-}
-
-static char *reason_text(const job *j, const char *source, const char *department)
-{
-    g_autofree char *when = format_time(now_seconds());
-    GString *s = g_string_new("vitrine could not ingest this file.\n\n");
-    g_string_append_printf(s, "File:        %s\n", source);
-    g_string_append_printf(s, "Department:  %s\n", department);
-    g_string_append_printf(s, "When:        %s\n", when);
-    if (j->asset)
-        g_string_append_printf(s, "Asset:       %s (SHA-256 %s)\n", j->asset->id, j->asset->sha256);
-    g_string_append_printf(s, "\nWhy:\n%s\n", j->reason);
-    g_string_append(s, "\nNothing was deleted: this is the file exactly as it was dropped. Fix the"
-                       " problem and drop a good copy into the hotfolder again; if the file is fine"
-                       " and vitrine was wrong, an administrator can run `vitrine retry`"
-                       " for an asset, or tell the developers.\n");
-    return g_string_free(s, FALSE);
-}
-
-static vt_status work_quarantine(job *j, const char *quarantine_dir)
-{
-    const char *source = j->asset ? j->asset->source : j->relpath;
-    g_autofree char *display = vt_name_display(source);
-    g_autofree char *wanted = g_build_filename(quarantine_dir, j->dept->id, display, NULL);
-    g_autofree char *dir = g_path_get_dirname(wanted);
-
-    vt_status s = vt_file_mkdirs(dir);
-    if (s != VT_OK)
-        return s;
-    char *dest = vt_file_free_name(wanted);
-    s = vt_file_move(j->path, dest);
-    if (s == VT_ERR_NOT_FOUND) {
-        g_free(dest);
-        j->vanished = true;
-        return VT_OK;
-    }
-    if (s != VT_OK) {
-        g_free(dest);
-        return s;
-    }
-    j->dest = dest;
-    g_autofree char *why_path = g_strdup_printf("%s.reason.txt", dest);
-    g_autofree char *text = reason_text(j, display, j->dept->id);
-    return vt_file_write_atomic(why_path, text, strlen(text));
-}
-
-static vt_status work_restore(job *j)
-{
-    g_autofree char *dir = g_path_get_dirname(j->dest);
-    vt_status s = vt_file_mkdirs(dir);
-    if (s == VT_OK)
-        s = vt_file_move(j->path, j->dest);
-    if (s == VT_OK)
-        s = verify_copy(j->dest, j->asset->sha256);
-    if (s == VT_OK) {
-        g_autofree char *why = g_strdup_printf("%s.reason.txt", j->path);
-        g_unlink(why);
-    }
-    return s;
-}
-
 static void pool_work(gpointer data, gpointer user_data)
 {
-    job *j = data;
+    vt_filejob *j = data;
     vt_pipeline *p = user_data;
 
-    vt_error_clear();
-    switch (j->kind) {
-    case JOB_HASH:       j->status = work_hash(j); break;
-    case JOB_ARCHIVE:    j->status = work_archive(j); break;
-    case JOB_QUARANTINE: j->status = work_quarantine(j, p->config->quarantine_dir); break;
-    case JOB_RESTORE:    j->status = work_restore(j); break;
-    }
-    if (j->status != VT_OK)
-        j->message = g_strdup(vt_error_message());
+    vt_filejob_run(j, p->config->quarantine_dir);
     g_async_queue_push(p->done, j);
     uint64_t one = 1;
     /* A full eventfd counter only means a wake-up is already pending. */
@@ -337,7 +138,7 @@ static void pool_work(gpointer data, gpointer user_data)
 
 /* -------------------------------------------------------------- loop side */
 
-static void end_inflight(vt_pipeline *p, job *j)
+static void end_inflight(vt_pipeline *p, vt_filejob *j)
 {
     if (j->inflight) {
         g_hash_table_remove(p->inflight, j->path);
@@ -347,11 +148,11 @@ static void end_inflight(vt_pipeline *p, job *j)
 
 /* Quarantines the drop of @from (whose hold on its path, if any, passes to
  * the new job) or, with @asset, that asset's archived original at @path. */
-static void quarantine_file(vt_pipeline *p, job *from, const vt_department *dept, const char *path,
+static void quarantine_file(vt_pipeline *p, vt_filejob *from, const vt_department *dept, const char *path,
                             vt_asset *asset, const char *reason)
 {
-    job *j = g_new0(job, 1);
-    j->kind = JOB_QUARANTINE;
+    vt_filejob *j = g_new0(vt_filejob, 1);
+    j->kind = VT_FILEJOB_QUARANTINE;
     j->dept = dept;
     j->relpath = from ? g_strdup(from->relpath) : NULL;
     j->path = g_strdup(path);
@@ -367,7 +168,7 @@ static void quarantine_file(vt_pipeline *p, job *from, const vt_department *dept
 /* The store side of a new or resumed drop, run inside one write txn. */
 typedef struct {
     const vt_pipeline *p;
-    const job *j;
+    const vt_filejob *j;
     char *display;
     /* out */
     vt_asset *asset;       /* to archive (new, or resumed) */
@@ -394,7 +195,7 @@ static char *archive_path(const vt_pipeline *p, const vt_department *dept, const
 static vt_status record_fn(vt_txn *txn, void *data)
 {
     record_ctx *c = data;
-    const job *j = c->j;
+    const vt_filejob *j = c->j;
 
     g_clear_pointer(&c->asset, vt_asset_free);
     g_clear_pointer(&c->duplicate_of, vt_asset_free);
@@ -449,7 +250,7 @@ static vt_status record_fn(vt_txn *txn, void *data)
 
 static vt_status quarantine_record_fn(vt_txn *txn, void *data)
 {
-    const job *j = data;
+    const vt_filejob *j = data;
     char key[32];
     g_snprintf(key, sizeof key, "%016" G_GINT64_MODIFIER "x", (gint64)vt_txn_next_seq(txn, "quarantine"));
     json_t *rec = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}",
@@ -548,7 +349,7 @@ static vt_status update_asset(vt_pipeline *p, update_ctx *c)
     return s;
 }
 
-static void reoffer_later(vt_pipeline *p, job *j)
+static void reoffer_later(vt_pipeline *p, vt_filejob *j)
 {
     /* The file is still changing. Daemon: let it settle again. Batch: the
      * user asked for it now, so it is left for the next run. */
@@ -599,7 +400,7 @@ static gboolean on_file_retry(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-static void retry_file_later(vt_pipeline *p, const job *j, const char *message)
+static void retry_file_later(vt_pipeline *p, const vt_filejob *j, const char *message)
 {
     if (!p->opt.daemon || p->shutting_down) {
         p->pending++;
@@ -626,13 +427,13 @@ static void retry_file_later(vt_pipeline *p, const job *j, const char *message)
 }
 
 /* The drop's file steps are over: forget its back-off. */
-static void file_done(vt_pipeline *p, const job *j)
+static void file_done(vt_pipeline *p, const vt_filejob *j)
 {
     if (j->path)
         g_hash_table_remove(p->file_retries, j->path);
 }
 
-static void hash_done(vt_pipeline *p, job *j)
+static void hash_done(vt_pipeline *p, vt_filejob *j)
 {
     if (j->status != VT_OK) {
         end_inflight(p, j);
@@ -679,7 +480,7 @@ static void hash_done(vt_pipeline *p, job *j)
     }
     if (c.duplicate_of) {
         vt_asset *d = c.duplicate_of;
-        g_autofree char *when = format_time(d->created);
+        g_autofree char *when = vt_filejob_format_time(d->created);
         g_autofree char *why = g_strdup_printf(
             "This file is a duplicate of %s: it is byte for byte identical (SHA-256 %s) to"
             " \"%s\" of department %s, ingested on %s. It was not ingested a second time.",
@@ -688,8 +489,8 @@ static void hash_done(vt_pipeline *p, job *j)
         quarantine_file(p, j, j->dept, j->path, NULL, why);
         return;
     }
-    job *a = g_new0(job, 1);
-    a->kind = JOB_ARCHIVE;
+    vt_filejob *a = g_new0(vt_filejob, 1);
+    a->kind = VT_FILEJOB_ARCHIVE;
     a->dept = j->dept;
     a->relpath = g_strdup(j->relpath);
     a->path = g_strdup(j->path);
@@ -699,7 +500,7 @@ static void hash_done(vt_pipeline *p, job *j)
     start_job(p, a);
 }
 
-static void archive_done(vt_pipeline *p, job *j)
+static void archive_done(vt_pipeline *p, vt_filejob *j)
 {
     const char *id = j->asset->id;
 
@@ -734,7 +535,7 @@ static void archive_done(vt_pipeline *p, job *j)
     retry_file_later(p, j, j->message);
 }
 
-static void quarantine_done(vt_pipeline *p, job *j)
+static void quarantine_done(vt_pipeline *p, vt_filejob *j)
 {
     const char *source = j->asset ? j->asset->source : j->relpath;
     end_inflight(p, j);
@@ -757,7 +558,7 @@ static void quarantine_done(vt_pipeline *p, job *j)
     emit(p, VT_EVENT_QUARANTINED, j->dept->id, source, j->asset ? j->asset->id : NULL, j->reason);
 }
 
-static void restore_done(vt_pipeline *p, job *j)
+static void restore_done(vt_pipeline *p, vt_filejob *j)
 {
     if (j->status != VT_OK) {
         emit(p, VT_EVENT_ERROR, j->dept->id, j->asset->source, j->asset->id, j->message);
@@ -775,22 +576,22 @@ static gboolean on_done(gint fd, GIOCondition cond, gpointer data)
     if (read(fd, &n, sizeof n) < 0 && errno != EAGAIN)
         g_warning("pipeline: eventfd read: %s", g_strerror(errno));
 
-    job *j;
+    vt_filejob *j;
     while ((j = g_async_queue_try_pop(p->done))) {
         p->file_jobs--;
         switch (j->kind) {
-        case JOB_HASH:       hash_done(p, j); break;
-        case JOB_ARCHIVE:    archive_done(p, j); break;
-        case JOB_QUARANTINE: quarantine_done(p, j); break;
-        case JOB_RESTORE:    restore_done(p, j); break;
+        case VT_FILEJOB_HASH:       hash_done(p, j); break;
+        case VT_FILEJOB_ARCHIVE:    archive_done(p, j); break;
+        case VT_FILEJOB_QUARANTINE: quarantine_done(p, j); break;
+        case VT_FILEJOB_RESTORE:    restore_done(p, j); break;
         }
-        job_free(j);
+        vt_filejob_free(j);
     }
     check_idle(p);
     return G_SOURCE_CONTINUE;
 }
 
-static void start_job(vt_pipeline *p, job *j)
+static void start_job(vt_pipeline *p, vt_filejob *j)
 {
     GError *err = NULL;
     p->file_jobs++;
@@ -1012,8 +813,8 @@ static void offer(vt_pipeline *p, const vt_department *dept, const char *relpath
 
     if (!g_utf8_validate(relpath, -1, NULL)) {
         g_autofree char *shown = vt_name_display(relpath);
-        job *j = g_new0(job, 1);
-        j->kind = JOB_QUARANTINE;
+        vt_filejob *j = g_new0(vt_filejob, 1);
+        j->kind = VT_FILEJOB_QUARANTINE;
         j->dept = dept;
         j->relpath = g_strdup(relpath);
         j->path = g_strdup(path);
@@ -1031,8 +832,8 @@ static void offer(vt_pipeline *p, const vt_department *dept, const char *relpath
         arm_settle_timer(p);
         return;
     }
-    job *j = g_new0(job, 1);
-    j->kind = JOB_HASH;
+    vt_filejob *j = g_new0(vt_filejob, 1);
+    j->kind = VT_FILEJOB_HASH;
     j->dept = dept;
     j->relpath = g_strdup(relpath);
     j->path = g_strdup(path);
@@ -1046,8 +847,8 @@ static void start_hash(vt_pipeline *p, const char *path)
     if (!e)
         return;
     e->settling = false;
-    job *j = g_new0(job, 1);
-    j->kind = JOB_HASH;
+    vt_filejob *j = g_new0(vt_filejob, 1);
+    j->kind = VT_FILEJOB_HASH;
     j->dept = e->dept;
     j->relpath = g_strdup(e->relpath);
     j->path = g_strdup(path);
@@ -1299,8 +1100,8 @@ static vt_status apply_spool(const json_t *req, const char *name, void *data)
                      "its department is no longer in the configuration");
                 continue;
             }
-            job *j = g_new0(job, 1);
-            j->kind = JOB_RESTORE;
+            vt_filejob *j = g_new0(vt_filejob, 1);
+            j->kind = VT_FILEJOB_RESTORE;
             j->dept = dept;
             j->path = g_strdup(a->original);
             g_autofree char *wanted = g_build_filename(p->config->originals_dir, dept->id,
@@ -1365,8 +1166,8 @@ static bool resume_one(const vt_asset *a, void *data)
         e->dept = dept;
         e->relpath = g_strdup(a->source);
         g_hash_table_insert(p->inflight, g_strdup(path), e);
-        job *j = g_new0(job, 1);
-        j->kind = JOB_ARCHIVE;
+        vt_filejob *j = g_new0(vt_filejob, 1);
+        j->kind = VT_FILEJOB_ARCHIVE;
         j->dept = dept;
         j->relpath = g_strdup(a->source);
         j->path = path;
@@ -1563,9 +1364,9 @@ void vt_pipeline_free(vt_pipeline *p)
     if (p->done_source)
         g_source_remove(p->done_source);
     if (p->done) {
-        job *j;
+        vt_filejob *j;
         while ((j = g_async_queue_try_pop(p->done)))
-            job_free(j);
+            vt_filejob_free(j);
         g_async_queue_unref(p->done);
     }
     if (p->done_fd >= 0)

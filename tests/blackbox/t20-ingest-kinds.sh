@@ -114,7 +114,7 @@ while IFS='|' read -r -u 3 dept src w h fmt iv maker; do
     assert_eq 1 "$(jq length <<<"$a")" "  assets for $dept/$src"
     a=$(jq -c '.[0]' <<<"$a")
     id=$(jq -r .id <<<"$a")
-X
+    assert_json "$KEYS - keys == []" "$a" "  asset has every key of the contract"
     assert_json '.id | test("^[a-z0-9]+$")' "$a" "  id is URL-safe"
     assert_eq ready "$(jq -r .state <<<"$a")" "  state"
     assert_json '.reason == null' "$a" "  no reason"

@@ -1,0 +1,57 @@
+/* vt_filejob.h: the file steps of the ingest pipeline, run on worker
+ * threads: hashing a drop, archiving it, moving a file to quarantine with
+ * its reason, and restoring a quarantined original for a retry.
+ *
+ * The pipeline (vt_pipeline.c) fills a vt_filejob on its loop thread, hands
+ * it to a worker, which calls vt_filejob_run(), and reads the results back
+ * on the loop thread. A job touches only the files it names and never the
+ * store, so the single-writer rule holds. vt_filejob_run() is thread-safe
+ * for distinct jobs; the pipeline guarantees one job per path at a time.
+ */
+#ifndef VT_FILEJOB_H
+#define VT_FILEJOB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vt_asset.h"
+#include "vt_config.h"
+#include "vt_error.h"
+#include "vt_file.h"
+
+typedef enum {
+    VT_FILEJOB_HASH,        /* path -> sha256, size; or is_symlink / vanished / changed */
+    VT_FILEJOB_ARCHIVE,     /* path -> asset->original: copy, sync, verify, unlink path */
+    VT_FILEJOB_QUARANTINE,  /* path -> a free name under quarantine-dir, + .reason.txt */
+    VT_FILEJOB_RESTORE      /* path (in quarantine) -> dest (archive), verified */
+} vt_filejob_kind;
+
+typedef struct {
+    vt_filejob_kind kind;
+    const vt_department *dept;   /* borrowed from the configuration */
+    char *relpath;   /* owned: relative to the hotfolder, for a drop; NULL for an asset's file */
+    char *path;      /* owned: absolute path of the file the job works on */
+    vt_asset *asset; /* owned copy: ARCHIVE, RESTORE, and QUARANTINE of an asset's original */
+    char *reason;    /* owned: QUARANTINE, why, in plain words */
+    char *dest;      /* owned: QUARANTINE result, or RESTORE target */
+    bool inflight;   /* pipeline bookkeeping: this job holds its path */
+
+    /* Results, set by vt_filejob_run(). */
+    vt_status status;
+    char *message;   /* owned: the error message when status != VT_OK */
+    char sha256[VT_SHA256_HEX_LEN + 1];
+    uint64_t size;
+    bool is_symlink; /* HASH: the drop is a symbolic link */
+    bool vanished;   /* the file was gone: not an error, nothing to do */
+    bool changed;    /* the file changed while it was read: still being written */
+} vt_filejob;
+
+/* Runs @job on the calling thread and fills its results. */
+void vt_filejob_run(vt_filejob *job, const char *quarantine_dir);
+
+void vt_filejob_free(vt_filejob *job);
+
+/* "YYYY-MM-DD HH:MM:SS" in local time, for messages people read. Caller frees. */
+char *vt_filejob_format_time(int64_t unix_seconds);
+
+#endif
