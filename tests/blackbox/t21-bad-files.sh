@@ -20,7 +20,7 @@ img_corrupt "$T/dropped/corrupt.jpg"
 img_truncated "$T/dropped/scans/truncated.jpg"
 img_empty "$T/dropped/empty.jpg"
 img_text "$T/dropped/notes.txt"
-img_text "$T/dropped/fake.jpg"              # text with an image's name
+img_text "$T/dropped/fake.jpg" "not a photo"   # text with an image's name
 img_pdf "$T/dropped/scan.pdf"
 img_jpeg "$T/dropped/good.jpg" 400 300       # so the sidecars have an image
 BAD=(corrupt.jpg scans/truncated.jpg empty.jpg notes.txt fake.jpg scan.pdf)
@@ -49,7 +49,7 @@ check_reason() {
     iconv -f UTF-8 -t UTF-8 "$r" >/dev/null 2>&1 || fail "  $r is not UTF-8 text"
     if LC_ALL=C grep -q '[[:cntrl:]]' <(tr -d '\n\t' <"$r"); then fail "  $r has control characters"; fi
     [ "$(grep -oE '[[:alpha:]]{2,}' "$r" | wc -l)" -ge 3 ] || fail "  $r is not in words: '$text'"
-    ok "  reason: $(head -c 150 "$r" | tr '\n' ' ')"
+    ok "  reason: $(tr -s '\n ' ' ' <"$r" | head -c 400)"
 }
 
 for f in "${BAD[@]}"; do

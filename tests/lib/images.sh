@@ -177,10 +177,10 @@ img_truncated() {
 # img_empty OUT: a zero-byte file.
 img_empty() { img__out "$1"; : >"$1"; }
 
-# img_text OUT: a plain-text file (whatever its name says).
+# img_text OUT [TEXT]: a plain-text file (whatever its name says).
 img_text() {
     img__out "$1"
-    printf 'Inventory notes\nbox 12, shelf 3: to be photographed\n' >"$1"
+    printf '%s\n' "${2:-Inventory notes, box 12, shelf 3: to be photographed}" >"$1"
 }
 
 # img_pdf OUT: a small PDF-like file (a scan saved as PDF by mistake).
