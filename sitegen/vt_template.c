@@ -206,37 +206,33 @@ static gboolean is_line_start(const parser *p, size_t pos)
 
 /* Appends the text [start, end) to the current level with its line marks.
  * @mark_end: a line beginning exactly at @end (with the tag that follows)
- * gets a mark too; not so when that line is a removed standalone line. */
+ * gets a mark too; not so when that line is a removed standalone line. A
+ * line "beginning" at the very end of the source is no line. */
 static void add_text(parser *p, size_t start, size_t end, gboolean mark_end)
 {
-    size_t n_marks = 0;
+    GArray *marks = NULL;
 
-    if (is_line_start(p, start) && (start < end || mark_end))
-        n_marks++;
-    for (const char *q = p->src + start;
-         (q = memchr(q, '\n', (size_t)(p->src + end - q))) != NULL; q++) {
-        size_t at = (size_t)(q - p->src) + 1;
-        if (at < p->len && (at < end || mark_end))
-            n_marks++;
+    for (size_t at = start; at <= end;) {
+        if (is_line_start(p, at) && (at < end || mark_end)) {
+            if (!marks)
+                marks = g_array_new(FALSE, FALSE, sizeof(size_t));
+            size_t offset = at - start;
+            g_array_append_val(marks, offset);
+        }
+        const char *nl = memchr(p->src + at, '\n', end - at);
+        if (!nl)
+            break;
+        at = (size_t)(nl - p->src) + 1;
     }
-    if (start == end && n_marks == 0)
+    if (start == end && !marks)
         return;
 
     node nd = { .kind = NODE_TEXT, .line = 0 };
     nd.u.text.text = p->src + start;
     nd.u.text.len = end - start;
-    if (n_marks) {
-        size_t k = 0;
-        nd.u.text.marks = g_new(size_t, n_marks);
-        if (is_line_start(p, start) && (start < end || mark_end))
-            nd.u.text.marks[k++] = 0;
-        for (const char *q = p->src + start;
-             (q = memchr(q, '\n', (size_t)(p->src + end - q))) != NULL; q++) {
-            size_t at = (size_t)(q - p->src) + 1;
-            if (at < p->len && (at < end || mark_end))
-                nd.u.text.marks[k++] = at - start;
-        }
-        nd.u.text.n_marks = k;
+    if (marks) {
+        nd.u.text.n_marks = marks->len;
+        nd.u.text.marks = (size_t *)(void *)g_array_free(marks, FALSE);
     }
     g_array_append_val(p->levels[p->depth], nd);
 }

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # t31-crash: vitrined killed with SIGKILL in the middle of a burst loses
-# nothing and doubles nothing. Three rounds of 60 files, each killed at
-# another moment (as soon as the first asset appears; once 20 are ready; once
-# 45 are ready), restarted, and left to finish: every file dropped is one
-# ready asset (none quarantined as a duplicate of itself), every original is
-# archived once and verifies, and no .tmp-* file is left behind.
+# nothing and doubles nothing. Four rounds of 60 files, each killed at another
+# moment (1.3 s after the drop, while larger files are being archived; as
+# soon as the first asset appears; once 20 are ready; once 45 are ready),
+# restarted, and left to finish: every file dropped is one ready asset (none
+# quarantined as a duplicate of itself), every original is archived once and
+# verifies, and no .tmp-* file is left behind.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
 
@@ -14,17 +15,21 @@ hot=$T/hot/photo
 PER_ROUND=60
 
 n_total_at_least() { [ "$(vt_count_state all)" -ge "$1" ]; }
+# ms_after_drop MS: MS milliseconds have passed since the drop.
+ms_after_drop() { [ $(( ($(vt_now_us) - DROP_US) / 1000 )) -ge "$1" ]; }
 n_ready_at_least() { [ "$(vt_count_state ready)" -ge "$1" ]; }
 
-# round R CONDITION ARG: drops PER_ROUND new files, kills vitrined once
-# CONDITION ARG holds, restarts it and waits for everything.
+# round R CONDITION ARG [W H]: drops PER_ROUND new files (W x H, default
+# 64 x 48), kills vitrined once CONDITION ARG holds, restarts it and waits
+# for everything.
 round() {
     local r=$1 cond=$2 arg=$3 total=$(( $1 * PER_ROUND ))
     note "=== round $r: SIGKILL once '$cond $arg'"
-    img_factory "$T/src/r$r" "$PER_ROUND" "r$r" $(( (r - 1) * PER_ROUND + 1 ))
+    img_factory "$T/src/r$r" "$PER_ROUND" "r$r" $(( (r - 1) * PER_ROUND + 1 )) "${4:-64}" "${5:-48}"
     sha256sum "$T/src/r$r/"*.jpg | cut -d' ' -f1 >>"$T/dropped.sha"
     mkdir -p "$hot/round$r"
     vt_daemon_start
+    DROP_US=$(vt_now_us)
     mv "$T/src/r$r/"* "$hot/round$r/"
     wait_for 120 "$cond" "$arg" || fail "round $r: '$cond $arg' not reached in 120 s"
     vt_daemon_kill9
@@ -50,8 +55,11 @@ round() {
 }
 
 : >"$T/dropped.sha"
-round 1 n_total_at_least 1
-round 2 n_ready_at_least $(( PER_ROUND + 20 ))
-round 3 n_ready_at_least $(( 2 * PER_ROUND + 45 ))
+# settle-seconds=1: 1.3 s after the drop the files are being archived;
+# 800 x 600 JPEGs (~0.5 MB) make that take a while.
+round 1 ms_after_drop 1300 800 600
+round 2 n_total_at_least $(( PER_ROUND + 1 ))
+round 3 n_ready_at_least $(( 2 * PER_ROUND + 20 ))
+round 4 n_ready_at_least $(( 3 * PER_ROUND + 45 ))
 
 echo "PASS $VT_TEST_NAME"

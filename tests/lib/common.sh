@@ -75,9 +75,14 @@ skip() {
 
 # assert_eq EXPECTED ACTUAL [WHAT]
 assert_eq() {
-    local what=${3:-value}
+    local what=${3:-value} lines
     [ "$1" = "$2" ] || fail "$what: expected '$1', got '$2'"
-    ok "$what is '$2'"
+    lines=$(wc -l <<<"$2")
+    if [ "$lines" -gt 3 ]; then
+        ok "$what: the expected $lines lines"
+    else
+        ok "$what is '$2'"
+    fi
 }
 
 # assert_ne UNEXPECTED ACTUAL [WHAT]

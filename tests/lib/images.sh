@@ -195,13 +195,14 @@ img_pdf() {
 # img_symlink OUT TARGET: a symbolic link OUT -> TARGET.
 img_symlink() { img__out "$1"; ln -s -- "$2" "$1"; }
 
-# img_unique_jpeg OUT N: a small (64 x 48) JPEG whose bytes are unique for
-# each N, instantly: one cached base with a COM (comment) segment carrying N
-# spliced in after SOI. Every copy decodes to the same pixels; their SHA-256
-# all differ, so none is a duplicate of another.
+# img_unique_jpeg OUT N [W H]: a JPEG (default 64 x 48) whose bytes are
+# unique for each N, instantly: one cached base per size with a COM (comment)
+# segment carrying N spliced in after SOI. Every copy decodes to the same
+# pixels; their SHA-256 all differ, so none is a duplicate of another.
 img_unique_jpeg() {
-    local base=$VT_IMG_CACHE/unique-base.jpg
-    [ -f "$base" ] || img_jpeg "$base" 64 48
+    local w=${3:-64} h=${4:-48}
+    local base=$VT_IMG_CACHE/unique-${w}x$h.jpg
+    [ -f "$base" ] || img_jpeg "$base" "$w" "$h"
     img__out "$1"
     {
         printf '\xff\xd8\xff\xfe\x00\x16'   # COM, length 2 + 20
@@ -210,15 +211,14 @@ img_unique_jpeg() {
     } >"$1"
 }
 
-# img_factory DIR COUNT [PREFIX] [FIRST]: COUNT distinct small JPEGs
-# DIR/PREFIX-NNNNN.jpg numbered from FIRST (default 1). ~1 ms each.
+# img_factory DIR COUNT [PREFIX] [FIRST] [W H]: COUNT distinct JPEGs
+# DIR/PREFIX-NNNNN.jpg (default 64 x 48, ~1 ms each) numbered from FIRST
+# (default 1).
 img_factory() {
-    local dir=$1 count=$2 prefix=${3:-img} first=${4:-1} i
-    local base=$VT_IMG_CACHE/unique-base.jpg
-    [ -f "$base" ] || img_jpeg "$base" 64 48
+    local dir=$1 count=$2 prefix=${3:-img} first=${4:-1} w=${5:-64} h=${6:-48} i
     mkdir -p "$dir"
     for ((i = first; i < first + count; i++)); do
-        img_unique_jpeg "$dir/$(printf '%s-%05d.jpg' "$prefix" "$i")" "$i"
+        img_unique_jpeg "$dir/$(printf '%s-%05d.jpg' "$prefix" "$i")" "$i" "$w" "$h"
     done
 }
 

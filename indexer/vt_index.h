@@ -1,0 +1,194 @@
+/* vt_index.h: the search index, Xapian behind a C API.
+ *
+ * Who calls it: vitrined (the only writer: put/delete in batches, then
+ * commit, on its loop thread), `vitrine reindex`, and the search CGI
+ * (read-only, one process per request). The implementation is C++
+ * (vt_index.cc); no C++ type or exception crosses this header. Every call
+ * returns a vt_status and sets the message (vt_error.h) where the failure is
+ * found: VT_ERR_STORE for Xapian failures (database locked, corrupt,
+ * missing), VT_ERR_INVALID for malformed documents, requests and queries
+ * Xapian cannot parse, VT_ERR_LIMIT past the limits below, VT_ERR_NOMEM,
+ * VT_ERR_INTERNAL for anything unexpected.
+ *
+ * Threads: a vt_index is used by one thread at a time. Several processes may
+ * hold read-only handles while one process writes; Xapian guarantees each
+ * reader a consistent snapshot (the last commit when it opened or last
+ * called vt_index_reopen()). A reader whose snapshot is overwritten by a
+ * writer in the middle of a call reopens and retries (twice) on its own.
+ *
+ * The document (one per asset). Terms:
+ *   Q<id>                         the asset id (unique; put replaces by it)
+ *   XD<department> XV<visibility> XT<type> XY<year> XI<intervention>
+ *                                 boolean terms; the query parser maps
+ *                                 department: visibility: type: year: and
+ *                                 intervention: to them, and so do filters.
+ *                                 XI is the intervention exactly as given.
+ *   XF<FIELD>:<word>              words of metadata field <field> (e.g.
+ *                                 XFTITLE:portret), positional, unstemmed;
+ *                                 title:portret searches them. The label is
+ *                                 field "label", annotation texts are field
+ *                                 "annotation".
+ *   <word>                        the same words without prefix (plain
+ *                                 search), positional, unstemmed; they also
+ *                                 feed the spelling dictionary.
+ *   Z<word-stem>, ZXF<FIELD>:<stem>
+ *                                 stems, without positions. A value with
+ *                                 lang nl/fr/en/de is stemmed with that
+ *                                 language only; a value without lang (or
+ *                                 another one) with all four, so a query in
+ *                                 any of them finds it. Stems of all
+ *                                 languages share the Z space: a Dutch stem
+ *                                 that equals an English one matches both
+ *                                 (rare, accepted). Dutch uses Xapian's
+ *                                 "kraaij_pohlmann" stemmer, not "dutch":
+ *                                 the latter stems vernissen to "verniss"
+ *                                 but vernis to "vernis". The TermGenerator
+ *                                 lowercases before stemming, so German
+ *                                 nouns (Firnis) are stemmed like any word.
+ *   XK<FIELD>:<value>             the whole normalised value of every field
+ *                                 (NFKC, case-folded, blanks collapsed,
+ *                                 at most VT_INDEX_VALUE_MAX bytes), for exact
+ *                                 filters (keywords:varnish) and completions.
+ * Values (slots): 0 = year (sortable_serialise), 1 = the facet values of the
+ * document: "field\x1fvalue" pairs joined by \x1e (department, type, year
+ * always; plus the fields listed in the document's "facets"), counted by a
+ * match spy over every match, so counts are exact even for multi-valued
+ * fields. Document data: compact JSON {"id", "label", "text": [values],
+ * "annotations": [{"id","region","text","lang"}]}, enough to build hits and
+ * snippets without the state store.
+ * Metadata key "vt:fields": JSON array of every field name ever indexed, so
+ * a reader knows which field: prefixes to accept.
+ *
+ * Queries (Xapian's QueryParser: phrases, AND/OR/NOT, +/-, field:word,
+ * field:"a phrase", field:(a OR b), boolean prefixes) are parsed without
+ * stemming, then every word outside a phrase is rewritten to a synonym
+ * group (OP_SYNONYM) of the word itself, its stems, and its synonyms (and
+ * their stems) in the same field. With "lang" the word is stemmed in that
+ * language; without, in all four. Doing this per word, rather than OR-ing
+ * four parses of the query, keeps NOT and AND exact (NOT vernissen excludes
+ * every form of the word). Query words are lowercased by the parser before
+ * they are stemmed, so "Firnisse" finds "Firnis" (Xapian's STEM_SOME would
+ * have left capitalised words unstemmed).
+ * A query that is exactly an intervention number present in the index
+ * (e.g. 2019.12345) also matches the boolean term XI<query>, so it returns
+ * every asset of that intervention, in every department.
+ *
+ * Synonyms: equivalence groups of single words. Keys are stored unprefixed,
+ * both as the lowercased word and as Z<stem> in each of the four languages;
+ * values are the other members, unstemmed. The query rewrite applies them
+ * to plain words and to every field prefix alike, so there is one entry
+ * per word, not one per field (the set of fields is open).
+ *
+ * Visibility: a request with audience "public" (or no audience) is always
+ * filtered on XVpublic, whatever its query or filters ask for.
+ *
+ * Spelling: one dictionary of plain words (Xapian has one per database),
+ * kept exact across replace and delete. A suggestion is made only for a
+ * word that matches nothing in any form, and only if the suggested word
+ * does match, so a valid word of one language is never "corrected" into
+ * another.
+ */
+#ifndef VT_INDEX_H
+#define VT_INDEX_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "vt_error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Limits on outside input (VT_ERR_LIMIT past them). */
+#define VT_INDEX_QUERY_MAX      1000    /* bytes of "q" */
+#define VT_INDEX_QUERY_WORDS    64      /* terms of the parsed query */
+#define VT_INDEX_QUERY_DEPTH    16      /* nesting of parentheses */
+#define VT_INDEX_FILTERS_MAX    32      /* entries of "filters" */
+#define VT_INDEX_PAGE_SIZE_MAX  100     /* "size" */
+#define VT_INDEX_RESULT_MAX     10000   /* page * size */
+#define VT_INDEX_FACET_VALUES   100     /* values returned per facet */
+#define VT_INDEX_SUGGEST_MAX    100     /* limit of vt_index_suggest() */
+#define VT_INDEX_VALUE_MAX      200     /* bytes of an id, department, type,
+                                           intervention, or an XK value */
+#define VT_INDEX_TEXT_MAX       (64 * 1024)  /* bytes of one field value */
+#define VT_INDEX_VALUES_MAX     10000   /* values + annotations per document */
+#define VT_INDEX_SYNONYM_GROUPS 100000
+#define VT_INDEX_SYNONYM_WORDS  64      /* members of one group */
+
+typedef struct vt_index vt_index;
+
+/* Opens the index in folder @dir. Writable: creates it if missing and takes
+ * Xapian's writer lock (VT_ERR_BUSY if another writer holds it). Read-only:
+ * the index must exist (VT_ERR_NOT_FOUND otherwise). On success
+ * *ret_index is owned by the caller (vt_index_close). */
+vt_status vt_index_open(const char *dir, bool writable, vt_index **ret_index);
+
+/* Closes @index; uncommitted changes of a writer are lost. NULL: no-op. */
+void vt_index_close(vt_index *index);
+
+/* A reader moves to the latest commit (a writer: no-op). */
+vt_status vt_index_reopen(vt_index *index);
+
+/* Adds or replaces the document of one asset (writer only). @doc (borrowed):
+ * {"id": "ab12...", "department": "photo", "intervention": "2019.12345"|null,
+ *  "visibility": "public"|"internal", "type": "photo"|"xray"|null,
+ *  "year": 2019|null, "label": "display label",
+ *  "fields": {"title": [{"value": "Portret van...", "lang": "nl"}],
+ *             "creator": ["Rubens"], ...},     (items: objects or strings)
+ *  "annotations": [{"id": "anno-1", "text": "...", "lang": "en",
+ *                   "region": "xywh=10,20,300,200"}],
+ *  "facets": ["keywords", "material"]}
+ * id, department and visibility are required. Field names are
+ * [a-z][a-z0-9_]{0,31}; a field named like a boolean prefix (department,
+ * intervention, visibility, type, year, id) is indexed as plain words only.
+ * Visible to readers after vt_index_commit(). */
+vt_status vt_index_put(vt_index *index, const json_t *doc);
+
+/* Removes the document of asset @id (writer only); a missing id is not an
+ * error. */
+vt_status vt_index_delete(vt_index *index, const char *id);
+
+/* Commits the changes since the last commit (writer only). */
+vt_status vt_index_commit(vt_index *index);
+
+/* Replaces all synonyms with @groups (borrowed), e.g.
+ * [["vernis", "varnish", "Firnis"], ...] (writer only; commit to publish).
+ * Members are single words. */
+vt_status vt_index_set_synonyms(vt_index *index, const json_t *groups);
+
+/* A search. @request (borrowed), every member optional:
+ * {"q": "...", "filters": ["department:photo", "keywords:varnish"],
+ *  "page": 1, "size": 20, "sort": "relevance"|"year"|"-year",
+ *  "lang": "nl"|"fr"|"en"|"de"|null, "audience": "public"|"internal",
+ *  "facets": ["department", "type", "year", "keywords"]}
+ * Filters of one field are OR-ed, of different fields AND-ed; a filter on a
+ * metadata field matches its whole normalised value. Sorting by year puts
+ * documents without a year last, either way.
+ * On success *ret_result (caller owns) is
+ * {"total": N (exact), "page": P, "size": S,
+ *  "hits": [{"id", "label", "snippet" (HTML-escaped, <mark> around
+ *            matches), "annotations": [{"id", "region", "snippet"}] (those
+ *            with a match), "rank" (1-based, over the whole result),
+ *            "percent"}],
+ *  "facets": {"department": [{"value": "photo", "count": 3}, ...]} (most
+ *            frequent first, then by value),
+ *  "suggestion": "corrected query" | null} */
+vt_status vt_index_search(vt_index *index, const json_t *request, json_t **ret_result);
+
+/* Completions of @prefix (at least one character) from the terms in use,
+ * most frequent first, at most @limit (1..VT_INDEX_SUGGEST_MAX). With
+ * @field (NULL: plain words): the whole values of that field. On success
+ * *ret_terms (caller owns) is [{"term": "vernis", "count": 3}, ...], count
+ * being the number of documents. */
+vt_status vt_index_suggest(vt_index *index, const char *prefix, const char *field, int limit,
+                           json_t **ret_terms);
+
+/* Number of documents (0 on any failure). */
+unsigned vt_index_count(vt_index *index);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
