@@ -109,10 +109,13 @@ static int run_batch(const vt_config *config, const char *const *paths, bool qui
     vt_pipeline_stats st;
     vt_pipeline_get_stats(b.pipeline, &st);
     fprintf(stderr, "%" G_GUINT64_FORMAT " ingested, %" G_GUINT64_FORMAT " quarantined, %"
-                    G_GUINT64_FORMAT " left pending%s\n",
-            st.ingested, st.quarantined, st.pending,
-            b.interrupted ? " (interrupted: run it again to continue)" : "");
-    rc = (b.interrupted || st.pending) ? 1 : 0;
+                    G_GUINT64_FORMAT " left pending",
+            st.ingested, st.quarantined, st.pending);
+    if (st.rejected)
+        fprintf(stderr, ", %" G_GUINT64_FORMAT " request%s rejected", st.rejected,
+                st.rejected == 1 ? "" : "s");
+    fprintf(stderr, "%s\n", b.interrupted ? " (interrupted: run it again to continue)" : "");
+    rc = (b.interrupted || st.pending || st.rejected) ? 1 : 0;
 out:
     vt_pipeline_free(b.pipeline);
     g_main_loop_unref(b.loop);

@@ -185,6 +185,18 @@ int cli_show(cli_context *ctx, int argc, char **argv)
         json_object_foreach(j, key, v) {
             if (json_is_null(v))
                 continue;
+            if (strcmp(key, "v") == 0)
+                continue;
+            if (json_is_integer(v) && (strcmp(key, "created") == 0 || strcmp(key, "updated") == 0 ||
+                                       strcmp(key, "next_attempt") == 0)) {
+                if (json_integer_value(v) == 0)
+                    continue;
+                GDateTime *t = g_date_time_new_from_unix_local(json_integer_value(v));
+                g_autofree char *when = g_date_time_format(t, "%Y-%m-%d %H:%M:%S");
+                g_date_time_unref(t);
+                printf("%-13s %s\n", key, when);
+                continue;
+            }
             char *text = json_is_string(v) ? g_strdup(json_string_value(v))
                                            : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
             printf("%-13s %s\n", key, text);

@@ -66,7 +66,7 @@ struct vt_pipeline {
     GHashTable *retry_timers; /* asset id -> GSource id */
     GHashTable *file_retries; /* absolute path -> file_retry: drops waiting to be offered again */
 
-    uint64_t ingested, quarantined, pending;
+    uint64_t ingested, quarantined, pending, rejected;
     char *problem;
     bool shutting_down;
     bool idle_reported;
@@ -1131,8 +1131,7 @@ static vt_status apply_spool_reported(const json_t *req, const char *name, void 
         g_autofree char *msg = g_strdup_printf("request %s rejected (kept in %s/rejected): %s",
                                                name, p->config->spool_dir, vt_error_message());
         emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, msg);
-        if (!p->opt.daemon)
-            p->pending++;
+        p->rejected++;
     }
     return s;
 }
@@ -1327,6 +1326,7 @@ void vt_pipeline_get_stats(const vt_pipeline *p, vt_pipeline_stats *ret)
     ret->ingested = p->ingested;
     ret->quarantined = p->quarantined;
     ret->pending = p->pending;
+    ret->rejected = p->rejected;
     ret->problem = p->problem;
 }
 

@@ -72,6 +72,7 @@ typedef struct {
     uint64_t ingested;    /* since start */
     uint64_t quarantined; /* since start */
     uint64_t pending;     /* batch mode: transient failures left */
+    uint64_t rejected;    /* spool requests that could not be applied */
     const char *problem;  /* a lasting problem (borrowed), or NULL */
 } vt_pipeline_stats;
 
