@@ -29,7 +29,8 @@ static const char *const department_keys[] = {
     "hotfolder", "label", "visibility", "intervention", "settle-seconds", NULL};
 /* Groups owned by later modules (harvest, search): accepted here, checked
  * by their owners. */
-static const char *const other_groups[] = {"harvest", "harvest-fields", "search", NULL};
+static const char *const other_groups[] = {"harvest", "harvest-fields", "harvest-namespaces",
+                                           "search", NULL};
 
 #define DEPARTMENT_PREFIX "department:"
 
@@ -287,7 +288,7 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
             check_keys(&l, g, site_keys);
         else if (!in_list(other_groups, g))
             problem(&l, g, NULL, "unknown group (known: vitrine, images, site, department:ID,"
-                    " harvest, harvest-fields, search)");
+                    " harvest, harvest-fields, harvest-namespaces, search)");
     }
     if (c->n_departments == 0)
         problem(&l, NULL, NULL, "no [department:ID] group: vitrine needs at least one hotfolder");

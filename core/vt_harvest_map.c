@@ -28,7 +28,10 @@
 #include "vt_name.h"
 
 #define PLACEHOLDER "{intervention}"
-#define SHOWN_MAX 120
+/* Array elements or nodes one mapping looks at: enough to fill a field
+ * (VT_META_VALUES_MAX) past duplicates and blanks, and a bound on the
+ * duplicate checks of a hostile answer with 200,000 values in one array. */
+#define MAX_EXAMINED (10 * VT_META_VALUES_MAX)
 
 static const char *const harvest_keys[] = {
     "url", "format", "timeout-seconds", "refresh-hours", NULL};
@@ -126,9 +129,10 @@ static void check_url(loader *l, const char *url)
             return;
         }
     }
-    GString *sample = g_string_new(url);
-    g_string_replace(sample, PLACEHOLDER, "1", 0);
-    GUri *uri = g_uri_parse(sample->str, G_URI_FLAGS_NONE, NULL);
+    char **parts = g_strsplit(url, PLACEHOLDER, -1);
+    char *sample = g_strjoinv("1", parts);
+    g_strfreev(parts);
+    GUri *uri = g_uri_parse(sample, G_URI_FLAGS_NONE, NULL);
     const char *scheme = uri ? g_uri_get_scheme(uri) : NULL;
     const char *host = uri ? g_uri_get_host(uri) : NULL;
     if (!uri || !scheme || (g_ascii_strcasecmp(scheme, "http") != 0
@@ -140,7 +144,7 @@ static void check_url(loader *l, const char *url)
     }
     if (uri)
         g_uri_unref(uri);
-    g_string_free(sample, TRUE);
+    g_free(sample);
 }
 
 /* Splits a JSON pointer into unescaped tokens; NULL (and a problem) when it
@@ -178,19 +182,38 @@ static char **json_pointer_tokens(loader *l, const char *key, const char *pointe
     return tokens;
 }
 
-static void ignore_xpath_error(void *user_data, xmlErrorPtr error)
+/* The first XPath error of a check (code and message), or none. */
+typedef struct {
+    int code;
+    char *message;
+} xpath_error;
+
+static void on_xpath_error(void *user_data, xmlErrorPtr error)
+{
+    xpath_error *e = user_data;
+    if (!e || e->code || !error)
+        return;
+    e->code = error->code;
+    e->message = g_strdup(error->message ? error->message : "XPath error");
+    g_strchomp(e->message);
+}
+
+/* libxml2 reports a few XPath errors ("function frobnicate not found")
+ * through the generic handler only; they are repeated as structured ones. */
+static void ignore_generic_error(void *user_data, const char *fmt, ...)
 {
 }
 
-/* A context whose errors go nowhere, over @doc, with the configured
- * namespaces. */
-static xmlXPathContextPtr xpath_context_new(const vt_harvest_config *config, xmlDocPtr doc)
+/* A context whose errors go to @error (or nowhere: NULL), over @doc, with
+ * the configured namespaces. */
+static xmlXPathContextPtr xpath_context_new(const vt_harvest_config *config, xmlDocPtr doc,
+                                            xpath_error *error)
 {
     xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
     if (!ctx)
         return NULL;
-    ctx->error = ignore_xpath_error;
-    ctx->userData = NULL;
+    ctx->error = on_xpath_error;
+    ctx->userData = error;
     for (size_t i = 0; i < config->n_ns; i++)
         xmlXPathRegisterNs(ctx, BAD_CAST config->ns_prefixes[i], BAD_CAST config->ns_uris[i]);
     return ctx;
@@ -201,32 +224,35 @@ static xmlXPathContextPtr xpath_context_new(const vt_harvest_config *config, xml
 static void check_xpath(loader *l, const vt_harvest_config *config, xmlDocPtr dummy,
                         const mapping *m)
 {
-    xmlXPathContextPtr ctx = xpath_context_new(config, dummy);
+    xpath_error error = { 0 };
+    xmlXPathContextPtr ctx = xpath_context_new(config, dummy, &error);
     if (!ctx) {
         problem(l, "harvest-fields", m->key, "out of memory checking the XPath");
         return;
     }
+    xmlGenericErrorFunc saved_fn = xmlGenericError;
+    void *saved_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, ignore_generic_error);
+
     g_autofree char *shown = vt_name_display(m->path);
     xmlXPathCompExprPtr comp = xmlXPathCtxtCompile(ctx, BAD_CAST m->path);
     if (!comp) {
         problem(l, "harvest-fields", m->key, "'%s' is not a valid XPath: %s", shown,
-                ctx->lastError.message ? g_strchomp(ctx->lastError.message) : "syntax error");
+                error.message ? error.message : "syntax error");
     } else {
         xmlXPathObjectPtr result = xmlXPathCompiledEval(comp, ctx);
-        if (!result) {
-            if (ctx->lastError.code == XPATH_UNDEF_PREFIX_ERROR)
-                problem(l, "harvest-fields", m->key,
-                        "'%s' uses a namespace prefix that [harvest-namespaces] does not "
-                        "declare", shown);
-            else
-                problem(l, "harvest-fields", m->key, "'%s' cannot be evaluated: %s", shown,
-                        ctx->lastError.message ? g_strchomp(ctx->lastError.message)
-                                               : "XPath error");
-        }
+        if (error.code == XML_XPATH_UNDEF_PREFIX_ERROR)
+            problem(l, "harvest-fields", m->key,
+                    "'%s' uses a namespace prefix that [harvest-namespaces] does not declare",
+                    shown);
+        else if (!result || error.code)
+            problem(l, "harvest-fields", m->key, "'%s' cannot be evaluated: %s", shown,
+                    error.message ? error.message : "XPath error");
         xmlXPathFreeObject(result);
         xmlXPathFreeCompExpr(comp);
     }
-    xmlResetError(&ctx->lastError);
+    xmlSetGenericErrorFunc(saved_ctx, saved_fn);
+    g_free(error.message);
     xmlXPathFreeContext(ctx);
 }
 
@@ -421,9 +447,11 @@ vt_status vt_harvest_url(const vt_harvest_config *config, const char *interventi
     if (!g_utf8_validate(intervention, -1, NULL))
         return vt_error_set(VT_ERR_INVALID, "intervention number is not valid UTF-8");
     g_autofree char *escaped = g_uri_escape_string(intervention, NULL, FALSE);
-    GString *url = g_string_new(config->url);
-    g_string_replace(url, PLACEHOLDER, escaped, 0);
-    *ret_url = g_string_free(url, FALSE);
+    /* g_strsplit/g_strjoinv rather than g_string_replace(), which needs
+     * GLib 2.68. */
+    char **parts = g_strsplit(config->url, PLACEHOLDER, -1);
+    *ret_url = g_strjoinv(escaped, parts);
+    g_strfreev(parts);
     return VT_OK;
 }
 
@@ -574,6 +602,8 @@ vt_status vt_harvest_map_json(const vt_harvest_config *config, const char *body,
             size_t j;
             const json_t *element;
             json_array_foreach(v, j, element) {
+                if (j >= MAX_EXAMINED)
+                    break;
                 status = add_json_scalar(fields, m, element);
                 if (status != VT_OK)
                     break;
@@ -685,7 +715,8 @@ static vt_status add_xpath_result(json_t *fields, const mapping *m, const xmlXPa
 
     switch (r->type) {
     case XPATH_NODESET:
-        for (int i = 0; r->nodesetval && i < r->nodesetval->nodeNr && status == VT_OK; i++) {
+        for (int i = 0; r->nodesetval && i < r->nodesetval->nodeNr && i < MAX_EXAMINED
+                        && status == VT_OK; i++) {
             const json_t *values = json_object_get(fields, m->field);
             if (json_array_size(values) >= VT_META_VALUES_MAX)
                 break;
@@ -730,10 +761,13 @@ vt_status vt_harvest_map_xml(const vt_harvest_config *config, const char *body, 
     vt_status status = parse_xml(body, len, &doc);
     if (status != VT_OK)
         return status;
-    xmlXPathContextPtr ctx = xpath_context_new(config, doc);
+    xmlXPathContextPtr ctx = xpath_context_new(config, doc, NULL);
     json_t *fields = json_object();
     if (!ctx || !fields)
         status = vt_error_set(VT_ERR_NOMEM, "out of memory reading an XML answer");
+    xmlGenericErrorFunc saved_fn = xmlGenericError;
+    void *saved_ctx = xmlGenericErrorContext;
+    xmlSetGenericErrorFunc(NULL, ignore_generic_error);
     for (size_t i = 0; status == VT_OK && i < config->n_maps; i++) {
         const mapping *m = &config->maps[i];
         xmlXPathObjectPtr r = xmlXPathEvalExpression(BAD_CAST m->path, ctx);
@@ -743,10 +777,8 @@ vt_status vt_harvest_map_xml(const vt_harvest_config *config, const char *body, 
             status = add_xpath_result(fields, m, r);
         xmlXPathFreeObject(r);
     }
-    if (ctx) {
-        xmlResetError(&ctx->lastError);
-        xmlXPathFreeContext(ctx);
-    }
+    xmlSetGenericErrorFunc(saved_ctx, saved_fn);
+    xmlXPathFreeContext(ctx);
     xmlFreeDoc(doc);
     if (status != VT_OK) {
         json_decref(fields);

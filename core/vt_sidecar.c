@@ -9,11 +9,10 @@
 
 /* Puts "sidecar NAME: " before the message the failing call set, so that
  * the person reading the log knows which file to open. */
-static vt_status in_file(const char *name, vt_status status)
+static vt_status in_file(const char *shown_name, vt_status status)
 {
     g_autofree char *message = g_strdup(vt_error_message());
-    g_autofree char *shown = vt_name_display(name);
-    return vt_error_set(status, "sidecar %s: %s", shown, message);
+    return vt_error_set(status, "sidecar %s: %s", shown_name, message);
 }
 
 static vt_status parse_json(const char *name, const char *data, size_t len,
@@ -127,8 +126,6 @@ vt_status vt_sidecar_parse(const char *name, const char *data, size_t len, json_
         return vt_error_set(VT_ERR_INVALID, "sidecar %s: no data", shown);
     if (!data)
         data = "";
-    if (name && g_str_has_suffix(name, ".json"))
-        return parse_json(shown, data, len, ret_fields);
     g_autofree char *lower = name ? g_ascii_strdown(name, -1) : NULL;
     if (lower && g_str_has_suffix(lower, ".json"))
         return parse_json(shown, data, len, ret_fields);

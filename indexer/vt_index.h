@@ -60,7 +60,9 @@
  * a reader knows which field: prefixes to accept.
  *
  * Queries (Xapian's QueryParser: phrases, AND/OR/NOT, +/-, field:word,
- * field:"a phrase", field:(a OR b), boolean prefixes) are parsed without
+ * field:"a phrase", field:(a OR b), boolean prefixes, word*; words without
+ * an operator are AND-ed, as a catalogue search box is expected to) are
+ * parsed without
  * stemming, then every word outside a phrase is rewritten to a synonym
  * group (OP_SYNONYM) of the word itself, its stems, and its synonyms (and
  * their stems) in the same field. With "lang" the word is stemmed in that
@@ -91,14 +93,17 @@
 #ifndef VT_INDEX_H
 #define VT_INDEX_H
 
+#include <glib.h>
 #include <jansson.h>
 #include <stdbool.h>
-
-#include "vt_error.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+/* vt_error.h has no extern "C" of its own; glib.h, which it includes, is
+ * included above so that its C++ parts stay outside this block. */
+#include "vt_error.h"
 
 /* Limits on outside input (VT_ERR_LIMIT past them). */
 #define VT_INDEX_QUERY_MAX      1000    /* bytes of "q" */
@@ -124,7 +129,8 @@ typedef struct vt_index vt_index;
  * *ret_index is owned by the caller (vt_index_close). */
 vt_status vt_index_open(const char *dir, bool writable, vt_index **ret_index);
 
-/* Closes @index; uncommitted changes of a writer are lost. NULL: no-op. */
+/* Closes @index. A writer commits pending changes first (Xapian does so;
+ * a failure there goes unreported: call vt_index_commit()). NULL: no-op. */
 void vt_index_close(vt_index *index);
 
 /* A reader moves to the latest commit (a writer: no-op). */
@@ -178,11 +184,15 @@ vt_status vt_index_search(vt_index *index, const json_t *request, json_t **ret_r
 
 /* Completions of @prefix (at least one character) from the terms in use,
  * most frequent first, at most @limit (1..VT_INDEX_SUGGEST_MAX). With
- * @field (NULL: plain words): the whole values of that field. On success
- * *ret_terms (caller owns) is [{"term": "vernis", "count": 3}, ...], count
- * being the number of documents. */
+ * @field (NULL: plain words): the whole normalised values of that field.
+ * @public_only counts public documents only, so that a public site never
+ * completes a word used only in internal assets; then only the
+ * VT_INDEX_SUGGEST_CHECKED most frequent candidates are counted.
+ * On success *ret_terms (caller owns) is [{"term": "vernis", "count": 3},
+ * ...], count being the number of documents using it. */
+#define VT_INDEX_SUGGEST_CHECKED 200
 vt_status vt_index_suggest(vt_index *index, const char *prefix, const char *field, int limit,
-                           json_t **ret_terms);
+                           bool public_only, json_t **ret_terms);
 
 /* Number of documents (0 on any failure). */
 unsigned vt_index_count(vt_index *index);

@@ -1,0 +1,739 @@
+/* Tests of indexer/vt_index: the document design (fields, prefixes, boolean
+ * terms, stems per language, synonyms), facets, sorting, paging, the public
+ * audience, spelling, completions, annotations, replace and delete, readers
+ * next to a writer, and hostile queries. */
+#include "vt_index.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+/* --- helpers --- */
+
+static void remove_tree(const char *path)
+{
+    GDir *dir = g_dir_open(path, 0, NULL);
+    if (dir) {
+        const char *name;
+        while ((name = g_dir_read_name(dir)) != NULL) {
+            g_autofree char *child = g_build_filename(path, name, NULL);
+            if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+                remove_tree(child);
+            else
+                g_unlink(child);
+        }
+        g_dir_close(dir);
+    }
+    g_rmdir(path);
+}
+
+static json_t *parse(const char *text)
+{
+    json_error_t error;
+    json_t *v = json_loads(text, 0, &error);
+    if (!v)
+        g_error("bad JSON in test: %s: %s", error.text, text);
+    return v;
+}
+
+static void put(vt_index *index, const char *doc_json)
+{
+    json_t *doc = parse(doc_json);
+    vt_status status = vt_index_put(index, doc);
+    if (status != VT_OK)
+        g_error("vt_index_put: %s", vt_error_message());
+    json_decref(doc);
+}
+
+static vt_status try_search(vt_index *index, json_t *request, json_t **ret_result)
+{
+    vt_status status = vt_index_search(index, request, ret_result);
+    json_decref(request);
+    return status;
+}
+
+static json_t *search(vt_index *index, const char *request_json)
+{
+    json_t *result = NULL;
+    if (try_search(index, parse(request_json), &result) != VT_OK)
+        g_error("vt_index_search(%s): %s", request_json, vt_error_message());
+    g_assert_nonnull(result);
+    return result;
+}
+
+static int compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The ids of the hits, comma-separated, sorted unless @ordered. */
+static char *hit_ids(json_t *result, bool ordered)
+{
+    json_t *hits = json_object_get(result, "hits");
+    GPtrArray *ids = g_ptr_array_new();
+    size_t i;
+    json_t *hit;
+    json_array_foreach(hits, i, hit)
+        g_ptr_array_add(ids, (gpointer)json_string_value(json_object_get(hit, "id")));
+    if (!ordered)
+        g_ptr_array_sort(ids, compare_strings);
+    g_ptr_array_add(ids, NULL);
+    char *joined = g_strjoinv(",", (char **)ids->pdata);
+    g_ptr_array_free(ids, TRUE);
+    return joined;
+}
+
+/* Searches and returns the sorted ids; the result's total must equal the
+ * number of ids (all tests ask for one page of everything). */
+static char *ids_of(vt_index *index, const char *request_json)
+{
+    json_t *result = search(index, request_json);
+    char *ids = hit_ids(result, false);
+    g_assert_cmpint(json_integer_value(json_object_get(result, "total")), ==,
+                    json_array_size(json_object_get(result, "hits")));
+    json_decref(result);
+    return ids;
+}
+
+#define assert_ids(index, request, expected)                   \
+    do {                                                       \
+        g_autofree char *got_ = ids_of((index), (request));    \
+        g_assert_cmpstr(got_, ==, (expected));                 \
+    } while (0)
+
+/* The count of @value in facet @name, or -1 if absent. */
+static json_int_t facet_count(json_t *result, const char *name, const char *value)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(json_object_get(json_object_get(result, "facets"), name), i, entry) {
+        if (g_strcmp0(json_string_value(json_object_get(entry, "value")), value) == 0)
+            return json_integer_value(json_object_get(entry, "count"));
+    }
+    return -1;
+}
+
+/* --- fixture: a temporary folder with an index of six assets --- */
+
+typedef struct {
+    char *tmp;
+    char *dir;
+    vt_index *index;
+} Fixture;
+
+static const char *const CORPUS[] = {
+    "{\"id\": \"a1\", \"department\": \"photo\", \"intervention\": \"2019.12345\","
+    " \"visibility\": \"public\", \"type\": \"photo\", \"year\": 2019, \"label\": \"Portret van Rubens\","
+    " \"fields\": {\"title\": [{\"value\": \"Portret van een vrouw\", \"lang\": \"nl\"}],"
+    "  \"creator\": [\"Peter Paul Rubens\"],"
+    "  \"keywords\": [{\"value\": \"vernis\", \"lang\": \"nl\"}, {\"value\": \"Craquelure\"}],"
+    "  \"material\": [\"oil\"]},"
+    " \"annotations\": [{\"id\": \"anno-1\", \"text\": \"craquelure in the varnish layer\","
+    "  \"lang\": \"en\", \"region\": \"xywh=10,20,300,200\"},"
+    "  {\"id\": \"anno-2\", \"text\": \"a small tear\", \"lang\": \"en\", \"region\": \"xywh=1,2,3,4\"}],"
+    " \"facets\": [\"keywords\", \"material\"]}",
+
+    "{\"id\": \"a2\", \"department\": \"xray\", \"intervention\": \"2019.12345\","
+    " \"visibility\": \"public\", \"type\": \"xray\", \"year\": 2020, \"label\": \"X-ray of the panel\","
+    " \"fields\": {\"title\": [{\"value\": \"Röntgenaufnahme mit Firnis\", \"lang\": \"de\"}],"
+    "  \"keywords\": [{\"value\": \"Firnis\", \"lang\": \"de\"}, \"panel\"],"
+    "  \"material\": [\"oak\"]},"
+    " \"facets\": [\"keywords\", \"material\"]}",
+
+    "{\"id\": \"a3\", \"department\": \"photo\", \"intervention\": \"2018.00042\","
+    " \"visibility\": \"internal\", \"type\": \"photo\", \"year\": 2018, \"label\": \"Secret restoration\","
+    " \"fields\": {\"title\": [{\"value\": \"vernis secret\", \"lang\": \"fr\"}],"
+    "  \"keywords\": [\"vernis\"]},"
+    " \"facets\": [\"keywords\"]}",
+
+    "{\"id\": \"a4\", \"department\": \"paintings\", \"intervention\": null,"
+    " \"visibility\": \"public\", \"type\": null, \"year\": null, \"label\": \"Landscape with windmill\","
+    " \"fields\": {\"title\": [{\"value\": \"Landscape with a windmill\", \"lang\": \"en\"}],"
+    "  \"creator\": [\"Jacob van Ruisdael\"],"
+    "  \"keywords\": [\"landscape\", \"craquelure \"], \"material\": [\"oil\", \"canvas\"]},"
+    " \"facets\": [\"keywords\", \"material\"]}",
+
+    "{\"id\": \"a5\", \"department\": \"photo\", \"visibility\": \"public\", \"year\": 2021,"
+    " \"label\": \"Varnish removal test\","
+    " \"fields\": {\"title\": [{\"value\": \"Varnish removal\", \"lang\": \"en\"}],"
+    "  \"keywords\": [\"varnish\"]},"
+    " \"facets\": [\"keywords\"]}",
+
+    "{\"id\": \"a6\", \"department\": \"photo\", \"visibility\": \"public\", \"year\": 2017,"
+    " \"label\": \"Fish & <b>chips</b>\", \"fields\": {}}",
+};
+
+static void fixture_set_up(Fixture *f, gconstpointer data)
+{
+    GError *error = NULL;
+    f->tmp = g_dir_make_tmp("vt-index-XXXXXX", &error);
+    g_assert_no_error(error);
+    f->dir = g_build_filename(f->tmp, "index", NULL);
+    g_assert_cmpint(vt_index_open(f->dir, true, &f->index), ==, VT_OK);
+    if (data) {
+        for (size_t i = 0; i < G_N_ELEMENTS(CORPUS); i++)
+            put(f->index, CORPUS[i]);
+        g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    }
+}
+
+static void fixture_tear_down(Fixture *f, gconstpointer data)
+{
+    vt_index_close(f->index);
+    remove_tree(f->tmp);
+    g_free(f->dir);
+    g_free(f->tmp);
+}
+
+#define INTERNAL "\"audience\": \"internal\", \"size\": 100"
+#define PUBLIC "\"audience\": \"public\", \"size\": 100"
+
+/* --- tests --- */
+
+static void test_fields_and_words(Fixture *f, gconstpointer data)
+{
+    g_assert_cmpuint(vt_index_count(f->index), ==, 6);
+    assert_ids(f->index, "{\"q\": \"windmill\", " PUBLIC "}", "a4");
+    assert_ids(f->index, "{\"q\": \"creator:rubens\", " PUBLIC "}", "a1");
+    assert_ids(f->index, "{\"q\": \"creator:Ruisdael\", " PUBLIC "}", "a4");
+    assert_ids(f->index, "{\"q\": \"title:portret\", " PUBLIC "}", "a1");
+    /* Rubens is in the label and creator, not in the title. */
+    assert_ids(f->index, "{\"q\": \"title:rubens\", " PUBLIC "}", "");
+    assert_ids(f->index, "{\"q\": \"label:rubens\", " PUBLIC "}", "a1");
+    assert_ids(f->index, "{\"q\": \"material:oil\", " PUBLIC "}", "a1,a4");
+    /* Phrases are positional, within one value. */
+    assert_ids(f->index, "{\"q\": \"\\\"portret van een vrouw\\\"\", " PUBLIC "}", "a1");
+    assert_ids(f->index, "{\"q\": \"\\\"vrouw een\\\"\", " PUBLIC "}", "");
+    assert_ids(f->index, "{\"q\": \"title:\\\"landscape with a windmill\\\"\", " PUBLIC "}", "a4");
+    /* Boolean operators; the default is AND. */
+    assert_ids(f->index, "{\"q\": \"windmill OR rubens\", " PUBLIC "}", "a1,a4");
+    assert_ids(f->index, "{\"q\": \"windmill rubens\", " PUBLIC "}", "");
+    assert_ids(f->index, "{\"q\": \"windmill AND landscape\", " PUBLIC "}", "a4");
+    assert_ids(f->index, "{\"q\": \"craquelure NOT windmill\", " PUBLIC "}", "a1");
+    assert_ids(f->index, "{\"q\": \"craquelure -rubens\", " PUBLIC "}", "a4");
+    assert_ids(f->index, "{\"q\": \"(windmill OR panel) AND NOT oak\", " PUBLIC "}", "a4");
+    /* Boolean prefixes typed in the query. */
+    assert_ids(f->index, "{\"q\": \"department:photo\", " PUBLIC "}", "a1,a5,a6");
+    assert_ids(f->index, "{\"q\": \"department:Photo craquelure\", " PUBLIC "}", "a1");
+    assert_ids(f->index, "{\"q\": \"type:xray\", " PUBLIC "}", "a2");
+    assert_ids(f->index, "{\"q\": \"year:2020\", " PUBLIC "}", "a2");
+    assert_ids(f->index, "{\"q\": \"id:a5\", " PUBLIC "}", "a5");
+    /* An empty query lists everything visible. */
+    assert_ids(f->index, "{" PUBLIC "}", "a1,a2,a4,a5,a6");
+}
+
+static void test_intervention(Fixture *f, gconstpointer data)
+{
+    /* Typed on its own, the file number finds every asset of the
+     * intervention, whatever the department. */
+    assert_ids(f->index, "{\"q\": \"2019.12345\", " PUBLIC "}", "a1,a2");
+    assert_ids(f->index, "{\"q\": \"intervention:2019.12345\", " PUBLIC "}", "a1,a2");
+    assert_ids(f->index, "{\"q\": \"intervention:2019.1234\", " PUBLIC "}", "");
+    assert_ids(f->index, "{\"q\": \" 2019.12345 \", \"filters\": [\"department:xray\"], " PUBLIC "}", "a2");
+    assert_ids(f->index, "{\"q\": \"2018.00042\", " INTERNAL "}", "a3");
+    assert_ids(f->index, "{\"q\": \"2018.00042\", " PUBLIC "}", "");
+}
+
+static void test_facets_and_filters(Fixture *f, gconstpointer data)
+{
+    json_t *r = search(f->index, "{" INTERNAL ", \"facets\": [\"department\", \"keywords\", \"year\","
+                                 " \"material\", \"type\", \"creator\"]}");
+    g_assert_cmpint(json_integer_value(json_object_get(r, "total")), ==, 6);
+    g_assert_cmpint(facet_count(r, "department", "photo"), ==, 4);
+    g_assert_cmpint(facet_count(r, "department", "xray"), ==, 1);
+    g_assert_cmpint(facet_count(r, "department", "paintings"), ==, 1);
+    /* Multi-valued, normalised ("Craquelure", "craquelure "): exact. */
+    g_assert_cmpint(facet_count(r, "keywords", "vernis"), ==, 2);
+    g_assert_cmpint(facet_count(r, "keywords", "craquelure"), ==, 2);
+    g_assert_cmpint(facet_count(r, "keywords", "firnis"), ==, 1);
+    g_assert_cmpint(facet_count(r, "keywords", "panel"), ==, 1);
+    g_assert_cmpint(facet_count(r, "keywords", "Craquelure"), ==, -1);
+    g_assert_cmpint(facet_count(r, "material", "oil"), ==, 2);
+    g_assert_cmpint(facet_count(r, "material", "canvas"), ==, 1);
+    g_assert_cmpint(facet_count(r, "year", "2019"), ==, 1);
+    g_assert_cmpint(facet_count(r, "type", "photo"), ==, 2);
+    /* creator was not declared a facet by the documents. */
+    g_assert_cmpint(json_array_size(json_object_get(json_object_get(r, "facets"), "creator")), ==, 0);
+    /* Most frequent first. */
+    json_t *first = json_array_get(json_object_get(json_object_get(r, "facets"), "department"), 0);
+    g_assert_cmpstr(json_string_value(json_object_get(first, "value")), ==, "photo");
+    json_decref(r);
+
+    /* Counts follow the query and the audience. */
+    r = search(f->index, "{\"q\": \"vernis\", " PUBLIC ", \"facets\": [\"keywords\", \"department\"]}");
+    g_assert_cmpint(facet_count(r, "keywords", "vernis"), ==, 1);
+    g_assert_cmpint(facet_count(r, "department", "photo"), ==, 1);
+    g_assert_cmpint(facet_count(r, "department", "xray"), ==, -1);
+    json_decref(r);
+
+    /* Filters: whole normalised values; one field ORs, fields AND. */
+    assert_ids(f->index, "{\"filters\": [\"keywords:Craquelure\"], " PUBLIC "}", "a1,a4");
+    assert_ids(f->index, "{\"filters\": [\"keywords:vernis\", \"department:photo\"], " INTERNAL "}", "a1,a3");
+    assert_ids(f->index, "{\"filters\": [\"department:xray\", \"department:paintings\"], " PUBLIC "}", "a2,a4");
+    assert_ids(f->index, "{\"filters\": [\"department:photo\", \"material:oil\"], " PUBLIC "}", "a1");
+    assert_ids(f->index, "{\"filters\": [\"year:2019\"], " PUBLIC "}", "a1");
+    assert_ids(f->index, "{\"filters\": [\"material:oil on canvas\"], " PUBLIC "}", "");
+
+    json_t *result = NULL;
+    g_assert_cmpint(try_search(f->index, parse("{\"filters\": [\"nofield\"]}"), &result), ==, VT_ERR_INVALID);
+    g_assert_cmpint(try_search(f->index, parse("{\"filters\": [\"Bad Field:x\"]}"), &result), ==, VT_ERR_INVALID);
+    g_assert_cmpint(try_search(f->index, parse("{\"filters\": [42]}"), &result), ==, VT_ERR_INVALID);
+    g_assert_cmpint(try_search(f->index, parse("{\"facets\": \"department\"}"), &result), ==, VT_ERR_INVALID);
+    g_assert_null(result);
+}
+
+static void test_sort_and_paging(Fixture *f, gconstpointer data)
+{
+    json_t *r = search(f->index, "{\"sort\": \"year\", " INTERNAL "}");
+    g_autofree char *asc = hit_ids(r, true);
+    g_assert_cmpstr(asc, ==, "a6,a3,a1,a2,a5,a4");  /* no year: last */
+    json_decref(r);
+    r = search(f->index, "{\"sort\": \"-year\", " INTERNAL "}");
+    g_autofree char *desc = hit_ids(r, true);
+    g_assert_cmpstr(desc, ==, "a5,a2,a1,a3,a6,a4");
+    json_decref(r);
+
+    r = search(f->index, "{\"sort\": \"year\", \"audience\": \"internal\", \"size\": 2, \"page\": 2}");
+    g_autofree char *page2 = hit_ids(r, true);
+    g_assert_cmpstr(page2, ==, "a1,a2");
+    g_assert_cmpint(json_integer_value(json_object_get(r, "total")), ==, 6);
+    g_assert_cmpint(json_integer_value(json_object_get(json_array_get(json_object_get(r, "hits"), 0), "rank")), ==, 3);
+    json_decref(r);
+    r = search(f->index, "{\"sort\": \"year\", \"audience\": \"internal\", \"size\": 4, \"page\": 2}");
+    g_autofree char *last = hit_ids(r, true);
+    g_assert_cmpstr(last, ==, "a5,a4");
+    json_decref(r);
+    r = search(f->index, "{\"sort\": \"year\", \"audience\": \"internal\", \"size\": 4, \"page\": 3}");
+    g_assert_cmpint(json_array_size(json_object_get(r, "hits")), ==, 0);
+    g_assert_cmpint(json_integer_value(json_object_get(r, "total")), ==, 6);
+    json_decref(r);
+
+    json_t *result = NULL;
+    g_assert_cmpint(try_search(f->index, parse("{\"page\": 0}"), &result), ==, VT_ERR_INVALID);
+    g_assert_cmpint(try_search(f->index, parse("{\"page\": -3}"), &result), ==, VT_ERR_INVALID);
+    g_assert_cmpint(try_search(f->index, parse("{\"size\": 0}"), &result), ==, VT_ERR_INVALID);
+    g_assert_cmpint(try_search(f->index, parse("{\"size\": 1000}"), &result), ==, VT_ERR_LIMIT);
+    g_assert_cmpint(try_search(f->index, parse("{\"page\": 9999999999}"), &result), ==, VT_ERR_LIMIT);
+    g_assert_cmpint(try_search(f->index, parse("{\"page\": 5000, \"size\": 100}"), &result), ==, VT_ERR_LIMIT);
+    g_assert_cmpint(try_search(f->index, parse("{\"page\": \"2\"}"), &result), ==, VT_ERR_INVALID);
+    g_assert_cmpint(try_search(f->index, parse("{\"sort\": \"title\"}"), &result), ==, VT_ERR_INVALID);
+    g_assert_null(result);
+}
+
+static void test_public_audience(Fixture *f, gconstpointer data)
+{
+    assert_ids(f->index, "{\"q\": \"secret\", " INTERNAL "}", "a3");
+    assert_ids(f->index, "{\"q\": \"secret\", " PUBLIC "}", "");
+    /* No audience means public. */
+    assert_ids(f->index, "{\"q\": \"secret\"}", "");
+    assert_ids(f->index, "{\"q\": \"visibility:internal\", " PUBLIC "}", "");
+    assert_ids(f->index, "{\"q\": \"secret OR visibility:internal OR visibility:public\", " PUBLIC "}",
+               "a1,a2,a4,a5,a6");
+    assert_ids(f->index, "{\"filters\": [\"visibility:internal\"], " PUBLIC "}", "");
+    assert_ids(f->index, "{\"filters\": [\"visibility:internal\", \"visibility:public\"], " PUBLIC "}",
+               "a1,a2,a4,a5,a6");
+    assert_ids(f->index, "{\"q\": \"id:a3\", " PUBLIC "}", "");
+    assert_ids(f->index, "{\"q\": \"NOT windmill\", " PUBLIC "}", "a1,a2,a5,a6");
+    json_t *r = search(f->index, "{" PUBLIC ", \"facets\": [\"department\"]}");
+    g_assert_cmpint(facet_count(r, "department", "photo"), ==, 3);
+    json_decref(r);
+    json_t *result = NULL;
+    g_assert_cmpint(try_search(f->index, parse("{\"audience\": \"everyone\"}"), &result), ==, VT_ERR_INVALID);
+}
+
+static void test_stemming(Fixture *f, gconstpointer data)
+{
+    /* Dutch plural finds the Dutch singular. */
+    assert_ids(f->index, "{\"q\": \"vernissen\", \"lang\": \"nl\", " PUBLIC "}", "a1");
+    assert_ids(f->index, "{\"q\": \"vernissen\", " PUBLIC "}", "a1");
+    assert_ids(f->index, "{\"q\": \"keywords:vernissen\", " INTERNAL "}", "a1,a3");
+    /* German, capitalised as German nouns are. */
+    assert_ids(f->index, "{\"q\": \"Firnisse\", \"lang\": \"de\", " PUBLIC "}", "a2");
+    assert_ids(f->index, "{\"q\": \"Firnisse\", " PUBLIC "}", "a2");
+    /* English. */
+    assert_ids(f->index, "{\"q\": \"windmills\", \"lang\": \"en\", " PUBLIC "}", "a4");
+    /* A word is stemmed in the query's language only when it has one. */
+    assert_ids(f->index, "{\"q\": \"vernissen\", \"lang\": \"en\", " PUBLIC "}", "");
+    /* NOT excludes every form of the word. */
+    assert_ids(f->index, "{\"q\": \"vernis NOT craquelures\", " INTERNAL "}", "a3");
+    assert_ids(f->index, "{\"q\": \"secret NOT vernissen\", " INTERNAL "}", "");
+    json_t *result = NULL;
+    g_assert_cmpint(try_search(f->index, parse("{\"lang\": \"xx\"}"), &result), ==, VT_ERR_INVALID);
+}
+
+static void test_synonyms(Fixture *f, gconstpointer data)
+{
+    assert_ids(f->index, "{\"q\": \"varnish\", " INTERNAL "}", "a1,a5");
+    json_t *groups = parse("[[\"vernis\", \"varnish\", \"Firnis\"], [\"tear\", \"rip\"]]");
+    g_assert_cmpint(vt_index_set_synonyms(f->index, groups), ==, VT_OK);
+    json_decref(groups);
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+
+    assert_ids(f->index, "{\"q\": \"varnish\", " INTERNAL "}", "a1,a2,a3,a5");
+    assert_ids(f->index, "{\"q\": \"varnish\", \"lang\": \"en\", " PUBLIC "}", "a1,a2,a5");
+    /* An inflected form reaches the group through its stem. */
+    assert_ids(f->index, "{\"q\": \"vernissen\", " PUBLIC "}", "a1,a2,a5");
+    /* With a field prefix, the synonyms are looked for in that field. */
+    assert_ids(f->index, "{\"q\": \"keywords:firnis\", " INTERNAL "}", "a1,a2,a3,a5");
+    assert_ids(f->index, "{\"q\": \"title:vernis\", " INTERNAL "}", "a2,a3,a5");
+    assert_ids(f->index, "{\"q\": \"rip\", " PUBLIC "}", "a1");
+
+    /* Replacing the synonyms drops the old ones. */
+    groups = parse("[[\"panel\", \"board\"]]");
+    g_assert_cmpint(vt_index_set_synonyms(f->index, groups), ==, VT_OK);
+    json_decref(groups);
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    assert_ids(f->index, "{\"q\": \"varnish\", " INTERNAL "}", "a1,a5");
+    assert_ids(f->index, "{\"q\": \"board\", " PUBLIC "}", "a2");
+
+    groups = parse("[[\"two words\", \"x\"]]");
+    g_assert_cmpint(vt_index_set_synonyms(f->index, groups), ==, VT_ERR_INVALID);
+    json_decref(groups);
+    groups = parse("[\"vernis\"]");
+    g_assert_cmpint(vt_index_set_synonyms(f->index, groups), ==, VT_ERR_INVALID);
+    json_decref(groups);
+    /* A failed call changed nothing. */
+    assert_ids(f->index, "{\"q\": \"board\", " PUBLIC "}", "a2");
+}
+
+static const char *suggestion_of(json_t *result)
+{
+    return json_string_value(json_object_get(result, "suggestion"));
+}
+
+static void test_spelling(Fixture *f, gconstpointer data)
+{
+    json_t *r = search(f->index, "{\"q\": \"landscpe\", " PUBLIC "}");
+    g_assert_cmpint(json_integer_value(json_object_get(r, "total")), ==, 0);
+    g_assert_cmpstr(suggestion_of(r), ==, "landscape");
+    json_decref(r);
+    r = search(f->index, "{\"q\": \"Landscpe windmill\", " PUBLIC "}");
+    g_assert_cmpstr(suggestion_of(r), ==, "landscape windmill");
+    json_decref(r);
+    /* Words that match something, in any language, are left alone. */
+    r = search(f->index, "{\"q\": \"vernissen\", " PUBLIC "}");
+    g_assert_true(json_is_null(json_object_get(r, "suggestion")));
+    json_decref(r);
+    r = search(f->index, "{\"q\": \"firnis\", " PUBLIC "}");
+    g_assert_true(json_is_null(json_object_get(r, "suggestion")));
+    json_decref(r);
+    r = search(f->index, "{\"q\": \"windmill\", " PUBLIC "}");
+    g_assert_true(json_is_null(json_object_get(r, "suggestion")));
+    json_decref(r);
+    /* Nothing close: no suggestion. */
+    r = search(f->index, "{\"q\": \"zzyzzx\", " PUBLIC "}");
+    g_assert_true(json_is_null(json_object_get(r, "suggestion")));
+    json_decref(r);
+}
+
+static json_t *suggest(vt_index *index, const char *prefix, const char *field, int limit, bool public_only)
+{
+    json_t *terms = NULL;
+    if (vt_index_suggest(index, prefix, field, limit, public_only, &terms) != VT_OK)
+        g_error("vt_index_suggest: %s", vt_error_message());
+    return terms;
+}
+
+static void test_suggest(Fixture *f, gconstpointer data)
+{
+    json_t *t = suggest(f->index, "Va", NULL, 10, false);
+    g_assert_cmpint(json_array_size(t), ==, 2);  /* van (a1, a4), varnish (a1, a5) */
+    g_assert_cmpstr(json_string_value(json_object_get(json_array_get(t, 0), "term")), ==, "van");
+    g_assert_cmpstr(json_string_value(json_object_get(json_array_get(t, 1), "term")), ==, "varnish");
+    json_decref(t);
+    t = suggest(f->index, "varn", NULL, 10, false);
+    g_assert_cmpint(json_array_size(t), ==, 1);
+    g_assert_cmpstr(json_string_value(json_object_get(json_array_get(t, 0), "term")), ==, "varnish");
+    g_assert_cmpint(json_integer_value(json_object_get(json_array_get(t, 0), "count")), ==, 2);
+    json_decref(t);
+
+    /* Whole values of a field, most frequent first. */
+    t = suggest(f->index, "V", "keywords", 10, false);
+    g_assert_cmpint(json_array_size(t), ==, 2);
+    g_assert_cmpstr(json_string_value(json_object_get(json_array_get(t, 0), "term")), ==, "vernis");
+    g_assert_cmpint(json_integer_value(json_object_get(json_array_get(t, 0), "count")), ==, 2);
+    g_assert_cmpstr(json_string_value(json_object_get(json_array_get(t, 1), "term")), ==, "varnish");
+    json_decref(t);
+    t = suggest(f->index, "v", "keywords", 1, false);
+    g_assert_cmpint(json_array_size(t), ==, 1);
+    json_decref(t);
+
+    /* Public only: words of internal assets are not completed. */
+    t = suggest(f->index, "sec", NULL, 10, false);
+    g_assert_cmpint(json_array_size(t), ==, 1);
+    json_decref(t);
+    t = suggest(f->index, "sec", NULL, 10, true);
+    g_assert_cmpint(json_array_size(t), ==, 0);
+    json_decref(t);
+    t = suggest(f->index, "v", "keywords", 10, true);
+    g_assert_cmpint(json_integer_value(json_object_get(json_array_get(t, 0), "count")), ==, 1);
+    json_decref(t);
+
+    json_t *terms = NULL;
+    g_assert_cmpint(vt_index_suggest(f->index, "", NULL, 10, false, &terms), ==, VT_ERR_INVALID);
+    g_assert_cmpint(vt_index_suggest(f->index, "v", NULL, 0, false, &terms), ==, VT_ERR_LIMIT);
+    g_assert_cmpint(vt_index_suggest(f->index, "v", "Bad", 5, false, &terms), ==, VT_ERR_INVALID);
+    g_assert_cmpint(vt_index_suggest(f->index, "\xff", NULL, 5, false, &terms), ==, VT_ERR_INVALID);
+    g_assert_null(terms);
+}
+
+static json_t *hit_by_id(json_t *result, const char *id)
+{
+    size_t i;
+    json_t *hit;
+    json_array_foreach(json_object_get(result, "hits"), i, hit) {
+        if (g_strcmp0(json_string_value(json_object_get(hit, "id")), id) == 0)
+            return hit;
+    }
+    return NULL;
+}
+
+static void test_annotations_and_snippets(Fixture *f, gconstpointer data)
+{
+    json_t *r = search(f->index, "{\"q\": \"craquelure\", " PUBLIC "}");
+    json_t *a1 = hit_by_id(r, "a1");
+    g_assert_nonnull(a1);
+    json_t *annos = json_object_get(a1, "annotations");
+    g_assert_cmpint(json_array_size(annos), ==, 1);
+    json_t *anno = json_array_get(annos, 0);
+    g_assert_cmpstr(json_string_value(json_object_get(anno, "id")), ==, "anno-1");
+    g_assert_cmpstr(json_string_value(json_object_get(anno, "region")), ==, "xywh=10,20,300,200");
+    g_assert_nonnull(strstr(json_string_value(json_object_get(anno, "snippet")), "<mark>craquelure</mark>"));
+    json_t *a4 = hit_by_id(r, "a4");
+    g_assert_cmpint(json_array_size(json_object_get(a4, "annotations")), ==, 0);
+    g_assert_nonnull(strstr(json_string_value(json_object_get(a4, "snippet")), "<mark>craquelure</mark>"));
+    g_assert_cmpint(json_integer_value(json_object_get(a1, "percent")), >, 0);
+    json_decref(r);
+
+    /* Annotation text is searchable, plainly and by its field. */
+    assert_ids(f->index, "{\"q\": \"annotation:varnish\", " PUBLIC "}", "a1");
+    assert_ids(f->index, "{\"q\": \"tear\", " PUBLIC "}", "a1");
+    r = search(f->index, "{\"q\": \"tear\", " PUBLIC "}");
+    annos = json_object_get(hit_by_id(r, "a1"), "annotations");
+    g_assert_cmpint(json_array_size(annos), ==, 1);
+    g_assert_cmpstr(json_string_value(json_object_get(json_array_get(annos, 0), "id")), ==, "anno-2");
+    json_decref(r);
+
+    /* Highlights also for a field query and for stems. */
+    r = search(f->index, "{\"q\": \"title:windmills\", \"lang\": \"en\", " PUBLIC "}");
+    g_assert_nonnull(strstr(json_string_value(json_object_get(hit_by_id(r, "a4"), "snippet")), "<mark>windmill</mark>"));
+    json_decref(r);
+
+    /* Snippets are HTML-escaped. */
+    r = search(f->index, "{\"q\": \"chips\", " PUBLIC "}");
+    json_t *a6 = hit_by_id(r, "a6");
+    g_assert_nonnull(a6);
+    g_assert_cmpstr(json_string_value(json_object_get(a6, "label")), ==, "Fish & <b>chips</b>");
+    const char *s = json_string_value(json_object_get(a6, "snippet"));
+    g_assert_nonnull(strstr(s, "&amp;"));
+    g_assert_null(strstr(s, "<b>"));
+    g_assert_nonnull(strstr(s, "<mark>chips</mark>"));
+    json_decref(r);
+}
+
+static void test_replace_and_delete(Fixture *f, gconstpointer data)
+{
+    put(f->index, CORPUS[3]);
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    json_t *r = search(f->index, "{\"q\": \"wimdmill\"}");
+    g_assert_cmpstr(suggestion_of(r), ==, "windmill");
+    json_decref(r);
+    put(f->index, "{\"id\": \"a4\", \"department\": \"paintings\", \"visibility\": \"public\","
+                  " \"label\": \"Seascape\", \"fields\": {\"title\": [\"A stormy seascape\"]}}");
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    g_assert_cmpuint(vt_index_count(f->index), ==, 1);
+    assert_ids(f->index, "{\"q\": \"windmill\"}", "");
+    assert_ids(f->index, "{\"q\": \"stormy\"}", "a4");
+    /* The spelling dictionary forgot the replaced words. */
+    r = search(f->index, "{\"q\": \"wimdmill\"}");
+    g_assert_true(json_is_null(json_object_get(r, "suggestion")));
+    json_decref(r);
+    r = search(f->index, "{\"q\": \"sotrmy\"}");
+    g_assert_cmpstr(suggestion_of(r), ==, "stormy");
+    json_decref(r);
+
+    g_assert_cmpint(vt_index_delete(f->index, "a4"), ==, VT_OK);
+    g_assert_cmpint(vt_index_delete(f->index, "nonexistent"), ==, VT_OK);
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    g_assert_cmpuint(vt_index_count(f->index), ==, 0);
+    assert_ids(f->index, "{\"q\": \"stormy\"}", "");
+    r = search(f->index, "{\"q\": \"sotrmy\"}");
+    g_assert_true(json_is_null(json_object_get(r, "suggestion")));
+    json_decref(r);
+}
+
+static void test_reader_and_writer(Fixture *f, gconstpointer data)
+{
+    put(f->index, CORPUS[0]);
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+
+    vt_index *reader = NULL;
+    g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+    g_assert_cmpuint(vt_index_count(reader), ==, 1);
+    put(f->index, CORPUS[1]);
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    /* The reader keeps its snapshot until it reopens. */
+    assert_ids(reader, "{}", "a1");
+    g_assert_cmpint(vt_index_reopen(reader), ==, VT_OK);
+    assert_ids(reader, "{}", "a1,a2");
+
+    /* Many commits behind: the reader still answers (reopening itself if
+     * Xapian says its snapshot is gone). */
+    for (size_t i = 2; i < G_N_ELEMENTS(CORPUS); i++) {
+        put(f->index, CORPUS[i]);
+        g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    }
+    json_t *result = NULL;
+    g_assert_cmpint(try_search(reader, parse("{\"q\": \"craquelure\"}"), &result), ==, VT_OK);
+    json_decref(result);
+
+    /* A reader cannot write; a second writer is refused. */
+    json_t *doc = parse(CORPUS[0]);
+    g_assert_cmpint(vt_index_put(reader, doc), ==, VT_ERR_INTERNAL);
+    json_decref(doc);
+    g_assert_cmpint(vt_index_commit(reader), ==, VT_ERR_INTERNAL);
+    vt_index *second = NULL;
+    g_assert_cmpint(vt_index_open(f->dir, true, &second), ==, VT_ERR_BUSY);
+    g_assert_null(second);
+    g_assert_nonnull(strstr(vt_error_message(), f->dir));
+    vt_index_close(reader);
+
+    g_autofree char *missing = g_build_filename(f->tmp, "missing", NULL);
+    g_assert_cmpint(vt_index_open(missing, false, &reader), ==, VT_ERR_NOT_FOUND);
+    vt_index_close(NULL);
+}
+
+static void test_invalid_documents(Fixture *f, gconstpointer data)
+{
+    static const char *const bad[] = {
+        "[]",
+        "{\"department\": \"photo\", \"visibility\": \"public\"}",
+        "{\"id\": \"\", \"department\": \"photo\", \"visibility\": \"public\"}",
+        "{\"id\": \"x\", \"visibility\": \"public\"}",
+        "{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"secret\"}",
+        "{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"public\", \"year\": \"2019\"}",
+        "{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"public\", \"fields\": {\"Title\": [\"a\"]}}",
+        "{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"public\", \"fields\": {\"title\": [42]}}",
+        "{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"public\", \"fields\": []}",
+        "{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"public\", \"annotations\": [{\"id\": \"a\"}]}",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        json_t *doc = parse(bad[i]);
+        g_assert_cmpint(vt_index_put(f->index, doc), ==, VT_ERR_INVALID);
+        g_assert_cmpstr(vt_error_message(), !=, "");
+        json_decref(doc);
+    }
+    /* Over the size of one value. */
+    GString *big = g_string_new("{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"public\","
+                                " \"fields\": {\"title\": [\"");
+    for (int i = 0; i < VT_INDEX_TEXT_MAX / 4 + 1; i++)
+        g_string_append(big, "abc ");
+    g_string_append(big, "\"]}}");
+    json_t *doc = parse(big->str);
+    g_assert_cmpint(vt_index_put(f->index, doc), ==, VT_ERR_LIMIT);
+    json_decref(doc);
+    g_string_free(big, TRUE);
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    g_assert_cmpuint(vt_index_count(f->index), ==, 0);
+
+    /* A field named like a boolean prefix is plain text. */
+    put(f->index, "{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"public\","
+                  " \"fields\": {\"type\": [\"etching\"]}}");
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    assert_ids(f->index, "{\"q\": \"etching\"}", "x");
+    assert_ids(f->index, "{\"q\": \"type:etching\"}", "");
+}
+
+static void test_hostile_queries(Fixture *f, gconstpointer data)
+{
+    static const char *const odd[] = {
+        "\"portret van", "portret\"", "\"\"", "((((windmill", "windmill))))", "()",
+        "AND", "OR OR OR", "NOT", "NOT NOT NOT", "- + -", "title:", "title:(", ":::", "*", "a*",
+        "creator:\"", "department:", "intervention:", "year:abc", "nofield:x", "windmill NEAR/99999 oak",
+        "\\", "%00", "~vernis", "x:y:z", "\"a\" \"b\" \"c", "([{<>}])", "ADJ/3", "title:(a OR (b AND c))",
+        "\xc3\xa9\xc3\xa9\xc3\xa9", "\xe2\x80\x8b", "2019.12345 OR", "\t\n\r",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(odd); i++) {
+        json_t *request = json_pack("{s:s, s:s, s:[s,s,s]}", "q", odd[i], "audience", "public",
+                                    "facets", "department", "keywords", "year");
+        g_assert_nonnull(request);
+        json_t *result = NULL;
+        vt_status status = try_search(f->index, request, &result);
+        if (status == VT_OK) {
+            g_assert_true(json_is_array(json_object_get(result, "hits")));
+            g_assert_null(hit_by_id(result, "a3"));
+            json_decref(result);
+        } else {
+            g_assert_cmpint(status, ==, VT_ERR_INVALID);
+            g_assert_null(result);
+        }
+    }
+
+    json_t *result = NULL;
+    /* Invalid UTF-8 (jansson would refuse to build it; the CGI might not). */
+    json_t *request = json_object();
+    json_object_set_new(request, "q", json_stringn_nocheck("vernis \xff\xfe", 9));
+    g_assert_cmpint(try_search(f->index, request, &result), ==, VT_ERR_INVALID);
+    g_assert_nonnull(strstr(vt_error_message(), "UTF-8"));
+
+    /* Huge. */
+    GString *q = g_string_new(NULL);
+    while (q->len <= VT_INDEX_QUERY_MAX)
+        g_string_append(q, "windmill ");
+    request = json_pack("{s:s}", "q", q->str);
+    g_assert_cmpint(try_search(f->index, request, &result), ==, VT_ERR_LIMIT);
+    g_string_free(q, TRUE);
+
+    /* Too many words, under the byte limit. */
+    q = g_string_new(NULL);
+    for (int i = 0; i < VT_INDEX_QUERY_WORDS + 5; i++)
+        g_string_append_printf(q, "w%d OR ", i);
+    g_string_append(q, "x");
+    request = json_pack("{s:s}", "q", q->str);
+    g_assert_cmpint(try_search(f->index, request, &result), ==, VT_ERR_LIMIT);
+    g_string_free(q, TRUE);
+
+    /* Deeply nested, balanced and not. */
+    q = g_string_new(NULL);
+    for (int i = 0; i < 400; i++)
+        g_string_append_c(q, '(');
+    g_string_append(q, "windmill");
+    for (int i = 0; i < 400; i++)
+        g_string_append_c(q, ')');
+    request = json_pack("{s:s}", "q", q->str);
+    g_assert_cmpint(try_search(f->index, request, &result), ==, VT_ERR_LIMIT);
+    request = json_pack("{s:s}", "q", q->str + 390);  /* unbalanced */
+    vt_status status = try_search(f->index, request, &result);
+    g_assert_true(status == VT_OK || status == VT_ERR_INVALID);
+    json_decref(result);
+    result = NULL;
+    g_string_free(q, TRUE);
+    /* Nested within the limit: works. */
+    assert_ids(f->index, "{\"q\": \"((((((((windmill))))))))\"}", "a4");
+
+    g_assert_cmpint(try_search(f->index, parse("{\"q\": 42}"), &result), ==, VT_ERR_INVALID);
+    g_assert_cmpint(try_search(f->index, parse("[\"q\"]"), &result), ==, VT_ERR_INVALID);
+    g_assert_null(result);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    static const int corpus = 1;
+#define ADD(path, fn, data) \
+    g_test_add(path, Fixture, data, fixture_set_up, fn, fixture_tear_down)
+    ADD("/index/fields-and-words", test_fields_and_words, &corpus);
+    ADD("/index/intervention", test_intervention, &corpus);
+    ADD("/index/facets-and-filters", test_facets_and_filters, &corpus);
+    ADD("/index/sort-and-paging", test_sort_and_paging, &corpus);
+    ADD("/index/public-audience", test_public_audience, &corpus);
+    ADD("/index/stemming", test_stemming, &corpus);
+    ADD("/index/synonyms", test_synonyms, &corpus);
+    ADD("/index/spelling", test_spelling, &corpus);
+    ADD("/index/suggest", test_suggest, &corpus);
+    ADD("/index/annotations-and-snippets", test_annotations_and_snippets, &corpus);
+    ADD("/index/replace-and-delete", test_replace_and_delete, NULL);
+    ADD("/index/reader-and-writer", test_reader_and_writer, NULL);
+    ADD("/index/invalid-documents", test_invalid_documents, NULL);
+    ADD("/index/hostile-queries", test_hostile_queries, &corpus);
+    return g_test_run();
+}
