@@ -16,6 +16,8 @@
 
 #include <glib.h>
 
+G_BEGIN_DECLS
+
 typedef enum {
     VT_OK = 0,
     VT_ERR_NOMEM,      /* out of memory */
@@ -46,5 +48,7 @@ vt_status vt_error_set_errno(vt_status status, int errnum, const char *fmt, ...)
 const char *vt_error_message(void);
 
 void vt_error_clear(void);
+
+G_END_DECLS
 
 #endif

@@ -30,6 +30,10 @@ for word in colour nginx 'intervention' 'department:nohot'; do
     ok "check-config lists the problem with '$word'"
 done
 assert_exit 2 "$VITRINE" -c "$T/missing.conf" check-config
+# The installed example documents every key: it must stay valid as they evolve.
+assert_exit 0 "$VITRINE" -c "$VT_SOURCE_DIR/systemd/vitrine.conf.example" check-config
+grep -q "configuration OK" <<<"$VT_OUT$VT_ERR" || fail "the example config is not OK: $VT_OUT $VT_ERR"
+ok "systemd/vitrine.conf.example is a valid configuration"
 assert_exit 2 vt no-such-command
 assert_exit 2 vt ingest --no-such-option
 

@@ -71,8 +71,8 @@ mkdir -p "$hot/bulk"
 start=$(vt_now_us)
 mv "$T/src/bulk/"* "$hot/bulk/"
 expected=$((1 + 4 + 1 + 500))
-wait_for 300 n_ready_at_least "$expected" ||
-    fail "only $(vt_count_state ready) of $expected assets ready after 300 s"
+wait_for 480 n_ready_at_least "$expected" ||
+    fail "only $(vt_count_state ready) of $expected assets ready after 480 s"
 ok "500 files ready in $(( ($(vt_now_us) - start) / 1000000 )) s"
 
 note "--- the end"

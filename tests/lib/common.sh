@@ -1,14 +1,18 @@
 # tests/lib/common.sh: sourced by every black-box test (tests/blackbox/t*.sh).
 #
 # A test runs the real binaries against a private tree under $T, a fresh
-# temporary folder removed on exit (kept, and its path printed, when
-# VT_KEEP=1). ctest sets VT_BIN_DIR, VT_SOURCE_DIR and
-# VT_BUILD_DIR; run by hand, the defaults below find a build in
-# $VT_SOURCE_DIR/build.
+# temporary folder removed on exit, whatever the outcome (kept, and its path
+# printed, when VT_KEEP=1). ctest sets VT_BIN_DIR, VT_SOURCE_DIR and
+# VT_BUILD_DIR; run by hand, the defaults find a build in $VT_SOURCE_DIR/build:
+#   VT_BIN_DIR=$PWD/build-x/bin bash tests/blackbox/t20-ingest-kinds.sh
 #
+# What a test gets: vt_make_tree (folders and $VT_CONF, the contract's
+# example config), vt (the vitrine tool on it), vt_ingest, vt_asset,
+# vt_daemon_start/stop/kill9, wait_for, and assertions (assert_eq,
+# assert_file, assert_no_file, assert_same_bytes, assert_json, assert_exit).
 # Every check prints one line ("ok - ..." or "FAIL: ..."), so a failing run
-# reads top to bottom. fail() also shows the tail of the daemon's log, which is
-# usually where the reason is.
+# reads top to bottom; fail() also shows the tail of vitrined's log, where
+# the reason usually is.
 #
 # Exit codes: 0 passed, 1 failed, 77 skipped (ctest's SKIP_RETURN_CODE).
 
@@ -51,6 +55,9 @@ vt__cleanup() {
     exit "$rc"
 }
 trap vt__cleanup EXIT
+# A signal (ctest's timeout, Ctrl-C) must also stop vitrined and clean up.
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # --- reporting -------------------------------------------------------------
 
