@@ -37,6 +37,8 @@ static const char *const table_names[VT_TABLE__COUNT] = {
     [VT_TABLE_ASSETS] = "assets",
     [VT_TABLE_SHA256] = "sha256",
     [VT_TABLE_QUARANTINE] = "quarantine",
+    [VT_TABLE_HARVEST] = "harvest",
+    [VT_TABLE_TERMS] = "terms",
 };
 
 struct vt_store {

@@ -69,6 +69,8 @@ typedef enum {
     VT_TABLE_ASSETS,      /* "assets": asset id -> asset JSON */
     VT_TABLE_SHA256,      /* "sha256": hex digest -> asset id (only for assets not quarantined) */
     VT_TABLE_QUARANTINE,  /* "quarantine": sortable key -> JSON record of a quarantined file */
+    VT_TABLE_HARVEST,     /* "harvest": intervention number -> harvested record and its fetch state */
+    VT_TABLE_TERMS,       /* "terms": field "\x1f" normalised term -> {count, display} */
     VT_TABLE__COUNT
 } vt_table;
 
