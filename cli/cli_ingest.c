@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "vt_log.h"
+#include "vt_meta.h"
 #include "vt_pipeline.h"
 #include "vt_spool.h"
 #include "vt_store.h"
@@ -108,6 +109,10 @@ static int run_batch(const vt_config *config, const char *const *paths, bool qui
 
     vt_pipeline_stats st;
     vt_pipeline_get_stats(b.pipeline, &st);
+    /* `vitrine set` and friends only say something when work happened. */
+    if (paths != NULL && paths[0] == NULL && !st.ingested && !st.quarantined && !st.pending &&
+        !st.rejected && !b.interrupted)
+        goto done;
     fprintf(stderr, "%" G_GUINT64_FORMAT " ingested, %" G_GUINT64_FORMAT " quarantined, %"
                     G_GUINT64_FORMAT " left pending",
             st.ingested, st.quarantined, st.pending);
@@ -115,6 +120,7 @@ static int run_batch(const vt_config *config, const char *const *paths, bool qui
         fprintf(stderr, ", %" G_GUINT64_FORMAT " request%s rejected", st.rejected,
                 st.rejected == 1 ? "" : "s");
     fprintf(stderr, "%s\n", b.interrupted ? " (interrupted: run it again to continue)" : "");
+done:
     rc = (b.interrupted || st.pending || st.rejected) ? 1 : 0;
 out:
     vt_pipeline_free(b.pipeline);
@@ -135,6 +141,43 @@ int cli_ingest(cli_context *ctx, int argc, char **argv)
         return 2;
     const char *const *paths = argc > 1 ? (const char *const *)argv + 1 : NULL;
     return run_batch(ctx->config, paths, quiet);
+}
+
+/* Hands @request (taken) to the store's writer: vitrined through the spool
+ * when it runs (waiting a little to tell the user how it went), else this
+ * process, in batch mode. Returns the exit code. */
+static int submit(cli_context *ctx, json_t *request)
+{
+    g_autofree char *name = NULL;
+    vt_status s = vt_spool_submit(ctx->config->spool_dir, request, &name);
+    json_decref(request);
+    if (s != VT_OK) {
+        fprintf(stderr, "vitrine: %s\n", vt_error_message());
+        return 1;
+    }
+    int pid = 0;
+    if (!cli_daemon_running(ctx->config, &pid)) {
+        /* No daemon: apply the request here, as the store's writer. */
+        const char *none[] = {NULL};
+        return run_batch(ctx->config, none, false);
+    }
+    g_autofree char *pending = g_build_filename(ctx->config->spool_dir, name, NULL);
+    g_autofree char *rejected = g_build_filename(ctx->config->spool_dir, "rejected", name, NULL);
+    for (int i = 0; i < 200 && g_file_test(pending, G_FILE_TEST_EXISTS); i++)
+        g_usleep(50 * 1000);
+    if (g_file_test(pending, G_FILE_TEST_EXISTS)) {
+        printf("queued for vitrined (pid %d) as %s; it has not taken it yet\n", pid, name);
+        return 0;
+    }
+    if (g_file_test(rejected, G_FILE_TEST_EXISTS)) {
+        g_autofree char *why_path = g_strconcat(rejected, ".reason.txt", NULL);
+        g_autofree char *why = NULL;
+        g_file_get_contents(why_path, &why, NULL, NULL);
+        fprintf(stderr, "vitrine: vitrined rejected the request: %s", why ? why : "(no reason)\n");
+        return 1;
+    }
+    printf("done by vitrined (pid %d)\n", pid);
+    return 0;
 }
 
 int cli_retry(cli_context *ctx, int argc, char **argv)
@@ -160,19 +203,40 @@ int cli_retry(cli_context *ctx, int argc, char **argv)
             json_array_append_new(ids, json_string(argv[i]));
         json_object_set_new(req, "ids", ids);
     }
-    g_autofree char *name = NULL;
-    vt_status s = vt_spool_submit(ctx->config->spool_dir, req, &name);
-    json_decref(req);
+    return submit(ctx, req);
+}
+
+static int edit_command(cli_context *ctx, const char *command, int argc, char **argv, bool set)
+{
+    GOptionEntry entries[] = {{NULL, 0, 0, 0, NULL, NULL, NULL}};
+    const char *summary = set ? "set custom metadata: FIELD=VALUE or FIELD.LANG=VALUE (nl, fr, en,"
+                                " de); visibility=public|internal"
+                              : "remove custom metadata: FIELD or FIELD.LANG";
+    if (!cli_parse(command, summary, entries, &argc, &argv))
+        return 2;
+    if (argc < 3) {
+        fprintf(stderr, "vitrine %s: give an asset id and at least one field\n", argv[0]);
+        return 2;
+    }
+    json_t *edit = NULL;
+    const char *const *args = (const char *const *)argv + 2;
+    vt_status s = set ? vt_meta_edit_from_set_args(args, (size_t)argc - 2, &edit)
+                      : vt_meta_edit_from_unset_args(args, (size_t)argc - 2, &edit);
     if (s != VT_OK) {
-        fprintf(stderr, "vitrine: %s\n", vt_error_message());
-        return 1;
+        fprintf(stderr, "vitrine %s: %s\n", argv[0], vt_error_message());
+        return 2;
     }
-    int pid = 0;
-    if (cli_daemon_running(ctx->config, &pid)) {
-        printf("queued for vitrined (pid %d) as %s\n", pid, name);
-        return 0;
-    }
-    /* No daemon: apply the request here, as the store's writer. */
-    const char *none[] = {NULL};
-    return run_batch(ctx->config, none, false);
+    json_t *req = json_pack("{s:i, s:s, s:s, s:o}", "v", 1, "action", "edit", "id", argv[1],
+                            "edit", edit);
+    return submit(ctx, req);
+}
+
+int cli_set(cli_context *ctx, int argc, char **argv)
+{
+    return edit_command(ctx, "set ID FIELD=VALUE...", argc, argv, true);
+}
+
+int cli_unset(cli_context *ctx, int argc, char **argv)
+{
+    return edit_command(ctx, "unset ID FIELD...", argc, argv, false);
 }

@@ -19,6 +19,8 @@ static const command commands[] = {
     {"show", cli_show, true, "show ID [--json]      show one asset"},
     {"status", cli_status, true, "status [--json]       daemon, queue and store figures"},
     {"retry", cli_retry, true, "retry ID...|--failed  convert assets again (quarantined ones are restored first)"},
+    {"set", cli_set, true, "set ID FIELD=VALUE...  set custom metadata (FIELD.LANG=VALUE for a language)"},
+    {"unset", cli_unset, true, "unset ID FIELD...      remove custom metadata"},
     {"verify", cli_verify, true, "verify [--json]       check every archived original against its SHA-256"},
     {"check-config", cli_check_config, false, "check-config          validate the configuration file"},
     {"demo", cli_demo, false, "demo [--dir DIR]      sample hotfolders and images, and the daemon, until Ctrl-C"},

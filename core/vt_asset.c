@@ -41,6 +41,7 @@ void vt_asset_free(vt_asset *asset)
     g_free(asset->intervention);
     g_free(asset->reason);
     json_decref(asset->embedded);
+    json_decref(asset->custom);
     g_free(asset);
 }
 
@@ -62,6 +63,7 @@ vt_asset *vt_asset_dup(const vt_asset *asset)
     copy->intervention = g_strdup(asset->intervention);
     copy->reason = g_strdup(asset->reason);
     copy->embedded = asset->embedded ? json_deep_copy(asset->embedded) : NULL;
+    copy->custom = asset->custom ? json_deep_copy(asset->custom) : NULL;
     return copy;
 }
 
@@ -178,6 +180,7 @@ static vt_status asset_json(const vt_asset *asset, json_t **ret_json)
     }
     json_object_set_new(obj, "embedded",
                         asset->embedded ? json_deep_copy(asset->embedded) : json_null());
+    json_object_set_new(obj, "custom", asset->custom ? json_deep_copy(asset->custom) : json_null());
     *ret_json = obj;
     return VT_OK;
 }
@@ -274,6 +277,9 @@ static vt_status read_fields(const json_t *json, const char *who, vt_asset *asse
     const json_t *embedded = json_object_get(json, "embedded");
     if (embedded && !json_is_null(embedded) && !json_is_object(embedded))
         return vt_error_set(VT_ERR_INVALID, "asset %s: \"embedded\" is not an object", who);
+    const json_t *custom = json_object_get(json, "custom");
+    if (custom && !json_is_null(custom) && !json_is_object(custom))
+        return vt_error_set(VT_ERR_INVALID, "asset %s: \"custom\" is not an object", who);
 
     if ((status = read_string(json, who, "source", false, &asset->source)) != VT_OK ||
         (status = read_string(json, who, "original", false, &asset->original)) != VT_OK ||
@@ -295,6 +301,8 @@ static vt_status read_fields(const json_t *json, const char *who, vt_asset *asse
     asset->size = (uint64_t)size;
     if (embedded && json_is_object(embedded))
         asset->embedded = json_deep_copy(embedded);
+    if (custom && json_is_object(custom))
+        asset->custom = json_deep_copy(custom);
     return VT_OK;
 }
 

@@ -9,7 +9,7 @@
  * The JSON shape is public: keys id, department, state, source, original,
  * sha256, size, image, tiles, thumbnail, download, width, height, format,
  * intervention, visibility, created, updated, attempts, next_attempt,
- * reason, embedded, plus "v" (VT_ASSET_VERSION, the version of the record
+ * reason, embedded, custom, plus "v" (VT_ASSET_VERSION, the version of the record
  * so a later release can migrate it). Absent strings are JSON null. Keys
  * are only ever added, never renamed; readers ignore keys they do not know.
  *
@@ -67,6 +67,9 @@ typedef struct {
     int64_t next_attempt;      /* unix seconds; 0 = now (transient failure back-off) */
     char *reason;              /* last failure in plain words, or NULL */
     json_t *embedded;          /* owned: metadata embedded in the file (object), or NULL */
+    json_t *custom;            /* owned: metadata added by staff (sidecars, edits): an object
+                                * of fields as in vt_meta.h, or NULL. Harvested metadata is kept
+                                * once per intervention (VT_TABLE_HARVEST), not per asset. */
 } vt_asset;
 
 /* A zeroed asset in state ARCHIVING (visibility public). Never NULL. */

@@ -25,11 +25,13 @@
 #include "vt_asset.h"
 #include "vt_convert.h"
 #include "vt_file.h"
+#include "vt_meta.h"
 #include "vt_filejob.h"
 #include "vt_name.h"
 #include "vt_scan.h"
 #include "vt_settle.h"
 #include "vt_spool.h"
+#include "vt_terms.h"
 #include "vt_watch.h"
 
 #define ID_MIN_LEN 16
@@ -248,6 +250,49 @@ static vt_status record_fn(vt_txn *txn, void *data)
     return vt_txn_status(txn);
 }
 
+/* The metadata an asset's terms are counted from: custom, embedded, and
+ * the harvested record of its intervention. New reference. */
+static json_t *meta_view(vt_txn *txn, const vt_asset *a)
+{
+    json_t *view = json_object();
+    if (a->custom)
+        json_object_set(view, "custom", a->custom);
+    if (a->embedded)
+        json_object_set(view, "embedded", a->embedded);
+    if (a->intervention) {
+        json_t *h = vt_txn_get_json(txn, VT_TABLE_HARVEST, a->intervention);
+        json_t *fields = json_object_get(h, "fields");
+        if (json_is_object(fields))
+            json_object_set(view, "harvested", fields);
+        json_decref(h);
+    }
+    return view;
+}
+
+/* Writes @after (NULL: deletes @before) and moves the term counts with it.
+ * Only READY assets count: their metadata is what the site shows. Every
+ * change of an asset's state, visibility or metadata goes through here, so
+ * the counts cannot drift from the assets. */
+static void put_counted(vt_txn *txn, const vt_asset *before, const vt_asset *after)
+{
+    json_t *old_view = before && before->state == VT_ASSET_READY ? meta_view(txn, before) : NULL;
+    json_t *new_view = after && after->state == VT_ASSET_READY ? meta_view(txn, after) : NULL;
+    if (old_view || new_view)
+        vt_terms_update(txn,
+                        (vt_terms_side){old_view, before && before->visibility == VT_VISIBILITY_PUBLIC},
+                        (vt_terms_side){new_view, after && after->visibility == VT_VISIBILITY_PUBLIC});
+    json_decref(old_view);
+    json_decref(new_view);
+    if (after) {
+        vt_asset_put(txn, after);
+    } else if (before) {
+        vt_txn_del(txn, VT_TABLE_ASSETS, before->id);
+        g_autofree char *owner = vt_asset_find_sha256(txn, before->sha256);
+        if (owner && strcmp(owner, before->id) == 0)
+            vt_txn_del(txn, VT_TABLE_SHA256, before->sha256);
+    }
+}
+
 static vt_status quarantine_record_fn(vt_txn *txn, void *data)
 {
     const vt_filejob *j = data;
@@ -265,14 +310,18 @@ static vt_status quarantine_record_fn(vt_txn *txn, void *data)
     vt_txn_put_json(txn, VT_TABLE_QUARANTINE, key, rec);
     json_decref(rec);
     if (j->asset) {
-        vt_asset *a = vt_asset_dup(j->asset);
+        vt_asset *before = NULL;
+        if (vt_asset_get(txn, j->asset->id, &before) != VT_OK)
+            return vt_txn_status(txn) ? vt_txn_status(txn) : vt_txn_fail(txn, VT_ERR_NOT_FOUND);
+        vt_asset *a = vt_asset_dup(before);
         a->state = VT_ASSET_QUARANTINED;
         g_free(a->original);
         a->original = g_strdup(j->dest);
         g_free(a->reason);
         a->reason = g_strdup(j->reason);
         a->updated = now_seconds();
-        vt_asset_put(txn, a);
+        put_counted(txn, before, a);
+        vt_asset_free(before);
         vt_asset_free(a);
     }
     return vt_txn_status(txn);
@@ -304,13 +353,11 @@ static vt_status update_fn(vt_txn *txn, void *data)
     if (s != VT_OK)
         return s;
     if (c->remove) {
-        vt_txn_del(txn, VT_TABLE_ASSETS, a->id);
-        g_autofree char *owner = vt_asset_find_sha256(txn, a->sha256);
-        if (owner && strcmp(owner, a->id) == 0)
-            vt_txn_del(txn, VT_TABLE_SHA256, a->sha256);
+        put_counted(txn, a, NULL);
         vt_asset_free(a);
         return vt_txn_status(txn);
     }
+    vt_asset *before = vt_asset_dup(a);
     a->state = c->state;
     if (c->original) {
         g_free(a->original);
@@ -336,7 +383,8 @@ static vt_status update_fn(vt_txn *txn, void *data)
         a->embedded = json_is_object(emb) && json_object_size(emb) ? json_deep_copy(emb) : NULL;
     }
     a->updated = now_seconds();
-    vt_asset_put(txn, a);
+    put_counted(txn, before, a);
+    vt_asset_free(before);
     vt_asset_free(a);
     return vt_txn_status(txn);
 }
@@ -1012,15 +1060,18 @@ static vt_status retry_one(vt_txn *txn, spool_ctx *c, const char *id)
         g_ptr_array_add(c->restore, a);
         return VT_OK;
     case VT_ASSET_CONVERTING:
-    case VT_ASSET_READY:
+    case VT_ASSET_READY: {
         /* READY too: an administrator asking for one asset again (after a
          * change of tile settings, say) wants it converted again. */
+        vt_asset *before = vt_asset_dup(a);
         a->state = VT_ASSET_CONVERTING;
         a->next_attempt = 0;
         a->updated = now_seconds();
-        vt_asset_put(txn, a);
+        put_counted(txn, before, a);
+        vt_asset_free(before);
         g_ptr_array_add(c->convert, g_strdup(id));
         break;
+    }
     case VT_ASSET_ARCHIVING:
         break;   /* resumed by the scan of its hotfolder */
     }
@@ -1061,11 +1112,73 @@ static vt_status spool_retry_fn(vt_txn *txn, void *data)
     return vt_txn_status(txn);
 }
 
+typedef struct {
+    const vt_pipeline *p;
+    const char *id;
+    const json_t *edit;
+} edit_ctx;
+
+/* A metadata edit from staff (`vitrine set/unset`, later the internal
+ * site): applied to the custom part; harvested fields are refused. */
+static vt_status edit_fn(vt_txn *txn, void *data)
+{
+    edit_ctx *c = data;
+    vt_asset *before = NULL;
+    vt_status s = vt_asset_get(txn, c->id, &before);
+    if (s == VT_ERR_NOT_FOUND)
+        return vt_txn_fail(txn, vt_error_set(VT_ERR_NOT_FOUND, "no asset %s", c->id));
+    if (s != VT_OK)
+        return s;
+    json_t *meta = meta_view(txn, before);
+    json_object_del(meta, "embedded");
+    bool changed = false;
+    s = vt_meta_apply_edit(meta, c->edit, NULL, &changed);
+    if (s != VT_OK) {
+        json_decref(meta);
+        vt_asset_free(before);
+        return vt_txn_fail(txn, s);
+    }
+    vt_asset *a = vt_asset_dup(before);
+    json_t *custom = json_object_get(meta, "custom");
+    json_decref(a->custom);
+    a->custom = json_is_object(custom) && json_object_size(custom) ? json_incref(custom) : NULL;
+    /* Visibility is a custom field staff set per asset; without it the
+     * department's default applies. */
+    const vt_department *dept = vt_config_department(c->p->config, a->department);
+    const char *vis = json_string_value(
+        json_object_get(json_array_get(json_object_get(custom, "visibility"), 0), "value"));
+    if (!vis || !vt_visibility_parse(vis, &a->visibility))
+        a->visibility = dept ? dept->visibility : a->visibility;
+    if (changed || a->visibility != before->visibility) {
+        a->updated = now_seconds();
+        put_counted(txn, before, a);
+    }
+    json_decref(meta);
+    vt_asset_free(before);
+    vt_asset_free(a);
+    return vt_txn_status(txn);
+}
+
+static vt_status apply_edit(vt_pipeline *p, const json_t *req)
+{
+    const char *id = json_string_value(json_object_get(req, "id"));
+    const json_t *edit = json_object_get(req, "edit");
+    if (!id || !json_is_object(edit))
+        return vt_error_set(VT_ERR_INVALID, "an edit request has \"id\" and an \"edit\" object");
+    edit_ctx c = {p, id, edit};
+    vt_status s = vt_store_write(p->store, edit_fn, &c);
+    if (s == VT_OK)
+        emit(p, VT_EVENT_INFO, NULL, NULL, id, "metadata edited");
+    return s;
+}
+
 static vt_status apply_spool(const json_t *req, const char *name, void *data)
 {
     vt_pipeline *p = data;
     const char *action = json_string_value(json_object_get(req, "action"));
 
+    if (strcmp(action, "edit") == 0)
+        return apply_edit(p, req);
     if (strcmp(action, "retry") != 0)
         return vt_error_set(VT_ERR_INVALID, "unknown action \"%s\"", action);
 

@@ -236,7 +236,7 @@ static void test_json_shape(void)
     json_t *json = vt_asset_to_json(a);
     char *text = json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS);
     g_assert_cmpstr(text, ==,
-        "{\"attempts\":3,\"created\":1700000000,\"department\":\"archives\","
+        "{\"attempts\":3,\"created\":1700000000,\"custom\":null,\"department\":\"archives\","
         "\"download\":\"/srv/vitrine/site/downloads/k7q2m9.jpg\","
         "\"embedded\":{\"exif\":{\"iso\":100},\"keywords\":[\"lac\",\"montagne\"],"
         "\"title\":\"Vue de Genève\"},\"format\":\"tiff\",\"height\":8000,"
@@ -706,6 +706,34 @@ static void test_sha256_index(Fixture *f, gconstpointer data)
     vt_asset_free(e);
 }
 
+/* Custom metadata (staff's fields) survives the JSON round trip and dup,
+ * and a non-object is refused. */
+static void test_custom_metadata(void)
+{
+    vt_asset *a = vt_asset_new();
+    a->id = g_strdup("c0ffee");
+    a->department = g_strdup("photo");
+    a->source = g_strdup("x.jpg");
+    memset(a->sha256, 'a', 64);
+    a->sha256[64] = '\0';
+    a->custom = json_pack("{s:[{s:s, s:s}]}", "keywords", "value", "vernis", "lang", "nl");
+    json_t *j = vt_asset_to_json(a);
+    vt_asset *b = NULL;
+    g_assert_cmpint(vt_asset_from_json(j, &b), ==, VT_OK);
+    g_assert_true(json_equal(a->custom, b->custom));
+    vt_asset *c = vt_asset_dup(b);
+    g_assert_true(json_equal(a->custom, c->custom));
+    g_assert_true(c->custom != b->custom);
+    json_object_set_new(j, "custom", json_string("nope"));
+    vt_asset *d = NULL;
+    g_assert_cmpint(vt_asset_from_json(j, &d), ==, VT_ERR_INVALID);
+    g_assert_null(d);
+    json_decref(j);
+    vt_asset_free(a);
+    vt_asset_free(b);
+    vt_asset_free(c);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -714,6 +742,7 @@ int main(int argc, char **argv)
     g_test_add_func("/asset/id-valid", test_id_valid);
     g_test_add_func("/asset/round-trip-full", test_round_trip_full);
     g_test_add_func("/asset/round-trip-nulls", test_round_trip_nulls);
+    g_test_add_func("/asset/custom-metadata", test_custom_metadata);
     g_test_add_func("/asset/json-shape", test_json_shape);
     g_test_add_func("/asset/from-json-lenient", test_from_json_lenient);
     g_test_add_func("/asset/from-json-invalid", test_from_json_invalid);

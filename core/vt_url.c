@@ -1,0 +1,124 @@
+/* vt_url.c: see vt_url.h. */
+#include "vt_url.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <jansson.h>
+#include <string.h>
+
+bool vt_url_id_valid(const char *id)
+{
+    if (!id || !*id)
+        return false;
+    size_t n = 0;
+    for (const char *p = id; *p; p++, n++)
+        if (n >= VT_URL_ID_MAX || !((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
+            return false;
+    return true;
+}
+
+/* Checks the id and sets the message; the URL functions return NULL then. */
+static bool check_id(const char *id)
+{
+    if (vt_url_id_valid(id))
+        return true;
+    vt_error_set(VT_ERR_INVALID, "url: \"%.80s\" is not an asset id ([a-z0-9]{1,%d})",
+                 id ? id : "(null)", VT_URL_ID_MAX);
+    return false;
+}
+
+char *vt_url_image_service(const vt_config *c, const char *id)
+{
+    if (!check_id(id))
+        return NULL;
+    if (c->server == VT_SERVER_IIPSRV)
+        return g_strdup_printf("%s/%s.tif", c->images_base_url, id);
+    return g_strdup_printf("%s/%s", c->images_base_url, id);
+}
+
+char *vt_url_thumbnail(const vt_config *c, const char *id, int width, int height)
+{
+    g_autofree char *service = vt_url_image_service(c, id);
+    if (!service)
+        return NULL;
+    if (c->server == VT_SERVER_STATIC && width > 0 && height > 0)
+        return g_strdup_printf("%s/full/%d,%d/0/default.jpg", service, width, height);
+    return g_strdup_printf("%s/full/!%d,%d/0/default.jpg", service, c->thumbnail_size,
+                           c->thumbnail_size);
+}
+
+char *vt_url_page(const vt_config *c, const char *id)
+{
+    if (!check_id(id))
+        return NULL;
+    return g_strdup_printf("%s/assets/%s.html", c->site_base_url, id);
+}
+
+char *vt_url_manifest(const vt_config *c, const char *id)
+{
+    if (!check_id(id))
+        return NULL;
+    return g_strdup_printf("%s/iiif/%s/manifest.json", c->site_base_url, id);
+}
+
+char *vt_url_canvas(const vt_config *c, const char *id)
+{
+    if (!check_id(id))
+        return NULL;
+    return g_strdup_printf("%s/iiif/%s/canvas/1", c->site_base_url, id);
+}
+
+char *vt_url_search(const vt_config *c)
+{
+    return g_strdup_printf("%s/cgi-bin/vitrine-search.cgi", c->site_base_url);
+}
+
+vt_status vt_url_static_thumbnail_size(const vt_config *c, const char *id, int *ret_width,
+                                       int *ret_height)
+{
+    if (!check_id(id))
+        return VT_ERR_INVALID;
+    g_autofree char *path = g_build_filename(c->images_dir, id, "info.json", NULL);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    g_autoptr(GError) gerr = NULL;
+    /* Checked before reading: a stray huge file must not be loaded whole. */
+    GStatBuf st;
+    if (g_stat(path, &st) != 0) {
+        int e = errno;
+        return vt_error_set_errno(e == ENOENT ? VT_ERR_NOT_FOUND : VT_ERR_IO, e, "%s", path);
+    }
+    if (st.st_size > VT_URL_INFO_MAX)
+        return vt_error_set(VT_ERR_LIMIT, "%s: over %d bytes", path, VT_URL_INFO_MAX);
+    if (!g_file_get_contents(path, &data, &len, &gerr))
+        return vt_error_set(VT_ERR_IO, "%s: %s", path, gerr->message);
+    json_error_t jerr;
+    json_t *info = json_loadb(data, len, 0, &jerr);
+    json_t *sizes = json_object_get(info, "sizes");
+    int best_w = 0, best_h = 0, best = 0, small_w = 0, small_h = 0, small = 0;
+    size_t i;
+    json_t *s;
+    json_array_foreach(sizes, i, s) {
+        json_int_t w = json_integer_value(json_object_get(s, "width"));
+        json_int_t h = json_integer_value(json_object_get(s, "height"));
+        if (w <= 0 || h <= 0 || w > 1000000 || h > 1000000)
+            continue;
+        int side = (int)(w > h ? w : h);
+        if (side <= c->thumbnail_size && side > best) {
+            best = side;
+            best_w = (int)w;
+            best_h = (int)h;
+        }
+        if (small == 0 || side < small) {
+            small = side;
+            small_w = (int)w;
+            small_h = (int)h;
+        }
+    }
+    json_decref(info);
+    if (small == 0)
+        return vt_error_set(VT_ERR_INVALID, "%s: no usable \"sizes\"", path);
+    *ret_width = best ? best_w : small_w;
+    *ret_height = best ? best_h : small_h;
+    return VT_OK;
+}

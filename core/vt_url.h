@@ -1,0 +1,62 @@
+/* vt_url.h: the public URLs of an asset (image service, thumbnail, page,
+ * manifest) and of the search CGI, built from the configuration.
+ *
+ * Who calls it: the search CGI (links in every hit, ids of IIIF Content
+ * Search answers) and, later, the site generator, so that both agree on one
+ * URL scheme. Pure string building (except vt_url_static_thumbnail_size,
+ * which reads one small file); safe from any thread.
+ *
+ * Asset ids are [a-z0-9]{1,64} (vt_name_make_id), so they go into paths
+ * without escaping. A function given anything else returns NULL (and sets
+ * the error message) rather than a URL that could point elsewhere.
+ * Every returned string is owned by the caller (g_free).
+ *
+ * The scheme:
+ *   image service  cantaloupe, static: <images.base-url>/<id>
+ *                  iipsrv:             <images.base-url>/<id>.tif
+ *   thumbnail      static: <service>/full/W,H/0/default.jpg, a size vitrine
+ *                  wrote (listed in <images.dir>/<id>/info.json "sizes");
+ *                  others: <service>/full/!T,T/0/default.jpg with T =
+ *                  images.thumbnail-size
+ *   page           <site.base-url>/assets/<id>.html
+ *   manifest       <site.base-url>/iiif/<id>/manifest.json
+ *   canvas         <site.base-url>/iiif/<id>/canvas/1 (one image per asset)
+ *   search         <site.base-url>/cgi-bin/vitrine-search.cgi
+ */
+#ifndef VT_URL_H
+#define VT_URL_H
+
+#include <stdbool.h>
+
+#include "vt_config.h"
+#include "vt_error.h"
+
+/* Longest asset id accepted (vt_name.h's VT_NAME_ID_MAX). */
+#define VT_URL_ID_MAX 64
+/* info.json files larger than this are not read (a static one is ~2 KiB). */
+#define VT_URL_INFO_MAX (256 * 1024)
+
+/* True when @id is [a-z0-9]{1,VT_URL_ID_MAX}. */
+bool vt_url_id_valid(const char *id);
+
+char *vt_url_image_service(const vt_config *c, const char *id);
+
+/* @width and @height (both > 0) are used by server=static only: one of the
+ * sizes listed in the asset's info.json (vt_url_static_thumbnail_size).
+ * With static and no size (0), the !T,T form is returned: a level-0 server
+ * cannot answer it, so callers should find the size first. */
+char *vt_url_thumbnail(const vt_config *c, const char *id, int width, int height);
+
+char *vt_url_page(const vt_config *c, const char *id);
+char *vt_url_manifest(const vt_config *c, const char *id);
+char *vt_url_canvas(const vt_config *c, const char *id);
+char *vt_url_search(const vt_config *c);
+
+/* For server=static: the listed size ("sizes" of <images.dir>/<id>/info.json)
+ * that is the thumbnail: the largest whose longest side is at most
+ * images.thumbnail-size, else the smallest. VT_ERR_NOT_FOUND (no file),
+ * VT_ERR_INVALID (not an info.json with sizes), VT_ERR_LIMIT (too big). */
+vt_status vt_url_static_thumbnail_size(const vt_config *c, const char *id, int *ret_width,
+                                       int *ret_height);
+
+#endif

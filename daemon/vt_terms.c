@@ -1,0 +1,137 @@
+/* vt_terms.c: see vt_terms.h. */
+#include "vt_terms.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vt_meta.h"
+
+#define SEP "\x1f"
+
+/* field -> (normalised -> vt_meta_term*), for one side. */
+static GHashTable *count_side(vt_terms_side side)
+{
+    GHashTable *counts = vt_meta_term_counts_new();
+    if (side.metadata)
+        vt_meta_count_terms(side.metadata, 1, counts);
+    return counts;
+}
+
+static void apply(vt_txn *txn, const char *field, const char *norm, const char *display,
+                  int delta_all, int delta_public)
+{
+    g_autofree char *key = g_strconcat(field, SEP, norm, NULL);
+    json_t *rec = vt_txn_get_json(txn, VT_TABLE_TERMS, key);
+    json_int_t all = rec ? json_integer_value(json_object_get(rec, "count")) : 0;
+    json_int_t pub = rec ? json_integer_value(json_object_get(rec, "public")) : 0;
+    const char *shown = rec ? json_string_value(json_object_get(rec, "display")) : NULL;
+    all += delta_all;
+    pub += delta_public;
+    if (all <= 0) {
+        vt_txn_del(txn, VT_TABLE_TERMS, key);
+    } else {
+        json_t *out = json_pack("{s:I, s:I, s:s}", "count", all, "public", pub > 0 ? pub : 0,
+                                "display", shown ? shown : display);
+        if (out)
+            vt_txn_put_json(txn, VT_TABLE_TERMS, key, out);
+        json_decref(out);
+    }
+    json_decref(rec);
+}
+
+static bool has_term(GHashTable *counts, const char *field, const char *norm)
+{
+    GHashTable *terms = g_hash_table_lookup(counts, field);
+    return terms && g_hash_table_contains(terms, norm);
+}
+
+/* Visits every term of @from. From the "after" side (@from_after) it moves
+ * each term by what changed; from the "before" side it handles only the
+ * terms the after side lacks, so the union is visited once. */
+static void visit(vt_txn *txn, GHashTable *from, bool from_after, GHashTable *old_counts,
+                  GHashTable *new_counts, vt_terms_side before, vt_terms_side after)
+{
+    GHashTableIter fi;
+    gpointer field, terms;
+    g_hash_table_iter_init(&fi, from);
+    while (g_hash_table_iter_next(&fi, &field, &terms)) {
+        GHashTableIter ti;
+        gpointer norm, term;
+        g_hash_table_iter_init(&ti, terms);
+        while (g_hash_table_iter_next(&ti, &norm, &term)) {
+            bool in_new = has_term(new_counts, field, norm);
+            bool in_old = has_term(old_counts, field, norm);
+            if (!from_after && in_new)
+                continue;
+            int d_all = (int)in_new - (int)in_old;
+            int d_pub = (int)(in_new && after.is_public) - (int)(in_old && before.is_public);
+            if (d_all || d_pub)
+                apply(txn, field, norm, ((vt_meta_term *)term)->display, d_all, d_pub);
+        }
+    }
+}
+
+void vt_terms_update(vt_txn *txn, vt_terms_side before, vt_terms_side after)
+{
+    GHashTable *old_counts = count_side(before);
+    GHashTable *new_counts = count_side(after);
+    visit(txn, new_counts, true, old_counts, new_counts, before, after);
+    visit(txn, old_counts, false, old_counts, new_counts, before, after);
+    g_hash_table_unref(old_counts);
+    g_hash_table_unref(new_counts);
+}
+
+typedef struct {
+    const char *field;
+    bool public_only;
+    json_t *out;
+} list_ctx;
+
+static bool list_one(const char *key, size_t key_len, const void *val, size_t len, void *data)
+{
+    list_ctx *c = data;
+    const char *sep = memchr(key, '\x1f', key_len);
+    if (!sep)
+        return true;
+    json_t *rec = json_loadb(val, len, 0, NULL);
+    if (!rec)
+        return true;
+    json_int_t n = json_integer_value(json_object_get(rec, c->public_only ? "public" : "count"));
+    const char *display = json_string_value(json_object_get(rec, "display"));
+    if (n > 0 && display) {
+        g_autofree char *field = g_strndup(key, (gsize)(sep - key));
+        json_array_append_new(c->out, json_pack("{s:s, s:s, s:I}", "field", field, "term",
+                                                display, "count", n));
+    }
+    json_decref(rec);
+    return true;
+}
+
+static int by_count(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    json_int_t cx = json_integer_value(json_object_get(x, "count"));
+    json_int_t cy = json_integer_value(json_object_get(y, "count"));
+    if (cx != cy)
+        return cx > cy ? -1 : 1;
+    return g_strcmp0(json_string_value(json_object_get(x, "term")),
+                     json_string_value(json_object_get(y, "term")));
+}
+
+json_t *vt_terms_list(vt_txn *txn, const char *field, bool public_only)
+{
+    list_ctx c = {field, public_only, json_array()};
+    g_autofree char *prefix = field ? g_strconcat(field, SEP, NULL) : NULL;
+    vt_txn_foreach(txn, VT_TABLE_TERMS, prefix, list_one, &c);
+    size_t n = json_array_size(c.out);
+    json_t **items = g_new(json_t *, n ? n : 1);
+    for (size_t i = 0; i < n; i++)
+        items[i] = json_incref(json_array_get(c.out, i));
+    qsort(items, n, sizeof *items, by_count);
+    json_t *sorted = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(sorted, items[i]);
+    g_free(items);
+    json_decref(c.out);
+    return sorted;
+}

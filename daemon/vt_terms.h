@@ -1,0 +1,41 @@
+/* vt_terms.h: the terms in use, per field, with how many assets use each.
+ *
+ * The site suggests existing terms while someone types, so that staff drift
+ * less into near-duplicates ("Vernis", "vernis ", "vernissen"). The daemon
+ * keeps the counts in the store (VT_TABLE_TERMS), updated in the same write
+ * transaction as the asset change that causes them, so they can never
+ * disagree with the assets. Terms are normalised by vt_meta_normalise_term()
+ * (case, accents, blanks); the first spelling met is kept for display.
+ *
+ * Each term has two counts: all assets, and public assets only. Public
+ * outputs (terms.json of the public site, the public search CGI) use only
+ * the second, so no internal asset's terms ever leak.
+ *
+ * Key: FIELD "\x1f" NORMALISED; value {"count": N, "public": N, "display": S}.
+ * Called on the loop thread inside vt_store_write() only.
+ */
+#ifndef VT_TERMS_H
+#define VT_TERMS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "vt_store.h"
+
+/* An asset's metadata as the counts see it: {"custom": .., "harvested": ..,
+ * "embedded": ..} (parts may be missing), and whether the asset is public.
+ * A NULL @metadata means "no asset" (new, or gone). */
+typedef struct {
+    const json_t *metadata;
+    bool is_public;
+} vt_terms_side;
+
+/* Moves one asset's contribution from @before to @after. */
+void vt_terms_update(vt_txn *txn, vt_terms_side before, vt_terms_side after);
+
+/* Terms of @field (NULL: all fields) as [{"field", "term", "count"}],
+ * most used first; @public_only counts public assets only and leaves out
+ * terms no public asset uses. New reference. */
+json_t *vt_terms_list(vt_txn *txn, const char *field, bool public_only);
+
+#endif

@@ -1,0 +1,143 @@
+/* vitrine-search.cgi: the search CGI (one process per request, any web
+ * server: lighttpd mod_cgi, nginx + fcgiwrap, Apache mod_cgid).
+ *
+ * Reads $VITRINE_CONFIG (else the default config path), refuses anything
+ * but GET, parses QUERY_STRING (vt_request), opens the index read-only,
+ * asks it, and prints one JSON answer with its CGI headers. Every failure
+ * is a JSON error with its HTTP status; details the client need not see
+ * (config and index paths, library messages) go to stderr, the web
+ * server's error log. It writes nothing anywhere.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vt_config.h"
+#include "vt_index.h"
+#include "vt_request.h"
+
+static const char *reason(int status)
+{
+    switch (status) {
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 405: return "Method Not Allowed";
+    case 414: return "URI Too Long";
+    case 503: return "Service Unavailable";
+    default: return "Internal Server Error";
+    }
+}
+
+/* Prints the headers and @answer (taken over); NULL is an internal error. */
+static int respond(int status, json_t *answer)
+{
+    if (!answer) {
+        status = 500;
+        answer = vt_request_error_answer(status, "internal error while building the answer");
+    }
+    char *body = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+    json_decref(answer);
+    printf("Status: %d %s\r\n"
+           "Content-Type: application/json; charset=utf-8\r\n"
+           "Access-Control-Allow-Origin: *\r\n"
+           "Cache-Control: no-store\r\n",
+           status, reason(status));
+    if (status == 405)
+        printf("Allow: GET\r\n");
+    printf("\r\n%s\n", body ? body : "{\"error\":\"out of memory\",\"status\":500}");
+    free(body);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
+static int fail(int status, const char *message)
+{
+    return respond(status, vt_request_error_answer(status, message));
+}
+
+/* An index failure: the client gets the message for its own mistakes
+ * (400), a plain sentence otherwise; the log gets the details. */
+static int index_failure(vt_status st)
+{
+    int status = vt_request_http_status(st);
+    if (status == 400)
+        return fail(status, vt_error_message());
+    fprintf(stderr, "vitrine-search: %s\n", vt_error_message());
+    if (status == 503)
+        return fail(status, "the search index is not available yet; try again later");
+    return fail(status, "the search failed on the server");
+}
+
+static int run(const vt_config *config, const vt_request_settings *settings, const char *query)
+{
+    vt_request *request = NULL;
+    vt_status st = vt_request_parse(query, settings, &request);
+    if (st != VT_OK)
+        return fail(vt_request_http_status(st), vt_error_message());
+
+    vt_index *index = NULL;
+    st = vt_index_open(settings->index_dir, false, &index);
+    if (st != VT_OK) {
+        vt_request_free(request);
+        return index_failure(st);
+    }
+
+    json_t *answer = NULL, *out = NULL;
+    switch (request->kind) {
+    case VT_REQUEST_SEARCH:
+        st = vt_index_search(index, request->search, &out);
+        if (st == VT_OK)
+            answer = vt_request_search_answer(config, out);
+        break;
+    case VT_REQUEST_CONTENT_SEARCH:
+        st = vt_index_search(index, request->search, &out);
+        if (st == VT_OK)
+            answer = vt_request_content_answer(config, request, out);
+        json_decref(out);
+        break;
+    case VT_REQUEST_SUGGEST:
+        st = vt_index_suggest(index, request->prefix, request->field, request->limit,
+                              !settings->internal, &out);
+        if (st == VT_OK)
+            answer = vt_request_suggest_answer(request, out);
+        break;
+    case VT_REQUEST_AUTOCOMPLETE:
+        st = vt_index_suggest(index, request->prefix, NULL, request->limit, !settings->internal, &out);
+        if (st == VT_OK)
+            answer = vt_request_autocomplete_answer(config, request, out);
+        json_decref(out);
+        break;
+    }
+    vt_index_close(index);
+    vt_request_free(request);
+    if (st != VT_OK)
+        return index_failure(st);
+    return respond(200, answer);
+}
+
+int main(void)
+{
+    const char *method = getenv("REQUEST_METHOD");
+    if (!method || strcmp(method, "GET") != 0)
+        return fail(405, "only GET is supported");
+
+    /* Checked before anything is copied: the parser checks again. */
+    const char *query = getenv("QUERY_STRING");
+    if (query && strlen(query) > VT_REQUEST_QUERY_MAX)
+        return fail(414, "the query string is too long");
+
+    const char *path = getenv("VITRINE_CONFIG");
+    if (!path || !*path)
+        path = VT_CONFIG_DEFAULT_PATH;
+    vt_config *config = NULL;
+    vt_request_settings *settings = NULL;
+    if (vt_config_load(path, &config) != VT_OK ||
+        vt_request_settings_load(config, &settings) != VT_OK) {
+        fprintf(stderr, "vitrine-search: %s\n", vt_error_message());
+        vt_config_free(config);
+        return fail(500, "the search service is not configured correctly");
+    }
+    int rc = run(config, settings, query);
+    vt_request_settings_free(settings);
+    vt_config_free(config);
+    return rc;
+}
