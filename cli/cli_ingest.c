@@ -240,3 +240,12 @@ int cli_unset(cli_context *ctx, int argc, char **argv)
 {
     return edit_command(ctx, "unset ID FIELD...", argc, argv, false);
 }
+
+int cli_reindex(cli_context *ctx, int argc, char **argv)
+{
+    GOptionEntry entries[] = {{NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!cli_parse("reindex", "rebuild the search index and the term counts from the store",
+                   entries, &argc, &argv))
+        return 2;
+    return submit(ctx, json_pack("{s:i, s:s}", "v", 1, "action", "reindex"));
+}

@@ -172,7 +172,7 @@ static void classify(job *j, const vt_harvest_config *config, CURL *easy, CURLco
         return;
     case CURLE_OPERATION_TIMEDOUT:
         set_result(j, VT_ERR_TRANSIENT,
-                   "the collection system did not answer within %d seconds (%s); "
+                   "the collection system did not answer within %d s (%s); "
                    "will retry", vt_harvest_config_timeout_seconds(config), j->url);
         return;
     default:

@@ -27,6 +27,7 @@
 #include "vt_file.h"
 #include "vt_meta.h"
 #include "vt_filejob.h"
+#include "vt_indexer.h"
 #include "vt_name.h"
 #include "vt_scan.h"
 #include "vt_settle.h"
@@ -68,6 +69,9 @@ struct vt_pipeline {
     GHashTable *retry_timers; /* asset id -> GSource id */
     GHashTable *file_retries; /* absolute path -> file_retry: drops waiting to be offered again */
 
+    vt_indexer *indexer;      /* NULL when the index could not be opened */
+    guint flush_timer;
+
     uint64_t ingested, quarantined, pending, rejected;
     char *problem;
     bool shutting_down;
@@ -88,6 +92,28 @@ static void emit(vt_pipeline *p, vt_event_kind kind, const char *dept, const cha
         return;
     vt_event ev = {kind, dept, source, id, message};
     p->opt.on_event(&ev, p->opt.data);
+}
+
+#define INDEX_FLUSH_MS 300
+
+static gboolean on_flush(gpointer data)
+{
+    vt_pipeline *p = data;
+    p->flush_timer = 0;
+    if (vt_indexer_flush(p->indexer, p->store) != VT_OK)
+        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    return G_SOURCE_REMOVE;
+}
+
+/* Asset @id changed: the search index follows shortly, in one commit for
+ * every change of the moment. */
+static void mark_changed(vt_pipeline *p, const char *id)
+{
+    if (!p->indexer)
+        return;
+    vt_indexer_mark(p->indexer, id);
+    if (!p->flush_timer)
+        p->flush_timer = g_timeout_add(INDEX_FLUSH_MS, on_flush, p);
 }
 
 static int64_t now_seconds(void)
@@ -394,6 +420,8 @@ static vt_status update_asset(vt_pipeline *p, update_ctx *c)
     vt_status s = vt_store_write(p->store, update_fn, c);
     if (s != VT_OK)
         emit(p, VT_EVENT_ERROR, NULL, NULL, c->id, vt_error_message());
+    else
+        mark_changed(p, c->id);
     return s;
 }
 
@@ -602,6 +630,8 @@ static void quarantine_done(vt_pipeline *p, vt_filejob *j)
     vt_status s = vt_store_write(p->store, quarantine_record_fn, j);
     if (s != VT_OK)
         emit(p, VT_EVENT_ERROR, j->dept->id, source, NULL, vt_error_message());
+    else if (j->asset)
+        mark_changed(p, j->asset->id);
     p->quarantined++;
     emit(p, VT_EVENT_QUARANTINED, j->dept->id, source, j->asset ? j->asset->id : NULL, j->reason);
 }
@@ -1167,9 +1197,33 @@ static vt_status apply_edit(vt_pipeline *p, const json_t *req)
         return vt_error_set(VT_ERR_INVALID, "an edit request has \"id\" and an \"edit\" object");
     edit_ctx c = {p, id, edit};
     vt_status s = vt_store_write(p->store, edit_fn, &c);
-    if (s == VT_OK)
+    if (s == VT_OK) {
+        mark_changed(p, id);
         emit(p, VT_EVENT_INFO, NULL, NULL, id, "metadata edited");
+    }
     return s;
+}
+
+/* Rebuilds the search index and the term counts from the store. The
+ * writer handle is closed for the rebuild (Xapian allows one writer). */
+static vt_status apply_reindex(vt_pipeline *p)
+{
+    if (p->flush_timer) {
+        g_source_remove(p->flush_timer);
+        p->flush_timer = 0;
+    }
+    vt_indexer_close(p->indexer);
+    p->indexer = NULL;
+    unsigned count = 0;
+    vt_status s = vt_indexer_rebuild(p->config, p->store, &count);
+    g_autofree char *failure = s != VT_OK ? g_strdup(vt_error_message()) : NULL;
+    if (vt_indexer_open(p->config, &p->indexer) != VT_OK)
+        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    if (s != VT_OK)
+        return vt_error_set(s, "%s", failure);
+    g_autofree char *msg = g_strdup_printf("search index rebuilt: %u assets", count);
+    emit(p, VT_EVENT_INFO, NULL, NULL, NULL, msg);
+    return VT_OK;
 }
 
 static vt_status apply_spool(const json_t *req, const char *name, void *data)
@@ -1179,6 +1233,8 @@ static vt_status apply_spool(const json_t *req, const char *name, void *data)
 
     if (strcmp(action, "edit") == 0)
         return apply_edit(p, req);
+    if (strcmp(action, "reindex") == 0)
+        return apply_reindex(p);
     if (strcmp(action, "retry") != 0)
         return vt_error_set(VT_ERR_INVALID, "unknown action \"%s\"", action);
 
@@ -1203,6 +1259,7 @@ static vt_status apply_spool(const json_t *req, const char *name, void *data)
                 g_source_remove(timer);
                 g_hash_table_remove(p->retry_timers, id);
             }
+            mark_changed(p, id);
             queue_convert(p, id);
         }
         for (guint i = 0; i < c.restore->len; i++) {
@@ -1350,6 +1407,13 @@ vt_status vt_pipeline_start(vt_pipeline *p, const char *const *paths)
     vt_status s = make_dirs(p);
     if (s != VT_OK)
         return s;
+    /* Without its index vitrine still ingests (that is what must never
+     * stop); search is stale until `vitrine reindex`. */
+    if (vt_indexer_open(p->config, &p->indexer) != VT_OK) {
+        g_free(p->problem);
+        p->problem = g_strdup_printf("search index unavailable: %s", vt_error_message());
+        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, p->problem);
+    }
 
     if (p->opt.daemon) {
         s = vt_watch_new(on_watch, p, &p->watch);
@@ -1414,6 +1478,11 @@ static gboolean report_idle(gpointer data)
 {
     vt_pipeline *p = data;
     if (vt_pipeline_is_idle(p) && !p->idle_reported) {
+        /* Idle means searchable too: no change waits for the flush timer. */
+        if (p->flush_timer) {
+            g_source_remove(p->flush_timer);
+            on_flush(p);
+        }
         p->idle_reported = true;
         if (p->opt.on_idle)
             p->opt.on_idle(p->opt.data);
@@ -1494,6 +1563,11 @@ void vt_pipeline_free(vt_pipeline *p)
     }
     if (p->file_retries)
         g_hash_table_destroy(p->file_retries);
+    if (p->flush_timer)
+        g_source_remove(p->flush_timer);
+    if (p->indexer && vt_indexer_flush(p->indexer, p->store) != VT_OK)
+        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    vt_indexer_close(p->indexer);
     vt_watch_free(p->watch);
     vt_settle_free(p->settle);
     if (p->inflight)

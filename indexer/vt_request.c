@@ -292,15 +292,20 @@ static vt_status split(const char *query_string, params_seen *ps)
     if (len > VT_REQUEST_QUERY_MAX)
         return vt_error_set(VT_ERR_LIMIT, "the query string is too long: %zu bytes (limit %d)", len,
                             VT_REQUEST_QUERY_MAX);
+    /* Counted first, so that the answer to a flood of pairs does not
+     * depend on which of them happens to be wrong first. */
     size_t count = 0;
+    for (const char *p = query_string; *p; p++)
+        if (*p != '&' && (p == query_string || p[-1] == '&'))
+            count++;
+    if (count > VT_REQUEST_PARAMS_MAX)
+        return vt_error_set(VT_ERR_LIMIT, "more than %d parameters", VT_REQUEST_PARAMS_MAX);
     const char *p = query_string;
     while (*p) {
         const char *end = strchr(p, '&');
         if (!end)
             end = p + strlen(p);
         if (end > p) {
-            if (++count > VT_REQUEST_PARAMS_MAX)
-                return vt_error_set(VT_ERR_LIMIT, "more than %d parameters", VT_REQUEST_PARAMS_MAX);
             const char *eq = memchr(p, '=', (size_t)(end - p));
             const char *name_end = eq ? eq : end;
             g_autofree char *name = NULL;

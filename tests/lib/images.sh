@@ -9,6 +9,7 @@
 # client does: written elsewhere, then renamed in.
 #
 # Sizes default to 640x480, small enough to convert in a fraction of a second.
+# img_size, img_pixel, img_format and img_interpretation read images back.
 
 VT_IMG_CACHE=$T/.imgcache
 

@@ -1,0 +1,428 @@
+/* vt_indexer.c: see vt_indexer.h. */
+#include "vt_indexer.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vt_index.h"
+#include "vt_meta.h"
+#include "vt_terms.h"
+
+#define SYNONYMS_MAX_BYTES (16u << 20)
+
+struct vt_indexer {
+    const vt_config *config;
+    vt_index *index;
+    GHashTable *marked;   /* asset id -> NULL */
+};
+
+static char *search_value(const vt_config *config, const char *key)
+{
+    char *v = g_key_file_get_value(config->keyfile, "search", key, NULL);
+    if (!v)
+        return NULL;
+    for (char *p = v; *p; p++)
+        if (*p == '#' && p > v && g_ascii_isspace(p[-1])) {
+            *p = '\0';
+            break;
+        }
+    g_strstrip(v);
+    if (!*v) {
+        g_free(v);
+        return NULL;
+    }
+    return v;
+}
+
+char *vt_indexer_dir(const vt_config *config)
+{
+    char *dir = search_value(config, "index");
+    if (dir && g_path_is_absolute(dir))
+        return dir;
+    if (dir && config->path) {
+        g_autofree char *base = g_path_get_dirname(config->path);
+        char *abs = g_build_filename(base, dir, NULL);
+        g_free(dir);
+        return abs;
+    }
+    g_free(dir);
+    return g_build_filename(config->state_dir, "index", NULL);
+}
+
+/* Synonym groups from the [search] synonyms file; NULL when none is set. */
+static vt_status load_synonyms(const vt_config *config, json_t **ret_groups)
+{
+    g_autofree char *path = search_value(config, "synonyms");
+    *ret_groups = NULL;
+    if (!path)
+        return VT_OK;
+    if (!g_path_is_absolute(path) && config->path) {
+        g_autofree char *base = g_path_get_dirname(config->path);
+        char *abs = g_build_filename(base, path, NULL);
+        g_free(path);
+        path = abs;
+    }
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    GError *err = NULL;
+    if (!g_file_get_contents(path, &text, &len, &err)) {
+        vt_status s = vt_error_set(VT_ERR_CONFIG, "[search] synonyms: %s", err->message);
+        g_error_free(err);
+        return s;
+    }
+    if (len > SYNONYMS_MAX_BYTES || !g_utf8_validate(text, (gssize)len, NULL))
+        return vt_error_set(VT_ERR_CONFIG, "[search] synonyms: %s is over %u bytes or not UTF-8",
+                            path, SYNONYMS_MAX_BYTES);
+    json_t *groups = json_array();
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    for (size_t i = 0; lines[i]; i++) {
+        char *hash = strchr(lines[i], '#');
+        if (hash)
+            *hash = '\0';
+        g_auto(GStrv) words = g_strsplit(lines[i], ",", -1);
+        json_t *group = json_array();
+        for (size_t k = 0; words[k]; k++) {
+            g_strstrip(words[k]);
+            if (*words[k])
+                json_array_append_new(group, json_string(words[k]));
+        }
+        if (json_array_size(group) >= 2)
+            json_array_append_new(groups, group);
+        else
+            json_decref(group);
+    }
+    *ret_groups = groups;
+    return VT_OK;
+}
+
+vt_status vt_indexer_open(const vt_config *config, vt_indexer **ret_indexer)
+{
+    g_autofree char *dir = vt_indexer_dir(config);
+    json_t *synonyms = NULL;
+    vt_status s = load_synonyms(config, &synonyms);
+    if (s != VT_OK)
+        return s;
+    vt_index *index = NULL;
+    s = vt_index_open(dir, true, &index);
+    if (s == VT_OK && synonyms) {
+        s = vt_index_set_synonyms(index, synonyms);
+        if (s == VT_OK)
+            s = vt_index_commit(index);
+    }
+    json_decref(synonyms);
+    if (s != VT_OK) {
+        vt_index_close(index);
+        return s;
+    }
+    vt_indexer *ix = g_new0(vt_indexer, 1);
+    ix->config = config;
+    ix->index = index;
+    ix->marked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    *ret_indexer = ix;
+    return VT_OK;
+}
+
+void vt_indexer_close(vt_indexer *ix)
+{
+    if (!ix)
+        return;
+    vt_index_close(ix->index);
+    g_hash_table_destroy(ix->marked);
+    g_free(ix);
+}
+
+void vt_indexer_mark(vt_indexer *ix, const char *id)
+{
+    if (ix && id)
+        g_hash_table_add(ix->marked, g_strdup(id));
+}
+
+unsigned vt_indexer_marked(const vt_indexer *ix)
+{
+    return ix ? g_hash_table_size(ix->marked) : 0;
+}
+
+/* The first four-digit year in the asset's date fields, or 0. */
+static int year_of(const json_t *fields)
+{
+    static const char *const keys[] = {"year", "date", "created", NULL};
+    for (size_t k = 0; keys[k]; k++) {
+        const json_t *values = json_object_get(fields, keys[k]);
+        size_t i;
+        const json_t *v;
+        json_array_foreach(values, i, v) {
+            const char *text = json_string_value(json_object_get(v, "value"));
+            for (const char *p = text; p && *p; p++) {
+                if (g_ascii_isdigit(p[0]) && g_ascii_isdigit(p[1]) && g_ascii_isdigit(p[2]) &&
+                    g_ascii_isdigit(p[3]) && !g_ascii_isdigit(p[4]) &&
+                    (p == text || !g_ascii_isdigit(p[-1]))) {
+                    int y = atoi(p);
+                    if (y >= 1000 && y <= 2999)
+                        return y;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* Index field names are [a-z][a-z0-9_]{0,31}; metadata names may also hold
+ * '-', which becomes '_'. */
+static char *index_field_name(const char *name)
+{
+    char *n = g_ascii_strdown(name, -1);
+    for (char *p = n; *p; p++)
+        if (*p == '-')
+            *p = '_';
+    if (strlen(n) > 32)
+        n[32] = '\0';
+    return n;
+}
+
+json_t *vt_indexer_document(const vt_config *config, const vt_asset *a, const json_t *harvested)
+{
+    json_t *meta = json_object();
+    if (a->custom)
+        json_object_set(meta, "custom", a->custom);
+    if (harvested)
+        json_object_set(meta, "harvested", (json_t *)harvested);
+    json_t *merged = NULL;
+    if (vt_meta_merged(meta, a->embedded, &merged) != VT_OK)
+        merged = json_object();
+    json_decref(meta);
+
+    /* The index takes {"value", "lang"?} items; "source" is for display. */
+    json_t *fields = json_object();
+    const char *name;
+    json_t *values;
+    json_object_foreach(merged, name, values) {
+        if (strcmp(name, "visibility") == 0)
+            continue;   /* a boolean term, not text */
+        g_autofree char *key = index_field_name(name);
+        json_t *items = json_object_get(fields, key);
+        if (!items) {
+            items = json_array();
+            json_object_set_new(fields, key, items);
+        }
+        size_t i;
+        json_t *v;
+        json_array_foreach(values, i, v) {
+            json_t *item = json_pack("{s:O}", "value", json_object_get(v, "value"));
+            json_t *lang = json_object_get(v, "lang");
+            if (json_is_string(lang))
+                json_object_set(item, "lang", lang);
+            json_array_append_new(items, item);
+        }
+    }
+    json_decref(merged);
+
+    /* The label a visitor sees: a title, else the file name. */
+    const char *label = json_string_value(
+        json_object_get(json_array_get(json_object_get(fields, "title"), 0), "value"));
+    g_autofree char *base = g_path_get_basename(a->source);
+    const vt_department *dept = vt_config_department(config, a->department);
+    json_t *facets = json_array();
+    g_autofree char *facet_list = search_value(config, "facets");
+    g_auto(GStrv) facet_names = g_strsplit(facet_list ? facet_list : "keywords", ",", -1);
+    for (size_t i = 0; facet_names[i]; i++) {
+        g_strstrip(facet_names[i]);
+        if (*facet_names[i] && strcmp(facet_names[i], "department") != 0 &&
+            strcmp(facet_names[i], "type") != 0 && strcmp(facet_names[i], "year") != 0)
+            json_array_append_new(facets, json_string(facet_names[i]));
+    }
+    int year = year_of(fields);
+    json_t *doc = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s, s:o, s:o, s:[]}",
+                            "id", a->id,
+                            "department", a->department,
+                            "intervention", a->intervention,
+                            "visibility", vt_visibility_name(a->visibility),
+                            "type", dept ? dept->label : NULL,
+                            "label", label ? label : base,
+                            "fields", fields,
+                            "facets", facets,
+                            "annotations");
+    if (doc)
+        json_object_set_new(doc, "year", year ? json_integer(year) : json_null());
+    return doc;
+}
+
+typedef struct {
+    vt_indexer *ix;
+    GPtrArray *ids;
+    vt_status status;
+} flush_ctx;
+
+static vt_status flush_fn(vt_txn *txn, void *data)
+{
+    flush_ctx *c = data;
+    c->status = VT_OK;
+    for (guint i = 0; i < c->ids->len && c->status == VT_OK; i++) {
+        const char *id = g_ptr_array_index(c->ids, i);
+        vt_asset *a = NULL;
+        vt_status s = vt_asset_get(txn, id, &a);
+        if (s == VT_ERR_NOT_FOUND || (s == VT_OK && a->state != VT_ASSET_READY)) {
+            c->status = vt_index_delete(c->ix->index, id);
+        } else if (s == VT_OK) {
+            json_t *h = a->intervention ? vt_txn_get_json(txn, VT_TABLE_HARVEST, a->intervention)
+                                        : NULL;
+            json_t *harvested = json_object_get(h, "fields");
+            json_t *doc = vt_indexer_document(c->ix->config, a,
+                                              json_is_object(harvested) ? harvested : NULL);
+            c->status = doc ? vt_index_put(c->ix->index, doc)
+                            : vt_error_set(VT_ERR_INTERNAL, "cannot build the document of %s", id);
+            json_decref(doc);
+            json_decref(h);
+        } else {
+            c->status = s;
+        }
+        vt_asset_free(a);
+    }
+    return vt_txn_status(txn);
+}
+
+vt_status vt_indexer_flush(vt_indexer *ix, vt_store *store)
+{
+    if (!ix || g_hash_table_size(ix->marked) == 0)
+        return VT_OK;
+    flush_ctx c = {ix, g_ptr_array_new_with_free_func(g_free), VT_OK};
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, ix->marked);
+    while (g_hash_table_iter_next(&it, &key, NULL)) {
+        g_ptr_array_add(c.ids, key);
+        g_hash_table_iter_steal(&it);
+    }
+    vt_status s = vt_store_read(store, flush_fn, &c);
+    if (s == VT_OK)
+        s = c.status;
+    if (s == VT_OK)
+        s = vt_index_commit(ix->index);
+    if (s != VT_OK) {
+        /* Keep them marked: the next flush tries again. */
+        for (guint i = 0; i < c.ids->len; i++)
+            g_hash_table_add(ix->marked, g_strdup(g_ptr_array_index(c.ids, i)));
+    }
+    g_ptr_array_free(c.ids, TRUE);
+    return s;
+}
+
+/* ---------------------------------------------------------------- rebuild */
+
+typedef struct {
+    const vt_config *config;
+    vt_index *index;
+    unsigned count;
+    vt_status status;
+} rebuild_ctx;
+
+static bool clear_term(const char *key, size_t key_len, const void *val, size_t len, void *data)
+{
+    vt_txn_del(data, VT_TABLE_TERMS, key);
+    return true;
+}
+
+typedef struct {
+    rebuild_ctx *c;
+    vt_txn *txn;
+} rebuild_walk;
+
+static bool rebuild_walk_one(const vt_asset *a, void *data)
+{
+    rebuild_walk *w = data;
+    rebuild_ctx *c = w->c;
+    if (a->state != VT_ASSET_READY)
+        return true;
+    json_t *h = a->intervention ? vt_txn_get_json(w->txn, VT_TABLE_HARVEST, a->intervention) : NULL;
+    json_t *harvested = json_object_get(h, "fields");
+    if (!json_is_object(harvested))
+        harvested = NULL;
+    json_t *view = json_object();
+    if (a->custom)
+        json_object_set(view, "custom", a->custom);
+    if (a->embedded)
+        json_object_set(view, "embedded", a->embedded);
+    if (harvested)
+        json_object_set(view, "harvested", harvested);
+    vt_terms_update(w->txn, (vt_terms_side){NULL, false},
+                    (vt_terms_side){view, a->visibility == VT_VISIBILITY_PUBLIC});
+    json_decref(view);
+    json_t *doc = vt_indexer_document(c->config, a, harvested);
+    c->status = doc ? vt_index_put(c->index, doc)
+                    : vt_error_set(VT_ERR_INTERNAL, "cannot build the document of %s", a->id);
+    json_decref(doc);
+    json_decref(h);
+    c->count++;
+    return c->status == VT_OK;
+}
+
+static vt_status rebuild_fn(vt_txn *txn, void *data)
+{
+    rebuild_ctx *c = data;
+    c->count = 0;
+    c->status = VT_OK;
+    vt_txn_foreach(txn, VT_TABLE_TERMS, NULL, clear_term, txn);
+    rebuild_walk w = {c, txn};
+    vt_asset_foreach(txn, rebuild_walk_one, &w);
+    if (c->status != VT_OK)
+        return vt_txn_fail(txn, c->status);
+    return vt_txn_status(txn);
+}
+
+static vt_status remove_tree(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    if (!d)
+        return VT_OK;
+    const char *name;
+    while ((name = g_dir_read_name(d))) {
+        g_autofree char *child = g_build_filename(path, name, NULL);
+        if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+            remove_tree(child);
+        else
+            g_unlink(child);
+    }
+    g_dir_close(d);
+    if (g_rmdir(path) != 0)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot remove %s", path);
+    return VT_OK;
+}
+
+vt_status vt_indexer_rebuild(const vt_config *config, vt_store *store, unsigned *ret_count)
+{
+    g_autofree char *dir = vt_indexer_dir(config);
+    g_autofree char *fresh = g_strconcat(dir, ".new", NULL);
+    g_autofree char *old = g_strconcat(dir, ".old", NULL);
+    remove_tree(fresh);
+    json_t *synonyms = NULL;
+    vt_status s = load_synonyms(config, &synonyms);
+    if (s != VT_OK)
+        return s;
+    rebuild_ctx c = {config, NULL, 0, VT_OK};
+    s = vt_index_open(fresh, true, &c.index);
+    if (s == VT_OK && synonyms)
+        s = vt_index_set_synonyms(c.index, synonyms);
+    json_decref(synonyms);
+    /* The term counts are rebuilt in the same pass, in one write
+     * transaction: a rebuild is an administrator's repair, not a hot path. */
+    if (s == VT_OK)
+        s = vt_store_write(store, rebuild_fn, &c);
+    if (s == VT_OK)
+        s = vt_index_commit(c.index);
+    vt_index_close(c.index);
+    if (s != VT_OK) {
+        remove_tree(fresh);
+        return s;
+    }
+    /* Swap: readers holding the old index keep reading their open files. */
+    remove_tree(old);
+    if (g_file_test(dir, G_FILE_TEST_IS_DIR) && rename(dir, old) != 0)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot move the old index %s aside", dir);
+    if (rename(fresh, dir) != 0)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot put the new index in place at %s", dir);
+    remove_tree(old);
+    *ret_count = c.count;
+    return VT_OK;
+}

@@ -1,0 +1,56 @@
+/* vt_indexer.h: keeps the search index (indexer/vt_index, Xapian) in step
+ * with the state store.
+ *
+ * The pipeline marks an asset whenever it changes (state, metadata,
+ * visibility); vt_indexer_flush() then re-reads each marked asset from the
+ * store and puts its document (READY assets) or deletes it (any other
+ * state), and commits once. Re-reading instead of passing documents along
+ * means the index can never hold something the store does not, and a
+ * crash between the store commit and the index commit is repaired by
+ * `vitrine reindex`, which rebuilds the index (and the term counts) from
+ * the store into a fresh folder and swaps it in.
+ *
+ * The index lives in [search] index (default <state-dir>/index). Synonyms
+ * come from [search] synonyms: a text file, one equivalence group a line,
+ * words separated by commas ("vernis, varnish, Firnis"); '#' starts a
+ * comment. Facet fields come from [search] facets.
+ *
+ * Threads: the daemon's loop thread only (it is the index's one writer).
+ */
+#ifndef VT_INDEXER_H
+#define VT_INDEXER_H
+
+#include <jansson.h>
+
+#include "vt_asset.h"
+#include "vt_config.h"
+#include "vt_store.h"
+
+typedef struct vt_indexer vt_indexer;
+
+/* The index folder of @config (caller frees). */
+char *vt_indexer_dir(const vt_config *config);
+
+/* Opens (creating) the index as its writer and loads the synonyms. */
+vt_status vt_indexer_open(const vt_config *config, vt_indexer **ret_indexer);
+void vt_indexer_close(vt_indexer *indexer);
+
+/* Asset @id changed: its document is redone at the next flush. */
+void vt_indexer_mark(vt_indexer *indexer, const char *id);
+unsigned vt_indexer_marked(const vt_indexer *indexer);
+
+/* Puts or deletes the marked assets' documents and commits. */
+vt_status vt_indexer_flush(vt_indexer *indexer, vt_store *store);
+
+/* The index document of @asset (see vt_index.h), with the harvested fields
+ * of its intervention (@harvested, may be NULL). New reference. */
+json_t *vt_indexer_document(const vt_config *config, const vt_asset *asset,
+                            const json_t *harvested);
+
+/* Rebuilds the index and the term counts from the store: the new index is
+ * written beside the old one and renamed into place, so readers (the search
+ * CGI) see the old index until the new one is complete. The caller must be
+ * the store's writer and must not hold the index open. */
+vt_status vt_indexer_rebuild(const vt_config *config, vt_store *store, unsigned *ret_count);
+
+#endif
