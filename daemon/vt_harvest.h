@@ -29,6 +29,9 @@
  * the Content-Type checked against the format (json: application/json or
  * any +json; xml: application/xml, text/xml or any +xml).
  *
+ * Proxies come from the environment (http_proxy, https_proxy, no_proxy), as
+ * libcurl reads them; TLS certificates are verified.
+ *
  * Duplicate fetches of one intervention are not merged: each is a request
  * and gets its own callback (the caller keeps track of what is pending).
  * curl_global_init() runs once, on the first vt_harvest_new(); libcurl is

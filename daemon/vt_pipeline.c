@@ -809,8 +809,12 @@ static void convert_done(vt_convert_result *result, void *data)
         vt_asset *a = load_asset(p, id);
         const vt_department *dept = a ? vt_config_department(p->config, a->department) : NULL;
         if (a && dept) {
-            quarantine_file(p, NULL, dept, a->original, a,
-                            result->message ? result->message : "conversion failed");
+            /* The converter names the archived copy, which is about to
+             * move: the reason names the file as it was dropped instead. */
+            GString *why = g_string_new(result->message ? result->message : "conversion failed");
+            g_string_replace(why, a->original, a->source, 0);
+            quarantine_file(p, NULL, dept, a->original, a, why->str);
+            g_string_free(why, TRUE);
         } else {
             if (a)
                 emit(p, VT_EVENT_ERROR, a->department, a->source, id,

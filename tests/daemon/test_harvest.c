@@ -783,6 +783,11 @@ static void test_retry_after(void)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    /* libcurl honours proxy variables; the server is on 127.0.0.1. */
+    const char *proxies[] = {"http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY",
+                             "all_proxy", "ALL_PROXY"};
+    for (size_t i = 0; i < G_N_ELEMENTS(proxies); i++)
+        g_unsetenv(proxies[i]);
     server_start();
 
     g_test_add_func("/harvest/json-record", test_json_record);

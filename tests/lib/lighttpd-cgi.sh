@@ -1,0 +1,118 @@
+# tests/lib/lighttpd-cgi.sh: the search CGI behind a throw-away lighttpd.
+#
+# lighttpd on 127.0.0.1, in the foreground of the test (no root, everything
+# under $T/cgi-httpd), maps /cgi-bin/vitrine-search.cgi (the path of
+# vt_url_search) to $VT_BIN_DIR/vitrine-search.cgi through mod_cgi, with
+# VITRINE_CONFIG set by setenv.add-environment, as a production
+# configuration would. mod_cgi gives a CGI a fresh environment, so the
+# sanitizer options of the test run are passed on the same way; whatever
+# the CGI prints on stderr lands in $VT_CGI_DIR/error.log
+# (cgi_server_log_clean checks it for sanitizer reports).
+# Source after common.sh. cgi_server_start registers its own stop at exit.
+
+VT_LIGHTTPD=${VT_LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
+VT_CGI_PID=
+VT_CGI_DIR=$T/cgi-httpd
+
+# cgi_server_require: skips the test (77) when lighttpd is not installed;
+# nothing else is a reason to skip.
+cgi_server_require() {
+    [ -x "$VT_LIGHTTPD" ] || skip "lighttpd is not installed (scripts/install-deps)"
+    command -v curl >/dev/null || fail "curl is missing (scripts/install-deps)"
+    command -v jq >/dev/null || fail "jq is missing (scripts/install-deps)"
+    [ -x "$VT_BIN_DIR/vitrine-search.cgi" ] ||
+        fail "$VT_BIN_DIR/vitrine-search.cgi is missing: build the project first"
+}
+
+# cgi_server_start CONFIG [PORT]: starts lighttpd on PORT (default $VT_PORT,
+# else a free one; left in $VT_PORT) running the CGI with VITRINE_CONFIG=
+# CONFIG, and waits until it answers.
+cgi_server_start() {
+    local config=$1 d=$VT_CGI_DIR var
+    VT_PORT=${2:-${VT_PORT:-$(vt_free_port)}}
+    cgi_server_require
+    [ -z "$VT_CGI_PID" ] || fail "cgi_server_start: lighttpd already running"
+    mkdir -p "$d/www" "$d/upload"
+    echo "vitrine test server" >"$d/www/index.txt"
+    {
+        cat <<EOF
+server.document-root = "$d/www"
+server.bind = "127.0.0.1"
+server.port = $VT_PORT
+server.errorlog = "$d/error.log"
+server.upload-dirs = ( "$d/upload" )
+server.modules += ( "mod_alias", "mod_cgi", "mod_setenv" )
+index-file.names = ( )
+mimetype.assign = ( ".txt" => "text/plain" )
+alias.url = ( "/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi" )
+cgi.assign = ( ".cgi" => "" )
+EOF
+        printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s"' "$config"
+        for var in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
+            if [ -n "${!var:-}" ]; then printf ', "%s" => "%s"' "$var" "${!var}"; fi
+        done
+        printf ' )\n'
+    } >"$d/lighttpd.conf"
+    local out
+    out=$("$VT_LIGHTTPD" -tt -f "$d/lighttpd.conf" 2>&1) || fail "lighttpd rejects its config: $out"
+    "$VT_LIGHTTPD" -D -f "$d/lighttpd.conf" >>"$d/stdout.log" 2>&1 &
+    VT_CGI_PID=$!
+    [[ " ${VT_CLEANUPS[*]} " == *" cgi_server_stop "* ]] || VT_CLEANUPS+=(cgi_server_stop)
+    wait_for 10 cgi__answers ||
+        fail "lighttpd did not answer on port $VT_PORT: $(tail -n 20 "$d/error.log" 2>/dev/null)"
+    ok "lighttpd (CGI, VITRINE_CONFIG=${config#"$T"/}) listening on 127.0.0.1:$VT_PORT"
+}
+
+cgi__answers() {
+    kill -0 "$VT_CGI_PID" 2>/dev/null ||
+        fail "lighttpd died at start: $(tail -n 20 "$VT_CGI_DIR/error.log" 2>/dev/null)"
+    curl -fsS "http://127.0.0.1:$VT_PORT/index.txt" >/dev/null
+}
+
+# cgi_server_stop: stops lighttpd. Safe to call twice.
+cgi_server_stop() {
+    local pid=$VT_CGI_PID
+    [ -n "$pid" ] || return 0
+    VT_CGI_PID=
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_for 10 vt__gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# cgi_url QUERY: the CGI's URL with QUERY_STRING QUERY (already encoded).
+cgi_url() { echo "http://127.0.0.1:$VT_PORT/cgi-bin/vitrine-search.cgi${1:+?$1}"; }
+
+# cgi_request QUERY [CURL_ARGS...]: asks the CGI; the body goes to
+# $T/cgi.body, the headers to $T/cgi.headers, and VT_CGI_STATUS and
+# VT_CGI_BODY are set.
+cgi_request() {
+    local query=$1
+    shift
+    VT_CGI_STATUS=$(curl -sS --max-time 30 -o "$T/cgi.body" -D "$T/cgi.headers" -w '%{http_code}' \
+        "$@" "$(cgi_url "$query")") || fail "curl $(cgi_url "$query") failed"
+    # shellcheck disable=SC2034  # read by the tests
+    VT_CGI_BODY=$(cat "$T/cgi.body")
+}
+
+# cgi_get QUERY: the CGI must answer 200 with JSON; prints the body.
+cgi_get() {
+    cgi_request "$1"
+    [ "$VT_CGI_STATUS" = 200 ] ||
+        fail "GET ?$1: HTTP $VT_CGI_STATUS: $(head -c 1000 "$T/cgi.body"); log: $(tail -n 5 "$VT_CGI_DIR/error.log" 2>/dev/null)"
+    jq -e . "$T/cgi.body" >/dev/null 2>&1 || fail "GET ?$1: not JSON: $(head -c 500 "$T/cgi.body")"
+    cat "$T/cgi.body"
+}
+
+# cgi_header NAME: the value of header NAME of the last answer (CR removed).
+cgi_header() {
+    grep -i "^$1:" "$T/cgi.headers" | head -n 1 | cut -d: -f2- | sed 's/^ *//; s/\r$//'
+}
+
+# cgi_server_log_clean: the error log has no sanitizer report and no crash.
+cgi_server_log_clean() {
+    if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation|Aborted' \
+        "$VT_CGI_DIR/error.log" >/dev/null 2>&1; then
+        fail "the CGI reported a sanitizer error or crash: $(grep -E -m 5 -A 10 'Sanitizer|runtime error' "$VT_CGI_DIR/error.log")"
+    fi
+    ok "no sanitizer report or crash in the web server's log"
+}
