@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "vt_name.h"
+#include "vt_sidecar.h"
+#include "vt_xmp.h"
 
 void vt_filejob_free(vt_filejob *j)
 {
@@ -20,6 +22,8 @@ void vt_filejob_free(vt_filejob *j)
     g_free(j->reason);
     g_free(j->dest);
     g_free(j->message);
+    json_decref(j->sidecar_fields);
+    json_decref(j->sidecar_quarantined);
     g_free(j);
 }
 
@@ -29,6 +33,110 @@ char *vt_filejob_format_time(int64_t seconds)
     char *s = g_date_time_format(t, "%Y-%m-%d %H:%M:%S");
     g_date_time_unref(t);
     return s;
+}
+
+/* The sidecars beside @image_path: NAME.json / NAME.xmp with NAME its file
+ * name without, then with, its extension (Lightroom writes IMG_1.xmp,
+ * darktable IMG_1.CR2.xmp). Regular files only: a link is not followed. */
+static GPtrArray *sidecars_of(const char *image_path)
+{
+    static const char *const exts[] = {".json", ".xmp", ".JSON", ".XMP"};
+    GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *dir = g_path_get_dirname(image_path);
+    g_autofree char *base = g_path_get_basename(image_path);
+    const char *dot = strrchr(base, '.');
+    g_autofree char *stem = dot && dot != base ? g_strndup(base, (gsize)(dot - base)) : NULL;
+    const char *names[] = {stem, base};
+    for (size_t n = 0; n < G_N_ELEMENTS(names); n++) {
+        if (!names[n])
+            continue;
+        for (size_t e = 0; e < G_N_ELEMENTS(exts); e++) {
+            char *path = g_strdup_printf("%s/%s%s", dir, names[n], exts[e]);
+            struct stat st;
+            bool dup = false;
+            for (guint k = 0; k < found->len; k++)
+                dup |= strcmp(g_ptr_array_index(found, k), path) == 0;
+            if (!dup && lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+                g_ptr_array_add(found, path);
+            else
+                g_free(path);
+        }
+    }
+    return found;
+}
+
+/* Is a sidecar of @j's drop changed more recently than its settle time? */
+static bool sidecar_settling(const vt_filejob *j)
+{
+    g_autoptr(GPtrArray) found = sidecars_of(j->path);
+    int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+    for (guint i = 0; i < found->len; i++) {
+        struct stat st;
+        if (lstat(g_ptr_array_index(found, i), &st) == 0 &&
+            now - (int64_t)st.st_ctim.tv_sec < (int64_t)j->dept->settle_seconds)
+            return true;
+    }
+    return false;
+}
+
+static vt_status work_quarantine(vt_filejob *j, const char *quarantine_dir);
+
+/* Reads, archives or quarantines the sidecars of @j's drop (see the header).
+ * A failure with one sidecar never fails the image. */
+static void take_sidecars(vt_filejob *j, const char *quarantine_dir)
+{
+    g_autoptr(GPtrArray) found = sidecars_of(j->path);
+    g_autofree char *rel_dir = g_path_get_dirname(j->relpath ? j->relpath : j->asset->source);
+    g_autofree char *archive_dir = g_path_get_dirname(j->asset->original);
+    for (guint i = 0; i < found->len; i++) {
+        const char *path = g_ptr_array_index(found, i);
+        g_autofree char *name = g_path_get_basename(path);
+        gsize cap = g_str_has_suffix(name, "json") || g_str_has_suffix(name, "JSON")
+                        ? VT_SIDECAR_MAX_JSON : VT_XMP_MAX_INPUT;
+        g_autofree char *data = NULL;
+        gsize len = 0;
+        json_t *fields = NULL;
+        vt_status s;
+        struct stat st;
+        GError *err = NULL;
+        if (lstat(path, &st) != 0 || (gsize)st.st_size > cap)
+            s = vt_error_set(VT_ERR_LIMIT, "The sidecar %s is larger than %zu bytes.", name,
+                             (size_t)cap);
+        else if (!g_file_get_contents(path, &data, &len, &err)) {
+            s = vt_error_set(VT_ERR_IO, "cannot read %s: %s", path, err->message);
+            g_error_free(err);
+        } else
+            s = vt_sidecar_parse(name, data, len, &fields);
+        if (s == VT_OK) {
+            g_autofree char *wanted = g_build_filename(archive_dir, name, NULL);
+            g_autofree char *dest = vt_file_free_name(wanted);
+            if (vt_file_copy_durable(path, dest) == VT_OK && unlink(path) == 0) {
+                if (!j->sidecar_fields)
+                    j->sidecar_fields = json_object();
+                /* The first sidecar read wins a field given twice. */
+                json_object_update_missing(j->sidecar_fields, fields);
+            }
+            json_decref(fields);
+            continue;
+        }
+        if (s == VT_ERR_IO)
+            continue;   /* unreadable now: left where it is */
+        vt_filejob q = {.kind = VT_FILEJOB_QUARANTINE, .dept = j->dept,
+                        .relpath = g_build_filename(rel_dir, name, NULL),
+                        .path = g_strdup(path), .reason = g_strdup(vt_error_message())};
+        if (work_quarantine(&q, quarantine_dir) == VT_OK && q.dest) {
+            if (!j->sidecar_quarantined)
+                j->sidecar_quarantined = json_array();
+            json_array_append_new(j->sidecar_quarantined,
+                                  json_pack("{s:s, s:s, s:s}", "source", q.relpath, "path", q.dest,
+                                            "reason", q.reason));
+        }
+        g_free(q.relpath);
+        g_free(q.path);
+        g_free(q.reason);
+        g_free(q.dest);
+        g_free(q.message);
+    }
 }
 
 static vt_status work_hash(vt_filejob *j)
@@ -61,6 +169,7 @@ static vt_status work_hash(vt_filejob *j)
         after.st_mtim.tv_sec != st.st_mtim.tv_sec || after.st_mtim.tv_nsec != st.st_mtim.tv_nsec ||
         after.st_ino != st.st_ino || (uint64_t)after.st_size != j->size)
         j->changed = true;
+    j->sidecar_settling = sidecar_settling(j);
     return VT_OK;
 }
 
@@ -77,7 +186,7 @@ static vt_status verify_copy(const char *path, const char *sha256)
     return VT_OK;
 }
 
-static vt_status work_archive(vt_filejob *j)
+static vt_status work_archive(vt_filejob *j, const char *quarantine_dir)
 {
     const char *dst = j->asset->original;
     struct stat st;
@@ -114,6 +223,7 @@ static vt_status work_archive(vt_filejob *j)
     if (unlink(j->path) != 0 && errno != ENOENT)
         return vt_error_set_errno(VT_ERR_IO, errno,
                                   "archived %s but cannot remove it from the hotfolder", j->path);
+    take_sidecars(j, quarantine_dir);
     g_autofree char *src_dir = g_path_get_dirname(j->path);
     vt_file_fsync_dir(src_dir);
     return VT_OK;
@@ -183,7 +293,7 @@ void vt_filejob_run(vt_filejob *j, const char *quarantine_dir)
     vt_error_clear();
     switch (j->kind) {
     case VT_FILEJOB_HASH:       j->status = work_hash(j); break;
-    case VT_FILEJOB_ARCHIVE:    j->status = work_archive(j); break;
+    case VT_FILEJOB_ARCHIVE:    j->status = work_archive(j, quarantine_dir); break;
     case VT_FILEJOB_QUARANTINE: j->status = work_quarantine(j, quarantine_dir); break;
     case VT_FILEJOB_RESTORE:    j->status = work_restore(j); break;
     }

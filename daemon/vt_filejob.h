@@ -2,6 +2,12 @@
  * threads: hashing a drop, archiving it, moving a file to quarantine with
  * its reason, and restoring a quarantined original for a retry.
  *
+ * Sidecars: NAME.json and NAME.xmp beside a drop (NAME with or without the
+ * drop's extension) travel with it. HASH reports one that is still being
+ * written, so the drop waits; ARCHIVE reads each (vt_sidecar), archives it
+ * beside the original and removes it from the hotfolder, or quarantines it
+ * with the parser's reason; the image is ingested either way.
+ *
  * The pipeline (vt_pipeline.c) fills a vt_filejob on its loop thread, hands
  * it to a worker, which calls vt_filejob_run(), and reads the results back
  * on the loop thread. A job touches only the files it names and never the
@@ -11,6 +17,7 @@
 #ifndef VT_FILEJOB_H
 #define VT_FILEJOB_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -44,6 +51,9 @@ typedef struct {
     bool is_symlink; /* HASH: the drop is a symbolic link */
     bool vanished;   /* the file was gone: not an error, nothing to do */
     bool changed;    /* the file changed while it was read: still being written */
+    bool sidecar_settling;       /* HASH: a sidecar beside it is still being written */
+    json_t *sidecar_fields;      /* ARCHIVE: owned, custom fields read from its sidecars, or NULL */
+    json_t *sidecar_quarantined; /* ARCHIVE: owned, [{source, path, reason}] of bad sidecars, or NULL */
 } vt_filejob;
 
 /* Runs @job on the calling thread and fills its results. */

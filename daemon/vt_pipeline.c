@@ -319,6 +319,17 @@ static void put_counted(vt_txn *txn, const vt_asset *before, const vt_asset *aft
     }
 }
 
+/* Visibility is a custom field staff set per asset; without it the
+ * department's default applies. */
+static void apply_visibility(const vt_config *config, vt_asset *a)
+{
+    const vt_department *dept = vt_config_department(config, a->department);
+    const char *vis = json_string_value(
+        json_object_get(json_array_get(json_object_get(a->custom, "visibility"), 0), "value"));
+    if (!vis || !vt_visibility_parse(vis, &a->visibility))
+        a->visibility = dept ? dept->visibility : a->visibility;
+}
+
 static vt_status quarantine_record_fn(vt_txn *txn, void *data)
 {
     const vt_filejob *j = data;
@@ -362,6 +373,8 @@ typedef struct {
     int64_t next_attempt;
     bool count_attempt;
     bool remove;            /* delete the record (its drop vanished) */
+    const json_t *custom;   /* sidecar fields to add to the custom metadata, or NULL */
+    const vt_pipeline *p;   /* for the department defaults, with @custom */
 } update_ctx;
 
 static void set_string(char **field, const json_t *obj, const char *key)
@@ -385,6 +398,12 @@ static vt_status update_fn(vt_txn *txn, void *data)
     }
     vt_asset *before = vt_asset_dup(a);
     a->state = c->state;
+    if (c->custom && json_object_size(c->custom)) {
+        if (!a->custom)
+            a->custom = json_object();
+        json_object_update_missing(a->custom, (json_t *)c->custom);
+        apply_visibility(c->p->config, a);
+    }
     if (c->original) {
         g_free(a->original);
         a->original = g_strdup(c->original);
@@ -531,7 +550,7 @@ static void hash_done(vt_pipeline *p, vt_filejob *j)
         quarantine_file(p, j, j->dept, j->path, NULL, why);
         return;
     }
-    if (j->changed) {
+    if (j->changed || (j->sidecar_settling && p->opt.daemon)) {
         reoffer_later(p, j);
         return;
     }
@@ -576,6 +595,43 @@ static void hash_done(vt_pipeline *p, vt_filejob *j)
     start_job(p, a);
 }
 
+typedef struct {
+    const char *department;
+    const json_t *record;   /* {source, path, reason} */
+} sidecar_ctx;
+
+static vt_status sidecar_record_fn(vt_txn *txn, void *data)
+{
+    sidecar_ctx *c = data;
+    char key[32];
+    g_snprintf(key, sizeof key, "%016" G_GINT64_MODIFIER "x",
+               (gint64)vt_txn_next_seq(txn, "quarantine"));
+    json_t *rec = json_deep_copy(c->record);
+    json_object_set_new(rec, "time", json_integer(now_seconds()));
+    json_object_set_new(rec, "department", json_string(c->department));
+    json_object_set_new(rec, "asset", json_null());
+    vt_txn_put_json(txn, VT_TABLE_QUARANTINE, key, rec);
+    json_decref(rec);
+    return vt_txn_status(txn);
+}
+
+/* Sidecars that could not be read went to quarantine in the worker; the
+ * store and the log hear of it here. */
+static void record_sidecar_quarantines(vt_pipeline *p, const vt_filejob *j)
+{
+    size_t i;
+    json_t *rec;
+    json_array_foreach(j->sidecar_quarantined, i, rec) {
+        sidecar_ctx c = {j->dept->id, rec};
+        if (vt_store_write(p->store, sidecar_record_fn, &c) != VT_OK)
+            emit(p, VT_EVENT_ERROR, j->dept->id, NULL, NULL, vt_error_message());
+        p->quarantined++;
+        emit(p, VT_EVENT_QUARANTINED, j->dept->id,
+             json_string_value(json_object_get(rec, "source")), NULL,
+             json_string_value(json_object_get(rec, "reason")));
+    }
+}
+
 static void archive_done(vt_pipeline *p, vt_filejob *j)
 {
     const char *id = j->asset->id;
@@ -591,9 +647,11 @@ static void archive_done(vt_pipeline *p, vt_filejob *j)
         return;
     }
     if (j->status == VT_OK) {
-        update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING};
+        update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING, .custom = j->sidecar_fields,
+                        .p = p};
         end_inflight(p, j);
         file_done(p, j);
+        record_sidecar_quarantines(p, j);
         if (update_asset(p, &u) == VT_OK)
             queue_convert(p, id);
         return;
@@ -1176,13 +1234,7 @@ static vt_status edit_fn(vt_txn *txn, void *data)
     json_t *custom = json_object_get(meta, "custom");
     json_decref(a->custom);
     a->custom = json_is_object(custom) && json_object_size(custom) ? json_incref(custom) : NULL;
-    /* Visibility is a custom field staff set per asset; without it the
-     * department's default applies. */
-    const vt_department *dept = vt_config_department(c->p->config, a->department);
-    const char *vis = json_string_value(
-        json_object_get(json_array_get(json_object_get(custom, "visibility"), 0), "value"));
-    if (!vis || !vt_visibility_parse(vis, &a->visibility))
-        a->visibility = dept ? dept->visibility : a->visibility;
+    apply_visibility(c->p->config, a);
     if (changed || a->visibility != before->visibility) {
         a->updated = now_seconds();
         put_counted(txn, before, a);

@@ -557,7 +557,10 @@ int vt_request_http_status(vt_status status)
 
 json_t *vt_request_error_answer(int http_status, const char *message)
 {
-    return json_pack("{s:s, s:i}", "error", message ? message : "error", "status", http_status);
+    /* A message quoting the client's value may end in half a character
+     * (it is cut at a byte count); jansson refuses invalid UTF-8. */
+    g_autofree char *valid = g_utf8_make_valid(message ? message : "error", -1);
+    return json_pack("{s:s, s:i}", "error", valid, "status", http_status);
 }
 
 /* Sets @key of @obj to @text (taken over), or to null if there is none. */

@@ -546,6 +546,14 @@ static void test_errors(void)
     g_autofree char *s = json_dumps(e, JSON_SORT_KEYS | JSON_COMPACT);
     g_assert_cmpstr(s, ==, "{\"error\":\"unknown parameter 'x'\",\"status\":400}");
     json_decref(e);
+    /* A quoted value cut in the middle of a character still gives JSON. */
+    g_autofree char *sort = g_strdup_printf("sort=%s%%C3%%A9", g_strnfill(99, 'a'));
+    parse_fails(sort, VT_ERR_INVALID, "sort must be");
+    g_assert_false(g_utf8_validate(vt_error_message(), -1, NULL));
+    e = vt_request_error_answer(400, vt_error_message());
+    g_assert_nonnull(e);
+    g_assert_true(g_str_has_prefix(json_string_value(json_object_get(e, "error")), "sort must be"));
+    json_decref(e);
     g_assert_cmpint(vt_request_http_status(VT_ERR_INVALID), ==, 400);
     g_assert_cmpint(vt_request_http_status(VT_ERR_LIMIT), ==, 400);
     g_assert_cmpint(vt_request_http_status(VT_ERR_NOT_FOUND), ==, 503);

@@ -8,6 +8,10 @@
 # sanitizer options of the test run are passed on the same way; whatever
 # the CGI prints on stderr lands in $VT_CGI_DIR/error.log
 # (cgi_server_log_clean checks it for sanitizer reports).
+# lighttpd's URL normalisation is switched off: by default it re-encodes a
+# bad "%G1" as "%25G1" and answers invalid UTF-8 or "%00" with its own HTML
+# 400, so the CGI would never see them. Other servers (nginx + fcgiwrap)
+# pass the query string raw, and those are the bytes the CGI must survive.
 # Source after common.sh. cgi_server_start registers its own stop at exit.
 
 VT_LIGHTTPD=${VT_LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
@@ -46,6 +50,7 @@ index-file.names = ( )
 mimetype.assign = ( ".txt" => "text/plain" )
 alias.url = ( "/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi" )
 cgi.assign = ( ".cgi" => "" )
+server.http-parseopts = ( "url-normalize" => "disable" )
 EOF
         printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s"' "$config"
         for var in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
