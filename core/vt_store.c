@@ -23,7 +23,7 @@
 
 /* Tables are LMDB named databases; four of eight slots are used so a later
  * schema can add some without a new layout of the environment. */
-#define MAX_DBS 8
+#define MAX_DBS 16
 
 /* Doubling from 64 MiB reaches the 1 TiB limit in 14 steps; a few more
  * attempts cover MDB_MAP_RESIZED from a concurrent reader's point of view. */
@@ -39,6 +39,7 @@ static const char *const table_names[VT_TABLE__COUNT] = {
     [VT_TABLE_QUARANTINE] = "quarantine",
     [VT_TABLE_HARVEST] = "harvest",
     [VT_TABLE_TERMS] = "terms",
+    [VT_TABLE_INTERVENTIONS] = "interventions",
 };
 
 struct vt_store {

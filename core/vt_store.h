@@ -71,6 +71,7 @@ typedef enum {
     VT_TABLE_QUARANTINE,  /* "quarantine": sortable key -> JSON record of a quarantined file */
     VT_TABLE_HARVEST,     /* "harvest": intervention number -> harvested record and its fetch state */
     VT_TABLE_TERMS,       /* "terms": field "\x1f" normalised term -> {count, display} */
+    VT_TABLE_INTERVENTIONS, /* "interventions": number "\x1f" asset id -> "" (one intervention's assets) */
     VT_TABLE__COUNT
 } vt_table;
 

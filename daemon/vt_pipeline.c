@@ -271,52 +271,9 @@ static vt_status record_fn(vt_txn *txn, void *data)
                                             : NULL;
     a->original = archive_path(c->p, j->dept, c->display, a->id);
     a->created = a->updated = now_seconds();
-    vt_asset_put(txn, a);
+    vt_terms_put_asset(txn, NULL, a);
     c->asset = a;
     return vt_txn_status(txn);
-}
-
-/* The metadata an asset's terms are counted from: custom, embedded, and
- * the harvested record of its intervention. New reference. */
-static json_t *meta_view(vt_txn *txn, const vt_asset *a)
-{
-    json_t *view = json_object();
-    if (a->custom)
-        json_object_set(view, "custom", a->custom);
-    if (a->embedded)
-        json_object_set(view, "embedded", a->embedded);
-    if (a->intervention) {
-        json_t *h = vt_txn_get_json(txn, VT_TABLE_HARVEST, a->intervention);
-        json_t *fields = json_object_get(h, "fields");
-        if (json_is_object(fields))
-            json_object_set(view, "harvested", fields);
-        json_decref(h);
-    }
-    return view;
-}
-
-/* Writes @after (NULL: deletes @before) and moves the term counts with it.
- * Only READY assets count: their metadata is what the site shows. Every
- * change of an asset's state, visibility or metadata goes through here, so
- * the counts cannot drift from the assets. */
-static void put_counted(vt_txn *txn, const vt_asset *before, const vt_asset *after)
-{
-    json_t *old_view = before && before->state == VT_ASSET_READY ? meta_view(txn, before) : NULL;
-    json_t *new_view = after && after->state == VT_ASSET_READY ? meta_view(txn, after) : NULL;
-    if (old_view || new_view)
-        vt_terms_update(txn,
-                        (vt_terms_side){old_view, before && before->visibility == VT_VISIBILITY_PUBLIC},
-                        (vt_terms_side){new_view, after && after->visibility == VT_VISIBILITY_PUBLIC});
-    json_decref(old_view);
-    json_decref(new_view);
-    if (after) {
-        vt_asset_put(txn, after);
-    } else if (before) {
-        vt_txn_del(txn, VT_TABLE_ASSETS, before->id);
-        g_autofree char *owner = vt_asset_find_sha256(txn, before->sha256);
-        if (owner && strcmp(owner, before->id) == 0)
-            vt_txn_del(txn, VT_TABLE_SHA256, before->sha256);
-    }
 }
 
 /* Visibility is a custom field staff set per asset; without it the
@@ -357,7 +314,7 @@ static vt_status quarantine_record_fn(vt_txn *txn, void *data)
         g_free(a->reason);
         a->reason = g_strdup(j->reason);
         a->updated = now_seconds();
-        put_counted(txn, before, a);
+        vt_terms_put_asset(txn, before, a);
         vt_asset_free(before);
         vt_asset_free(a);
     }
@@ -392,7 +349,7 @@ static vt_status update_fn(vt_txn *txn, void *data)
     if (s != VT_OK)
         return s;
     if (c->remove) {
-        put_counted(txn, a, NULL);
+        vt_terms_put_asset(txn, a, NULL);
         vt_asset_free(a);
         return vt_txn_status(txn);
     }
@@ -428,7 +385,7 @@ static vt_status update_fn(vt_txn *txn, void *data)
         a->embedded = json_is_object(emb) && json_object_size(emb) ? json_deep_copy(emb) : NULL;
     }
     a->updated = now_seconds();
-    put_counted(txn, before, a);
+    vt_terms_put_asset(txn, before, a);
     vt_asset_free(before);
     vt_asset_free(a);
     return vt_txn_status(txn);
@@ -1159,7 +1116,7 @@ static vt_status retry_one(vt_txn *txn, spool_ctx *c, const char *id)
         a->state = VT_ASSET_CONVERTING;
         a->next_attempt = 0;
         a->updated = now_seconds();
-        put_counted(txn, before, a);
+        vt_terms_put_asset(txn, before, a);
         vt_asset_free(before);
         g_ptr_array_add(c->convert, g_strdup(id));
         break;
@@ -1221,7 +1178,7 @@ static vt_status edit_fn(vt_txn *txn, void *data)
         return vt_txn_fail(txn, vt_error_set(VT_ERR_NOT_FOUND, "no asset %s", c->id));
     if (s != VT_OK)
         return s;
-    json_t *meta = meta_view(txn, before);
+    json_t *meta = vt_terms_asset_view(txn, before);
     json_object_del(meta, "embedded");
     bool changed = false;
     s = vt_meta_apply_edit(meta, c->edit, NULL, &changed);
@@ -1237,7 +1194,7 @@ static vt_status edit_fn(vt_txn *txn, void *data)
     apply_visibility(c->p->config, a);
     if (changed || a->visibility != before->visibility) {
         a->updated = now_seconds();
-        put_counted(txn, before, a);
+        vt_terms_put_asset(txn, before, a);
     }
     json_decref(meta);
     vt_asset_free(before);

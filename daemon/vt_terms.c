@@ -135,3 +135,97 @@ json_t *vt_terms_list(vt_txn *txn, const char *field, bool public_only)
     json_decref(c.out);
     return sorted;
 }
+
+/* ------------------------------------------------------------ per asset */
+
+static json_t *view_with(const vt_asset *a, const json_t *harvested)
+{
+    json_t *view = json_object();
+    if (a->custom)
+        json_object_set(view, "custom", a->custom);
+    if (a->embedded)
+        json_object_set(view, "embedded", a->embedded);
+    if (json_is_object(harvested))
+        json_object_set(view, "harvested", (json_t *)harvested);
+    return view;
+}
+
+json_t *vt_terms_asset_view(vt_txn *txn, const vt_asset *a)
+{
+    json_t *h = a->intervention ? vt_txn_get_json(txn, VT_TABLE_HARVEST, a->intervention) : NULL;
+    json_t *view = view_with(a, json_object_get(h, "fields"));
+    json_decref(h);
+    return view;
+}
+
+static char *intervention_key(const vt_asset *a)
+{
+    return g_strconcat(a->intervention, SEP, a->id, NULL);
+}
+
+void vt_terms_put_asset(vt_txn *txn, const vt_asset *before, const vt_asset *after)
+{
+    json_t *old_view = before && before->state == VT_ASSET_READY ? vt_terms_asset_view(txn, before)
+                                                                 : NULL;
+    json_t *new_view = after && after->state == VT_ASSET_READY ? vt_terms_asset_view(txn, after)
+                                                               : NULL;
+    if (old_view || new_view)
+        vt_terms_update(txn,
+                        (vt_terms_side){old_view, before && before->visibility == VT_VISIBILITY_PUBLIC},
+                        (vt_terms_side){new_view, after && after->visibility == VT_VISIBILITY_PUBLIC});
+    json_decref(old_view);
+    json_decref(new_view);
+    if (after) {
+        vt_asset_put(txn, after);
+        if (after->intervention) {
+            g_autofree char *key = intervention_key(after);
+            vt_txn_put(txn, VT_TABLE_INTERVENTIONS, key, "", 0);
+        }
+    } else if (before) {
+        vt_txn_del(txn, VT_TABLE_ASSETS, before->id);
+        g_autofree char *owner = vt_asset_find_sha256(txn, before->sha256);
+        if (owner && strcmp(owner, before->id) == 0)
+            vt_txn_del(txn, VT_TABLE_SHA256, before->sha256);
+        if (before->intervention) {
+            g_autofree char *key = intervention_key(before);
+            vt_txn_del(txn, VT_TABLE_INTERVENTIONS, key);
+        }
+    }
+}
+
+typedef struct {
+    GPtrArray *ids;
+} ids_ctx;
+
+static bool collect_id(const char *key, size_t key_len, const void *val, size_t len, void *data)
+{
+    const char *sep = memchr(key, '\x1f', key_len);
+    if (sep)
+        g_ptr_array_add(data, g_strdup(sep + 1));
+    return true;
+}
+
+void vt_terms_harvest_changed(vt_txn *txn, const char *intervention, const json_t *old_fields,
+                              const json_t *new_fields, GPtrArray *ret_ids)
+{
+    g_autofree char *prefix = g_strconcat(intervention, SEP, NULL);
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    vt_txn_foreach(txn, VT_TABLE_INTERVENTIONS, prefix, collect_id, ids);
+    for (guint i = 0; i < ids->len; i++) {
+        const char *id = g_ptr_array_index(ids, i);
+        vt_asset *a = NULL;
+        if (vt_asset_get(txn, id, &a) != VT_OK)
+            continue;
+        if (a->state == VT_ASSET_READY) {
+            json_t *old_view = view_with(a, old_fields);
+            json_t *new_view = view_with(a, new_fields);
+            bool pub = a->visibility == VT_VISIBILITY_PUBLIC;
+            vt_terms_update(txn, (vt_terms_side){old_view, pub}, (vt_terms_side){new_view, pub});
+            json_decref(old_view);
+            json_decref(new_view);
+        }
+        if (ret_ids)
+            g_ptr_array_add(ret_ids, g_strdup(id));
+        vt_asset_free(a);
+    }
+}

@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "vt_asset.h"
 #include "vt_store.h"
 
 /* An asset's metadata as the counts see it: {"custom": .., "harvested": ..,
@@ -32,6 +33,24 @@ typedef struct {
 
 /* Moves one asset's contribution from @before to @after. */
 void vt_terms_update(vt_txn *txn, vt_terms_side before, vt_terms_side after);
+
+/* The metadata an asset's terms are counted from: {"custom", "embedded",
+ * "harvested"} (the harvested record of its intervention). New reference. */
+json_t *vt_terms_asset_view(vt_txn *txn, const vt_asset *asset);
+
+/* Writes @after (NULL: deletes @before) with its sha256 and intervention
+ * index entries, and moves the term counts with it. Only READY assets
+ * count: their metadata is what the site shows. Every change of an asset's
+ * state, visibility or metadata goes through here, so the counts cannot
+ * drift from the assets. */
+void vt_terms_put_asset(vt_txn *txn, const vt_asset *before, const vt_asset *after);
+
+/* The harvested record of @intervention changes from @old_fields to
+ * @new_fields (either may be NULL): moves the counts of its READY assets.
+ * The ids of all its assets are added to @ret_ids (owned strings). Call it
+ * before writing the new record. */
+void vt_terms_harvest_changed(vt_txn *txn, const char *intervention, const json_t *old_fields,
+                              const json_t *new_fields, GPtrArray *ret_ids);
 
 /* Terms of @field (NULL: all fields) as [{"field", "term", "count"}],
  * most used first; @public_only counts public assets only and leaves out

@@ -183,7 +183,11 @@ static void test_outcomes(fixture *f, gconstpointer data)
     g_assert_false(g_file_test(b, G_FILE_TEST_EXISTS));
     g_assert_false(g_file_test(link, G_FILE_TEST_EXISTS));
     g_assert_true(g_file_test(ignored, G_FILE_TEST_EXISTS));
-    g_assert_true(g_file_test(sidecar, G_FILE_TEST_EXISTS));
+    /* The sidecar travelled with its image into the archive. */
+    g_assert_false(g_file_test(sidecar, G_FILE_TEST_EXISTS));
+    g_autofree char *archived_sidecar = g_build_filename(f->config->originals_dir, "photo",
+                                                         "2019.12345_front.xmp", NULL);
+    g_assert_true(g_file_test(archived_sidecar, G_FILE_TEST_IS_REGULAR));
 
     /* Quarantined drops keep their bytes and get a reason. */
     g_autofree char *qdup = g_build_filename(f->config->quarantine_dir, "photo", "copy of front.jpg",

@@ -547,7 +547,8 @@ static void test_errors(void)
     g_assert_cmpstr(s, ==, "{\"error\":\"unknown parameter 'x'\",\"status\":400}");
     json_decref(e);
     /* A quoted value cut in the middle of a character still gives JSON. */
-    g_autofree char *sort = g_strdup_printf("sort=%s%%C3%%A9", g_strnfill(99, 'a'));
+    g_autofree char *a99 = g_strnfill(99, 'a');
+    g_autofree char *sort = g_strdup_printf("sort=%s%%C3%%A9", a99);
     parse_fails(sort, VT_ERR_INVALID, "sort must be");
     g_assert_false(g_utf8_validate(vt_error_message(), -1, NULL));
     e = vt_request_error_answer(400, vt_error_message());
