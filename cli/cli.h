@@ -21,6 +21,7 @@ int cli_ingest(cli_context *ctx, int argc, char **argv);
 int cli_retry(cli_context *ctx, int argc, char **argv);
 int cli_set(cli_context *ctx, int argc, char **argv);
 int cli_reindex(cli_context *ctx, int argc, char **argv);
+int cli_harvest(cli_context *ctx, int argc, char **argv);
 int cli_unset(cli_context *ctx, int argc, char **argv);
 int cli_list(cli_context *ctx, int argc, char **argv);
 int cli_show(cli_context *ctx, int argc, char **argv);

@@ -249,3 +249,21 @@ int cli_reindex(cli_context *ctx, int argc, char **argv)
         return 2;
     return submit(ctx, json_pack("{s:i, s:s}", "v", 1, "action", "reindex"));
 }
+
+int cli_harvest(cli_context *ctx, int argc, char **argv)
+{
+    gboolean refresh = FALSE;
+    GOptionEntry entries[] = {
+        {"refresh", 0, 0, G_OPTION_ARG_NONE, &refresh,
+         "Fetch again even records that are still fresh", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    if (!cli_parse("harvest [INTERVENTION...]", "fetch the collection system's records of these"
+                   " interventions (default: every intervention in use that is due)",
+                   entries, &argc, &argv))
+        return 2;
+    json_t *list = json_array();
+    for (int i = 1; i < argc; i++)
+        json_array_append_new(list, json_string(argv[i]));
+    return submit(ctx, json_pack("{s:i, s:s, s:b, s:o}", "v", 1, "action", "harvest", "refresh",
+                                 refresh, "interventions", list));
+}

@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "vt_asset.h"
 #include "vt_file.h"
+#include "vt_harvest_map.h"
 #include "vt_store.h"
 
 bool cli_daemon_running(const vt_config *config, int *ret_pid)
@@ -143,6 +144,7 @@ int cli_list(cli_context *ctx, int argc, char **argv)
 typedef struct {
     const char *id;
     vt_asset *asset;
+    json_t *harvest;   /* the intervention's harvested record, or NULL */
 } show_ctx;
 
 static vt_status show_fn(vt_txn *txn, void *data)
@@ -150,7 +152,12 @@ static vt_status show_fn(vt_txn *txn, void *data)
     show_ctx *c = data;
     vt_asset_free(c->asset);
     c->asset = NULL;
-    return vt_asset_get(txn, c->id, &c->asset);
+    json_decref(c->harvest);
+    c->harvest = NULL;
+    vt_status s = vt_asset_get(txn, c->id, &c->asset);
+    if (s == VT_OK && c->asset->intervention)
+        c->harvest = vt_txn_get_json(txn, VT_TABLE_HARVEST, c->asset->intervention);
+    return s;
 }
 
 int cli_show(cli_context *ctx, int argc, char **argv)
@@ -177,6 +184,10 @@ int cli_show(cli_context *ctx, int argc, char **argv)
         return 1;
     }
     json_t *j = vt_asset_to_json(c.asset);
+    /* Harvested metadata is kept once per intervention; show joins it. */
+    json_t *fields = json_object_get(c.harvest, "fields");
+    json_object_set(j, "harvested", json_is_object(fields) ? fields : json_null());
+    json_decref(c.harvest);
     if (as_json) {
         print_json(j);
     } else {
@@ -218,7 +229,27 @@ typedef struct {
     unsigned total;
     unsigned quarantine_files;
     json_t *latest_quarantine;   /* the newest record */
+    unsigned harvest_records, harvest_failing;
+    json_t *harvest_problems;    /* [{intervention, status, message, next_try}] */
 } status_ctx;
+
+static bool count_harvest(const char *key, size_t key_len, const void *val, size_t len, void *data)
+{
+    status_ctx *c = data;
+    json_t *rec = json_loadb(val, len, 0, NULL);
+    c->harvest_records++;
+    const char *st = json_string_value(json_object_get(rec, "status"));
+    if (st && strcmp(st, "ok") != 0) {
+        c->harvest_failing++;
+        if (json_array_size(c->harvest_problems) < 20)
+            json_array_append_new(c->harvest_problems,
+                                  json_pack("{s:s, s:s, s:O?, s:O?}", "intervention", key, "status",
+                                            st, "message", json_object_get(rec, "message"),
+                                            "next_try", json_object_get(rec, "next_try")));
+    }
+    json_decref(rec);
+    return true;
+}
 
 static bool count_one(const vt_asset *a, void *data)
 {
@@ -244,6 +275,7 @@ static vt_status status_fn(vt_txn *txn, void *data)
     status_ctx *c = data;
     vt_asset_foreach(txn, count_one, c);
     vt_txn_foreach(txn, VT_TABLE_QUARANTINE, NULL, count_quarantine, c);
+    vt_txn_foreach(txn, VT_TABLE_HARVEST, NULL, count_harvest, c);
     return vt_txn_status(txn);
 }
 
@@ -255,7 +287,7 @@ int cli_status(cli_context *ctx, int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     if (!cli_parse("status", "daemon, queue and store figures", entries, &argc, &argv))
         return 2;
-    status_ctx c = {0};
+    status_ctx c = {.harvest_problems = json_array()};
     vt_store *store = NULL;
     vt_status s = vt_store_open(ctx->config->state_dir, VT_STORE_READONLY, &store);
     if (s == VT_OK) {
@@ -289,6 +321,9 @@ int cli_status(cli_context *ctx, int argc, char **argv)
                             "quarantine", "files", c.quarantine_files,
                             "latest", c.latest_quarantine,
                             "daemon", daemon);
+    json_object_set_new(out, "harvest", json_pack("{s:i, s:i, s:O}", "records", c.harvest_records,
+                                                  "failing", c.harvest_failing, "problems",
+                                                  c.harvest_problems));
     if (as_json) {
         print_json(out);
     } else {
@@ -316,7 +351,15 @@ int cli_status(cli_context *ctx, int argc, char **argv)
             printf(", latest %s/%s", json_string_value(json_object_get(c.latest_quarantine, "department")),
                    json_string_value(json_object_get(c.latest_quarantine, "source")));
         printf("\n");
+        printf("harvest: %u intervention record%s, %u failing\n", c.harvest_records,
+               c.harvest_records == 1 ? "" : "s", c.harvest_failing);
+        size_t i;
+        json_t *h;
+        json_array_foreach(c.harvest_problems, i, h)
+            printf("  %s: %s\n", json_string_value(json_object_get(h, "intervention")),
+                   json_string_value(json_object_get(h, "message")));
     }
+    json_decref(c.harvest_problems);
     json_decref(out);
     json_decref(daemon);
     json_decref(c.latest_quarantine);
@@ -433,8 +476,16 @@ int cli_check_config(cli_context *ctx, int argc, char **argv)
         fprintf(stderr, "%s\n", vt_error_message());
         return 2;
     }
+    vt_harvest_config *harvest = NULL;
+    if (vt_harvest_config_load(c->keyfile, &harvest) != VT_OK) {
+        fprintf(stderr, "%s: %s\n", ctx->config_path, vt_error_message());
+        vt_config_free(c);
+        return 2;
+    }
     int warnings = 0;
     printf("%s: configuration OK\n", ctx->config_path);
+    printf("  harvest: %s\n", harvest ? "on" : "off (no [harvest] group)");
+    vt_harvest_config_free(harvest);
     printf("  image server: %s, images in %s, served at %s\n", vt_image_server_name(c->server),
            c->images_dir, c->images_base_url);
     for (size_t i = 0; i < c->n_departments; i++) {

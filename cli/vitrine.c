@@ -21,6 +21,7 @@ static const command commands[] = {
     {"retry", cli_retry, true, "retry ID...|--failed  convert assets again (quarantined ones are restored first)"},
     {"set", cli_set, true, "set ID FIELD=VALUE...  set custom metadata (FIELD.LANG=VALUE for a language)"},
     {"unset", cli_unset, true, "unset ID FIELD...      remove custom metadata"},
+    {"harvest", cli_harvest, true, "harvest [--refresh] [N...] fetch intervention records from the collection system"},
     {"reindex", cli_reindex, true, "reindex               rebuild the search index and term counts from the store"},
     {"verify", cli_verify, true, "verify [--json]       check every archived original against its SHA-256"},
     {"check-config", cli_check_config, false, "check-config          validate the configuration file"},

@@ -42,13 +42,14 @@ static json_t *status_json(const daemon_state *d)
 {
     vt_pipeline_stats s;
     vt_pipeline_get_stats(d->pipeline, &s);
-    return json_pack("{s:i, s:I, s:I, s:{s:i, s:i, s:i, s:i, s:i}, s:i, s:I, s:I, s:s?, s:b}",
+    return json_pack("{s:i, s:I, s:I, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:i, s:I, s:I, s:s?, s:b}",
                      "pid", (int)getpid(),
                      "started", (json_int_t)d->started,
                      "updated", (json_int_t)(g_get_real_time() / G_USEC_PER_SEC),
                      "queue",
                      "settling", s.settling, "file_jobs", s.file_jobs, "waiting", s.waiting,
                      "converting", s.converting, "retrying", s.retrying,
+                     "harvesting", s.harvesting,
                      "watches", s.watches,
                      "ingested", (json_int_t)s.ingested,
                      "quarantined", (json_int_t)s.quarantined,

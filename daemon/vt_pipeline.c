@@ -27,6 +27,7 @@
 #include "vt_file.h"
 #include "vt_meta.h"
 #include "vt_filejob.h"
+#include "vt_harvest.h"
 #include "vt_indexer.h"
 #include "vt_name.h"
 #include "vt_scan.h"
@@ -71,6 +72,11 @@ struct vt_pipeline {
 
     vt_indexer *indexer;      /* NULL when the index could not be opened */
     guint flush_timer;
+
+    vt_harvest_config *harvest_config;   /* NULL: harvest is off */
+    vt_harvest *harvester;
+    GHashTable *harvesting;   /* intervention -> NULL: a fetch is under way */
+    guint harvest_timer;
 
     uint64_t ingested, quarantined, pending, rejected;
     char *problem;
@@ -702,6 +708,164 @@ static void start_job(vt_pipeline *p, vt_filejob *j)
     }
 }
 
+/* ---------------------------------------------------------------- harvest */
+
+#define HARVEST_PARALLEL 2
+#define HARVEST_SWEEP_SECONDS 60
+
+typedef struct {
+    const vt_pipeline *p;
+    const vt_harvest_result *r;
+    GPtrArray *ids;    /* out: assets whose harvested metadata changed */
+} harvest_ctx;
+
+/* Records one fetch's outcome. A failed fetch keeps the fields of the last
+ * good one: an API that is down never takes metadata off the site. */
+static vt_status harvest_record_fn(vt_txn *txn, void *data)
+{
+    harvest_ctx *c = data;
+    const vt_harvest_result *r = c->r;
+    g_ptr_array_set_size(c->ids, 0);
+    json_t *old = vt_txn_get_json(txn, VT_TABLE_HARVEST, r->intervention);
+    json_t *old_fields = json_object_get(old, "fields");
+    int failures = r->status == VT_OK ? 0
+                   : (int)json_integer_value(json_object_get(old, "failures")) + 1;
+    int64_t wait = vt_harvest_retry_after(c->p->harvest_config, r->status, failures);
+    json_t *fields = r->status == VT_OK ? r->fields : old_fields;
+    json_t *rec = json_pack("{s:i, s:O?, s:s, s:s?, s:i, s:i, s:I, s:I}",
+                            "v", 1, "fields", json_is_object(fields) ? fields : NULL,
+                            "status", r->status == VT_OK ? "ok" : vt_strerror(r->status),
+                            "message", r->status == VT_OK ? NULL : r->message,
+                            "http_status", (int)r->http_status, "failures", failures,
+                            "fetched", (json_int_t)(r->status == VT_OK
+                                                        ? now_seconds()
+                                                        : json_integer_value(json_object_get(old, "fetched"))),
+                            "next_try", (json_int_t)(wait < 0 ? 0 : now_seconds() + wait));
+    if (r->status == VT_OK && !(json_is_object(old_fields) && json_equal(old_fields, r->fields)))
+        vt_terms_harvest_changed(txn, r->intervention, old_fields, r->fields, c->ids);
+    if (rec)
+        vt_txn_put_json(txn, VT_TABLE_HARVEST, r->intervention, rec);
+    json_decref(rec);
+    json_decref(old);
+    return vt_txn_status(txn);
+}
+
+static void harvest_done(const vt_harvest_result *r, void *data)
+{
+    vt_pipeline *p = data;
+    g_hash_table_remove(p->harvesting, r->intervention);
+    harvest_ctx c = {p, r, g_ptr_array_new_with_free_func(g_free)};
+    if (vt_store_write(p->store, harvest_record_fn, &c) != VT_OK) {
+        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    } else {
+        for (guint i = 0; i < c.ids->len; i++)
+            mark_changed(p, g_ptr_array_index(c.ids, i));
+        g_autofree char *msg =
+            r->status == VT_OK
+                ? g_strdup_printf("intervention %s harvested (%u fields, %.1f s)", r->intervention,
+                                  (unsigned)json_object_size(r->fields), r->seconds)
+                : g_strdup_printf("intervention %s not harvested: %s", r->intervention, r->message);
+        emit(p, r->status == VT_OK ? VT_EVENT_INFO : VT_EVENT_RETRYING, NULL, NULL, NULL, msg);
+    }
+    g_ptr_array_free(c.ids, TRUE);
+    check_idle(p);
+}
+
+typedef struct {
+    const char *intervention;
+    int64_t next_try;
+    bool exists;
+} due_ctx;
+
+static vt_status due_fn(vt_txn *txn, void *data)
+{
+    due_ctx *c = data;
+    json_t *rec = vt_txn_get_json(txn, VT_TABLE_HARVEST, c->intervention);
+    c->exists = rec != NULL;
+    c->next_try = json_integer_value(json_object_get(rec, "next_try"));
+    json_decref(rec);
+    return vt_txn_status(txn);
+}
+
+/* Fetches @intervention's record unless one is under way or, without
+ * @force, its record is fresh. Never blocks: the answer comes later. */
+static void harvest_want(vt_pipeline *p, const char *intervention, bool force)
+{
+    if (!p->harvester || !intervention || p->shutting_down ||
+        g_hash_table_contains(p->harvesting, intervention))
+        return;
+    if (!force) {
+        due_ctx c = {intervention, 0, false};
+        if (vt_store_read(p->store, due_fn, &c) != VT_OK)
+            return;
+        if (c.exists && (c.next_try == 0 || c.next_try > now_seconds()))
+            return;
+    }
+    if (vt_harvest_fetch(p->harvester, intervention, harvest_done, p) == VT_OK) {
+        g_hash_table_add(p->harvesting, g_strdup(intervention));
+        p->idle_reported = false;
+    } else {
+        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    }
+}
+
+static bool collect_intervention(const char *key, size_t key_len, const void *val, size_t len,
+                                 void *data)
+{
+    GPtrArray *list = data;
+    const char *sep = memchr(key, '\x1f', key_len);
+    size_t n = sep ? (size_t)(sep - key) : key_len;
+    const char *last = list->len ? g_ptr_array_index(list, list->len - 1) : NULL;
+    if (!last || strlen(last) != n || strncmp(last, key, n) != 0)
+        g_ptr_array_add(list, g_strndup(key, n));
+    return true;
+}
+
+static vt_status interventions_fn(vt_txn *txn, void *data)
+{
+    vt_txn_foreach(txn, VT_TABLE_INTERVENTIONS, NULL, collect_intervention, data);
+    return vt_txn_status(txn);
+}
+
+/* Every intervention in use whose record is missing or due (or all, with
+ * @force). */
+static void harvest_all(vt_pipeline *p, bool force)
+{
+    if (!p->harvester)
+        return;
+    g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
+    if (vt_store_read(p->store, interventions_fn, list) != VT_OK)
+        return;
+    for (guint i = 0; i < list->len; i++)
+        harvest_want(p, g_ptr_array_index(list, i), force);
+}
+
+static gboolean on_harvest_sweep(gpointer data)
+{
+    harvest_all(data, false);
+    return G_SOURCE_CONTINUE;
+}
+
+static vt_status apply_harvest(vt_pipeline *p, const json_t *req)
+{
+    if (!p->harvester)
+        return vt_error_set(VT_ERR_CONFIG, "harvest is not configured (no [harvest] group)");
+    bool force = json_is_true(json_object_get(req, "refresh"));
+    const json_t *list = json_object_get(req, "interventions");
+    if (!list || json_array_size(list) == 0) {
+        harvest_all(p, force);
+        return VT_OK;
+    }
+    size_t i;
+    const json_t *v;
+    json_array_foreach(list, i, v) {
+        if (!json_is_string(v))
+            return vt_error_set(VT_ERR_INVALID, "\"interventions\" is a list of strings");
+    }
+    json_array_foreach(list, i, v) harvest_want(p, json_string_value(v), force);
+    return VT_OK;
+}
+
 /* ------------------------------------------------------------- conversion */
 
 typedef struct {
@@ -811,6 +975,8 @@ static void convert_done(vt_convert_result *result, void *data)
                                                        result->seconds)
                                      : NULL;
             emit(p, VT_EVENT_INGESTED, a ? a->department : NULL, a ? a->source : NULL, id, msg);
+            if (a)
+                harvest_want(p, a->intervention, false);
             vt_asset_free(a);
         }
     } else if (result->status == VT_ERR_TRANSIENT) {
@@ -1248,6 +1414,8 @@ static vt_status apply_spool(const json_t *req, const char *name, void *data)
         return apply_edit(p, req);
     if (strcmp(action, "reindex") == 0)
         return apply_reindex(p);
+    if (strcmp(action, "harvest") == 0)
+        return apply_harvest(p, req);
     if (strcmp(action, "retry") != 0)
         return vt_error_set(VT_ERR_INVALID, "unknown action \"%s\"", action);
 
@@ -1392,6 +1560,12 @@ vt_status vt_pipeline_new(const vt_config *config, vt_store *store,
         vt_pipeline_free(p);
         return s;
     }
+    if (vt_harvest_config_load(config->keyfile, &p->harvest_config) != VT_OK) {
+        vt_status s = vt_error_set(VT_ERR_CONFIG, "%s", vt_error_message());
+        vt_pipeline_free(p);
+        return s;
+    }
+    p->harvesting = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->done_source = g_unix_fd_add(p->done_fd, G_IO_IN, on_done, p);
     p->settle = vt_settle_new();
     p->inflight = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, inflight_entry_free);
@@ -1451,6 +1625,14 @@ vt_status vt_pipeline_start(vt_pipeline *p, const char *const *paths)
                                                     on_rescan, p);
     }
 
+    if (p->harvest_config) {
+        s = vt_harvest_new(p->harvest_config, HARVEST_PARALLEL, &p->harvester);
+        if (s != VT_OK)
+            return s;
+        if (p->opt.daemon)
+            p->harvest_timer = g_timeout_add_seconds(HARVEST_SWEEP_SECONDS, on_harvest_sweep, p);
+    }
+
     s = vt_store_read(p->store, resume_fn, p);
     if (s != VT_OK)
         return s;
@@ -1475,6 +1657,8 @@ vt_status vt_pipeline_start(vt_pipeline *p, const char *const *paths)
                 offer(p, dept, rel);
         }
     }
+    if (p->opt.daemon)
+        harvest_all(p, false);
     check_idle(p);
     return VT_OK;
 }
@@ -1484,6 +1668,7 @@ vt_status vt_pipeline_start(vt_pipeline *p, const char *const *paths)
 bool vt_pipeline_is_idle(const vt_pipeline *p)
 {
     return p->file_jobs == 0 && g_hash_table_size(p->inflight) == 0 && p->converting == 0 &&
+           (!p->harvesting || g_hash_table_size(p->harvesting) == 0) &&
            p->convert_queue.length == 0;
 }
 
@@ -1518,6 +1703,7 @@ void vt_pipeline_get_stats(const vt_pipeline *p, vt_pipeline_stats *ret)
     ret->converting = p->converting;
     ret->retrying = g_hash_table_size(p->retry_timers) + g_hash_table_size(p->file_retries);
     ret->watches = p->watch ? vt_watch_count(p->watch) : 0;
+    ret->harvesting = p->harvesting ? g_hash_table_size(p->harvesting) : 0;
     ret->ingested = p->ingested;
     ret->quarantined = p->quarantined;
     ret->pending = p->pending;
@@ -1528,6 +1714,10 @@ void vt_pipeline_get_stats(const vt_pipeline *p, vt_pipeline_stats *ret)
 void vt_pipeline_shutdown(vt_pipeline *p)
 {
     p->shutting_down = true;
+    if (p->harvest_timer) {
+        g_source_remove(p->harvest_timer);
+        p->harvest_timer = 0;
+    }
     if (p->settle_timer) {
         g_source_remove(p->settle_timer);
         p->settle_timer = 0;
@@ -1576,6 +1766,12 @@ void vt_pipeline_free(vt_pipeline *p)
     }
     if (p->file_retries)
         g_hash_table_destroy(p->file_retries);
+    if (p->harvest_timer)
+        g_source_remove(p->harvest_timer);
+    vt_harvest_free(p->harvester);
+    vt_harvest_config_free(p->harvest_config);
+    if (p->harvesting)
+        g_hash_table_destroy(p->harvesting);
     if (p->flush_timer)
         g_source_remove(p->flush_timer);
     if (p->indexer && vt_indexer_flush(p->indexer, p->store) != VT_OK)

@@ -69,6 +69,7 @@ typedef struct {
     unsigned converting;  /* conversion children running */
     unsigned retrying;    /* assets waiting for a back-off retry */
     unsigned watches;     /* folders watched */
+    unsigned harvesting;  /* interventions being fetched from the collection system */
     uint64_t ingested;    /* since start */
     uint64_t quarantined; /* since start */
     uint64_t pending;     /* batch mode: transient failures left */
