@@ -1,4 +1,5 @@
 # tests/lib/lighttpd-cgi.sh: the search CGI behind a throw-away lighttpd.
+# shellcheck shell=bash
 #
 # lighttpd on 127.0.0.1, in the foreground of the test (no root, everything
 # under $T/cgi-httpd), maps /cgi-bin/vitrine-search.cgi (the path of
