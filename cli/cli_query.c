@@ -58,7 +58,26 @@ typedef struct {
     bool has_state;
     vt_asset_state state;
     GPtrArray *assets;   /* vt_asset* */
+    GHashTable *harvested;   /* intervention -> fields (json_t*) or json null */
+    vt_txn *txn;
 } list_ctx;
+
+/* The harvested fields of @intervention, as `show` joins them: kept once
+ * per intervention in the store, looked up once per intervention here. */
+static json_t *harvested_of(vt_txn *txn, GHashTable *cache, const char *intervention)
+{
+    if (!intervention)
+        return json_null();
+    json_t *fields = g_hash_table_lookup(cache, intervention);
+    if (!fields) {
+        json_t *rec = vt_txn_get_json(txn, VT_TABLE_HARVEST, intervention);
+        json_t *f = json_object_get(rec, "fields");
+        fields = json_is_object(f) ? json_incref(f) : json_null();
+        json_decref(rec);
+        g_hash_table_insert(cache, g_strdup(intervention), fields);
+    }
+    return fields;
+}
 
 static bool list_one(const vt_asset *a, void *data)
 {
@@ -68,11 +87,14 @@ static bool list_one(const vt_asset *a, void *data)
     if (c->has_state && a->state != c->state)
         return true;
     g_ptr_array_add(c->assets, vt_asset_dup(a));
+    harvested_of(c->txn, c->harvested, a->intervention);
     return true;
 }
 
 static vt_status list_fn(vt_txn *txn, void *data)
 {
+    list_ctx *c = data;
+    c->txn = txn;
     vt_asset_foreach(txn, list_one, data);
     return vt_txn_status(txn);
 }
@@ -98,15 +120,19 @@ int cli_list(cli_context *ctx, int argc, char **argv)
     if (!cli_parse("list", "list assets, oldest first", entries, &argc, &argv))
         return 2;
     list_ctx c = {.department = department,
-                  .assets = g_ptr_array_new_with_free_func((GDestroyNotify)vt_asset_free)};
+                  .assets = g_ptr_array_new_with_free_func((GDestroyNotify)vt_asset_free),
+                  .harvested = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                                     (GDestroyNotify)json_decref)};
     if (state && !(c.has_state = vt_asset_state_parse(state, &c.state))) {
         fprintf(stderr, "vitrine list: unknown state '%s'\n", state);
         g_ptr_array_free(c.assets, TRUE);
+        g_hash_table_destroy(c.harvested);
         return 2;
     }
     vt_store *store = open_readonly(ctx->config);
     if (!store) {
         g_ptr_array_free(c.assets, TRUE);
+        g_hash_table_destroy(c.harvested);
         return 1;
     }
     vt_status s = vt_store_read(store, list_fn, &c);
@@ -114,13 +140,19 @@ int cli_list(cli_context *ctx, int argc, char **argv)
     if (s != VT_OK) {
         fprintf(stderr, "vitrine: %s\n", vt_error_message());
         g_ptr_array_free(c.assets, TRUE);
+        g_hash_table_destroy(c.harvested);
         return 1;
     }
     g_ptr_array_sort(c.assets, by_created);
     if (as_json) {
         json_t *array = json_array();
-        for (guint i = 0; i < c.assets->len; i++)
-            json_array_append_new(array, vt_asset_to_json(g_ptr_array_index(c.assets, i)));
+        for (guint i = 0; i < c.assets->len; i++) {
+            const vt_asset *a = g_ptr_array_index(c.assets, i);
+            json_t *j = vt_asset_to_json(a);
+            json_t *h = a->intervention ? g_hash_table_lookup(c.harvested, a->intervention) : NULL;
+            json_object_set(j, "harvested", h ? h : json_null());
+            json_array_append_new(array, j);
+        }
         print_json(array);
         json_decref(array);
     } else {
@@ -136,6 +168,7 @@ int cli_list(cli_context *ctx, int argc, char **argv)
         printf("%u asset%s\n", c.assets->len, c.assets->len == 1 ? "" : "s");
     }
     g_ptr_array_free(c.assets, TRUE);
+    g_hash_table_destroy(c.harvested);
     return 0;
 }
 

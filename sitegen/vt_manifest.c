@@ -1,0 +1,831 @@
+/* vt_manifest.c: see vt_manifest.h.
+ *
+ * Documents are built bottom-up with json_pack(): its "o" arguments are
+ * stolen even when packing fails, so a NULL from any helper makes the whole
+ * document NULL without a leak, and the public functions turn that into
+ * VT_ERR_NOMEM. Everything that can fail for another reason (ids, sizes,
+ * audience) is checked before building starts, so NULL then really means
+ * out of memory. Outside text goes through text_new() so that one bad byte
+ * in a label cannot fail a document.
+ */
+#include "vt_manifest.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "vt_meta.h"
+#include "vt_url.h"
+
+#define IMAGE_FORMAT "image/jpeg"
+/* Longest rights URI taken over (the real ones are under 60 bytes). */
+#define RIGHTS_MAX 256
+/* Largest width or height believed from an info.json "sizes" entry. */
+#define SIZE_DIMENSION_MAX 1000000
+
+/* ------------------------------------------------------------------ */
+/* Small builders */
+
+/* A JSON string of @text, repaired to valid UTF-8 if it is not (jansson
+ * refuses such text). NULL only without memory. */
+static json_t *text_new(const char *text)
+{
+    if (g_utf8_validate(text, -1, NULL))
+        return json_string(text);
+    g_autofree char *valid = g_utf8_make_valid(text, -1);
+    return json_string(valid);
+}
+
+/* {"@lang": ["text"]}: a language map of one value. */
+static json_t *lang_map_one(const char *lang, const char *text)
+{
+    return json_pack("{s:[o]}", lang, text_new(text));
+}
+
+/* Appends @text to the @lang ("none" when NULL) list of language map @map. */
+static int lang_map_add(json_t *map, const char *lang, const char *text)
+{
+    const char *key = lang && *lang ? lang : "none";
+    json_t *list = json_object_get(map, key);
+    if (!list) {
+        list = json_array();
+        if (json_object_set_new(map, key, list) != 0)
+            return -1;
+    }
+    return json_array_append_new(list, text_new(text));
+}
+
+/* The language map of the display values @values ([{value, lang?, source}],
+ * vt_meta_merged()), only those of @source when it is not NULL. NULL when
+ * no value qualifies (or without memory). */
+static json_t *lang_map_from_values(const json_t *values, const char *source)
+{
+    json_t *map = NULL;
+    size_t i;
+    const json_t *v;
+    json_array_foreach(values, i, v) {
+        const char *text = json_string_value(json_object_get(v, "value"));
+        if (!text)
+            continue;
+        if (source && g_strcmp0(json_string_value(json_object_get(v, "source")), source) != 0)
+            continue;
+        if (!map && !(map = json_object()))
+            return NULL;
+        if (lang_map_add(map, json_string_value(json_object_get(v, "lang")), text) != 0) {
+            json_decref(map);
+            return NULL;
+        }
+    }
+    return map;
+}
+
+/* A reference {id, type, label?} (partOf entries, collection items). */
+static json_t *ref_new(const char *id, const char *type, json_t *label)
+{
+    return json_pack("{s:s, s:s, s:o*}", "id", id, "type", type, "label", label);
+}
+
+/* "Object type" for field "object_type" (custom values), with the source
+ * said for the others: see the header. */
+static char *field_label(const char *field, const char *source)
+{
+    GString *s = g_string_new(field);
+    for (size_t i = 0; i < s->len; i++)
+        if (s->str[i] == '_' || s->str[i] == '-')
+            s->str[i] = ' ';
+    if (s->len > 0)
+        s->str[0] = g_ascii_toupper(s->str[0]);
+    if (strcmp(source, "harvested") == 0)
+        g_string_append(s, " (collection system)");
+    else if (strcmp(source, "embedded") == 0)
+        g_string_append(s, " (from the file)");
+    return g_string_free(s, FALSE);
+}
+
+/* ------------------------------------------------------------------ */
+/* Checks done before building */
+
+static vt_status check_audience(const char *audience, const vt_asset *const *assets, size_t n)
+{
+    vt_visibility who;
+    if (!audience || !vt_visibility_parse(audience, &who))
+        return vt_error_set(VT_ERR_INVALID,
+                            "manifest: unknown audience \"%.40s\" (public or internal)",
+                            audience ? audience : "(null)");
+    for (size_t i = 0; i < n; i++)
+        if (who == VT_VISIBILITY_PUBLIC && assets[i]->visibility == VT_VISIBILITY_INTERNAL)
+            return vt_error_set(VT_ERR_INVALID,
+                                "manifest: asset %s is internal and cannot be published for the "
+                                "public audience",
+                                assets[i]->id);
+    return VT_OK;
+}
+
+/* An asset a canvas can be made of: a valid id and known dimensions. */
+static vt_status check_asset(const vt_asset *a)
+{
+    if (!a)
+        return vt_error_set(VT_ERR_INVALID, "manifest: no asset given");
+    if (!vt_url_id_valid(a->id))
+        return vt_error_set(VT_ERR_INVALID, "manifest: \"%.80s\" is not an asset id",
+                            a->id ? a->id : "(null)");
+    if (a->width <= 0 || a->height <= 0)
+        return vt_error_set(VT_ERR_INVALID,
+                            "manifest: asset %s has no dimensions (%dx%d): not converted yet",
+                            a->id, a->width, a->height);
+    return VT_OK;
+}
+
+static vt_status check_intervention(const char *number)
+{
+    if (vt_manifest_intervention_valid(number))
+        return VT_OK;
+    return vt_error_set(VT_ERR_INVALID,
+                        "manifest: \"%.80s\" is not an intervention number usable in a URL "
+                        "(1 to %d of [A-Za-z0-9._-], not starting with '.')",
+                        number ? number : "(null)", VT_MANIFEST_INTERVENTION_MAX);
+}
+
+/* Department ids come from the config ([a-z0-9_-]); checked again because
+ * they become a path on the site. */
+static bool department_id_valid(const char *id)
+{
+    if (!id || !*id || strlen(id) > 128)
+        return false;
+    for (const char *p = id; *p; p++)
+        if (!g_ascii_islower(*p) && !g_ascii_isdigit(*p) && *p != '_' && *p != '-')
+            return false;
+    return true;
+}
+
+/* ------------------------------------------------------------------ */
+/* URLs */
+
+bool vt_manifest_intervention_valid(const char *number)
+{
+    if (!number || !*number || *number == '.')
+        return false;
+    size_t n = 0;
+    for (const char *p = number; *p; p++, n++)
+        if (n >= VT_MANIFEST_INTERVENTION_MAX ||
+            !(g_ascii_isalnum(*p) || *p == '.' || *p == '_' || *p == '-'))
+            return false;
+    return true;
+}
+
+char *vt_manifest_url_top(const vt_config *c)
+{
+    return g_strdup_printf("%s/iiif/collection/top.json", c->site_base_url);
+}
+
+char *vt_manifest_url_department(const vt_config *c, const char *department_id)
+{
+    if (!department_id_valid(department_id)) {
+        vt_error_set(VT_ERR_INVALID, "manifest: \"%.80s\" is not a department id",
+                     department_id ? department_id : "(null)");
+        return NULL;
+    }
+    return g_strdup_printf("%s/iiif/collection/department/%s.json", c->site_base_url,
+                           department_id);
+}
+
+char *vt_manifest_url_intervention(const vt_config *c, const char *number)
+{
+    if (check_intervention(number) != VT_OK)
+        return NULL;
+    return g_strdup_printf("%s/iiif/intervention/%s/manifest.json", c->site_base_url, number);
+}
+
+char *vt_manifest_url_intervention_collection(const vt_config *c, const char *number)
+{
+    if (check_intervention(number) != VT_OK)
+        return NULL;
+    return g_strdup_printf("%s/iiif/collection/intervention/%s.json", c->site_base_url, number);
+}
+
+static char *asset_json_url(const vt_config *c, const char *id)
+{
+    return g_strdup_printf("%s/assets/%s.json", c->site_base_url, id);
+}
+
+/* ------------------------------------------------------------------ */
+/* Metadata */
+
+/* The display view (vt_meta_merged) of an asset's custom, harvested and
+ * embedded metadata. @a may be NULL for harvested fields alone. */
+static vt_status merged_view(const vt_asset *a, const json_t *harvested, json_t **ret_view)
+{
+    json_t *metadata = json_object();
+    if (!metadata)
+        return vt_error_set(VT_ERR_NOMEM, "manifest: out of memory");
+    /* jansson is not const-correct: json_object_set() only takes a
+     * reference, it changes nothing in the value. */
+    if ((harvested && json_object_set(metadata, "harvested", (json_t *)harvested) != 0) ||
+        (a && a->custom && json_object_set(metadata, "custom", a->custom) != 0)) {
+        json_decref(metadata);
+        return vt_error_set(VT_ERR_NOMEM, "manifest: out of memory");
+    }
+    vt_status status = vt_meta_merged(metadata, a ? a->embedded : NULL, ret_view);
+    json_decref(metadata);
+    return status;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash && slash[1] ? slash + 1 : path;
+}
+
+/* The asset's label: its titles, else its file name, else its id. */
+static json_t *asset_label(const vt_asset *a, const json_t *view)
+{
+    json_t *map = lang_map_from_values(json_object_get(view, "title"), NULL);
+    if (map)
+        return map;
+    return lang_map_one("none", a->source && *a->source ? base_name(a->source) : a->id);
+}
+
+/* The metadata array (see the header for what is left out and how sources
+ * are told apart). */
+static json_t *metadata_new(const json_t *view)
+{
+    static const char *const sources[] = { "custom", "harvested", "embedded" };
+    json_t *md = json_array();
+    if (!md)
+        return NULL;
+    const char *field;
+    json_t *values;
+    json_object_foreach((json_t *)view, field, values) {
+        if (strcmp(field, "title") == 0 || strcmp(field, "description") == 0 ||
+            strcmp(field, "visibility") == 0)
+            continue;
+        for (size_t s = 0; s < G_N_ELEMENTS(sources); s++) {
+            json_t *value = lang_map_from_values(values, sources[s]);
+            if (!value)
+                continue;
+            g_autofree char *label = field_label(field, sources[s]);
+            if (json_array_append_new(md, json_pack("{s:o, s:o}", "label",
+                                                    lang_map_one("en", label), "value",
+                                                    value)) != 0) {
+                json_decref(md);
+                return NULL;
+            }
+        }
+    }
+    return md;
+}
+
+/* [a-zA-Z0-9._~/-] and %XX only: the characters of the CC and
+ * RightsStatements.org URIs, all valid in a URI path. */
+static bool rights_chars_ok(const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (g_ascii_isalnum(*p) || strchr("._~/-", *p))
+            continue;
+        if (*p == '%' && g_ascii_isxdigit(p[1]) && g_ascii_isxdigit(p[2])) {
+            p += 2;
+            continue;
+        }
+        return false;
+    }
+    return true;
+}
+
+/* The first "rights" value that the schema accepts as `rights`, in the
+ * http form the vocabularies define, or NULL. */
+static char *rights_uri(const json_t *view)
+{
+    static const char *const vocabularies[] = {
+        "creativecommons.org/licenses/",
+        "creativecommons.org/publicdomain/",
+        "rightsstatements.org/vocab/",
+    };
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(view, "rights"), i, v) {
+        const char *text = json_string_value(json_object_get(v, "value"));
+        if (!text || strlen(text) > RIGHTS_MAX)
+            continue;
+        const char *rest = NULL;
+        if (g_str_has_prefix(text, "http://"))
+            rest = text + strlen("http://");
+        else if (g_str_has_prefix(text, "https://"))
+            rest = text + strlen("https://");
+        if (!rest || !rights_chars_ok(rest))
+            continue;
+        for (size_t k = 0; k < G_N_ELEMENTS(vocabularies); k++)
+            if (g_str_has_prefix(rest, vocabularies[k]) && strlen(rest) > strlen(vocabularies[k]))
+                return g_strdup_printf("http://%s", rest);
+    }
+    return NULL;
+}
+
+/* "Attribution": the labels given (one value each, "none" language). */
+static json_t *attribution_new(const char *const *labels, size_t n)
+{
+    json_t *values = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(values, text_new(labels[i]));
+    return json_pack("{s:{s:[s]}, s:{s:o}}", "label", "en", "Attribution", "value", "none",
+                     values);
+}
+
+static const char *department_label(const vt_config *c, const char *department_id)
+{
+    const vt_department *d = vt_config_department(c, department_id);
+    if (d && d->label && *d->label)
+        return d->label;
+    return department_id ? department_id : "";
+}
+
+/* ------------------------------------------------------------------ */
+/* Image: service, sizes, canvas, thumbnail */
+
+/* The "sizes" of <images.dir>/<id>/info.json, as [{width, height}], or NULL
+ * when there is no such file or nothing usable in it: the manifest then
+ * simply goes without them. */
+static json_t *static_sizes(const vt_config *c, const char *id)
+{
+    g_autofree char *path = g_build_filename(c->images_dir, id, "info.json", NULL);
+    GStatBuf st;
+    /* Checked before reading: a stray huge file must not be loaded whole. */
+    if (g_stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > VT_URL_INFO_MAX)
+        return NULL;
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(path, &data, &len, NULL) || len > VT_URL_INFO_MAX)
+        return NULL;
+    json_t *info = json_loadb(data, len, 0, NULL);
+    json_t *sizes = json_array();
+    size_t i;
+    json_t *s;
+    json_array_foreach(json_object_get(info, "sizes"), i, s) {
+        json_int_t w = json_integer_value(json_object_get(s, "width"));
+        json_int_t h = json_integer_value(json_object_get(s, "height"));
+        if (w <= 0 || h <= 0 || w > SIZE_DIMENSION_MAX || h > SIZE_DIMENSION_MAX)
+            continue;
+        if (json_array_size(sizes) >= VT_MANIFEST_SIZES_MAX)
+            break;
+        json_array_append_new(sizes, json_pack("{s:I, s:I}", "width", w, "height", h));
+    }
+    json_decref(info);
+    if (json_array_size(sizes) == 0) {
+        json_decref(sizes);
+        return NULL;
+    }
+    return sizes;
+}
+
+/* The largest entry of @sizes (by area). */
+static void largest_size(const json_t *sizes, int *ret_width, int *ret_height)
+{
+    json_int_t best_w = 0, best_h = 0;
+    size_t i;
+    const json_t *s;
+    json_array_foreach(sizes, i, s) {
+        json_int_t w = json_integer_value(json_object_get(s, "width"));
+        json_int_t h = json_integer_value(json_object_get(s, "height"));
+        if (w * h > best_w * best_h) {
+            best_w = w;
+            best_h = h;
+        }
+    }
+    *ret_width = (int)best_w;
+    *ret_height = (int)best_h;
+}
+
+/* Everything image-related about one asset, computed once and shared by
+ * its canvas and its thumbnail. */
+typedef struct {
+    char *service_url;
+    json_t *service;   /* the image service object */
+    json_t *sizes;     /* static only, may be NULL */
+    char *canvas_url;
+} image_info;
+
+static void image_info_clear(image_info *im)
+{
+    g_free(im->service_url);
+    json_decref(im->service);
+    json_decref(im->sizes);
+    g_free(im->canvas_url);
+    memset(im, 0, sizeof *im);
+}
+
+static vt_status image_info_init(const vt_config *c, const vt_asset *a, image_info *im)
+{
+    memset(im, 0, sizeof *im);
+    im->service_url = vt_url_image_service(c, a->id);
+    im->canvas_url = vt_url_canvas(c, a->id);
+    if (!im->service_url || !im->canvas_url) {
+        image_info_clear(im);
+        return VT_ERR_INVALID;  /* vt_url set the message */
+    }
+    switch (c->server) {
+    case VT_SERVER_CANTALOUPE:
+        im->service = json_pack("{s:s, s:s, s:s}", "id", im->service_url, "type", "ImageService3",
+                                "profile", "level2");
+        break;
+    case VT_SERVER_STATIC:
+        /* libvips writes no "sizes"; the ones vitrine adds (thumbnail and
+         * download) are the only whole-image sizes a level-0 server has. */
+        im->sizes = static_sizes(c, a->id);
+        im->service = json_pack("{s:s, s:s, s:s, s:O*}", "id", im->service_url, "type",
+                                "ImageService3", "profile", "level0", "sizes", im->sizes);
+        break;
+    case VT_SERVER_IIPSRV:
+        /* Debian's iipsrv speaks Image API 2.1 only: a version 2 service,
+         * with the JSON-LD keys of that version. */
+        im->service = json_pack("{s:s, s:s, s:s}", "@id", im->service_url, "@type",
+                                "ImageService2", "profile",
+                                "http://iiif.io/api/image/2/level1.json");
+        break;
+    }
+    if (!im->service) {
+        image_info_clear(im);
+        return vt_error_set(VT_ERR_NOMEM, "manifest: out of memory");
+    }
+    return VT_OK;
+}
+
+/* The painting annotation's body: the whole image at the largest size the
+ * server can give. */
+static json_t *image_body_new(const vt_config *c, const vt_asset *a, const image_info *im)
+{
+    int w = a->width, h = a->height;
+    g_autofree char *url = NULL;
+    switch (c->server) {
+    case VT_SERVER_CANTALOUPE:
+        url = g_strdup_printf("%s/full/max/0/default.jpg", im->service_url);
+        break;
+    case VT_SERVER_IIPSRV:
+        url = g_strdup_printf("%s/full/full/0/default.jpg", im->service_url);
+        break;
+    case VT_SERVER_STATIC:
+        /* A level-0 server has only the sizes it lists; without them
+         * "max" is the best guess left. */
+        if (im->sizes) {
+            largest_size(im->sizes, &w, &h);
+            url = g_strdup_printf("%s/full/%d,%d/0/default.jpg", im->service_url, w, h);
+        } else {
+            url = g_strdup_printf("%s/full/max/0/default.jpg", im->service_url);
+        }
+        break;
+    }
+    return json_pack("{s:s, s:s, s:s, s:i, s:i, s:[O]}", "id", url, "type", "Image", "format",
+                     IMAGE_FORMAT, "width", w, "height", h, "service", im->service);
+}
+
+/* The asset's only canvas; @label is stolen. */
+static json_t *canvas_new(const vt_config *c, const vt_asset *a, const image_info *im,
+                          json_t *label)
+{
+    g_autofree char *page = g_strdup_printf("%s/page/1", im->canvas_url);
+    g_autofree char *annotation = g_strdup_printf("%s/annotation/1", im->canvas_url);
+    json_t *painting = json_pack("{s:s, s:s, s:s, s:o, s:s}", "id", annotation, "type",
+                                 "Annotation", "motivation", "painting", "body",
+                                 image_body_new(c, a, im), "target", im->canvas_url);
+    return json_pack("{s:s, s:s, s:o, s:i, s:i, s:[{s:s, s:s, s:[o]}]}", "id", im->canvas_url,
+                     "type", "Canvas", "label", label, "width", a->width, "height", a->height,
+                     "items", "id", page, "type", "AnnotationPage", "items", painting);
+}
+
+/* The thumbnail array, or NULL when there is none to give (static without
+ * an info.json: a level-0 server has no other size to offer). */
+static json_t *thumbnail_new(const vt_config *c, const vt_asset *a, const image_info *im)
+{
+    int w, h;
+    if (c->server == VT_SERVER_STATIC) {
+        if (!im->sizes || vt_url_static_thumbnail_size(c, a->id, &w, &h) != VT_OK)
+            return NULL;
+    } else {
+        /* "!T,T": scaled to fit T x T, never up. */
+        int t = c->thumbnail_size > 0 ? c->thumbnail_size : 1;
+        int side = a->width > a->height ? a->width : a->height;
+        double scale = side > t ? (double)t / side : 1.0;
+        w = (int)(a->width * scale + 0.5);
+        h = (int)(a->height * scale + 0.5);
+        w = w < 1 ? 1 : w;
+        h = h < 1 ? 1 : h;
+    }
+    g_autofree char *url = vt_url_thumbnail(c, a->id, w, h);
+    if (!url)
+        return NULL;
+    return json_pack("[{s:s, s:s, s:s, s:i, s:i, s:[O]}]", "id", url, "type", "Image", "format",
+                     IMAGE_FORMAT, "width", w, "height", h, "service", im->service);
+}
+
+/* ------------------------------------------------------------------ */
+/* Manifests */
+
+/* A context array: Content Search's before Presentation's, which must be
+ * last (both specifications say so). */
+static json_t *context_with_search(void)
+{
+    return json_pack("[s, s]", VT_MANIFEST_SEARCH_CONTEXT, VT_MANIFEST_CONTEXT);
+}
+
+static json_t *search_service_new(const vt_config *c, const char *id)
+{
+    g_autofree char *search = vt_url_search(c);
+    g_autofree char *url = g_strdup_printf("%s?manifest=%s", search, id);
+    g_autofree char *autocomplete = g_strdup_printf("%s&autocomplete=1", url);
+    return json_pack("[{s:s, s:s, s:[{s:s, s:s}]}]", "id", url, "type", "SearchService2",
+                     "service", "id", autocomplete, "type", "AutoCompleteService2");
+}
+
+static json_t *done(json_t *doc, const char *what, const char *name)
+{
+    if (!doc)
+        vt_error_set(VT_ERR_NOMEM, "manifest: out of memory building the %s of %s", what, name);
+    return doc;
+}
+
+json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *harvested_fields,
+                          const char *audience)
+{
+    if (check_asset(a) != VT_OK || check_audience(audience, &a, 1) != VT_OK)
+        return NULL;
+    json_t *view = NULL;
+    if (merged_view(a, harvested_fields, &view) != VT_OK)
+        return NULL;
+    image_info im;
+    if (image_info_init(c, a, &im) != VT_OK) {
+        json_decref(view);
+        return NULL;
+    }
+
+    g_autofree char *id = vt_url_manifest(c, a->id);
+    g_autofree char *page = vt_url_page(c, a->id);
+    g_autofree char *see_also = asset_json_url(c, a->id);
+    g_autofree char *rights = rights_uri(view);
+    g_autofree char *department = vt_manifest_url_department(c, a->department);
+    /* An intervention number that cannot be a URL has no collection (see
+     * vt_manifest_intervention_valid); the asset is published all the same. */
+    g_autofree char *intervention = vt_manifest_intervention_valid(a->intervention)
+                                        ? vt_manifest_url_intervention_collection(c,
+                                                                                  a->intervention)
+                                        : NULL;
+    const char *dept_label = department_label(c, a->department);
+
+    json_t *part_of = json_array();
+    if (intervention)
+        json_array_append_new(part_of,
+                              ref_new(intervention, "Collection",
+                                      json_pack("{s:[o]}", "none",
+                                                json_sprintf("Intervention %s", a->intervention))));
+    if (department)
+        json_array_append_new(part_of,
+                              ref_new(department, "Collection", lang_map_one("none", dept_label)));
+
+    json_t *doc = json_pack(
+        "{s:o, s:s, s:s, s:o, s:o*, s:o, s:o, s:s*, s:o*, s:[o], "
+        "s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:o, s:s}], s:o, s:o}",
+        "@context", context_with_search(),
+        "id", id,
+        "type", "Manifest",
+        "label", asset_label(a, view),
+        "summary", lang_map_from_values(json_object_get(view, "description"), NULL),
+        "metadata", metadata_new(view),
+        "requiredStatement", attribution_new(&dept_label, 1),
+        "rights", rights,
+        "thumbnail", thumbnail_new(c, a, &im),
+        "items", canvas_new(c, a, &im, asset_label(a, view)),
+        "seeAlso", "id", see_also, "type", "Dataset", "format", "application/json",
+        "homepage", "id", page, "type", "Text", "label", asset_label(a, view),
+        "format", "text/html",
+        "partOf", part_of,
+        "service", search_service_new(c, a->id));
+    image_info_clear(&im);
+    json_decref(view);
+    return done(doc, "manifest", a->id);
+}
+
+/* "Intervention N" in every language of @titles (a language map), with
+ * ": title" appended; "Intervention N" alone ("none") without titles. */
+static json_t *intervention_label(const char *number, const json_t *titles)
+{
+    json_t *map = json_object();
+    const char *lang;
+    json_t *list;
+    json_object_foreach((json_t *)titles, lang, list) {
+        size_t i;
+        json_t *t;
+        json_array_foreach(list, i, t) {
+            g_autofree char *text =
+                g_strdup_printf("Intervention %s: %s", number, json_string_value(t));
+            lang_map_add(map, lang, text);
+        }
+    }
+    if (json_object_size(map) == 0) {
+        g_autofree char *text = g_strdup_printf("Intervention %s", number);
+        lang_map_add(map, "none", text);
+    }
+    return map;
+}
+
+/* The titles of the first harvested record that has one (a language map),
+ * or NULL. All assets of an intervention normally share one record. */
+static json_t *intervention_titles(const json_t *const *harvested, size_t n)
+{
+    for (size_t i = 0; harvested && i < n; i++) {
+        json_t *view = NULL;
+        if (!harvested[i] || merged_view(NULL, harvested[i], &view) != VT_OK)
+            continue;
+        json_t *map = lang_map_from_values(json_object_get(view, "title"), NULL);
+        json_decref(view);
+        if (map)
+            return map;
+    }
+    return NULL;
+}
+
+/* Checks shared by the functions that take a list of assets. */
+static vt_status check_assets(const vt_asset *const *assets, size_t n, const char *intervention,
+                              const char *department, const char *audience)
+{
+    if (n > 0 && !assets)
+        return vt_error_set(VT_ERR_INVALID, "manifest: no assets given");
+    for (size_t i = 0; i < n; i++) {
+        vt_status status = check_asset(assets[i]);
+        if (status != VT_OK)
+            return status;
+        if (intervention && g_strcmp0(assets[i]->intervention, intervention) != 0)
+            return vt_error_set(VT_ERR_INVALID,
+                                "manifest: asset %s belongs to intervention %s, not %s",
+                                assets[i]->id,
+                                assets[i]->intervention ? assets[i]->intervention : "(none)",
+                                intervention);
+        if (department && g_strcmp0(assets[i]->department, department) != 0)
+            return vt_error_set(VT_ERR_INVALID,
+                                "manifest: asset %s belongs to department %s, not %s",
+                                assets[i]->id,
+                                assets[i]->department ? assets[i]->department : "(none)",
+                                department);
+    }
+    return check_audience(audience, assets, n);
+}
+
+json_t *vt_manifest_intervention(const vt_config *c, const char *number,
+                                 const vt_asset *const *assets, const json_t *const *harvested,
+                                 size_t n_assets, const char *audience)
+{
+    if (check_intervention(number) != VT_OK ||
+        check_assets(assets, n_assets, number, NULL, audience) != VT_OK)
+        return NULL;
+    if (n_assets == 0) {
+        vt_error_set(VT_ERR_INVALID, "manifest: intervention %s has no asset to show", number);
+        return NULL;
+    }
+
+    json_t *canvases = json_array();
+    json_t *thumbnail = NULL;
+    /* Department labels, once each, in the order met. */
+    g_autoptr(GPtrArray) labels = g_ptr_array_new();
+    for (size_t i = 0; i < n_assets; i++) {
+        const vt_asset *a = assets[i];
+        json_t *view = NULL;
+        image_info im;
+        if (merged_view(a, harvested ? harvested[i] : NULL, &view) != VT_OK) {
+            json_decref(canvases);
+            json_decref(thumbnail);
+            return NULL;
+        }
+        if (image_info_init(c, a, &im) != VT_OK) {
+            json_decref(view);
+            json_decref(canvases);
+            json_decref(thumbnail);
+            return NULL;
+        }
+        json_array_append_new(canvases, canvas_new(c, a, &im, asset_label(a, view)));
+        if (!thumbnail)
+            thumbnail = thumbnail_new(c, a, &im);
+        image_info_clear(&im);
+        json_decref(view);
+
+        const char *label = department_label(c, a->department);
+        bool seen = false;
+        for (guint k = 0; k < labels->len && !seen; k++)
+            seen = strcmp(labels->pdata[k], label) == 0;
+        if (!seen)
+            g_ptr_array_add(labels, (gpointer)label);
+    }
+
+    g_autofree char *id = vt_manifest_url_intervention(c, number);
+    g_autofree char *collection = vt_manifest_url_intervention_collection(c, number);
+    json_t *titles = intervention_titles(harvested, n_assets);
+    json_t *doc = json_pack(
+        "{s:s, s:s, s:s, s:o, s:o, s:o*, s:[o], s:o}",
+        "@context", VT_MANIFEST_CONTEXT,
+        "id", id,
+        "type", "Manifest",
+        "label", intervention_label(number, titles),
+        "requiredStatement", attribution_new((const char *const *)labels->pdata, labels->len),
+        "thumbnail", thumbnail,
+        "partOf", ref_new(collection, "Collection", intervention_label(number, titles)),
+        "items", canvases);
+    json_decref(titles);
+    return done(doc, "intervention manifest", number);
+}
+
+/* ------------------------------------------------------------------ */
+/* Collections */
+
+/* {"@context", id, type Collection, label, ...}; @label and @items are
+ * stolen, @part_of (a URL, may be NULL) is the parent collection. */
+static json_t *collection_new(const char *id, json_t *label, json_t *items, const char *part_of)
+{
+    json_t *parent = part_of ? json_pack("[o]", ref_new(part_of, "Collection", NULL)) : NULL;
+    return json_pack("{s:s, s:s, s:s, s:o, s:o*, s:o}", "@context", VT_MANIFEST_CONTEXT, "id",
+                     id, "type", "Collection", "label", label, "partOf", parent, "items", items);
+}
+
+/* A Manifest reference per asset, labelled with its title. */
+static json_t *manifest_refs_new(const vt_config *c, const vt_asset *const *assets,
+                                 const json_t *const *harvested, size_t n)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *view = NULL;
+        if (merged_view(assets[i], harvested ? harvested[i] : NULL, &view) != VT_OK) {
+            json_decref(items);
+            return NULL;
+        }
+        g_autofree char *url = vt_url_manifest(c, assets[i]->id);
+        json_array_append_new(items, ref_new(url, "Manifest", asset_label(assets[i], view)));
+        json_decref(view);
+    }
+    return items;
+}
+
+json_t *vt_manifest_collection_top(const vt_config *c, const vt_department *const *departments,
+                                   size_t n_departments)
+{
+    json_t *items = json_array();
+    for (size_t i = 0; i < n_departments; i++) {
+        const vt_department *d = departments[i];
+        g_autofree char *url = vt_manifest_url_department(c, d ? d->id : NULL);
+        if (!url) {
+            json_decref(items);
+            return NULL;
+        }
+        json_array_append_new(items, ref_new(url, "Collection",
+                                             lang_map_one("none", department_label(c, d->id))));
+    }
+    g_autofree char *id = vt_manifest_url_top(c);
+    return done(collection_new(id, lang_map_one("en", "All departments"), items, NULL),
+                "collection", "all departments");
+}
+
+json_t *vt_manifest_collection_department(const vt_config *c, const vt_department *d,
+                                          const vt_asset *const *assets,
+                                          const json_t *const *harvested, size_t n_assets,
+                                          const char *audience)
+{
+    g_autofree char *id = vt_manifest_url_department(c, d ? d->id : NULL);
+    if (!id || check_assets(assets, n_assets, NULL, d->id, audience) != VT_OK)
+        return NULL;
+    json_t *items = manifest_refs_new(c, assets, harvested, n_assets);
+    if (!items)
+        return NULL;
+    g_autofree char *top = vt_manifest_url_top(c);
+    const char *label = department_label(c, d->id);
+    json_t *doc = collection_new(id, lang_map_one("none", label), items, top);
+    if (doc && json_object_set_new(doc, "requiredStatement", attribution_new(&label, 1)) != 0)
+        g_clear_pointer(&doc, json_decref);
+    return done(doc, "collection", d->id);
+}
+
+json_t *vt_manifest_collection_intervention(const vt_config *c, const char *number,
+                                            const vt_asset *const *assets,
+                                            const json_t *const *harvested, size_t n_assets,
+                                            const char *audience)
+{
+    if (check_intervention(number) != VT_OK ||
+        check_assets(assets, n_assets, number, NULL, audience) != VT_OK)
+        return NULL;
+    json_t *titles = intervention_titles(harvested, n_assets);
+    json_t *items = json_array();
+    if (n_assets > 0) {
+        g_autofree char *manifest = vt_manifest_url_intervention(c, number);
+        json_array_append_new(items, ref_new(manifest, "Manifest",
+                                             intervention_label(number, titles)));
+    }
+    json_t *refs = manifest_refs_new(c, assets, harvested, n_assets);
+    if (!refs) {
+        json_decref(items);
+        json_decref(titles);
+        return NULL;  /* the message is set */
+    }
+    int rc = json_array_extend(items, refs);
+    json_decref(refs);
+    if (rc != 0) {
+        json_decref(items);
+        json_decref(titles);
+        return done(NULL, "collection of intervention", number);
+    }
+    g_autofree char *id = vt_manifest_url_intervention_collection(c, number);
+    json_t *doc = collection_new(id, intervention_label(number, titles), items, NULL);
+    json_decref(titles);
+    return done(doc, "collection of intervention", number);
+}
