@@ -25,12 +25,15 @@ static const char *const images_keys[] = {
     "server", "dir", "base-url", "max-pixels", "tile-size", "quality",
     "thumbnail-size", "download-size", NULL};
 static const char *const site_keys[] = {"dir", "base-url", NULL};
+static const char *const search_keys[] = {"audience", "synonyms", "facets", "index", NULL};
+static const char *const default_facets[] = {"department", "type", "year", "keywords", NULL};
+#define FACETS_MAX 32
 static const char *const department_keys[] = {
     "hotfolder", "label", "visibility", "intervention", "settle-seconds", NULL};
 /* Groups owned by later modules (harvest, search): accepted here, checked
  * by their owners. */
 static const char *const other_groups[] = {"harvest", "harvest-fields", "harvest-namespaces",
-                                           "search", NULL};
+                                           NULL};
 
 #define DEPARTMENT_PREFIX "department:"
 
@@ -62,11 +65,9 @@ static void problem(loader *l, const char *group, const char *key, const char *f
     l->n_problems++;
 }
 
-/* The raw value with an inline comment (white space, then '#') and
- * surrounding blanks removed; NULL when the key is absent. */
-static char *get_raw(loader *l, const char *group, const char *key)
+char *vt_config_get_raw(GKeyFile *kf, const char *group, const char *key)
 {
-    char *value = g_key_file_get_value(l->kf, group, key, NULL);
+    char *value = g_key_file_get_value(kf, group, key, NULL);
     if (!value)
         return NULL;
     for (char *p = value; *p; p++) {
@@ -77,6 +78,11 @@ static char *get_raw(loader *l, const char *group, const char *key)
     }
     g_strstrip(value);
     return value;
+}
+
+static char *get_raw(loader *l, const char *group, const char *key)
+{
+    return vt_config_get_raw(l->kf, group, key);
 }
 
 static char *get_string(loader *l, const char *group, const char *key, const char *fallback)
@@ -228,6 +234,57 @@ static void load_department(loader *l, const char *group, vt_department *d)
     d->settle_seconds = get_int(l, group, "settle-seconds", 5, 0, 3600);
 }
 
+static bool valid_field_name(const char *name)
+{
+    if (!g_ascii_islower(name[0]) || strlen(name) > 32)
+        return false;
+    for (const char *p = name; *p; p++)
+        if (!(g_ascii_islower(*p) || g_ascii_isdigit(*p) || *p == '_'))
+            return false;
+    return true;
+}
+
+static void load_search(loader *l, vt_config *c)
+{
+    g_autofree char *audience = get_string(l, "search", "audience", "public");
+    if (strcmp(audience, "internal") == 0)
+        c->search_internal = true;
+    else if (strcmp(audience, "public") != 0)
+        problem(l, "search", "audience", "'%s' is not public or internal", audience);
+
+    g_autofree char *synonyms = get_raw(l, "search", "synonyms");
+    if (synonyms && *synonyms)
+        c->synonyms_path = get_path(l, "search", "synonyms", NULL);
+
+    g_autofree char *facets = get_raw(l, "search", "facets");
+    GPtrArray *list = g_ptr_array_new();
+    if (!facets) {
+        for (size_t i = 0; default_facets[i]; i++)
+            g_ptr_array_add(list, g_strdup(default_facets[i]));
+    } else {
+        g_auto(GStrv) parts = g_strsplit(facets, ",", -1);
+        for (size_t i = 0; parts[i]; i++) {
+            g_strstrip(parts[i]);
+            if (!*parts[i])
+                continue;
+            if (!valid_field_name(parts[i]))
+                problem(l, "search", "facets", "'%s' is not a field name ([a-z][a-z0-9_]*)",
+                        parts[i]);
+            else if (list->len >= FACETS_MAX)
+                problem(l, "search", "facets", "more than %d facets", FACETS_MAX);
+            else
+                g_ptr_array_add(list, g_strdup(parts[i]));
+        }
+    }
+    g_ptr_array_add(list, NULL);
+    c->facets = (char **)g_ptr_array_free(list, FALSE);
+
+    g_autofree char *index = get_raw(l, "search", "index");
+    c->index_dir = index && *index ? get_path(l, "search", "index", NULL)
+                                   : g_build_filename(c->state_dir ? c->state_dir : "/", "index",
+                                                      NULL);
+}
+
 static void check_overlaps(loader *l, vt_config *c)
 {
     struct { const char *name; const char *path; } outputs[] = {
@@ -286,9 +343,11 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
             check_keys(&l, g, images_keys);
         else if (strcmp(g, "site") == 0)
             check_keys(&l, g, site_keys);
+        else if (strcmp(g, "search") == 0)
+            check_keys(&l, g, search_keys);
         else if (!in_list(other_groups, g))
-            problem(&l, g, NULL, "unknown group (known: vitrine, images, site, department:ID,"
-                    " harvest, harvest-fields, harvest-namespaces, search)");
+            problem(&l, g, NULL, "unknown group (known: vitrine, images, site, search,"
+                    " department:ID, harvest, harvest-fields, harvest-namespaces)");
     }
     if (c->n_departments == 0)
         problem(&l, NULL, NULL, "no [department:ID] group: vitrine needs at least one hotfolder");
@@ -322,6 +381,7 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
     c->site_dir = get_path(&l, "site", "dir", DEFAULT_SITE_DIR);
     c->site_base_url = get_url(&l, "site", "base-url", "http://localhost");
 
+    load_search(&l, c);
     check_overlaps(&l, c);
 
     if (l.n_problems) {
@@ -395,6 +455,9 @@ void vt_config_free(vt_config *c)
     g_free(c->images_base_url);
     g_free(c->site_dir);
     g_free(c->site_base_url);
+    g_free(c->synonyms_path);
+    g_strfreev(c->facets);
+    g_free(c->index_dir);
     if (c->keyfile)
         g_key_file_free(c->keyfile);
     g_free(c);

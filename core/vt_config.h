@@ -74,6 +74,13 @@ typedef struct {
     char *site_dir;
     char *site_base_url;      /* no trailing slash */
 
+    /* [search] */
+    bool search_internal;     /* audience=internal: the CGI may show internal assets */
+    char *synonyms_path;      /* synonym groups file, or NULL */
+    char **facets;            /* NULL-terminated facet fields (default department, type, year,
+                               * keywords; an empty facets= means none) */
+    char *index_dir;          /* the Xapian index (default <state-dir>/index) */
+
     vt_department *departments;
     size_t n_departments;
 
@@ -93,6 +100,12 @@ void vt_config_free(vt_config *config);
 
 /* The department with @id (borrowed), or NULL. */
 const vt_department *vt_config_department(const vt_config *config, const char *id);
+
+/* A value of @kf as vitrine reads every value: raw (no escape processing,
+ * so regular expressions stay as written), an inline comment (white space
+ * then '#') and surrounding blanks removed. NULL when absent. Caller frees.
+ * For modules that read their own groups (harvest). */
+char *vt_config_get_raw(GKeyFile *kf, const char *group, const char *key);
 
 const char *vt_image_server_name(vt_image_server server);
 const char *vt_visibility_name(vt_visibility visibility);

@@ -24,6 +24,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "vt_config.h"
 #include "vt_meta.h"
 #include "vt_name.h"
 
@@ -86,26 +87,10 @@ static void problem(loader *l, const char *group, const char *key, const char *f
     l->n_problems++;
 }
 
-/* The raw value with an inline comment (white space, then '#') and
- * surrounding blanks removed, as vt_config.c reads it; NULL when absent. */
-static char *get_raw(GKeyFile *kf, const char *group, const char *key)
-{
-    char *value = g_key_file_get_value(kf, group, key, NULL);
-    if (!value)
-        return NULL;
-    for (char *p = value; *p; p++) {
-        if (*p == '#' && p > value && g_ascii_isspace(p[-1])) {
-            *p = '\0';
-            break;
-        }
-    }
-    g_strstrip(value);
-    return value;
-}
 
 static int get_int(loader *l, const char *key, int fallback, int min, int max)
 {
-    g_autofree char *value = get_raw(l->kf, "harvest", key);
+    g_autofree char *value = vt_config_get_raw(l->kf, "harvest", key);
     if (!value || !*value)
         return fallback;
     gint64 n;
@@ -271,7 +256,7 @@ static void load_namespaces(loader *l, vt_harvest_config *c)
     c->ns_prefixes = g_new0(char *, n + 1);
     c->ns_uris = g_new0(char *, n + 1);
     for (size_t i = 0; i < n; i++) {
-        char *uri = get_raw(l->kf, "harvest-namespaces", keys[i]);
+        char *uri = vt_config_get_raw(l->kf, "harvest-namespaces", keys[i]);
         bool ok = g_ascii_isalpha(keys[i][0]) || keys[i][0] == '_';
         for (const char *p = keys[i]; ok && *p; p++)
             ok = g_ascii_isalnum(*p) || *p == '_' || *p == '-' || *p == '.';
@@ -313,7 +298,7 @@ static void load_mappings(loader *l, vt_harvest_config *c)
             continue;
         }
         m->key = g_strdup(keys[i]);
-        m->path = get_raw(l->kf, "harvest-fields", keys[i]);
+        m->path = vt_config_get_raw(l->kf, "harvest-fields", keys[i]);
         c->n_maps++;
         if (strcmp(m->field, "visibility") == 0)
             problem(l, "harvest-fields", keys[i],
@@ -363,13 +348,13 @@ vt_status vt_harvest_config_load(GKeyFile *kf, vt_harvest_config **ret_config)
             problem(&l, "harvest", keys[i],
                     "unknown key (known: url, format, timeout-seconds, refresh-hours)");
     }
-    c->url = get_raw(kf, "harvest", "url");
+    c->url = vt_config_get_raw(kf, "harvest", "url");
     if (!c->url || !c->url[0])
         problem(&l, "harvest", "url", "missing: e.g. https://collection.example.org/api/"
                 "interventions/" PLACEHOLDER);
     else
         check_url(&l, c->url);
-    g_autofree char *format = get_raw(kf, "harvest", "format");
+    g_autofree char *format = vt_config_get_raw(kf, "harvest", "format");
     if (!format || !format[0] || strcmp(format, "json") == 0) {
         c->format = VT_HARVEST_JSON;
     } else if (strcmp(format, "xml") == 0) {

@@ -19,52 +19,18 @@ struct vt_indexer {
     GHashTable *marked;   /* asset id -> NULL */
 };
 
-static char *search_value(const vt_config *config, const char *key)
-{
-    char *v = g_key_file_get_value(config->keyfile, "search", key, NULL);
-    if (!v)
-        return NULL;
-    for (char *p = v; *p; p++)
-        if (*p == '#' && p > v && g_ascii_isspace(p[-1])) {
-            *p = '\0';
-            break;
-        }
-    g_strstrip(v);
-    if (!*v) {
-        g_free(v);
-        return NULL;
-    }
-    return v;
-}
-
 char *vt_indexer_dir(const vt_config *config)
 {
-    char *dir = search_value(config, "index");
-    if (dir && g_path_is_absolute(dir))
-        return dir;
-    if (dir && config->path) {
-        g_autofree char *base = g_path_get_dirname(config->path);
-        char *abs = g_build_filename(base, dir, NULL);
-        g_free(dir);
-        return abs;
-    }
-    g_free(dir);
-    return g_build_filename(config->state_dir, "index", NULL);
+    return g_strdup(config->index_dir);
 }
 
 /* Synonym groups from the [search] synonyms file; NULL when none is set. */
 static vt_status load_synonyms(const vt_config *config, json_t **ret_groups)
 {
-    g_autofree char *path = search_value(config, "synonyms");
+    const char *path = config->synonyms_path;
     *ret_groups = NULL;
     if (!path)
         return VT_OK;
-    if (!g_path_is_absolute(path) && config->path) {
-        g_autofree char *base = g_path_get_dirname(config->path);
-        char *abs = g_build_filename(base, path, NULL);
-        g_free(path);
-        path = abs;
-    }
     g_autofree char *text = NULL;
     gsize len = 0;
     GError *err = NULL;
@@ -224,15 +190,12 @@ json_t *vt_indexer_document(const vt_config *config, const vt_asset *a, const js
         json_object_get(json_array_get(json_object_get(fields, "title"), 0), "value"));
     g_autofree char *base = g_path_get_basename(a->source);
     const vt_department *dept = vt_config_department(config, a->department);
+    /* department, type and year are facets of every document already. */
     json_t *facets = json_array();
-    g_autofree char *facet_list = search_value(config, "facets");
-    g_auto(GStrv) facet_names = g_strsplit(facet_list ? facet_list : "keywords", ",", -1);
-    for (size_t i = 0; facet_names[i]; i++) {
-        g_strstrip(facet_names[i]);
-        if (*facet_names[i] && strcmp(facet_names[i], "department") != 0 &&
-            strcmp(facet_names[i], "type") != 0 && strcmp(facet_names[i], "year") != 0)
-            json_array_append_new(facets, json_string(facet_names[i]));
-    }
+    for (size_t i = 0; config->facets[i]; i++)
+        if (strcmp(config->facets[i], "department") != 0 && strcmp(config->facets[i], "type") != 0 &&
+            strcmp(config->facets[i], "year") != 0)
+            json_array_append_new(facets, json_string(config->facets[i]));
     int year = year_of(fields);
     json_t *doc = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:s, s:o, s:o, s:[]}",
                             "id", a->id,

@@ -17,26 +17,8 @@
 /* Bytes of a client's value quoted back in an error message. */
 #define QUOTE_MAX 100
 
-static const char *const default_facets[] = {"department", "type", "year", "keywords", NULL};
 
 /* --- settings --------------------------------------------------------------- */
-
-/* The raw value with an inline comment (white space, then '#') and blanks
- * removed, as vt_config.c reads its own groups; NULL when absent. */
-static char *get_raw(GKeyFile *kf, const char *key)
-{
-    char *value = g_key_file_get_value(kf, "search", key, NULL);
-    if (!value)
-        return NULL;
-    for (char *p = value; *p; p++) {
-        if (*p == '#' && p > value && g_ascii_isspace(p[-1])) {
-            *p = '\0';
-            break;
-        }
-    }
-    g_strstrip(value);
-    return value;
-}
 
 static bool valid_field_name(const char *name)
 {
@@ -60,70 +42,11 @@ void vt_request_settings_free(vt_request_settings *settings)
 
 vt_status vt_request_settings_load(const vt_config *config, vt_request_settings **ret_settings)
 {
-    static const char *const known[] = {"audience", "synonyms", "facets", "index", NULL};
-    const char *origin = config->path ? config->path : "the configuration";
-    GKeyFile *kf = config->keyfile;
-
-    if (kf && g_key_file_has_group(kf, "search")) {
-        g_auto(GStrv) keys = g_key_file_get_keys(kf, "search", NULL, NULL);
-        for (size_t i = 0; keys && keys[i]; i++)
-            if (!g_strv_contains(known, keys[i]))
-                return vt_error_set(VT_ERR_CONFIG,
-                                    "%s: [search] %s: unknown key (known: audience, synonyms, facets, index)",
-                                    origin, keys[i]);
-    }
-
-    g_autoptr(GPtrArray) facets = g_ptr_array_new_with_free_func(g_free);
-    g_autofree char *audience = kf ? get_raw(kf, "audience") : NULL;
-    g_autofree char *facet_text = kf ? get_raw(kf, "facets") : NULL;
-    g_autofree char *index = kf ? get_raw(kf, "index") : NULL;
-
-    bool internal = false;
-    if (audience && *audience) {
-        if (strcmp(audience, "internal") == 0)
-            internal = true;
-        else if (strcmp(audience, "public") != 0)
-            return vt_error_set(VT_ERR_CONFIG, "%s: [search] audience: '%s' is not public or internal",
-                                origin, audience);
-    }
-
-    if (facet_text) {
-        g_auto(GStrv) parts = g_strsplit(facet_text, ",", -1);
-        for (size_t i = 0; parts[i]; i++) {
-            g_strstrip(parts[i]);
-            if (!*parts[i])
-                continue;
-            if (!valid_field_name(parts[i]))
-                return vt_error_set(VT_ERR_CONFIG,
-                                    "%s: [search] facets: '%s' is not a field name ([a-z][a-z0-9_]*)",
-                                    origin, parts[i]);
-            if (facets->len >= VT_INDEX_FILTERS_MAX)
-                return vt_error_set(VT_ERR_CONFIG, "%s: [search] facets: more than %d", origin,
-                                    VT_INDEX_FILTERS_MAX);
-            g_ptr_array_add(facets, g_strdup(parts[i]));
-        }
-    } else {
-        for (size_t i = 0; default_facets[i]; i++)
-            g_ptr_array_add(facets, g_strdup(default_facets[i]));
-    }
-
-    char *index_dir;
-    if (index && *index) {
-        if (g_path_is_absolute(index)) {
-            index_dir = g_canonicalize_filename(index, NULL);
-        } else {
-            g_autofree char *base = config->path ? g_path_get_dirname(config->path) : g_get_current_dir();
-            index_dir = g_canonicalize_filename(index, base);
-        }
-    } else {
-        index_dir = g_build_filename(config->state_dir, "index", NULL);
-    }
-
+    /* vt_config validated [search] when it loaded the file. */
     vt_request_settings *s = g_new0(vt_request_settings, 1);
-    s->internal = internal;
-    g_ptr_array_add(facets, NULL);
-    s->facets = (char **)g_ptr_array_free(g_steal_pointer(&facets), FALSE);
-    s->index_dir = index_dir;
+    s->internal = config->search_internal;
+    s->facets = g_strdupv(config->facets);
+    s->index_dir = g_strdup(config->index_dir);
     *ret_settings = s;
     return VT_OK;
 }

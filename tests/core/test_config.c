@@ -137,11 +137,40 @@ static void test_relative_paths(void)
     g_rmdir(dir);
 }
 
+static void test_search(void)
+{
+    vt_config *c = NULL;
+    g_assert_cmpint(vt_config_load_data(example, "example", NULL, &c), ==, VT_OK);
+    g_assert_false(c->search_internal);
+    g_assert_null(c->synonyms_path);
+    g_assert_cmpstr(c->index_dir, ==, "/var/lib/vitrine/index");
+    g_assert_cmpuint(g_strv_length(c->facets), ==, 4);
+    g_assert_cmpstr(c->facets[3], ==, "keywords");
+    vt_config_free(c);
+
+    g_assert_cmpint(vt_config_load_data("[search]\naudience=internal  # staff\n"
+                                        "synonyms=syn.txt\nfacets=material, year\nindex=idx\n"
+                                        "[department:photo]\nhotfolder=/h\n",
+                                        "t", "/etc/vitrine", &c), ==, VT_OK);
+    g_assert_true(c->search_internal);
+    g_assert_cmpstr(c->synonyms_path, ==, "/etc/vitrine/syn.txt");
+    g_assert_cmpstr(c->index_dir, ==, "/etc/vitrine/idx");
+    g_assert_cmpuint(g_strv_length(c->facets), ==, 2);
+    g_assert_cmpstr(c->facets[0], ==, "material");
+    vt_config_free(c);
+
+    expect_problem("[search]\naudience=all\n[department:photo]\nhotfolder=/h\n",
+                   "[search] audience: 'all' is not public or internal", 1);
+    expect_problem("[search]\nfacets=Year\n[department:photo]\nhotfolder=/h\n",
+                   "'Year' is not a field name", 1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/config/example", test_example);
     g_test_add_func("/config/problems", test_problems);
     g_test_add_func("/config/relative-paths", test_relative_paths);
+    g_test_add_func("/config/search", test_search);
     return g_test_run();
 }
