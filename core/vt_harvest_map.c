@@ -27,6 +27,7 @@
 #include "vt_config.h"
 #include "vt_meta.h"
 #include "vt_name.h"
+#include "vt_xml.h"
 
 #define PLACEHOLDER "{intervention}"
 /* Array elements or nodes one mapping looks at: enough to fill a field
@@ -608,87 +609,18 @@ vt_status vt_harvest_map_json(const vt_harvest_config *config, const char *body,
 
 /* ---- XML ---------------------------------------------------------------- */
 
-typedef struct {
-    bool doctype;
-    char *error;      /* first error libxml2 reported */
-    int error_line;
-} xml_state;
-
-static void record_error(xml_state *st, const xmlError *error)
-{
-    if (st->error || !error || error->level < XML_ERR_ERROR)
-        return;
-    st->error = g_strdup(error->message ? error->message : "unknown XML error");
-    g_strchomp(st->error);
-    g_strdelimit(st->error, "\n", ' ');
-    st->error_line = error->line;
-}
-
-static void on_parser_error(void *user_data, xmlErrorPtr error)
-{
-    xmlParserCtxtPtr ctxt = user_data;
-    record_error(ctxt->_private, error);
-}
-
-static void on_thread_error(void *user_data, xmlErrorPtr error)
-{
-    record_error(user_data, error);
-}
-
-static void on_internal_subset(void *user_data, const xmlChar *name,
-                               const xmlChar *external_id, const xmlChar *system_id)
-{
-    xmlParserCtxtPtr ctxt = user_data;
-    xml_state *st = ctxt->_private;
-
-    st->doctype = true;
-    xmlStopParser(ctxt);
-}
-
+/* Refuses an HTML page (an error or login page served with 200). */
 static vt_status parse_xml(const char *body, size_t len, xmlDocPtr *ret_doc)
 {
-    static GOnce once = G_ONCE_INIT;
-    g_once(&once, init_libxml, NULL);
-
-    xml_state st = { 0 };
-    xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(body, (int)len);
-    if (!ctxt)
-        return vt_error_set(VT_ERR_NOMEM, "cannot create an XML parser for the answer");
-    ctxt->_private = &st;
-    ctxt->sax->internalSubset = on_internal_subset;
-    ctxt->sax->serror = on_parser_error;
-    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING
-                                | XML_PARSE_NOCDATA);
-
-    xmlStructuredErrorFunc saved_fn = xmlStructuredError;
-    void *saved_ctx = xmlStructuredErrorContext;
-    xmlSetStructuredErrorFunc(&st, on_thread_error);
-    xmlParseDocument(ctxt);
-    xmlSetStructuredErrorFunc(saved_ctx, saved_fn);
-
-    xmlDocPtr doc = ctxt->myDoc;
-    ctxt->myDoc = NULL;
-    vt_status status = VT_OK;
-    if (st.doctype) {
-        status = vt_error_set(VT_ERR_INVALID, "the answer has a DOCTYPE (an HTML page?); a "
-                              "record never has one, and DTDs and entities are not read");
-    } else if (!ctxt->wellFormed || !doc) {
-        if (!st.error)
-            record_error(&st, xmlCtxtGetLastError(ctxt));
-        g_autofree char *shown = vt_name_display(st.error ? st.error : "unknown XML error");
-        status = vt_error_set(VT_ERR_INVALID, "the answer is not well-formed XML (line %d): %s",
-                              st.error_line, shown);
-    } else {
-        const xmlNode *root = xmlDocGetRootElement(doc);
-        if (root && g_ascii_strcasecmp((const char *)root->name, "html") == 0)
-            status = vt_error_set(VT_ERR_INVALID, "the answer is an HTML page, not a record "
-                                  "(an error or login page?)");
-    }
-    xmlFreeParserCtxt(ctxt);
-    g_free(st.error);
-    if (status != VT_OK) {
-        xmlFreeDoc(doc);
+    xmlDocPtr doc = NULL;
+    vt_status status = vt_xml_parse(body, len, "the answer", " (an HTML page?)", &doc);
+    if (status != VT_OK)
         return status;
+    const xmlNode *root = xmlDocGetRootElement(doc);
+    if (root && g_ascii_strcasecmp((const char *)root->name, "html") == 0) {
+        xmlFreeDoc(doc);
+        return vt_error_set(VT_ERR_INVALID, "the answer is an HTML page, not a record "
+                            "(an error or login page?)");
     }
     *ret_doc = doc;
     return VT_OK;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "vt_name.h"
+#include "vt_xml.h"
 
 #define NS_RDF       "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 #define NS_DC        "http://purl.org/dc/elements/1.1/"
@@ -77,52 +78,7 @@ typedef struct {
     GHashTable *seen;        /* "field\x1flang\x1fvalue" of every value added */
     unsigned n_values;
     char *slots[N_SLOTS];    /* first value seen for each slot */
-    bool doctype;
-    char *error;             /* first error libxml2 reported */
-    int error_line;
 } parse_state;
-
-/* ---- libxml2 callbacks ------------------------------------------------ */
-
-static void record_error(parse_state *st, const xmlError *error)
-{
-    if (st->error || !error || error->level < XML_ERR_ERROR)
-        return;
-    st->error = g_strdup(error->message ? error->message : "unknown XML error");
-    g_strchomp(st->error);
-    g_strdelimit(st->error, "\n", ' ');  /* "...indicate encoding !\nBytes: 0xA9..." */
-    st->error_line = error->line;
-}
-
-/* sax->serror: libxml2 passes ctxt->userData, which is the context. */
-static void on_parser_error(void *user_data, xmlErrorPtr error)
-{
-    xmlParserCtxtPtr ctxt = user_data;
-    record_error(ctxt->_private, error);
-}
-
-/* This thread's structured handler, for errors raised without a context
- * (encoding conversion): they are only counted as errors of this call. */
-static void on_thread_error(void *user_data, xmlErrorPtr error)
-{
-    record_error(user_data, error);
-}
-
-static void on_internal_subset(void *user_data, const xmlChar *name,
-                               const xmlChar *external_id, const xmlChar *system_id)
-{
-    xmlParserCtxtPtr ctxt = user_data;
-    parse_state *st = ctxt->_private;
-
-    st->doctype = true;
-    xmlStopParser(ctxt);
-}
-
-static gpointer init_libxml(gpointer unused)
-{
-    xmlInitParser();
-    return NULL;
-}
 
 /* ---- the packet --------------------------------------------------------- */
 
@@ -416,53 +372,18 @@ static void add_slot_fields(parse_state *st)
 
 vt_status vt_xmp_parse(const char *data, size_t len, json_t **ret_fields)
 {
-    static GOnce once = G_ONCE_INIT;
-
     if (len > VT_XMP_MAX_INPUT)
         return vt_error_set(VT_ERR_LIMIT, "XMP packet of %zu bytes is over the limit of %u bytes",
                             len, VT_XMP_MAX_INPUT);
     if (!data || len == 0)
         return vt_error_set(VT_ERR_INVALID, "XMP packet is empty");
-    g_once(&once, init_libxml, NULL);
-
     size_t start, end;
     find_packet(data, len, &start, &end);
 
     parse_state st = { 0 };
-    xmlParserCtxtPtr ctxt = xmlCreateMemoryParserCtxt(data + start, (int)(end - start));
-    if (!ctxt)
-        return vt_error_set(VT_ERR_NOMEM, "cannot create an XML parser for an XMP packet");
-    ctxt->_private = &st;
-    ctxt->sax->internalSubset = on_internal_subset;
-    ctxt->sax->serror = on_parser_error;
-    xmlCtxtUseOptions(ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING
-                                | XML_PARSE_NOCDATA);
-
-    xmlStructuredErrorFunc saved_fn = xmlStructuredError;
-    void *saved_ctx = xmlStructuredErrorContext;
-    xmlSetStructuredErrorFunc(&st, on_thread_error);
-    xmlParseDocument(ctxt);
-    xmlSetStructuredErrorFunc(saved_ctx, saved_fn);
-
-    xmlDocPtr doc = ctxt->myDoc;
-    ctxt->myDoc = NULL;
-    vt_status status = VT_OK;
-    if (st.doctype) {
-        status = vt_error_set(VT_ERR_INVALID,
-                              "XMP packet has a DOCTYPE, which XMP never has (refused: "
-                              "entity declarations and external DTDs are not read)");
-    } else if (!ctxt->wellFormed || !doc) {
-        if (!st.error) {
-            const xmlError *last = xmlCtxtGetLastError(ctxt);
-            record_error(&st, last);
-        }
-        char *shown = vt_name_display(st.error ? st.error : "unknown XML error");
-        status = vt_error_set(VT_ERR_INVALID, "XMP packet is not well-formed XML (line %d): %s",
-                              st.error_line, shown);
-        g_free(shown);
-    }
-    xmlFreeParserCtxt(ctxt);
-
+    xmlDocPtr doc = NULL;
+    vt_status status = vt_xml_parse(data + start, end - start, "XMP packet",
+                                    ", which XMP never has", &doc);
     if (status == VT_OK) {
         st.fields = json_object();
         st.seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -477,7 +398,6 @@ vt_status vt_xmp_parse(const char *data, size_t len, json_t **ret_fields)
     }
     for (int s = 0; s < N_SLOTS; s++)
         g_free(st.slots[s]);
-    g_free(st.error);
     xmlFreeDoc(doc);
     return status;
 }

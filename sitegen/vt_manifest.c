@@ -559,7 +559,9 @@ json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *h
     g_autofree char *page = vt_url_page(c, a->id);
     g_autofree char *see_also = asset_json_url(c, a->id);
     g_autofree char *rights = rights_uri(view);
-    g_autofree char *department = vt_manifest_url_department(c, a->department);
+    g_autofree char *department = department_id_valid(a->department)
+                                      ? vt_manifest_url_department(c, a->department)
+                                      : NULL;
     /* An intervention number that cannot be a URL has no collection (see
      * vt_manifest_intervention_valid); the asset is published all the same. */
     g_autofree char *intervention = vt_manifest_intervention_valid(a->intervention)

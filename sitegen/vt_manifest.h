@@ -9,12 +9,14 @@
  * Who calls it: the site generator (full rebuild and incremental updates).
  * Pure functions of their arguments and the configuration; the only I/O is
  * reading <images.dir>/<id>/info.json for server=static (the sizes vitrine
- * wrote). Safe from any thread; every returned json_t is a new reference
- * owned by the caller (json_decref). On failure they return NULL with the
- * message set (vt_error_message()): an asset id that is not one, an asset
- * that is not converted (no width/height), an unknown audience, an asset
- * the audience may not see, a malformed intervention number, or an asset
- * given with the wrong department or intervention.
+ * wrote). Safe from any thread, also with one harvested-fields value shared
+ * between threads (it is only read; jansson counts references atomically),
+ * as long as no thread changes it meanwhile. Every returned json_t is a
+ * new reference owned by the caller (json_decref). On failure they return
+ * NULL with the message set (vt_error_message()): an asset id that is not
+ * one, an asset that is not converted (no width/height), an unknown
+ * audience, an asset the audience may not see, a malformed intervention
+ * number, or an asset given with the wrong department or intervention.
  *
  * Audience ("public" or "internal"): the caller passes only the assets that
  * audience may see; this module never looks anything up, so it can never
@@ -45,9 +47,10 @@
  *                    ("none" for values without one); else the source file
  *                    name (without folders)
  *   summary          the "description" values, the same way (absent if none)
- *   metadata         one entry per field and source, in vt_meta_merged()
- *                    order, except title, description (label and summary)
- *                    and visibility (a control field, not a description).
+ *   metadata         one entry per field and source (labels in language
+ *                    "en"), in vt_meta_merged() order, except title and
+ *                    description (they are label and summary) and
+ *                    visibility (a control field, not a description).
  *                    Harvested and custom values are told apart by the label:
  *                    field "object_type" gives "Object type" for custom
  *                    values, "Object type (collection system)" for

@@ -201,9 +201,11 @@ static void test_cantaloupe(void)
     g_assert_cmpstr(str_at(anno, "body/service/0/profile"), ==, "level2");
     g_assert_null(at(anno, "body/service/0/sizes"));
 
-    g_assert_cmpstr(str_at(m, "seeAlso/0/id"), ==, "https://collection.example.org/assets/ab12.json");
+    g_assert_cmpstr(str_at(m, "seeAlso/0/id"), ==,
+                    "https://collection.example.org/assets/ab12.json");
     g_assert_cmpstr(str_at(m, "seeAlso/0/format"), ==, "application/json");
-    g_assert_cmpstr(str_at(m, "homepage/0/id"), ==, "https://collection.example.org/assets/ab12.html");
+    g_assert_cmpstr(str_at(m, "homepage/0/id"), ==,
+                    "https://collection.example.org/assets/ab12.html");
     g_assert_cmpstr(str_at(m, "homepage/0/type"), ==, "Text");
     g_assert_cmpstr(str_at(m, "homepage/0/format"), ==, "text/html");
     g_assert_cmpstr(str_at(m, "partOf/0/id"), ==,
@@ -375,6 +377,14 @@ static void test_refused(void)
     g_assert_cmpint(json_array_size(json_object_get(m, "partOf")), ==, 1);
     json_decref(m);
 
+    /* A file name that is not UTF-8 (Latin-1) is repaired, not a failure. */
+    g_free(a->source);
+    a->source = g_strdup("scans/caf\xe9.tif");
+    m = vt_manifest_asset(c, a, NULL, "public");
+    g_assert_nonnull(m);
+    g_assert_cmpstr(str_at(m, "label/none/0"), ==, "caf\xef\xbf\xbd.tif");
+    json_decref(m);
+
     vt_asset_free(a);
     vt_config_free(c);
 }
@@ -398,7 +408,8 @@ static void test_urls(void)
     g_autofree char *top = vt_manifest_url_top(c);
     g_assert_cmpstr(top, ==, "https://collection.example.org/iiif/collection/top.json");
     g_autofree char *dept = vt_manifest_url_department(c, "photo");
-    g_assert_cmpstr(dept, ==, "https://collection.example.org/iiif/collection/department/photo.json");
+    g_assert_cmpstr(dept, ==,
+                    "https://collection.example.org/iiif/collection/department/photo.json");
     g_autofree char *im = vt_manifest_url_intervention(c, "2019.12345");
     g_assert_cmpstr(im, ==,
                     "https://collection.example.org/iiif/intervention/2019.12345/manifest.json");
