@@ -528,12 +528,13 @@ static void hash_done(vt_pipeline *p, vt_filejob *j)
     vt_status s = vt_store_write(p->store, record_fn, &c);
     g_free(c.display);
     if (s != VT_OK) {
-        emit(p, VT_EVENT_ERROR, j->dept->id, j->relpath, NULL, vt_error_message());
+        /* The store refused (disk full, say): the drop stays and is
+         * offered again after a back-off. */
+        g_autofree char *why = g_strdup(vt_error_message());
         vt_asset_free(c.asset);
         vt_asset_free(c.duplicate_of);
-        if (!p->opt.daemon)
-            p->pending++;
         end_inflight(p, j);
+        retry_file_later(p, j, why);
         return;
     }
     if (c.duplicate_of) {
