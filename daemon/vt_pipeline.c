@@ -13,6 +13,7 @@
  *    they need and hand results back through the done queue.
  */
 #include "vt_pipeline.h"
+#include "vt_pipeline_private.h"
 
 #include <errno.h>
 #include <glib-unix.h>
@@ -36,62 +37,14 @@
 #include "vt_terms.h"
 #include "vt_watch.h"
 
-#define ID_MIN_LEN 16
 #define RETRY_FIRST_SECONDS 30
 #define RETRY_MAX_SECONDS 3600
 
-typedef struct {
-    const vt_department *dept;
-    char *relpath;
-    bool settling;   /* in p->settle, no job yet */
-} inflight_entry;
-
-struct vt_pipeline {
-    const vt_config *config;
-    vt_store *store;
-    vt_pipeline_options opt;
-
-    GThreadPool *pool;
-    GAsyncQueue *done;
-    int done_fd;
-    guint done_source;
-    unsigned file_jobs;
-
-    vt_watch *watch;
-    guint watch_source;
-    vt_settle *settle;
-    guint settle_timer;
-    guint rescan_timer;
-
-    GHashTable *inflight;     /* absolute path -> inflight_entry */
-    GQueue convert_queue;     /* asset ids (owned) waiting for a slot */
-    GHashTable *queued;       /* asset id -> NULL: queued or converting */
-    unsigned converting;
-    GHashTable *retry_timers; /* asset id -> GSource id */
-    GHashTable *file_retries; /* absolute path -> file_retry: drops waiting to be offered again */
-
-    vt_indexer *indexer;      /* NULL when the index could not be opened */
-    guint flush_timer;
-
-    vt_harvest_config *harvest_config;   /* NULL: harvest is off */
-    vt_harvest *harvester;
-    GHashTable *harvesting;   /* intervention -> NULL: a fetch is under way */
-    guint harvest_timer;
-
-    uint64_t ingested, quarantined, pending, rejected;
-    char *problem;
-    bool shutting_down;
-    bool idle_reported;
-};
-
-static void start_job(vt_pipeline *p, vt_filejob *j);
-static void queue_convert(vt_pipeline *p, const char *id);
-static void check_idle(vt_pipeline *p);
 static void arm_settle_timer(vt_pipeline *p);
 
 /* ---------------------------------------------------------------- helpers */
 
-static void emit(vt_pipeline *p, vt_event_kind kind, const char *dept, const char *source,
+void vt__pipeline_emit(vt_pipeline *p, vt_event_kind kind, const char *dept, const char *source,
                  const char *id, const char *message)
 {
     if (!p->opt.on_event)
@@ -107,24 +60,19 @@ static gboolean on_flush(gpointer data)
     vt_pipeline *p = data;
     p->flush_timer = 0;
     if (vt_indexer_flush(p->indexer, p->store) != VT_OK)
-        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
     return G_SOURCE_REMOVE;
 }
 
 /* Asset @id changed: the search index follows shortly, in one commit for
  * every change of the moment. */
-static void mark_changed(vt_pipeline *p, const char *id)
+void vt__pipeline_mark_changed(vt_pipeline *p, const char *id)
 {
     if (!p->indexer)
         return;
     vt_indexer_mark(p->indexer, id);
     if (!p->flush_timer)
         p->flush_timer = g_timeout_add(INDEX_FLUSH_MS, on_flush, p);
-}
-
-static int64_t now_seconds(void)
-{
-    return g_get_real_time() / G_USEC_PER_SEC;
 }
 
 static void inflight_entry_free(gpointer data)
@@ -196,214 +144,16 @@ static void quarantine_file(vt_pipeline *p, vt_filejob *from, const vt_departmen
         j->inflight = from->inflight;
         from->inflight = false;
     }
-    start_job(p, j);
+    vt__pipeline_start_job(p, j);
 }
 
-/* The store side of a new or resumed drop, run inside one write txn. */
-typedef struct {
-    const vt_pipeline *p;
-    const vt_filejob *j;
-    char *display;
-    /* out */
-    vt_asset *asset;       /* to archive (new, or resumed) */
-    vt_asset *duplicate_of;
-} record_ctx;
-
-static char *archive_path(const vt_pipeline *p, const vt_department *dept, const char *source,
-                          const char *id)
+static vt_status update_asset(vt_pipeline *p, vt__update_ctx *c)
 {
-    char *wanted = g_build_filename(p->config->originals_dir, dept->id, source, NULL);
-    struct stat st;
-    if (lstat(wanted, &st) != 0)
-        return wanted;
-    /* Taken by an earlier file of the same name: the id keeps it apart
-     * and stays the same if this step is run again. */
-    g_autofree char *dir = g_path_get_dirname(wanted);
-    g_autofree char *base = g_path_get_basename(wanted);
-    g_free(wanted);
-    const char *dot = strrchr(base, '.');
-    size_t stem = (dot && dot != base) ? (size_t)(dot - base) : strlen(base);
-    return g_strdup_printf("%s/%.*s.%s%s", dir, (int)stem, base, id, base + stem);
-}
-
-static vt_status record_fn(vt_txn *txn, void *data)
-{
-    record_ctx *c = data;
-    const vt_filejob *j = c->j;
-
-    g_clear_pointer(&c->asset, vt_asset_free);
-    g_clear_pointer(&c->duplicate_of, vt_asset_free);
-
-    g_autofree char *existing = vt_asset_find_sha256(txn, j->sha256);
-    if (existing) {
-        vt_asset *a = NULL;
-        vt_status s = vt_asset_get(txn, existing, &a);
-        if (s != VT_OK)
-            return s;
-        if (a->state == VT_ASSET_ARCHIVING && strcmp(a->department, j->dept->id) == 0 &&
-            strcmp(a->source, c->display) == 0) {
-            c->asset = a;      /* our own unfinished archive step */
-            return VT_OK;
-        }
-        c->duplicate_of = a;
-        return VT_OK;
-    }
-
-    vt_asset *a = vt_asset_new();
-    for (size_t len = ID_MIN_LEN; len <= VT_SHA256_HEX_LEN; len += 4) {
-        char *id = vt_name_make_id(j->sha256, len);
-        vt_asset *other = NULL;
-        if (vt_asset_get(txn, id, &other) == VT_ERR_NOT_FOUND) {
-            a->id = id;
-            break;
-        }
-        vt_asset_free(other);
-        g_free(id);
-    }
-    if (!a->id) {
-        vt_asset_free(a);
-        return vt_txn_fail(txn, vt_error_set(VT_ERR_INTERNAL, "no free identifier for %s",
-                                             j->sha256));
-    }
-    vt_error_clear();
-    a->department = g_strdup(j->dept->id);
-    a->state = VT_ASSET_ARCHIVING;
-    a->source = g_strdup(c->display);
-    g_strlcpy(a->sha256, j->sha256, sizeof a->sha256);
-    a->size = j->size;
-    a->visibility = j->dept->visibility;
-    g_autofree char *base = g_path_get_basename(c->display);
-    a->intervention = j->dept->intervention ? vt_name_intervention(j->dept->intervention, base)
-                                            : NULL;
-    a->original = archive_path(c->p, j->dept, c->display, a->id);
-    a->created = a->updated = now_seconds();
-    vt_terms_put_asset(txn, NULL, a);
-    c->asset = a;
-    return vt_txn_status(txn);
-}
-
-/* Visibility is a custom field staff set per asset; without it the
- * department's default applies. */
-static void apply_visibility(const vt_config *config, vt_asset *a)
-{
-    const vt_department *dept = vt_config_department(config, a->department);
-    const char *vis = json_string_value(
-        json_object_get(json_array_get(json_object_get(a->custom, "visibility"), 0), "value"));
-    if (!vis || !vt_visibility_parse(vis, &a->visibility))
-        a->visibility = dept ? dept->visibility : a->visibility;
-}
-
-static vt_status quarantine_record_fn(vt_txn *txn, void *data)
-{
-    const vt_filejob *j = data;
-    char key[32];
-    g_snprintf(key, sizeof key, "%016" G_GINT64_MODIFIER "x", (gint64)vt_txn_next_seq(txn, "quarantine"));
-    json_t *rec = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}",
-                            "time", (json_int_t)now_seconds(),
-                            "department", j->dept->id,
-                            "source", j->asset ? j->asset->source : j->relpath,
-                            "path", j->dest,
-                            "reason", j->reason,
-                            "asset", j->asset ? json_string(j->asset->id) : json_null());
-    if (!rec)
-        return vt_txn_fail(txn, vt_error_set(VT_ERR_INTERNAL, "cannot encode a quarantine record"));
-    vt_txn_put_json(txn, VT_TABLE_QUARANTINE, key, rec);
-    json_decref(rec);
-    if (j->asset) {
-        vt_asset *before = NULL;
-        if (vt_asset_get(txn, j->asset->id, &before) != VT_OK)
-            return vt_txn_status(txn) ? vt_txn_status(txn) : vt_txn_fail(txn, VT_ERR_NOT_FOUND);
-        vt_asset *a = vt_asset_dup(before);
-        a->state = VT_ASSET_QUARANTINED;
-        g_free(a->original);
-        a->original = g_strdup(j->dest);
-        g_free(a->reason);
-        a->reason = g_strdup(j->reason);
-        a->updated = now_seconds();
-        vt_terms_put_asset(txn, before, a);
-        vt_asset_free(before);
-        vt_asset_free(a);
-    }
-    return vt_txn_status(txn);
-}
-
-typedef struct {
-    const char *id;
-    vt_asset_state state;
-    const char *original;   /* or NULL: unchanged */
-    const char *reason;     /* or NULL */
-    const json_t *result;   /* conversion result, or NULL */
-    int64_t next_attempt;
-    bool count_attempt;
-    bool remove;            /* delete the record (its drop vanished) */
-    const json_t *custom;   /* sidecar fields to add to the custom metadata, or NULL */
-    const vt_pipeline *p;   /* for the department defaults, with @custom */
-} update_ctx;
-
-static void set_string(char **field, const json_t *obj, const char *key)
-{
-    const char *v = json_string_value(json_object_get(obj, key));
-    g_free(*field);
-    *field = v ? g_strdup(v) : NULL;
-}
-
-static vt_status update_fn(vt_txn *txn, void *data)
-{
-    update_ctx *c = data;
-    vt_asset *a = NULL;
-    vt_status s = vt_asset_get(txn, c->id, &a);
+    vt_status s = vt_store_write(p->store, vt__pipeline_update_fn, c);
     if (s != VT_OK)
-        return s;
-    if (c->remove) {
-        vt_terms_put_asset(txn, a, NULL);
-        vt_asset_free(a);
-        return vt_txn_status(txn);
-    }
-    vt_asset *before = vt_asset_dup(a);
-    a->state = c->state;
-    if (c->custom && json_object_size(c->custom)) {
-        if (!a->custom)
-            a->custom = json_object();
-        json_object_update_missing(a->custom, (json_t *)c->custom);
-        apply_visibility(c->p->config, a);
-    }
-    if (c->original) {
-        g_free(a->original);
-        a->original = g_strdup(c->original);
-    }
-    g_free(a->reason);
-    a->reason = g_strdup(c->reason);
-    if (c->count_attempt)
-        a->attempts++;
-    a->next_attempt = c->next_attempt;
-    if (c->result) {
-        const json_t *r = c->result;
-        a->width = (int)json_integer_value(json_object_get(r, "width"));
-        a->height = (int)json_integer_value(json_object_get(r, "height"));
-        set_string(&a->format, r, "format");
-        set_string(&a->image, r, "image");
-        set_string(&a->thumbnail, r, "thumbnail");
-        set_string(&a->download, r, "download");
-        set_string(&a->tiles, r, "tiles");
-        json_t *emb = json_object_get(r, "embedded");
-        if (a->embedded)
-            json_decref(a->embedded);
-        a->embedded = json_is_object(emb) && json_object_size(emb) ? json_deep_copy(emb) : NULL;
-    }
-    a->updated = now_seconds();
-    vt_terms_put_asset(txn, before, a);
-    vt_asset_free(before);
-    vt_asset_free(a);
-    return vt_txn_status(txn);
-}
-
-static vt_status update_asset(vt_pipeline *p, update_ctx *c)
-{
-    vt_status s = vt_store_write(p->store, update_fn, c);
-    if (s != VT_OK)
-        emit(p, VT_EVENT_ERROR, NULL, NULL, c->id, vt_error_message());
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, c->id, vt_error_message());
     else
-        mark_changed(p, c->id);
+        vt__pipeline_mark_changed(p, c->id);
     return s;
 }
 
@@ -421,7 +171,7 @@ static void reoffer_later(vt_pipeline *p, vt_filejob *j)
         return;
     }
     p->pending++;
-    emit(p, VT_EVENT_PENDING, j->dept->id, j->relpath, NULL,
+    vt__pipeline_emit(p, VT_EVENT_PENDING, j->dept->id, j->relpath, NULL,
          "the file changed while it was being read; it was left in the hotfolder");
     end_inflight(p, j);
 }
@@ -462,7 +212,7 @@ static void retry_file_later(vt_pipeline *p, const vt_filejob *j, const char *me
 {
     if (!p->opt.daemon || p->shutting_down) {
         p->pending++;
-        emit(p, VT_EVENT_PENDING, j->dept->id, j->relpath, j->asset ? j->asset->id : NULL, message);
+        vt__pipeline_emit(p, VT_EVENT_PENDING, j->dept->id, j->relpath, j->asset ? j->asset->id : NULL, message);
         return;
     }
     file_retry *r = g_hash_table_lookup(p->file_retries, j->path);
@@ -481,7 +231,7 @@ static void retry_file_later(vt_pipeline *p, const vt_filejob *j, const char *me
     r->timer = g_timeout_add_seconds((guint)delay, on_file_retry, r);
     g_autofree char *msg = g_strdup_printf("%s; trying again in %" G_GINT64_FORMAT " s", message,
                                            delay);
-    emit(p, VT_EVENT_RETRYING, j->dept->id, j->relpath, j->asset ? j->asset->id : NULL, msg);
+    vt__pipeline_emit(p, VT_EVENT_RETRYING, j->dept->id, j->relpath, j->asset ? j->asset->id : NULL, msg);
 }
 
 /* The drop's file steps are over: forget its back-off. */
@@ -524,8 +274,8 @@ static void hash_done(vt_pipeline *p, vt_filejob *j)
         return;
     }
 
-    record_ctx c = {.p = p, .j = j, .display = vt_name_display(j->relpath)};
-    vt_status s = vt_store_write(p->store, record_fn, &c);
+    vt__record_ctx c = {.p = p, .j = j, .display = vt_name_display(j->relpath)};
+    vt_status s = vt_store_write(p->store, vt__pipeline_record_fn, &c);
     g_free(c.display);
     if (s != VT_OK) {
         /* The store refused (disk full, say): the drop stays and is
@@ -556,27 +306,7 @@ static void hash_done(vt_pipeline *p, vt_filejob *j)
     a->asset = c.asset;
     a->inflight = j->inflight;   /* the archive job inherits the path */
     j->inflight = false;
-    start_job(p, a);
-}
-
-typedef struct {
-    const char *department;
-    const json_t *record;   /* {source, path, reason} */
-} sidecar_ctx;
-
-static vt_status sidecar_record_fn(vt_txn *txn, void *data)
-{
-    sidecar_ctx *c = data;
-    char key[32];
-    g_snprintf(key, sizeof key, "%016" G_GINT64_MODIFIER "x",
-               (gint64)vt_txn_next_seq(txn, "quarantine"));
-    json_t *rec = json_deep_copy(c->record);
-    json_object_set_new(rec, "time", json_integer(now_seconds()));
-    json_object_set_new(rec, "department", json_string(c->department));
-    json_object_set_new(rec, "asset", json_null());
-    vt_txn_put_json(txn, VT_TABLE_QUARANTINE, key, rec);
-    json_decref(rec);
-    return vt_txn_status(txn);
+    vt__pipeline_start_job(p, a);
 }
 
 /* Sidecars that could not be read went to quarantine in the worker; the
@@ -586,11 +316,11 @@ static void record_sidecar_quarantines(vt_pipeline *p, const vt_filejob *j)
     size_t i;
     json_t *rec;
     json_array_foreach(j->sidecar_quarantined, i, rec) {
-        sidecar_ctx c = {j->dept->id, rec};
-        if (vt_store_write(p->store, sidecar_record_fn, &c) != VT_OK)
-            emit(p, VT_EVENT_ERROR, j->dept->id, NULL, NULL, vt_error_message());
+        vt__sidecar_ctx c = {j->dept->id, rec};
+        if (vt_store_write(p->store, vt__pipeline_sidecar_record_fn, &c) != VT_OK)
+            vt__pipeline_emit(p, VT_EVENT_ERROR, j->dept->id, NULL, NULL, vt_error_message());
         p->quarantined++;
-        emit(p, VT_EVENT_QUARANTINED, j->dept->id,
+        vt__pipeline_emit(p, VT_EVENT_QUARANTINED, j->dept->id,
              json_string_value(json_object_get(rec, "source")), NULL,
              json_string_value(json_object_get(rec, "reason")));
     }
@@ -602,26 +332,26 @@ static void archive_done(vt_pipeline *p, vt_filejob *j)
 
     if (j->status == VT_OK && j->vanished) {
         /* The drop was taken away before it was archived: nothing to keep. */
-        update_ctx u = {.id = id, .remove = true};
+        vt__update_ctx u = {.id = id, .remove = true};
         update_asset(p, &u);
-        emit(p, VT_EVENT_INFO, j->dept->id, j->asset->source, id,
+        vt__pipeline_emit(p, VT_EVENT_INFO, j->dept->id, j->asset->source, id,
              "removed from the hotfolder before it was archived; forgotten");
         end_inflight(p, j);
         file_done(p, j);
         return;
     }
     if (j->status == VT_OK) {
-        update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING, .custom = j->sidecar_fields,
+        vt__update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING, .custom = j->sidecar_fields,
                         .p = p};
         end_inflight(p, j);
         file_done(p, j);
         record_sidecar_quarantines(p, j);
         if (update_asset(p, &u) == VT_OK)
-            queue_convert(p, id);
+            vt__pipeline_queue_convert(p, id);
         return;
     }
     if (j->changed) {
-        update_ctx u = {.id = id, .remove = true};
+        vt__update_ctx u = {.id = id, .remove = true};
         update_asset(p, &u);
         reoffer_later(p, j);
         return;
@@ -642,31 +372,31 @@ static void quarantine_done(vt_pipeline *p, vt_filejob *j)
     if (j->status != VT_OK) {
         g_autofree char *msg = g_strdup_printf("cannot move the file to quarantine (%s); reason"
                                                " was: %s", j->message, j->reason);
-        emit(p, VT_EVENT_ERROR, j->dept->id, source, j->asset ? j->asset->id : NULL, msg);
+        vt__pipeline_emit(p, VT_EVENT_ERROR, j->dept->id, source, j->asset ? j->asset->id : NULL, msg);
         if (!p->opt.daemon)
             p->pending++;
         return;
     }
     if (j->vanished)
         return;
-    vt_status s = vt_store_write(p->store, quarantine_record_fn, j);
+    vt_status s = vt_store_write(p->store, vt__pipeline_quarantine_record_fn, j);
     if (s != VT_OK)
-        emit(p, VT_EVENT_ERROR, j->dept->id, source, NULL, vt_error_message());
+        vt__pipeline_emit(p, VT_EVENT_ERROR, j->dept->id, source, NULL, vt_error_message());
     else if (j->asset)
-        mark_changed(p, j->asset->id);
+        vt__pipeline_mark_changed(p, j->asset->id);
     p->quarantined++;
-    emit(p, VT_EVENT_QUARANTINED, j->dept->id, source, j->asset ? j->asset->id : NULL, j->reason);
+    vt__pipeline_emit(p, VT_EVENT_QUARANTINED, j->dept->id, source, j->asset ? j->asset->id : NULL, j->reason);
 }
 
 static void restore_done(vt_pipeline *p, vt_filejob *j)
 {
     if (j->status != VT_OK) {
-        emit(p, VT_EVENT_ERROR, j->dept->id, j->asset->source, j->asset->id, j->message);
+        vt__pipeline_emit(p, VT_EVENT_ERROR, j->dept->id, j->asset->source, j->asset->id, j->message);
         return;
     }
-    update_ctx u = {.id = j->asset->id, .state = VT_ASSET_CONVERTING, .original = j->dest};
+    vt__update_ctx u = {.id = j->asset->id, .state = VT_ASSET_CONVERTING, .original = j->dest};
     if (update_asset(p, &u) == VT_OK)
-        queue_convert(p, j->asset->id);
+        vt__pipeline_queue_convert(p, j->asset->id);
 }
 
 static gboolean on_done(gint fd, GIOCondition cond, gpointer data)
@@ -687,11 +417,11 @@ static gboolean on_done(gint fd, GIOCondition cond, gpointer data)
         }
         vt_filejob_free(j);
     }
-    check_idle(p);
+    vt__pipeline_check_idle(p);
     return G_SOURCE_CONTINUE;
 }
 
-static void start_job(vt_pipeline *p, vt_filejob *j)
+void vt__pipeline_start_job(vt_pipeline *p, vt_filejob *j)
 {
     GError *err = NULL;
     p->file_jobs++;
@@ -707,164 +437,6 @@ static void start_job(vt_pipeline *p, vt_filejob *j)
         if (write(p->done_fd, &one, sizeof one) < 0)
             g_warning("pipeline: cannot wake the loop");
     }
-}
-
-/* ---------------------------------------------------------------- harvest */
-
-#define HARVEST_PARALLEL 2
-#define HARVEST_SWEEP_SECONDS 60
-
-typedef struct {
-    const vt_pipeline *p;
-    const vt_harvest_result *r;
-    GPtrArray *ids;    /* out: assets whose harvested metadata changed */
-} harvest_ctx;
-
-/* Records one fetch's outcome. A failed fetch keeps the fields of the last
- * good one: an API that is down never takes metadata off the site. */
-static vt_status harvest_record_fn(vt_txn *txn, void *data)
-{
-    harvest_ctx *c = data;
-    const vt_harvest_result *r = c->r;
-    g_ptr_array_set_size(c->ids, 0);
-    json_t *old = vt_txn_get_json(txn, VT_TABLE_HARVEST, r->intervention);
-    json_t *old_fields = json_object_get(old, "fields");
-    int failures = r->status == VT_OK ? 0
-                   : (int)json_integer_value(json_object_get(old, "failures")) + 1;
-    int64_t wait = vt_harvest_retry_after(c->p->harvest_config, r->status, failures);
-    json_t *fields = r->status == VT_OK ? r->fields : old_fields;
-    json_t *rec = json_pack("{s:i, s:O?, s:s, s:s?, s:i, s:i, s:I, s:I}",
-                            "v", 1, "fields", json_is_object(fields) ? fields : NULL,
-                            "status", r->status == VT_OK ? "ok" : vt_strerror(r->status),
-                            "message", r->status == VT_OK ? NULL : r->message,
-                            "http_status", (int)r->http_status, "failures", failures,
-                            "fetched", (json_int_t)(r->status == VT_OK
-                                                        ? now_seconds()
-                                                        : json_integer_value(json_object_get(old, "fetched"))),
-                            "next_try", (json_int_t)(wait < 0 ? 0 : now_seconds() + wait));
-    if (r->status == VT_OK && !(json_is_object(old_fields) && json_equal(old_fields, r->fields)))
-        vt_terms_harvest_changed(txn, r->intervention, old_fields, r->fields, c->ids);
-    if (rec)
-        vt_txn_put_json(txn, VT_TABLE_HARVEST, r->intervention, rec);
-    json_decref(rec);
-    json_decref(old);
-    return vt_txn_status(txn);
-}
-
-static void harvest_done(const vt_harvest_result *r, void *data)
-{
-    vt_pipeline *p = data;
-    g_hash_table_remove(p->harvesting, r->intervention);
-    harvest_ctx c = {p, r, g_ptr_array_new_with_free_func(g_free)};
-    if (vt_store_write(p->store, harvest_record_fn, &c) != VT_OK) {
-        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
-    } else {
-        for (guint i = 0; i < c.ids->len; i++)
-            mark_changed(p, g_ptr_array_index(c.ids, i));
-        g_autofree char *msg =
-            r->status == VT_OK
-                ? g_strdup_printf("intervention %s harvested (%u fields, %.1f s)", r->intervention,
-                                  (unsigned)json_object_size(r->fields), r->seconds)
-                : g_strdup_printf("intervention %s not harvested: %s", r->intervention, r->message);
-        emit(p, r->status == VT_OK ? VT_EVENT_INFO : VT_EVENT_RETRYING, NULL, NULL, NULL, msg);
-    }
-    g_ptr_array_free(c.ids, TRUE);
-    check_idle(p);
-}
-
-typedef struct {
-    const char *intervention;
-    int64_t next_try;
-    bool exists;
-} due_ctx;
-
-static vt_status due_fn(vt_txn *txn, void *data)
-{
-    due_ctx *c = data;
-    json_t *rec = vt_txn_get_json(txn, VT_TABLE_HARVEST, c->intervention);
-    c->exists = rec != NULL;
-    c->next_try = json_integer_value(json_object_get(rec, "next_try"));
-    json_decref(rec);
-    return vt_txn_status(txn);
-}
-
-/* Fetches @intervention's record unless one is under way or, without
- * @force, its record is fresh. Never blocks: the answer comes later. */
-static void harvest_want(vt_pipeline *p, const char *intervention, bool force)
-{
-    if (!p->harvester || !intervention || p->shutting_down ||
-        g_hash_table_contains(p->harvesting, intervention))
-        return;
-    if (!force) {
-        due_ctx c = {intervention, 0, false};
-        if (vt_store_read(p->store, due_fn, &c) != VT_OK)
-            return;
-        if (c.exists && (c.next_try == 0 || c.next_try > now_seconds()))
-            return;
-    }
-    if (vt_harvest_fetch(p->harvester, intervention, harvest_done, p) == VT_OK) {
-        g_hash_table_add(p->harvesting, g_strdup(intervention));
-        p->idle_reported = false;
-    } else {
-        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
-    }
-}
-
-static bool collect_intervention(const char *key, size_t key_len, const void *val, size_t len,
-                                 void *data)
-{
-    GPtrArray *list = data;
-    const char *sep = memchr(key, '\x1f', key_len);
-    size_t n = sep ? (size_t)(sep - key) : key_len;
-    const char *last = list->len ? g_ptr_array_index(list, list->len - 1) : NULL;
-    if (!last || strlen(last) != n || strncmp(last, key, n) != 0)
-        g_ptr_array_add(list, g_strndup(key, n));
-    return true;
-}
-
-static vt_status interventions_fn(vt_txn *txn, void *data)
-{
-    vt_txn_foreach(txn, VT_TABLE_INTERVENTIONS, NULL, collect_intervention, data);
-    return vt_txn_status(txn);
-}
-
-/* Every intervention in use whose record is missing or due (or all, with
- * @force). */
-static void harvest_all(vt_pipeline *p, bool force)
-{
-    if (!p->harvester)
-        return;
-    g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func(g_free);
-    if (vt_store_read(p->store, interventions_fn, list) != VT_OK)
-        return;
-    for (guint i = 0; i < list->len; i++)
-        harvest_want(p, g_ptr_array_index(list, i), force);
-}
-
-static gboolean on_harvest_sweep(gpointer data)
-{
-    harvest_all(data, false);
-    return G_SOURCE_CONTINUE;
-}
-
-static vt_status apply_harvest(vt_pipeline *p, const json_t *req)
-{
-    if (!p->harvester)
-        return vt_error_set(VT_ERR_CONFIG, "harvest is not configured (no [harvest] group)");
-    bool force = json_is_true(json_object_get(req, "refresh"));
-    const json_t *list = json_object_get(req, "interventions");
-    if (!list || json_array_size(list) == 0) {
-        harvest_all(p, force);
-        return VT_OK;
-    }
-    size_t i;
-    const json_t *v;
-    json_array_foreach(list, i, v) {
-        if (!json_is_string(v))
-            return vt_error_set(VT_ERR_INVALID, "\"interventions\" is a list of strings");
-    }
-    json_array_foreach(list, i, v) harvest_want(p, json_string_value(v), force);
-    return VT_OK;
 }
 
 /* ------------------------------------------------------------- conversion */
@@ -891,7 +463,7 @@ static gboolean on_retry(gpointer data)
 {
     retry_ctx *r = data;
     g_hash_table_remove(r->p->retry_timers, r->id);
-    queue_convert(r->p, r->id);
+    vt__pipeline_queue_convert(r->p, r->id);
     return G_SOURCE_REMOVE;
 }
 
@@ -902,25 +474,12 @@ static void retry_ctx_free(gpointer data)
     g_free(r);
 }
 
-typedef struct {
-    const char *id;
-    vt_asset *asset;
-} load_ctx;
-
-static vt_status load_fn(vt_txn *txn, void *data)
-{
-    load_ctx *c = data;
-    vt_asset_free(c->asset);
-    c->asset = NULL;
-    return vt_asset_get(txn, c->id, &c->asset);
-}
-
 /* A copy of asset @id (caller frees), or NULL after an ERROR event. */
 static vt_asset *load_asset(vt_pipeline *p, const char *id)
 {
-    load_ctx c = {id, NULL};
-    if (vt_store_read(p->store, load_fn, &c) != VT_OK) {
-        emit(p, VT_EVENT_ERROR, NULL, NULL, id, vt_error_message());
+    vt__load_ctx c = {id, NULL};
+    if (vt_store_read(p->store, vt__pipeline_load_fn, &c) != VT_OK) {
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, id, vt_error_message());
         vt_asset_free(c.asset);
         return NULL;
     }
@@ -932,16 +491,16 @@ static void pump_conversions(vt_pipeline *p);
 static void convert_failed_transient(vt_pipeline *p, const char *id, const char *message)
 {
     bool again = p->opt.daemon && !p->shutting_down;
-    update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING, .reason = message,
+    vt__update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING, .reason = message,
                     .count_attempt = true};
     vt_asset *a = load_asset(p, id);
     int64_t delay = backoff_seconds(a ? a->attempts + 1 : 1);
     vt_asset_free(a);
-    u.next_attempt = again ? now_seconds() + delay : 0;
+    u.next_attempt = again ? vt__pipeline_now() + delay : 0;
     update_asset(p, &u);
     if (!again) {
         p->pending++;
-        emit(p, VT_EVENT_PENDING, NULL, NULL, id, message);
+        vt__pipeline_emit(p, VT_EVENT_PENDING, NULL, NULL, id, message);
         return;
     }
     retry_ctx *r = g_new0(retry_ctx, 1);
@@ -952,7 +511,7 @@ static void convert_failed_transient(vt_pipeline *p, const char *id, const char 
     g_hash_table_replace(p->retry_timers, g_strdup(id), GUINT_TO_POINTER(src));
     g_autofree char *msg = g_strdup_printf("%s; trying again in %" G_GINT64_FORMAT " s", message,
                                            delay);
-    emit(p, VT_EVENT_RETRYING, NULL, NULL, id, msg);
+    vt__pipeline_emit(p, VT_EVENT_RETRYING, NULL, NULL, id, msg);
 }
 
 static void convert_done(vt_convert_result *result, void *data)
@@ -966,7 +525,7 @@ static void convert_done(vt_convert_result *result, void *data)
     g_hash_table_remove(p->queued, id);
 
     if (result->status == VT_OK) {
-        update_ctx u = {.id = id, .state = VT_ASSET_READY, .result = result->result,
+        vt__update_ctx u = {.id = id, .state = VT_ASSET_READY, .result = result->result,
                         .count_attempt = true};
         if (update_asset(p, &u) == VT_OK) {
             p->ingested++;
@@ -975,9 +534,9 @@ static void convert_done(vt_convert_result *result, void *data)
                                                        a->format ? a->format : "image",
                                                        result->seconds)
                                      : NULL;
-            emit(p, VT_EVENT_INGESTED, a ? a->department : NULL, a ? a->source : NULL, id, msg);
+            vt__pipeline_emit(p, VT_EVENT_INGESTED, a ? a->department : NULL, a ? a->source : NULL, id, msg);
             if (a)
-                harvest_want(p, a->intervention, false);
+                vt__pipeline_harvest_want(p, a->intervention, false);
             vt_asset_free(a);
         }
     } else if (result->status == VT_ERR_TRANSIENT) {
@@ -985,7 +544,7 @@ static void convert_done(vt_convert_result *result, void *data)
     } else {
         /* A bad file: its archived original moves to quarantine with the
          * reason, and the asset is marked QUARANTINED when it got there. */
-        update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING, .count_attempt = true,
+        vt__update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING, .count_attempt = true,
                         .reason = result->message};
         update_asset(p, &u);
         vt_asset *a = load_asset(p, id);
@@ -999,7 +558,7 @@ static void convert_done(vt_convert_result *result, void *data)
             g_string_free(why, TRUE);
         } else {
             if (a)
-                emit(p, VT_EVENT_ERROR, a->department, a->source, id,
+                vt__pipeline_emit(p, VT_EVENT_ERROR, a->department, a->source, id,
                      "conversion failed and its department is no longer configured");
             vt_asset_free(a);
         }
@@ -1007,7 +566,7 @@ static void convert_done(vt_convert_result *result, void *data)
     vt_convert_result_free(result);
     g_free(id);
     pump_conversions(p);
-    check_idle(p);
+    vt__pipeline_check_idle(p);
 }
 
 static void pump_conversions(vt_pipeline *p)
@@ -1040,7 +599,7 @@ static void pump_conversions(vt_pipeline *p)
     }
 }
 
-static void queue_convert(vt_pipeline *p, const char *id)
+void vt__pipeline_queue_convert(vt_pipeline *p, const char *id)
 {
     if (g_hash_table_contains(p->queued, id))
         return;
@@ -1086,7 +645,7 @@ static void offer(vt_pipeline *p, const vt_department *dept, const char *relpath
                                     " old program or a mistranslated share): rename the file and"
                                     " drop it again.", shown);
         j->inflight = true;
-        start_job(p, j);
+        vt__pipeline_start_job(p, j);
         return;
     }
     if (p->opt.daemon) {
@@ -1102,7 +661,7 @@ static void offer(vt_pipeline *p, const vt_department *dept, const char *relpath
     j->relpath = g_strdup(relpath);
     j->path = g_strdup(path);
     j->inflight = true;
-    start_job(p, j);
+    vt__pipeline_start_job(p, j);
 }
 
 static void start_hash(vt_pipeline *p, const char *path)
@@ -1117,7 +676,7 @@ static void start_hash(vt_pipeline *p, const char *path)
     j->relpath = g_strdup(e->relpath);
     j->path = g_strdup(path);
     j->inflight = true;
-    start_job(p, j);
+    vt__pipeline_start_job(p, j);
 }
 
 static gboolean on_settle_timer(gpointer data)
@@ -1143,7 +702,7 @@ static gboolean on_settle_timer(gpointer data)
         }
     }
     arm_settle_timer(p);
-    check_idle(p);
+    vt__pipeline_check_idle(p);
     return G_SOURCE_REMOVE;
 }
 
@@ -1198,7 +757,7 @@ static void scan_department(vt_pipeline *p, const vt_department *dept, const cha
     /* A new folder already renamed or removed (Windows' "New folder" is
      * renamed at once) is not a problem: its new name has its own event. */
     if (s != VT_OK && !(s == VT_ERR_NOT_FOUND && subdir))
-        emit(p, VT_EVENT_ERROR, dept->id, subdir, NULL, vt_error_message());
+        vt__pipeline_emit(p, VT_EVENT_ERROR, dept->id, subdir, NULL, vt_error_message());
 }
 
 static void scan_all(vt_pipeline *p)
@@ -1212,7 +771,7 @@ static void on_watch(vt_watch_kind kind, const char *root, const char *relpath, 
     vt_pipeline *p = data;
 
     if (kind == VT_WATCH_OVERFLOW) {
-        emit(p, VT_EVENT_INFO, NULL, NULL, NULL,
+        vt__pipeline_emit(p, VT_EVENT_INFO, NULL, NULL, NULL,
              "the kernel's inotify queue overflowed: rescanning every hotfolder");
         scan_all(p);
         vt_pipeline_take_spool(p);
@@ -1235,14 +794,14 @@ static gboolean on_watch_fd(gint fd, GIOCondition cond, gpointer data)
 {
     vt_pipeline *p = data;
     if (vt_watch_dispatch(p->watch) != VT_OK)
-        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
     const char *problem = vt_watch_problem(p->watch);
     if (problem && g_strcmp0(problem, p->problem) != 0) {
         g_free(p->problem);
         p->problem = g_strdup(problem);
-        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, problem);
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, problem);
     }
-    check_idle(p);
+    vt__pipeline_check_idle(p);
     return G_SOURCE_CONTINUE;
 }
 
@@ -1251,248 +810,8 @@ static gboolean on_rescan(gpointer data)
     vt_pipeline *p = data;
     scan_all(p);
     vt_pipeline_take_spool(p);
-    check_idle(p);
+    vt__pipeline_check_idle(p);
     return G_SOURCE_CONTINUE;
-}
-
-/* ------------------------------------------------------------------ spool */
-
-typedef struct {
-    vt_pipeline *p;
-    GPtrArray *convert;   /* ids to queue after commit */
-    GPtrArray *restore;   /* vt_asset* to move back from quarantine */
-    bool failed;
-    json_t *ids;
-} spool_ctx;
-
-static vt_status retry_one(vt_txn *txn, spool_ctx *c, const char *id)
-{
-    vt_asset *a = NULL;
-    vt_status s = vt_asset_get(txn, id, &a);
-    if (s != VT_OK)
-        return s;
-    switch (a->state) {
-    case VT_ASSET_QUARANTINED:
-        g_ptr_array_add(c->restore, a);
-        return VT_OK;
-    case VT_ASSET_CONVERTING:
-    case VT_ASSET_READY: {
-        /* READY too: an administrator asking for one asset again (after a
-         * change of tile settings, say) wants it converted again. */
-        vt_asset *before = vt_asset_dup(a);
-        a->state = VT_ASSET_CONVERTING;
-        a->next_attempt = 0;
-        a->updated = now_seconds();
-        vt_terms_put_asset(txn, before, a);
-        vt_asset_free(before);
-        g_ptr_array_add(c->convert, g_strdup(id));
-        break;
-    }
-    case VT_ASSET_ARCHIVING:
-        break;   /* resumed by the scan of its hotfolder */
-    }
-    vt_asset_free(a);
-    return vt_txn_status(txn);
-}
-
-static bool collect_failed(const vt_asset *a, void *data)
-{
-    GPtrArray *ids = data;
-    if (a->state == VT_ASSET_QUARANTINED || (a->state == VT_ASSET_CONVERTING && a->reason))
-        g_ptr_array_add(ids, g_strdup(a->id));
-    return true;
-}
-
-static vt_status spool_retry_fn(vt_txn *txn, void *data)
-{
-    spool_ctx *c = data;
-    g_ptr_array_set_size(c->convert, 0);
-    g_ptr_array_set_size(c->restore, 0);
-
-    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
-    if (c->failed) {
-        vt_asset_foreach(txn, collect_failed, ids);
-    } else {
-        size_t i;
-        json_t *v;
-        json_array_foreach(c->ids, i, v) g_ptr_array_add(ids, g_strdup(json_string_value(v)));
-    }
-    for (guint i = 0; i < ids->len; i++) {
-        vt_status s = retry_one(txn, c, g_ptr_array_index(ids, i));
-        if (s == VT_ERR_NOT_FOUND && !c->failed)
-            return vt_txn_fail(txn, vt_error_set(VT_ERR_NOT_FOUND, "no asset %s",
-                                                 (const char *)g_ptr_array_index(ids, i)));
-        if (s != VT_OK && s != VT_ERR_NOT_FOUND)
-            return s;
-    }
-    return vt_txn_status(txn);
-}
-
-typedef struct {
-    const vt_pipeline *p;
-    const char *id;
-    const json_t *edit;
-} edit_ctx;
-
-/* A metadata edit from staff (`vitrine set/unset`, later the internal
- * site): applied to the custom part; harvested fields are refused. */
-static vt_status edit_fn(vt_txn *txn, void *data)
-{
-    edit_ctx *c = data;
-    vt_asset *before = NULL;
-    vt_status s = vt_asset_get(txn, c->id, &before);
-    if (s == VT_ERR_NOT_FOUND)
-        return vt_txn_fail(txn, vt_error_set(VT_ERR_NOT_FOUND, "no asset %s", c->id));
-    if (s != VT_OK)
-        return s;
-    json_t *meta = vt_terms_asset_view(txn, before);
-    json_object_del(meta, "embedded");
-    bool changed = false;
-    s = vt_meta_apply_edit(meta, c->edit, NULL, &changed);
-    if (s != VT_OK) {
-        json_decref(meta);
-        vt_asset_free(before);
-        return vt_txn_fail(txn, s);
-    }
-    vt_asset *a = vt_asset_dup(before);
-    json_t *custom = json_object_get(meta, "custom");
-    json_decref(a->custom);
-    a->custom = json_is_object(custom) && json_object_size(custom) ? json_incref(custom) : NULL;
-    apply_visibility(c->p->config, a);
-    if (changed || a->visibility != before->visibility) {
-        a->updated = now_seconds();
-        vt_terms_put_asset(txn, before, a);
-    }
-    json_decref(meta);
-    vt_asset_free(before);
-    vt_asset_free(a);
-    return vt_txn_status(txn);
-}
-
-static vt_status apply_edit(vt_pipeline *p, const json_t *req)
-{
-    const char *id = json_string_value(json_object_get(req, "id"));
-    const json_t *edit = json_object_get(req, "edit");
-    if (!id || !json_is_object(edit))
-        return vt_error_set(VT_ERR_INVALID, "an edit request has \"id\" and an \"edit\" object");
-    edit_ctx c = {p, id, edit};
-    vt_status s = vt_store_write(p->store, edit_fn, &c);
-    if (s == VT_OK) {
-        mark_changed(p, id);
-        emit(p, VT_EVENT_INFO, NULL, NULL, id, "metadata edited");
-    }
-    return s;
-}
-
-/* Rebuilds the search index and the term counts from the store. The
- * writer handle is closed for the rebuild (Xapian allows one writer). */
-static vt_status apply_reindex(vt_pipeline *p)
-{
-    if (p->flush_timer) {
-        g_source_remove(p->flush_timer);
-        p->flush_timer = 0;
-    }
-    vt_indexer_close(p->indexer);
-    p->indexer = NULL;
-    unsigned count = 0;
-    vt_status s = vt_indexer_rebuild(p->config, p->store, &count);
-    g_autofree char *failure = s != VT_OK ? g_strdup(vt_error_message()) : NULL;
-    if (vt_indexer_open(p->config, &p->indexer) != VT_OK)
-        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
-    if (s != VT_OK)
-        return vt_error_set(s, "%s", failure);
-    g_autofree char *msg = g_strdup_printf("search index rebuilt: %u assets", count);
-    emit(p, VT_EVENT_INFO, NULL, NULL, NULL, msg);
-    return VT_OK;
-}
-
-static vt_status apply_spool(const json_t *req, const char *name, void *data)
-{
-    vt_pipeline *p = data;
-    const char *action = json_string_value(json_object_get(req, "action"));
-
-    if (strcmp(action, "edit") == 0)
-        return apply_edit(p, req);
-    if (strcmp(action, "reindex") == 0)
-        return apply_reindex(p);
-    if (strcmp(action, "harvest") == 0)
-        return apply_harvest(p, req);
-    if (strcmp(action, "retry") != 0)
-        return vt_error_set(VT_ERR_INVALID, "unknown action \"%s\"", action);
-
-    spool_ctx c = {.p = p,
-                   .convert = g_ptr_array_new_with_free_func(g_free),
-                   .restore = g_ptr_array_new_with_free_func((GDestroyNotify)vt_asset_free),
-                   .failed = json_is_true(json_object_get(req, "failed")),
-                   .ids = json_object_get(req, "ids")};
-    if (!c.failed) {
-        size_t i;
-        json_t *v;
-        if (!json_is_array(c.ids) || json_array_size(c.ids) == 0 || json_array_size(c.ids) > 100000)
-            goto invalid;
-        json_array_foreach(c.ids, i, v) if (!json_is_string(v)) goto invalid;
-    }
-    vt_status s = vt_store_write(p->store, spool_retry_fn, &c);
-    if (s == VT_OK) {
-        for (guint i = 0; i < c.convert->len; i++) {
-            const char *id = g_ptr_array_index(c.convert, i);
-            guint timer = GPOINTER_TO_UINT(g_hash_table_lookup(p->retry_timers, id));
-            if (timer) {
-                g_source_remove(timer);
-                g_hash_table_remove(p->retry_timers, id);
-            }
-            mark_changed(p, id);
-            queue_convert(p, id);
-        }
-        for (guint i = 0; i < c.restore->len; i++) {
-            vt_asset *a = g_ptr_array_index(c.restore, i);
-            const vt_department *dept = vt_config_department(p->config, a->department);
-            if (!dept) {
-                emit(p, VT_EVENT_ERROR, a->department, a->source, a->id,
-                     "its department is no longer in the configuration");
-                continue;
-            }
-            vt_filejob *j = g_new0(vt_filejob, 1);
-            j->kind = VT_FILEJOB_RESTORE;
-            j->dept = dept;
-            j->path = g_strdup(a->original);
-            g_autofree char *wanted = g_build_filename(p->config->originals_dir, dept->id,
-                                                       a->source, NULL);
-            j->dest = vt_file_free_name(wanted);
-            j->asset = vt_asset_dup(a);
-            start_job(p, j);
-        }
-        emit(p, VT_EVENT_INFO, NULL, NULL, NULL, "retry requested");
-    }
-    g_ptr_array_free(c.convert, TRUE);
-    g_ptr_array_free(c.restore, TRUE);
-    (void)name;
-    return s;
-
-invalid:
-    g_ptr_array_free(c.convert, TRUE);
-    g_ptr_array_free(c.restore, TRUE);
-    return vt_error_set(VT_ERR_INVALID, "a retry request has \"failed\": true or \"ids\": [strings]");
-}
-
-static vt_status apply_spool_reported(const json_t *req, const char *name, void *data)
-{
-    vt_pipeline *p = data;
-    vt_status s = apply_spool(req, name, data);
-    if (s != VT_OK) {
-        g_autofree char *msg = g_strdup_printf("request %s rejected (kept in %s/rejected): %s",
-                                               name, p->config->spool_dir, vt_error_message());
-        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, msg);
-        p->rejected++;
-    }
-    return s;
-}
-
-void vt_pipeline_take_spool(vt_pipeline *p)
-{
-    unsigned n = 0;
-    if (vt_spool_take(p->config->spool_dir, apply_spool_reported, p, &n) != VT_OK)
-        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
 }
 
 /* ------------------------------------------------------------------ start */
@@ -1504,7 +823,7 @@ static bool resume_one(const vt_asset *a, void *data)
 
     if (a->state == VT_ASSET_ARCHIVING) {
         if (!dept) {
-            emit(p, VT_EVENT_ERROR, a->department, a->source, a->id,
+            vt__pipeline_emit(p, VT_EVENT_ERROR, a->department, a->source, a->id,
                  "cannot finish archiving: its department is no longer in the configuration");
             return true;
         }
@@ -1524,9 +843,9 @@ static bool resume_one(const vt_asset *a, void *data)
         j->path = path;
         j->asset = vt_asset_dup(a);
         j->inflight = true;
-        start_job(p, j);
+        vt__pipeline_start_job(p, j);
     } else if (a->state == VT_ASSET_CONVERTING) {
-        queue_convert(p, a->id);
+        vt__pipeline_queue_convert(p, a->id);
     }
     return true;
 }
@@ -1600,7 +919,7 @@ vt_status vt_pipeline_start(vt_pipeline *p, const char *const *paths)
     if (vt_indexer_open(p->config, &p->indexer) != VT_OK) {
         g_free(p->problem);
         p->problem = g_strdup_printf("search index unavailable: %s", vt_error_message());
-        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, p->problem);
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, p->problem);
     }
 
     if (p->opt.daemon) {
@@ -1613,13 +932,13 @@ vt_status vt_pipeline_start(vt_pipeline *p, const char *const *paths)
             if (s == VT_ERR_LIMIT) {
                 g_free(p->problem);
                 p->problem = g_strdup(vt_error_message());
-                emit(p, VT_EVENT_ERROR, d->id, NULL, NULL, p->problem);
+                vt__pipeline_emit(p, VT_EVENT_ERROR, d->id, NULL, NULL, p->problem);
             } else if (s != VT_OK) {
-                emit(p, VT_EVENT_ERROR, d->id, NULL, NULL, vt_error_message());
+                vt__pipeline_emit(p, VT_EVENT_ERROR, d->id, NULL, NULL, vt_error_message());
             }
         }
         if (vt_watch_add_tree(p->watch, p->config->spool_dir) != VT_OK)
-            emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+            vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
         p->watch_source = g_unix_fd_add(vt_watch_fd(p->watch), G_IO_IN, on_watch_fd, p);
         if (p->config->rescan_minutes > 0)
             p->rescan_timer = g_timeout_add_seconds((guint)p->config->rescan_minutes * 60,
@@ -1627,11 +946,12 @@ vt_status vt_pipeline_start(vt_pipeline *p, const char *const *paths)
     }
 
     if (p->harvest_config) {
-        s = vt_harvest_new(p->harvest_config, HARVEST_PARALLEL, &p->harvester);
+        s = vt_harvest_new(p->harvest_config, VT__HARVEST_PARALLEL, &p->harvester);
         if (s != VT_OK)
             return s;
         if (p->opt.daemon)
-            p->harvest_timer = g_timeout_add_seconds(HARVEST_SWEEP_SECONDS, on_harvest_sweep, p);
+            p->harvest_timer = g_timeout_add_seconds(VT__HARVEST_SWEEP_SECONDS,
+                                                     vt__pipeline_harvest_sweep, p);
     }
 
     s = vt_store_read(p->store, resume_fn, p);
@@ -1659,8 +979,8 @@ vt_status vt_pipeline_start(vt_pipeline *p, const char *const *paths)
         }
     }
     if (p->opt.daemon)
-        harvest_all(p, false);
-    check_idle(p);
+        vt__pipeline_harvest_all(p, false);
+    vt__pipeline_check_idle(p);
     return VT_OK;
 }
 
@@ -1689,7 +1009,7 @@ static gboolean report_idle(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-static void check_idle(vt_pipeline *p)
+void vt__pipeline_check_idle(vt_pipeline *p)
 {
     if (vt_pipeline_is_idle(p) && !p->idle_reported)
         g_idle_add(report_idle, p);
@@ -1776,7 +1096,7 @@ void vt_pipeline_free(vt_pipeline *p)
     if (p->flush_timer)
         g_source_remove(p->flush_timer);
     if (p->indexer && vt_indexer_flush(p->indexer, p->store) != VT_OK)
-        emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
     vt_indexer_close(p->indexer);
     vt_watch_free(p->watch);
     vt_settle_free(p->settle);

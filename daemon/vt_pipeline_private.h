@@ -1,0 +1,140 @@
+/* vt_pipeline_private.h: what the files of the pipeline module share
+ * (vt_pipeline.c: the ingest state machine; vt_pipeline_harvest.c: fetching
+ * collection-system records; vt_pipeline_spool.c: write requests from the
+ * spool). Nothing outside daemon/vt_pipeline*.c includes it.
+ *
+ * Everything here runs on the loop thread (see vt_pipeline.h).
+ */
+#ifndef VT_PIPELINE_PRIVATE_H
+#define VT_PIPELINE_PRIVATE_H
+
+#include <glib.h>
+#include <stdint.h>
+
+#include "vt_asset.h"
+#include "vt_filejob.h"
+#include "vt_harvest.h"
+#include "vt_indexer.h"
+#include "vt_pipeline.h"
+#include "vt_settle.h"
+#include "vt_watch.h"
+
+typedef struct {
+    const vt_department *dept;
+    char *relpath;
+    bool settling;   /* in p->settle, no job yet */
+} inflight_entry;
+
+struct vt_pipeline {
+    const vt_config *config;
+    vt_store *store;
+    vt_pipeline_options opt;
+
+    GThreadPool *pool;
+    GAsyncQueue *done;
+    int done_fd;
+    guint done_source;
+    unsigned file_jobs;
+
+    vt_watch *watch;
+    guint watch_source;
+    vt_settle *settle;
+    guint settle_timer;
+    guint rescan_timer;
+
+    GHashTable *inflight;     /* absolute path -> inflight_entry */
+    GQueue convert_queue;     /* asset ids (owned) waiting for a slot */
+    GHashTable *queued;       /* asset id -> NULL: queued or converting */
+    unsigned converting;
+    GHashTable *retry_timers; /* asset id -> GSource id */
+    GHashTable *file_retries; /* absolute path -> file_retry: drops waiting to be offered again */
+
+    vt_indexer *indexer;      /* NULL when the index could not be opened */
+    guint flush_timer;
+
+    vt_harvest_config *harvest_config;   /* NULL: harvest is off */
+    vt_harvest *harvester;
+    GHashTable *harvesting;   /* intervention -> NULL: a fetch is under way */
+    guint harvest_timer;
+
+    uint64_t ingested, quarantined, pending, rejected;
+    char *problem;
+    bool shutting_down;
+    bool idle_reported;
+};
+
+static inline int64_t vt__pipeline_now(void)
+{
+    return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+/* Reports an event to the entry point (which logs it). */
+void vt__pipeline_emit(vt_pipeline *p, vt_event_kind kind, const char *dept, const char *source,
+                       const char *id, const char *message);
+/* Asset @id changed: the search index follows shortly. */
+void vt__pipeline_mark_changed(vt_pipeline *p, const char *id);
+/* Reports idleness (from an idle callback) once nothing is left to do. */
+void vt__pipeline_check_idle(vt_pipeline *p);
+/* Queues asset @id for a conversion child. */
+void vt__pipeline_queue_convert(vt_pipeline *p, const char *id);
+/* Hands a file job to the worker threads (takes @j). */
+void vt__pipeline_start_job(vt_pipeline *p, vt_filejob *j);
+/* Sets @a's visibility from its custom "visibility" field, else from its
+ * department's default. */
+void vt__pipeline_apply_visibility(const vt_config *config, vt_asset *a);
+
+/* vt_pipeline_store.c: transaction functions for vt_store_write/read. */
+/* The store side of a new or resumed drop, run inside one write txn. */
+typedef struct {
+    const vt_pipeline *p;
+    const vt_filejob *j;
+    char *display;
+    /* out */
+    vt_asset *asset;       /* to archive (new, or resumed) */
+    vt_asset *duplicate_of;
+} vt__record_ctx;
+
+typedef struct {
+    const char *id;
+    vt_asset_state state;
+    const char *original;   /* or NULL: unchanged */
+    const char *reason;     /* or NULL */
+    const json_t *result;   /* conversion result, or NULL */
+    int64_t next_attempt;
+    bool count_attempt;
+    bool remove;            /* delete the record (its drop vanished) */
+    const json_t *custom;   /* sidecar fields to add to the custom metadata, or NULL */
+    const vt_pipeline *p;   /* for the department defaults, with @custom */
+} vt__update_ctx;
+
+typedef struct {
+    const char *department;
+    const json_t *record;   /* {source, path, reason} */
+} vt__sidecar_ctx;
+
+typedef struct {
+    const char *id;
+    vt_asset *asset;
+} vt__load_ctx;
+
+/* A new drop: finds a duplicate or our own unfinished archive step, or
+ * records a new ARCHIVING asset. */
+vt_status vt__pipeline_record_fn(vt_txn *txn, void *data);          /* vt__record_ctx */
+/* A file (and its asset, if any) went to quarantine. */
+vt_status vt__pipeline_quarantine_record_fn(vt_txn *txn, void *data); /* vt_filejob */
+/* Moves an asset to a new state with what the step learnt. */
+vt_status vt__pipeline_update_fn(vt_txn *txn, void *data);          /* vt__update_ctx */
+/* A sidecar that could not be read went to quarantine. */
+vt_status vt__pipeline_sidecar_record_fn(vt_txn *txn, void *data);  /* vt__sidecar_ctx */
+/* Reads one asset (a read transaction). */
+vt_status vt__pipeline_load_fn(vt_txn *txn, void *data);            /* vt__load_ctx */
+
+/* vt_pipeline_harvest.c */
+#define VT__HARVEST_PARALLEL 2        /* requests at once to the collection system */
+#define VT__HARVEST_SWEEP_SECONDS 60  /* how often due records are looked for */
+void vt__pipeline_harvest_want(vt_pipeline *p, const char *intervention, bool force);
+void vt__pipeline_harvest_all(vt_pipeline *p, bool force);
+gboolean vt__pipeline_harvest_sweep(gpointer pipeline);
+vt_status vt__pipeline_apply_harvest(vt_pipeline *p, const json_t *request);
+
+#endif

@@ -1,0 +1,248 @@
+/* vt_pipeline_spool.c: write requests that reach the pipeline through the
+ * spool folder (vt_spool): retry, edit (custom metadata), reindex and
+ * harvest. They are applied on the loop thread, the store's one writer. */
+#include <string.h>
+
+#include "vt_meta.h"
+#include "vt_pipeline_private.h"
+#include "vt_spool.h"
+#include "vt_terms.h"
+
+typedef struct {
+    vt_pipeline *p;
+    GPtrArray *convert;   /* ids to queue after commit */
+    GPtrArray *restore;   /* vt_asset* to move back from quarantine */
+    bool failed;
+    json_t *ids;
+} spool_ctx;
+
+static vt_status retry_one(vt_txn *txn, spool_ctx *c, const char *id)
+{
+    vt_asset *a = NULL;
+    vt_status s = vt_asset_get(txn, id, &a);
+    if (s != VT_OK)
+        return s;
+    switch (a->state) {
+    case VT_ASSET_QUARANTINED:
+        g_ptr_array_add(c->restore, a);
+        return VT_OK;
+    case VT_ASSET_CONVERTING:
+    case VT_ASSET_READY: {
+        /* READY too: an administrator asking for one asset again (after a
+         * change of tile settings, say) wants it converted again. */
+        vt_asset *before = vt_asset_dup(a);
+        a->state = VT_ASSET_CONVERTING;
+        a->next_attempt = 0;
+        a->updated = vt__pipeline_now();
+        vt_terms_put_asset(txn, before, a);
+        vt_asset_free(before);
+        g_ptr_array_add(c->convert, g_strdup(id));
+        break;
+    }
+    case VT_ASSET_ARCHIVING:
+        break;   /* resumed by the scan of its hotfolder */
+    }
+    vt_asset_free(a);
+    return vt_txn_status(txn);
+}
+
+static bool collect_failed(const vt_asset *a, void *data)
+{
+    GPtrArray *ids = data;
+    if (a->state == VT_ASSET_QUARANTINED || (a->state == VT_ASSET_CONVERTING && a->reason))
+        g_ptr_array_add(ids, g_strdup(a->id));
+    return true;
+}
+
+static vt_status spool_retry_fn(vt_txn *txn, void *data)
+{
+    spool_ctx *c = data;
+    g_ptr_array_set_size(c->convert, 0);
+    g_ptr_array_set_size(c->restore, 0);
+
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    if (c->failed) {
+        vt_asset_foreach(txn, collect_failed, ids);
+    } else {
+        size_t i;
+        json_t *v;
+        json_array_foreach(c->ids, i, v) g_ptr_array_add(ids, g_strdup(json_string_value(v)));
+    }
+    for (guint i = 0; i < ids->len; i++) {
+        vt_status s = retry_one(txn, c, g_ptr_array_index(ids, i));
+        if (s == VT_ERR_NOT_FOUND && !c->failed)
+            return vt_txn_fail(txn, vt_error_set(VT_ERR_NOT_FOUND, "no asset %s",
+                                                 (const char *)g_ptr_array_index(ids, i)));
+        if (s != VT_OK && s != VT_ERR_NOT_FOUND)
+            return s;
+    }
+    return vt_txn_status(txn);
+}
+
+typedef struct {
+    const vt_pipeline *p;
+    const char *id;
+    const json_t *edit;
+} edit_ctx;
+
+/* A metadata edit from staff (`vitrine set/unset`, later the internal
+ * site): applied to the custom part; harvested fields are refused. */
+static vt_status edit_fn(vt_txn *txn, void *data)
+{
+    edit_ctx *c = data;
+    vt_asset *before = NULL;
+    vt_status s = vt_asset_get(txn, c->id, &before);
+    if (s == VT_ERR_NOT_FOUND)
+        return vt_txn_fail(txn, vt_error_set(VT_ERR_NOT_FOUND, "no asset %s", c->id));
+    if (s != VT_OK)
+        return s;
+    json_t *meta = vt_terms_asset_view(txn, before);
+    json_object_del(meta, "embedded");
+    bool changed = false;
+    s = vt_meta_apply_edit(meta, c->edit, NULL, &changed);
+    if (s != VT_OK) {
+        json_decref(meta);
+        vt_asset_free(before);
+        return vt_txn_fail(txn, s);
+    }
+    vt_asset *a = vt_asset_dup(before);
+    json_t *custom = json_object_get(meta, "custom");
+    json_decref(a->custom);
+    a->custom = json_is_object(custom) && json_object_size(custom) ? json_incref(custom) : NULL;
+    vt__pipeline_apply_visibility(c->p->config, a);
+    if (changed || a->visibility != before->visibility) {
+        a->updated = vt__pipeline_now();
+        vt_terms_put_asset(txn, before, a);
+    }
+    json_decref(meta);
+    vt_asset_free(before);
+    vt_asset_free(a);
+    return vt_txn_status(txn);
+}
+
+static vt_status apply_edit(vt_pipeline *p, const json_t *req)
+{
+    const char *id = json_string_value(json_object_get(req, "id"));
+    const json_t *edit = json_object_get(req, "edit");
+    if (!id || !json_is_object(edit))
+        return vt_error_set(VT_ERR_INVALID, "an edit request has \"id\" and an \"edit\" object");
+    edit_ctx c = {p, id, edit};
+    vt_status s = vt_store_write(p->store, edit_fn, &c);
+    if (s == VT_OK) {
+        vt__pipeline_mark_changed(p, id);
+        vt__pipeline_emit(p, VT_EVENT_INFO, NULL, NULL, id, "metadata edited");
+    }
+    return s;
+}
+
+/* Rebuilds the search index and the term counts from the store. The
+ * writer handle is closed for the rebuild (Xapian allows one writer). */
+static vt_status apply_reindex(vt_pipeline *p)
+{
+    if (p->flush_timer) {
+        g_source_remove(p->flush_timer);
+        p->flush_timer = 0;
+    }
+    vt_indexer_close(p->indexer);
+    p->indexer = NULL;
+    unsigned count = 0;
+    vt_status s = vt_indexer_rebuild(p->config, p->store, &count);
+    g_autofree char *failure = s != VT_OK ? g_strdup(vt_error_message()) : NULL;
+    if (vt_indexer_open(p->config, &p->indexer) != VT_OK)
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    if (s != VT_OK)
+        return vt_error_set(s, "%s", failure);
+    g_autofree char *msg = g_strdup_printf("search index rebuilt: %u assets", count);
+    vt__pipeline_emit(p, VT_EVENT_INFO, NULL, NULL, NULL, msg);
+    return VT_OK;
+}
+
+static vt_status apply_spool(const json_t *req, const char *name, void *data)
+{
+    vt_pipeline *p = data;
+    const char *action = json_string_value(json_object_get(req, "action"));
+
+    if (strcmp(action, "edit") == 0)
+        return apply_edit(p, req);
+    if (strcmp(action, "reindex") == 0)
+        return apply_reindex(p);
+    if (strcmp(action, "harvest") == 0)
+        return vt__pipeline_apply_harvest(p, req);
+    if (strcmp(action, "retry") != 0)
+        return vt_error_set(VT_ERR_INVALID, "unknown action \"%s\"", action);
+
+    spool_ctx c = {.p = p,
+                   .convert = g_ptr_array_new_with_free_func(g_free),
+                   .restore = g_ptr_array_new_with_free_func((GDestroyNotify)vt_asset_free),
+                   .failed = json_is_true(json_object_get(req, "failed")),
+                   .ids = json_object_get(req, "ids")};
+    if (!c.failed) {
+        size_t i;
+        json_t *v;
+        if (!json_is_array(c.ids) || json_array_size(c.ids) == 0 || json_array_size(c.ids) > 100000)
+            goto invalid;
+        json_array_foreach(c.ids, i, v) if (!json_is_string(v)) goto invalid;
+    }
+    vt_status s = vt_store_write(p->store, spool_retry_fn, &c);
+    if (s == VT_OK) {
+        for (guint i = 0; i < c.convert->len; i++) {
+            const char *id = g_ptr_array_index(c.convert, i);
+            guint timer = GPOINTER_TO_UINT(g_hash_table_lookup(p->retry_timers, id));
+            if (timer) {
+                g_source_remove(timer);
+                g_hash_table_remove(p->retry_timers, id);
+            }
+            vt__pipeline_mark_changed(p, id);
+            vt__pipeline_queue_convert(p, id);
+        }
+        for (guint i = 0; i < c.restore->len; i++) {
+            vt_asset *a = g_ptr_array_index(c.restore, i);
+            const vt_department *dept = vt_config_department(p->config, a->department);
+            if (!dept) {
+                vt__pipeline_emit(p, VT_EVENT_ERROR, a->department, a->source, a->id,
+                     "its department is no longer in the configuration");
+                continue;
+            }
+            vt_filejob *j = g_new0(vt_filejob, 1);
+            j->kind = VT_FILEJOB_RESTORE;
+            j->dept = dept;
+            j->path = g_strdup(a->original);
+            g_autofree char *wanted = g_build_filename(p->config->originals_dir, dept->id,
+                                                       a->source, NULL);
+            j->dest = vt_file_free_name(wanted);
+            j->asset = vt_asset_dup(a);
+            vt__pipeline_start_job(p, j);
+        }
+        vt__pipeline_emit(p, VT_EVENT_INFO, NULL, NULL, NULL, "retry requested");
+    }
+    g_ptr_array_free(c.convert, TRUE);
+    g_ptr_array_free(c.restore, TRUE);
+    (void)name;
+    return s;
+
+invalid:
+    g_ptr_array_free(c.convert, TRUE);
+    g_ptr_array_free(c.restore, TRUE);
+    return vt_error_set(VT_ERR_INVALID, "a retry request has \"failed\": true or \"ids\": [strings]");
+}
+
+static vt_status apply_spool_reported(const json_t *req, const char *name, void *data)
+{
+    vt_pipeline *p = data;
+    vt_status s = apply_spool(req, name, data);
+    if (s != VT_OK) {
+        g_autofree char *msg = g_strdup_printf("request %s rejected (kept in %s/rejected): %s",
+                                               name, p->config->spool_dir, vt_error_message());
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, msg);
+        p->rejected++;
+    }
+    return s;
+}
+
+void vt_pipeline_take_spool(vt_pipeline *p)
+{
+    unsigned n = 0;
+    if (vt_spool_take(p->config->spool_dir, apply_spool_reported, p, &n) != VT_OK)
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+}
+

@@ -1,0 +1,210 @@
+/* vt_pipeline_store.c: the pipeline's write transactions (run through
+ * vt_store_write(), so each may run more than once and touches nothing but
+ * the transaction). The pipeline decides; these record. */
+#include <string.h>
+#include <sys/stat.h>
+
+#include "vt_name.h"
+#include "vt_pipeline_private.h"
+#include "vt_terms.h"
+
+#define ID_MIN_LEN 16   /* hex digits of an asset id; more only on a collision */
+
+static char *archive_path(const vt_pipeline *p, const vt_department *dept, const char *source,
+                          const char *id)
+{
+    char *wanted = g_build_filename(p->config->originals_dir, dept->id, source, NULL);
+    struct stat st;
+    if (lstat(wanted, &st) != 0)
+        return wanted;
+    /* Taken by an earlier file of the same name: the id keeps it apart
+     * and stays the same if this step is run again. */
+    g_autofree char *dir = g_path_get_dirname(wanted);
+    g_autofree char *base = g_path_get_basename(wanted);
+    g_free(wanted);
+    const char *dot = strrchr(base, '.');
+    size_t stem = (dot && dot != base) ? (size_t)(dot - base) : strlen(base);
+    return g_strdup_printf("%s/%.*s.%s%s", dir, (int)stem, base, id, base + stem);
+}
+
+vt_status vt__pipeline_record_fn(vt_txn *txn, void *data)
+{
+    vt__record_ctx *c = data;
+    const vt_filejob *j = c->j;
+
+    g_clear_pointer(&c->asset, vt_asset_free);
+    g_clear_pointer(&c->duplicate_of, vt_asset_free);
+
+    g_autofree char *existing = vt_asset_find_sha256(txn, j->sha256);
+    if (existing) {
+        vt_asset *a = NULL;
+        vt_status s = vt_asset_get(txn, existing, &a);
+        if (s != VT_OK)
+            return s;
+        if (a->state == VT_ASSET_ARCHIVING && strcmp(a->department, j->dept->id) == 0 &&
+            strcmp(a->source, c->display) == 0) {
+            c->asset = a;      /* our own unfinished archive step */
+            return VT_OK;
+        }
+        c->duplicate_of = a;
+        return VT_OK;
+    }
+
+    vt_asset *a = vt_asset_new();
+    for (size_t len = ID_MIN_LEN; len <= VT_SHA256_HEX_LEN; len += 4) {
+        char *id = vt_name_make_id(j->sha256, len);
+        vt_asset *other = NULL;
+        if (vt_asset_get(txn, id, &other) == VT_ERR_NOT_FOUND) {
+            a->id = id;
+            break;
+        }
+        vt_asset_free(other);
+        g_free(id);
+    }
+    if (!a->id) {
+        vt_asset_free(a);
+        return vt_txn_fail(txn, vt_error_set(VT_ERR_INTERNAL, "no free identifier for %s",
+                                             j->sha256));
+    }
+    vt_error_clear();
+    a->department = g_strdup(j->dept->id);
+    a->state = VT_ASSET_ARCHIVING;
+    a->source = g_strdup(c->display);
+    g_strlcpy(a->sha256, j->sha256, sizeof a->sha256);
+    a->size = j->size;
+    a->visibility = j->dept->visibility;
+    g_autofree char *base = g_path_get_basename(c->display);
+    a->intervention = j->dept->intervention ? vt_name_intervention(j->dept->intervention, base)
+                                            : NULL;
+    a->original = archive_path(c->p, j->dept, c->display, a->id);
+    a->created = a->updated = vt__pipeline_now();
+    vt_terms_put_asset(txn, NULL, a);
+    c->asset = a;
+    return vt_txn_status(txn);
+}
+
+/* Visibility is a custom field staff set per asset; without it the
+ * department's default applies. */
+void vt__pipeline_apply_visibility(const vt_config *config, vt_asset *a)
+{
+    const vt_department *dept = vt_config_department(config, a->department);
+    const char *vis = json_string_value(
+        json_object_get(json_array_get(json_object_get(a->custom, "visibility"), 0), "value"));
+    if (!vis || !vt_visibility_parse(vis, &a->visibility))
+        a->visibility = dept ? dept->visibility : a->visibility;
+}
+
+vt_status vt__pipeline_quarantine_record_fn(vt_txn *txn, void *data)
+{
+    const vt_filejob *j = data;
+    char key[32];
+    g_snprintf(key, sizeof key, "%016" G_GINT64_MODIFIER "x", (gint64)vt_txn_next_seq(txn, "quarantine"));
+    json_t *rec = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}",
+                            "time", (json_int_t)vt__pipeline_now(),
+                            "department", j->dept->id,
+                            "source", j->asset ? j->asset->source : j->relpath,
+                            "path", j->dest,
+                            "reason", j->reason,
+                            "asset", j->asset ? json_string(j->asset->id) : json_null());
+    if (!rec)
+        return vt_txn_fail(txn, vt_error_set(VT_ERR_INTERNAL, "cannot encode a quarantine record"));
+    vt_txn_put_json(txn, VT_TABLE_QUARANTINE, key, rec);
+    json_decref(rec);
+    if (j->asset) {
+        vt_asset *before = NULL;
+        if (vt_asset_get(txn, j->asset->id, &before) != VT_OK)
+            return vt_txn_status(txn) ? vt_txn_status(txn) : vt_txn_fail(txn, VT_ERR_NOT_FOUND);
+        vt_asset *a = vt_asset_dup(before);
+        a->state = VT_ASSET_QUARANTINED;
+        g_free(a->original);
+        a->original = g_strdup(j->dest);
+        g_free(a->reason);
+        a->reason = g_strdup(j->reason);
+        a->updated = vt__pipeline_now();
+        vt_terms_put_asset(txn, before, a);
+        vt_asset_free(before);
+        vt_asset_free(a);
+    }
+    return vt_txn_status(txn);
+}
+
+static void set_string(char **field, const json_t *obj, const char *key)
+{
+    const char *v = json_string_value(json_object_get(obj, key));
+    g_free(*field);
+    *field = v ? g_strdup(v) : NULL;
+}
+
+vt_status vt__pipeline_update_fn(vt_txn *txn, void *data)
+{
+    vt__update_ctx *c = data;
+    vt_asset *a = NULL;
+    vt_status s = vt_asset_get(txn, c->id, &a);
+    if (s != VT_OK)
+        return s;
+    if (c->remove) {
+        vt_terms_put_asset(txn, a, NULL);
+        vt_asset_free(a);
+        return vt_txn_status(txn);
+    }
+    vt_asset *before = vt_asset_dup(a);
+    a->state = c->state;
+    if (c->custom && json_object_size(c->custom)) {
+        if (!a->custom)
+            a->custom = json_object();
+        json_object_update_missing(a->custom, (json_t *)c->custom);
+        vt__pipeline_apply_visibility(c->p->config, a);
+    }
+    if (c->original) {
+        g_free(a->original);
+        a->original = g_strdup(c->original);
+    }
+    g_free(a->reason);
+    a->reason = g_strdup(c->reason);
+    if (c->count_attempt)
+        a->attempts++;
+    a->next_attempt = c->next_attempt;
+    if (c->result) {
+        const json_t *r = c->result;
+        a->width = (int)json_integer_value(json_object_get(r, "width"));
+        a->height = (int)json_integer_value(json_object_get(r, "height"));
+        set_string(&a->format, r, "format");
+        set_string(&a->image, r, "image");
+        set_string(&a->thumbnail, r, "thumbnail");
+        set_string(&a->download, r, "download");
+        set_string(&a->tiles, r, "tiles");
+        json_t *emb = json_object_get(r, "embedded");
+        if (a->embedded)
+            json_decref(a->embedded);
+        a->embedded = json_is_object(emb) && json_object_size(emb) ? json_deep_copy(emb) : NULL;
+    }
+    a->updated = vt__pipeline_now();
+    vt_terms_put_asset(txn, before, a);
+    vt_asset_free(before);
+    vt_asset_free(a);
+    return vt_txn_status(txn);
+}
+
+vt_status vt__pipeline_sidecar_record_fn(vt_txn *txn, void *data)
+{
+    vt__sidecar_ctx *c = data;
+    char key[32];
+    g_snprintf(key, sizeof key, "%016" G_GINT64_MODIFIER "x",
+               (gint64)vt_txn_next_seq(txn, "quarantine"));
+    json_t *rec = json_deep_copy(c->record);
+    json_object_set_new(rec, "time", json_integer(vt__pipeline_now()));
+    json_object_set_new(rec, "department", json_string(c->department));
+    json_object_set_new(rec, "asset", json_null());
+    vt_txn_put_json(txn, VT_TABLE_QUARANTINE, key, rec);
+    json_decref(rec);
+    return vt_txn_status(txn);
+}
+
+vt_status vt__pipeline_load_fn(vt_txn *txn, void *data)
+{
+    vt__load_ctx *c = data;
+    vt_asset_free(c->asset);
+    c->asset = NULL;
+    return vt_asset_get(txn, c->id, &c->asset);
+}
+
