@@ -24,7 +24,9 @@
 #include <new>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -215,25 +217,65 @@ bool is_plain_term(const std::string &t)
 class FacetSpy : public Xapian::MatchSpy {
   public:
     std::set<std::string> wanted;
+    /* After finish(): field -> value -> count. */
     std::map<std::string, std::unordered_map<std::string, Xapian::doccount>> counts;
+
+    /* Called once before the match: the counting below then compares
+     * string_views and looks values up without building a string per
+     * document (it runs for every match, so it is the hot loop of a
+     * search with exact facet counts). */
+    void prepare()
+    {
+        fields.assign(wanted.begin(), wanted.end());
+        per_field.assign(fields.size(), {});
+    }
 
     void operator()(const Xapian::Document &doc, double) override
     {
-        std::string blob = doc.get_value(SLOT_FACETS);
+        const std::string blob = doc.get_value(SLOT_FACETS);
+        std::string_view b(blob);
         size_t pos = 0;
-        while (pos < blob.size()) {
-            size_t end = blob.find(PAIR_SEP, pos);
-            if (end == std::string::npos)
-                end = blob.size();
-            size_t sep = blob.find(FACET_SEP, pos);
-            if (sep != std::string::npos && sep < end) {
-                std::string field = blob.substr(pos, sep - pos);
-                if (wanted.count(field))
-                    counts[field][blob.substr(sep + 1, end - sep - 1)]++;
+        while (pos < b.size()) {
+            size_t end = b.find(PAIR_SEP, pos);
+            if (end == std::string_view::npos)
+                end = b.size();
+            size_t sep = b.find(FACET_SEP, pos);
+            if (sep != std::string_view::npos && sep < end) {
+                std::string_view field = b.substr(pos, sep - pos);
+                for (size_t f = 0; f < fields.size(); f++) {
+                    if (field != fields[f])
+                        continue;
+                    std::string_view value = b.substr(sep + 1, end - sep - 1);
+                    auto &m = per_field[f];
+                    auto it = m.find(value);
+                    if (it != m.end()) {
+                        it->second++;
+                    } else {
+                        /* Interned: the set's nodes never move, so the
+                         * view stays valid for the spy's life. */
+                        const std::string &kept = *pool.emplace(value).first;
+                        m.emplace(std::string_view(kept), 1);
+                    }
+                    break;
+                }
             }
             pos = end + 1;
         }
     }
+
+    void finish()
+    {
+        for (size_t f = 0; f < fields.size(); f++) {
+            auto &out = counts[fields[f]];
+            for (const auto &kv : per_field[f])
+                out.emplace(std::string(kv.first), kv.second);
+        }
+    }
+
+  private:
+    std::vector<std::string> fields;
+    std::vector<std::unordered_map<std::string_view, Xapian::doccount>> per_field;
+    std::unordered_set<std::string> pool;
 };
 
 /* Sorts by year, documents without one last in either direction. */
@@ -902,11 +944,14 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
     YearKey year_key(sort && strcmp(sort, "-year") == 0);
     if (sort && strcmp(sort, "relevance") != 0)
         enquire.set_sort_by_key_then_relevance(&year_key, strcmp(sort, "-year") == 0);
-    if (!spy.wanted.empty())
+    if (!spy.wanted.empty()) {
+        spy.prepare();
         enquire.add_matchspy(&spy);
+    }
     Xapian::MSet mset = enquire.get_mset((Xapian::doccount)(page - 1) * (Xapian::doccount)size,
                                          (Xapian::doccount)size, db.get_doccount());
     enquire.clear_matchspies();
+    spy.finish();
 
     /* Snippets highlight every query word wherever it matched (a field, a
      * synonym, a phrase): an MSet of the same words without prefixes. */
