@@ -285,3 +285,31 @@ void vt_file_drop_cache(const char *path)
     posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
     close(fd);
 }
+
+vt_status vt_file_remove_tree(const char *path)
+{
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return errno == ENOENT ? VT_OK : vt_error_set_errno(VT_ERR_IO, errno, "cannot examine %s", path);
+    if (S_ISDIR(st.st_mode)) {
+        GDir *dir = g_dir_open(path, 0, NULL);
+        if (dir) {
+            const char *name;
+            while ((name = g_dir_read_name(dir))) {
+                g_autofree char *child = g_build_filename(path, name, NULL);
+                vt_status s = vt_file_remove_tree(child);
+                if (s != VT_OK) {
+                    g_dir_close(dir);
+                    return s;
+                }
+            }
+            g_dir_close(dir);
+        }
+        if (g_rmdir(path) != 0)
+            return vt_error_set_errno(VT_ERR_IO, errno, "cannot remove the folder %s", path);
+        return VT_OK;
+    }
+    if (g_unlink(path) != 0)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot remove %s", path);
+    return VT_OK;
+}

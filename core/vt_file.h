@@ -55,6 +55,10 @@ vt_status vt_file_write_atomic(const char *path, const void *data, size_t len);
  * "stem (3).ext"... Caller frees. */
 char *vt_file_free_name(const char *path);
 
+/* Removes @path and, if it is a folder, everything below it. Symbolic
+ * links are removed, never followed. A missing @path is not an error. */
+vt_status vt_file_remove_tree(const char *path);
+
 /* Drops @path's pages from the page cache after fsync, so that the next
  * read (a verification) comes from the disk, not from memory. */
 void vt_file_drop_cache(const char *path);

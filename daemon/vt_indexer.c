@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vt_file.h"
 #include "vt_index.h"
 #include "vt_meta.h"
 #include "vt_terms.h"
@@ -334,31 +335,12 @@ static vt_status rebuild_fn(vt_txn *txn, void *data)
     return vt_txn_status(txn);
 }
 
-static vt_status remove_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (!d)
-        return VT_OK;
-    const char *name;
-    while ((name = g_dir_read_name(d))) {
-        g_autofree char *child = g_build_filename(path, name, NULL);
-        if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-            remove_tree(child);
-        else
-            g_unlink(child);
-    }
-    g_dir_close(d);
-    if (g_rmdir(path) != 0)
-        return vt_error_set_errno(VT_ERR_IO, errno, "cannot remove %s", path);
-    return VT_OK;
-}
-
 vt_status vt_indexer_rebuild(const vt_config *config, vt_store *store, unsigned *ret_count)
 {
     g_autofree char *dir = vt_indexer_dir(config);
     g_autofree char *fresh = g_strconcat(dir, ".new", NULL);
     g_autofree char *old = g_strconcat(dir, ".old", NULL);
-    remove_tree(fresh);
+    vt_file_remove_tree(fresh);
     json_t *synonyms = NULL;
     vt_status s = load_synonyms(config, &synonyms);
     if (s != VT_OK)
@@ -376,16 +358,16 @@ vt_status vt_indexer_rebuild(const vt_config *config, vt_store *store, unsigned 
         s = vt_index_commit(c.index);
     vt_index_close(c.index);
     if (s != VT_OK) {
-        remove_tree(fresh);
+        vt_file_remove_tree(fresh);
         return s;
     }
     /* Swap: readers holding the old index keep reading their open files. */
-    remove_tree(old);
+    vt_file_remove_tree(old);
     if (g_file_test(dir, G_FILE_TEST_IS_DIR) && rename(dir, old) != 0)
         return vt_error_set_errno(VT_ERR_IO, errno, "cannot move the old index %s aside", dir);
     if (rename(fresh, dir) != 0)
         return vt_error_set_errno(VT_ERR_IO, errno, "cannot put the new index in place at %s", dir);
-    remove_tree(old);
+    vt_file_remove_tree(old);
     *ret_count = c.count;
     return VT_OK;
 }

@@ -1,6 +1,7 @@
 /* Tests of core/vt_asset: the JSON form (round trips, validation) and the
  * asset tables of the store (get, put, foreach, the sha256 index rules). */
 #include "vt_asset.h"
+#include "vt_file.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -10,23 +11,6 @@
 #define SHA_Z "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 
 /* --- helpers --- */
-
-static void remove_tree(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir) {
-        const char *name;
-        while ((name = g_dir_read_name(dir)) != NULL) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                remove_tree(child);
-            else
-                g_unlink(child);
-        }
-        g_dir_close(dir);
-    }
-    g_rmdir(path);
-}
 
 typedef struct {
     char *tmp;
@@ -46,7 +30,7 @@ static void fixture_set_up(Fixture *f, gconstpointer data)
 static void fixture_tear_down(Fixture *f, gconstpointer data)
 {
     vt_store_close(f->store);
-    remove_tree(f->tmp);
+    g_assert_cmpint(vt_file_remove_tree(f->tmp), ==, VT_OK);
     g_free(f->tmp);
 }
 

@@ -111,21 +111,24 @@ static void test_atomic_and_names(void)
     g_assert_cmpstr(hidden2, ==, want_hidden);
 }
 
-static void remove_tree(const char *path)
+/* A tree goes, links in it go, and what a link points to stays. */
+static void test_remove_tree(void)
 {
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        const char *name;
-        while ((name = g_dir_read_name(d))) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                remove_tree(child);
-            else
-                g_unlink(child);
-        }
-        g_dir_close(d);
-    }
-    g_rmdir(path);
+    g_autofree char *outside = in_tmp("keep.txt");
+    g_autofree char *tree = in_tmp("tree");
+    g_autofree char *deep = in_tmp("tree/a/b");
+    g_autofree char *file = in_tmp("tree/a/b/f");
+    g_autofree char *link = in_tmp("tree/a/link");
+    g_autofree char *dirlink = in_tmp("tree/dirlink");
+    g_assert_true(g_file_set_contents(outside, "keep", -1, NULL));
+    g_assert_cmpint(vt_file_mkdirs(deep), ==, VT_OK);
+    g_assert_true(g_file_set_contents(file, "x", -1, NULL));
+    g_assert_cmpint(symlink(outside, link), ==, 0);
+    g_assert_cmpint(symlink(tmp, dirlink), ==, 0);
+    g_assert_cmpint(vt_file_remove_tree(tree), ==, VT_OK);
+    g_assert_false(g_file_test(tree, G_FILE_TEST_EXISTS));
+    g_assert_true(g_file_test(outside, G_FILE_TEST_IS_REGULAR));
+    g_assert_cmpint(vt_file_remove_tree(tree), ==, VT_OK);   /* already gone */
 }
 
 int main(int argc, char **argv)
@@ -135,8 +138,9 @@ int main(int argc, char **argv)
     g_test_add_func("/file/sha256", test_sha256);
     g_test_add_func("/file/copy-and-move", test_copy_and_move);
     g_test_add_func("/file/atomic-and-names", test_atomic_and_names);
+    g_test_add_func("/file/remove-tree", test_remove_tree);
     int rc = g_test_run();
-    remove_tree(tmp);
+    g_assert_cmpint(vt_file_remove_tree(tmp), ==, VT_OK);
     g_free(tmp);
     return rc;
 }

@@ -1,6 +1,7 @@
 /* Tests of core/vt_store: tables, sticky status, JSON values, counters,
  * map growth, the writer lock, read-only opens and the schema check. */
 #include "vt_store.h"
+#include "vt_file.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -17,23 +18,6 @@ typedef struct {
     char *dir;  /* the store inside it (not created) */
 } Fixture;
 
-static void remove_tree(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir) {
-        const char *name;
-        while ((name = g_dir_read_name(dir)) != NULL) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                remove_tree(child);
-            else
-                g_unlink(child);
-        }
-        g_dir_close(dir);
-    }
-    g_rmdir(path);
-}
-
 static void fixture_set_up(Fixture *f, gconstpointer data)
 {
     GError *error = NULL;
@@ -44,7 +28,7 @@ static void fixture_set_up(Fixture *f, gconstpointer data)
 
 static void fixture_tear_down(Fixture *f, gconstpointer data)
 {
-    remove_tree(f->tmp);
+    g_assert_cmpint(vt_file_remove_tree(f->tmp), ==, VT_OK);
     g_free(f->dir);
     g_free(f->tmp);
 }
@@ -661,7 +645,7 @@ static void test_schema(Fixture *f, gconstpointer data)
     g_assert_cmpint(vt_store_open(f->dir, VT_STORE_WRITER, &store), ==, VT_ERR_STORE);
 
     /* A version that is not a number is refused too. */
-    remove_tree(f->dir);
+    g_assert_cmpint(vt_file_remove_tree(f->dir), ==, VT_OK);
     store = open_store(f->dir, 0);
     must_write(store, set_schema, (gpointer)"one");
     vt_store_close(store);

@@ -3,28 +3,12 @@
  * audience, spelling, completions, annotations, replace and delete, readers
  * next to a writer, and hostile queries. */
 #include "vt_index.h"
+#include "vt_file.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
 
 /* --- helpers --- */
-
-static void remove_tree(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir) {
-        const char *name;
-        while ((name = g_dir_read_name(dir)) != NULL) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
-                remove_tree(child);
-            else
-                g_unlink(child);
-        }
-        g_dir_close(dir);
-    }
-    g_rmdir(path);
-}
 
 static json_t *parse(const char *text)
 {
@@ -179,7 +163,7 @@ static void fixture_set_up(Fixture *f, gconstpointer data)
 static void fixture_tear_down(Fixture *f, gconstpointer data)
 {
     vt_index_close(f->index);
-    remove_tree(f->tmp);
+    g_assert_cmpint(vt_file_remove_tree(f->tmp), ==, VT_OK);
     g_free(f->dir);
     g_free(f->tmp);
 }

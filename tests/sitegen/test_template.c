@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vt_template.h"
+#include "vt_file.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers */
@@ -38,22 +39,6 @@ static void write_file(const char *dir, const char *name, const char *text)
 {
     g_autofree char *path = g_build_filename(dir, name, NULL);
     g_assert_true(g_file_set_contents(path, text, -1, NULL));
-}
-
-static void remove_tree(const char *path)
-{
-    GDir *dir = g_dir_open(path, 0, NULL);
-    if (dir) {
-        const char *name;
-        while ((name = g_dir_read_name(dir))) {
-            g_autofree char *child = g_build_filename(path, name, NULL);
-            remove_tree(child);
-        }
-        g_dir_close(dir);
-        g_assert_cmpint(g_rmdir(path), ==, 0);
-    } else {
-        g_assert_cmpint(g_unlink(path), ==, 0);
-    }
 }
 
 static json_t *parse_json(const char *text)
@@ -333,8 +318,8 @@ static void test_override_dir(void)
     g_string_free(out, TRUE);
     json_decref(data);
     vt_template_set_free(set);
-    remove_tree(base);
-    remove_tree(inst);
+    g_assert_cmpint(vt_file_remove_tree(base), ==, VT_OK);
+    g_assert_cmpint(vt_file_remove_tree(inst), ==, VT_OK);
 }
 
 static void test_load_dir_all_or_nothing(void)
@@ -371,7 +356,7 @@ static void test_load_dir_all_or_nothing(void)
     g_assert_nonnull(strstr(vt_error_message(), "'my page' is not a usable template name"));
 
     vt_template_set_free(set);
-    remove_tree(dir);
+    g_assert_cmpint(vt_file_remove_tree(dir), ==, VT_OK);
 }
 
 static void test_load_dir_errors(void)
@@ -411,7 +396,7 @@ static void test_load_dir_errors(void)
     g_assert_nonnull(strstr(vt_error_message(), "latin1.txt: not UTF-8"));
 
     vt_template_set_free(set);
-    remove_tree(dir);
+    g_assert_cmpint(vt_file_remove_tree(dir), ==, VT_OK);
 }
 
 static void test_add(void)
