@@ -38,14 +38,15 @@ static void reject(const char *spool_dir, const char *name, const char *reason)
     g_autofree char *src = g_build_filename(spool_dir, name, NULL);
     g_autofree char *dst = g_build_filename(dir, name, NULL);
     g_autofree char *why = g_strdup_printf("%s.reason.txt", dst);
-
-    if (vt_file_mkdirs(dir) != VT_OK || rename(src, dst) != 0) {
-        g_warning("spool: cannot move the rejected request %s aside: %s", src, g_strerror(errno));
-        return;
-    }
     g_autofree char *text = g_strdup_printf("vitrine did not apply this request.\n\nReason: %s\n",
                                             reason);
-    vt_file_write_atomic(why, text, strlen(text));
+
+    /* The reason first: whoever waits for the request to leave the spool
+     * (vitrine set) finds it complete the moment it does. */
+    if (vt_file_mkdirs(dir) != VT_OK || vt_file_write_atomic(why, text, strlen(text)) != VT_OK)
+        g_warning("spool: cannot write why %s was rejected: %s", src, vt_error_message());
+    else if (rename(src, dst) != 0)
+        g_warning("spool: cannot move the rejected request %s aside: %s", src, g_strerror(errno));
 }
 
 static gint compare_names(gconstpointer a, gconstpointer b)
