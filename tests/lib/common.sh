@@ -333,3 +333,36 @@ vt_files_in() {
     [ -d "$1" ] || return 0
     (cd "$1" && find . \( -type f -o -type l \) -printf '%P\n' | sort)
 }
+
+# --- lighttpd (the test web server of iiif-server.sh and lighttpd-cgi.sh) --
+
+VT_LIGHTTPD=${VT_LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
+
+# vt_lighttpd_launch DIR PIDVAR: checks DIR/lighttpd.conf, runs lighttpd on
+# it in the background (its pid goes into the variable named PIDVAR) and
+# returns once http://127.0.0.1:$VT_PORT/index.txt answers.
+vt_lighttpd_launch() {
+    local d=$1 pidvar=$2 out pid
+    out=$("$VT_LIGHTTPD" -tt -f "$d/lighttpd.conf" 2>&1) || fail "lighttpd rejects its config: $out"
+    "$VT_LIGHTTPD" -D -f "$d/lighttpd.conf" >>"$d/stdout.log" 2>&1 &
+    pid=$!
+    printf -v "$pidvar" '%s' "$pid"
+    wait_for 10 vt__lighttpd_answers "$pid" "$d" ||
+        fail "lighttpd did not answer on port $VT_PORT: $(tail -n 20 "$d/error.log" 2>/dev/null)"
+}
+
+vt__lighttpd_answers() {
+    kill -0 "$1" 2>/dev/null ||
+        fail "lighttpd died at start: $(tail -n 20 "$2/error.log" 2>/dev/null)"
+    curl -fsS "http://127.0.0.1:$VT_PORT/index.txt" >/dev/null
+}
+
+# vt_lighttpd_stop PID: SIGTERM, then SIGKILL after 10 s. An empty PID is a
+# no-op.
+vt_lighttpd_stop() {
+    local pid=$1
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_for 10 vt__gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}

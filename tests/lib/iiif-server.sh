@@ -12,7 +12,6 @@
 # Source after common.sh. iiif_server_start registers its own stop at exit.
 
 VT_IIPSRV=${VT_IIPSRV:-/usr/lib/iipimage-server/iipsrv.fcgi}
-VT_LIGHTTPD=${VT_LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 VT_HTTPD_PID=
 VT_HTTPD_DIR=$T/httpd
 
@@ -70,30 +69,16 @@ EOF
         *) fail "iiif_server_start: unknown mode '$mode' (iipsrv or static)" ;;
         esac
     } >"$d/lighttpd.conf"
-    local out
-    out=$("$VT_LIGHTTPD" -tt -f "$d/lighttpd.conf" 2>&1) || fail "lighttpd rejects its config: $out"
-    "$VT_LIGHTTPD" -D -f "$d/lighttpd.conf" >>"$d/stdout.log" 2>&1 &
-    VT_HTTPD_PID=$!
     [[ " ${VT_CLEANUPS[*]} " == *" iiif_server_stop "* ]] || VT_CLEANUPS+=(iiif_server_stop)
-    wait_for 10 iiif__answers ||
-        fail "lighttpd did not answer on port $VT_PORT: $(tail -n 20 "$d/error.log" 2>/dev/null)"
+    vt_lighttpd_launch "$d" VT_HTTPD_PID
     ok "lighttpd ($mode) listening on 127.0.0.1:$VT_PORT"
-}
-
-iiif__answers() {
-    kill -0 "$VT_HTTPD_PID" 2>/dev/null ||
-        fail "lighttpd died at start: $(tail -n 20 "$VT_HTTPD_DIR/error.log" 2>/dev/null)"
-    curl -fsS "http://127.0.0.1:$VT_PORT/index.txt" >/dev/null
 }
 
 # iiif_server_stop: stops lighttpd (and, through it, iipsrv). Safe to call twice.
 iiif_server_stop() {
     local pid=$VT_HTTPD_PID
-    [ -n "$pid" ] || return 0
     VT_HTTPD_PID=
-    kill -TERM "$pid" 2>/dev/null || true
-    wait_for 10 vt__gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    vt_lighttpd_stop "$pid"
     # lighttpd stops the iipsrv it spawned when it stops itself.
 }
 

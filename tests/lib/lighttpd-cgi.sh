@@ -15,7 +15,6 @@
 # pass the query string raw, and those are the bytes the CGI must survive.
 # Source after common.sh. cgi_server_start registers its own stop at exit.
 
-VT_LIGHTTPD=${VT_LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 VT_CGI_PID=
 VT_CGI_DIR=$T/cgi-httpd
 
@@ -59,30 +58,16 @@ EOF
         done
         printf ' )\n'
     } >"$d/lighttpd.conf"
-    local out
-    out=$("$VT_LIGHTTPD" -tt -f "$d/lighttpd.conf" 2>&1) || fail "lighttpd rejects its config: $out"
-    "$VT_LIGHTTPD" -D -f "$d/lighttpd.conf" >>"$d/stdout.log" 2>&1 &
-    VT_CGI_PID=$!
     [[ " ${VT_CLEANUPS[*]} " == *" cgi_server_stop "* ]] || VT_CLEANUPS+=(cgi_server_stop)
-    wait_for 10 cgi__answers ||
-        fail "lighttpd did not answer on port $VT_PORT: $(tail -n 20 "$d/error.log" 2>/dev/null)"
+    vt_lighttpd_launch "$d" VT_CGI_PID
     ok "lighttpd (CGI, VITRINE_CONFIG=${config#"$T"/}) listening on 127.0.0.1:$VT_PORT"
-}
-
-cgi__answers() {
-    kill -0 "$VT_CGI_PID" 2>/dev/null ||
-        fail "lighttpd died at start: $(tail -n 20 "$VT_CGI_DIR/error.log" 2>/dev/null)"
-    curl -fsS "http://127.0.0.1:$VT_PORT/index.txt" >/dev/null
 }
 
 # cgi_server_stop: stops lighttpd. Safe to call twice.
 cgi_server_stop() {
     local pid=$VT_CGI_PID
-    [ -n "$pid" ] || return 0
     VT_CGI_PID=
-    kill -TERM "$pid" 2>/dev/null || true
-    wait_for 10 vt__gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    vt_lighttpd_stop "$pid"
 }
 
 # cgi_url QUERY: the CGI's URL with QUERY_STRING QUERY (already encoded).
