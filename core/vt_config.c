@@ -24,7 +24,8 @@ static const char *const vitrine_keys[] = {
 static const char *const images_keys[] = {
     "server", "dir", "base-url", "max-pixels", "tile-size", "quality",
     "thumbnail-size", "download-size", NULL};
-static const char *const site_keys[] = {"dir", "base-url", NULL};
+static const char *const site_keys[] = {"dir", "base-url", "internal-base-url", "title",
+                                         "templates", "originals-base-url", NULL};
 static const char *const search_keys[] = {"audience", "synonyms", "facets", "index", NULL};
 static const char *const default_facets[] = {"department", "type", "year", "keywords", NULL};
 #define FACETS_MAX 32
@@ -380,6 +381,18 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
 
     c->site_dir = get_path(&l, "site", "dir", DEFAULT_SITE_DIR);
     c->site_base_url = get_url(&l, "site", "base-url", "http://localhost");
+    {
+        /* One server can serve both trees: the internal one under /internal,
+         * behind authentication (docs/web/). */
+        g_autofree char *fallback = g_strconcat(c->site_base_url, "/internal", NULL);
+        c->site_internal_base_url = get_url(&l, "site", "internal-base-url", fallback);
+    }
+    c->site_title = get_string(&l, "site", "title", "Collection");
+    {
+        g_autofree char *templates = get_string(&l, "site", "templates", NULL);
+        c->site_templates = templates ? get_path(&l, "site", "templates", NULL) : NULL;
+    }
+    c->site_originals_base_url = get_url(&l, "site", "originals-base-url", NULL);
 
     load_search(&l, c);
     check_overlaps(&l, c);
@@ -455,6 +468,10 @@ void vt_config_free(vt_config *c)
     g_free(c->images_base_url);
     g_free(c->site_dir);
     g_free(c->site_base_url);
+    g_free(c->site_internal_base_url);
+    g_free(c->site_title);
+    g_free(c->site_templates);
+    g_free(c->site_originals_base_url);
     g_free(c->synonyms_path);
     g_strfreev(c->facets);
     g_free(c->index_dir);
@@ -499,4 +516,11 @@ bool vt_visibility_parse(const char *text, vt_visibility *ret_visibility)
     else
         return false;
     return true;
+}
+
+void vt_config_audience_view(const vt_config *config, bool internal, vt_config *ret_view)
+{
+    *ret_view = *config;
+    if (internal)
+        ret_view->site_base_url = config->site_internal_base_url;
 }

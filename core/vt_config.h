@@ -72,7 +72,13 @@ typedef struct {
 
     /* [site] */
     char *site_dir;
-    char *site_base_url;      /* no trailing slash */
+    char *site_base_url;      /* no trailing slash: the public tree's URL */
+    char *site_internal_base_url; /* the internal tree's URL (default <base-url>/internal) */
+    char *site_title;         /* the site's name in every page (default "Collection") */
+    char *site_templates;     /* an institute's template folder overriding the installed
+                               * templates, or NULL */
+    char *site_originals_base_url; /* where the internal web server serves originals-dir
+                                    * (internal pages link originals there), or NULL */
 
     /* [search] */
     bool search_internal;     /* audience=internal: the CGI may show internal assets */
@@ -108,6 +114,13 @@ const vt_department *vt_config_department(const vt_config *config, const char *i
 char *vt_config_get_raw(GKeyFile *kf, const char *group, const char *key);
 
 const char *vt_image_server_name(vt_image_server server);
+
+/* A read-only view of @config for one audience: a struct copy whose
+ * site_base_url is the internal tree's URL when @internal, so that every
+ * URL builder (vt_url.h, vt_manifest.h) names the internal tree's files.
+ * The view borrows every pointer of @config: never vt_config_free() it, and
+ * do not use it after @config is freed. */
+void vt_config_audience_view(const vt_config *config, bool internal, vt_config *ret_view);
 const char *vt_visibility_name(vt_visibility visibility);
 /* Parses "public"/"internal"; returns false for anything else. */
 bool vt_visibility_parse(const char *text, vt_visibility *ret_visibility);
