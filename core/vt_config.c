@@ -384,8 +384,9 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
     {
         /* One server can serve both trees: the internal one under /internal,
          * behind authentication (docs/web/). */
-        g_autofree char *fallback = g_strconcat(c->site_base_url, "/internal", NULL);
-        c->site_internal_base_url = get_url(&l, "site", "internal-base-url", fallback);
+        c->site_internal_base_url = get_url(&l, "site", "internal-base-url", NULL);
+        if (!c->site_internal_base_url && c->site_base_url)
+            c->site_internal_base_url = g_strconcat(c->site_base_url, "/internal", NULL);
     }
     c->site_title = get_string(&l, "site", "title", "Collection");
     {
