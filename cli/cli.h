@@ -26,6 +26,7 @@ int cli_unset(cli_context *ctx, int argc, char **argv);
 int cli_list(cli_context *ctx, int argc, char **argv);
 int cli_show(cli_context *ctx, int argc, char **argv);
 int cli_status(cli_context *ctx, int argc, char **argv);
+int cli_rebuild(cli_context *ctx, int argc, char **argv);
 int cli_verify(cli_context *ctx, int argc, char **argv);
 int cli_check_config(cli_context *ctx, int argc, char **argv);
 int cli_demo(cli_context *ctx, int argc, char **argv);

@@ -23,6 +23,7 @@ static const command commands[] = {
     {"unset", cli_unset, true, "unset ID FIELD...      remove custom metadata"},
     {"harvest", cli_harvest, true, "harvest [--refresh] [N...] fetch intervention records from the collection system"},
     {"reindex", cli_reindex, true, "reindex               rebuild the search index and term counts from the store"},
+    {"rebuild", cli_rebuild, true, "rebuild [-j N]        write the whole static site from the store"},
     {"verify", cli_verify, true, "verify [--json]       check every archived original against its SHA-256"},
     {"check-config", cli_check_config, false, "check-config          validate the configuration file"},
     {"demo", cli_demo, false, "demo [--dir DIR]      sample hotfolders and images, and the daemon, until Ctrl-C"},

@@ -40,6 +40,10 @@ static const char *const table_names[VT_TABLE__COUNT] = {
     [VT_TABLE_HARVEST] = "harvest",
     [VT_TABLE_TERMS] = "terms",
     [VT_TABLE_INTERVENTIONS] = "interventions",
+    [VT_TABLE_LISTING] = "listing",
+    [VT_TABLE_POSITION] = "position",
+    [VT_TABLE_ACTIVITY] = "activity",
+    [VT_TABLE_DIRTY] = "dirty",
 };
 
 struct vt_store {
@@ -542,6 +546,12 @@ void vt_txn_del(vt_txn *txn, vt_table table, const char *key)
 
 void vt_txn_foreach(vt_txn *txn, vt_table table, const char *prefix, vt_txn_iter_fn fn, void *data)
 {
+    vt_txn_foreach_from(txn, table, prefix, NULL, fn, data);
+}
+
+void vt_txn_foreach_from(vt_txn *txn, vt_table table, const char *prefix, const char *from,
+                         vt_txn_iter_fn fn, void *data)
+{
     if (!txn_check(txn, table, prefix, false, NULL))
         return;
     if (prefix == NULL)
@@ -549,6 +559,13 @@ void vt_txn_foreach(vt_txn *txn, vt_table table, const char *prefix, vt_txn_iter
     size_t prefix_len = strlen(prefix);
     if (prefix_len > VT_STORE_KEY_MAX)
         return; /* no key can start with it */
+    /* Start at @from only when it lies within the prefix; else at the prefix. */
+    const char *start = prefix;
+    size_t start_len = prefix_len;
+    if (from && strncmp(from, prefix, prefix_len) == 0 && strlen(from) <= VT_STORE_KEY_MAX) {
+        start = from;
+        start_len = strlen(from);
+    }
 
     MDB_cursor *cursor;
     int rc = mdb_cursor_open(txn->txn, txn->store->dbi[table], &cursor);
@@ -558,9 +575,9 @@ void vt_txn_foreach(vt_txn *txn, vt_table table, const char *prefix, vt_txn_iter
     }
 
     char key[VT_STORE_KEY_MAX + 1];
-    MDB_val k = { .mv_size = prefix_len, .mv_data = (void *)prefix };
+    MDB_val k = { .mv_size = start_len, .mv_data = (void *)start };
     MDB_val v;
-    rc = mdb_cursor_get(cursor, &k, &v, prefix_len ? MDB_SET_RANGE : MDB_FIRST);
+    rc = mdb_cursor_get(cursor, &k, &v, start_len ? MDB_SET_RANGE : MDB_FIRST);
     while (rc == 0) {
         if (k.mv_size < prefix_len || memcmp(k.mv_data, prefix, prefix_len) != 0)
             break;

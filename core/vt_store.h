@@ -72,6 +72,10 @@ typedef enum {
     VT_TABLE_HARVEST,     /* "harvest": intervention number -> harvested record and its fetch state */
     VT_TABLE_TERMS,       /* "terms": field "\x1f" normalised term -> {count, display} */
     VT_TABLE_INTERVENTIONS, /* "interventions": number "\x1f" asset id -> "" (one intervention's assets) */
+    VT_TABLE_LISTING,     /* "listing": department "\x1f" position -> flags + asset id (vt_publog.h) */
+    VT_TABLE_POSITION,    /* "position": asset id -> its listing key */
+    VT_TABLE_ACTIVITY,    /* "activity": audience "\x1f" seq -> change record (vt_publog.h) */
+    VT_TABLE_DIRTY,       /* "dirty": what the site must regenerate (vt_publog.h) */
     VT_TABLE__COUNT
 } vt_table;
 
@@ -140,6 +144,12 @@ typedef bool (*vt_txn_iter_fn)(const char *key, size_t key_len, const void *val,
  * all), in byte order. Inside a write txn fn may put or delete the key it
  * is given (LMDB keeps the cursor right); the walk stops if the txn fails. */
 void vt_txn_foreach(vt_txn *txn, vt_table table, const char *prefix, vt_txn_iter_fn fn, void *data);
+
+/* The same, starting at the first key >= @from (which must start with
+ * @prefix; otherwise, or NULL, at the prefix): a page of a sorted range
+ * without walking what comes before it. */
+void vt_txn_foreach_from(vt_txn *txn, vt_table table, const char *prefix, const char *from,
+                         vt_txn_iter_fn fn, void *data);
 
 /* Increments and returns the persistent counter @name (in META, key
  * "seq.NAME"); the first value is 1. Write txns only. 0 if the txn has

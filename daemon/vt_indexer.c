@@ -10,6 +10,7 @@
 #include "vt_file.h"
 #include "vt_index.h"
 #include "vt_meta.h"
+#include "vt_publog.h"
 #include "vt_terms.h"
 
 #define SYNONYMS_MAX_BYTES (16u << 20)
@@ -330,6 +331,8 @@ static vt_status rebuild_fn(vt_txn *txn, void *data)
     vt_txn_foreach(txn, VT_TABLE_TERMS, NULL, clear_term, txn);
     rebuild_walk w = {c, txn};
     vt_asset_foreach(txn, rebuild_walk_one, &w);
+    /* Stores from before the site listing existed get their positions. */
+    vt_publog_backfill(txn);
     if (c->status != VT_OK)
         return vt_txn_fail(txn, c->status);
     return vt_txn_status(txn);

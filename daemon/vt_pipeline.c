@@ -55,22 +55,58 @@ void vt__pipeline_emit(vt_pipeline *p, vt_event_kind kind, const char *dept, con
 
 #define INDEX_FLUSH_MS 300
 
-static gboolean on_flush(gpointer data)
+/* terms.json is rewritten at most this often (its cost is the vocabulary's). */
+#define TERMS_SECONDS 15
+/* A `vitrine rebuild` holds the site: try again after this. */
+#define SITE_BUSY_MS 2000
+
+static gboolean on_terms(gpointer data)
 {
     vt_pipeline *p = data;
-    p->flush_timer = 0;
-    if (vt_indexer_flush(p->indexer, p->store) != VT_OK)
+    p->terms_timer = 0;
+    if (p->publisher && vt_publisher_terms(p->publisher, p->store) != VT_OK)
         vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
     return G_SOURCE_REMOVE;
 }
 
-/* Asset @id changed: the search index follows shortly, in one commit for
- * every change of the moment. */
+static gboolean on_flush(gpointer data);
+
+/* The site follows the store: what the dirty marks name is rewritten. */
+static void publish_site(vt_pipeline *p)
+{
+    if (!p->publisher)
+        return;
+    unsigned files = 0;
+    vt_status s = vt_publisher_flush(p->publisher, p->store, &files);
+    if (s == VT_ERR_BUSY) {
+        if (!p->flush_timer)
+            p->flush_timer = g_timeout_add(SITE_BUSY_MS, on_flush, p);
+        return;
+    }
+    if (s != VT_OK) {
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+        return;
+    }
+    if (files > 0 && !p->terms_timer)
+        p->terms_timer = g_timeout_add_seconds(TERMS_SECONDS, on_terms, p);
+}
+
+static gboolean on_flush(gpointer data)
+{
+    vt_pipeline *p = data;
+    p->flush_timer = 0;
+    if (p->indexer && vt_indexer_flush(p->indexer, p->store) != VT_OK)
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    publish_site(p);
+    return G_SOURCE_REMOVE;
+}
+
+/* Asset @id changed: the search index and the site follow shortly, in one
+ * commit and one publication for every change of the moment. */
 void vt__pipeline_mark_changed(vt_pipeline *p, const char *id)
 {
-    if (!p->indexer)
-        return;
-    vt_indexer_mark(p->indexer, id);
+    if (p->indexer)
+        vt_indexer_mark(p->indexer, id);
     if (!p->flush_timer)
         p->flush_timer = g_timeout_add(INDEX_FLUSH_MS, on_flush, p);
 }
@@ -922,6 +958,17 @@ vt_status vt_pipeline_start(vt_pipeline *p, const char *const *paths)
         vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, p->problem);
     }
 
+    /* Without templates vitrine still ingests and indexes; the site waits
+     * for an installation that has them. */
+    if (vt_publisher_open(p->config, &p->publisher) != VT_OK) {
+        g_free(p->problem);
+        p->problem = g_strdup_printf("site unavailable: %s", vt_error_message());
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, p->problem);
+    } else if (!p->flush_timer) {
+        /* Publish what a crash left dirty, or build a first site. */
+        p->flush_timer = g_timeout_add(0, on_flush, p);
+    }
+
     if (p->opt.daemon) {
         s = vt_watch_new(on_watch, p, &p->watch);
         if (s != VT_OK)
@@ -1098,6 +1145,14 @@ void vt_pipeline_free(vt_pipeline *p)
     if (p->indexer && vt_indexer_flush(p->indexer, p->store) != VT_OK)
         vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
     vt_indexer_close(p->indexer);
+    publish_site(p);
+    if (p->flush_timer)  /* set again if a rebuild held the site: too late now */
+        g_source_remove(p->flush_timer);
+    if (p->terms_timer) {
+        g_source_remove(p->terms_timer);
+        on_terms(p);
+    }
+    vt_publisher_close(p->publisher);
     vt_watch_free(p->watch);
     vt_settle_free(p->settle);
     if (p->inflight)

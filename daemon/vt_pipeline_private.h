@@ -15,6 +15,7 @@
 #include "vt_filejob.h"
 #include "vt_harvest.h"
 #include "vt_indexer.h"
+#include "vt_publisher.h"
 #include "vt_pipeline.h"
 #include "vt_settle.h"
 #include "vt_watch.h"
@@ -50,7 +51,9 @@ struct vt_pipeline {
     GHashTable *file_retries; /* absolute path -> file_retry: drops waiting to be offered again */
 
     vt_indexer *indexer;      /* NULL when the index could not be opened */
-    guint flush_timer;
+    guint flush_timer;        /* index flush and site publication */
+    vt_publisher *publisher;  /* NULL when the site's templates could not be loaded */
+    guint terms_timer;
 
     vt_harvest_config *harvest_config;   /* NULL: harvest is off */
     vt_harvest *harvester;

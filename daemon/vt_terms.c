@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vt_meta.h"
+#include "vt_publog.h"
 
 #define SEP "\x1f"
 
@@ -175,6 +176,12 @@ void vt_terms_put_asset(vt_txn *txn, const vt_asset *before, const vt_asset *aft
                         (vt_terms_side){new_view, after && after->visibility == VT_VISIBILITY_PUBLIC});
     json_decref(old_view);
     json_decref(new_view);
+    vt_publog_asset_changed(txn, before, after);
+    if (before && after && before->intervention &&
+        g_strcmp0(before->intervention, after->intervention) != 0) {
+        g_autofree char *old_key = intervention_key(before);
+        vt_txn_del(txn, VT_TABLE_INTERVENTIONS, old_key);
+    }
     if (after) {
         vt_asset_put(txn, after);
         if (after->intervention) {
@@ -224,6 +231,7 @@ void vt_terms_harvest_changed(vt_txn *txn, const char *intervention, const json_
             json_decref(old_view);
             json_decref(new_view);
         }
+        vt_publog_touch(txn, a);
         if (ret_ids)
             g_ptr_array_add(ret_ids, g_strdup(id));
         vt_asset_free(a);

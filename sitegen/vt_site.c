@@ -1,0 +1,719 @@
+/* vt_site.c: opening the generator, writing files, full rebuilds and
+ * incremental publishing (see vt_site.h). */
+#include "vt_site_private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "vt_file.h"
+#include "vt_manifest.h"
+
+#ifndef VT_DATADIR
+#define VT_DATADIR "/usr/local/share/vitrine"
+#endif
+#ifndef VT_SOURCE_DIR
+#define VT_SOURCE_DIR "."
+#endif
+
+/* Third-party browser code, copied into each tree's static/vendor/: its
+ * path there (and under VT_DATADIR/vendor/ once installed), and where npm
+ * puts it under node_modules/. Only what the pages load, and the licences. */
+static const struct {
+    const char *path;
+    const char *npm_path;
+} vendor_files[] = {
+    {"openseadragon/openseadragon.min.js", "openseadragon/build/openseadragon/openseadragon.min.js"},
+    {"openseadragon/images", "openseadragon/build/openseadragon/images"},
+    {"openseadragon/LICENSE.txt", "openseadragon/LICENSE.txt"},
+    {"mirador/mirador.min.js", "mirador/dist/mirador.min.js"},
+    {"mirador/LICENSE", "mirador/LICENSE"},
+};
+
+/* ------------------------------------------------------------ files */
+
+static vt_status write_fd(const char *path, int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            return vt_error_set_errno(VT_ERR_IO, e, "cannot write %s", path);
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    if (close(fd) != 0)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot write %s", path);
+    return VT_OK;
+}
+
+static int open_creating_parents(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == ENOENT) {
+        g_autofree char *parent = g_path_get_dirname(path);
+        if (g_mkdir_with_parents(parent, 0755) == 0)
+            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    }
+    return fd;
+}
+
+vt_status vt__site_write(const vt_site_tree *t, const char *rel, const char *data, size_t len)
+{
+    g_autofree char *path = g_build_filename(t->dir, rel, NULL);
+    if (t->staging) {
+        int fd = open_creating_parents(path);
+        if (fd < 0)
+            return vt_error_set_errno(VT_ERR_IO, errno, "cannot create %s", path);
+        return write_fd(path, fd, data, len);
+    }
+    /* A visitor sees the old file or the new one, never a part: write
+     * beside it and rename. No fsync: the site is rebuilt from the store. */
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *base = g_path_get_basename(path);
+    g_autofree char *tmp = g_strdup_printf("%s/.tmp-%s", dir, base);
+    int fd = open_creating_parents(tmp);
+    if (fd < 0)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot create %s", tmp);
+    vt_status st = write_fd(tmp, fd, data, len);
+    if (st == VT_OK && rename(tmp, path) != 0)
+        st = vt_error_set_errno(VT_ERR_IO, errno, "cannot rename %s to %s", tmp, path);
+    if (st != VT_OK)
+        (void)unlink(tmp);
+    return st;
+}
+
+vt_status vt__site_write_json(const vt_site_tree *t, const char *rel, const json_t *doc)
+{
+    char *text = json_dumps(doc, JSON_COMPACT);
+    if (!text)
+        return vt_error_set(VT_ERR_INVALID, "cannot encode %s/%s as JSON", t->dir, rel);
+    vt_status st = vt__site_write(t, rel, text, strlen(text));
+    free(text);
+    return st;
+}
+
+bool vt__site_remove(const vt_site_tree *t, const char *rel)
+{
+    g_autofree char *path = g_build_filename(t->dir, rel, NULL);
+    return unlink(path) == 0;
+}
+
+static vt_status copy_file(const char *from, const char *to)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    if (!g_file_get_contents(from, &data, &len, &err))
+        return vt_error_set(VT_ERR_IO, "cannot read %s: %s", from, err->message);
+    g_autofree char *parent = g_path_get_dirname(to);
+    if (g_mkdir_with_parents(parent, 0755) != 0)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot create %s", parent);
+    if (!g_file_set_contents(to, data, (gssize)len, &err))
+        return vt_error_set(VT_ERR_IO, "cannot write %s: %s", to, err->message);
+    return VT_OK;
+}
+
+/* Copies the files of folder @src into @dst (made as needed), recursively;
+ * names starting with '.' are skipped. */
+static vt_status copy_tree(const char *src, const char *dst)
+{
+    g_autoptr(GError) err = NULL;
+    GDir *dir = g_dir_open(src, 0, &err);
+    if (!dir)
+        return vt_error_set(VT_ERR_IO, "cannot read %s: %s", src, err->message);
+    if (g_mkdir_with_parents(dst, 0755) != 0) {
+        g_dir_close(dir);
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot create %s", dst);
+    }
+    vt_status st = VT_OK;
+    const char *name;
+    while (st == VT_OK && (name = g_dir_read_name(dir))) {
+        if (name[0] == '.')
+            continue;
+        g_autofree char *from = g_build_filename(src, name, NULL);
+        g_autofree char *to = g_build_filename(dst, name, NULL);
+        if (g_file_test(from, G_FILE_TEST_IS_DIR)) {
+            st = copy_tree(from, to);
+            continue;
+        }
+        st = copy_file(from, to);
+    }
+    g_dir_close(dir);
+    return st;
+}
+
+static vt_status copy_static(const vt_site *s, const char *tree_dir)
+{
+    g_autofree char *static_dir = g_build_filename(tree_dir, "static", NULL);
+    g_autofree char *src = g_build_filename(s->templates_dir, "static", NULL);
+    vt_status st = VT_OK;
+    if (g_file_test(src, G_FILE_TEST_IS_DIR))
+        st = copy_tree(src, static_dir);
+    if (st == VT_OK && s->config->site_templates) {
+        g_autofree char *own = g_build_filename(s->config->site_templates, "static", NULL);
+        if (g_file_test(own, G_FILE_TEST_IS_DIR))
+            st = copy_tree(own, static_dir);
+    }
+    for (size_t i = 0; st == VT_OK && s->vendor_dir && i < G_N_ELEMENTS(vendor_files); i++) {
+        g_autofree char *npm = g_build_filename(s->vendor_dir, vendor_files[i].npm_path, NULL);
+        g_autofree char *installed = g_build_filename(s->vendor_dir, vendor_files[i].path, NULL);
+        const char *from = g_file_test(npm, G_FILE_TEST_EXISTS) ? npm : installed;
+        g_autofree char *to = g_build_filename(static_dir, "vendor", vendor_files[i].path, NULL);
+        if (g_file_test(from, G_FILE_TEST_IS_DIR))
+            st = copy_tree(from, to);
+        else if (g_file_test(from, G_FILE_TEST_IS_REGULAR))
+            st = copy_file(from, to);
+        /* else not installed: the pages fall back to plain images */
+    }
+    return st;
+}
+
+/* ------------------------------------------------------------ open */
+
+static char *find_templates_dir(void)
+{
+    const char *env = g_getenv("VITRINE_TEMPLATES_DIR");
+    if (env && *env)
+        return g_strdup(env);
+    const char *candidates[] = {VT_DATADIR "/templates", VT_SOURCE_DIR "/templates"};
+    for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++) {
+        g_autofree char *home = g_build_filename(candidates[i], "home.html", NULL);
+        if (g_file_test(home, G_FILE_TEST_IS_REGULAR))
+            return g_strdup(candidates[i]);
+    }
+    return NULL;
+}
+
+static char *find_vendor_dir(void)
+{
+    const char *env = g_getenv("VITRINE_VENDOR_DIR");
+    if (env && *env)
+        return g_strdup(env);
+    const char *candidates[] = {VT_DATADIR "/vendor", VT_SOURCE_DIR "/node_modules"};
+    for (size_t i = 0; i < G_N_ELEMENTS(candidates); i++)
+        if (g_file_test(candidates[i], G_FILE_TEST_IS_DIR))
+            return g_strdup(candidates[i]);
+    return NULL;
+}
+
+vt_status vt_site_open(const vt_config *config, vt_site **ret_site)
+{
+    g_autofree char *dir = find_templates_dir();
+    if (!dir)
+        return vt_error_set(VT_ERR_NOT_FOUND,
+                            "no site templates in %s/templates (is vitrine installed?); "
+                            "set VITRINE_TEMPLATES_DIR",
+                            VT_DATADIR);
+    vt_site *s = g_new0(vt_site, 1);
+    s->config = config;
+    vt_template_set_new(&s->templates);
+    vt_status st = vt_template_set_load_dir(s->templates, dir);
+    if (st == VT_OK && config->site_templates)
+        st = vt_template_set_load_dir(s->templates, config->site_templates);
+    if (st == VT_OK)
+        st = vt_template_set_check(s->templates);
+    static const char *const needed[] = {"home", "search", "favourites", "asset", "intervention",
+                                         "department"};
+    for (size_t i = 0; st == VT_OK && i < G_N_ELEMENTS(needed); i++)
+        if (!vt_template_set_has(s->templates, needed[i]))
+            st = vt_error_set(VT_ERR_NOT_FOUND, "%s: no template %s.html", dir, needed[i]);
+    if (st != VT_OK) {
+        vt_site_free(s);
+        return st;
+    }
+    s->templates_dir = g_steal_pointer(&dir);
+    s->vendor_dir = find_vendor_dir();
+    *ret_site = s;
+    return VT_OK;
+}
+
+void vt_site_free(vt_site *s)
+{
+    if (!s)
+        return;
+    vt_template_set_free(s->templates);
+    g_free(s->templates_dir);
+    g_free(s->vendor_dir);
+    g_free(s);
+}
+
+const char *vt_site_templates_dir(const vt_site *s)
+{
+    return s->templates_dir;
+}
+
+static void tree_init(const vt_site *s, vt_site_tree *t, vt_audience audience, const char *dir,
+                      bool staging)
+{
+    t->audience = audience;
+    vt_config_audience_view(s->config, audience == VT_AUDIENCE_INTERNAL, &t->view);
+    t->dir = g_strdup(dir);
+    t->staging = staging;
+}
+
+static char *tree_path(const vt_site *s, vt_audience audience)
+{
+    return g_build_filename(s->config->site_dir, vt_audience_name(audience), NULL);
+}
+
+gboolean vt_site_exists(const vt_site *s)
+{
+    g_autofree char *pub = tree_path(s, VT_AUDIENCE_PUBLIC);
+    g_autofree char *index = g_build_filename(pub, "index.html", NULL);
+    return g_file_test(index, G_FILE_TEST_IS_REGULAR);
+}
+
+/* The site lock, held while writing. -1 and VT_ERR_BUSY if taken. */
+static int lock_site(const vt_site *s, vt_status *ret_status)
+{
+    if (g_mkdir_with_parents(s->config->site_dir, 0755) != 0) {
+        *ret_status = vt_error_set_errno(VT_ERR_IO, errno, "cannot create %s", s->config->site_dir);
+        return -1;
+    }
+    g_autofree char *path = g_build_filename(s->config->site_dir, ".lock", NULL);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        *ret_status = vt_error_set_errno(VT_ERR_IO, errno, "cannot open %s", path);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        close(fd);
+        *ret_status = vt_error_set(VT_ERR_BUSY, "%s is being written by another process "
+                                   "(a `vitrine rebuild`?)", s->config->site_dir);
+        return -1;
+    }
+    *ret_status = VT_OK;
+    return fd;
+}
+
+/* ------------------------------------------------------------ rebuild */
+
+typedef enum { WORK_PAGE, WORK_INTERVENTION, WORK_SITEMAP } work_kind;
+
+typedef struct {
+    work_kind kind;
+    const vt_department *d;
+    uint64_t n;            /* page (1-based) or sitemap chunk */
+    char *number;          /* intervention */
+} work;
+
+typedef struct {
+    vt_site *s;
+    vt_store *store;
+    vt_site_tree *trees[VT_AUDIENCE__COUNT];
+    GArray *work;          /* of work */
+    gint next;             /* atomic: next work index */
+    gint done_assets;      /* atomic */
+    gint failed;           /* atomic: set once */
+    vt_status status;      /* first failure (under lock) */
+    char *message;
+    GMutex lock;
+} rebuild_ctx;
+
+typedef struct {
+    rebuild_ctx *ctx;
+    const work *w;
+} work_call;
+
+static vt_status do_work(vt_txn *txn, void *data)
+{
+    work_call *call = data;
+    rebuild_ctx *ctx = call->ctx;
+    const work *w = call->w;
+    const vt_site_tree *const *trees = (const vt_site_tree *const *)ctx->trees;
+    unsigned n = 0;
+    vt_status st = VT_OK;
+    switch (w->kind) {
+    case WORK_PAGE:
+        st = vt__site_department_page(ctx->s, trees, VT_AUDIENCE__COUNT, txn, w->d, w->n, true, &n);
+        g_atomic_int_add(&ctx->done_assets, (gint)n);
+        break;
+    case WORK_INTERVENTION:
+        st = vt__site_intervention(ctx->s, trees, VT_AUDIENCE__COUNT, txn, w->number);
+        break;
+    case WORK_SITEMAP:
+        st = vt__site_sitemap_chunk(ctx->trees[VT_AUDIENCE_PUBLIC], txn, w->d, w->n);
+        break;
+    }
+    return st;
+}
+
+static gpointer rebuild_worker(gpointer data)
+{
+    rebuild_ctx *ctx = data;
+    for (;;) {
+        gint i = g_atomic_int_add(&ctx->next, 1);
+        if (i >= (gint)ctx->work->len || g_atomic_int_get(&ctx->failed))
+            break;
+        work_call call = {ctx, &g_array_index(ctx->work, work, i)};
+        vt_status st = vt_store_read(ctx->store, do_work, &call);
+        if (st != VT_OK) {
+            g_mutex_lock(&ctx->lock);
+            if (ctx->status == VT_OK) {
+                ctx->status = st;
+                ctx->message = g_strdup(vt_error_message());
+            }
+            g_mutex_unlock(&ctx->lock);
+            g_atomic_int_set(&ctx->failed, 1);
+        }
+    }
+    return NULL;
+}
+
+typedef struct {
+    rebuild_ctx *ctx;
+    unsigned total;
+} plan_ctx;
+
+static bool plan_intervention(const char *key, size_t key_len, const void *val, size_t len,
+                              void *data)
+{
+    GArray *list = ((void **)data)[0];
+    char **last = ((void **)data)[1];
+    const char *sep = memchr(key, '\x1f', key_len);
+    if (!sep)
+        return true;
+    size_t n = (size_t)(sep - key);
+    if (*last && strlen(*last) == n && memcmp(*last, key, n) == 0)
+        return true;
+    work w = {WORK_INTERVENTION, NULL, 0, g_strndup(key, n)};
+    g_array_append_val(list, w);
+    *last = w.number;
+    return true;
+}
+
+static vt_status plan(vt_txn *txn, void *data)
+{
+    plan_ctx *p = data;
+    GArray *list = p->ctx->work;
+    const vt_config *c = p->ctx->s->config;
+    p->total = 0;
+    for (size_t i = 0; i < c->n_departments; i++) {
+        const vt_department *d = &c->departments[i];
+        uint64_t last = vt_publog_last_position(txn, d->id);
+        p->total += (unsigned)vt_publog_count(txn, d->id, VT_AUDIENCE_INTERNAL);
+        uint64_t pages = last == 0 ? 1 : (last + VT_PUBLOG_PAGE - 1) / VT_PUBLOG_PAGE;
+        for (uint64_t pg = 1; pg <= pages; pg++) {
+            work w = {WORK_PAGE, d, pg, NULL};
+            g_array_append_val(list, w);
+        }
+        for (uint64_t ch = 0; last > 0 && ch <= (last - 1) / VT_PUBLOG_SITEMAP; ch++) {
+            work w = {WORK_SITEMAP, d, ch, NULL};
+            g_array_append_val(list, w);
+        }
+    }
+    char *last = NULL;
+    void *ctx[2] = {list, &last};
+    vt_txn_foreach(txn, VT_TABLE_INTERVENTIONS, NULL, plan_intervention, ctx);
+    return vt_txn_status(txn);
+}
+
+typedef struct {
+    vt_site *s;
+    vt_site_tree *tree;
+} single_ctx;
+
+/* What one tree has once: home, fixed pages, collections, sitemap index,
+ * activity, terms. */
+static vt_status tree_singles(vt_txn *txn, void *data)
+{
+    single_ctx *sc = data;
+    const vt_site_tree *t = sc->tree;
+    vt_status st = vt__site_home(sc->s, t, txn);
+    if (st == VT_OK)
+        st = vt__site_fixed_pages(sc->s, t, txn);
+    if (st == VT_OK)
+        st = vt__site_top_collection(t);
+    for (size_t i = 0; st == VT_OK && i < t->view.n_departments; i++)
+        st = vt__site_department_index(sc->s, t, txn, &t->view.departments[i]);
+    if (st == VT_OK && t->audience == VT_AUDIENCE_PUBLIC)
+        st = vt__site_sitemap_index(t, txn);
+    if (st == VT_OK)
+        st = vt__site_activity(t, txn, 0);
+    if (st == VT_OK)
+        st = vt__site_terms(t, txn);
+    if (st == VT_OK)
+        sc->s->activity_written[t->audience] = vt_publog_activity_last(txn, t->audience);
+    return st;
+}
+
+/* Puts the staging folder @fresh in the place of @final: an exchange
+ * where the kernel can (one rename, no moment without a site), else two. */
+static vt_status swap_in(const char *fresh, const char *final)
+{
+    if (renameat2(AT_FDCWD, fresh, AT_FDCWD, final, RENAME_EXCHANGE) == 0)
+        return vt_file_remove_tree(fresh);
+    if (errno == ENOENT && rename(fresh, final) == 0)
+        return VT_OK;
+    g_autofree char *old = g_strconcat(final, ".old", NULL);
+    (void)vt_file_remove_tree(old);
+    if (rename(final, old) != 0 && errno != ENOENT)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot move %s aside", final);
+    if (rename(fresh, final) != 0)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot rename %s to %s", fresh, final);
+    return vt_file_remove_tree(old);
+}
+
+static void work_clear(gpointer p)
+{
+    g_free(((work *)p)->number);
+}
+
+vt_status vt_site_rebuild(vt_site *s, vt_store *store, unsigned threads,
+                          vt_site_progress_fn progress, void *data, unsigned *ret_assets)
+{
+    vt_status st;
+    int lock_fd = lock_site(s, &st);
+    if (lock_fd < 0)
+        return st;
+
+    rebuild_ctx ctx = {.s = s, .store = store};
+    g_mutex_init(&ctx.lock);
+    ctx.work = g_array_new(FALSE, FALSE, sizeof(work));
+    g_array_set_clear_func(ctx.work, work_clear);
+    vt_site_tree trees[VT_AUDIENCE__COUNT];
+    char *finals[VT_AUDIENCE__COUNT];
+    for (int a = 0; a < VT_AUDIENCE__COUNT; a++) {
+        finals[a] = tree_path(s, (vt_audience)a);
+        g_autofree char *fresh = g_strconcat(finals[a], ".new", NULL);
+        (void)vt_file_remove_tree(fresh);
+        tree_init(s, &trees[a], (vt_audience)a, fresh, true);
+        ctx.trees[a] = &trees[a];
+    }
+    for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++)
+        st = copy_static(s, trees[a].dir);
+
+    plan_ctx p = {&ctx, 0};
+    if (st == VT_OK)
+        st = vt_store_read(store, plan, &p);
+
+    if (st == VT_OK) {
+        if (threads == 0)
+            threads = (unsigned)g_get_num_processors();
+        threads = CLAMP(threads, 1, 64);
+        GThread **workers = g_new(GThread *, threads);
+        for (unsigned i = 0; i < threads; i++)
+            workers[i] = g_thread_new("vt-site", rebuild_worker, &ctx);
+        for (;;) {
+            gboolean finished = g_atomic_int_get(&ctx.next) >= (gint)ctx.work->len ||
+                                g_atomic_int_get(&ctx.failed);
+            if (progress)
+                progress((unsigned)g_atomic_int_get(&ctx.done_assets), p.total, data);
+            if (finished)
+                break;
+            g_usleep(100 * 1000);
+        }
+        for (unsigned i = 0; i < threads; i++)
+            g_thread_join(workers[i]);
+        g_free(workers);
+        if (progress)
+            progress((unsigned)g_atomic_int_get(&ctx.done_assets), p.total, data);
+        st = ctx.status;
+        if (st != VT_OK)
+            vt_error_set(st, "%s", ctx.message);
+    }
+    for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++) {
+        single_ctx sc = {s, &trees[a]};
+        st = vt_store_read(store, tree_singles, &sc);
+    }
+    for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++)
+        st = swap_in(trees[a].dir, finals[a]);
+    if (st == VT_OK)
+        s->activity_known = true;
+    for (int a = 0; a < VT_AUDIENCE__COUNT; a++) {
+        if (st != VT_OK)
+            (void)vt_file_remove_tree(trees[a].dir);
+        g_free(trees[a].dir);
+        g_free(finals[a]);
+    }
+    if (ret_assets && st == VT_OK)
+        *ret_assets = (unsigned)g_atomic_int_get(&ctx.done_assets);
+    g_array_free(ctx.work, TRUE);
+    g_free(ctx.message);
+    g_mutex_clear(&ctx.lock);
+    close(lock_fd);
+    return st;
+}
+
+/* ------------------------------------------------------------ publish */
+
+typedef struct {
+    vt_site *s;
+    vt_site_tree *trees[VT_AUDIENCE__COUNT];
+    GPtrArray *assets, *interventions;
+    unsigned files;
+} publish_ctx;
+
+static char *page_key(const char *department, uint64_t page)
+{
+    return g_strdup_printf("%s\x1f%" PRIu64, department, page);
+}
+
+static vt_status publish_fn(vt_txn *txn, void *data)
+{
+    publish_ctx *pc = data;
+    vt_site *s = pc->s;
+    const vt_config *c = s->config;
+    const vt_site_tree *const *trees = (const vt_site_tree *const *)pc->trees;
+    g_autoptr(GHashTable) pages = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) chunks = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) numbers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    g_autoptr(GHashTable) new_pages = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    bool new_chunk = false;
+    vt_status st = VT_OK;
+
+    for (guint i = 0; st == VT_OK && i < pc->assets->len; i++) {
+        const char *id = g_ptr_array_index(pc->assets, i);
+        vt_site_item *item = NULL;
+        if (vt__site_item_load(txn, c, id, &item) != VT_OK) {
+            for (int a = 0; a < VT_AUDIENCE__COUNT; a++)
+                pc->files += vt__site_asset_remove(pc->trees[a], id);
+            continue;
+        }
+        for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++) {
+            if (vt_publog_visible(item->a, (vt_audience)a)) {
+                st = vt__site_asset_write(s, pc->trees[a], txn, item);
+                pc->files += 3;
+            } else {
+                pc->files += vt__site_asset_remove(pc->trees[a], id);
+            }
+        }
+        if (item->position > 0) {
+            uint64_t page = (item->position - 1) / VT_PUBLOG_PAGE + 1;
+            g_hash_table_add(pages, page_key(item->a->department, page));
+            g_hash_table_add(chunks, page_key(item->a->department,
+                                              (item->position - 1) / VT_PUBLOG_SITEMAP));
+            /* The first asset of a page: the page before gains its
+             * "newer" link, the department collection a page. */
+            if ((item->position - 1) % VT_PUBLOG_PAGE == 0) {
+                g_hash_table_add(new_pages, g_strdup(item->a->department));
+                if (page > 1)
+                    g_hash_table_add(pages, page_key(item->a->department, page - 1));
+            }
+            if ((item->position - 1) % VT_PUBLOG_SITEMAP == 0)
+                new_chunk = true;
+        }
+        if (item->a->intervention)
+            g_hash_table_add(numbers, g_strdup(item->a->intervention));
+        vt__site_item_free(item);
+    }
+    for (guint i = 0; i < pc->interventions->len; i++)
+        g_hash_table_add(numbers, g_strdup(g_ptr_array_index(pc->interventions, i)));
+
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, numbers);
+    while (st == VT_OK && g_hash_table_iter_next(&it, &key, NULL)) {
+        st = vt__site_intervention(s, trees, VT_AUDIENCE__COUNT, txn, key);
+        pc->files += 3 * VT_AUDIENCE__COUNT;
+    }
+    g_hash_table_iter_init(&it, pages);
+    while (st == VT_OK && g_hash_table_iter_next(&it, &key, NULL)) {
+        char *sep = strchr(key, '\x1f');
+        g_autofree char *dept = g_strndup(key, (gsize)(sep - (char *)key));
+        const vt_department *d = vt_config_department(c, dept);
+        if (d) {
+            st = vt__site_department_page(s, trees, VT_AUDIENCE__COUNT, txn, d,
+                                          g_ascii_strtoull(sep + 1, NULL, 10), false, NULL);
+            pc->files += 3 * VT_AUDIENCE__COUNT;
+        }
+    }
+    g_hash_table_iter_init(&it, new_pages);
+    while (st == VT_OK && g_hash_table_iter_next(&it, &key, NULL)) {
+        const vt_department *d = vt_config_department(c, key);
+        for (int a = 0; d && st == VT_OK && a < VT_AUDIENCE__COUNT; a++) {
+            st = vt__site_department_index(s, pc->trees[a], txn, d);
+            pc->files++;
+        }
+    }
+    g_hash_table_iter_init(&it, chunks);
+    while (st == VT_OK && g_hash_table_iter_next(&it, &key, NULL)) {
+        char *sep = strchr(key, '\x1f');
+        g_autofree char *dept = g_strndup(key, (gsize)(sep - (char *)key));
+        const vt_department *d = vt_config_department(c, dept);
+        if (d) {
+            st = vt__site_sitemap_chunk(pc->trees[VT_AUDIENCE_PUBLIC], txn, d,
+                                        g_ascii_strtoull(sep + 1, NULL, 10));
+            pc->files++;
+        }
+    }
+    if (st == VT_OK && new_chunk) {
+        st = vt__site_sitemap_index(pc->trees[VT_AUDIENCE_PUBLIC], txn);
+        pc->files += 2;
+    }
+    for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++) {
+        vt_site_tree *t = pc->trees[a];
+        st = vt__site_home(s, t, txn);
+        if (st == VT_OK)
+            st = vt__site_top_collection(t);
+        uint64_t last = vt_publog_activity_last(txn, t->audience);
+        if (st == VT_OK && last != s->activity_written[a]) {
+            st = vt__site_activity(t, txn, s->activity_written[a] + 1);
+            if (st == VT_OK)
+                s->activity_written[a] = last;
+        }
+        pc->files += 4;
+    }
+    return st;
+}
+
+vt_status vt_site_publish(vt_site *s, vt_store *store, GPtrArray *assets,
+                          GPtrArray *interventions, unsigned *ret_files)
+{
+    vt_status st;
+    int lock_fd = lock_site(s, &st);
+    if (lock_fd < 0)
+        return st;
+    vt_site_tree trees[VT_AUDIENCE__COUNT];
+    publish_ctx pc = {.s = s, .assets = assets, .interventions = interventions};
+    for (int a = 0; a < VT_AUDIENCE__COUNT; a++) {
+        g_autofree char *dir = tree_path(s, (vt_audience)a);
+        tree_init(s, &trees[a], (vt_audience)a, dir, false);
+        pc.trees[a] = &trees[a];
+        if (!s->activity_known)
+            s->activity_written[a] = vt__site_activity_on_disk(&trees[a]);
+    }
+    s->activity_known = true;
+    st = vt_store_read(store, publish_fn, &pc);
+    for (int a = 0; a < VT_AUDIENCE__COUNT; a++)
+        g_free(trees[a].dir);
+    if (ret_files && st == VT_OK)
+        *ret_files = pc.files;
+    close(lock_fd);
+    return st;
+}
+
+static vt_status terms_fn(vt_txn *txn, void *data)
+{
+    vt_site *s = data;
+    vt_status st = VT_OK;
+    for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++) {
+        vt_site_tree t;
+        g_autofree char *dir = tree_path(s, (vt_audience)a);
+        tree_init(s, &t, (vt_audience)a, dir, false);
+        st = vt__site_terms(&t, txn);
+        g_free(t.dir);
+    }
+    return st;
+}
+
+vt_status vt_site_publish_terms(vt_site *s, vt_store *store)
+{
+    vt_status st;
+    int lock_fd = lock_site(s, &st);
+    if (lock_fd < 0)
+        return st;
+    st = vt_store_read(store, terms_fn, s);
+    close(lock_fd);
+    return st;
+}

@@ -1,0 +1,237 @@
+/* vt_site_feeds.c: the documents machines read: the top IIIF collection,
+ * sitemaps, the IIIF Change Discovery activity stream and terms.json. */
+#include "vt_site_private.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "vt_manifest.h"
+#include "vt_url.h"
+
+#define SEP "\x1f"
+#define ACTIVITY_CONTEXT "http://iiif.io/api/discovery/1/context.json"
+
+vt_status vt__site_top_collection(const vt_site_tree *t)
+{
+    const vt_department **shown = g_new(const vt_department *, t->view.n_departments + 1);
+    size_t n = 0;
+    for (size_t i = 0; i < t->view.n_departments; i++)
+        if (vt__site_department_shown(t, &t->view.departments[i]))
+            shown[n++] = &t->view.departments[i];
+    json_t *top = vt_manifest_collection_top(&t->view, shown, n);
+    g_free(shown);
+    if (!top)
+        return VT_ERR_INVALID;
+    vt_status st = vt__site_write_json(t, "iiif/collection/top.json", top);
+    json_decref(top);
+    return st;
+}
+
+/* ------------------------------------------------------------ sitemaps */
+
+vt_status vt__site_sitemap_chunk(const vt_site_tree *t, vt_txn *txn, const vt_department *d,
+                                 uint64_t chunk)
+{
+    g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(vt_publog_entry));
+    vt_publog_range(txn, d->id, chunk * VT_PUBLOG_SITEMAP + 1, (chunk + 1) * VT_PUBLOG_SITEMAP,
+                    entries);
+    GString *xml = g_string_sized_new(64 * 1024);
+    g_string_append(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                         "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for (guint i = 0; i < entries->len; i++) {
+        const vt_publog_entry *e = &g_array_index(entries, vt_publog_entry, i);
+        if (!e->ready || (t->audience == VT_AUDIENCE_PUBLIC && !e->is_public))
+            continue;
+        /* Ids are [a-z0-9]: nothing to escape. */
+        g_string_append_printf(xml, "<url><loc>%s/assets/%s.html</loc></url>\n",
+                               t->view.site_base_url, e->id);
+    }
+    g_string_append(xml, "</urlset>\n");
+    g_autofree char *rel = g_strdup_printf("sitemaps/%s-%" PRIu64 ".xml", d->id, chunk);
+    vt_status st = vt__site_write(t, rel, xml->str, xml->len);
+    g_string_free(xml, TRUE);
+    return st;
+}
+
+vt_status vt__site_sitemap_index(const vt_site_tree *t, vt_txn *txn)
+{
+    GString *xml = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                "<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    g_string_append_printf(xml, "<sitemap><loc>%s/sitemaps/pages.xml</loc></sitemap>\n",
+                           t->view.site_base_url);
+    for (size_t i = 0; i < t->view.n_departments; i++) {
+        const vt_department *d = &t->view.departments[i];
+        uint64_t last = vt_publog_last_position(txn, d->id);
+        for (uint64_t c = 0; last > 0 && c <= (last - 1) / VT_PUBLOG_SITEMAP; c++)
+            g_string_append_printf(xml, "<sitemap><loc>%s/sitemaps/%s-%" PRIu64
+                                        ".xml</loc></sitemap>\n",
+                                   t->view.site_base_url, d->id, c);
+    }
+    g_string_append(xml, "</sitemapindex>\n");
+    vt_status st = vt__site_write(t, "sitemap.xml", xml->str, xml->len);
+    g_string_free(xml, TRUE);
+    if (st != VT_OK)
+        return st;
+
+    /* The pages that are not assets: home, search, departments. */
+    GString *pages = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                                  "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    g_string_append_printf(pages, "<url><loc>%s/index.html</loc></url>\n", t->view.site_base_url);
+    g_string_append_printf(pages, "<url><loc>%s/search.html</loc></url>\n", t->view.site_base_url);
+    for (size_t i = 0; i < t->view.n_departments; i++) {
+        const vt_department *d = &t->view.departments[i];
+        if (vt__site_department_shown(t, d))
+            g_string_append_printf(pages, "<url><loc>%s/departments/%s/index.html</loc></url>\n",
+                                   t->view.site_base_url, d->id);
+    }
+    g_string_append(pages, "</urlset>\n");
+    st = vt__site_write(t, "sitemaps/pages.xml", pages->str, pages->len);
+    g_string_free(pages, TRUE);
+    return st;
+}
+
+/* ------------------------------------------------------------ activity */
+
+static char *activity_page_url(const vt_site_tree *t, uint64_t page)
+{
+    return g_strdup_printf("%s/activity/page-%" PRIu64 ".json", t->view.site_base_url, page);
+}
+
+static bool add_activity(const vt_publog_activity *act, void *data)
+{
+    void **ctx = data;
+    const vt_site_tree *t = ctx[0];
+    json_t *items = ctx[1];
+    g_autofree char *manifest = vt_url_manifest(&t->view, act->id);
+    g_autofree char *when = vt__site_iso_time(act->time);
+    g_autofree char *id = g_strdup_printf("%s/activity/%s-%" PRIu64, t->view.site_base_url,
+                                          vt_audience_name(t->audience), act->seq);
+    if (manifest)
+        json_array_append_new(items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "id", id, "type",
+                                               act->type, "object", "id", manifest, "type",
+                                               "Manifest", "endTime", when));
+    return true;
+}
+
+vt_status vt__site_activity(const vt_site_tree *t, vt_txn *txn, uint64_t from)
+{
+    uint64_t last = vt_publog_activity_last(txn, t->audience);
+    uint64_t pages = last == 0 ? 0 : (last - 1) / VT_PUBLOG_ACTIVITY_PAGE + 1;
+    g_autofree char *root_url = g_strdup_printf("%s/activity/all-changes.json",
+                                                t->view.site_base_url);
+    uint64_t first_page = from == 0 ? 1 : (from - 1) / VT_PUBLOG_ACTIVITY_PAGE + 1;
+    /* The page before the first new one gains its "next" link. */
+    if (first_page > 1)
+        first_page--;
+    for (uint64_t p = first_page; p <= pages; p++) {
+        json_t *items = json_array();
+        void *ctx[2] = {(void *)t, items};
+        vt_publog_activities(txn, t->audience, (p - 1) * VT_PUBLOG_ACTIVITY_PAGE + 1,
+                             p * VT_PUBLOG_ACTIVITY_PAGE, add_activity, ctx);
+        g_autofree char *id = activity_page_url(t, p);
+        json_t *page = json_pack("{s:s, s:s, s:s, s:I, s:{s:s, s:s}, s:o}", "@context",
+                                 ACTIVITY_CONTEXT, "id", id, "type", "OrderedCollectionPage",
+                                 "startIndex", (json_int_t)((p - 1) * VT_PUBLOG_ACTIVITY_PAGE),
+                                 "partOf", "id", root_url, "type", "OrderedCollection",
+                                 "orderedItems", items);
+        if (p > 1) {
+            g_autofree char *prev = activity_page_url(t, p - 1);
+            json_object_set_new(page, "prev", json_pack("{s:s, s:s}", "id", prev, "type",
+                                                        "OrderedCollectionPage"));
+        }
+        if (p < pages) {
+            g_autofree char *next = activity_page_url(t, p + 1);
+            json_object_set_new(page, "next", json_pack("{s:s, s:s}", "id", next, "type",
+                                                        "OrderedCollectionPage"));
+        }
+        g_autofree char *rel = g_strdup_printf("activity/page-%" PRIu64 ".json", p);
+        vt_status st = vt__site_write_json(t, rel, page);
+        json_decref(page);
+        if (st != VT_OK)
+            return st;
+    }
+    json_t *root = json_pack("{s:s, s:s, s:s, s:I}", "@context", ACTIVITY_CONTEXT, "id", root_url,
+                             "type", "OrderedCollection", "totalItems", (json_int_t)last);
+    if (pages > 0) {
+        g_autofree char *first = activity_page_url(t, 1);
+        g_autofree char *lastp = activity_page_url(t, pages);
+        json_object_set_new(root, "first", json_pack("{s:s, s:s}", "id", first, "type",
+                                                     "OrderedCollectionPage"));
+        json_object_set_new(root, "last", json_pack("{s:s, s:s}", "id", lastp, "type",
+                                                    "OrderedCollectionPage"));
+    }
+    vt_status st = vt__site_write_json(t, "activity/all-changes.json", root);
+    json_decref(root);
+    return st;
+}
+
+uint64_t vt__site_activity_on_disk(const vt_site_tree *t)
+{
+    g_autofree char *path = g_build_filename(t->dir, "activity", "all-changes.json", NULL);
+    json_t *root = json_load_file(path, 0, NULL);
+    json_int_t n = json_integer_value(json_object_get(root, "totalItems"));
+    json_decref(root);
+    return n > 0 ? (uint64_t)n : 0;
+}
+
+/* ------------------------------------------------------------ terms */
+
+typedef struct {
+    char *field;
+    const char *display;
+    json_int_t count;
+} term;
+
+typedef struct {
+    vt_audience audience;
+    GArray *terms;
+    GStringChunk *strings;
+} terms_ctx;
+
+static bool collect_term(const char *key, size_t key_len, const void *val, size_t len, void *data)
+{
+    terms_ctx *ctx = data;
+    const char *sep = memchr(key, '\x1f', key_len);
+    json_t *v = json_loadb(val, len, 0, NULL);
+    json_int_t count = json_integer_value(
+        json_object_get(v, ctx->audience == VT_AUDIENCE_PUBLIC ? "public" : "count"));
+    const char *display = json_string_value(json_object_get(v, "display"));
+    if (sep && count > 0 && display) {
+        term t = {g_string_chunk_insert_len(ctx->strings, key, (gssize)(sep - key)),
+                  g_string_chunk_insert(ctx->strings, display), count};
+        g_array_append_val(ctx->terms, t);
+    }
+    json_decref(v);
+    return true;
+}
+
+static gint by_count_desc(gconstpointer pa, gconstpointer pb)
+{
+    const term *a = pa, *b = pb;
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    int c = strcmp(a->field, b->field);
+    return c ? c : strcmp(a->display, b->display);
+}
+
+vt_status vt__site_terms(const vt_site_tree *t, vt_txn *txn)
+{
+    terms_ctx ctx = {t->audience, g_array_new(FALSE, FALSE, sizeof(term)),
+                     g_string_chunk_new(64 * 1024)};
+    vt_txn_foreach(txn, VT_TABLE_TERMS, NULL, collect_term, &ctx);
+    g_array_sort(ctx.terms, by_count_desc);
+    json_t *list = json_array();
+    for (guint i = 0; i < ctx.terms->len && i < VT_SITE_TERMS_MAX; i++) {
+        const term *x = &g_array_index(ctx.terms, term, i);
+        /* The visibility field is a control value, not a term to suggest. */
+        if (strcmp(x->field, "visibility") == 0)
+            continue;
+        json_array_append_new(list, json_pack("{s:s, s:s, s:I}", "field", x->field, "term",
+                                              x->display, "count", x->count));
+    }
+    g_array_free(ctx.terms, TRUE);
+    g_string_chunk_free(ctx.strings);
+    vt_status st = vt__site_write_json(t, "terms.json", list);
+    json_decref(list);
+    return st;
+}

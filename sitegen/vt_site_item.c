@@ -1,0 +1,132 @@
+/* vt_site_item.c: an asset with what its pages need (metadata view, label,
+ * thumbnail), and the small helpers every page shares. */
+#include "vt_site_private.h"
+
+#include <string.h>
+
+#include "vt_meta.h"
+#include "vt_url.h"
+
+char *vt__site_iso_time(int64_t unix_seconds)
+{
+    g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(unix_seconds > 0 ? unix_seconds : 0);
+    return t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("1970-01-01T00:00:00Z");
+}
+
+bool vt__site_department_shown(const vt_site_tree *t, const vt_department *d)
+{
+    return t->audience == VT_AUDIENCE_INTERNAL || d->visibility == VT_VISIBILITY_PUBLIC;
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    return slash && slash[1] ? slash + 1 : path;
+}
+
+/* The label: an English title, else the first title, else the file name. */
+static void pick_label(vt_site_item *item)
+{
+    const json_t *titles = json_object_get(item->view, "title");
+    const json_t *chosen = NULL;
+    size_t i;
+    const json_t *v;
+    json_array_foreach(titles, i, v) {
+        if (!chosen)
+            chosen = v;
+        if (g_strcmp0(json_string_value(json_object_get(v, "lang")), "en") == 0) {
+            chosen = v;
+            break;
+        }
+    }
+    if (chosen) {
+        item->label = g_strdup(json_string_value(json_object_get(chosen, "value")));
+        const char *lang = json_string_value(json_object_get(chosen, "lang"));
+        item->label_lang = lang ? g_strdup(lang) : NULL;
+    }
+    if (!item->label)
+        item->label = g_strdup(item->a->source && *item->a->source ? base_name(item->a->source)
+                                                                    : item->a->id);
+}
+
+static void pick_thumbnail(const vt_config *c, vt_site_item *item)
+{
+    const vt_asset *a = item->a;
+    int w = 0, h = 0;
+    if (c->server == VT_SERVER_STATIC) {
+        if (vt_url_static_thumbnail_size(c, a->id, &w, &h) != VT_OK)
+            w = h = 0;
+    }
+    item->thumbnail = vt_url_thumbnail(c, a->id, w, h);
+    if (w == 0 && a->width > 0 && a->height > 0) {
+        /* The server scales to fit !T,T: the same arithmetic, for the
+         * width and height attributes that keep the layout still. */
+        double scale = (double)c->thumbnail_size / MAX(a->width, a->height);
+        if (scale > 1)
+            scale = 1;
+        w = MAX(1, (int)(a->width * scale + 0.5));
+        h = MAX(1, (int)(a->height * scale + 0.5));
+    }
+    item->thumb_w = w;
+    item->thumb_h = h;
+}
+
+vt_status vt__site_item_load(vt_txn *txn, const vt_config *c, const char *id,
+                             vt_site_item **ret_item)
+{
+    vt_asset *a = NULL;
+    vt_status s = vt_asset_get(txn, id, &a);
+    if (s != VT_OK)
+        return s;
+    vt_site_item *item = g_new0(vt_site_item, 1);
+    item->a = a;
+    if (a->intervention) {
+        json_t *h = vt_txn_get_json(txn, VT_TABLE_HARVEST, a->intervention);
+        json_t *fields = json_object_get(h, "fields");
+        if (json_is_object(fields))
+            item->harvested = json_incref(fields);
+        json_decref(h);
+    }
+    json_t *metadata = json_object();
+    if (item->harvested)
+        json_object_set(metadata, "harvested", item->harvested);
+    if (a->custom)
+        json_object_set(metadata, "custom", a->custom);
+    s = vt_meta_merged(metadata, a->embedded, &item->view);
+    json_decref(metadata);
+    if (s != VT_OK) {
+        vt__site_item_free(item);
+        return s;
+    }
+    pick_label(item);
+    if (a->state == VT_ASSET_READY)
+        pick_thumbnail(c, item);
+    item->position = vt_publog_position(txn, id, NULL);
+    *ret_item = item;
+    return VT_OK;
+}
+
+void vt__site_item_free(vt_site_item *item)
+{
+    if (!item)
+        return;
+    vt_asset_free(item->a);
+    json_decref(item->harvested);
+    json_decref(item->view);
+    g_free(item->label);
+    g_free(item->label_lang);
+    g_free(item->thumbnail);
+    g_free(item);
+}
+
+json_t *vt__site_card(const vt_site_tree *t, const vt_site_item *item, const char *root)
+{
+    const vt_asset *a = item->a;
+    const vt_department *d = vt_config_department(&t->view, a->department);
+    g_autofree char *url = g_strconcat(root, "assets/", a->id, ".html", NULL);
+    return json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:i, s:i, s:{s:s, s:s}, s:s?}",
+                     "id", a->id, "label", item->label, "lang", item->label_lang, "url", url,
+                     "thumbnail", item->thumbnail, "thumbnail_width", item->thumb_w,
+                     "thumbnail_height", item->thumb_h, "department", "id", a->department,
+                     "label", d ? d->label : a->department, "intervention", a->intervention);
+}

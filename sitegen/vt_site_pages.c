@@ -1,0 +1,604 @@
+/* vt_site_pages.c: the HTML pages (templates/README.md gives their data)
+ * and each asset's documents (JSON record, IIIF manifest). */
+#include "vt_site_private.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "vt_manifest.h"
+#include "vt_url.h"
+
+/* ------------------------------------------------------------ rendering */
+
+static json_t *departments_json(const vt_site_tree *t, vt_txn *txn, const char *root)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; i < t->view.n_departments; i++) {
+        const vt_department *d = &t->view.departments[i];
+        if (!vt__site_department_shown(t, d))
+            continue;
+        g_autofree char *url = g_strconcat(root, "departments/", d->id, "/index.html", NULL);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I}", "id", d->id, "label",
+                                              d->label, "url", url, "count",
+                                              (json_int_t)vt_publog_count(txn, d->id, t->audience)));
+    }
+    return list;
+}
+
+vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, const char *name,
+                          const char *kind, const char *title, const char *root, json_t *extra,
+                          const char *rel)
+{
+    g_autofree char *search = vt_url_search(&t->view);
+    g_autofree char *terms = g_strconcat(root, "terms.json", NULL);
+    g_autofree char *now = vt__site_iso_time(g_get_real_time() / G_USEC_PER_SEC);
+    json_t *ctx = extra ? extra : json_object();
+    json_object_set_new(ctx, "site",
+                        json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:s}", "title",
+                                  t->view.site_title, "root", root, "base", t->view.site_base_url,
+                                  "audience", vt_audience_name(t->audience), "internal",
+                                  t->audience == VT_AUDIENCE_INTERNAL, "search_url", search,
+                                  "terms_url", terms, "departments",
+                                  departments_json(t, txn, root), "generated", now));
+    json_object_set_new(ctx, "page", json_pack("{s:s, s:s, s:s}", "kind", kind, "title", title,
+                                               "lang", "en"));
+    GString *out = g_string_sized_new(16384);
+    vt_status st = vt_template_render(s->templates, name, ctx, out);
+    if (st == VT_OK)
+        st = vt__site_write(t, rel, out->str, out->len);
+    g_string_free(out, TRUE);
+    json_decref(ctx);
+    return st;
+}
+
+/* ------------------------------------------------------------ asset */
+
+static char *field_label(const char *name)
+{
+    char *label = g_strdup(name);
+    for (char *p = label; *p; p++)
+        if (*p == '_' || *p == '-')
+            *p = ' ';
+    label[0] = g_ascii_toupper(label[0]);
+    return label;
+}
+
+/* {harvested: [field], custom: [field], embedded: [field]} from the view;
+ * title, description and visibility are shown elsewhere or not at all. */
+static json_t *metadata_json(const json_t *view)
+{
+    json_t *out = json_pack("{s:[], s:[], s:[]}", "harvested", "custom", "embedded");
+    const char *name;
+    const json_t *values;
+    json_object_foreach((json_t *)view, name, values) {
+        if (strcmp(name, "title") == 0 || strcmp(name, "description") == 0 ||
+            strcmp(name, "visibility") == 0)
+            continue;
+        g_autofree char *label = field_label(name);
+        static const char *const sources[] = {"harvested", "custom", "embedded"};
+        for (size_t k = 0; k < G_N_ELEMENTS(sources); k++) {
+            json_t *list = json_array();
+            size_t i;
+            const json_t *v;
+            json_array_foreach(values, i, v) {
+                if (g_strcmp0(json_string_value(json_object_get(v, "source")), sources[k]) != 0)
+                    continue;
+                json_array_append_new(list, json_pack("{s:O, s:O*}", "value",
+                                                      json_object_get(v, "value"), "lang",
+                                                      json_object_get(v, "lang")));
+            }
+            if (json_array_size(list) == 0) {
+                json_decref(list);
+                continue;
+            }
+            json_array_append_new(json_object_get(out, sources[k]),
+                                  json_pack("{s:s, s:s, s:o}", "name", name, "label", label,
+                                            "values", list));
+        }
+    }
+    return out;
+}
+
+/* The first description value, for the page's summary. */
+static const char *summary_of(const json_t *view)
+{
+    return json_string_value(json_object_get(json_array_get(json_object_get(view, "description"),
+                                                            0), "value"));
+}
+
+static json_t *image_json(const vt_config *c, const vt_asset *a)
+{
+    g_autofree char *service = vt_url_image_service(c, a->id);
+    g_autofree char *info = g_strconcat(service, "/info.json", NULL);
+    int version = c->server == VT_SERVER_IIPSRV ? 2 : 3;
+    int level = c->server == VT_SERVER_STATIC ? 0 : c->server == VT_SERVER_IIPSRV ? 1 : 2;
+    return json_pack("{s:s, s:s, s:i, s:i}", "service", service, "info", info, "version", version,
+                     "level", level);
+}
+
+/* Sized JPEGs: the download derivative's size (static: listed in info.json,
+ * the largest size there), else the server scales to fit. */
+static json_t *downloads_json(const vt_config *c, const vt_asset *a)
+{
+    g_autofree char *service = vt_url_image_service(c, a->id);
+    int longest = MAX(a->width, a->height);
+    int side = MIN(c->download_size, longest);
+    double scale = longest > 0 ? (double)side / longest : 1;
+    int w = MAX(1, (int)(a->width * scale + 0.5)), h = MAX(1, (int)(a->height * scale + 0.5));
+    g_autofree char *url = NULL;
+    if (c->server == VT_SERVER_STATIC)
+        url = g_strdup_printf("%s/full/%d,%d/0/default.jpg", service, w, h);
+    else
+        url = g_strdup_printf("%s/full/!%d,%d/0/default.jpg", service, side, side);
+    g_autofree char *label = g_strdup_printf("JPEG, %d x %d pixels", w, h);
+    return json_pack("[{s:s, s:s, s:i, s:i}]", "label", label, "url", url, "width", w, "height",
+                     h);
+}
+
+static json_t *original_json(const vt_config *c, const vt_asset *a)
+{
+    const char *name = a->source ? strrchr(a->source, '/') : NULL;
+    name = name ? name + 1 : a->source;
+    g_autofree char *url = NULL;
+    size_t n = strlen(c->originals_dir);
+    if (c->site_originals_base_url && a->original &&
+        strncmp(a->original, c->originals_dir, n) == 0 && a->original[n] == '/') {
+        g_autofree char *rel = g_uri_escape_string(a->original + n + 1, "/", FALSE);
+        url = g_strconcat(c->site_originals_base_url, "/", rel, NULL);
+    }
+    return json_pack("{s:s?, s:I, s:s, s:s?}", "name", name, "size", (json_int_t)a->size,
+                     "sha256", a->sha256, "url", url);
+}
+
+static json_t *viewers_json(const char *manifest)
+{
+    g_autofree char *m = g_uri_escape_string(manifest, NULL, FALSE);
+    g_autofree char *mirador = g_strconcat("https://projectmirador.org/embed/?iiif-content=", m,
+                                           NULL);
+    g_autofree char *uv = g_strconcat("https://uv-v4.netlify.app/#?manifest=", m, NULL);
+    return json_pack("[{s:s, s:s}, {s:s, s:s}]", "name", "Mirador", "url", mirador, "name",
+                     "Universal Viewer", "url", uv);
+}
+
+/* The asset's JSON record (the manifest's seeAlso): what the pages show,
+ * nothing of the server's paths. */
+static json_t *record_json(const vt_site_tree *t, const vt_site_item *item)
+{
+    const vt_asset *a = item->a;
+    g_autofree char *manifest = vt_url_manifest(&t->view, a->id);
+    g_autofree char *page = vt_url_page(&t->view, a->id);
+    g_autofree char *created = vt__site_iso_time(a->created);
+    g_autofree char *updated = vt__site_iso_time(a->updated);
+    json_t *rec = json_pack("{s:s, s:s, s:s, s:s?, s:i, s:i, s:s, s:s, s:s, s:s, s:O, s:o}",
+                            "id", a->id, "label", item->label, "department", a->department,
+                            "intervention", a->intervention, "width", a->width, "height",
+                            a->height, "created", created, "updated", updated, "manifest",
+                            manifest, "page", page, "metadata", item->view, "image",
+                            image_json(&t->view, a));
+    if (t->audience == VT_AUDIENCE_INTERNAL)
+        json_object_set_new(rec, "original", original_json(&t->view, a));
+    return rec;
+}
+
+vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
+                               const vt_site_item *item)
+{
+    const vt_asset *a = item->a;
+    const vt_config *c = &t->view;
+    const char *audience = vt_audience_name(t->audience);
+
+    json_t *manifest = vt_manifest_asset(c, a, item->harvested, audience);
+    if (!manifest)
+        return VT_ERR_INVALID;
+    g_autofree char *manifest_rel = g_strconcat("iiif/", a->id, "/manifest.json", NULL);
+    vt_status st = vt__site_write_json(t, manifest_rel, manifest);
+    json_decref(manifest);
+    if (st != VT_OK)
+        return st;
+
+    json_t *rec = record_json(t, item);
+    g_autofree char *json_rel = g_strconcat("assets/", a->id, ".json", NULL);
+    st = vt__site_write_json(t, json_rel, rec);
+    json_decref(rec);
+    if (st != VT_OK)
+        return st;
+
+    const vt_department *d = vt_config_department(c, a->department);
+    g_autofree char *manifest_url = vt_url_manifest(c, a->id);
+    g_autofree char *created = vt__site_iso_time(a->created);
+    g_autofree char *dept_url = d && vt__site_department_shown(t, d)
+                                    ? g_strconcat("../departments/", d->id, "/index.html", NULL)
+                                    : NULL;
+    json_t *intervention = json_null();
+    if (a->intervention && vt_manifest_intervention_valid(a->intervention)) {
+        g_autofree char *url = g_strconcat("../interventions/", a->intervention, ".html", NULL);
+        intervention = json_pack("{s:s, s:s}", "number", a->intervention, "url", url);
+    }
+    json_t *asset = json_pack(
+        "{s:s, s:s, s:s?, s:s?, s:{s:s, s:s, s:s?}, s:o, s:i, s:i, s:o, s:s, s:s, s:s, s:o,"
+        " s:o, s:o, s:o, s:s}",
+        "id", a->id, "label", item->label, "lang", item->label_lang, "summary",
+        summary_of(item->view), "department", "id", a->department, "label",
+        d ? d->label : a->department, "url", dept_url, "intervention", intervention, "width",
+        a->width, "height", a->height, "image", image_json(c, a), "thumbnail",
+        item->thumbnail ? item->thumbnail : "", "manifest", manifest_url, "json",
+        g_strrstr(json_rel, "/") + 1, "viewers", viewers_json(manifest_url), "downloads",
+        downloads_json(c, a), "original",
+        t->audience == VT_AUDIENCE_INTERNAL ? original_json(c, a) : json_null(), "metadata",
+        metadata_json(item->view), "created", created);
+    if (!asset)
+        return vt_error_set(VT_ERR_NOMEM, "site: cannot build the page of %s", a->id);
+    g_autofree char *rel = g_strconcat("assets/", a->id, ".html", NULL);
+    return vt__site_render(s, t, txn, "asset", "asset", item->label, "../",
+                           json_pack("{s:o}", "asset", asset), rel);
+}
+
+unsigned vt__site_asset_remove(const vt_site_tree *t, const char *id)
+{
+    static const char *const forms[][2] = {
+        {"assets/", ".html"}, {"assets/", ".json"}, {"iiif/", "/manifest.json"}};
+    unsigned n = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(forms); i++) {
+        g_autofree char *rel = g_strconcat(forms[i][0], id, forms[i][1], NULL);
+        n += vt__site_remove(t, rel);
+    }
+    g_autofree char *dir = g_strdup_printf("%s/iiif/%s", t->dir, id);
+    (void)rmdir(dir);
+    return n;
+}
+
+/* ------------------------------------------------------------ intervention */
+
+typedef struct {
+    vt_txn *txn;
+    const vt_config *c;
+    GPtrArray *items;
+} collect_ctx;
+
+static bool collect_intervention(const char *key, size_t key_len, const void *val, size_t len,
+                                 void *data)
+{
+    collect_ctx *ctx = data;
+    const char *sep = memchr(key, '\x1f', key_len);
+    vt_site_item *item = NULL;
+    if (sep && vt__site_item_load(ctx->txn, ctx->c, sep + 1, &item) == VT_OK)
+        g_ptr_array_add(ctx->items, item);
+    return true;
+}
+
+static const vt_config *sort_config;
+
+static size_t department_index(const vt_config *c, const char *id)
+{
+    for (size_t i = 0; i < c->n_departments; i++)
+        if (strcmp(c->departments[i].id, id) == 0)
+            return i;
+    return c->n_departments;
+}
+
+/* Department (config order), then arrival (position), then id. */
+static gint by_department_position(gconstpointer pa, gconstpointer pb)
+{
+    const vt_site_item *a = *(vt_site_item *const *)pa, *b = *(vt_site_item *const *)pb;
+    size_t da = department_index(sort_config, a->a->department);
+    size_t db = department_index(sort_config, b->a->department);
+    if (da != db)
+        return da < db ? -1 : 1;
+    if (a->position != b->position)
+        return a->position < b->position ? -1 : 1;
+    return strcmp(a->a->id, b->a->id);
+}
+
+static G_LOCK_DEFINE(sort_lock);
+
+static vt_status intervention_tree(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
+                                   const char *number, GPtrArray *all)
+{
+    g_autofree char *page_rel = g_strconcat("interventions/", number, ".html", NULL);
+    g_autofree char *manifest_rel =
+        g_strconcat("iiif/intervention/", number, "/manifest.json", NULL);
+    g_autofree char *coll_rel = g_strconcat("iiif/collection/intervention/", number, ".json", NULL);
+
+    g_autoptr(GPtrArray) items = g_ptr_array_new();
+    for (guint i = 0; i < all->len; i++) {
+        vt_site_item *item = g_ptr_array_index(all, i);
+        if (vt_publog_visible(item->a, t->audience))
+            g_ptr_array_add(items, item);
+    }
+    if (items->len == 0) {
+        vt__site_remove(t, page_rel);
+        vt__site_remove(t, manifest_rel);
+        vt__site_remove(t, coll_rel);
+        return VT_OK;
+    }
+    const char *audience = vt_audience_name(t->audience);
+    const vt_asset **assets = g_new(const vt_asset *, items->len);
+    const json_t **harvested = g_new(const json_t *, items->len);
+    for (guint i = 0; i < items->len; i++) {
+        vt_site_item *item = g_ptr_array_index(items, i);
+        assets[i] = item->a;
+        harvested[i] = item->harvested;
+    }
+    vt_status st = VT_OK;
+    json_t *manifest = vt_manifest_intervention(&t->view, number, assets, harvested, items->len,
+                                                audience);
+    json_t *coll = manifest ? vt_manifest_collection_intervention(&t->view, number, assets,
+                                                                  harvested, items->len, audience)
+                            : NULL;
+    if (!manifest || !coll)
+        st = VT_ERR_INVALID;
+    if (st == VT_OK)
+        st = vt__site_write_json(t, manifest_rel, manifest);
+    if (st == VT_OK)
+        st = vt__site_write_json(t, coll_rel, coll);
+    g_autofree char *title = NULL;
+    if (st == VT_OK) {
+        json_t *label = json_object_get(manifest, "label");
+        json_t *en = json_object_get(label, "en");
+        if (!en) {
+            const char *k;
+            json_t *v;
+            json_object_foreach(label, k, v) {
+                en = v;
+                break;
+            }
+        }
+        title = g_strdup(json_string_value(json_array_get(en, 0)));
+    }
+    json_decref(manifest);
+    json_decref(coll);
+    g_free(assets);
+    g_free(harvested);
+    if (st != VT_OK)
+        return st;
+
+    json_t *groups = json_array();
+    json_t *group = NULL;
+    const char *group_dept = NULL;
+    for (guint i = 0; i < items->len; i++) {
+        vt_site_item *item = g_ptr_array_index(items, i);
+        if (!group || strcmp(group_dept, item->a->department) != 0) {
+            const vt_department *d = vt_config_department(&t->view, item->a->department);
+            group_dept = item->a->department;
+            g_autofree char *url = d && vt__site_department_shown(t, d)
+                                       ? g_strconcat("../departments/", d->id, "/index.html", NULL)
+                                       : NULL;
+            group = json_pack("{s:{s:s, s:s, s:s?}, s:[]}", "department", "id", group_dept,
+                              "label", d ? d->label : group_dept, "url", url, "cards");
+            json_array_append_new(groups, group);
+        }
+        json_array_append_new(json_object_get(group, "cards"), vt__site_card(t, item, "../"));
+    }
+    g_autofree char *manifest_url = vt_manifest_url_intervention(&t->view, number);
+    g_autofree char *coll_url = vt_manifest_url_intervention_collection(&t->view, number);
+    json_t *extra = json_pack("{s:{s:s, s:s, s:s, s:s, s:I, s:o}}", "intervention", "number",
+                              number, "label", title ? title : number, "manifest", manifest_url,
+                              "collection", coll_url, "count", (json_int_t)items->len, "groups",
+                              groups);
+    return vt__site_render(s, t, txn, "intervention", "intervention", title ? title : number, "../",
+                           extra, page_rel);
+}
+
+vt_status vt__site_intervention(const vt_site *s, const vt_site_tree *const *trees, size_t n_trees,
+                                vt_txn *txn, const char *number)
+{
+    if (!vt_manifest_intervention_valid(number))
+        return VT_OK;  /* no page for a number that cannot be a path */
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func((GDestroyNotify)vt__site_item_free);
+    g_autofree char *prefix = g_strconcat(number, "\x1f", NULL);
+    collect_ctx ctx = {txn, &trees[0]->view, items};
+    vt_txn_foreach(txn, VT_TABLE_INTERVENTIONS, prefix, collect_intervention, &ctx);
+    G_LOCK(sort_lock);
+    sort_config = &trees[0]->view;
+    g_ptr_array_sort(items, by_department_position);
+    G_UNLOCK(sort_lock);
+    for (size_t i = 0; i < n_trees; i++) {
+        vt_status st = intervention_tree(s, trees[i], txn, number, items);
+        if (st != VT_OK)
+            return st;
+    }
+    return VT_OK;
+}
+
+/* ------------------------------------------------------------ departments */
+
+static uint64_t pages_of(vt_txn *txn, const vt_department *d)
+{
+    uint64_t last = vt_publog_last_position(txn, d->id);
+    return last == 0 ? 1 : (last + VT_PUBLOG_PAGE - 1) / VT_PUBLOG_PAGE;
+}
+
+static char *page_name(uint64_t page)
+{
+    return g_strdup_printf("page-%" PRIu64 ".html", page);
+}
+
+static vt_status department_page_tree(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
+                                      const vt_department *d, uint64_t page, GPtrArray *items)
+{
+    uint64_t pages = pages_of(txn, d);
+    g_autofree char *coll_rel = g_strdup_printf("iiif/collection/department/%s/%" PRIu64 ".json",
+                                                d->id, page);
+    g_autoptr(GPtrArray) shown = g_ptr_array_new();
+    for (guint i = items->len; i-- > 0;) {  /* newest first */
+        vt_site_item *item = g_ptr_array_index(items, i);
+        if (vt_publog_visible(item->a, t->audience))
+            g_ptr_array_add(shown, item);
+    }
+
+    /* The sub-collection: this page's manifests, oldest first like the
+     * positions (IIIF viewers list them in order). */
+    const char *audience = vt_audience_name(t->audience);
+    const vt_asset **assets = g_new(const vt_asset *, shown->len + 1);
+    const json_t **harvested = g_new(const json_t *, shown->len + 1);
+    for (guint i = 0; i < shown->len; i++) {
+        vt_site_item *item = g_ptr_array_index(shown, shown->len - 1 - i);
+        assets[i] = item->a;
+        harvested[i] = item->harvested;
+    }
+    json_t *coll = vt_manifest_collection_department(&t->view, d, assets, harvested, shown->len,
+                                                     audience);
+    g_free(assets);
+    g_free(harvested);
+    if (!coll)
+        return VT_ERR_INVALID;
+    g_autofree char *coll_url = g_strdup_printf("%s/iiif/collection/department/%s/%" PRIu64 ".json",
+                                                t->view.site_base_url, d->id, page);
+    g_autofree char *dept_url = vt_manifest_url_department(&t->view, d->id);
+    g_autofree char *label = g_strdup_printf("%s, %" PRIu64 "-%" PRIu64, d->label,
+                                             (page - 1) * VT_PUBLOG_PAGE + 1,
+                                             page * VT_PUBLOG_PAGE);
+    json_object_set_new(coll, "id", json_string(coll_url));
+    json_object_set_new(coll, "label", json_pack("{s:[s]}", "en", label));
+    json_object_set_new(coll, "partOf", json_pack("[{s:s, s:s}]", "id", dept_url, "type",
+                                                  "Collection"));
+    vt_status st = vt__site_write_json(t, coll_rel, coll);
+    json_decref(coll);
+    if (st != VT_OK)
+        return st;
+
+    json_t *cards = json_array();
+    for (guint i = 0; i < shown->len; i++)
+        json_array_append_new(cards, vt__site_card(t, g_ptr_array_index(shown, i), "../../"));
+    g_autofree char *newer = page < pages ? page_name(page + 1) : NULL;
+    g_autofree char *older = page > 1 ? page_name(page - 1) : NULL;
+    g_autofree char *first = page_name(1);
+    g_autofree char *last = page_name(pages);
+    g_autofree char *title = g_strdup_printf("%s, page %" PRIu64, d->label, page);
+    json_t *extra = json_pack("{s:{s:s, s:s, s:I}, s:o, s:{s:I, s:I, s:s?, s:s?, s:s, s:s}}",
+                              "department", "id", d->id, "label", d->label, "count",
+                              (json_int_t)vt_publog_count(txn, d->id, t->audience), "cards",
+                              cards, "pager", "page", (json_int_t)page, "pages",
+                              (json_int_t)pages, "newer", newer, "older", older, "first", first,
+                              "last", last);
+    g_autofree char *name = page_name(page);
+    g_autofree char *rel = g_strconcat("departments/", d->id, "/", name, NULL);
+    json_t *extra2 = page == pages ? json_deep_copy(extra) : NULL;
+    st = vt__site_render(s, t, txn, "department", "department", title, "../../", extra, rel);
+    if (st == VT_OK && extra2) {
+        g_autofree char *index_rel = g_strconcat("departments/", d->id, "/index.html", NULL);
+        return vt__site_render(s, t, txn, "department", "department", d->label, "../../", extra2,
+                               index_rel);
+    }
+    json_decref(extra2);
+    return st;
+}
+
+vt_status vt__site_department_page(const vt_site *s, const vt_site_tree *const *trees,
+                                   size_t n_trees, vt_txn *txn, const vt_department *d,
+                                   uint64_t page, bool write_assets, unsigned *ret_assets)
+{
+    g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(vt_publog_entry));
+    vt_publog_range(txn, d->id, (page - 1) * VT_PUBLOG_PAGE + 1, page * VT_PUBLOG_PAGE, entries);
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func((GDestroyNotify)vt__site_item_free);
+    for (guint i = 0; i < entries->len; i++) {
+        const vt_publog_entry *e = &g_array_index(entries, vt_publog_entry, i);
+        if (!e->ready)
+            continue;
+        vt_site_item *item = NULL;
+        if (vt__site_item_load(txn, &trees[0]->view, e->id, &item) != VT_OK)
+            continue;  /* gone since the listing was read, or unreadable: skipped */
+        g_ptr_array_add(items, item);
+    }
+    vt_status st = VT_OK;
+    for (size_t k = 0; k < n_trees && st == VT_OK; k++) {
+        const vt_site_tree *t = trees[k];
+        if (write_assets)
+            for (guint i = 0; i < items->len && st == VT_OK; i++) {
+                vt_site_item *item = g_ptr_array_index(items, i);
+                if (vt_publog_visible(item->a, t->audience))
+                    st = vt__site_asset_write(s, t, txn, item);
+            }
+        if (st == VT_OK && vt__site_department_shown(t, d))
+            st = department_page_tree(s, t, txn, d, page, items);
+    }
+    if (ret_assets)
+        *ret_assets = items->len;
+    return st;
+}
+
+vt_status vt__site_department_index(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
+                                    const vt_department *d)
+{
+    (void)s;
+    if (!vt__site_department_shown(t, d))
+        return VT_OK;
+    /* The department collection lists its pages: rewritten when a page is
+     * added, never for a change within one. */
+    uint64_t pages = pages_of(txn, d);
+    g_autofree char *url = vt_manifest_url_department(&t->view, d->id);
+    g_autofree char *top = vt_manifest_url_top(&t->view);
+    json_t *items = json_array();
+    for (uint64_t p = 1; p <= pages; p++) {
+        g_autofree char *id = g_strdup_printf("%s/iiif/collection/department/%s/%" PRIu64 ".json",
+                                              t->view.site_base_url, d->id, p);
+        g_autofree char *label = g_strdup_printf("%s, %" PRIu64 "-%" PRIu64, d->label,
+                                                 (p - 1) * VT_PUBLOG_PAGE + 1,
+                                                 p * VT_PUBLOG_PAGE);
+        json_array_append_new(items, json_pack("{s:s, s:s, s:{s:[s]}}", "id", id, "type",
+                                               "Collection", "label", "en", label));
+    }
+    json_t *coll = json_pack("{s:s, s:s, s:s, s:{s:[s]}, s:o, s:[{s:s, s:s}]}", "@context",
+                             VT_MANIFEST_CONTEXT, "id", url, "type", "Collection", "label", "en",
+                             d->label, "items", items, "partOf", "id", top, "type", "Collection");
+    g_autofree char *rel = g_strconcat("iiif/collection/department/", d->id, ".json", NULL);
+    vt_status st = vt__site_write_json(t, rel, coll);
+    json_decref(coll);
+    return st;
+}
+
+/* ------------------------------------------------------------ home */
+
+static gint by_created_desc(gconstpointer pa, gconstpointer pb)
+{
+    const vt_site_item *a = *(vt_site_item *const *)pa, *b = *(vt_site_item *const *)pb;
+    if (a->a->created != b->a->created)
+        return a->a->created > b->a->created ? -1 : 1;
+    return strcmp(a->a->id, b->a->id);
+}
+
+vt_status vt__site_home(const vt_site *s, const vt_site_tree *t, vt_txn *txn)
+{
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func((GDestroyNotify)vt__site_item_free);
+    for (size_t i = 0; i < t->view.n_departments; i++) {
+        const vt_department *d = &t->view.departments[i];
+        uint64_t last = vt_publog_last_position(txn, d->id);
+        unsigned found = 0;
+        /* Newest first, at most three pages back: bounded work, whatever
+         * the collection's size. */
+        for (uint64_t hi = last; hi > 0 && found < VT_SITE_RECENT &&
+                                 last - hi < 3 * VT_PUBLOG_PAGE;) {
+            uint64_t lo = hi > VT_PUBLOG_PAGE ? hi - VT_PUBLOG_PAGE + 1 : 1;
+            g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(vt_publog_entry));
+            vt_publog_range(txn, d->id, lo, hi, entries);
+            for (guint k = entries->len; k-- > 0 && found < VT_SITE_RECENT;) {
+                const vt_publog_entry *e = &g_array_index(entries, vt_publog_entry, k);
+                if (!e->ready || (t->audience == VT_AUDIENCE_PUBLIC && !e->is_public))
+                    continue;
+                vt_site_item *item = NULL;
+                if (vt__site_item_load(txn, &t->view, e->id, &item) != VT_OK)
+                    continue;
+                g_ptr_array_add(items, item);
+                found++;
+            }
+            hi = lo - 1;
+        }
+    }
+    g_ptr_array_sort(items, by_created_desc);
+    json_t *recent = json_array();
+    for (guint i = 0; i < items->len && i < VT_SITE_RECENT; i++)
+        json_array_append_new(recent, vt__site_card(t, g_ptr_array_index(items, i), ""));
+    return vt__site_render(s, t, txn, "home", "home", t->view.site_title, "",
+                           json_pack("{s:o}", "recent", recent), "index.html");
+}
+
+vt_status vt__site_fixed_pages(const vt_site *s, const vt_site_tree *t, vt_txn *txn)
+{
+    vt_status st = vt__site_render(s, t, txn, "search", "search", "Search", "", NULL,
+                                   "search.html");
+    if (st == VT_OK)
+        st = vt__site_render(s, t, txn, "favourites", "favourites", "Favourites", "", NULL,
+                             "favourites.html");
+    return st;
+}

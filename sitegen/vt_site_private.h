@@ -1,0 +1,92 @@
+/* vt_site_private.h: what the files of the site generator share (vt__site
+ * names). Not for use outside sitegen/vt_site*.c. */
+#ifndef VT_SITE_PRIVATE_H
+#define VT_SITE_PRIVATE_H
+
+#include <glib.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "vt_asset.h"
+#include "vt_publog.h"
+#include "vt_site.h"
+#include "vt_template.h"
+
+struct vt_site {
+    const vt_config *config;
+    vt_template_set *templates;
+    char *templates_dir;      /* the installed (or source) templates */
+    char *vendor_dir;         /* node_modules or the installed vendor folder, or NULL */
+    uint64_t activity_written[VT_AUDIENCE__COUNT]; /* last activity seq on disk */
+    bool activity_known;      /* activity_written read from the trees */
+};
+
+/* One tree being written. */
+typedef struct {
+    vt_audience audience;
+    vt_config view;           /* vt_config_audience_view(): URLs of this tree */
+    char *dir;                /* where its files go (the tree, or its staging folder) */
+    bool staging;             /* a fresh folder: write in place, no temporary names */
+} vt_site_tree;
+
+/* An asset with what its pages need, loaded from one snapshot. */
+typedef struct {
+    vt_asset *a;
+    json_t *harvested;        /* the intervention's harvested fields, or NULL */
+    json_t *view;             /* vt_meta_merged() */
+    char *label;              /* plain text for cards and titles */
+    char *label_lang;         /* its language, or NULL */
+    char *thumbnail;          /* absolute URL */
+    int thumb_w, thumb_h;
+    uint64_t position;
+} vt_site_item;
+
+/* ---- vt_site.c: files ---- */
+vt_status vt__site_write(const vt_site_tree *t, const char *rel, const char *data, size_t len);
+vt_status vt__site_write_json(const vt_site_tree *t, const char *rel, const json_t *doc);
+/* Removes a file if present; true if there was one. */
+bool vt__site_remove(const vt_site_tree *t, const char *rel);
+
+/* ---- vt_site_item.c: loading ---- */
+vt_status vt__site_item_load(vt_txn *txn, const vt_config *c, const char *id,
+                             vt_site_item **ret_item);
+void vt__site_item_free(vt_site_item *item);
+/* The card of @item for a page @root away from the tree's root (new ref). */
+json_t *vt__site_card(const vt_site_tree *t, const vt_site_item *item, const char *root);
+/* ISO 8601 UTC. Caller frees. */
+char *vt__site_iso_time(int64_t unix_seconds);
+/* The departments @t shows (config order). */
+bool vt__site_department_shown(const vt_site_tree *t, const vt_department *d);
+
+/* ---- vt_site_pages.c: HTML pages and asset documents ---- */
+vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, const char *name,
+                          const char *kind, const char *title, const char *root, json_t *extra,
+                          const char *rel);
+vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
+                               const vt_site_item *item);
+unsigned vt__site_asset_remove(const vt_site_tree *t, const char *id);
+vt_status vt__site_intervention(const vt_site *s, const vt_site_tree *const *trees, size_t n_trees,
+                                vt_txn *txn, const char *number);
+/* Listing page @page (1-based) of @d in every tree, and its sub-collection;
+ * when @write_assets, also the pages and manifests of its assets (rebuild). */
+vt_status vt__site_department_page(const vt_site *s, const vt_site_tree *const *trees,
+                                   size_t n_trees, vt_txn *txn, const vt_department *d,
+                                   uint64_t page, bool write_assets, unsigned *ret_assets);
+/* index.html = the newest page, and the department collection. */
+vt_status vt__site_department_index(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
+                                    const vt_department *d);
+vt_status vt__site_home(const vt_site *s, const vt_site_tree *t, vt_txn *txn);
+vt_status vt__site_fixed_pages(const vt_site *s, const vt_site_tree *t, vt_txn *txn);
+
+/* ---- vt_site_feeds.c: collections, sitemaps, activity, terms ---- */
+vt_status vt__site_top_collection(const vt_site_tree *t);
+vt_status vt__site_sitemap_chunk(const vt_site_tree *t, vt_txn *txn, const vt_department *d,
+                                 uint64_t chunk);
+vt_status vt__site_sitemap_index(const vt_site_tree *t, vt_txn *txn);
+/* Activity pages from the one holding seq @from to the last, and the root. */
+vt_status vt__site_activity(const vt_site_tree *t, vt_txn *txn, uint64_t from);
+/* The last activity seq the tree's activity/all-changes.json lists (0). */
+uint64_t vt__site_activity_on_disk(const vt_site_tree *t);
+vt_status vt__site_terms(const vt_site_tree *t, vt_txn *txn);
+
+#endif
