@@ -104,10 +104,16 @@ static char *position_key(vt_txn *txn, const char *id)
 static void listing_update(vt_txn *txn, const vt_asset *before, const vt_asset *after)
 {
     if (!after) {
+        /* The entry stays, shown as nothing: the page that listed the asset
+         * is still found (and rewritten) from its position. */
         g_autofree char *key = position_key(txn, before->id);
         if (key) {
-            vt_txn_del(txn, VT_TABLE_LISTING, key);
-            vt_txn_del(txn, VT_TABLE_POSITION, before->id);
+            size_t id_len = strlen(before->id);
+            char *val = g_malloc(2 + id_len);
+            val[0] = val[1] = '-';
+            memcpy(val + 2, before->id, id_len);
+            vt_txn_put(txn, VT_TABLE_LISTING, key, val, 2 + id_len);
+            g_free(val);
         }
         return;
     }

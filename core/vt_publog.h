@@ -10,7 +10,8 @@
  *    its department the first time it is READY, and keeps it. Listing
  *    pages, sub-collections and sitemaps are fixed ranges of positions
  *    (VT_PUBLOG_PAGE, VT_PUBLOG_SITEMAP), so a change rewrites the one
- *    range that holds the asset. Each entry carries two flags (ready,
+ *    range that holds the asset. A deleted asset keeps its entry (flags
+ *    "--"), so the page that listed it is found again. Each entry carries two flags (ready,
  *    public) so ranges are filtered without reading assets.
  *      LISTING[DEPT "\x1f" %016x position] = "r" or "-", "p" or "-", id
  *      POSITION[id] = the LISTING key

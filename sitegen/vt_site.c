@@ -576,8 +576,15 @@ static vt_status publish_fn(vt_txn *txn, void *data)
         const char *id = g_ptr_array_index(pc->assets, i);
         vt_site_item *item = NULL;
         if (vt__site_item_load(txn, c, id, &item) != VT_OK) {
+            /* Gone: its files go, and the page that listed it is redone. */
             for (int a = 0; a < VT_AUDIENCE__COUNT; a++)
                 pc->files += vt__site_asset_remove(pc->trees[a], id);
+            g_autofree char *dept = NULL;
+            uint64_t pos = vt_publog_position(txn, id, &dept);
+            if (pos > 0) {
+                g_hash_table_add(pages, page_key(dept, (pos - 1) / VT_PUBLOG_PAGE + 1));
+                g_hash_table_add(chunks, page_key(dept, (pos - 1) / VT_PUBLOG_SITEMAP));
+            }
             continue;
         }
         for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++) {

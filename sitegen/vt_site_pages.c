@@ -11,7 +11,8 @@
 
 /* ------------------------------------------------------------ rendering */
 
-static json_t *departments_json(const vt_site_tree *t, vt_txn *txn, const char *root)
+static json_t *departments_json(const vt_site_tree *t, vt_txn *txn, const char *root,
+                               bool with_counts)
 {
     json_t *list = json_array();
     for (size_t i = 0; i < t->view.n_departments; i++) {
@@ -19,9 +20,12 @@ static json_t *departments_json(const vt_site_tree *t, vt_txn *txn, const char *
         if (!vt__site_department_shown(t, d))
             continue;
         g_autofree char *url = g_strconcat(root, "departments/", d->id, "/index.html", NULL);
-        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:I}", "id", d->id, "label",
-                                              d->label, "url", url, "count",
-                                              (json_int_t)vt_publog_count(txn, d->id, t->audience)));
+        json_t *dep = json_pack("{s:s, s:s, s:s}", "id", d->id, "label", d->label, "url", url);
+        /* Counts only where the page is rewritten with every change. */
+        if (with_counts)
+            json_object_set_new(dep, "count", json_integer((json_int_t)vt_publog_count(
+                                                  txn, d->id, t->audience)));
+        json_array_append_new(list, dep);
     }
     return list;
 }
@@ -40,7 +44,7 @@ vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, 
                                   "audience", vt_audience_name(t->audience), "internal",
                                   t->audience == VT_AUDIENCE_INTERNAL, "search_url", search,
                                   "terms_url", terms, "departments",
-                                  departments_json(t, txn, root), "generated", now));
+                                  departments_json(t, txn, root, false), "generated", now));
     json_object_set_new(ctx, "page", json_pack("{s:s, s:s, s:s}", "kind", kind, "title", title,
                                                "lang", "en"));
     GString *out = g_string_sized_new(16384);
@@ -461,20 +465,28 @@ static vt_status department_page_tree(const vt_site *s, const vt_site_tree *t, v
     json_t *cards = json_array();
     for (guint i = 0; i < shown->len; i++)
         json_array_append_new(cards, vt__site_card(t, g_ptr_array_index(shown, i), "../../"));
+    /* A page-N file shows nothing that changes when other pages change
+     * (how many pages, how many images): it is only rewritten when one of
+     * its own assets changes. index.html, the newest page, is rewritten with
+     * every change of that page and shows the totals. */
     g_autofree char *newer = page < pages ? page_name(page + 1) : NULL;
     g_autofree char *older = page > 1 ? page_name(page - 1) : NULL;
     g_autofree char *first = page_name(1);
-    g_autofree char *last = page_name(pages);
     g_autofree char *title = g_strdup_printf("%s, page %" PRIu64, d->label, page);
-    json_t *extra = json_pack("{s:{s:s, s:s, s:I}, s:o, s:{s:I, s:I, s:s?, s:s?, s:s, s:s}}",
-                              "department", "id", d->id, "label", d->label, "count",
-                              (json_int_t)vt_publog_count(txn, d->id, t->audience), "cards",
-                              cards, "pager", "page", (json_int_t)page, "pages",
-                              (json_int_t)pages, "newer", newer, "older", older, "first", first,
-                              "last", last);
+    json_t *extra = json_pack("{s:{s:s, s:s}, s:o, s:{s:I, s:s?, s:s?, s:s, s:s}}", "department",
+                              "id", d->id, "label", d->label, "cards", cards, "pager", "page",
+                              (json_int_t)page, "newer", newer, "older", older, "first", first,
+                              "newest", "index.html");
     g_autofree char *name = page_name(page);
     g_autofree char *rel = g_strconcat("departments/", d->id, "/", name, NULL);
-    json_t *extra2 = page == pages ? json_deep_copy(extra) : NULL;
+    json_t *extra2 = NULL;
+    if (page == pages) {
+        extra2 = json_deep_copy(extra);
+        json_object_set_new(json_object_get(extra2, "department"), "count",
+                            json_integer((json_int_t)vt_publog_count(txn, d->id, t->audience)));
+        json_object_set_new(json_object_get(extra2, "pager"), "pages",
+                            json_integer((json_int_t)pages));
+    }
     st = vt__site_render(s, t, txn, "department", "department", title, "../../", extra, rel);
     if (st == VT_OK && extra2) {
         g_autofree char *index_rel = g_strconcat("departments/", d->id, "/index.html", NULL);
@@ -590,7 +602,9 @@ vt_status vt__site_home(const vt_site *s, const vt_site_tree *t, vt_txn *txn)
     for (guint i = 0; i < items->len && i < VT_SITE_RECENT; i++)
         json_array_append_new(recent, vt__site_card(t, g_ptr_array_index(items, i), ""));
     return vt__site_render(s, t, txn, "home", "home", t->view.site_title, "",
-                           json_pack("{s:o}", "recent", recent), "index.html");
+                           json_pack("{s:o, s:o}", "recent", recent, "departments",
+                                     departments_json(t, txn, "", true)),
+                           "index.html");
 }
 
 vt_status vt__site_fixed_pages(const vt_site *s, const vt_site_tree *t, vt_txn *txn)
