@@ -726,6 +726,13 @@ json_t *vt_manifest_intervention(const vt_config *c, const char *number,
         "thumbnail", thumbnail,
         "partOf", ref_new(collection, "Collection", intervention_label(number, titles)),
         "items", canvases);
+    /* The intervention's page on the site (sitegen/vt_site.h). */
+    g_autofree char *page = g_strdup_printf("%s/interventions/%s.html", c->site_base_url, number);
+    if (doc)
+        json_object_set_new(doc, "homepage",
+                            json_pack("[{s:s, s:s, s:o, s:s}]", "id", page, "type", "Text",
+                                      "label", intervention_label(number, titles), "format",
+                                      "text/html"));
     json_decref(titles);
     return done(doc, "intervention manifest", number);
 }
