@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
 #include "vt_config.h"
+static gint64 T0;
+#define MT(name) do { if (getenv("VT_TIMING")) fprintf(stderr, "%-12s %6ld us\n", name, (long)(g_get_monotonic_time() - T0)); T0 = g_get_monotonic_time(); } while (0)
 #include "vt_index.h"
 #include "vt_request.h"
 
@@ -75,7 +78,9 @@ static int run(const vt_config *config, const vt_request_settings *settings, con
         return fail(vt_request_http_status(st), vt_error_message());
 
     vt_index *index = NULL;
+    MT("m-parse");
     st = vt_index_open(settings->index_dir, false, &index);
+    MT("m-open");
     if (st != VT_OK) {
         vt_request_free(request);
         return index_failure(st);
@@ -107,15 +112,20 @@ static int run(const vt_config *config, const vt_request_settings *settings, con
         json_decref(out);
         break;
     }
+    MT("m-search");
     vt_index_close(index);
     vt_request_free(request);
+    MT("m-close");
     if (st != VT_OK)
         return index_failure(st);
-    return respond(200, answer);
+    int rc = respond(200, answer);
+    MT("m-respond");
+    return rc;
 }
 
 int main(void)
 {
+    T0 = g_get_monotonic_time();
     const char *method = getenv("REQUEST_METHOD");
     if (!method || strcmp(method, "GET") != 0)
         return fail(405, "only GET is supported");
@@ -136,6 +146,7 @@ int main(void)
         vt_config_free(config);
         return fail(500, "the search service is not configured correctly");
     }
+    MT("m-config");
     int rc = run(config, settings, query);
     vt_request_settings_free(settings);
     vt_config_free(config);

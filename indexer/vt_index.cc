@@ -14,10 +14,19 @@
 #include <xapian.h>
 
 #include <glib.h>
+#include <cstdio>
+#include <cstdlib>
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdarg>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -230,8 +239,16 @@ class FacetSpy : public Xapian::MatchSpy {
         per_field.assign(fields.size(), {});
     }
 
+    /* With a facet table, only the docids are collected (counted later
+     * from the table, without reading a value per document). */
+    std::vector<Xapian::docid> *docids = nullptr;
+
     void operator()(const Xapian::Document &doc, double) override
     {
+        if (docids) {
+            docids->push_back(doc.get_docid());
+            return;
+        }
         const std::string blob = doc.get_value(SLOT_FACETS);
         std::string_view b(blob);
         size_t pos = 0;
@@ -319,6 +336,141 @@ Xapian::Query BooleanProcessor::operator()(const std::string &str)
 
 }  // namespace
 
+namespace {
+
+/* --- the facet table ---
+ *
+ * A file beside Xapian's own (TABLE_FILE in the index folder) that the
+ * writer rewrites after every commit, from the committed documents, and
+ * that a reader maps read-only. It holds per document what a search needs
+ * for every match, in arrays indexed by docid: whether the document exists
+ * and is public (bitmaps), its length (for BM25), its year plus one (0: none)
+ * and the ids of its facet values (offsets into one id array); then the
+ * facet value strings ("field\x1fvalue", as in value slot 1) by id.
+ *
+ * The invariant: the table describes exactly the Xapian revision written in
+ * its header. A reader uses it only when that equals the revision of its
+ * own snapshot (Database::get_revision()); otherwise (a writer between its
+ * commit and the rename of the new table, a table that failed to write, an
+ * index older than the table) it takes the slow path (Xapian's matcher and
+ * value reads), which gives the same totals and counts. A table of the
+ * wrong revision used anyway would count documents that no longer exist or
+ * miss new ones. The file is replaced by rename, so a reader that mapped
+ * the old one keeps a consistent (old) copy. Native byte order: the file is
+ * a cache made on the machine that reads it; a foreign one fails the magic
+ * or size checks and is ignored.
+ *
+ * Layout (L = last docid, W = (L + 64) / 64 words of 64 bits):
+ *   header; u64 exists[W]; u64 public[W]; u32 doclen[L + 1];
+ *   u32 year1[L + 1]; u32 offsets[L + 2]; u32 ids[n_ids];
+ *   u32 string_offsets[n_strings + 1]; char strings[strings_bytes]
+ */
+const char TABLE_FILE[] = "vitrine-facets.bin";
+const char TABLE_MAGIC[8] = {'V', 'T', 'F', 'A', 'C', 'E', 'T', '1'};
+
+struct TableHeader {
+    char magic[8];
+    uint64_t revision;
+    uint32_t lastdocid;
+    uint32_t n_ids;
+    uint32_t n_strings;
+    uint32_t strings_bytes;
+};
+
+size_t table_words(uint32_t lastdocid)
+{
+    return ((size_t)lastdocid + 64) / 64;
+}
+
+/* The size a table with these counts must have, or 0 on overflow. */
+size_t table_size(const TableHeader &h)
+{
+    uint64_t l = h.lastdocid;
+    uint64_t size = sizeof(TableHeader) + 2 * 8 * (uint64_t)table_words(h.lastdocid) +
+                    4 * ((l + 1) * 2 + (l + 2) + h.n_ids + (uint64_t)h.n_strings + 1) + h.strings_bytes;
+    return size > SIZE_MAX / 2 ? 0 : (size_t)size;
+}
+
+/* A mapped table (reader side). The pointers point into the mapping. */
+struct Table {
+    void *map = MAP_FAILED;
+    size_t size = 0;
+    uint64_t revision = 0;
+    uint32_t lastdocid = 0;
+    uint32_t n_ids = 0;
+    uint32_t n_strings = 0;
+    const uint64_t *exists = nullptr;
+    const uint64_t *pub = nullptr;
+    const uint32_t *doclen = nullptr;
+    const uint32_t *year1 = nullptr;
+    const uint32_t *offsets = nullptr;
+    const uint32_t *ids = nullptr;
+    const uint32_t *string_offsets = nullptr;
+    const char *strings = nullptr;
+
+    Table() = default;
+    Table(const Table &) = delete;
+    Table &operator=(const Table &) = delete;
+    ~Table()
+    {
+        if (map != MAP_FAILED)
+            munmap(map, size);
+    }
+
+    std::string_view string(uint32_t id) const
+    {
+        return std::string_view(strings + string_offsets[id], string_offsets[id + 1] - string_offsets[id]);
+    }
+};
+
+/* Maps @dir's table; nullptr if it is missing, unreadable or malformed
+ * (the caller then takes the slow path: the table is only a cache). */
+std::unique_ptr<Table> table_load(const std::string &dir)
+{
+    std::string path = dir + "/" + TABLE_FILE;
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return nullptr;
+    struct stat st;
+    std::unique_ptr<Table> t(new Table);
+    if (fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof(TableHeader)) {
+        t->size = (size_t)st.st_size;
+        t->map = mmap(nullptr, t->size, PROT_READ, MAP_SHARED, fd, 0);
+    }
+    close(fd);
+    if (t->map == MAP_FAILED)
+        return nullptr;
+    TableHeader h;
+    memcpy(&h, t->map, sizeof h);
+    if (memcmp(h.magic, TABLE_MAGIC, sizeof h.magic) != 0 || table_size(h) != t->size)
+        return nullptr;
+    const char *p = (const char *)t->map + sizeof h;
+    size_t w = table_words(h.lastdocid);
+    t->revision = h.revision;
+    t->lastdocid = h.lastdocid;
+    t->n_ids = h.n_ids;
+    t->n_strings = h.n_strings;
+    t->exists = (const uint64_t *)p;
+    t->pub = t->exists + w;
+    t->doclen = (const uint32_t *)(t->pub + w);
+    t->year1 = t->doclen + (size_t)h.lastdocid + 1;
+    t->offsets = t->year1 + (size_t)h.lastdocid + 1;
+    t->ids = t->offsets + (size_t)h.lastdocid + 2;
+    t->string_offsets = t->ids + h.n_ids;
+    t->strings = (const char *)(t->string_offsets + (size_t)h.n_strings + 1);
+    /* The strings are checked here (there are few); offsets and ids where
+     * they are used (a full check of those would cost every search about
+     * as much as the counting itself). */
+    for (size_t i = 0; i < h.n_strings; i++)
+        if (t->string_offsets[i] > t->string_offsets[i + 1])
+            return nullptr;
+    if (t->string_offsets[h.n_strings] != h.strings_bytes)
+        return nullptr;
+    return t;
+}
+
+}  // namespace
+
 struct vt_index {
     std::string dir;
     bool writable = false;
@@ -326,6 +478,8 @@ struct vt_index {
     Xapian::WritableDatabase *wdb = nullptr;  /* db, when writable */
     std::set<std::string> fields;             /* writer: the "vt:fields" list */
     std::vector<Xapian::Stem> stems;          /* LANGS order */
+    std::unique_ptr<Table> table;             /* reader: the facet table, if mapped */
+    bool dirty = false;                       /* writer: changes since the last commit */
 };
 
 namespace {
@@ -641,6 +795,95 @@ vt_status put(vt_index *index, const json_t *doc)
     return VT_OK;
 }
 
+/* Writes the facet table of the last commit (see Table). Failures are
+ * VT_ERR_IO with the path; the commit itself stands either way. */
+vt_status table_write(vt_index *index)
+{
+    const Xapian::Database &db = *index->db;
+    TableHeader h;
+    memcpy(h.magic, TABLE_MAGIC, sizeof h.magic);
+    h.revision = db.get_revision();
+    Xapian::docid last = db.get_lastdocid();
+    if (last >= UINT32_MAX - 2)
+        fail(VT_ERR_LIMIT, "index %s: docid %u is too large for the facet table", index->dir.c_str(), last);
+    h.lastdocid = last;
+    size_t w = table_words(last);
+    std::vector<uint64_t> exists(w, 0), pub(w, 0);
+    std::vector<uint32_t> doclen((size_t)last + 1, 0), year1((size_t)last + 1, 0);
+    for (Xapian::PostingIterator p = db.postlist_begin(std::string()); p != db.postlist_end(std::string()); ++p) {
+        Xapian::docid d = *p;
+        exists[d >> 6] |= 1ull << (d & 63);
+        doclen[d] = (uint32_t)std::min<Xapian::termcount>(p.get_doclength(), UINT32_MAX);
+    }
+    for (Xapian::PostingIterator p = db.postlist_begin("XVpublic"); p != db.postlist_end("XVpublic"); ++p)
+        pub[*p >> 6] |= 1ull << (*p & 63);
+    for (Xapian::ValueIterator v = db.valuestream_begin(SLOT_YEAR); v != db.valuestream_end(SLOT_YEAR); ++v)
+        year1[v.get_docid()] = (uint32_t)Xapian::sortable_unserialise(*v) + 1;
+    std::vector<uint32_t> offsets((size_t)last + 2, 0), ids;
+    std::unordered_map<std::string, uint32_t> by_string;
+    std::vector<std::string> strings;
+    Xapian::docid next = 0;
+    for (Xapian::ValueIterator v = db.valuestream_begin(SLOT_FACETS); v != db.valuestream_end(SLOT_FACETS); ++v) {
+        Xapian::docid d = v.get_docid();
+        while (next <= d)
+            offsets[next++] = (uint32_t)ids.size();
+        const std::string blob = *v;
+        size_t pos = 0;
+        while (pos < blob.size()) {
+            size_t end = blob.find(PAIR_SEP, pos);
+            if (end == std::string::npos)
+                end = blob.size();
+            auto it = by_string.emplace(blob.substr(pos, end - pos), (uint32_t)strings.size());
+            if (it.second)
+                strings.push_back(it.first->first);
+            ids.push_back(it.first->second);
+            pos = end + 1;
+        }
+    }
+    while (next <= last + 1)
+        offsets[next++] = (uint32_t)ids.size();
+    std::vector<uint32_t> string_offsets{0};
+    std::string all;
+    for (const std::string &str : strings) {
+        all += str;
+        string_offsets.push_back((uint32_t)all.size());
+    }
+    if (ids.size() >= UINT32_MAX || all.size() >= UINT32_MAX)
+        fail(VT_ERR_LIMIT, "index %s: too many facet values for the facet table", index->dir.c_str());
+    h.n_ids = (uint32_t)ids.size();
+    h.n_strings = (uint32_t)strings.size();
+    h.strings_bytes = (uint32_t)all.size();
+
+    std::string out;
+    out.reserve(table_size(h));
+    auto put_bytes = [&out](const void *p, size_t n) { out.append((const char *)p, n); };
+    put_bytes(&h, sizeof h);
+    put_bytes(exists.data(), exists.size() * 8);
+    put_bytes(pub.data(), pub.size() * 8);
+    put_bytes(doclen.data(), doclen.size() * 4);
+    put_bytes(year1.data(), year1.size() * 4);
+    put_bytes(offsets.data(), offsets.size() * 4);
+    put_bytes(ids.data(), ids.size() * 4);
+    put_bytes(string_offsets.data(), string_offsets.size() * 4);
+    out += all;
+    if (out.size() != table_size(h))
+        fail(VT_ERR_INTERNAL, "index %s: the facet table has %zu bytes, not %zu", index->dir.c_str(),
+             out.size(), table_size(h));
+    std::string path = index->dir + "/" + TABLE_FILE;
+    GError *error = nullptr;
+    /* CONSISTENT: a temporary file renamed over the old one, so a reader
+     * maps either table whole. No fsync: after a crash the table may be
+     * missing or stale, and readers then take the slow path. */
+    if (!g_file_set_contents_full(path.c_str(), out.data(), (gssize)out.size(),
+                                  G_FILE_SET_CONTENTS_CONSISTENT, 0644, &error)) {
+        vt_status st = vt_error_set(VT_ERR_IO, "index %s: the facet table %s was not written: %s",
+                                    index->dir.c_str(), path.c_str(), error->message);
+        g_error_free(error);
+        return st;
+    }
+    return VT_OK;
+}
+
 /* --- queries --- */
 
 /* Rewrites each word outside a phrase into OP_SYNONYM of the word, its
@@ -827,8 +1070,10 @@ json_t *suggestion(vt_index *index, const Xapian::Database &db, const std::strin
 std::string snippet(const Xapian::MSet &mset, const std::vector<Xapian::Stem> &stems,
                     const std::string &text, bool need_match)
 {
-    const unsigned flags = Xapian::MSet::SNIPPET_BACKGROUND_MODEL |
-                           Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH;
+    /* No SNIPPET_BACKGROUND_MODEL: it looks up the term frequency of every
+     * word of the text in the index, which made snippets cost more than
+     * the whole match of a typical query (60 us a hit). */
+    const unsigned flags = Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH;
     for (const Xapian::Stem &stem : stems) {
         std::string s = mset.snippet(text, SNIPPET_LENGTH, stem, flags, "<mark>", "</mark>", "…");
         if (!s.empty())
@@ -839,8 +1084,303 @@ std::string snippet(const Xapian::MSet &mset, const std::vector<Xapian::Stem> &s
     return mset.snippet(text, SNIPPET_LENGTH, Xapian::Stem(), 0, "<mark>", "</mark>", "…");
 }
 
+/* --- the fast path: the whole match as bitmaps, from the postings ---
+ *
+ * Exact totals and facet counts need every match, and ranking an OP_SYNONYM
+ * (every word of a query becomes one) lets Xapian's matcher skip nothing:
+ * it computes a weight per posting through several layers of virtual calls,
+ * about 10 times slower than reading the postings. So when the facet table
+ * of the reader's revision is there and the query uses only the operators
+ * below, the match is evaluated here: each term's postings are read once
+ * into a bitmap (and, where a weight is wanted, wdf into an array), the
+ * operators are applied to bitmaps, documents are weighted with BM25 as
+ * Xapian's default BM25Weight does (k1 = 1, b = 0.5, min_normlen = 0.5; an
+ * OP_SYNONYM is one term whose wdf is the sum, its term frequency the size
+ * of the union), and the facet values of every match are counted from the
+ * table. Rank ties go to the lower docid, as with Xapian. Phrases, NEAR,
+ * wildcards and value ranges are not handled here: such a query (and any
+ * search without a usable table) takes Xapian's matcher.
+ * The percent of a hit is its weight relative to the best match's.
+ */
+struct Unsupported {};
+#define TT(name) do { if (getenv("VT_TIMING")) fprintf(stderr, "%-12s %6ld us\n", name, (long)(g_get_monotonic_time() - t0)); t0 = g_get_monotonic_time(); } while (0)
+
+typedef std::vector<uint64_t> Bitmap;
+
+struct Evaluator {
+    const Xapian::Database &db;
+    const Table &t;
+    size_t n_words;
+    double n_docs, avlength;
+    /* The weight of every document, summed over the weighted terms that
+     * match it, wherever they are in the query (so a word in a branch that
+     * does not match, as in (a AND b) OR c, still counts; Xapian would not
+     * count it: a small difference in ranking, none in the match). Indexed
+     * by docid; calloc'ed so that only the pages touched are ever zeroed. */
+    std::unique_ptr<float, decltype(&free)> weight{nullptr, free};
+    /* Scratch wdf sums of one OP_SYNONYM, zero between uses. */
+    std::unique_ptr<uint32_t, decltype(&free)> wdf{nullptr, free};
+
+    Evaluator(const Xapian::Database &d, const Table &table)
+        : db(d), t(table), n_words(table_words(table.lastdocid)), n_docs((double)d.get_doccount()),
+          avlength(d.get_avlength())
+    {
+        if (avlength <= 0)
+            avlength = 1;
+        weight.reset((float *)calloc((size_t)t.lastdocid + 1, sizeof(float)));
+        wdf.reset((uint32_t *)calloc((size_t)t.lastdocid + 1, sizeof(uint32_t)));
+        if (!weight || !wdf)
+            throw std::bad_alloc();
+    }
+
+    Bitmap empty() const { return Bitmap(n_words, 0); }
+
+    /* BM25's term weight factor, (k1 + 1) * idf with k1 = 1. */
+    double idf(double termfreq) const
+    {
+        double r = (n_docs - termfreq + 0.5) / (termfreq + 0.5);
+        if (r < 2)
+            r = r * 0.5 + 1;  /* as Xapian's BM25Weight: never negative */
+        return 2.0 * std::log(r);
+    }
+
+    float bm25(double factor, uint32_t f, size_t d) const
+    {
+        double norm = std::max((double)t.doclen[d] / avlength, 0.5);
+        double k = 0.5 + 0.5 * norm;  /* k1 * ((1 - b) + b * norm), b = 0.5 */
+        return (float)(factor * f / (k + f));
+    }
+
+    /* The union of the postings of @names: one term, or the members of an
+     * OP_SYNONYM (one term whose wdf is the sum), adding its weights to
+     * weight[] if @weighted. */
+    Bitmap terms(const std::vector<std::string> &names, bool weighted) const
+    {
+        Bitmap b = empty();
+        if (names.size() == 1 && names[0] == "XVpublic") {
+            /* The audience filter of every public search: from the table,
+             * not from 90% of the collection's postings. It has no weight
+             * (a boolean term: wdf 0). */
+            memcpy(b.data(), t.pub, n_words * 8);
+            return b;
+        }
+        float *w = weight.get();
+        uint32_t *sum = wdf.get();
+        bool single = names.size() == 1;
+        double factor = single && weighted ? idf((double)db.get_termfreq(names[0])) : 0;
+        bool any_wdf = false;
+        for (const std::string &name : names) {
+            Xapian::PostingIterator end = db.postlist_end(name);
+            for (Xapian::PostingIterator p = db.postlist_begin(name); p != end; ++p) {
+                Xapian::docid d = *p;
+                if (d > t.lastdocid)
+                    continue;  /* cannot happen with the table of this revision */
+                b[d >> 6] |= 1ull << (d & 63);
+                if (!weighted)
+                    continue;
+                Xapian::termcount f = p.get_wdf();
+                if (single) {
+                    if (f)
+                        w[d] += bm25(factor, f, d);
+                } else {
+                    sum[d] += f;
+                    any_wdf |= f != 0;
+                }
+            }
+        }
+        if (single || !weighted)
+            return b;
+        size_t n = 0;
+        for (uint64_t x : b)
+            n += (size_t)__builtin_popcountll(x);
+        factor = idf((double)n);
+        for (size_t i = 0; i < n_words; i++) {
+            for (uint64_t x = b[i]; x; x &= x - 1) {
+                size_t d = i * 64 + (size_t)__builtin_ctzll(x);
+                if (any_wdf && sum[d])
+                    w[d] += bm25(factor, sum[d], d);
+                sum[d] = 0;
+            }
+        }
+        return b;
+    }
+
+    Bitmap eval(const Xapian::Query &q, bool weighted, int depth) const
+    {
+        if (depth > 2 * VT_INDEX_QUERY_DEPTH + 16)
+            throw Unsupported();
+        size_t n = q.get_num_subqueries();
+        Xapian::Query::op op = q.get_type();
+        switch (op) {
+        case Xapian::Query::LEAF_TERM:
+            return terms({*q.get_terms_begin()}, weighted);
+        case Xapian::Query::LEAF_MATCH_ALL: {
+            Bitmap b = empty();
+            memcpy(b.data(), t.exists, n_words * 8);
+            return b;
+        }
+        case Xapian::Query::LEAF_MATCH_NOTHING:
+            return empty();
+        case Xapian::Query::OP_SYNONYM: {
+            std::vector<std::string> names;
+            for (size_t i = 0; i < n; i++) {
+                Xapian::Query sub = q.get_subquery(i);
+                if (sub.get_type() != Xapian::Query::LEAF_TERM)
+                    throw Unsupported();
+                names.push_back(*sub.get_terms_begin());
+            }
+            return terms(names, weighted);
+        }
+        case Xapian::Query::OP_SCALE_WEIGHT:
+            /* Xapian 1.4 has no accessor for the factor; the query parser
+             * makes only "0 * boolean-term" (a pure boolean filter). */
+            if (q.get_description().compare(0, 10, "Query(0 * ") != 0)
+                throw Unsupported();
+            return eval(q.get_subquery(0), false, depth + 1);
+        case Xapian::Query::OP_OR:
+        case Xapian::Query::OP_XOR: {
+            Bitmap acc = empty();
+            for (size_t i = 0; i < n; i++) {
+                Bitmap b = eval(q.get_subquery(i), weighted, depth + 1);
+                for (size_t k = 0; k < n_words; k++)
+                    acc[k] = op == Xapian::Query::OP_XOR ? acc[k] ^ b[k] : acc[k] | b[k];
+            }
+            return acc;
+        }
+        case Xapian::Query::OP_AND:
+        case Xapian::Query::OP_FILTER:
+        case Xapian::Query::OP_AND_NOT:
+        case Xapian::Query::OP_AND_MAYBE: {
+            Bitmap acc = eval(q.get_subquery(0), weighted, depth + 1);
+            for (size_t i = 1; i < n; i++) {
+                bool sub_weighted = weighted && (op == Xapian::Query::OP_AND || op == Xapian::Query::OP_AND_MAYBE);
+                Bitmap b = eval(q.get_subquery(i), sub_weighted, depth + 1);
+                for (size_t k = 0; k < n_words; k++) {
+                    if (op == Xapian::Query::OP_AND || op == Xapian::Query::OP_FILTER)
+                        acc[k] &= b[k];
+                    else if (op == Xapian::Query::OP_AND_NOT)
+                        acc[k] &= ~b[k];
+                }
+            }
+            return acc;
+        }
+        default:
+            throw Unsupported();
+        }
+    }
+};
+
+/* What a search found, from either path. */
+struct Found {
+    Xapian::doccount total = 0;
+    std::vector<std::pair<Xapian::docid, int>> hits;  /* the page: docid, percent */
+    Xapian::doccount first = 0;                       /* rank - 1 of hits[0] */
+    /* field -> value -> count */
+    std::map<std::string, std::unordered_map<std::string, Xapian::doccount>> counts;
+};
+
+/* Counts the facet values of @docids... from the table into @found. */
+template <typename ForEach>
+void count_from_table(const Table &t, const std::set<std::string> &wanted, ForEach &&for_each, Found &found)
+{
+    std::vector<uint32_t> n(t.n_strings, 0);
+    for_each([&](size_t d) {
+        uint32_t lo = t.offsets[d], hi = t.offsets[d + 1];
+        if (hi > t.n_ids)
+            return;
+        for (uint32_t j = lo; j < hi; j++)
+            if (t.ids[j] < t.n_strings)
+                n[t.ids[j]]++;
+    });
+    for (uint32_t id = 0; id < t.n_strings; id++) {
+        if (!n[id])
+            continue;
+        std::string_view s = t.string(id);
+        size_t sep = s.find(FACET_SEP);
+        if (sep == std::string_view::npos)
+            continue;
+        std::string field(s.substr(0, sep));
+        if (wanted.count(field))
+            found.counts[field].emplace(std::string(s.substr(sep + 1)), n[id]);
+    }
+}
+
+enum class Sort { RELEVANCE, YEAR, YEAR_DESC };
+
+/* The fast path (see above); throws Unsupported for a query it does not
+ * handle. */
+void fast_search(const Xapian::Database &db, const Table &t, const Xapian::Query &query,
+                 const std::set<std::string> &wanted, Sort sort, Xapian::doccount first,
+                 Xapian::doccount size, Found &found)
+{
+    gint64 t0 = g_get_monotonic_time();
+    Evaluator ev(db, t);
+    Bitmap m = ev.eval(query, true, 0);  /* weights rank every sort */
+    TT(" eval");
+    for (size_t k = 0; k < ev.n_words; k++)
+        m[k] &= t.exists[k];
+    const float *weight = ev.weight.get();
+    auto for_each = [&](auto &&f) {
+        for (size_t i = 0; i < ev.n_words; i++)
+            for (uint64_t x = m[i]; x; x &= x - 1)
+                f(i * 64 + (size_t)__builtin_ctzll(x));
+    };
+
+    /* Ranks: the sort key (years: none last either way), weight, docid. */
+    auto key = [&](size_t d) -> int64_t {
+        uint32_t y = t.year1[d];
+        if (sort == Sort::YEAR)
+            return y ? (int64_t)y : INT64_MAX;
+        if (sort == Sort::YEAR_DESC)
+            return y ? -(int64_t)y : INT64_MAX;
+        return 0;
+    };
+    struct Entry {
+        int64_t key;
+        float weight;
+        uint32_t docid;
+    };
+    auto better = [](const Entry &a, const Entry &b) {
+        if (a.key != b.key)
+            return a.key < b.key;
+        if (a.weight != b.weight)
+            return a.weight > b.weight;
+        return a.docid < b.docid;
+    };
+    size_t want = (size_t)first + size;
+    std::vector<Entry> heap;  /* the best @want so far; the worst on top */
+    heap.reserve(want + 1);
+    float best = 0;
+    Xapian::doccount total = 0;
+    for_each([&](size_t d) {
+        total++;
+        Entry e{key(d), weight[d], (uint32_t)d};
+        best = std::max(best, e.weight);
+        if (heap.size() < want) {
+            heap.push_back(e);
+            std::push_heap(heap.begin(), heap.end(), better);
+        } else if (better(e, heap.front())) {
+            std::pop_heap(heap.begin(), heap.end(), better);
+            heap.back() = e;
+            std::push_heap(heap.begin(), heap.end(), better);
+        }
+    });
+    std::sort(heap.begin(), heap.end(), better);
+    TT(" rank");
+    found.total = total;
+    found.first = first;
+    for (size_t i = first; i < heap.size(); i++) {
+        int percent = best > 0 ? (int)std::lround(100.0 * heap[i].weight / best) : 100;
+        found.hits.emplace_back(heap[i].docid, std::max(percent, heap[i].weight > 0 ? 1 : 0));
+    }
+    if (!wanted.empty())
+        count_from_table(t, wanted, for_each, found);
+    TT(" facets");
+}
+
 vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
 {
+    gint64 t0 = g_get_monotonic_time();
     if (!json_is_object(request))
         fail(VT_ERR_INVALID, "search: the request is not a JSON object");
     const Xapian::Database &db = *index->db;
@@ -939,20 +1479,63 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
         query = Xapian::Query(Xapian::Query::OP_FILTER, query,
                               Xapian::Query(Xapian::Query::OP_AND, ands.begin(), ands.end()));
 
-    Xapian::Enquire enquire(db);
-    enquire.set_query(query);
-    YearKey year_key(sort && strcmp(sort, "-year") == 0);
-    if (sort && strcmp(sort, "relevance") != 0)
-        enquire.set_sort_by_key_then_relevance(&year_key, strcmp(sort, "-year") == 0);
-    if (!spy.wanted.empty()) {
-        spy.prepare();
-        enquire.add_matchspy(&spy);
+    TT("parse");
+    Sort order = !sort || strcmp(sort, "relevance") == 0 ? Sort::RELEVANCE
+                 : strcmp(sort, "year") == 0               ? Sort::YEAR
+                                                           : Sort::YEAR_DESC;
+    Xapian::doccount first = (Xapian::doccount)(page - 1) * (Xapian::doccount)size;
+    Found found;
+    bool fast = false;
+    const Table *table = nullptr;
+    if (!index->writable) {
+        /* A writer's searches see its uncommitted changes: the table
+         * cannot describe them. */
+        if (!index->table || index->table->revision != db.get_revision())
+            index->table = table_load(index->dir);
+        if (index->table && index->table->revision == db.get_revision())
+            table = index->table.get();
     }
-    Xapian::MSet mset = enquire.get_mset((Xapian::doccount)(page - 1) * (Xapian::doccount)size,
-                                         (Xapian::doccount)size, db.get_doccount());
-    enquire.clear_matchspies();
-    spy.finish();
+    if (table) {
+        try {
+            fast_search(db, *table, query, spy.wanted, order, first, (Xapian::doccount)size, found);
+            fast = true;
+        } catch (const Unsupported &) {
+            found = Found();
+        }
+    }
+    if (!fast) {
+        Xapian::Enquire enquire(db);
+        enquire.set_query(query);
+        YearKey year_key(order == Sort::YEAR_DESC);
+        if (order != Sort::RELEVANCE)
+            enquire.set_sort_by_key_then_relevance(&year_key, order == Sort::YEAR_DESC);
+        std::vector<Xapian::docid> matched;
+        if (!spy.wanted.empty()) {
+            if (table)
+                spy.docids = &matched;
+            spy.prepare();
+            enquire.add_matchspy(&spy);
+        }
+        Xapian::MSet mset = enquire.get_mset(first, (Xapian::doccount)size, db.get_doccount());
+        enquire.clear_matchspies();
+        spy.finish();
+        found.total = mset.get_matches_estimated();
+        found.first = first;
+        for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
+            found.hits.emplace_back(*it, it.get_percent());
+        if (table) {
+            auto for_each = [&](auto &&f) {
+                for (Xapian::docid d : matched)
+                    if (d <= table->lastdocid)
+                        f((size_t)d);
+            };
+            count_from_table(*table, spy.wanted, for_each, found);
+        } else {
+            found.counts = std::move(spy.counts);
+        }
+    }
 
+    TT("match");
     /* Snippets highlight every query word wherever it matched (a field, a
      * synonym, a phrase): an MSet of the same words without prefixes. */
     std::set<std::string> hl_terms;
@@ -974,9 +1557,13 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
         if (lang < 0 || (size_t)lang == k)
             snippet_stems.push_back(index->stems[k]);
 
+    TT("hl");
+    gint64 t_data = 0, t_snip = 0;
     JsonRef hits(json_array());
-    for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
-        std::string data = it.get_document().get_data();
+    for (size_t h = 0; h < found.hits.size(); h++) {
+        gint64 ta = g_get_monotonic_time();
+        std::string data = db.get_document(found.hits[h].first).get_data();
+        t_data += g_get_monotonic_time() - ta;
         JsonRef stored(json_object());
         json_t *parsed = json_loadb(data.data(), data.size(), 0, nullptr);
         if (json_is_object(parsed)) {
@@ -998,7 +1585,9 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
                 text += " · ";
             text += json_string_value(t) ? json_string_value(t) : "";
         }
+        ta = g_get_monotonic_time();
         jset(hit.get(), "snippet", jstr(snippet(hl, snippet_stems, text, false)));
+        t_snip += g_get_monotonic_time() - ta;
         JsonRef annos(json_array());
         json_array_foreach(json_object_get(stored.get(), "annotations"), k, t) {
             if (k >= ANNOTATIONS_SCANNED)
@@ -1016,15 +1605,17 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
             jappend(annos.get(), a.release());
         }
         jset(hit.get(), "annotations", annos.release());
-        jset(hit.get(), "rank", json_integer((json_int_t)it.get_rank() + 1));
-        jset(hit.get(), "percent", json_integer(it.get_percent()));
+        jset(hit.get(), "rank", json_integer((json_int_t)(found.first + h) + 1));
+        jset(hit.get(), "percent", json_integer(found.hits[h].second));
         jappend(hits.get(), hit.release());
     }
 
+    TT("hits");
+    if (getenv("VT_TIMING")) fprintf(stderr, "data %ld us\nsnip %ld us\n", (long)t_data, (long)t_snip);
     JsonRef facet_json(json_object());
     for (const std::string &name : facet_names) {
-        std::vector<std::pair<std::string, Xapian::doccount>> counts(spy.counts[name].begin(),
-                                                                     spy.counts[name].end());
+        std::vector<std::pair<std::string, Xapian::doccount>> counts(found.counts[name].begin(),
+                                                                     found.counts[name].end());
         std::sort(counts.begin(), counts.end(), [](const auto &a, const auto &b) {
             return a.second != b.second ? a.second > b.second : a.first < b.first;
         });
@@ -1039,12 +1630,13 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
     }
 
     JsonRef result(json_object());
-    jset(result.get(), "total", json_integer((json_int_t)mset.get_matches_estimated()));
+    jset(result.get(), "total", json_integer((json_int_t)found.total));
     jset(result.get(), "page", json_integer(page));
     jset(result.get(), "size", json_integer(size));
     jset(result.get(), "hits", hits.release());
     jset(result.get(), "facets", facet_json.release());
     jset(result.get(), "suggestion", suggestion(index, db, trimmed, rw.words));
+    TT("rest");
     *ret_result = result.release();
     return VT_OK;
 }
@@ -1194,6 +1786,16 @@ VT_EXPORT
 void vt_index_close(vt_index *index)
 {
     try {
+        /* Committed here rather than by Xapian's destructor, so that the
+         * facet table follows (a failure leaves readers on the slow path). */
+        if (index && index->writable && index->dirty) {
+            index->wdb->commit();
+            table_write(index);
+        }
+    } catch (...) {
+        /* Nothing to report to; Xapian's destructor tries again below. */
+    }
+    try {
         delete index;
     } catch (...) {
         /* A failed final commit of Xapian's destructor: nothing to report to. */
@@ -1212,7 +1814,10 @@ vt_status vt_index_reopen(vt_index *index)
 VT_EXPORT
 vt_status vt_index_put(vt_index *index, const json_t *doc)
 {
-    return guard(index, "put in index", index->dir.c_str(), [&]() { return put(index, doc); });
+    return guard(index, "put in index", index->dir.c_str(), [&]() {
+        index->dirty = true;
+        return put(index, doc);
+    });
 }
 
 VT_EXPORT
@@ -1223,6 +1828,7 @@ vt_status vt_index_delete(vt_index *index, const char *id)
     return guard(index, "delete from index", index->dir.c_str(), [&]() -> vt_status {
         need_writer(index, "delete from index");
         std::string idterm = "Q" + std::string(id);
+        index->dirty = true;
         forget_spelling(index, idterm);
         index->wdb->delete_document(idterm);
         return VT_OK;
@@ -1235,14 +1841,18 @@ vt_status vt_index_commit(vt_index *index)
     return guard(index, "commit index", index->dir.c_str(), [&]() -> vt_status {
         need_writer(index, "commit index");
         index->wdb->commit();
-        return VT_OK;
+        index->dirty = false;
+        return table_write(index);
     });
 }
 
 VT_EXPORT
 vt_status vt_index_set_synonyms(vt_index *index, const json_t *groups)
 {
-    return guard(index, "set synonyms of index", index->dir.c_str(), [&]() { return set_synonyms(index, groups); });
+    return guard(index, "set synonyms of index", index->dir.c_str(), [&]() {
+        index->dirty = true;
+        return set_synonyms(index, groups);
+    });
 }
 
 VT_EXPORT

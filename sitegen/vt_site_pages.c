@@ -271,8 +271,6 @@ static bool collect_intervention(const char *key, size_t key_len, const void *va
     return true;
 }
 
-static const vt_config *sort_config;
-
 static size_t department_index(const vt_config *c, const char *id)
 {
     for (size_t i = 0; i < c->n_departments; i++)
@@ -282,19 +280,17 @@ static size_t department_index(const vt_config *c, const char *id)
 }
 
 /* Department (config order), then arrival (position), then id. */
-static gint by_department_position(gconstpointer pa, gconstpointer pb)
+static gint by_department_position(gconstpointer pa, gconstpointer pb, gpointer config)
 {
     const vt_site_item *a = *(vt_site_item *const *)pa, *b = *(vt_site_item *const *)pb;
-    size_t da = department_index(sort_config, a->a->department);
-    size_t db = department_index(sort_config, b->a->department);
+    size_t da = department_index(config, a->a->department);
+    size_t db = department_index(config, b->a->department);
     if (da != db)
         return da < db ? -1 : 1;
     if (a->position != b->position)
         return a->position < b->position ? -1 : 1;
     return strcmp(a->a->id, b->a->id);
 }
-
-static G_LOCK_DEFINE(sort_lock);
 
 static vt_status intervention_tree(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
                                    const char *number, GPtrArray *all)
@@ -393,10 +389,7 @@ vt_status vt__site_intervention(const vt_site *s, const vt_site_tree *const *tre
     g_autofree char *prefix = g_strconcat(number, "\x1f", NULL);
     collect_ctx ctx = {txn, &trees[0]->view, items};
     vt_txn_foreach(txn, VT_TABLE_INTERVENTIONS, prefix, collect_intervention, &ctx);
-    G_LOCK(sort_lock);
-    sort_config = &trees[0]->view;
-    g_ptr_array_sort(items, by_department_position);
-    G_UNLOCK(sort_lock);
+    g_ptr_array_sort_with_data(items, by_department_position, (gpointer)&trees[0]->view);
     for (size_t i = 0; i < n_trees; i++) {
         vt_status st = intervention_tree(s, trees[i], txn, number, items);
         if (st != VT_OK)
