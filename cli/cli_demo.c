@@ -547,8 +547,10 @@ static int run(const char *dir, const char *conf, const char *web_conf, int port
     while (!port_answers(port)) {
         g_main_context_iteration(NULL, FALSE);
         if (children[0].pid == 0 || stopping || g_get_monotonic_time() > deadline) {
-            fprintf(stderr, "vitrine demo: lighttpd did not start on 127.0.0.1:%d\n", port);
-            print_tail(web_log);
+            if (!asked) {
+                fprintf(stderr, "vitrine demo: lighttpd did not start on 127.0.0.1:%d\n", port);
+                print_tail(web_log);
+            }
             stop_all();
             while (children[0].pid > 0)
                 g_main_context_iteration(NULL, TRUE);

@@ -26,7 +26,7 @@ static const command commands[] = {
     {"rebuild", cli_rebuild, true, "rebuild [-j N]        write the whole static site from the store"},
     {"verify", cli_verify, true, "verify [--json]       check every archived original against its SHA-256"},
     {"check-config", cli_check_config, false, "check-config          validate the configuration file"},
-    {"demo", cli_demo, false, "demo [--dir DIR]      sample hotfolders and images, and the daemon, until Ctrl-C"},
+    {"demo", cli_demo, false, "demo [--dir DIR] [--port N] [--prepare-only]  sample hotfolders, images, the daemon and the site on 127.0.0.1, until Ctrl-C"},
 };
 
 static void usage(FILE *out)

@@ -1140,14 +1140,18 @@ void vt_pipeline_free(vt_pipeline *p)
     vt_harvest_config_free(p->harvest_config);
     if (p->harvesting)
         g_hash_table_destroy(p->harvesting);
-    if (p->flush_timer)
+    if (p->flush_timer) {
         g_source_remove(p->flush_timer);
+        p->flush_timer = 0;
+    }
     if (p->indexer && vt_indexer_flush(p->indexer, p->store) != VT_OK)
         vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
     vt_indexer_close(p->indexer);
     publish_site(p);
-    if (p->flush_timer)  /* set again if a rebuild held the site: too late now */
+    if (p->flush_timer) {  /* set again if a rebuild held the site: too late now */
         g_source_remove(p->flush_timer);
+        p->flush_timer = 0;
+    }
     if (p->terms_timer) {
         g_source_remove(p->terms_timer);
         on_terms(p);

@@ -55,10 +55,25 @@ static int lang_map_add(json_t *map, const char *lang, const char *text)
     return json_array_append_new(list, text_new(text));
 }
 
+/* A value where IIIF allows HTML (metadata values, summary) that holds
+ * markup characters: viewers render such values as (sanitised) HTML, and
+ * Presentation 3 reads a value that starts with '<' and ends with '>' as
+ * HTML. Escaped inside a <span>, it is HTML that shows the text exactly as
+ * written: a "<script>" or an "onerror=" in the archive stays text. */
+static char *html_safe_text(const char *text)
+{
+    if (!strpbrk(text, "<>&"))
+        return NULL;
+    g_autofree char *valid = g_utf8_validate(text, -1, NULL) ? NULL : g_utf8_make_valid(text, -1);
+    g_autofree char *escaped = g_markup_escape_text(valid ? valid : text, -1);
+    return g_strconcat("<span>", escaped, "</span>", NULL);
+}
+
 /* The language map of the display values @values ([{value, lang?, source}],
  * vt_meta_merged()), only those of @source when it is not NULL. NULL when
- * no value qualifies (or without memory). */
-static json_t *lang_map_from_values(const json_t *values, const char *source)
+ * no value qualifies (or without memory). @html: the property allows HTML
+ * (see html_safe_text); labels do not. */
+static json_t *lang_map_from_values(const json_t *values, const char *source, bool html)
 {
     json_t *map = NULL;
     size_t i;
@@ -71,7 +86,9 @@ static json_t *lang_map_from_values(const json_t *values, const char *source)
             continue;
         if (!map && !(map = json_object()))
             return NULL;
-        if (lang_map_add(map, json_string_value(json_object_get(v, "lang")), text) != 0) {
+        g_autofree char *safe = html ? html_safe_text(text) : NULL;
+        if (lang_map_add(map, json_string_value(json_object_get(v, "lang")), safe ? safe : text) !=
+            0) {
             json_decref(map);
             return NULL;
         }
@@ -239,7 +256,7 @@ static const char *base_name(const char *path)
 /* The asset's label: its titles, else its file name, else its id. */
 static json_t *asset_label(const vt_asset *a, const json_t *view)
 {
-    json_t *map = lang_map_from_values(json_object_get(view, "title"), NULL);
+    json_t *map = lang_map_from_values(json_object_get(view, "title"), NULL, false);
     if (map)
         return map;
     return lang_map_one("none", a->source && *a->source ? base_name(a->source) : a->id);
@@ -260,7 +277,7 @@ static json_t *metadata_new(const json_t *view)
             strcmp(field, "visibility") == 0)
             continue;
         for (size_t s = 0; s < G_N_ELEMENTS(sources); s++) {
-            json_t *value = lang_map_from_values(values, sources[s]);
+            json_t *value = lang_map_from_values(values, sources[s], true);
             if (!value)
                 continue;
             g_autofree char *label = field_label(field, sources[s]);
@@ -587,7 +604,7 @@ json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *h
         "id", id,
         "type", "Manifest",
         "label", asset_label(a, view),
-        "summary", lang_map_from_values(json_object_get(view, "description"), NULL),
+        "summary", lang_map_from_values(json_object_get(view, "description"), NULL, true),
         "metadata", metadata_new(view),
         "requiredStatement", attribution_new(&dept_label, 1),
         "rights", rights,
@@ -634,7 +651,7 @@ static json_t *intervention_titles(const json_t *const *harvested, size_t n)
         json_t *view = NULL;
         if (!harvested[i] || merged_view(NULL, harvested[i], &view) != VT_OK)
             continue;
-        json_t *map = lang_map_from_values(json_object_get(view, "title"), NULL);
+        json_t *map = lang_map_from_values(json_object_get(view, "title"), NULL, false);
         json_decref(view);
         if (map)
             return map;

@@ -24,9 +24,12 @@
  * asset given for the "public" audience is refused (VT_ERR_INVALID), never
  * published.
  *
- * Everything a person reads (labels, metadata values) is plain text in JSON
- * strings, exactly as stored: viewers must (and Mirador and UV do) treat it
- * as text, so it is never HTML-escaped here. Text that is not valid UTF-8
+ * Everything a person reads (labels, metadata values) is the text exactly
+ * as stored, with one exception: where IIIF allows HTML (metadata values,
+ * summary), a value holding '<', '>' or '&' is written as
+ * "<span>escaped text</span>", because viewers (Mirador) render those
+ * properties as HTML and would otherwise interpret archive text as markup.
+ * Labels are never HTML in IIIF and stay as stored. Text that is not valid UTF-8
  * (a department label from a hand-edited config) is repaired with U+FFFD.
  *
  * URLs (the asset ones are core/vt_url.h's; these are this module's):

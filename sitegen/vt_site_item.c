@@ -124,9 +124,15 @@ json_t *vt__site_card(const vt_site_tree *t, const vt_site_item *item, const cha
     const vt_asset *a = item->a;
     const vt_department *d = vt_config_department(&t->view, a->department);
     g_autofree char *url = g_strconcat(root, "assets/", a->id, ".html", NULL);
-    return json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:i, s:i, s:{s:s, s:s}, s:s?}",
-                     "id", a->id, "label", item->label, "lang", item->label_lang, "url", url,
-                     "thumbnail", item->thumbnail, "thumbnail_width", item->thumb_w,
-                     "thumbnail_height", item->thumb_h, "department", "id", a->department,
-                     "label", d ? d->label : a->department, "intervention", a->intervention);
+    json_t *card = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:{s:s, s:s}, s:s?}", "id", a->id,
+                             "label", item->label, "lang", item->label_lang, "url", url,
+                             "thumbnail", item->thumbnail, "department", "id", a->department,
+                             "label", d ? d->label : a->department, "intervention",
+                             a->intervention);
+    /* A size only when known: width="0" would hide the image. */
+    if (card && item->thumb_w > 0 && item->thumb_h > 0) {
+        json_object_set_new(card, "thumbnail_width", json_integer(item->thumb_w));
+        json_object_set_new(card, "thumbnail_height", json_integer(item->thumb_h));
+    }
+    return card;
 }

@@ -220,13 +220,13 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
         intervention = json_pack("{s:s, s:s}", "number", a->intervention, "url", url);
     }
     json_t *asset = json_pack(
-        "{s:s, s:s, s:s?, s:s?, s:{s:s, s:s, s:s?}, s:o, s:i, s:i, s:o, s:s, s:s, s:s, s:o,"
+        "{s:s, s:s, s:s?, s:s?, s:{s:s, s:s, s:s?}, s:o, s:i, s:i, s:o, s:s?, s:s, s:s, s:o,"
         " s:o, s:o, s:o, s:s}",
         "id", a->id, "label", item->label, "lang", item->label_lang, "summary",
         summary_of(item->view), "department", "id", a->department, "label",
         d ? d->label : a->department, "url", dept_url, "intervention", intervention, "width",
         a->width, "height", a->height, "image", image_json(c, a), "thumbnail",
-        item->thumbnail ? item->thumbnail : "", "manifest", manifest_url, "json",
+        item->thumbnail, "manifest", manifest_url, "json",
         g_strrstr(json_rel, "/") + 1, "viewers", viewers_json(manifest_url), "downloads",
         downloads_json(c, a), "original",
         t->audience == VT_AUDIENCE_INTERNAL ? original_json(c, a) : json_null(), "metadata",

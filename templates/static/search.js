@@ -1,0 +1,348 @@
+/* search.js: the search page. Reads ?q=, f= (repeatable, "field:value")
+ * and page= from the address, asks the search CGI (body data-search-url)
+ * and shows the hits, the facets with their counts, the pages, "did you
+ * mean" and the annotations that match under each hit.
+ *
+ * The answer (indexer/vt_request.c, vt_index.h): {total, page, size,
+ * hits: [{id, label, snippet, annotations: [{id, region, snippet}],
+ * thumbnail, manifest, page}], facets: {field: [{value, count}]},
+ * suggestion}; an error is {error, status} with an HTTP status >= 400.
+ * Every string of it is put in the page as text; the snippets, HTML with
+ * <mark> highlights, go through vitrine.sanitizeSnippet(). */
+(function () {
+  'use strict';
+
+  var V = window.vitrine;
+  var el = V.el;
+  var PAGE_SIZE = 20;
+  var RESULT_MAX = 10000;      /* VT_INDEX_RESULT_MAX: no page past it */
+  var FACET_SHOWN = 8;         /* values shown before "Show all" */
+  var TIMEOUT_MS = 15000;
+  var FILTER_RE = /^[a-z][a-z0-9_]{0,31}:[^]+$/;
+  var FACET_NAMES = {department: 'Department', type: 'Type', year: 'Year',
+                     keywords: 'Keywords', creator: 'Creator', material: 'Material'};
+
+  var status = document.getElementById('search-status');
+  var hitsList = document.getElementById('search-hits');
+  var filtersBox = document.getElementById('search-filters');
+  var suggestionBox = document.getElementById('search-suggestion');
+  var pagerNav = document.getElementById('search-pager');
+  var facetsBox = document.getElementById('search-facets');
+  var facetGroups = document.getElementById('facet-groups');
+  if (!status || !hitsList)
+    return;
+
+  var params = new URLSearchParams(location.search);
+  var state = {
+    q: (params.get('q') || '').trim().slice(0, 1000),
+    filters: params.getAll('f').filter(function (f) { return FILTER_RE.test(f); }).slice(0, 20),
+    page: Math.max(1, parseInt(params.get('page') || '1', 10) || 1)
+  };
+  var departments = V.departmentLabels();
+
+  var input = document.getElementById('site-search');
+  if (input)
+    input.value = state.q;
+
+  function fieldName(field) {
+    return FACET_NAMES[field] || field.charAt(0).toUpperCase() + field.slice(1).replace(/_/g, ' ');
+  }
+
+  function valueName(field, value) {
+    if (field === 'department' && departments[value])
+      return departments[value];
+    return value;
+  }
+
+  function filterName(filter) {
+    var colon = filter.indexOf(':');
+    var field = filter.slice(0, colon);
+    return fieldName(field) + ': ' + valueName(field, filter.slice(colon + 1));
+  }
+
+  /* A link to this page with @changes applied; a new filter set starts at
+   * page 1. */
+  function pageHref(changes) {
+    var next = {q: state.q, filters: state.filters, page: 1};
+    Object.keys(changes).forEach(function (k) { next[k] = changes[k]; });
+    var p = new URLSearchParams();
+    if (next.q)
+      p.set('q', next.q);
+    next.filters.forEach(function (f) { p.append('f', f); });
+    if (next.page > 1)
+      p.set('page', String(next.page));
+    var text = p.toString();
+    return location.pathname + (text ? '?' + text : '');
+  }
+
+  function withFilter(filter) {
+    return pageHref({filters: state.filters.concat([filter])});
+  }
+
+  function withoutFilter(filter) {
+    return pageHref({filters: state.filters.filter(function (f) { return f !== filter; })});
+  }
+
+  function setStatus(text, kind) {
+    status.textContent = text;
+    status.className = 'search-status' + (kind ? ' search-status--' + kind : '');
+  }
+
+  function showError(message) {
+    setStatus(message, 'error');
+    hitsList.replaceChildren();
+    document.body.classList.remove('is-searching');
+  }
+
+  /* --- rendering ------------------------------------------------------ */
+
+  function renderFilters() {
+    filtersBox.replaceChildren();
+    if (state.filters.length === 0) {
+      filtersBox.hidden = true;
+      return;
+    }
+    var list = el('ul', {className: 'chips', 'aria-label': 'Active filters'});
+    state.filters.forEach(function (f) {
+      list.appendChild(el('li', null, [
+        el('a', {className: 'chip', href: withoutFilter(f),
+                 'aria-label': 'Remove filter ' + filterName(f)},
+           [filterName(f), el('span', {className: 'chip__x', 'aria-hidden': 'true', text: '×'})])
+      ]));
+    });
+    filtersBox.appendChild(list);
+    if (state.filters.length > 1)
+      filtersBox.appendChild(el('a', {className: 'clear-filters', href: pageHref({filters: []}),
+                                      text: 'Remove all filters'}));
+    filtersBox.hidden = false;
+  }
+
+  function renderSuggestion(suggestion) {
+    suggestionBox.replaceChildren();
+    if (typeof suggestion !== 'string' || suggestion === '' || suggestion === state.q) {
+      suggestionBox.hidden = true;
+      return;
+    }
+    suggestionBox.append('Did you mean ',
+                         el('a', {href: pageHref({q: suggestion}), text: suggestion}), '?');
+    suggestionBox.hidden = false;
+  }
+
+  function renderHit(hit) {
+    var label = typeof hit.label === 'string' && hit.label !== '' ? hit.label : String(hit.id || '');
+    var page = V.safeUrl(hit.page);
+    var thumbnail = V.safeUrl(hit.thumbnail);
+    var figure = el(page ? 'a' : 'span', {className: 'hit__thumb', href: page, tabindex: page ? '-1' : null,
+                                          'aria-hidden': page ? 'true' : null}, [
+      thumbnail ? el('img', {src: thumbnail, alt: label, loading: 'lazy', decoding: 'async'})
+                : el('span', {className: 'card__noimage', text: 'No preview'})
+    ]);
+    var title = el('h3', {className: 'hit__title', dir: 'auto'}, [
+      page ? el('a', {href: page, text: label}) : label
+    ]);
+    var text = el('div', {className: 'hit__text'}, [title]);
+    if (typeof hit.snippet === 'string' && hit.snippet !== '') {
+      var snippet = el('p', {className: 'hit__snippet'});
+      snippet.appendChild(V.sanitizeSnippet(hit.snippet));
+      text.appendChild(snippet);
+    }
+    var annotations = Array.isArray(hit.annotations) ? hit.annotations.slice(0, 5) : [];
+    if (annotations.length > 0) {
+      var list = el('ul', {className: 'hit__annotations', 'aria-label': 'Matching annotations'});
+      annotations.forEach(function (a) {
+        if (!a || typeof a.snippet !== 'string')
+          return;
+        var item = el('li', null, [el('span', {className: 'hit__annotation-kind', text: 'Annotation: '})]);
+        item.appendChild(V.sanitizeSnippet(a.snippet));
+        list.appendChild(item);
+      });
+      text.appendChild(list);
+    }
+    var manifest = V.safeUrl(hit.manifest);
+    if (manifest)
+      text.appendChild(el('p', {className: 'hit__links'}, [el('a', {href: manifest, text: 'IIIF manifest'})]));
+    return el('li', {className: 'hit'}, [figure, text]);
+  }
+
+  function renderFacets(facets) {
+    facetGroups.replaceChildren();
+    var shown = 0;
+    Object.keys(facets && typeof facets === 'object' ? facets : {}).forEach(function (field) {
+      var values = Array.isArray(facets[field]) ? facets[field] : [];
+      /* A value chosen but no longer counted still needs its way back. */
+      var active = state.filters.filter(function (f) { return f.indexOf(field + ':') === 0; });
+      if (values.length === 0 && active.length === 0)
+        return;
+      var headingId = 'facet-' + field;
+      var list = el('ul', {className: 'facet__values'});
+      var seen = {};
+      values.forEach(function (v, i) {
+        if (!v || (typeof v.value !== 'string' && typeof v.value !== 'number'))
+          return;
+        var value = String(v.value);
+        var filter = field + ':' + value;
+        seen[filter] = true;
+        var on = state.filters.indexOf(filter) >= 0;
+        var link = el('a', {href: on ? withoutFilter(filter) : withFilter(filter),
+                            className: 'facet__link' + (on ? ' is-active' : ''),
+                            'aria-current': on ? 'true' : null}, [
+          el('span', {className: 'facet__value', text: valueName(field, value)}),
+          el('span', {className: 'facet__count', text: String(Number(v.count) || 0)}),
+          on ? el('span', {className: 'visually-hidden', text: ' (selected; remove this filter)'}) : null
+        ]);
+        var item = el('li', {className: i >= FACET_SHOWN && !on ? 'is-extra' : null}, [link]);
+        list.appendChild(item);
+      });
+      active.forEach(function (filter) {
+        if (seen[filter])
+          return;
+        list.appendChild(el('li', null, [
+          el('a', {href: withoutFilter(filter), className: 'facet__link is-active', 'aria-current': 'true'}, [
+            el('span', {className: 'facet__value', text: valueName(field, filter.slice(field.length + 1))}),
+            el('span', {className: 'facet__count', text: '0'}),
+            el('span', {className: 'visually-hidden', text: ' (selected; remove this filter)'})
+          ])
+        ]));
+      });
+      var group = el('section', {className: 'facet', 'aria-labelledby': headingId}, [
+        el('h3', {id: headingId, text: fieldName(field)}), list
+      ]);
+      var extra = list.querySelectorAll('.is-extra').length;
+      if (extra > 0) {
+        list.classList.add('is-collapsed');
+        var more = el('button', {type: 'button', className: 'facet__more', 'aria-expanded': 'false',
+                                 text: 'Show all ' + list.children.length});
+        more.addEventListener('click', function () {
+          var open = list.classList.toggle('is-collapsed') === false;
+          more.setAttribute('aria-expanded', open ? 'true' : 'false');
+          more.textContent = open ? 'Show fewer' : 'Show all ' + list.children.length;
+        });
+        group.appendChild(more);
+      }
+      facetGroups.appendChild(group);
+      shown++;
+    });
+    facetsBox.hidden = shown === 0;
+    if (shown > 0 && window.matchMedia('(min-width: 56em)').matches)
+      facetsBox.open = true;
+  }
+
+  function renderPager(total, page, size) {
+    pagerNav.replaceChildren();
+    var pages = Math.min(Math.ceil(total / size), Math.floor(RESULT_MAX / size));
+    if (pages <= 1) {
+      pagerNav.hidden = true;
+      return;
+    }
+    var list = el('ul');
+    function add(n, text, rel) {
+      if (n === page && !rel) {
+        list.appendChild(el('li', {'aria-current': 'page'}, [el('span', {text: text})]));
+        return;
+      }
+      list.appendChild(el('li', null, [el('a', {href: pageHref({filters: state.filters, page: n}),
+                                                 rel: rel || null,
+                                                 'aria-label': rel ? null : 'Page ' + n,
+                                                 text: text})]));
+    }
+    if (page > 1)
+      add(page - 1, 'Previous', 'prev');
+    var from = Math.max(1, page - 2), to = Math.min(pages, page + 2);
+    if (from > 1) {
+      add(1, '1');
+      if (from > 2)
+        list.appendChild(el('li', {className: 'gap', 'aria-hidden': 'true', text: '…'}));
+    }
+    for (var n = from; n <= to; n++)
+      add(n, String(n));
+    if (to < pages) {
+      if (to < pages - 1)
+        list.appendChild(el('li', {className: 'gap', 'aria-hidden': 'true', text: '…'}));
+      add(pages, String(pages));
+    }
+    if (page < pages)
+      add(page + 1, 'Next', 'next');
+    pagerNav.appendChild(list);
+    pagerNav.hidden = false;
+  }
+
+  function render(answer) {
+    var total = Number(answer.total) || 0;
+    var size = Number(answer.size) || PAGE_SIZE;
+    var page = Number(answer.page) || state.page;
+    var hits = Array.isArray(answer.hits) ? answer.hits : [];
+    var count = total === 1 ? '1 image' : total.toLocaleString('en') + ' images';
+    var text;
+    if (total === 0)
+      text = state.q ? 'No image matches “' + state.q + '”.' : 'No image matches these filters.';
+    else
+      text = (state.q ? count + ' match “' + state.q + '”' : count) +
+             (total > size ? ', page ' + page + ' of ' + Math.ceil(Math.min(total, RESULT_MAX) / size) : '') + '.';
+    setStatus(text);
+    document.title = (state.q ? 'Search: ' + state.q : 'Search') + ' | ' +
+                     document.title.split(' | ').slice(1).join(' | ');
+    renderSuggestion(answer.suggestion);
+    hitsList.replaceChildren();
+    hits.forEach(function (hit) {
+      if (hit && typeof hit === 'object')
+        hitsList.appendChild(renderHit(hit));
+    });
+    renderFacets(answer.facets);
+    renderPager(total, page, size);
+    document.body.classList.remove('is-searching');
+  }
+
+  /* --- the request ---------------------------------------------------- */
+
+  function search() {
+    var base = V.safeUrl(V.searchUrl);
+    renderFilters();
+    if (!base) {
+      showError('Search is not set up on this site (no search service address).');
+      return;
+    }
+    var url = new URL(base);
+    if (state.q)
+      url.searchParams.set('q', state.q);
+    state.filters.forEach(function (f) { url.searchParams.append('f', f); });
+    url.searchParams.set('page', String(state.page));
+    url.searchParams.set('size', String(PAGE_SIZE));
+
+    document.body.classList.add('is-searching');
+    setStatus(state.q ? 'Searching for “' + state.q + '”…' : 'Loading the collection…');
+    var controller = typeof AbortController === 'function' ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : 0;
+    fetch(url.href, {headers: {Accept: 'application/json'}, signal: controller ? controller.signal : undefined})
+      .then(function (response) {
+        return response.text().then(function (body) {
+          var answer = null;
+          try {
+            answer = JSON.parse(body);
+          } catch (e) {
+            answer = null;
+          }
+          return {response: response, answer: answer};
+        });
+      })
+      .then(function (r) {
+        clearTimeout(timer);
+        var answer = r.answer;
+        if (!r.response.ok || !answer || typeof answer !== 'object' || typeof answer.error === 'string') {
+          var detail = answer && typeof answer.error === 'string' ? answer.error.slice(0, 300) : 'HTTP ' + r.response.status;
+          if (r.response.status === 503)
+            showError('The search service is not available at the moment (' + detail + '). Please try again in a minute.');
+          else
+            showError('The search service could not answer this search: ' + detail + '.');
+          return;
+        }
+        render(answer);
+      })
+      .catch(function () {
+        clearTimeout(timer);
+        showError('The search service cannot be reached. Check your connection and try again; ' +
+                  'if it keeps failing, tell the site\'s administrators.');
+      });
+  }
+
+  search();
+})();

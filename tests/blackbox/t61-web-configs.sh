@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# t61-web-configs: the example web-server configurations of docs/web/.
+# lighttpd.conf is run for real: its placeholder paths are replaced by a
+# temporary tree (a tiny fake site, static tiles, originals, a search index
+# built by vt-index-fixture), `lighttpd -tt` must accept it, and lighttpd on
+# 127.0.0.1 must serve a page, a manifest as JSON with CORS, tiles with CORS
+# and a long cache time, refuse dot files and TIFFs, refuse the internal
+# tree without credentials and serve it with them, and run the search CGI
+# at both locations (the public one never returns the internal asset).
+# nginx.conf and apache.conf get a syntax check when nginx or apache2 is
+# installed (they are not installed for this). Skipped (77) only without
+# lighttpd.
+source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+source "$VT_SOURCE_DIR/tests/lib/lighttpd-cgi.sh"
+
+cgi_server_require
+[ -x "$VT_BIN_DIR/vt-index-fixture" ] || fail "$VT_BIN_DIR/vt-index-fixture is missing: build the project first"
+command -v openssl >/dev/null || fail "openssl is missing (scripts/install-deps): it makes the htpasswd file"
+WEB=$VT_SOURCE_DIR/docs/web
+for f in lighttpd.conf nginx.conf apache.conf README.md; do
+    assert_file "$WEB/$f" "docs/web/$f"
+done
+
+vt_make_tree static
+base=http://127.0.0.1:$VT_PORT
+cat >>"$VT_CONF" <<EOF
+
+[search]
+audience=public
+EOF
+
+# --- a fake site, tiles, originals and index ---------------------------------------
+S=$T/site
+mkdir -p "$S/public/assets" "$S/public/iiif/p1a" "$S/public/iiif/collection" \
+    "$S/internal/assets" "$S/internal/iiif/i1a" "$T/images/p1a/full/100,80/0" "$T/originals/xray"
+echo "vitrine test server" >"$S/public/index.txt"   # what vt_lighttpd_launch polls
+echo '<!doctype html><html lang="en"><title>Public home</title></html>' >"$S/public/index.html"
+echo '<!doctype html><title>Asset p1a</title>' >"$S/public/assets/p1a.html"
+echo '<!doctype html><title>leftover</title>' >"$S/public/.tmp-half.html"
+manifest() {
+    jq -n --arg id "$1" '{"@context": "http://iiif.io/api/presentation/3/context.json",
+                          id: $id, type: "Manifest", label: {en: ["x"]}, items: []}'
+}
+manifest "$base/iiif/p1a/manifest.json" >"$S/public/iiif/p1a/manifest.json"
+jq -n --arg id "$base/iiif/collection/top.json" \
+    '{"@context": "http://iiif.io/api/presentation/3/context.json", id: $id, type: "Collection",
+      label: {en: ["All"]}, items: []}' >"$S/public/iiif/collection/top.json"
+echo '<!doctype html><title>Internal home</title>' >"$S/internal/index.html"
+echo '<!doctype html><title>Geheim</title>' >"$S/internal/assets/i1a.html"
+manifest "$base/internal/iiif/i1a/manifest.json" >"$S/internal/iiif/i1a/manifest.json"
+jq -n --arg id "$base/images/p1a" '{"@context": "http://iiif.io/api/image/3/context.json",
+    id: $id, type: "ImageService3", protocol: "http://iiif.io/api/image", profile: "level0",
+    width: 100, height: 80, sizes: [{width: 100, height: 80}]}' >"$T/images/p1a/info.json"
+head -c 300 /dev/urandom >"$T/images/p1a/full/100,80/0/default.jpg"
+head -c 300 /dev/urandom >"$T/images/p1a.tif"
+head -c 5000 /dev/urandom >"$T/originals/xray/2019.12345_geheim.tif"
+
+# Public p1a and x1a, internal i1a: all three in intervention 2019.12345.
+cat >"$T/fixture.json" <<'EOF'
+{"docs": [
+  {"id": "p1a", "department": "photo", "intervention": "2019.12345", "visibility": "public",
+   "type": "photo", "year": 2019, "label": "Portret van een vrouw",
+   "fields": {"title": [{"value": "Portret van een vrouw", "lang": "nl"}]}},
+  {"id": "x1a", "department": "xray", "intervention": "2019.12345", "visibility": "public",
+   "type": "xray", "year": 2019, "label": "Röntgenopname portret",
+   "fields": {"title": [{"value": "Röntgenopname van het portret", "lang": "nl"}]}},
+  {"id": "i1a", "department": "xray", "intervention": "2019.12345", "visibility": "internal",
+   "type": "xray", "year": 2020, "label": "Geheim röntgenbeeld",
+   "fields": {"title": [{"value": "Geheim röntgenbeeld", "lang": "nl"}]}}
+]}
+EOF
+"$VT_BIN_DIR/vt-index-fixture" "$T/state/index" "$T/fixture.json" || fail "vt-index-fixture failed"
+ok "index fixture of 3 documents built"
+
+printf 'staff:%s\n' "$(openssl passwd -6 's3cret pass')" >"$T/htpasswd"
+
+# --- docs/web/lighttpd.conf on the tree ---------------------------------------
+D=$T/httpd
+mkdir -p "$D/upload"
+# The sanitizer options of the test run reach the CGI the same way as
+# VITRINE_CONFIG (mod_cgi gives a CGI a fresh environment).
+extra=
+for var in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
+    if [ -n "${!var:-}" ]; then extra+=", \"$var\" => \"${!var}\""; fi
+done
+sed -e "s#/srv/vitrine/site#$S#g" \
+    -e "s#/srv/iiif/images#$T/images#g" \
+    -e "s#/srv/vitrine/originals#$T/originals#g" \
+    -e "s#/usr/lib/cgi-bin/vitrine-search.cgi#$VT_BIN_DIR/vitrine-search.cgi#g" \
+    -e "s#/etc/vitrine/vitrine.conf#$VT_CONF#g" \
+    -e "s#/etc/vitrine/htpasswd#$T/htpasswd#g" \
+    -e "s#^server.port *= *80\$#server.port = $VT_PORT\nserver.bind = \"127.0.0.1\"#" \
+    -e "/^server.username\|^server.groupname/d" \
+    -e "s#/var/log/lighttpd#$D#g" \
+    -e "s#/run/lighttpd.pid#$D/lighttpd.pid#g" \
+    -e "s#/var/cache/lighttpd/uploads#$D/upload#g" \
+    -e "s#\(\"VITRINE_AUDIENCE\" => \"[a-z]*\"\)#\1$extra#" \
+    "$WEB/lighttpd.conf" >"$D/lighttpd.conf"
+# Every placeholder must have been replaced, or the test would not test the file.
+left=$(grep -v '^ *#' "$D/lighttpd.conf" | grep -E '/srv/|/etc/|/usr/lib|/var/|/run/|www-data' || true)
+assert_eq "" "$left" "placeholders left in the substituted lighttpd.conf"
+grep -q "server.port = $VT_PORT" "$D/lighttpd.conf" || fail "server.port = 80 was not found in lighttpd.conf"
+ok "server.port and server.bind set"
+
+[[ " ${VT_CLEANUPS[*]} " == *" stop_web "* ]] || VT_CLEANUPS+=(stop_web)
+WEB_PID=
+stop_web() { local p=$WEB_PID; WEB_PID=; vt_lighttpd_stop "$p"; }
+vt_lighttpd_launch "$D" WEB_PID   # runs lighttpd -tt first
+ok "lighttpd accepts docs/web/lighttpd.conf and listens on 127.0.0.1:$VT_PORT"
+
+# --- requests -------------------------------------------------------------------
+# get PATH [CURL_ARGS...]: sets STATUS; the body in $T/body, headers in $T/headers.
+get() {
+    local path=$1
+    shift
+    STATUS=$(curl -sS --max-time 30 -o "$T/body" -D "$T/headers" -w '%{http_code}' "$@" "$base$path") ||
+        fail "curl $base$path failed"
+}
+header() { grep -i "^$1:" "$T/headers" | head -n 1 | cut -d: -f2- | sed 's/^ *//; s/\r$//'; }
+header_count() { grep -ci "^$1:" "$T/headers" || true; }
+expect() {   # expect STATUS PATH [CURL_ARGS...]
+    local want=$1 path=$2
+    shift 2
+    get "$path" "$@"
+    [ "$STATUS" = "$want" ] || fail "GET $path${*:+ ($*)}: HTTP $STATUS, expected $want: $(head -c 300 "$T/body")"
+    ok "GET $path${1:+ (with $1 ${2%%:*})} -> $want"
+}
+AUTH=(-u 'staff:s3cret pass')
+
+note "--- the public tree"
+expect 200 /
+assert_eq "text/html; charset=utf-8" "$(header Content-Type)" "  Content-Type of the home page"
+grep -q "Public home" "$T/body" || fail "  / is not the public index.html"
+ok "  / is the public home page"
+assert_eq "max-age=300" "$(header Cache-Control)" "  pages are cached briefly"
+expect 200 /assets/p1a.html
+expect 403 /.tmp-half.html
+expect 404 /assets/i1a.html
+
+note "--- IIIF manifests and collections"
+expect 200 /iiif/p1a/manifest.json
+ct=$(header Content-Type)
+[[ $ct == application/ld+json* || $ct == application/json* ]] || fail "  manifest Content-Type is '$ct'"
+ok "  a JSON Content-Type: $ct"
+[[ $ct == *'profile="http://iiif.io/api/presentation/3/context.json"'* ]] ||
+    fail "  manifest Content-Type lacks the Presentation 3 profile: $ct"
+ok "  with the Presentation 3 profile"
+assert_eq "*" "$(header Access-Control-Allow-Origin)" "  Access-Control-Allow-Origin"
+assert_json '.type == "Manifest"' "$(cat "$T/body")" "  the manifest's JSON"
+expect 200 /iiif/collection/top.json
+assert_eq "*" "$(header Access-Control-Allow-Origin)" "  collection: Access-Control-Allow-Origin"
+
+note "--- the static tiles"
+expect 200 /images/p1a/info.json
+assert_eq "application/json" "$(header Content-Type)" "  info.json Content-Type"
+assert_eq "*" "$(header Access-Control-Allow-Origin)" "  info.json Access-Control-Allow-Origin"
+assert_eq "max-age=2592000" "$(header Cache-Control)" "  tiles are cached for 30 days"
+expect 200 "/images/p1a/full/100,80/0/default.jpg"
+assert_eq "image/jpeg" "$(header Content-Type)" "  tile Content-Type"
+assert_same_bytes "$T/images/p1a/full/100,80/0/default.jpg" "$T/body" "  the tile"
+assert_eq "*" "$(header Access-Control-Allow-Origin)" "  tile Access-Control-Allow-Origin"
+expect 403 /images/p1a.tif
+get /images/
+assert_ne 200 "$STATUS" "GET /images/ (no folder listing)"
+grep -q p1a "$T/body" && fail "  the answer names an id"
+ok "  and names no id"
+
+note "--- the internal tree"
+for p in /internal/ /internal/index.html /internal/assets/i1a.html /internal/iiif/i1a/manifest.json \
+    /internal/originals/xray/2019.12345_geheim.tif "/internal/cgi-bin/vitrine-search.cgi?q=geheim"; do
+    expect 401 "$p"
+    [[ $(header WWW-Authenticate) == Basic* ]] || fail "  no Basic challenge: $(header WWW-Authenticate)"
+    grep -q -e Geheim -e "Internal home" "$T/body" && fail "  the 401 answer leaks the content"
+done
+ok "everything under /internal/ asks for credentials"
+get /internal/ -u 'staff:wrong'
+assert_eq 401 "$STATUS" "wrong password"
+get /internal/ -u 'nobody:s3cret pass'
+assert_eq 401 "$STATUS" "unknown user"
+get /../internal/assets/i1a.html --path-as-is
+assert_eq 401 "$STATUS" "/../internal/ (dot segments) still asks for credentials"
+get /internal
+assert_eq 301 "$STATUS" "/internal redirects"
+[[ $(header Location) == */internal/ ]] || fail "  to $(header Location)"
+ok "  to /internal/"
+expect 200 /internal/ "${AUTH[@]}"
+grep -q "Internal home" "$T/body" || fail "  /internal/ is not the internal index.html"
+ok "  /internal/ is the internal home page"
+assert_eq "private, max-age=300" "$(header Cache-Control)" "  internal pages: private cache only"
+expect 200 /internal/assets/i1a.html "${AUTH[@]}"
+expect 200 /internal/iiif/i1a/manifest.json "${AUTH[@]}"
+assert_eq "*" "$(header Access-Control-Allow-Origin)" "  internal manifest: Access-Control-Allow-Origin"
+[[ $(header Content-Type) == application/ld+json* ]] || fail "  internal manifest Content-Type: $(header Content-Type)"
+ok "  internal manifest is JSON-LD"
+expect 200 /internal/originals/xray/2019.12345_geheim.tif "${AUTH[@]}"
+assert_same_bytes "$T/originals/xray/2019.12345_geheim.tif" "$T/body" "  the original"
+
+note "--- the search CGI at both locations"
+ids() { jq -c '[.hits[].id] | sort' "$T/body"; }
+cgi_checks() {   # cgi_checks WHAT: the last answer is the CGI's own
+    assert_eq "application/json; charset=utf-8" "$(header Content-Type)" "  $1: Content-Type"
+    assert_eq 1 "$(header_count Access-Control-Allow-Origin)" "  $1: one Access-Control-Allow-Origin"
+    assert_eq "*" "$(header Access-Control-Allow-Origin)" "  $1: Access-Control-Allow-Origin"
+    assert_eq "no-store" "$(header Cache-Control)" "  $1: Cache-Control (the CGI's)"
+}
+expect 200 "/cgi-bin/vitrine-search.cgi?q=2019.12345"
+cgi_checks public
+assert_eq '["p1a","x1a"]' "$(ids)" "  public: intervention 2019.12345 without the internal asset"
+for q in "q=geheim" "q=id%3Ai1a" "f=visibility%3Ainternal"; do
+    expect 200 "/cgi-bin/vitrine-search.cgi?$q"
+    assert_json '[.hits[].id] | index("i1a") == null' "$(cat "$T/body")" "  public: ?$q does not return i1a"
+done
+expect 405 "/cgi-bin/vitrine-search.cgi?q=x" -X POST --data q=x
+expect 200 "/internal/cgi-bin/vitrine-search.cgi?q=2019.12345" "${AUTH[@]}"
+cgi_checks internal
+if grep -q VITRINE_AUDIENCE "$VT_BIN_DIR/vitrine-search.cgi"; then
+    assert_eq '["i1a","p1a","x1a"]' "$(ids)" "  internal: intervention 2019.12345 with the internal asset"
+else
+    note "  this vitrine-search.cgi does not read VITRINE_AUDIENCE yet: internal hits not checked"
+fi
+cgi_server_log() { grep -E 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation' "$D/error.log" || true; }
+assert_eq "" "$(cgi_server_log)" "sanitizer reports or crashes in lighttpd's error log"
+stop_web
+ok "lighttpd stopped"
+
+# --- nginx and Apache: syntax only, when installed --------------------------
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if [ -x "$NGINX" ]; then
+    N=$T/nginx
+    mkdir -p "$N/logs"
+    for f in mime.types fastcgi_params; do
+        [ -e "/etc/nginx/$f" ] && cp "/etc/nginx/$f" "$N/$f"
+    done
+    cat >"$N/nginx.conf" <<EOF
+pid $N/nginx.pid;
+error_log $N/logs/error.log;
+events {}
+http {
+    include $N/mime.types;
+    access_log off;
+    include $N/site.conf;
+}
+EOF
+    sed -e "s#listen 80;#listen 127.0.0.1:$VT_PORT;#; s#listen \[::\]:80;##" "$WEB/nginx.conf" >"$N/site.conf"
+    out=$("$NGINX" -t -p "$N" -c "$N/nginx.conf" 2>&1) || fail "nginx -t rejects docs/web/nginx.conf: $out"
+    ok "nginx -t accepts docs/web/nginx.conf"
+else
+    note "nginx is not installed: docs/web/nginx.conf not checked"
+fi
+APACHE=$(command -v apache2 || echo /usr/sbin/apache2)
+if [ -x "$APACHE" ]; then
+    A=$T/apache
+    mkdir -p "$A"
+    {
+        echo "ServerRoot /etc/apache2"
+        echo "PidFile $A/apache2.pid"
+        echo "ErrorLog $A/error.log"
+        echo "Listen 127.0.0.1:$VT_PORT"
+        echo "ServerName 127.0.0.1"
+        for m in mpm_event authz_core authz_user authn_core authn_file auth_basic alias mime \
+            dir env headers expires cgid setenvif; do
+            so=/usr/lib/apache2/modules/mod_$m.so
+            [ -e "$so" ] && echo "<IfModule !${m}_module>
+    LoadModule ${m}_module $so
+</IfModule>"
+        done
+        echo "TypesConfig /etc/mime.types"
+        echo "Include $WEB/apache.conf"
+    } >"$A/apache2.conf"
+    out=$("$APACHE" -t -f "$A/apache2.conf" 2>&1) || fail "apache2 -t rejects docs/web/apache.conf: $out"
+    ok "apache2 -t accepts docs/web/apache.conf"
+else
+    note "apache2 is not installed: docs/web/apache.conf not checked"
+fi
+
+echo "PASS $VT_TEST_NAME"
