@@ -7,15 +7,19 @@
  * is a JSON error with its HTTP status; details the client need not see
  * (config and index paths, library messages) go to stderr, the web
  * server's error log. It writes nothing anywhere.
+ *
+ * $VITRINE_AUDIENCE (internal|public), set by the web server per location,
+ * overrides [search] audience, so that one config serves both sites; an
+ * internal answer links the internal tree (vt_config_audience_view). Any
+ * other value is a configuration error (500), never a silent default.
+ * Every answer allows any origin (CORS): IIIF Content Search is called by
+ * viewers on other sites, and nothing here depends on cookies.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <glib.h>
 #include "vt_config.h"
-static gint64 T0;
-#define MT(name) do { if (getenv("VT_TIMING")) fprintf(stderr, "%-12s %6ld us\n", name, (long)(g_get_monotonic_time() - T0)); T0 = g_get_monotonic_time(); } while (0)
 #include "vt_index.h"
 #include "vt_request.h"
 
@@ -70,6 +74,7 @@ static int index_failure(vt_status st)
     return fail(status, "the search failed on the server");
 }
 
+/* @config is the audience's view (URLs of its tree). */
 static int run(const vt_config *config, const vt_request_settings *settings, const char *query)
 {
     vt_request *request = NULL;
@@ -78,9 +83,7 @@ static int run(const vt_config *config, const vt_request_settings *settings, con
         return fail(vt_request_http_status(st), vt_error_message());
 
     vt_index *index = NULL;
-    MT("m-parse");
     st = vt_index_open(settings->index_dir, false, &index);
-    MT("m-open");
     if (st != VT_OK) {
         vt_request_free(request);
         return index_failure(st);
@@ -112,20 +115,15 @@ static int run(const vt_config *config, const vt_request_settings *settings, con
         json_decref(out);
         break;
     }
-    MT("m-search");
     vt_index_close(index);
     vt_request_free(request);
-    MT("m-close");
     if (st != VT_OK)
         return index_failure(st);
-    int rc = respond(200, answer);
-    MT("m-respond");
-    return rc;
+    return respond(200, answer);
 }
 
 int main(void)
 {
-    T0 = g_get_monotonic_time();
     const char *method = getenv("REQUEST_METHOD");
     if (!method || strcmp(method, "GET") != 0)
         return fail(405, "only GET is supported");
@@ -141,13 +139,16 @@ int main(void)
     vt_config *config = NULL;
     vt_request_settings *settings = NULL;
     if (vt_config_load(path, &config) != VT_OK ||
-        vt_request_settings_load(config, &settings) != VT_OK) {
+        vt_request_settings_load(config, &settings) != VT_OK ||
+        vt_request_settings_set_audience(settings, getenv(VT_REQUEST_AUDIENCE_ENV)) != VT_OK) {
         fprintf(stderr, "vitrine-search: %s\n", vt_error_message());
+        vt_request_settings_free(settings);
         vt_config_free(config);
         return fail(500, "the search service is not configured correctly");
     }
-    MT("m-config");
-    int rc = run(config, settings, query);
+    vt_config view;
+    vt_config_audience_view(config, settings->internal, &view);
+    int rc = run(&view, settings, query);
     vt_request_settings_free(settings);
     vt_config_free(config);
     return rc;

@@ -14,8 +14,6 @@
 #include <xapian.h>
 
 #include <glib.h>
-#include <cstdio>
-#include <cstdlib>
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -1103,7 +1101,6 @@ std::string snippet(const Xapian::MSet &mset, const std::vector<Xapian::Stem> &s
  * The percent of a hit is its weight relative to the best match's.
  */
 struct Unsupported {};
-#define TT(name) do { if (getenv("VT_TIMING")) fprintf(stderr, "%-12s %6ld us\n", name, (long)(g_get_monotonic_time() - t0)); t0 = g_get_monotonic_time(); } while (0)
 
 typedef std::vector<uint64_t> Bitmap;
 
@@ -1313,10 +1310,8 @@ void fast_search(const Xapian::Database &db, const Table &t, const Xapian::Query
                  const std::set<std::string> &wanted, Sort sort, Xapian::doccount first,
                  Xapian::doccount size, Found &found)
 {
-    gint64 t0 = g_get_monotonic_time();
     Evaluator ev(db, t);
     Bitmap m = ev.eval(query, true, 0);  /* weights rank every sort */
-    TT(" eval");
     for (size_t k = 0; k < ev.n_words; k++)
         m[k] &= t.exists[k];
     const float *weight = ev.weight.get();
@@ -1366,7 +1361,6 @@ void fast_search(const Xapian::Database &db, const Table &t, const Xapian::Query
         }
     });
     std::sort(heap.begin(), heap.end(), better);
-    TT(" rank");
     found.total = total;
     found.first = first;
     for (size_t i = first; i < heap.size(); i++) {
@@ -1375,12 +1369,10 @@ void fast_search(const Xapian::Database &db, const Table &t, const Xapian::Query
     }
     if (!wanted.empty())
         count_from_table(t, wanted, for_each, found);
-    TT(" facets");
 }
 
 vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
 {
-    gint64 t0 = g_get_monotonic_time();
     if (!json_is_object(request))
         fail(VT_ERR_INVALID, "search: the request is not a JSON object");
     const Xapian::Database &db = *index->db;
@@ -1479,7 +1471,6 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
         query = Xapian::Query(Xapian::Query::OP_FILTER, query,
                               Xapian::Query(Xapian::Query::OP_AND, ands.begin(), ands.end()));
 
-    TT("parse");
     Sort order = !sort || strcmp(sort, "relevance") == 0 ? Sort::RELEVANCE
                  : strcmp(sort, "year") == 0               ? Sort::YEAR
                                                            : Sort::YEAR_DESC;
@@ -1535,7 +1526,6 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
         }
     }
 
-    TT("match");
     /* Snippets highlight every query word wherever it matched (a field, a
      * synonym, a phrase): an MSet of the same words without prefixes. */
     std::set<std::string> hl_terms;
@@ -1557,13 +1547,9 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
         if (lang < 0 || (size_t)lang == k)
             snippet_stems.push_back(index->stems[k]);
 
-    TT("hl");
-    gint64 t_data = 0, t_snip = 0;
     JsonRef hits(json_array());
     for (size_t h = 0; h < found.hits.size(); h++) {
-        gint64 ta = g_get_monotonic_time();
         std::string data = db.get_document(found.hits[h].first).get_data();
-        t_data += g_get_monotonic_time() - ta;
         JsonRef stored(json_object());
         json_t *parsed = json_loadb(data.data(), data.size(), 0, nullptr);
         if (json_is_object(parsed)) {
@@ -1585,9 +1571,7 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
                 text += " · ";
             text += json_string_value(t) ? json_string_value(t) : "";
         }
-        ta = g_get_monotonic_time();
         jset(hit.get(), "snippet", jstr(snippet(hl, snippet_stems, text, false)));
-        t_snip += g_get_monotonic_time() - ta;
         JsonRef annos(json_array());
         json_array_foreach(json_object_get(stored.get(), "annotations"), k, t) {
             if (k >= ANNOTATIONS_SCANNED)
@@ -1610,8 +1594,6 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
         jappend(hits.get(), hit.release());
     }
 
-    TT("hits");
-    if (getenv("VT_TIMING")) fprintf(stderr, "data %ld us\nsnip %ld us\n", (long)t_data, (long)t_snip);
     JsonRef facet_json(json_object());
     for (const std::string &name : facet_names) {
         std::vector<std::pair<std::string, Xapian::doccount>> counts(found.counts[name].begin(),
@@ -1636,7 +1618,6 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
     jset(result.get(), "hits", hits.release());
     jset(result.get(), "facets", facet_json.release());
     jset(result.get(), "suggestion", suggestion(index, db, trimmed, rw.words));
-    TT("rest");
     *ret_result = result.release();
     return VT_OK;
 }

@@ -51,13 +51,25 @@
  *                                 filters (keywords:varnish) and completions.
  * Values (slots): 0 = year (sortable_serialise), 1 = the facet values of the
  * document: "field\x1fvalue" pairs joined by \x1e (department, type, year
- * always; plus the fields listed in the document's "facets"), counted by a
- * match spy over every match, so counts are exact even for multi-valued
- * fields. Document data: compact JSON {"id", "label", "text": [values],
+ * always; plus the fields listed in the document's "facets"), counted over
+ * every match (from the facet table below, or by a match spy), so counts
+ * are exact even for multi-valued fields. Document data: compact JSON {"id", "label", "text": [values],
  * "annotations": [{"id","region","text","lang"}]}, enough to build hits and
  * snippets without the state store.
  * Metadata key "vt:fields": JSON array of every field name ever indexed, so
  * a reader knows which field: prefixes to accept.
+ *
+ * The facet table: vt_index_commit() also writes "vitrine-facets.bin" in
+ * the index folder, per document whether it exists and is public, its
+ * length, its year and the ids of its facet values (from slot 1), for the
+ * revision just committed. A read-only search whose snapshot has that
+ * revision evaluates the query itself from the postings into bitmaps and
+ * counts facets from the table (the fast path, vt_index.cc); otherwise
+ * (a writer's own searches, a missing or stale table, phrases, NEAR and
+ * wildcards) Xapian's matcher does it with a match spy. Totals and facet
+ * counts are the same either way; ranks are BM25 on both, with small
+ * differences (see vt_index.cc), and "percent" is relative to the best
+ * match on the fast path.
  *
  * Queries (Xapian's QueryParser: phrases, AND/OR/NOT, +/-, field:word,
  * field:"a phrase", field:(a OR b), boolean prefixes, word*; words without
@@ -129,8 +141,9 @@ typedef struct vt_index vt_index;
  * *ret_index is owned by the caller (vt_index_close). */
 vt_status vt_index_open(const char *dir, bool writable, vt_index **ret_index);
 
-/* Closes @index. A writer commits pending changes first (Xapian does so;
- * a failure there goes unreported: call vt_index_commit()). NULL: no-op. */
+/* Closes @index. A writer commits pending changes first, with the facet
+ * table (a failure there goes unreported: call vt_index_commit()). NULL:
+ * no-op. */
 void vt_index_close(vt_index *index);
 
 /* A reader moves to the latest commit (a writer: no-op). */
@@ -155,7 +168,10 @@ vt_status vt_index_put(vt_index *index, const json_t *doc);
  * error. */
 vt_status vt_index_delete(vt_index *index, const char *id);
 
-/* Commits the changes since the last commit (writer only). */
+/* Commits the changes since the last commit (writer only), then rewrites
+ * the facet table (about 1 s per million documents). VT_ERR_IO if the table
+ * cannot be written: the changes are committed all the same, and readers
+ * take the slow path until a later commit writes the table. */
 vt_status vt_index_commit(vt_index *index);
 
 /* Replaces all synonyms with @groups (borrowed), e.g.

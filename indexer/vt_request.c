@@ -51,6 +51,17 @@ vt_status vt_request_settings_load(const vt_config *config, vt_request_settings 
     return VT_OK;
 }
 
+vt_status vt_request_settings_set_audience(vt_request_settings *settings, const char *audience)
+{
+    if (!audience)
+        return VT_OK;
+    if (strcmp(audience, "internal") != 0 && strcmp(audience, "public") != 0)
+        return vt_error_set(VT_ERR_CONFIG, "%s is '%.*s', not internal or public", VT_REQUEST_AUDIENCE_ENV,
+                            QUOTE_MAX, audience);
+    settings->internal = strcmp(audience, "internal") == 0;
+    return VT_OK;
+}
+
 /* --- parsing ---------------------------------------------------------------- */
 
 void vt_request_free(vt_request *request)

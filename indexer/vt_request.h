@@ -59,6 +59,14 @@ typedef struct {
 vt_status vt_request_settings_load(const vt_config *config, vt_request_settings **ret_settings);
 void vt_request_settings_free(vt_request_settings *settings);
 
+/* The audience set by the web server for one location (the CGI passes
+ * $VITRINE_AUDIENCE, never anything from the request), so that one config
+ * serves the public and the internal site: "internal" or "public" replaces
+ * [search] audience; NULL (unset) keeps it; anything else, the empty string
+ * included, is VT_ERR_CONFIG and @settings is left as it was. */
+#define VT_REQUEST_AUDIENCE_ENV "VITRINE_AUDIENCE"
+vt_status vt_request_settings_set_audience(vt_request_settings *settings, const char *audience);
+
 typedef enum {
     VT_REQUEST_SEARCH,          /* vt_index_search(search) */
     VT_REQUEST_SUGGEST,         /* vt_index_suggest(prefix, field, limit) */
@@ -91,6 +99,10 @@ int vt_request_http_status(vt_status status);
 
 /* {"error": @message, "status": @http_status} (caller owns). */
 json_t *vt_request_error_answer(int http_status, const char *message);
+
+/* The answers below build their URLs with vt_url from @config: the CGI
+ * passes vt_config_audience_view() of its audience, so that an internal
+ * search links the internal tree's pages and manifests. */
 
 /* The search answer: @result (vt_index_search's, taken over) with, per hit,
  * "thumbnail", "manifest" and "page" URLs (vt_url). Returns it (caller owns),

@@ -699,6 +699,183 @@ static void test_hostile_queries(Fixture *f, gconstpointer data)
     g_assert_null(result);
 }
 
+/* --- the facet table and the fast path --- */
+
+/* A generated corpus big enough for every operator to matter. */
+static void put_generated(vt_index *index, int n)
+{
+    static const char *const words[] = {"vernis", "varnish", "Firnis", "craquelure", "portret",
+                                        "paneel", "panel", "vrouw", "van", "de", "landschap",
+                                        "retable", "retabel", "doek", "canvas", "goud"};
+    static const char *const langs[] = {"nl", "fr", "en", "de", NULL};
+    static const char *const depts[] = {"photo", "xray", "microscopy"};
+    static const char *const types[] = {"photo", "detail", "xray", "uv"};
+    GRand *rand = g_rand_new_with_seed(42);
+    for (int i = 0; i < n; i++) {
+        GString *title = g_string_new(NULL), *desc = g_string_new(NULL);
+        for (int k = g_rand_int_range(rand, 1, 4); k > 0; k--)
+            g_string_append_printf(title, "%s ", words[g_rand_int_range(rand, 0, G_N_ELEMENTS(words))]);
+        for (int k = g_rand_int_range(rand, 3, 12); k > 0; k--)
+            g_string_append_printf(desc, "%s ", words[g_rand_int_range(rand, 0, G_N_ELEMENTS(words))]);
+        const char *lang = langs[g_rand_int_range(rand, 0, 5)];
+        json_t *kws = json_array();
+        for (int k = g_rand_int_range(rand, 0, 3); k > 0; k--)
+            json_array_append_new(kws, json_string(words[g_rand_int_range(rand, 0, 6)]));
+        int year = g_rand_int_range(rand, 2015, 2025);
+        char id[16];
+        g_snprintf(id, sizeof id, "g%03d", i);
+        json_t *doc = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:s%, s:{s:[{s:s, s:s?}], s:[{s:s, s:s?}], s:o},"
+                                " s:[s], s:[{s:s, s:s, s:s}]}",
+                                "id", id,
+                                "department", depts[g_rand_int_range(rand, 0, 3)],
+                                "intervention", i < 3 ? "2019.00001" : "2020.00002",
+                                "visibility", g_rand_int_range(rand, 0, 5) == 0 ? "internal" : "public",
+                                "type", types[g_rand_int_range(rand, 0, 4)],
+                                "year", i % 7 == 0 ? json_null() : json_integer(year),
+                                "label", title->str, title->len,
+                                "fields", "title", "value", title->str, "lang", lang,
+                                "description", "value", desc->str, "lang", lang, "keywords", kws,
+                                "facets", "keywords",
+                                "annotations", "id", "n1", "text", desc->str, "region", "xywh=1,2,3,4");
+        g_assert_nonnull(doc);
+        g_assert_cmpint(vt_index_put(index, doc), ==, VT_OK);
+        json_decref(doc);
+        g_string_free(title, TRUE);
+        g_string_free(desc, TRUE);
+    }
+    g_rand_free(rand);
+}
+
+/* total, facets and the sorted hit ids of @request on @index, as text. */
+static char *summary(vt_index *index, const char *request)
+{
+    json_t *r = search(index, request);
+    g_autofree char *ids = hit_ids(r, false);
+    json_t *s = json_pack("{s:O, s:O, s:s}", "total", json_object_get(r, "total"), "facets",
+                          json_object_get(r, "facets"), "ids", ids);
+    char *text = json_dumps(s, JSON_SORT_KEYS | JSON_COMPACT);
+    json_decref(s);
+    json_decref(r);
+    return text;
+}
+
+/* Requests for both paths: every operator the fast path evaluates, and
+ * some it hands to Xapian (phrases, wildcards). Each gets all hits. */
+static const char *const FAST_REQUESTS[] = {
+    "{}",
+    "{\"q\": \"vernis\"}",
+    "{\"q\": \"Firnis\", \"lang\": \"de\"}",
+    "{\"q\": \"vrouw paneel\"}",
+    "{\"q\": \"vernis OR canvas\"}",
+    "{\"q\": \"vernis NOT craquelure\"}",
+    "{\"q\": \"vernis -goud +panel\"}",
+    "{\"q\": \"vernis XOR goud\"}",
+    "{\"q\": \"(vernis OR goud) AND (retable OR van)\"}",
+    "{\"q\": \"title:portret\"}",
+    "{\"q\": \"department:xray\"}",
+    "{\"q\": \"department:photo varnish\"}",
+    "{\"q\": \"NOT vernis\"}",
+    "{\"q\": \"2019.00001\"}",
+    "{\"q\": \"\\\"vrouw van\\\"\"}",
+    "{\"q\": \"retab*\"}",
+    "{\"q\": \"nothingatall\"}",
+    "{\"q\": \"vernis\", \"filters\": [\"department:photo\", \"department:xray\", \"keywords:goud\"]}",
+    "{\"q\": \"van\", \"filters\": [\"year:2019\"], \"sort\": \"-year\"}",
+    "{\"q\": \"van\", \"sort\": \"year\"}",
+};
+
+static void test_fast_path(Fixture *f, gconstpointer data)
+{
+    put_generated(f->index, 90);
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    g_autofree char *table = g_build_filename(f->dir, "vitrine-facets.bin", NULL);
+    g_assert_true(g_file_test(table, G_FILE_TEST_IS_REGULAR));
+
+    /* The same answers with the table (a reader) and without (the writer,
+     * whose searches always take Xapian's matcher). */
+    vt_index *reader = NULL;
+    g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+    for (size_t i = 0; i < G_N_ELEMENTS(FAST_REQUESTS); i++) {
+        for (int audience = 0; audience < 2; audience++) {
+            json_t *req = parse(FAST_REQUESTS[i]);
+            json_object_set_new(req, "audience", json_string(audience ? "internal" : "public"));
+            json_object_set_new(req, "size", json_integer(100));
+            json_object_set_new(req, "facets", json_pack("[s,s,s,s]", "department", "type", "year", "keywords"));
+            g_autofree char *text = json_dumps(req, JSON_COMPACT);
+            json_decref(req);
+            g_autofree char *fast = summary(reader, text);
+            g_autofree char *slow = summary(f->index, text);
+            if (strcmp(fast, slow) != 0)
+                g_error("%s:\n  fast: %s\n  slow: %s", text, fast, slow);
+        }
+    }
+    /* Ranks: the fast path weighs like Xapian's BM25 (same best hit). */
+    json_t *a = search(reader, "{\"q\": \"vernis\", \"size\": 1}");
+    json_t *b = search(f->index, "{\"q\": \"vernis\", \"size\": 1}");
+    g_autofree char *best_fast = hit_ids(a, true);
+    g_autofree char *best_slow = hit_ids(b, true);
+    g_assert_cmpstr(best_fast, ==, best_slow);
+    g_assert_cmpint(json_integer_value(json_object_get(json_array_get(json_object_get(a, "hits"), 0), "percent")),
+                    ==, 100);
+    json_decref(a);
+    json_decref(b);
+    /* Paging: ranks continue over pages. */
+    json_t *p1 = search(reader, "{\"q\": \"van\", \"size\": 9}");
+    g_autofree char *all = hit_ids(p1, true);
+    json_decref(p1);
+    json_t *p2 = search(reader, "{\"q\": \"van\", \"size\": 3, \"page\": 2}");
+    g_assert_cmpint(json_integer_value(json_object_get(json_array_get(json_object_get(p2, "hits"), 0), "rank")), ==, 4);
+    g_autofree char *second = hit_ids(p2, true);
+    json_decref(p2);
+    g_auto(GStrv) nine = g_strsplit(all, ",", -1);
+    g_autofree char *expect = g_strjoin(",", nine[3], nine[4], nine[5], NULL);
+    g_assert_cmpstr(second, ==, expect);
+    vt_index_close(reader);
+}
+
+/* The table is trusted for its own revision only. */
+static void test_facet_table_revision(Fixture *f, gconstpointer data)
+{
+    put(f->index, CORPUS[0]);
+    put(f->index, CORPUS[1]);
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    g_autofree char *table = g_build_filename(f->dir, "vitrine-facets.bin", NULL);
+    g_autofree char *old = NULL;
+    gsize size = 0;
+    g_assert_true(g_file_get_contents(table, &old, &size, NULL));
+
+    /* Of the reader's revision: used (a value changed in the file shows). */
+    static const char value[] = "department\x1fphoto";
+    char *at = memmem(old, size, value, strlen(value));
+    g_assert_nonnull(at);
+    g_autofree char *tampered = g_memdup2(old, size);
+    memcpy(tampered + (at - old) + strlen(value) - 5, "PHOTO", 5);
+    g_assert_true(g_file_set_contents(table, tampered, (gssize)size, NULL));
+    vt_index *reader = NULL;
+    g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+    json_t *r = search(reader, "{\"audience\": \"internal\", \"facets\": [\"department\"]}");
+    g_assert_cmpint(facet_count(r, "department", "PHOTO"), ==, 1);
+    json_decref(r);
+    vt_index_close(reader);
+
+    /* Of an older revision, or not a table at all: ignored, the answers
+     * stay exact. */
+    put(f->index, CORPUS[2]);
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    const char *const contents[] = {old, "VTFACET1 but not a table", ""};
+    for (size_t i = 0; i < G_N_ELEMENTS(contents); i++) {
+        g_assert_true(g_file_set_contents(table, contents[i], i == 0 ? (gssize)size : -1, NULL));
+        g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+        r = search(reader, "{\"audience\": \"internal\", \"facets\": [\"department\", \"keywords\"]}");
+        g_assert_cmpint(json_integer_value(json_object_get(r, "total")), ==, 3);
+        g_assert_cmpint(facet_count(r, "department", "photo"), ==, 2);
+        g_assert_cmpint(facet_count(r, "department", "PHOTO"), ==, -1);
+        g_assert_cmpint(facet_count(r, "keywords", "vernis"), ==, 2);
+        json_decref(r);
+        vt_index_close(reader);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -719,5 +896,7 @@ int main(int argc, char **argv)
     ADD("/index/reader-and-writer", test_reader_and_writer, NULL);
     ADD("/index/invalid-documents", test_invalid_documents, NULL);
     ADD("/index/hostile-queries", test_hostile_queries, &corpus);
+    ADD("/index/fast-path", test_fast_path, NULL);
+    ADD("/index/facet-table-revision", test_facet_table_revision, NULL);
     return g_test_run();
 }

@@ -563,6 +563,31 @@ static void test_errors(void)
     g_assert_cmpint(vt_request_http_status(VT_OK), ==, 200);
 }
 
+/* VITRINE_AUDIENCE's value (from the web server) over [search] audience. */
+static void test_audience_override(void)
+{
+    vt_request_settings *s = public_settings();
+    g_assert_false(s->internal);
+    g_assert_cmpint(vt_request_settings_set_audience(s, NULL), ==, VT_OK);
+    g_assert_false(s->internal);
+    g_assert_cmpint(vt_request_settings_set_audience(s, "internal"), ==, VT_OK);
+    g_assert_true(s->internal);
+    vt_request *r = NULL;
+    g_assert_cmpint(vt_request_parse("q=x", s, &r), ==, VT_OK);
+    g_assert_cmpstr(json_string_value(json_object_get(r->search, "audience")), ==, "internal");
+    vt_request_free(r);
+    /* Invalid values leave the settings as they were. */
+    const char *const bad[] = {"", "Internal", "internal ", "private", "public\n"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        g_assert_cmpint(vt_request_settings_set_audience(s, bad[i]), ==, VT_ERR_CONFIG);
+        g_assert_nonnull(strstr(vt_error_message(), "VITRINE_AUDIENCE"));
+        g_assert_true(s->internal);
+    }
+    g_assert_cmpint(vt_request_settings_set_audience(s, "public"), ==, VT_OK);
+    g_assert_false(s->internal);
+    vt_request_settings_free(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -570,6 +595,7 @@ int main(int argc, char **argv)
     g_test_add_func("/request/defaults", test_defaults);
     g_test_add_func("/request/search", test_search);
     g_test_add_func("/request/audience", test_audience);
+    g_test_add_func("/request/audience-override", test_audience_override);
     g_test_add_func("/request/suggest", test_suggest);
     g_test_add_func("/request/manifest", test_manifest);
     g_test_add_func("/request/hostile-encoding", test_hostile_encoding);
