@@ -228,10 +228,37 @@ static char *asset_json_url(const vt_config *c, const char *id)
 /* ------------------------------------------------------------------ */
 /* Metadata */
 
+/* Views the caller already computed (vt_manifest_views_set), this thread. */
+static __thread struct {
+    const vt_asset *const *assets;
+    const json_t *const *harvested;
+    const json_t *const *views;
+    size_t n;
+} known_views;
+
+void vt_manifest_views_set(const vt_asset *const *assets, const json_t *const *harvested,
+                           const json_t *const *views, size_t n)
+{
+    known_views.assets = assets;
+    known_views.harvested = harvested;
+    known_views.views = views;
+    known_views.n = n;
+}
+
+void vt_manifest_views_clear(void)
+{
+    memset(&known_views, 0, sizeof known_views);
+}
+
 /* The display view (vt_meta_merged) of an asset's custom, harvested and
  * embedded metadata. @a may be NULL for harvested fields alone. */
 static vt_status merged_view(const vt_asset *a, const json_t *harvested, json_t **ret_view)
 {
+    for (size_t i = 0; a && i < known_views.n; i++)
+        if (known_views.assets[i] == a && known_views.harvested[i] == harvested) {
+            *ret_view = json_incref((json_t *)known_views.views[i]);
+            return VT_OK;
+        }
     json_t *metadata = json_object();
     if (!metadata)
         return vt_error_set(VT_ERR_NOMEM, "manifest: out of memory");

@@ -106,6 +106,15 @@ char *vt_manifest_url_department(const vt_config *c, const char *department_id);
 char *vt_manifest_url_intervention(const vt_config *c, const char *number);
 char *vt_manifest_url_intervention_collection(const vt_config *c, const char *number);
 
+/* Optional, for speed: the display views (vt_meta_merged() of custom,
+ * harvested and embedded metadata) the caller already has for @assets[i]
+ * with @harvested[i], so that building documents on this thread does not
+ * compute them again. Matched by pointer; the caller keeps every pointer
+ * valid and unchanged until vt_manifest_views_clear() on the same thread. */
+void vt_manifest_views_set(const vt_asset *const *assets, const json_t *const *harvested,
+                           const json_t *const *views, size_t n);
+void vt_manifest_views_clear(void);
+
 /* The Manifest of asset @a (which must be converted: width and height > 0).
  * @harvested_fields: the fields harvested for its intervention ({field:
  * [values]}, vt_meta.h), or NULL. @audience: "public" or "internal". */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vt_file.h"
@@ -67,14 +68,44 @@ static int open_creating_parents(const char *path)
     return fd;
 }
 
+/* True if the file at @path holds exactly @data. */
+static bool same_content(const char *path, const char *data, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    bool same = false;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len) {
+        char *buf = g_malloc(len + 1);
+        size_t got = 0;
+        while (got < len) {
+            ssize_t n = read(fd, buf + got, len - got);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n <= 0)
+                break;
+            got += (size_t)n;
+        }
+        same = got == len && memcmp(buf, data, len) == 0;
+        g_free(buf);
+    }
+    close(fd);
+    return same;
+}
+
 vt_status vt__site_write(const vt_site_tree *t, const char *rel, const char *data, size_t len)
 {
     g_autofree char *path = g_build_filename(t->dir, rel, NULL);
-    if (t->staging) {
-        int fd = open_creating_parents(path);
-        if (fd < 0)
-            return vt_error_set_errno(VT_ERR_IO, errno, "cannot create %s", path);
-        return write_fd(path, fd, data, len);
+    if (t->keep) {
+        /* A rebuild: remember the file (the rest is pruned at the end) and
+         * leave it alone when it already says this. Rewriting identical
+         * files would only churn inodes, which ext4 makes slow to reuse. */
+        g_mutex_lock(t->keep_lock);
+        g_hash_table_add(t->keep, g_strdup(rel));
+        g_mutex_unlock(t->keep_lock);
+        if (same_content(path, data, len))
+            return VT_OK;
     }
     /* A visitor sees the old file or the new one, never a part: write
      * beside it and rename. No fsync: the site is rebuilt from the store. */
@@ -108,71 +139,63 @@ bool vt__site_remove(const vt_site_tree *t, const char *rel)
     return unlink(path) == 0;
 }
 
-static vt_status copy_file(const char *from, const char *to)
+/* Copies file @from to @rel in tree @t (as every other file: kept when
+ * identical). */
+static vt_status copy_file(const vt_site_tree *t, const char *from, const char *rel)
 {
     g_autoptr(GError) err = NULL;
     g_autofree char *data = NULL;
     gsize len = 0;
     if (!g_file_get_contents(from, &data, &len, &err))
         return vt_error_set(VT_ERR_IO, "cannot read %s: %s", from, err->message);
-    g_autofree char *parent = g_path_get_dirname(to);
-    if (g_mkdir_with_parents(parent, 0755) != 0)
-        return vt_error_set_errno(VT_ERR_IO, errno, "cannot create %s", parent);
-    if (!g_file_set_contents(to, data, (gssize)len, &err))
-        return vt_error_set(VT_ERR_IO, "cannot write %s: %s", to, err->message);
-    return VT_OK;
+    return vt__site_write(t, rel, data, len);
 }
 
-/* Copies the files of folder @src into @dst (made as needed), recursively;
- * names starting with '.' are skipped. */
-static vt_status copy_tree(const char *src, const char *dst)
+/* Copies the files of folder @src to @rel in tree @t, recursively; names
+ * starting with '.' are skipped. */
+static vt_status copy_tree(const vt_site_tree *t, const char *src, const char *rel)
 {
     g_autoptr(GError) err = NULL;
     GDir *dir = g_dir_open(src, 0, &err);
     if (!dir)
         return vt_error_set(VT_ERR_IO, "cannot read %s: %s", src, err->message);
-    if (g_mkdir_with_parents(dst, 0755) != 0) {
-        g_dir_close(dir);
-        return vt_error_set_errno(VT_ERR_IO, errno, "cannot create %s", dst);
-    }
     vt_status st = VT_OK;
     const char *name;
     while (st == VT_OK && (name = g_dir_read_name(dir))) {
         if (name[0] == '.')
             continue;
         g_autofree char *from = g_build_filename(src, name, NULL);
-        g_autofree char *to = g_build_filename(dst, name, NULL);
-        if (g_file_test(from, G_FILE_TEST_IS_DIR)) {
-            st = copy_tree(from, to);
-            continue;
-        }
-        st = copy_file(from, to);
+        g_autofree char *to = g_build_filename(rel, name, NULL);
+        if (g_file_test(from, G_FILE_TEST_IS_DIR))
+            st = copy_tree(t, from, to);
+        else
+            st = copy_file(t, from, to);
     }
     g_dir_close(dir);
     return st;
 }
 
-static vt_status copy_static(const vt_site *s, const char *tree_dir)
+static vt_status copy_static(const vt_site *s, const vt_site_tree *t)
 {
-    g_autofree char *static_dir = g_build_filename(tree_dir, "static", NULL);
     g_autofree char *src = g_build_filename(s->templates_dir, "static", NULL);
     vt_status st = VT_OK;
     if (g_file_test(src, G_FILE_TEST_IS_DIR))
-        st = copy_tree(src, static_dir);
+        st = copy_tree(t, src, "static");
+    /* The institute's files replace the installed ones of the same name. */
     if (st == VT_OK && s->config->site_templates) {
         g_autofree char *own = g_build_filename(s->config->site_templates, "static", NULL);
         if (g_file_test(own, G_FILE_TEST_IS_DIR))
-            st = copy_tree(own, static_dir);
+            st = copy_tree(t, own, "static");
     }
     for (size_t i = 0; st == VT_OK && s->vendor_dir && i < G_N_ELEMENTS(vendor_files); i++) {
         g_autofree char *npm = g_build_filename(s->vendor_dir, vendor_files[i].npm_path, NULL);
         g_autofree char *installed = g_build_filename(s->vendor_dir, vendor_files[i].path, NULL);
         const char *from = g_file_test(npm, G_FILE_TEST_EXISTS) ? npm : installed;
-        g_autofree char *to = g_build_filename(static_dir, "vendor", vendor_files[i].path, NULL);
+        g_autofree char *to = g_build_filename("static", "vendor", vendor_files[i].path, NULL);
         if (g_file_test(from, G_FILE_TEST_IS_DIR))
-            st = copy_tree(from, to);
+            st = copy_tree(t, from, to);
         else if (g_file_test(from, G_FILE_TEST_IS_REGULAR))
-            st = copy_file(from, to);
+            st = copy_file(t, from, to);
         /* else not installed: the pages fall back to plain images */
     }
     return st;
@@ -252,13 +275,12 @@ const char *vt_site_templates_dir(const vt_site *s)
     return s->templates_dir;
 }
 
-static void tree_init(const vt_site *s, vt_site_tree *t, vt_audience audience, const char *dir,
-                      bool staging)
+static void tree_init(const vt_site *s, vt_site_tree *t, vt_audience audience, const char *dir)
 {
+    memset(t, 0, sizeof *t);
     t->audience = audience;
     vt_config_audience_view(s->config, audience == VT_AUDIENCE_INTERNAL, &t->view);
     t->dir = g_strdup(dir);
-    t->staging = staging;
 }
 
 static char *tree_path(const vt_site *s, vt_audience audience)
@@ -447,21 +469,33 @@ static vt_status tree_singles(vt_txn *txn, void *data)
     return st;
 }
 
-/* Puts the staging folder @fresh in the place of @final: an exchange
- * where the kernel can (one rename, no moment without a site), else two. */
-static vt_status swap_in(const char *fresh, const char *final)
+/* Removes from @rel (a folder of tree @t) every file a rebuild did not
+ * write or keep: assets deleted or hidden while no one published, files of
+ * an older layout, temporary files of an interrupted write. Empty folders
+ * go too. Returns how many files were removed. */
+static unsigned prune(const vt_site_tree *t, const char *rel)
 {
-    if (renameat2(AT_FDCWD, fresh, AT_FDCWD, final, RENAME_EXCHANGE) == 0)
-        return vt_file_remove_tree(fresh);
-    if (errno == ENOENT && rename(fresh, final) == 0)
-        return VT_OK;
-    g_autofree char *old = g_strconcat(final, ".old", NULL);
-    (void)vt_file_remove_tree(old);
-    if (rename(final, old) != 0 && errno != ENOENT)
-        return vt_error_set_errno(VT_ERR_IO, errno, "cannot move %s aside", final);
-    if (rename(fresh, final) != 0)
-        return vt_error_set_errno(VT_ERR_IO, errno, "cannot rename %s to %s", fresh, final);
-    return vt_file_remove_tree(old);
+    g_autofree char *path = g_build_filename(t->dir, rel, NULL);
+    GDir *dir = g_dir_open(path, 0, NULL);
+    if (!dir)
+        return 0;
+    unsigned removed = 0;
+    const char *name;
+    while ((name = g_dir_read_name(dir))) {
+        g_autofree char *child = *rel ? g_build_filename(rel, name, NULL) : g_strdup(name);
+        g_autofree char *full = g_build_filename(t->dir, child, NULL);
+        struct stat st;
+        if (lstat(full, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode)) {
+            removed += prune(t, child);
+            (void)rmdir(full);  /* only if empty */
+        } else if (!g_hash_table_contains(t->keep, child) && unlink(full) == 0) {
+            removed++;
+        }
+    }
+    g_dir_close(dir);
+    return removed;
 }
 
 static void work_clear(gpointer p)
@@ -477,21 +511,26 @@ vt_status vt_site_rebuild(vt_site *s, vt_store *store, unsigned threads,
     if (lock_fd < 0)
         return st;
 
+    /* In place: every file is rendered and compared with what is there,
+     * written (temporary name, rename) only if it differs, and what no
+     * longer belongs is pruned at the end. A visitor always sees whole
+     * files, and an unchanged site costs reads, not writes. */
     rebuild_ctx ctx = {.s = s, .store = store};
     g_mutex_init(&ctx.lock);
+    GMutex keep_lock;
+    g_mutex_init(&keep_lock);
     ctx.work = g_array_new(FALSE, FALSE, sizeof(work));
     g_array_set_clear_func(ctx.work, work_clear);
     vt_site_tree trees[VT_AUDIENCE__COUNT];
-    char *finals[VT_AUDIENCE__COUNT];
     for (int a = 0; a < VT_AUDIENCE__COUNT; a++) {
-        finals[a] = tree_path(s, (vt_audience)a);
-        g_autofree char *fresh = g_strconcat(finals[a], ".new", NULL);
-        (void)vt_file_remove_tree(fresh);
-        tree_init(s, &trees[a], (vt_audience)a, fresh, true);
+        g_autofree char *dir = tree_path(s, (vt_audience)a);
+        tree_init(s, &trees[a], (vt_audience)a, dir);
+        trees[a].keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+        trees[a].keep_lock = &keep_lock;
         ctx.trees[a] = &trees[a];
     }
     for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++)
-        st = copy_static(s, trees[a].dir);
+        st = copy_static(s, &trees[a]);
 
     plan_ctx p = {&ctx, 0};
     if (st == VT_OK)
@@ -527,20 +566,19 @@ vt_status vt_site_rebuild(vt_site *s, vt_store *store, unsigned threads,
         st = vt_store_read(store, tree_singles, &sc);
     }
     for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++)
-        st = swap_in(trees[a].dir, finals[a]);
+        prune(&trees[a], "");
     if (st == VT_OK)
         s->activity_known = true;
     for (int a = 0; a < VT_AUDIENCE__COUNT; a++) {
-        if (st != VT_OK)
-            (void)vt_file_remove_tree(trees[a].dir);
+        g_hash_table_unref(trees[a].keep);
         g_free(trees[a].dir);
-        g_free(finals[a]);
     }
     if (ret_assets && st == VT_OK)
         *ret_assets = (unsigned)g_atomic_int_get(&ctx.done_assets);
     g_array_free(ctx.work, TRUE);
     g_free(ctx.message);
     g_mutex_clear(&ctx.lock);
+    g_mutex_clear(&keep_lock);
     close(lock_fd);
     return st;
 }
@@ -587,6 +625,8 @@ static vt_status publish_fn(vt_txn *txn, void *data)
             }
             continue;
         }
+        vt_site_views views;
+        vt__site_views_set(&views, &item, 1);
         for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++) {
             if (vt_publog_visible(item->a, (vt_audience)a)) {
                 st = vt__site_asset_write(s, pc->trees[a], txn, item);
@@ -595,6 +635,7 @@ static vt_status publish_fn(vt_txn *txn, void *data)
                 pc->files += vt__site_asset_remove(pc->trees[a], id);
             }
         }
+        vt__site_views_clear(&views);
         if (item->position > 0) {
             uint64_t page = (item->position - 1) / VT_PUBLOG_PAGE + 1;
             g_hash_table_add(pages, page_key(item->a->department, page));
@@ -685,7 +726,7 @@ vt_status vt_site_publish(vt_site *s, vt_store *store, GPtrArray *assets,
     publish_ctx pc = {.s = s, .assets = assets, .interventions = interventions};
     for (int a = 0; a < VT_AUDIENCE__COUNT; a++) {
         g_autofree char *dir = tree_path(s, (vt_audience)a);
-        tree_init(s, &trees[a], (vt_audience)a, dir, false);
+        tree_init(s, &trees[a], (vt_audience)a, dir);
         pc.trees[a] = &trees[a];
         if (!s->activity_known)
             s->activity_written[a] = vt__site_activity_on_disk(&trees[a]);
@@ -707,7 +748,7 @@ static vt_status terms_fn(vt_txn *txn, void *data)
     for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++) {
         vt_site_tree t;
         g_autofree char *dir = tree_path(s, (vt_audience)a);
-        tree_init(s, &t, (vt_audience)a, dir, false);
+        tree_init(s, &t, (vt_audience)a, dir);
         st = vt__site_terms(&t, txn);
         g_free(t.dir);
     }

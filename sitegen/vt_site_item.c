@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "vt_manifest.h"
 #include "vt_meta.h"
 #include "vt_url.h"
 
@@ -135,4 +136,25 @@ json_t *vt__site_card(const vt_site_tree *t, const vt_site_item *item, const cha
         json_object_set_new(card, "thumbnail_height", json_integer(item->thumb_h));
     }
     return card;
+}
+
+void vt__site_views_set(vt_site_views *v, vt_site_item *const *items, size_t n)
+{
+    v->assets = g_new(const vt_asset *, n + 1);
+    v->harvested = g_new(const json_t *, n + 1);
+    v->views = g_new(const json_t *, n + 1);
+    for (size_t i = 0; i < n; i++) {
+        v->assets[i] = items[i]->a;
+        v->harvested[i] = items[i]->harvested;
+        v->views[i] = items[i]->view;
+    }
+    vt_manifest_views_set(v->assets, v->harvested, v->views, n);
+}
+
+void vt__site_views_clear(vt_site_views *v)
+{
+    vt_manifest_views_clear();
+    g_free(v->assets);
+    g_free(v->harvested);
+    g_free(v->views);
 }

@@ -36,15 +36,14 @@ vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, 
 {
     g_autofree char *search = vt_url_search(&t->view);
     g_autofree char *terms = g_strconcat(root, "terms.json", NULL);
-    g_autofree char *now = vt__site_iso_time(g_get_real_time() / G_USEC_PER_SEC);
     json_t *ctx = extra ? extra : json_object();
     json_object_set_new(ctx, "site",
-                        json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o, s:s}", "title",
+                        json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o}", "title",
                                   t->view.site_title, "root", root, "base", t->view.site_base_url,
                                   "audience", vt_audience_name(t->audience), "internal",
                                   t->audience == VT_AUDIENCE_INTERNAL, "search_url", search,
                                   "terms_url", terms, "departments",
-                                  departments_json(t, txn, root, false), "generated", now));
+                                  departments_json(t, txn, root, false)));
     json_object_set_new(ctx, "page", json_pack("{s:s, s:s, s:s}", "kind", kind, "title", title,
                                                "lang", "en"));
     GString *out = g_string_sized_new(16384);
@@ -390,12 +389,13 @@ vt_status vt__site_intervention(const vt_site *s, const vt_site_tree *const *tre
     collect_ctx ctx = {txn, &trees[0]->view, items};
     vt_txn_foreach(txn, VT_TABLE_INTERVENTIONS, prefix, collect_intervention, &ctx);
     g_ptr_array_sort_with_data(items, by_department_position, (gpointer)&trees[0]->view);
-    for (size_t i = 0; i < n_trees; i++) {
-        vt_status st = intervention_tree(s, trees[i], txn, number, items);
-        if (st != VT_OK)
-            return st;
-    }
-    return VT_OK;
+    vt_site_views views;
+    vt__site_views_set(&views, (vt_site_item *const *)items->pdata, items->len);
+    vt_status st = VT_OK;
+    for (size_t i = 0; i < n_trees && st == VT_OK; i++)
+        st = intervention_tree(s, trees[i], txn, number, items);
+    vt__site_views_clear(&views);
+    return st;
 }
 
 /* ------------------------------------------------------------ departments */
@@ -507,6 +507,8 @@ vt_status vt__site_department_page(const vt_site *s, const vt_site_tree *const *
         g_ptr_array_add(items, item);
     }
     vt_status st = VT_OK;
+    vt_site_views views;
+    vt__site_views_set(&views, (vt_site_item *const *)items->pdata, items->len);
     for (size_t k = 0; k < n_trees && st == VT_OK; k++) {
         const vt_site_tree *t = trees[k];
         if (write_assets)
@@ -518,6 +520,7 @@ vt_status vt__site_department_page(const vt_site *s, const vt_site_tree *const *
         if (st == VT_OK && vt__site_department_shown(t, d))
             st = department_page_tree(s, t, txn, d, page, items);
     }
+    vt__site_views_clear(&views);
     if (ret_assets)
         *ret_assets = items->len;
     return st;

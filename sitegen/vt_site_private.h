@@ -25,8 +25,10 @@ struct vt_site {
 typedef struct {
     vt_audience audience;
     vt_config view;           /* vt_config_audience_view(): URLs of this tree */
-    char *dir;                /* where its files go (the tree, or its staging folder) */
-    bool staging;             /* a fresh folder: write in place, no temporary names */
+    char *dir;                /* where its files go */
+    GHashTable *keep;         /* rebuild only: relative paths written or kept (the rest
+                               * is pruned); NULL when publishing */
+    GMutex *keep_lock;        /* guards keep (the rebuild's workers share it) */
 } vt_site_tree;
 
 /* An asset with what its pages need, loaded from one snapshot. */
@@ -51,6 +53,15 @@ bool vt__site_remove(const vt_site_tree *t, const char *rel);
 vt_status vt__site_item_load(vt_txn *txn, const vt_config *c, const char *id,
                              vt_site_item **ret_item);
 void vt__site_item_free(vt_site_item *item);
+/* Hands the items' views to vt_manifest (vt_manifest_views_set) for this
+ * thread until vt__site_views_clear(), so manifests reuse them. */
+typedef struct {
+    const vt_asset **assets;
+    const json_t **harvested;
+    const json_t **views;
+} vt_site_views;
+void vt__site_views_set(vt_site_views *v, vt_site_item *const *items, size_t n);
+void vt__site_views_clear(vt_site_views *v);
 /* The card of @item for a page @root away from the tree's root (new ref). */
 json_t *vt__site_card(const vt_site_tree *t, const vt_site_item *item, const char *root);
 /* ISO 8601 UTC. Caller frees. */
