@@ -20,9 +20,12 @@
  * (vt_publog_visible), whatever it is linked from.
  *
  * Two ways to write it:
- *  - vt_site_rebuild(): everything, from one store snapshot, in parallel,
- *    into fresh folders that then replace the trees (rename), so a visitor
- *    sees the old site or the new one. Cost grows with the collection.
+ *  - vt_site_rebuild(): everything, in parallel (one read transaction per
+ *    work item: a listing page, an intervention, a sitemap file), in place:
+ *    each file is compared with the one there and replaced (temporary name,
+ *    rename) only if it differs; files no longer part of the site are
+ *    pruned at the end. A visitor sees whole files throughout. Cost grows
+ *    with the collection. Marks made while it runs are published after.
  *  - vt_site_publish(): what some changes touch (the dirty marks of
  *    vt_publog.h): the assets' pages and manifests, their interventions,
  *    the listing pages, sub-collections and sitemap files that hold them,
