@@ -1,6 +1,8 @@
 /* vt_publisher.c: see vt_publisher.h. */
 #include "vt_publisher.h"
 
+#include <systemd/sd-daemon.h>
+
 #include "vt_publog.h"
 #include "vt_site.h"
 
@@ -54,6 +56,19 @@ bool vt_publisher_pending(vt_store *store)
     return vt_store_read(store, read_marks, &m) == VT_OK && (a->len > 0 || i->len > 0);
 }
 
+/* A first site of a large collection takes minutes on the loop thread:
+ * keep systemd's watchdog fed and say what is going on (no-ops outside
+ * systemd). */
+static void rebuild_progress(unsigned done, unsigned total, void *data)
+{
+    gint64 *last = data;
+    gint64 now = g_get_monotonic_time();
+    if (now - *last < G_USEC_PER_SEC)
+        return;
+    *last = now;
+    sd_notifyf(0, "WATCHDOG=1\nSTATUS=writing the site: %u of %u assets", done, total);
+}
+
 vt_status vt_publisher_flush(vt_publisher *p, vt_store *store, unsigned *ret_files)
 {
     g_autoptr(GPtrArray) assets = g_ptr_array_new_with_free_func(g_free);
@@ -67,7 +82,8 @@ vt_status vt_publisher_flush(vt_publisher *p, vt_store *store, unsigned *ret_fil
         /* Everything, from the snapshot the rebuild reads; marks made
          * after it stay for the next flush. */
         unsigned n = 0;
-        s = vt_site_rebuild(p->site, store, 0, NULL, NULL, &n);
+        gint64 last = 0;
+        s = vt_site_rebuild(p->site, store, 0, rebuild_progress, &last, &n);
         files = n + 1;
     } else if (assets->len > 0 || interventions->len > 0) {
         s = vt_site_publish(p->site, store, assets, interventions, &files);

@@ -6,7 +6,9 @@
  * them, has vt_site_publish() rewrite what they touch, and removes the marks
  * it published; a crash in between leaves the marks, and the next flush
  * (at the next start at the latest) publishes them. With no site yet (first
- * start, or the site folder was emptied) the flush is a full rebuild.
+ * start, or the site folder was emptied) the flush is a full rebuild; it
+ * runs on the loop thread (ingest waits for it) and feeds systemd's
+ * watchdog while it works.
  *
  * terms.json costs what the vocabulary costs, not what one change costs:
  * the pipeline calls vt_publisher_terms() on a slower timer.
