@@ -639,6 +639,11 @@ static vt_status publish_fn(vt_txn *txn, void *data)
         if (item->position > 0) {
             uint64_t page = (item->position - 1) / VT_PUBLOG_PAGE + 1;
             g_hash_table_add(pages, page_key(item->a->department, page));
+            /* The newest page is also index.html, which shows the
+             * department's totals: they may have changed with this asset. */
+            uint64_t last = vt_publog_last_position(txn, item->a->department);
+            g_hash_table_add(pages, page_key(item->a->department,
+                                             (last - 1) / VT_PUBLOG_PAGE + 1));
             g_hash_table_add(chunks, page_key(item->a->department,
                                               (item->position - 1) / VT_PUBLOG_SITEMAP));
             /* The first asset of a page: the page before gains its

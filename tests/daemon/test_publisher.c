@@ -280,6 +280,14 @@ static void test_incremental_equals_rebuild(void)
     vt_asset_free(before);
     vt_asset_free(after);
 
+    flush(&f);
+    /* The department's index (its newest page) shows the new total,
+     * although photo 5 is on the oldest page. */
+    g_autofree char *index_public = read_rel(&f, "public", "departments/photo/index.html");
+    g_autofree char *index_internal = read_rel(&f, "internal", "departments/photo/index.html");
+    g_assert_nonnull(strstr(index_public, "Images: 129."));
+    g_assert_nonnull(strstr(index_internal, "Images: 130."));
+
     g_autofree char *id3 = id_of("photo", 3);
     before = get(&f, id3);
     after = vt_asset_dup(before);
