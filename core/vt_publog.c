@@ -63,9 +63,11 @@ static void count_add(vt_txn *txn, const char *department, vt_audience audience,
 
 /* ---- listing ---- */
 
-static char *listing_key(const char *department, uint64_t position)
+/* PREFIX "\x1f" SEQ in 16 hex digits: the keys of LISTING and ACTIVITY,
+ * which sort in sequence order. */
+static char *seq_key(const char *prefix, uint64_t seq)
 {
-    return g_strdup_printf("%s" SEP "%016" PRIx64, department, position);
+    return g_strdup_printf("%s" SEP "%016" PRIx64, prefix, seq);
 }
 
 static char *seq_name(const char *department)
@@ -76,17 +78,23 @@ static char *seq_name(const char *department)
 uint64_t vt_publog_last_position(vt_txn *txn, const char *department)
 {
     g_autofree char *name = seq_name(department);
-    g_autofree char *key = g_strconcat("seq.", name, NULL);
-    return meta_get_u64(txn, key);
+    return vt_txn_get_seq(txn, name);
 }
 
-static void listing_put(vt_txn *txn, const char *key, const vt_asset *a)
+uint64_t vt_publog_pages(vt_txn *txn, const char *department)
 {
-    size_t id_len = strlen(a->id);
+    uint64_t last = vt_publog_last_position(txn, department);
+    return last == 0 ? 1 : vt_publog_page_of(last);
+}
+
+/* The LISTING value: the ready and public flags, then the id. */
+static void listing_put(vt_txn *txn, const char *key, const char *id, bool ready, bool is_public)
+{
+    size_t id_len = strlen(id);
     char *val = g_malloc(2 + id_len);
-    val[0] = a->state == VT_ASSET_READY ? 'r' : '-';
-    val[1] = a->visibility == VT_VISIBILITY_PUBLIC ? 'p' : '-';
-    memcpy(val + 2, a->id, id_len);
+    val[0] = ready ? 'r' : '-';
+    val[1] = is_public ? 'p' : '-';
+    memcpy(val + 2, id, id_len);
     vt_txn_put(txn, VT_TABLE_LISTING, key, val, 2 + id_len);
     g_free(val);
 }
@@ -107,14 +115,8 @@ static void listing_update(vt_txn *txn, const vt_asset *before, const vt_asset *
         /* The entry stays, shown as nothing: the page that listed the asset
          * is still found (and rewritten) from its position. */
         g_autofree char *key = position_key(txn, before->id);
-        if (key) {
-            size_t id_len = strlen(before->id);
-            char *val = g_malloc(2 + id_len);
-            val[0] = val[1] = '-';
-            memcpy(val + 2, before->id, id_len);
-            vt_txn_put(txn, VT_TABLE_LISTING, key, val, 2 + id_len);
-            g_free(val);
-        }
+        if (key)
+            listing_put(txn, key, before->id, false, false);
         return;
     }
     g_autofree char *key = position_key(txn, after->id);
@@ -125,10 +127,11 @@ static void listing_update(vt_txn *txn, const vt_asset *before, const vt_asset *
         uint64_t pos = vt_txn_next_seq(txn, name);
         if (pos == 0)
             return;  /* the txn failed */
-        key = listing_key(after->department, pos);
+        key = seq_key(after->department, pos);
         vt_txn_put(txn, VT_TABLE_POSITION, after->id, key, strlen(key));
     }
-    listing_put(txn, key, after);
+    listing_put(txn, key, after->id, after->state == VT_ASSET_READY,
+                after->visibility == VT_VISIBILITY_PUBLIC);
 }
 
 uint64_t vt_publog_position(vt_txn *txn, const char *id, char **ret_department)
@@ -176,7 +179,7 @@ void vt_publog_range(vt_txn *txn, const char *department, uint64_t first, uint64
                      GArray *ret_entries)
 {
     g_autofree char *prefix = g_strconcat(department, SEP, NULL);
-    g_autofree char *from = listing_key(department, first);
+    g_autofree char *from = seq_key(department, first);
     range_ctx ctx = {last, ret_entries};
     vt_txn_foreach_from(txn, VT_TABLE_LISTING, prefix, from, collect_range, &ctx);
 }
@@ -216,7 +219,7 @@ static void activity_log(vt_txn *txn, vt_audience audience, char type, const cha
     uint64_t seq = vt_txn_next_seq(txn, name);
     if (seq == 0)
         return;
-    g_autofree char *key = g_strdup_printf("%s" SEP "%016" PRIx64, vt_audience_name(audience), seq);
+    g_autofree char *key = seq_key(vt_audience_name(audience), seq);
     g_autofree char *val = g_strdup_printf("%c %" G_GINT64_FORMAT " %s", type,
                                            (gint64)g_get_real_time() / G_USEC_PER_SEC, id);
     vt_txn_put(txn, VT_TABLE_ACTIVITY, key, val, strlen(val));
@@ -225,8 +228,7 @@ static void activity_log(vt_txn *txn, vt_audience audience, char type, const cha
 uint64_t vt_publog_activity_last(vt_txn *txn, vt_audience audience)
 {
     g_autofree char *name = activity_seq_name(audience);
-    g_autofree char *key = g_strconcat("seq.", name, NULL);
-    return meta_get_u64(txn, key);
+    return vt_txn_get_seq(txn, name);
 }
 
 typedef struct {
@@ -267,7 +269,7 @@ void vt_publog_activities(vt_txn *txn, vt_audience audience, uint64_t first, uin
 {
     const char *name = vt_audience_name(audience);
     g_autofree char *prefix = g_strconcat(name, SEP, NULL);
-    g_autofree char *from = g_strdup_printf("%s" SEP "%016" PRIx64, name, first);
+    g_autofree char *from = seq_key(name, first);
     activity_ctx ctx = {last, fn, data};
     vt_txn_foreach_from(txn, VT_TABLE_ACTIVITY, prefix, from, each_activity, &ctx);
 }

@@ -92,6 +92,21 @@ void vt_publog_dirty(vt_txn *txn, GPtrArray *ret_assets, GPtrArray *ret_interven
 /* The highest position given in @department (0: none yet). */
 uint64_t vt_publog_last_position(vt_txn *txn, const char *department);
 
+/* The listing page (1-based) and the sitemap file (0-based) that hold
+ * position @position (>= 1). */
+static inline uint64_t vt_publog_page_of(uint64_t position)
+{
+    return (position - 1) / VT_PUBLOG_PAGE + 1;
+}
+
+static inline uint64_t vt_publog_sitemap_of(uint64_t position)
+{
+    return (position - 1) / VT_PUBLOG_SITEMAP;
+}
+
+/* How many listing pages @department has: at least 1, empty or not. */
+uint64_t vt_publog_pages(vt_txn *txn, const char *department);
+
 /* The position of asset @id (0 if it has none) and, if @ret_department is
  * not NULL, its department (caller frees). */
 uint64_t vt_publog_position(vt_txn *txn, const char *id, char **ret_department);

@@ -604,17 +604,17 @@ void vt_txn_foreach_from(vt_txn *txn, vt_table table, const char *prefix, const 
     mdb_cursor_close(cursor);
 }
 
-uint64_t vt_txn_next_seq(vt_txn *txn, const char *name)
+/* Reads counter @key into *ret_value (0 when absent). False, with the txn
+ * failed, when the txn cannot read it or the stored value is corrupt. */
+static bool read_seq(vt_txn *txn, const char *name, const char *key, guint64 *ret_value)
 {
-    if (!txn_check(txn, VT_TABLE_META, name, true, NULL))
-        return 0;
+    if (!txn_check(txn, VT_TABLE_META, name, false, NULL))
+        return false;
     if (name == NULL || *name == '\0') {
         txn_set_failed(txn, vt_error_set(VT_ERR_INTERNAL, "%s: a counter needs a name",
                                          txn->store->dir));
-        return 0;
+        return false;
     }
-    g_autofree char *key = g_strconcat("seq.", name, NULL);
-
     guint64 value = 0;
     const void *val;
     size_t len;
@@ -629,10 +629,29 @@ uint64_t vt_txn_next_seq(vt_txn *txn, const char *name)
         if (value == 0) {
             txn_set_failed(txn, vt_error_set(VT_ERR_STORE, "%s: corrupt counter meta[\"%.*s\"]",
                                              txn->store->dir, KEY_SHOWN, key));
-            return 0;
+            return false;
         }
     }
     if (txn->status != VT_OK)
+        return false;
+    *ret_value = value;
+    return true;
+}
+
+uint64_t vt_txn_get_seq(vt_txn *txn, const char *name)
+{
+    g_autofree char *key = g_strconcat("seq.", name ? name : "", NULL);
+    guint64 value = 0;
+    return read_seq(txn, name, key, &value) ? value : 0;
+}
+
+uint64_t vt_txn_next_seq(vt_txn *txn, const char *name)
+{
+    if (!txn_check(txn, VT_TABLE_META, name, true, NULL))
+        return 0;
+    g_autofree char *key = g_strconcat("seq.", name ? name : "", NULL);
+    guint64 value = 0;
+    if (!read_seq(txn, name, key, &value))
         return 0;
     if (value == G_MAXUINT64) {
         txn_set_failed(txn, vt_error_set(VT_ERR_LIMIT, "%s: counter meta[\"%.*s\"] overflows",

@@ -156,6 +156,10 @@ void vt_txn_foreach_from(vt_txn *txn, vt_table table, const char *prefix, const 
  * failed or fails here. */
 uint64_t vt_txn_next_seq(vt_txn *txn, const char *name);
 
+/* The current value of counter @name (0: never incremented), in any txn.
+ * A corrupt value fails the txn with VT_ERR_STORE and gives 0. */
+uint64_t vt_txn_get_seq(vt_txn *txn, const char *name);
+
 /* VT_OK, or the first failure of this txn. */
 vt_status vt_txn_status(const vt_txn *txn);
 

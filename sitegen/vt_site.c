@@ -275,17 +275,25 @@ const char *vt_site_templates_dir(const vt_site *s)
     return s->templates_dir;
 }
 
-static void tree_init(const vt_site *s, vt_site_tree *t, vt_audience audience, const char *dir)
+static char *tree_path(const vt_site *s, vt_audience audience)
+{
+    return g_build_filename(s->config->site_dir, vt_audience_name(audience), NULL);
+}
+
+/* Tree @audience of the site, for writing; tree_clear() frees it. */
+static void tree_init(const vt_site *s, vt_site_tree *t, vt_audience audience)
 {
     memset(t, 0, sizeof *t);
     t->audience = audience;
     vt_config_audience_view(s->config, audience == VT_AUDIENCE_INTERNAL, &t->view);
-    t->dir = g_strdup(dir);
+    t->dir = tree_path(s, audience);
 }
 
-static char *tree_path(const vt_site *s, vt_audience audience)
+static void tree_clear(vt_site_tree *t)
 {
-    return g_build_filename(s->config->site_dir, vt_audience_name(audience), NULL);
+    if (t->keep)
+        g_hash_table_unref(t->keep);
+    g_free(t->dir);
 }
 
 gboolean vt_site_exists(const vt_site *s)
@@ -424,12 +432,12 @@ static vt_status plan(vt_txn *txn, void *data)
         const vt_department *d = &c->departments[i];
         uint64_t last = vt_publog_last_position(txn, d->id);
         p->total += (unsigned)vt_publog_count(txn, d->id, VT_AUDIENCE_INTERNAL);
-        uint64_t pages = last == 0 ? 1 : (last + VT_PUBLOG_PAGE - 1) / VT_PUBLOG_PAGE;
+        uint64_t pages = vt_publog_pages(txn, d->id);
         for (uint64_t pg = 1; pg <= pages; pg++) {
             work w = {WORK_PAGE, d, pg, NULL};
             g_array_append_val(list, w);
         }
-        for (uint64_t ch = 0; last > 0 && ch <= (last - 1) / VT_PUBLOG_SITEMAP; ch++) {
+        for (uint64_t ch = 0; last > 0 && ch <= vt_publog_sitemap_of(last); ch++) {
             work w = {WORK_SITEMAP, d, ch, NULL};
             g_array_append_val(list, w);
         }
@@ -523,8 +531,7 @@ vt_status vt_site_rebuild(vt_site *s, vt_store *store, unsigned threads,
     g_array_set_clear_func(ctx.work, work_clear);
     vt_site_tree trees[VT_AUDIENCE__COUNT];
     for (int a = 0; a < VT_AUDIENCE__COUNT; a++) {
-        g_autofree char *dir = tree_path(s, (vt_audience)a);
-        tree_init(s, &trees[a], (vt_audience)a, dir);
+        tree_init(s, &trees[a], (vt_audience)a);
         trees[a].keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
         trees[a].keep_lock = &keep_lock;
         ctx.trees[a] = &trees[a];
@@ -570,8 +577,7 @@ vt_status vt_site_rebuild(vt_site *s, vt_store *store, unsigned threads,
     if (st == VT_OK)
         s->activity_known = true;
     for (int a = 0; a < VT_AUDIENCE__COUNT; a++) {
-        g_hash_table_unref(trees[a].keep);
-        g_free(trees[a].dir);
+        tree_clear(&trees[a]);
     }
     if (ret_assets && st == VT_OK)
         *ret_assets = (unsigned)g_atomic_int_get(&ctx.done_assets);
@@ -592,9 +598,20 @@ typedef struct {
     unsigned files;
 } publish_ctx;
 
+/* DEPARTMENT "\x1f" N: a page or sitemap file of a department, as a key
+ * of the sets of what to rewrite. */
 static char *page_key(const char *department, uint64_t page)
 {
     return g_strdup_printf("%s\x1f%" PRIu64, department, page);
+}
+
+/* The department of @key (NULL if no longer configured) and its N. */
+static const vt_department *page_key_split(const vt_config *c, const char *key, uint64_t *ret_n)
+{
+    const char *sep = strchr(key, '\x1f');
+    g_autofree char *dept = g_strndup(key, (gsize)(sep - key));
+    *ret_n = g_ascii_strtoull(sep + 1, NULL, 10);
+    return vt_config_department(c, dept);
 }
 
 static vt_status publish_fn(vt_txn *txn, void *data)
@@ -620,8 +637,8 @@ static vt_status publish_fn(vt_txn *txn, void *data)
             g_autofree char *dept = NULL;
             uint64_t pos = vt_publog_position(txn, id, &dept);
             if (pos > 0) {
-                g_hash_table_add(pages, page_key(dept, (pos - 1) / VT_PUBLOG_PAGE + 1));
-                g_hash_table_add(chunks, page_key(dept, (pos - 1) / VT_PUBLOG_SITEMAP));
+                g_hash_table_add(pages, page_key(dept, vt_publog_page_of(pos)));
+                g_hash_table_add(chunks, page_key(dept, vt_publog_sitemap_of(pos)));
             }
             continue;
         }
@@ -637,15 +654,14 @@ static vt_status publish_fn(vt_txn *txn, void *data)
         }
         vt__site_views_clear(&views);
         if (item->position > 0) {
-            uint64_t page = (item->position - 1) / VT_PUBLOG_PAGE + 1;
+            uint64_t page = vt_publog_page_of(item->position);
             g_hash_table_add(pages, page_key(item->a->department, page));
             /* The newest page is also index.html, which shows the
              * department's totals: they may have changed with this asset. */
-            uint64_t last = vt_publog_last_position(txn, item->a->department);
             g_hash_table_add(pages, page_key(item->a->department,
-                                             (last - 1) / VT_PUBLOG_PAGE + 1));
+                                             vt_publog_pages(txn, item->a->department)));
             g_hash_table_add(chunks, page_key(item->a->department,
-                                              (item->position - 1) / VT_PUBLOG_SITEMAP));
+                                              vt_publog_sitemap_of(item->position)));
             /* The first asset of a page: the page before gains its
              * "newer" link, the department collection a page. */
             if ((item->position - 1) % VT_PUBLOG_PAGE == 0) {
@@ -672,12 +688,11 @@ static vt_status publish_fn(vt_txn *txn, void *data)
     }
     g_hash_table_iter_init(&it, pages);
     while (st == VT_OK && g_hash_table_iter_next(&it, &key, NULL)) {
-        char *sep = strchr(key, '\x1f');
-        g_autofree char *dept = g_strndup(key, (gsize)(sep - (char *)key));
-        const vt_department *d = vt_config_department(c, dept);
+        uint64_t page;
+        const vt_department *d = page_key_split(c, key, &page);
         if (d) {
-            st = vt__site_department_page(s, trees, VT_AUDIENCE__COUNT, txn, d,
-                                          g_ascii_strtoull(sep + 1, NULL, 10), false, NULL);
+            st = vt__site_department_page(s, trees, VT_AUDIENCE__COUNT, txn, d, page, false,
+                                          NULL);
             pc->files += 3 * VT_AUDIENCE__COUNT;
         }
     }
@@ -691,12 +706,10 @@ static vt_status publish_fn(vt_txn *txn, void *data)
     }
     g_hash_table_iter_init(&it, chunks);
     while (st == VT_OK && g_hash_table_iter_next(&it, &key, NULL)) {
-        char *sep = strchr(key, '\x1f');
-        g_autofree char *dept = g_strndup(key, (gsize)(sep - (char *)key));
-        const vt_department *d = vt_config_department(c, dept);
+        uint64_t chunk;
+        const vt_department *d = page_key_split(c, key, &chunk);
         if (d) {
-            st = vt__site_sitemap_chunk(pc->trees[VT_AUDIENCE_PUBLIC], txn, d,
-                                        g_ascii_strtoull(sep + 1, NULL, 10));
+            st = vt__site_sitemap_chunk(pc->trees[VT_AUDIENCE_PUBLIC], txn, d, chunk);
             pc->files++;
         }
     }
@@ -730,8 +743,7 @@ vt_status vt_site_publish(vt_site *s, vt_store *store, GPtrArray *assets,
     vt_site_tree trees[VT_AUDIENCE__COUNT];
     publish_ctx pc = {.s = s, .assets = assets, .interventions = interventions};
     for (int a = 0; a < VT_AUDIENCE__COUNT; a++) {
-        g_autofree char *dir = tree_path(s, (vt_audience)a);
-        tree_init(s, &trees[a], (vt_audience)a, dir);
+        tree_init(s, &trees[a], (vt_audience)a);
         pc.trees[a] = &trees[a];
         if (!s->activity_known)
             s->activity_written[a] = vt__site_activity_on_disk(&trees[a]);
@@ -739,7 +751,7 @@ vt_status vt_site_publish(vt_site *s, vt_store *store, GPtrArray *assets,
     s->activity_known = true;
     st = vt_store_read(store, publish_fn, &pc);
     for (int a = 0; a < VT_AUDIENCE__COUNT; a++)
-        g_free(trees[a].dir);
+        tree_clear(&trees[a]);
     if (ret_files && st == VT_OK)
         *ret_files = pc.files;
     close(lock_fd);
@@ -752,10 +764,9 @@ static vt_status terms_fn(vt_txn *txn, void *data)
     vt_status st = VT_OK;
     for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++) {
         vt_site_tree t;
-        g_autofree char *dir = tree_path(s, (vt_audience)a);
-        tree_init(s, &t, (vt_audience)a, dir);
+        tree_init(s, &t, (vt_audience)a);
         st = vt__site_terms(&t, txn);
-        g_free(t.dir);
+        tree_clear(&t);
     }
     return st;
 }

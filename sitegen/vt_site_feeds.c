@@ -62,7 +62,7 @@ vt_status vt__site_sitemap_index(const vt_site_tree *t, vt_txn *txn)
     for (size_t i = 0; i < t->view.n_departments; i++) {
         const vt_department *d = &t->view.departments[i];
         uint64_t last = vt_publog_last_position(txn, d->id);
-        for (uint64_t c = 0; last > 0 && c <= (last - 1) / VT_PUBLOG_SITEMAP; c++)
+        for (uint64_t c = 0; last > 0 && c <= vt_publog_sitemap_of(last); c++)
             g_string_append_printf(xml, "<sitemap><loc>%s/sitemaps/%s-%" PRIu64
                                         ".xml</loc></sitemap>\n",
                                    t->view.site_base_url, d->id, c);

@@ -400,10 +400,17 @@ vt_status vt__site_intervention(const vt_site *s, const vt_site_tree *const *tre
 
 /* ------------------------------------------------------------ departments */
 
-static uint64_t pages_of(vt_txn *txn, const vt_department *d)
+/* The sub-collection of listing page @page of @d: its path in the tree
+ * (the URL is the tree's base URL, '/', this) and its label. */
+static char *subcollection_rel(const vt_department *d, uint64_t page)
 {
-    uint64_t last = vt_publog_last_position(txn, d->id);
-    return last == 0 ? 1 : (last + VT_PUBLOG_PAGE - 1) / VT_PUBLOG_PAGE;
+    return g_strdup_printf("iiif/collection/department/%s/%" PRIu64 ".json", d->id, page);
+}
+
+static char *subcollection_label(const vt_department *d, uint64_t page)
+{
+    return g_strdup_printf("%s, %" PRIu64 "-%" PRIu64, d->label, (page - 1) * VT_PUBLOG_PAGE + 1,
+                           page * VT_PUBLOG_PAGE);
 }
 
 static char *page_name(uint64_t page)
@@ -414,9 +421,8 @@ static char *page_name(uint64_t page)
 static vt_status department_page_tree(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
                                       const vt_department *d, uint64_t page, GPtrArray *items)
 {
-    uint64_t pages = pages_of(txn, d);
-    g_autofree char *coll_rel = g_strdup_printf("iiif/collection/department/%s/%" PRIu64 ".json",
-                                                d->id, page);
+    uint64_t pages = vt_publog_pages(txn, d->id);
+    g_autofree char *coll_rel = subcollection_rel(d, page);
     g_autoptr(GPtrArray) shown = g_ptr_array_new();
     for (guint i = items->len; i-- > 0;) {  /* newest first */
         vt_site_item *item = g_ptr_array_index(items, i);
@@ -440,12 +446,9 @@ static vt_status department_page_tree(const vt_site *s, const vt_site_tree *t, v
     g_free(harvested);
     if (!coll)
         return VT_ERR_INVALID;
-    g_autofree char *coll_url = g_strdup_printf("%s/iiif/collection/department/%s/%" PRIu64 ".json",
-                                                t->view.site_base_url, d->id, page);
+    g_autofree char *coll_url = g_strconcat(t->view.site_base_url, "/", coll_rel, NULL);
     g_autofree char *dept_url = vt_manifest_url_department(&t->view, d->id);
-    g_autofree char *label = g_strdup_printf("%s, %" PRIu64 "-%" PRIu64, d->label,
-                                             (page - 1) * VT_PUBLOG_PAGE + 1,
-                                             page * VT_PUBLOG_PAGE);
+    g_autofree char *label = subcollection_label(d, page);
     json_object_set_new(coll, "id", json_string(coll_url));
     json_object_set_new(coll, "label", json_pack("{s:[s]}", "en", label));
     json_object_set_new(coll, "partOf", json_pack("[{s:s, s:s}]", "id", dept_url, "type",
@@ -534,16 +537,14 @@ vt_status vt__site_department_index(const vt_site *s, const vt_site_tree *t, vt_
         return VT_OK;
     /* The department collection lists its pages: rewritten when a page is
      * added, never for a change within one. */
-    uint64_t pages = pages_of(txn, d);
+    uint64_t pages = vt_publog_pages(txn, d->id);
     g_autofree char *url = vt_manifest_url_department(&t->view, d->id);
     g_autofree char *top = vt_manifest_url_top(&t->view);
     json_t *items = json_array();
     for (uint64_t p = 1; p <= pages; p++) {
-        g_autofree char *id = g_strdup_printf("%s/iiif/collection/department/%s/%" PRIu64 ".json",
-                                              t->view.site_base_url, d->id, p);
-        g_autofree char *label = g_strdup_printf("%s, %" PRIu64 "-%" PRIu64, d->label,
-                                                 (p - 1) * VT_PUBLOG_PAGE + 1,
-                                                 p * VT_PUBLOG_PAGE);
+        g_autofree char *rel = subcollection_rel(d, p);
+        g_autofree char *id = g_strconcat(t->view.site_base_url, "/", rel, NULL);
+        g_autofree char *label = subcollection_label(d, p);
         json_array_append_new(items, json_pack("{s:s, s:s, s:{s:[s]}}", "id", id, "type",
                                                "Collection", "label", "en", label));
     }

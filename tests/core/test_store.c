@@ -423,6 +423,23 @@ static vt_status seq_in_read(vt_txn *txn, void *data)
     return VT_OK;
 }
 
+/* The current values, read without incrementing, in a read txn. */
+static vt_status current_seqs(vt_txn *txn, void *data)
+{
+    uint64_t *values = data;
+    values[0] = vt_txn_get_seq(txn, "asset");
+    values[1] = vt_txn_get_seq(txn, "other");
+    values[2] = vt_txn_get_seq(txn, "never");
+    return vt_txn_status(txn);
+}
+
+static vt_status corrupt_counter_read(vt_txn *txn, void *data)
+{
+    vt_txn_put(txn, VT_TABLE_META, "seq.bad", "12x", 3);
+    g_assert_cmpuint(vt_txn_get_seq(txn, "bad"), ==, 0);
+    return VT_OK;
+}
+
 static vt_status corrupt_counter(vt_txn *txn, void *data)
 {
     vt_txn_put(txn, VT_TABLE_META, "seq.bad", "12x", 3);
@@ -440,6 +457,11 @@ static void test_next_seq(Fixture *f, gconstpointer data)
     g_assert_cmpuint(values[2], ==, 1);
     g_assert_cmpint(vt_store_read(store, seq_in_read, NULL), ==, VT_ERR_INTERNAL);
     g_assert_cmpint(vt_store_write(store, corrupt_counter, NULL), ==, VT_ERR_STORE);
+    g_assert_cmpint(vt_store_write(store, corrupt_counter_read, NULL), ==, VT_ERR_STORE);
+    g_assert_cmpint(vt_store_read(store, current_seqs, values), ==, VT_OK);
+    g_assert_cmpuint(values[0], ==, 2);
+    g_assert_cmpuint(values[1], ==, 1);
+    g_assert_cmpuint(values[2], ==, 0);
     vt_store_close(store);
 
     /* Counters persist. */
