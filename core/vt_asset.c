@@ -524,3 +524,11 @@ void vt_asset_foreach(vt_txn *txn, vt_asset_iter_fn fn, void *data)
     foreach_ctx ctx = { .txn = txn, .fn = fn, .data = data };
     vt_txn_foreach(txn, VT_TABLE_ASSETS, NULL, foreach_one, &ctx);
 }
+
+const char *vt_asset_file_name(const vt_asset *asset)
+{
+    if (!asset->source || !*asset->source)
+        return NULL;
+    const char *slash = strrchr(asset->source, '/');
+    return slash && slash[1] ? slash + 1 : asset->source;
+}

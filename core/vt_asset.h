@@ -90,6 +90,11 @@ bool vt_asset_state_parse(const char *name, vt_asset_state *ret_state);
 /* True if @id is a valid asset id: 1 to VT_ASSET_ID_MAX of [a-z0-9]. */
 bool vt_asset_id_valid(const char *id);
 
+/* The file name the asset was dropped as: the last part of its source
+ * path (borrowed from @asset), or NULL when it has no source. Pages and
+ * manifests show it when the asset has no title. */
+const char *vt_asset_file_name(const vt_asset *asset);
+
 /* The public JSON object (new reference), "v" included. NULL only if a
  * string field is not valid UTF-8 (jansson refuses it): callers must give
  * UTF-8; vt_asset_put() reports that case with a message. */

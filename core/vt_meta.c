@@ -849,3 +849,13 @@ void vt_meta_count_terms(const json_t *metadata, int delta, GHashTable *counts)
     }
     g_hash_table_destroy(seen);
 }
+
+char *vt_meta_field_label(const char *name)
+{
+    char *label = g_strdup(name);
+    for (char *p = label; *p; p++)
+        if (*p == '_' || *p == '-')
+            *p = ' ';
+    label[0] = g_ascii_toupper(label[0]);
+    return label;
+}

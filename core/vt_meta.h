@@ -141,6 +141,10 @@ vt_status vt_meta_edit_from_unset_args(const char *const *args, size_t n_args,
 
 /* ---- reading ------------------------------------------------------------ */
 
+/* The label people read for field @name: '_' and '-' become spaces and the
+ * first letter a capital ("object_type" -> "Object type"). Caller frees. */
+char *vt_meta_field_label(const char *name);
+
 /* The display view of an asset: {field: [{"value", "lang"?, "source"}]}
  * combining metadata.custom, then metadata.harvested, then @embedded (any of
  * them may be absent; @metadata and @embedded may be NULL). "source" is

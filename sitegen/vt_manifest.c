@@ -106,12 +106,8 @@ static json_t *ref_new(const char *id, const char *type, json_t *label)
  * said for the others: see the header. */
 static char *field_label(const char *field, const char *source)
 {
-    GString *s = g_string_new(field);
-    for (size_t i = 0; i < s->len; i++)
-        if (s->str[i] == '_' || s->str[i] == '-')
-            s->str[i] = ' ';
-    if (s->len > 0)
-        s->str[0] = g_ascii_toupper(s->str[0]);
+    g_autofree char *plain = vt_meta_field_label(field);
+    GString *s = g_string_new(plain);
     if (strcmp(source, "harvested") == 0)
         g_string_append(s, " (collection system)");
     else if (strcmp(source, "embedded") == 0)
@@ -274,19 +270,14 @@ static vt_status merged_view(const vt_asset *a, const json_t *harvested, json_t 
     return status;
 }
 
-static const char *base_name(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    return slash && slash[1] ? slash + 1 : path;
-}
-
 /* The asset's label: its titles, else its file name, else its id. */
 static json_t *asset_label(const vt_asset *a, const json_t *view)
 {
     json_t *map = lang_map_from_values(json_object_get(view, "title"), NULL, false);
     if (map)
         return map;
-    return lang_map_one("none", a->source && *a->source ? base_name(a->source) : a->id);
+    const char *name = vt_asset_file_name(a);
+    return lang_map_one("none", name ? name : a->id);
 }
 
 /* The metadata array (see the header for what is left out and how sources

@@ -14,15 +14,17 @@ char *vt__site_iso_time(int64_t unix_seconds)
     return t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("1970-01-01T00:00:00Z");
 }
 
+void vt__site_fit(int width, int height, int bound, int *ret_width, int *ret_height)
+{
+    int longest = MAX(width, height);
+    double scale = longest > bound ? (double)bound / longest : 1;
+    *ret_width = MAX(1, (int)(width * scale + 0.5));
+    *ret_height = MAX(1, (int)(height * scale + 0.5));
+}
+
 bool vt__site_department_shown(const vt_site_tree *t, const vt_department *d)
 {
     return t->audience == VT_AUDIENCE_INTERNAL || d->visibility == VT_VISIBILITY_PUBLIC;
-}
-
-static const char *base_name(const char *path)
-{
-    const char *slash = path ? strrchr(path, '/') : NULL;
-    return slash && slash[1] ? slash + 1 : path;
 }
 
 /* The label: an English title, else the first title, else the file name. */
@@ -45,9 +47,10 @@ static void pick_label(vt_site_item *item)
         const char *lang = json_string_value(json_object_get(chosen, "lang"));
         item->label_lang = lang ? g_strdup(lang) : NULL;
     }
-    if (!item->label)
-        item->label = g_strdup(item->a->source && *item->a->source ? base_name(item->a->source)
-                                                                    : item->a->id);
+    if (!item->label) {
+        const char *name = vt_asset_file_name(item->a);
+        item->label = g_strdup(name ? name : item->a->id);
+    }
 }
 
 static void pick_thumbnail(const vt_config *c, vt_site_item *item)
@@ -59,15 +62,10 @@ static void pick_thumbnail(const vt_config *c, vt_site_item *item)
             w = h = 0;
     }
     item->thumbnail = vt_url_thumbnail(c, a->id, w, h);
-    if (w == 0 && a->width > 0 && a->height > 0) {
-        /* The server scales to fit !T,T: the same arithmetic, for the
-         * width and height attributes that keep the layout still. */
-        double scale = (double)c->thumbnail_size / MAX(a->width, a->height);
-        if (scale > 1)
-            scale = 1;
-        w = MAX(1, (int)(a->width * scale + 0.5));
-        h = MAX(1, (int)(a->height * scale + 0.5));
-    }
+    /* The server scales to fit !T,T: the same arithmetic, for the width
+     * and height attributes that keep the layout still. */
+    if (w == 0 && a->width > 0 && a->height > 0)
+        vt__site_fit(a->width, a->height, c->thumbnail_size, &w, &h);
     item->thumb_w = w;
     item->thumb_h = h;
 }

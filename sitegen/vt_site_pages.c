@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "vt_manifest.h"
+#include "vt_meta.h"
 #include "vt_url.h"
 
 /* ------------------------------------------------------------ rendering */
@@ -57,16 +58,6 @@ vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, 
 
 /* ------------------------------------------------------------ asset */
 
-static char *field_label(const char *name)
-{
-    char *label = g_strdup(name);
-    for (char *p = label; *p; p++)
-        if (*p == '_' || *p == '-')
-            *p = ' ';
-    label[0] = g_ascii_toupper(label[0]);
-    return label;
-}
-
 /* {harvested: [field], custom: [field], embedded: [field]} from the view;
  * title, description and visibility are shown elsewhere or not at all. */
 static json_t *metadata_json(const json_t *view)
@@ -78,7 +69,7 @@ static json_t *metadata_json(const json_t *view)
         if (strcmp(name, "title") == 0 || strcmp(name, "description") == 0 ||
             strcmp(name, "visibility") == 0)
             continue;
-        g_autofree char *label = field_label(name);
+        g_autofree char *label = vt_meta_field_label(name);
         static const char *const sources[] = {"harvested", "custom", "embedded"};
         for (size_t k = 0; k < G_N_ELEMENTS(sources); k++) {
             json_t *list = json_array();
@@ -125,10 +116,9 @@ static json_t *image_json(const vt_config *c, const vt_asset *a)
 static json_t *downloads_json(const vt_config *c, const vt_asset *a)
 {
     g_autofree char *service = vt_url_image_service(c, a->id);
-    int longest = MAX(a->width, a->height);
-    int side = MIN(c->download_size, longest);
-    double scale = longest > 0 ? (double)side / longest : 1;
-    int w = MAX(1, (int)(a->width * scale + 0.5)), h = MAX(1, (int)(a->height * scale + 0.5));
+    int side = MIN(c->download_size, MAX(a->width, a->height));
+    int w, h;
+    vt__site_fit(a->width, a->height, c->download_size, &w, &h);
     g_autofree char *url = NULL;
     if (c->server == VT_SERVER_STATIC)
         url = g_strdup_printf("%s/full/%d,%d/0/default.jpg", service, w, h);
@@ -141,8 +131,7 @@ static json_t *downloads_json(const vt_config *c, const vt_asset *a)
 
 static json_t *original_json(const vt_config *c, const vt_asset *a)
 {
-    const char *name = a->source ? strrchr(a->source, '/') : NULL;
-    name = name ? name + 1 : a->source;
+    const char *name = vt_asset_file_name(a);
     g_autofree char *url = NULL;
     size_t n = strlen(c->originals_dir);
     if (c->site_originals_base_url && a->original &&

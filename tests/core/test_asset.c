@@ -718,12 +718,28 @@ static void test_custom_metadata(void)
     vt_asset_free(c);
 }
 
+static void test_file_name(void)
+{
+    vt_asset *a = vt_asset_new();
+    g_assert_null(vt_asset_file_name(a));
+    a->source = g_strdup("");
+    g_assert_null(vt_asset_file_name(a));
+    g_free(a->source);
+    a->source = g_strdup("2019.12345_front.tif");
+    g_assert_cmpstr(vt_asset_file_name(a), ==, "2019.12345_front.tif");
+    g_free(a->source);
+    a->source = g_strdup("sub/dir/verso.jpg");
+    g_assert_cmpstr(vt_asset_file_name(a), ==, "verso.jpg");
+    vt_asset_free(a);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/asset/new-free-dup", test_new_free_dup);
     g_test_add_func("/asset/state-names", test_state_names);
     g_test_add_func("/asset/id-valid", test_id_valid);
+    g_test_add_func("/asset/file-name", test_file_name);
     g_test_add_func("/asset/round-trip-full", test_round_trip_full);
     g_test_add_func("/asset/round-trip-nulls", test_round_trip_nulls);
     g_test_add_func("/asset/custom-metadata", test_custom_metadata);

@@ -576,10 +576,21 @@ static void test_count_terms(void)
     json_decref(c);
 }
 
+static void test_field_label(void)
+{
+    g_autofree char *a = vt_meta_field_label("object_type");
+    g_autofree char *b = vt_meta_field_label("date-taken");
+    g_autofree char *c = vt_meta_field_label("title");
+    g_assert_cmpstr(a, ==, "Object type");
+    g_assert_cmpstr(b, ==, "Date taken");
+    g_assert_cmpstr(c, ==, "Title");
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/meta/names", test_names);
+    g_test_add_func("/meta/field-label", test_field_label);
     g_test_add_func("/meta/langs", test_langs);
     g_test_add_func("/meta/parse-key", test_parse_key);
     g_test_add_func("/meta/check-values", test_check_values);
