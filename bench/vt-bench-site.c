@@ -451,42 +451,18 @@ typedef struct {
     bool is_public;
 } edit_ctx;
 
-/* The daemon's edit path (daemon/vt_pipeline_spool.c edit_fn). */
+/* The daemon's edit path (vt_terms_edit_asset, as a spool edit). */
 static vt_status edit_fn(vt_txn *txn, void *data)
 {
     edit_ctx *e = data;
-    e->changed = false;
-    vt_asset *before = NULL;
-    vt_status s = vt_asset_get(txn, e->id, &before);
-    if (s == VT_ERR_NOT_FOUND)
-        return vt_txn_fail(txn, vt_error_set(VT_ERR_NOT_FOUND, "no asset %s", e->id));
+    vt_status s = vt_terms_edit_asset(txn, e->c, e->id, e->edit, &e->changed);
     if (s != VT_OK)
         return s;
-    json_t *meta = vt_terms_asset_view(txn, before);
-    json_object_del(meta, "embedded");
-    s = vt_meta_apply_edit(meta, e->edit, NULL, &e->changed);
-    if (s != VT_OK) {
-        json_decref(meta);
-        vt_asset_free(before);
-        return vt_txn_fail(txn, s);
-    }
-    vt_asset *a = vt_asset_dup(before);
-    json_t *custom = json_object_get(meta, "custom");
-    json_decref(a->custom);
-    a->custom = json_is_object(custom) && json_object_size(custom) ? json_incref(custom) : NULL;
-    /* As vt__pipeline_apply_visibility(): the field, else the department. */
-    const char *vis = json_string_value(
-        json_object_get(json_array_get(json_object_get(a->custom, "visibility"), 0), "value"));
-    const vt_department *d = vt_config_department(e->c, a->department);
-    if (!vis || !vt_visibility_parse(vis, &a->visibility))
-        a->visibility = d ? d->visibility : a->visibility;
-    if (e->changed || a->visibility != before->visibility) {
-        a->updated = (int64_t)(g_get_real_time() / G_USEC_PER_SEC);
-        vt_terms_put_asset(txn, before, a);
-    }
+    vt_asset *a = NULL;
+    s = vt_asset_get(txn, e->id, &a);
+    if (s != VT_OK)
+        return s;
     e->is_public = a->visibility == VT_VISIBILITY_PUBLIC && a->state == VT_ASSET_READY;
-    json_decref(meta);
-    vt_asset_free(before);
     vt_asset_free(a);
     return vt_txn_status(txn);
 }

@@ -532,3 +532,12 @@ const char *vt_asset_file_name(const vt_asset *asset)
     const char *slash = strrchr(asset->source, '/');
     return slash && slash[1] ? slash + 1 : asset->source;
 }
+
+void vt_asset_apply_visibility(vt_asset *asset, const vt_config *config)
+{
+    const vt_department *dept = vt_config_department(config, asset->department);
+    const char *vis = json_string_value(
+        json_object_get(json_array_get(json_object_get(asset->custom, "visibility"), 0), "value"));
+    if (!vis || !vt_visibility_parse(vis, &asset->visibility))
+        asset->visibility = dept ? dept->visibility : asset->visibility;
+}

@@ -90,6 +90,10 @@ bool vt_asset_state_parse(const char *name, vt_asset_state *ret_state);
 /* True if @id is a valid asset id: 1 to VT_ASSET_ID_MAX of [a-z0-9]. */
 bool vt_asset_id_valid(const char *id);
 
+/* Sets @asset's visibility from its custom "visibility" field (a value
+ * staff set per asset), else from its department's default in @config. */
+void vt_asset_apply_visibility(vt_asset *asset, const vt_config *config);
+
 /* The file name the asset was dropped as: the last part of its source
  * path (borrowed from @asset), or NULL when it has no source. Pages and
  * manifests show it when the asset has no title. */

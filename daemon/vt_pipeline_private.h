@@ -82,9 +82,6 @@ void vt__pipeline_check_idle(vt_pipeline *p);
 void vt__pipeline_queue_convert(vt_pipeline *p, const char *id);
 /* Hands a file job to the worker threads (takes @j). */
 void vt__pipeline_start_job(vt_pipeline *p, vt_filejob *j);
-/* Sets @a's visibility from its custom "visibility" field, else from its
- * department's default. */
-void vt__pipeline_apply_visibility(const vt_config *config, vt_asset *a);
 
 /* vt_pipeline_store.c: transaction functions for vt_store_write/read. */
 /* The store side of a new or resumed drop, run inside one write txn. */

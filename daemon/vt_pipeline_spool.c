@@ -90,34 +90,7 @@ typedef struct {
 static vt_status edit_fn(vt_txn *txn, void *data)
 {
     edit_ctx *c = data;
-    vt_asset *before = NULL;
-    vt_status s = vt_asset_get(txn, c->id, &before);
-    if (s == VT_ERR_NOT_FOUND)
-        return vt_txn_fail(txn, vt_error_set(VT_ERR_NOT_FOUND, "no asset %s", c->id));
-    if (s != VT_OK)
-        return s;
-    json_t *meta = vt_terms_asset_view(txn, before);
-    json_object_del(meta, "embedded");
-    bool changed = false;
-    s = vt_meta_apply_edit(meta, c->edit, NULL, &changed);
-    if (s != VT_OK) {
-        json_decref(meta);
-        vt_asset_free(before);
-        return vt_txn_fail(txn, s);
-    }
-    vt_asset *a = vt_asset_dup(before);
-    json_t *custom = json_object_get(meta, "custom");
-    json_decref(a->custom);
-    a->custom = json_is_object(custom) && json_object_size(custom) ? json_incref(custom) : NULL;
-    vt__pipeline_apply_visibility(c->p->config, a);
-    if (changed || a->visibility != before->visibility) {
-        a->updated = vt__pipeline_now();
-        vt_terms_put_asset(txn, before, a);
-    }
-    json_decref(meta);
-    vt_asset_free(before);
-    vt_asset_free(a);
-    return vt_txn_status(txn);
+    return vt_terms_edit_asset(txn, c->p->config, c->id, c->edit, NULL);
 }
 
 static vt_status apply_edit(vt_pipeline *p, const json_t *req)

@@ -83,17 +83,6 @@ vt_status vt__pipeline_record_fn(vt_txn *txn, void *data)
     return vt_txn_status(txn);
 }
 
-/* Visibility is a custom field staff set per asset; without it the
- * department's default applies. */
-void vt__pipeline_apply_visibility(const vt_config *config, vt_asset *a)
-{
-    const vt_department *dept = vt_config_department(config, a->department);
-    const char *vis = json_string_value(
-        json_object_get(json_array_get(json_object_get(a->custom, "visibility"), 0), "value"));
-    if (!vis || !vt_visibility_parse(vis, &a->visibility))
-        a->visibility = dept ? dept->visibility : a->visibility;
-}
-
 vt_status vt__pipeline_quarantine_record_fn(vt_txn *txn, void *data)
 {
     const vt_filejob *j = data;
@@ -153,7 +142,7 @@ vt_status vt__pipeline_update_fn(vt_txn *txn, void *data)
         if (!a->custom)
             a->custom = json_object();
         json_object_update_missing(a->custom, (json_t *)c->custom);
-        vt__pipeline_apply_visibility(c->p->config, a);
+        vt_asset_apply_visibility(a, c->p->config);
     }
     if (c->original) {
         g_free(a->original);

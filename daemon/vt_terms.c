@@ -200,6 +200,42 @@ void vt_terms_put_asset(vt_txn *txn, const vt_asset *before, const vt_asset *aft
     }
 }
 
+vt_status vt_terms_edit_asset(vt_txn *txn, const vt_config *config, const char *id,
+                              const json_t *edit, bool *ret_changed)
+{
+    vt_asset *before = NULL;
+    vt_status s = vt_asset_get(txn, id, &before);
+    if (s == VT_ERR_NOT_FOUND)
+        return vt_txn_fail(txn, vt_error_set(VT_ERR_NOT_FOUND, "no asset %s", id));
+    if (s != VT_OK)
+        return s;
+    json_t *meta = vt_terms_asset_view(txn, before);
+    json_object_del(meta, "embedded");
+    bool changed = false;
+    s = vt_meta_apply_edit(meta, edit, NULL, &changed);
+    if (s != VT_OK) {
+        json_decref(meta);
+        vt_asset_free(before);
+        return vt_txn_fail(txn, s);
+    }
+    vt_asset *a = vt_asset_dup(before);
+    json_t *custom = json_object_get(meta, "custom");
+    json_decref(a->custom);
+    a->custom = json_is_object(custom) && json_object_size(custom) ? json_incref(custom) : NULL;
+    vt_asset_apply_visibility(a, config);
+    changed = changed || a->visibility != before->visibility;
+    if (changed) {
+        a->updated = g_get_real_time() / G_USEC_PER_SEC;
+        vt_terms_put_asset(txn, before, a);
+    }
+    json_decref(meta);
+    vt_asset_free(before);
+    vt_asset_free(a);
+    if (ret_changed)
+        *ret_changed = changed;
+    return vt_txn_status(txn);
+}
+
 typedef struct {
     GPtrArray *ids;
 } ids_ctx;

@@ -45,6 +45,14 @@ json_t *vt_terms_asset_view(vt_txn *txn, const vt_asset *asset);
  * drift from the assets. */
 void vt_terms_put_asset(vt_txn *txn, const vt_asset *before, const vt_asset *after);
 
+/* Applies the staff edit @edit (vt_meta_apply_edit: harvested fields are
+ * refused) to the custom metadata of asset @id, sets its visibility from
+ * the result (vt_asset_apply_visibility) and, if anything changed, writes
+ * it with vt_terms_put_asset(). *ret_changed (may be NULL): whether it did.
+ * Fails the txn: VT_ERR_NOT_FOUND "no asset ID", or the edit's error. */
+vt_status vt_terms_edit_asset(vt_txn *txn, const vt_config *config, const char *id,
+                              const json_t *edit, bool *ret_changed);
+
 /* The harvested record of @intervention changes from @old_fields to
  * @new_fields (either may be NULL): moves the counts of its READY assets.
  * The ids of all its assets are added to @ret_ids (owned strings). Call it
