@@ -79,10 +79,7 @@ D=$T/httpd
 mkdir -p "$D/upload"
 # The sanitizer options of the test run reach the CGI the same way as
 # VITRINE_CONFIG (mod_cgi gives a CGI a fresh environment).
-extra=
-for var in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
-    if [ -n "${!var:-}" ]; then extra+=", \"$var\" => \"${!var}\""; fi
-done
+extra=$(vt_lighttpd_sanitizer_env)
 sed -e "s#/srv/vitrine/site#$S#g" \
     -e "s#/srv/iiif/images#$T/images#g" \
     -e "s#/srv/vitrine/originals#$T/originals#g" \

@@ -120,11 +120,8 @@ alias.url = ( "/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi",
 EOF
     # mod_cgi gives the CGI a fresh environment: its config, and the
     # sanitizer options of a sanitizer build, go through setenv.
-    printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s", "VITRINE_AUDIENCE" => "public"' "$VT_CONF"
-    for var in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
-        if [ -n "${!var:-}" ]; then printf ', "%s" => "%s"' "$var" "${!var}"; fi
-    done
-    printf ' )\n'
+    printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s", "VITRINE_AUDIENCE" => "public"%s )\n' \
+        "$VT_CONF" "$(vt_lighttpd_sanitizer_env)"
 } >"$WEB/lighttpd.conf"
 stop_web() {
     local pid=$WEB_PID

@@ -338,6 +338,16 @@ vt_files_in() {
 
 VT_LIGHTTPD=${VT_LIGHTTPD:-$(command -v lighttpd || echo /usr/sbin/lighttpd)}
 
+# vt_lighttpd_sanitizer_env: the sanitizer options of a sanitizer build as
+# more entries of a lighttpd setenv.add-environment list (', "ASAN_OPTIONS"
+# => "..."' for each one set): mod_cgi gives a CGI a fresh environment.
+vt_lighttpd_sanitizer_env() {
+    local var
+    for var in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
+        if [ -n "${!var:-}" ]; then printf ', "%s" => "%s"' "$var" "${!var}"; fi
+    done
+}
+
 # vt_lighttpd_launch DIR PIDVAR: checks DIR/lighttpd.conf, runs lighttpd on
 # it in the background (its pid goes into the variable named PIDVAR) and
 # returns once http://127.0.0.1:$VT_PORT/index.txt answers.

@@ -32,7 +32,7 @@ cgi_server_require() {
 # else a free one; left in $VT_PORT) running the CGI with VITRINE_CONFIG=
 # CONFIG, and waits until it answers.
 cgi_server_start() {
-    local config=$1 d=$VT_CGI_DIR var
+    local config=$1 d=$VT_CGI_DIR
     VT_PORT=${2:-${VT_PORT:-$(vt_free_port)}}
     cgi_server_require
     [ -z "$VT_CGI_PID" ] || fail "cgi_server_start: lighttpd already running"
@@ -52,11 +52,8 @@ alias.url = ( "/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi" 
 cgi.assign = ( ".cgi" => "" )
 server.http-parseopts = ( "url-normalize" => "disable" )
 EOF
-        printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s"' "$config"
-        for var in ASAN_OPTIONS LSAN_OPTIONS UBSAN_OPTIONS; do
-            if [ -n "${!var:-}" ]; then printf ', "%s" => "%s"' "$var" "${!var}"; fi
-        done
-        printf ' )\n'
+        printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s"%s )\n' "$config" \
+            "$(vt_lighttpd_sanitizer_env)"
     } >"$d/lighttpd.conf"
     [[ " ${VT_CLEANUPS[*]} " == *" cgi_server_stop "* ]] || VT_CLEANUPS+=(cgi_server_stop)
     vt_lighttpd_launch "$d" VT_CGI_PID
