@@ -146,6 +146,25 @@ static char *temp_name_beside(const char *path)
     return g_strdup_printf("%s/.tmp-%s", dir, base);
 }
 
+/* Gives @tmp the name @dst, never replacing an existing @dst (an archived
+ * original is never replaced). renameat2(RENAME_NOREPLACE) does it in one
+ * step, so a crash leaves either the temporary or the target, never both;
+ * file systems without it (some network ones) get link() + unlink(), whose
+ * leftover a retry removes (vt_file_remove_temp). */
+static vt_status name_without_replacing(const char *tmp, const char *dst)
+{
+    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
+        return VT_OK;
+    if (errno != EINVAL && errno != ENOSYS)
+        return vt_error_set_errno(errno == EEXIST ? VT_ERR_EXISTS : transient_or_io(errno), errno,
+                                  "cannot name %s", dst);
+    if (link(tmp, dst) != 0)
+        return vt_error_set_errno(errno == EEXIST ? VT_ERR_EXISTS : transient_or_io(errno), errno,
+                                  "cannot name %s", dst);
+    unlink(tmp);
+    return VT_OK;
+}
+
 vt_status vt_file_copy_durable(const char *src, const char *dst)
 {
     struct stat st_dst;
@@ -170,15 +189,21 @@ vt_status vt_file_copy_durable(const char *src, const char *dst)
         st = vt_error_set_errno(transient_or_io(errno), errno, "cannot sync %s", tmp);
     if (close(out) != 0 && st == VT_OK)
         st = vt_error_set_errno(transient_or_io(errno), errno, "cannot close %s", tmp);
-    /* link() + unlink() instead of rename(): rename would silently replace
-     * a @dst created meanwhile, and an archived original is never replaced. */
-    if (st == VT_OK && link(tmp, dst) != 0)
-        st = vt_error_set_errno(errno == EEXIST ? VT_ERR_EXISTS : transient_or_io(errno), errno,
-                                "cannot name %s", dst);
-    unlink(tmp);
     if (st == VT_OK)
+        st = name_without_replacing(tmp, dst);
+    if (st != VT_OK)
+        unlink(tmp);
+    else
         st = vt_file_fsync_dir(dir);
     return st;
+}
+
+vt_status vt_file_remove_temp(const char *path)
+{
+    g_autofree char *tmp = temp_name_beside(path);
+    if (unlink(tmp) != 0 && errno != ENOENT)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot remove %s", tmp);
+    return VT_OK;
 }
 
 vt_status vt_file_move(const char *src, const char *dst)

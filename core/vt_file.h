@@ -42,6 +42,11 @@ vt_status vt_file_fsync_dir(const char *path);
  * where it can. */
 vt_status vt_file_copy_durable(const char *src, const char *dst);
 
+/* Removes the temporary that a vt_file_copy_durable() or
+ * vt_file_write_atomic() of @path, cut off by a crash, may have left
+ * beside it. Only for a caller that is @path's one writer. */
+vt_status vt_file_remove_temp(const char *path);
+
 /* Moves @src to @dst (which must not exist), durably: rename() when both
  * are on one file system, else vt_file_copy_durable() then unlink(@src).
  * A symbolic link is moved as a link, never followed. */

@@ -191,6 +191,9 @@ static vt_status work_archive(vt_filejob *j, const char *quarantine_dir)
     const char *dst = j->asset->original;
     struct stat st;
 
+    /* A copy cut off by a crash may have left its temporary; this job is
+     * the one writer of @dst, so whatever is there is stale. */
+    vt_file_remove_temp(dst);
     if (lstat(dst, &st) == 0) {
         /* Archived before a crash: trust it only after verification. */
         vt_status s = verify_copy(dst, j->asset->sha256);

@@ -652,8 +652,15 @@ static void offer(vt_pipeline *p, const vt_department *dept, const char *relpath
     if (p->shutting_down)
         return;
     g_autofree char *base = g_path_get_basename(relpath);
-    if (vt_name_is_ignored(base) || vt_name_is_sidecar(base))
+    if (vt_name_is_ignored(base))
         return;
+    bool sidecar = vt_name_is_sidecar(base);
+    if (sidecar && !p->opt.daemon) {
+        /* Batch: the images of this run are offered (and their jobs hold
+         * their paths) before it ends; one still on disk keeps its sidecar. */
+        vt__pipeline_late_sidecar(p, dept, relpath);
+        return;
+    }
     char *path = g_build_filename(dept->hotfolder, relpath, NULL);
     if (g_hash_table_contains(p->inflight, path)) {
         /* Settling files are re-observed; others are busy already. */
@@ -667,10 +674,11 @@ static void offer(vt_pipeline *p, const vt_department *dept, const char *relpath
     inflight_entry *e = g_new0(inflight_entry, 1);
     e->dept = dept;
     e->relpath = g_strdup(relpath);
+    e->sidecar = sidecar;
     g_hash_table_insert(p->inflight, path, e);
     p->idle_reported = false;
 
-    if (!g_utf8_validate(relpath, -1, NULL)) {
+    if (!sidecar && !g_utf8_validate(relpath, -1, NULL)) {
         g_autofree char *shown = vt_name_display(relpath);
         vt_filejob *j = g_new0(vt_filejob, 1);
         j->kind = VT_FILEJOB_QUARANTINE;
@@ -705,6 +713,14 @@ static void start_hash(vt_pipeline *p, const char *path)
     inflight_entry *e = g_hash_table_lookup(p->inflight, path);
     if (!e)
         return;
+    if (e->sidecar) {
+        /* Settled; its image (if any) has had as long to show up. */
+        const vt_department *dept = e->dept;
+        g_autofree char *relpath = g_strdup(e->relpath);
+        g_hash_table_remove(p->inflight, path);
+        vt__pipeline_late_sidecar(p, dept, relpath);
+        return;
+    }
     e->settling = false;
     vt_filejob *j = g_new0(vt_filejob, 1);
     j->kind = VT_FILEJOB_HASH;
@@ -928,6 +944,7 @@ vt_status vt_pipeline_new(const vt_config *config, vt_store *store,
     p->queued = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->retry_timers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     p->file_retries = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, file_retry_free);
+    p->orphan_sidecars = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g_queue_init(&p->convert_queue);
     *ret_pipeline = p;
     return VT_OK;
@@ -1134,6 +1151,8 @@ void vt_pipeline_free(vt_pipeline *p)
     }
     if (p->file_retries)
         g_hash_table_destroy(p->file_retries);
+    if (p->orphan_sidecars)
+        g_hash_table_destroy(p->orphan_sidecars);
     if (p->harvest_timer)
         g_source_remove(p->harvest_timer);
     vt_harvest_free(p->harvester);

@@ -1,7 +1,7 @@
 /* vt_pipeline_private.h: what the files of the pipeline module share
  * (vt_pipeline.c: the ingest state machine; vt_pipeline_harvest.c: fetching
  * collection-system records; vt_pipeline_spool.c: write requests from the
- * spool). Nothing outside daemon/vt_pipeline*.c includes it.
+ * spool; vt_pipeline_sidecar.c: sidecars that arrive after their image). Nothing outside daemon/vt_pipeline*.c includes it.
  *
  * Everything here runs on the loop thread (see vt_pipeline.h).
  */
@@ -24,6 +24,7 @@ typedef struct {
     const vt_department *dept;
     char *relpath;
     bool settling;   /* in p->settle, no job yet */
+    bool sidecar;    /* a sidecar alone (vt_pipeline_sidecar.c), not a drop */
 } inflight_entry;
 
 struct vt_pipeline {
@@ -49,6 +50,7 @@ struct vt_pipeline {
     unsigned converting;
     GHashTable *retry_timers; /* asset id -> GSource id */
     GHashTable *file_retries; /* absolute path -> file_retry: drops waiting to be offered again */
+    GHashTable *orphan_sidecars; /* absolute path -> "size:mtime" of a sidecar with no image */
 
     vt_indexer *indexer;      /* NULL when the index could not be opened */
     guint flush_timer;        /* index flush and site publication */
@@ -128,6 +130,11 @@ vt_status vt__pipeline_update_fn(vt_txn *txn, void *data);          /* vt__updat
 vt_status vt__pipeline_sidecar_record_fn(vt_txn *txn, void *data);  /* vt__sidecar_ctx */
 /* Reads one asset (a read transaction). */
 vt_status vt__pipeline_load_fn(vt_txn *txn, void *data);            /* vt__load_ctx */
+
+/* vt_pipeline_sidecar.c: the settled sidecar @relpath of @dept, alone in
+ * its hotfolder: applied to its image's asset and archived, quarantined, or
+ * left for an image still to come (see the file's top comment). */
+void vt__pipeline_late_sidecar(vt_pipeline *p, const vt_department *dept, const char *relpath);
 
 /* vt_pipeline_harvest.c */
 #define VT__HARVEST_PARALLEL 2        /* requests at once to the collection system */

@@ -49,6 +49,10 @@ round() {
     # Each dropped file is exactly one asset: the multisets of digests match.
     assert_eq "$(sort "$T/dropped.sha")" "$(vt list --json | jq -r '.[].sha256' | sort)" \
         "round $r: one asset per dropped file (sha256 multiset)"
+    # The archive holds exactly the recorded originals: anything else (a
+    # copy's leftover temporary, an original archived twice) is named.
+    assert_eq "" "$(comm -3 <(vt list --json | jq -r '.[].original' | sed "s|^$T/originals/||" | sort) \
+                             <(vt_files_in "$T/originals"))" "round $r: originals not recorded, or missing"
     assert_eq "$total" "$(vt_files_in "$T/originals" | wc -l)" "round $r: archived originals"
     assert_eq "$total" "$(find "$T/images" -maxdepth 1 -name '*.tif' | wc -l)" "round $r: pyramids"
     assert_eq "" "$(vt_tmp_leftovers "$T/images" "$T/originals" "$T/hot")" "round $r: .tmp-* leftovers"

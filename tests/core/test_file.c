@@ -69,6 +69,14 @@ static void test_copy_and_move(void)
     g_dir_close(d);
     g_assert_cmpint(count, ==, 1);
 
+    /* The temporary a crash left beside @dst goes; @dst stays. */
+    g_autofree char *stale = in_tmp("deep/er/.tmp-dst.tif");
+    g_assert_true(g_file_set_contents(stale, "pix", -1, NULL));
+    g_assert_cmpint(vt_file_remove_temp(dst), ==, VT_OK);
+    g_assert_false(g_file_test(stale, G_FILE_TEST_EXISTS));
+    g_assert_true(g_file_test(dst, G_FILE_TEST_IS_REGULAR));
+    g_assert_cmpint(vt_file_remove_temp(dst), ==, VT_OK);
+
     g_autofree char *moved = in_tmp("moved.tif");
     g_assert_cmpint(vt_file_move(src, moved), ==, VT_OK);
     g_assert_false(g_file_test(src, G_FILE_TEST_EXISTS));

@@ -238,7 +238,9 @@ static vt_status put_fn(vt_txn *txn, void *data)
 }
 
 /* A crash after the archive copy was verified but before the source was
- * removed: the next run must finish the step, not ingest a duplicate. */
+ * removed: the next run must finish the step, not ingest a duplicate. The
+ * copy's temporary is left too (what a crash between link() and unlink()
+ * left on a file system without renameat2): the step removes it. */
 static void test_resume_archiving(fixture *f, gconstpointer data)
 {
     g_autofree char *src = g_build_filename(f->hot, "2020.00001.jpg", NULL);
@@ -253,6 +255,8 @@ static void test_resume_archiving(fixture *f, gconstpointer data)
     g_autofree char *odir = g_path_get_dirname(a->original);
     g_assert_cmpint(vt_file_mkdirs(odir), ==, VT_OK);
     g_assert_cmpint(vt_file_copy_durable(src, a->original), ==, VT_OK);
+    g_autofree char *leftover = g_build_filename(odir, ".tmp-2020.00001.jpg", NULL);
+    g_assert_cmpint(link(a->original, leftover), ==, 0);
     g_assert_cmpint(vt_store_write(f->store, put_fn, a), ==, VT_OK);
 
     run_batch(f);
