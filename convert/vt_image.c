@@ -946,6 +946,70 @@ static void add_size(json_t *sizes, int w, int h)
     json_array_append_new(sizes, json_pack("{s:i,s:i}", "width", w, "height", h));
 }
 
+/* OpenSeadragon (inside Mirador and Universal Viewer too) takes "sizes"
+ * for the pyramid's levels when it has as many entries as levels below
+ * full, or with full: the 1536 x 2048 download of a 1800 x 2400 image
+ * would become its half-size level, and every tile asked for at that level
+ * a 404. A size read as a level is harmless only if it is that level, or
+ * smaller than one @tile_w x @tile_h tile (then the viewer asks for it
+ * whole, full/W,H, which exists). Are @sizes (sorted by width) misread so,
+ * for a @w x @h image whose largest scale factor is @max_factor? */
+static bool sizes_mislead_viewers(const json_t *sizes, int w, int h, int tile_w, int tile_h,
+                                  int max_factor)
+{
+    int levels = 0;
+    while ((1 << (levels + 1)) <= max_factor)
+        levels++;
+    int n = (int)json_array_size(sizes);
+    if (n != levels && n != levels + 1)
+        return false;
+    for (int i = 0; i < n; i++) {
+        int factor = 1 << (levels - i);
+        const json_t *s = json_array_get(sizes, (size_t)i);
+        json_int_t sw = json_integer_value(json_object_get(s, "width"));
+        json_int_t sh = json_integer_value(json_object_get(s, "height"));
+        bool one_tile = sw < tile_w && sh < tile_h;
+        bool is_level = sw == (w + factor - 1) / factor && sh == (h + factor - 1) / factor;
+        if (!one_tile && !is_level)
+            return true;
+    }
+    return false;
+}
+
+static int compare_size_width(const void *a, const void *b)
+{
+    const int *x = a, *y = b;
+    return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/* The "sizes" of info.json: the thumbnail's and the download's (real
+ * level-0 URLs, full/W,H), largest dropped first while viewers would take
+ * them for levels (sizes_mislead_viewers). */
+static json_t *info_sizes(const job *j, const json_t *info)
+{
+    const json_t *tile = json_array_get(json_object_get(info, "tiles"), 0);
+    int tile_w = (int)json_integer_value(json_object_get(tile, "width"));
+    int tile_h = json_object_get(tile, "height")
+                     ? (int)json_integer_value(json_object_get(tile, "height")) : tile_w;
+    int max_factor = 1;
+    size_t i;
+    const json_t *f;
+    json_array_foreach(json_object_get(tile, "scaleFactors"), i, f)
+        max_factor = MAX(max_factor, (int)json_integer_value(f));
+    int w = (int)json_integer_value(json_object_get(info, "width"));
+    int h = (int)json_integer_value(json_object_get(info, "height"));
+
+    int wh[2][2] = {{j->thumb_w, j->thumb_h}, {j->download_w, j->download_h}};
+    qsort(wh, 2, sizeof wh[0], compare_size_width);
+    json_t *sizes = json_array();
+    for (size_t k = 0; k < G_N_ELEMENTS(wh); k++)
+        add_size(sizes, wh[k][0], wh[k][1]);
+    while (json_array_size(sizes) > 0 &&
+           sizes_mislead_viewers(sizes, w, h, tile_w, tile_h, max_factor))
+        json_array_remove(sizes, json_array_size(sizes) - 1);
+    return sizes;
+}
+
 /* Static IIIF Image API 3 level-0 tiles in .tmp-<id>.tiles. */
 static vt_status write_tiles(job *j)
 {
@@ -980,10 +1044,11 @@ static vt_status write_tiles(job *j)
                             jerr.text);
     }
     json_object_set_new(info, "id", json_sprintf("%s/%s", opt->images_base_url, opt->id));
-    json_t *sizes = json_array();
-    add_size(sizes, j->thumb_w, j->thumb_h);
-    add_size(sizes, j->download_w, j->download_h);
-    json_object_set_new(info, "sizes", sizes);
+    json_t *sizes = info_sizes(j, info);
+    if (json_array_size(sizes) > 0)
+        json_object_set_new(info, "sizes", sizes);
+    else
+        json_decref(sizes);
     int rc = json_dump_file(info, info_path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(info);
     if (rc != 0)

@@ -46,7 +46,9 @@ sidecar() {   # sidecar FILE JQ_FILTER: writes the JSON sidecar FILE
     jq -n "$2" >"$1" || fail "could not write $1"
 }
 
-img_jpeg "$T/hot/photo/2024.00042_front.jpg" 1600 1200
+# 1800 x 2400: its download (1536 x 2048) once sat in info.json's sizes,
+# where OpenSeadragon took it for the half-size level (every tile a 404).
+img_jpeg "$T/hot/photo/2024.00042_front.jpg" 1800 2400
 sidecar "$T/hot/photo/2024.00042_front.json" '{
   "title.en": ("Altarpiece, front " + env.XSS1), "title.nl": "Retabel, voorzijde",
   "description.en": ("Before varnish removal " + env.XSS2),
