@@ -5,6 +5,7 @@
  *   vt-bench-site fill CONFIG N
  *   vt-bench-site touch [--repeat K] CONFIG ID FIELD VALUE
  *   vt-bench-site arrive [--repeat K] CONFIG
+ *   vt-bench-site floor DIR LIST
  *
  * fill: writes N READY assets (after any a previous fill wrote) into the
  * store of CONFIG, through vt_terms_put_asset() as the daemon writes them,
@@ -26,6 +27,13 @@
  * edit and, with K > 1, the median and p95 (nearest rank) and the median
  * CPU time.
  *
+ * floor DIR LIST: the file system's floor for a site: LIST holds "SIZE
+ * PATH" lines (find SITE -type f -printf '%s %P\n'); every PATH is created
+ * under DIR (new) with SIZE filler bytes the way the generator writes a
+ * file (temporary name, one write, close, rename; parent folders made when
+ * missing), with one thread per core like `vitrine rebuild`. Prints
+ * "floor: N files, B bytes in S s (CPU C s, T threads)". Needs no config.
+ *
  * arrive: adds one new public READY asset (as ingest leaves it: a new
  * listing position, an existing intervention) and flushes; prints the time
  * from the start of the store write to the end of the flush, when its page
@@ -37,13 +45,17 @@
  * No daemon may run on the store (it is opened as the writer). Exits 0, 1
  * on failure with a message on stderr, 2 on bad usage.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "vt_asset.h"
 #include "vt_config.h"
@@ -661,13 +673,149 @@ static int cmd_arrive(const vt_config *c, vt_store *store, int repeat)
     return rc;
 }
 
+/* ------------------------------------------------------------ floor */
+
+/* Longest line of a floor list, and most files in one. */
+#define FLOOR_LINE_MAX 4096
+#define FLOOR_FILES_MAX 50000000
+
+typedef struct {
+    char *rel;    /* relative path */
+    size_t size;  /* bytes */
+} floor_file;
+
+typedef struct {
+    const char *dir;
+    GArray *files;     /* of floor_file */
+    const char *fill;  /* the bytes written (as long as the largest file) */
+    gint next;         /* atomic: next file */
+    gint failed;       /* atomic */
+} floor_ctx;
+
+/* Creates @path (mode 0644, truncated), creating its parent folders if
+ * missing, as the site generator does. -1 with errno on failure. */
+static int floor_open(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == ENOENT) {
+        g_autofree char *parent = g_path_get_dirname(path);
+        if (g_mkdir_with_parents(parent, 0755) == 0)
+            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    }
+    return fd;
+}
+
+/* What every file of a site costs at least: a temporary name, one write,
+ * close, rename. No reading, no rendering, no comparing. */
+static gpointer floor_worker(gpointer data)
+{
+    floor_ctx *f = data;
+    for (;;) {
+        gint i = g_atomic_int_add(&f->next, 1);
+        if (i >= (gint)f->files->len || g_atomic_int_get(&f->failed))
+            break;
+        const floor_file *ff = &g_array_index(f->files, floor_file, i);
+        g_autofree char *path = g_build_filename(f->dir, ff->rel, NULL);
+        g_autofree char *dir = g_path_get_dirname(path);
+        g_autofree char *base = g_path_get_basename(path);
+        g_autofree char *tmp = g_strdup_printf("%s/.tmp-%s", dir, base);
+        int fd = floor_open(tmp);
+        bool ok = fd >= 0;
+        if (ok && ff->size > 0)
+            ok = write(fd, f->fill, ff->size) == (ssize_t)ff->size;
+        if (fd >= 0 && close(fd) != 0)
+            ok = false;
+        if (ok)
+            ok = rename(tmp, path) == 0;
+        if (!ok) {
+            fprintf(stderr, "vt-bench-site: floor: %s: %s\n", tmp, g_strerror(errno));
+            g_atomic_int_set(&f->failed, 1);
+        }
+    }
+    return NULL;
+}
+
+static void floor_file_clear(gpointer p)
+{
+    g_free(((floor_file *)p)->rel);
+}
+
+/* floor DIR LIST: LIST holds "SIZE PATH" lines (find SITE -type f -printf
+ * '%s %P\n'); creates every PATH under DIR (which must not exist yet) with
+ * SIZE bytes, as the site generator writes a file, with as many threads as
+ * `vitrine rebuild` uses by default (one per core). */
+static int cmd_floor(const char *dir, const char *list)
+{
+    FILE *in = strcmp(list, "-") == 0 ? stdin : fopen(list, "r");
+    if (!in) {
+        fprintf(stderr, "vt-bench-site: floor: cannot open %s: %s\n", list, g_strerror(errno));
+        return 1;
+    }
+    GArray *files = g_array_new(FALSE, FALSE, sizeof(floor_file));
+    g_array_set_clear_func(files, floor_file_clear);
+    char line[FLOOR_LINE_MAX];
+    size_t largest = 0;
+    uint64_t total = 0;
+    int rc = 0;
+    while (fgets(line, sizeof line, in)) {
+        g_strchomp(line);
+        char *end = NULL;
+        uint64_t size = g_ascii_strtoull(line, &end, 10);
+        /* Relative paths only, never out of DIR. */
+        if (!end || *end != ' ' || end[1] == '\0' || end[1] == '/' || strstr(end + 1, "..") ||
+            size > (64u << 20) || files->len >= FLOOR_FILES_MAX) {
+            fprintf(stderr, "vt-bench-site: floor: bad line in %s: %.80s\n", list, line);
+            rc = 1;
+            break;
+        }
+        floor_file ff = {g_strdup(end + 1), (size_t)size};
+        g_array_append_val(files, ff);
+        largest = MAX(largest, ff.size);
+        total += size;
+    }
+    if (in != stdin)
+        fclose(in);
+    if (rc == 0 && g_mkdir(dir, 0755) != 0) {
+        fprintf(stderr, "vt-bench-site: floor: cannot create %s: %s\n", dir, g_strerror(errno));
+        rc = 1;
+    }
+    if (rc != 0) {
+        g_array_free(files, TRUE);
+        return rc;
+    }
+    /* Text-like filler: the file system does not look at it anyway. */
+    char *fill = g_malloc(largest + 1);
+    for (size_t i = 0; i < largest; i++)
+        fill[i] = (char)('a' + i % 26);
+    floor_ctx f = {dir, files, fill, 0, 0};
+    unsigned threads = CLAMP(g_get_num_processors(), 1, 64);
+    double t0 = now_seconds(), c0 = cpu_seconds();
+    GThread **workers = g_new(GThread *, threads);
+    for (unsigned i = 0; i < threads; i++)
+        workers[i] = g_thread_new("vt-floor", floor_worker, &f);
+    for (unsigned i = 0; i < threads; i++)
+        g_thread_join(workers[i]);
+    double secs = now_seconds() - t0, cpu = cpu_seconds() - c0;
+    g_free(workers);
+    if (f.failed) {
+        rc = 1;
+    } else {
+        printf("floor: %u files, %" PRIu64 " bytes in %.2f s (CPU %.2f s, %u threads)\n",
+               files->len, total, secs, cpu, threads);
+    }
+    g_free(fill);
+    g_array_free(files, TRUE);
+    return rc;
+}
+
 /* ------------------------------------------------------------ main */
 
 static int usage(void)
 {
     fprintf(stderr, "usage: vt-bench-site fill CONFIG N\n"
                     "       vt-bench-site touch [--repeat K] CONFIG ID FIELD VALUE\n"
-                    "       vt-bench-site arrive [--repeat K] CONFIG\n");
+                    "       vt-bench-site arrive [--repeat K] CONFIG\n"
+                    "       vt-bench-site floor DIR LIST\n");
     return 2;
 }
 
@@ -676,6 +824,8 @@ int main(int argc, char **argv)
     if (argc < 3)
         return usage();
     const char *cmd = argv[1];
+    if (strcmp(cmd, "floor") == 0)
+        return argc == 4 ? cmd_floor(argv[2], argv[3]) : usage();
     int repeat = 1;
     /* --repeat K anywhere after the command. */
     GPtrArray *args = g_ptr_array_new();

@@ -47,11 +47,10 @@ vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, 
                                   departments_json(t, txn, root, false)));
     json_object_set_new(ctx, "page", json_pack("{s:s, s:s, s:s}", "kind", kind, "title", title,
                                                "lang", "en"));
-    GString *out = g_string_sized_new(16384);
+    GString *out = vt__site_text_buffer();
     vt_status st = vt_template_render(s->templates, name, ctx, out);
     if (st == VT_OK)
         st = vt__site_write(t, rel, out->str, out->len);
-    g_string_free(out, TRUE);
     json_decref(ctx);
     return st;
 }

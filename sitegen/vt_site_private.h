@@ -46,6 +46,11 @@ typedef struct {
 /* ---- vt_site.c: files ---- */
 vt_status vt__site_write(const vt_site_tree *t, const char *rel, const char *data, size_t len);
 vt_status vt__site_write_json(const vt_site_tree *t, const char *rel, const json_t *doc);
+/* This thread's buffer for a page being rendered, emptied; valid until the
+ * next call on the thread. Freed when the thread ends, or by
+ * vt__site_buffers_free() (the thread that called rebuild or publish). */
+GString *vt__site_text_buffer(void);
+void vt__site_buffers_free(void);
 /* Removes a file if present; true if there was one. */
 bool vt__site_remove(const vt_site_tree *t, const char *rel);
 
