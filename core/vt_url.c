@@ -73,6 +73,14 @@ char *vt_url_search(const vt_config *c)
     return g_strdup_printf("%s/cgi-bin/vitrine-search.cgi", c->site_base_url);
 }
 
+void vt_url_fit(int width, int height, int bound, int *ret_width, int *ret_height)
+{
+    int longest = MAX(width, height);
+    double scale = longest > bound ? (double)bound / longest : 1;
+    *ret_width = MAX(1, (int)(width * scale + 0.5));
+    *ret_height = MAX(1, (int)(height * scale + 0.5));
+}
+
 vt_status vt_url_static_thumbnail_size(const vt_config *c, const char *id, int *ret_width,
                                        int *ret_height)
 {

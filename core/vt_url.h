@@ -36,6 +36,11 @@
 /* info.json files larger than this are not read (a static one is ~2 KiB). */
 #define VT_URL_INFO_MAX (256 * 1024)
 
+/* The size an image server gives @width x @height scaled to fit @bound x
+ * @bound, never enlarged ("!B,B"); each side at least 1. For the width and
+ * height a page or manifest states for such a URL. */
+void vt_url_fit(int width, int height, int bound, int *ret_width, int *ret_height);
+
 /* True when @id is [a-z0-9]{1,VT_URL_ID_MAX}. */
 bool vt_url_id_valid(const char *id);
 

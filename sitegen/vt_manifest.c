@@ -535,13 +535,7 @@ static json_t *thumbnail_new(const vt_config *c, const vt_asset *a, const image_
             return NULL;
     } else {
         /* "!T,T": scaled to fit T x T, never up. */
-        int t = c->thumbnail_size > 0 ? c->thumbnail_size : 1;
-        int side = a->width > a->height ? a->width : a->height;
-        double scale = side > t ? (double)t / side : 1.0;
-        w = (int)(a->width * scale + 0.5);
-        h = (int)(a->height * scale + 0.5);
-        w = w < 1 ? 1 : w;
-        h = h < 1 ? 1 : h;
+        vt_url_fit(a->width, a->height, c->thumbnail_size > 0 ? c->thumbnail_size : 1, &w, &h);
     }
     g_autofree char *url = vt_url_thumbnail(c, a->id, w, h);
     if (!url)

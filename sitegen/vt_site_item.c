@@ -14,14 +14,6 @@ char *vt__site_iso_time(int64_t unix_seconds)
     return t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("1970-01-01T00:00:00Z");
 }
 
-void vt__site_fit(int width, int height, int bound, int *ret_width, int *ret_height)
-{
-    int longest = MAX(width, height);
-    double scale = longest > bound ? (double)bound / longest : 1;
-    *ret_width = MAX(1, (int)(width * scale + 0.5));
-    *ret_height = MAX(1, (int)(height * scale + 0.5));
-}
-
 bool vt__site_department_shown(const vt_site_tree *t, const vt_department *d)
 {
     return t->audience == VT_AUDIENCE_INTERNAL || d->visibility == VT_VISIBILITY_PUBLIC;
@@ -65,7 +57,7 @@ static void pick_thumbnail(const vt_config *c, vt_site_item *item)
     /* The server scales to fit !T,T: the same arithmetic, for the width
      * and height attributes that keep the layout still. */
     if (w == 0 && a->width > 0 && a->height > 0)
-        vt__site_fit(a->width, a->height, c->thumbnail_size, &w, &h);
+        vt_url_fit(a->width, a->height, c->thumbnail_size, &w, &h);
     item->thumb_w = w;
     item->thumb_h = h;
 }

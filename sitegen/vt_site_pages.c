@@ -117,7 +117,7 @@ static json_t *downloads_json(const vt_config *c, const vt_asset *a)
     g_autofree char *service = vt_url_image_service(c, a->id);
     int side = MIN(c->download_size, MAX(a->width, a->height));
     int w, h;
-    vt__site_fit(a->width, a->height, c->download_size, &w, &h);
+    vt_url_fit(a->width, a->height, c->download_size, &w, &h);
     g_autofree char *url = NULL;
     if (c->server == VT_SERVER_STATIC)
         url = g_strdup_printf("%s/full/%d,%d/0/default.jpg", service, w, h);

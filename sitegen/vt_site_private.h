@@ -71,9 +71,6 @@ void vt__site_views_clear(vt_site_views *v);
 json_t *vt__site_card(const vt_site_tree *t, const vt_site_item *item, const char *root);
 /* ISO 8601 UTC. Caller frees. */
 char *vt__site_iso_time(int64_t unix_seconds);
-/* The size an image server gives @width x @height scaled to fit @bound x
- * @bound, never enlarged ("!B,B"); each side at least 1. */
-void vt__site_fit(int width, int height, int bound, int *ret_width, int *ret_height);
 /* The departments @t shows (config order). */
 bool vt__site_department_shown(const vt_site_tree *t, const vt_department *d);
 

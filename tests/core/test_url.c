@@ -45,6 +45,24 @@ static void test_id(void)
     vt_config_free(c);
 }
 
+/* "!B,B" arithmetic: fits, never enlarges, never rounds a side to 0. */
+static void test_fit(void)
+{
+    int w, h;
+    vt_url_fit(1800, 2400, 400, &w, &h);
+    g_assert_cmpint(w, ==, 300);
+    g_assert_cmpint(h, ==, 400);
+    vt_url_fit(3000, 2000, 400, &w, &h);
+    g_assert_cmpint(w, ==, 400);
+    g_assert_cmpint(h, ==, 267);
+    vt_url_fit(100, 80, 400, &w, &h);
+    g_assert_cmpint(w, ==, 100);
+    g_assert_cmpint(h, ==, 80);
+    vt_url_fit(100000, 10, 400, &w, &h);
+    g_assert_cmpint(w, ==, 400);
+    g_assert_cmpint(h, ==, 1);
+}
+
 static void test_cantaloupe(void)
 {
     vt_config *c = load("cantaloupe", "/srv/iiif");
@@ -140,6 +158,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/url/id", test_id);
+    g_test_add_func("/url/fit", test_fit);
     g_test_add_func("/url/cantaloupe", test_cantaloupe);
     g_test_add_func("/url/iipsrv", test_iipsrv);
     g_test_add_func("/url/static", test_static);
