@@ -6,6 +6,7 @@
 
 #include "vt_meta.h"
 #include "vt_publog.h"
+#include "vt_termlist.h"
 
 #define SEP "\x1f"
 
@@ -21,7 +22,7 @@ static GHashTable *count_side(vt_terms_side side)
 static void apply(vt_txn *txn, const char *field, const char *norm, const char *display,
                   int delta_all, int delta_public)
 {
-    g_autofree char *key = g_strconcat(field, SEP, norm, NULL);
+    g_autofree char *key = g_strconcat(field, VT_TERMLIST_SEP, norm, NULL);
     json_t *rec = vt_txn_get_json(txn, VT_TABLE_TERMS, key);
     json_int_t all = rec ? json_integer_value(json_object_get(rec, "count")) : 0;
     json_int_t pub = rec ? json_integer_value(json_object_get(rec, "public")) : 0;
@@ -80,61 +81,6 @@ void vt_terms_update(vt_txn *txn, vt_terms_side before, vt_terms_side after)
     visit(txn, old_counts, false, old_counts, new_counts, before, after);
     g_hash_table_unref(old_counts);
     g_hash_table_unref(new_counts);
-}
-
-typedef struct {
-    const char *field;
-    bool public_only;
-    json_t *out;
-} list_ctx;
-
-static bool list_one(const char *key, size_t key_len, const void *val, size_t len, void *data)
-{
-    list_ctx *c = data;
-    const char *sep = memchr(key, '\x1f', key_len);
-    if (!sep)
-        return true;
-    json_t *rec = json_loadb(val, len, 0, NULL);
-    if (!rec)
-        return true;
-    json_int_t n = json_integer_value(json_object_get(rec, c->public_only ? "public" : "count"));
-    const char *display = json_string_value(json_object_get(rec, "display"));
-    if (n > 0 && display) {
-        g_autofree char *field = g_strndup(key, (gsize)(sep - key));
-        json_array_append_new(c->out, json_pack("{s:s, s:s, s:I}", "field", field, "term",
-                                                display, "count", n));
-    }
-    json_decref(rec);
-    return true;
-}
-
-static int by_count(const void *a, const void *b)
-{
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    json_int_t cx = json_integer_value(json_object_get(x, "count"));
-    json_int_t cy = json_integer_value(json_object_get(y, "count"));
-    if (cx != cy)
-        return cx > cy ? -1 : 1;
-    return g_strcmp0(json_string_value(json_object_get(x, "term")),
-                     json_string_value(json_object_get(y, "term")));
-}
-
-json_t *vt_terms_list(vt_txn *txn, const char *field, bool public_only)
-{
-    list_ctx c = {field, public_only, json_array()};
-    g_autofree char *prefix = field ? g_strconcat(field, SEP, NULL) : NULL;
-    vt_txn_foreach(txn, VT_TABLE_TERMS, prefix, list_one, &c);
-    size_t n = json_array_size(c.out);
-    json_t **items = g_new(json_t *, n ? n : 1);
-    for (size_t i = 0; i < n; i++)
-        items[i] = json_incref(json_array_get(c.out, i));
-    qsort(items, n, sizeof *items, by_count);
-    json_t *sorted = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(sorted, items[i]);
-    g_free(items);
-    json_decref(c.out);
-    return sorted;
 }
 
 /* ------------------------------------------------------------ per asset */

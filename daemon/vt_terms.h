@@ -11,7 +11,7 @@
  * outputs (terms.json of the public site, the public search CGI) use only
  * the second, so no internal asset's terms ever leak.
  *
- * Key: FIELD "\x1f" NORMALISED; value {"count": N, "public": N, "display": S}.
+ * The table's format, and its one reader, are core/vt_termlist.h's.
  * Called on the loop thread inside vt_store_write() only.
  */
 #ifndef VT_TERMS_H
@@ -60,9 +60,5 @@ vt_status vt_terms_edit_asset(vt_txn *txn, const vt_config *config, const char *
 void vt_terms_harvest_changed(vt_txn *txn, const char *intervention, const json_t *old_fields,
                               const json_t *new_fields, GPtrArray *ret_ids);
 
-/* Terms of @field (NULL: all fields) as [{"field", "term", "count"}],
- * most used first; @public_only counts public assets only and leaves out
- * terms no public asset uses. New reference. */
-json_t *vt_terms_list(vt_txn *txn, const char *field, bool public_only);
 
 #endif

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vt_manifest.h"
+#include "vt_termlist.h"
 #include "vt_url.h"
 
 #define SEP "\x1f"
@@ -176,61 +177,18 @@ uint64_t vt__site_activity_on_disk(const vt_site_tree *t)
 
 /* ------------------------------------------------------------ terms */
 
-typedef struct {
-    char *field;
-    const char *display;
-    json_int_t count;
-} term;
-
-typedef struct {
-    vt_audience audience;
-    GArray *terms;
-    GStringChunk *strings;
-} terms_ctx;
-
-static bool collect_term(const char *key, size_t key_len, const void *val, size_t len, void *data)
-{
-    terms_ctx *ctx = data;
-    const char *sep = memchr(key, '\x1f', key_len);
-    json_t *v = json_loadb(val, len, 0, NULL);
-    json_int_t count = json_integer_value(
-        json_object_get(v, ctx->audience == VT_AUDIENCE_PUBLIC ? "public" : "count"));
-    const char *display = json_string_value(json_object_get(v, "display"));
-    if (sep && count > 0 && display) {
-        term t = {g_string_chunk_insert_len(ctx->strings, key, (gssize)(sep - key)),
-                  g_string_chunk_insert(ctx->strings, display), count};
-        g_array_append_val(ctx->terms, t);
-    }
-    json_decref(v);
-    return true;
-}
-
-static gint by_count_desc(gconstpointer pa, gconstpointer pb)
-{
-    const term *a = pa, *b = pb;
-    if (a->count != b->count)
-        return a->count > b->count ? -1 : 1;
-    int c = strcmp(a->field, b->field);
-    return c ? c : strcmp(a->display, b->display);
-}
-
 vt_status vt__site_terms(const vt_site_tree *t, vt_txn *txn)
 {
-    terms_ctx ctx = {t->audience, g_array_new(FALSE, FALSE, sizeof(term)),
-                     g_string_chunk_new(64 * 1024)};
-    vt_txn_foreach(txn, VT_TABLE_TERMS, NULL, collect_term, &ctx);
-    g_array_sort(ctx.terms, by_count_desc);
+    json_t *all = vt_termlist_read(txn, NULL, t->audience == VT_AUDIENCE_PUBLIC, VT_SITE_TERMS_MAX);
     json_t *list = json_array();
-    for (guint i = 0; i < ctx.terms->len && i < VT_SITE_TERMS_MAX; i++) {
-        const term *x = &g_array_index(ctx.terms, term, i);
+    size_t i;
+    json_t *x;
+    json_array_foreach(all, i, x) {
         /* The visibility field is a control value, not a term to suggest. */
-        if (strcmp(x->field, "visibility") == 0)
-            continue;
-        json_array_append_new(list, json_pack("{s:s, s:s, s:I}", "field", x->field, "term",
-                                              x->display, "count", x->count));
+        if (strcmp(json_string_value(json_object_get(x, "field")), "visibility") != 0)
+            json_array_append(list, x);
     }
-    g_array_free(ctx.terms, TRUE);
-    g_string_chunk_free(ctx.strings);
+    json_decref(all);
     vt_status st = vt__site_write_json(t, "terms.json", list);
     json_decref(list);
     return st;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vt_store.h"
+#include "vt_termlist.h"
 #include "vt_terms.h"
 
 typedef struct {
@@ -24,18 +25,19 @@ typedef struct {
     const char *field;
     bool public_only;
     json_t *out;
+    size_t max;
 } list_args;
 
 static vt_status list_fn(vt_txn *txn, void *data)
 {
     list_args *a = data;
-    a->out = vt_terms_list(txn, a->field, a->public_only);
+    a->out = vt_termlist_read(txn, a->field, a->public_only, a->max);
     return vt_txn_status(txn);
 }
 
 static json_int_t count_of(vt_store *store, const char *field, const char *term, bool public_only)
 {
-    list_args a = {field, public_only, NULL};
+    list_args a = {field, public_only, NULL, 0};
     g_assert_cmpint(vt_store_read(store, list_fn, &a), ==, VT_OK);
     json_int_t n = 0;
     size_t i;
@@ -78,6 +80,22 @@ static void test_terms(void)
     g_assert_cmpint(count_of(store, "creator", "rubens", true), ==, 1);
     g_assert_cmpint(count_of(store, "keywords", "vernis", false), ==, 2);
 
+    /* The list: most used first, then by field and term; @max cuts it. */
+    list_args top = {NULL, false, NULL, 0};
+    g_assert_cmpint(vt_store_read(store, list_fn, &top), ==, VT_OK);
+    g_assert_cmpuint(json_array_size(top.out), ==, 3);
+    const char *order[][2] = {{"keywords", "Vernis"}, {"creator", "Rubens"}, {"keywords", "craquelure"}};
+    for (size_t i = 0; i < 3; i++) {
+        json_t *t = json_array_get(top.out, i);
+        g_assert_cmpstr(json_string_value(json_object_get(t, "field")), ==, order[i][0]);
+        g_assert_cmpstr(json_string_value(json_object_get(t, "term")), ==, order[i][1]);
+    }
+    json_decref(top.out);
+    list_args first = {NULL, false, NULL, 1};
+    g_assert_cmpint(vt_store_read(store, list_fn, &first), ==, VT_OK);
+    g_assert_cmpuint(json_array_size(first.out), ==, 1);
+    json_decref(first.out);
+
     apply(store, a, true, b, true);               /* a's metadata replaced by b's */
     g_assert_cmpint(count_of(store, "keywords", "craquelure", false), ==, 0);
     g_assert_cmpint(count_of(store, "keywords", "vernis", false), ==, 2);
@@ -86,7 +104,7 @@ static void test_terms(void)
     apply(store, b, true, NULL, false);           /* gone */
     apply(store, b, true, NULL, false);
     g_assert_cmpint(count_of(store, "keywords", "vernis", false), ==, 0);
-    list_args all = {NULL, false, NULL};
+    list_args all = {NULL, false, NULL, 0};
     g_assert_cmpint(vt_store_read(store, list_fn, &all), ==, VT_OK);
     g_assert_cmpuint(json_array_size(all.out), ==, 0);   /* nothing left behind */
     json_decref(all.out);
