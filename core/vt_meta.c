@@ -730,6 +730,22 @@ vt_status vt_meta_merged(const json_t *metadata, const json_t *embedded, json_t 
     return VT_OK;
 }
 
+const json_t *vt_meta_label_value(const json_t *titles)
+{
+    const json_t *chosen = NULL;
+    size_t i;
+    const json_t *v;
+    json_array_foreach(titles, i, v) {
+        if (!json_is_string(json_object_get(v, "value")))
+            continue;
+        if (!chosen)
+            chosen = v;
+        if (g_strcmp0(json_string_value(json_object_get(v, "lang")), "en") == 0)
+            return v;
+    }
+    return chosen;
+}
+
 char *vt_meta_normalise_term(const char *value)
 {
     if (!value || !g_utf8_validate(value, -1, NULL))

@@ -155,6 +155,13 @@ char *vt_meta_field_label(const char *name);
  * entries of stored data are skipped. Errors: VT_ERR_NOMEM. */
 vt_status vt_meta_merged(const json_t *metadata, const json_t *embedded, json_t **ret_view);
 
+/* The title an asset is shown by, wherever it is shown (site, manifest
+ * label, search hit): of the values of its "title" field (@titles, an array
+ * of {"value", "lang"?}, may be NULL) the English one, else the first.
+ * Borrowed from @titles; NULL when there is none (callers then show the
+ * file name, vt_asset_file_name()). */
+const json_t *vt_meta_label_value(const json_t *titles);
+
 /* The form of @value used to compare and suggest terms: case-folded,
  * compatibility-decomposed with accents (combining marks) removed, runs of
  * white space made one space, surrounding blanks removed: "Vernis",

@@ -187,10 +187,11 @@ json_t *vt_indexer_document(const vt_config *config, const vt_asset *a, const js
     }
     json_decref(merged);
 
-    /* The label a visitor sees: a title, else the file name. */
+    /* The label a visitor sees: the site's (an English title, else the
+     * first, else the file name). */
     const char *label = json_string_value(
-        json_object_get(json_array_get(json_object_get(fields, "title"), 0), "value"));
-    g_autofree char *base = g_path_get_basename(a->source);
+        json_object_get(vt_meta_label_value(json_object_get(fields, "title")), "value"));
+    const char *file_name = vt_asset_file_name(a);
     const vt_department *dept = vt_config_department(config, a->department);
     /* department, type and year are facets of every document already. */
     json_t *facets = json_array();
@@ -205,7 +206,7 @@ json_t *vt_indexer_document(const vt_config *config, const vt_asset *a, const js
                             "intervention", a->intervention,
                             "visibility", vt_visibility_name(a->visibility),
                             "type", dept ? dept->label : NULL,
-                            "label", label ? label : base,
+                            "label", label ? label : file_name ? file_name : a->id,
                             "fields", fields,
                             "facets", facets,
                             "annotations");

@@ -22,18 +22,7 @@ bool vt__site_department_shown(const vt_site_tree *t, const vt_department *d)
 /* The label: an English title, else the first title, else the file name. */
 static void pick_label(vt_site_item *item)
 {
-    const json_t *titles = json_object_get(item->view, "title");
-    const json_t *chosen = NULL;
-    size_t i;
-    const json_t *v;
-    json_array_foreach(titles, i, v) {
-        if (!chosen)
-            chosen = v;
-        if (g_strcmp0(json_string_value(json_object_get(v, "lang")), "en") == 0) {
-            chosen = v;
-            break;
-        }
-    }
+    const json_t *chosen = vt_meta_label_value(json_object_get(item->view, "title"));
     if (chosen) {
         item->label = g_strdup(json_string_value(json_object_get(chosen, "value")));
         const char *lang = json_string_value(json_object_get(chosen, "lang"));

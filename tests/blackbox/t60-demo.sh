@@ -113,6 +113,13 @@ r=$(search "" "q=2024.01234") || fail "the CGI does not answer 200: $(head -c 30
 assert_eq '["photo","xray"]' "$(jq -c '[.facets.department[].value] | sort' <<<"$r")" "public: 2024.01234 in photo and xray"
 assert_eq 3 "$(jq .total <<<"$r")" "  3 public images (no microscopy)"
 assert_eq "*" "$(header Access-Control-Allow-Origin)" "  CORS on the CGI"
+# A hit is labelled as the site labels the asset (the recto has a Dutch
+# title first and an English one: the English one, on both).
+recto=$(asset photo 2024.01234_recto.jpg)
+site_record() { [ -f "$DEMO/site/public/assets/$recto.json" ]; }
+wait_for 30 site_record || fail "site/public/assets/$recto.json did not appear within 30 s"
+assert_eq "$(jq -r .label "$DEMO/site/public/assets/$recto.json")" \
+    "$(jq -r --arg id "$recto" '.hits[] | select(.id == $id) | .label' <<<"$r")" "  the recto's hit label is its page's"
 r=$(search "" "q=2022.10001") || fail "the CGI does not answer 200: $(head -c 300 "$T/body")"
 assert_eq 0 "$(jq .total <<<"$r")" "public: the x-ray made internal by its sidecar is not found"
 r=$(search /internal "q=2024.01234") || fail "the internal CGI does not answer 200: $(head -c 300 "$T/body")"

@@ -586,6 +586,23 @@ static void test_field_label(void)
     g_assert_cmpstr(c, ==, "Title");
 }
 
+/* The title shown everywhere: English, else the first; none without titles. */
+static void test_label(void)
+{
+    json_t *titles = json_pack("[{s:s, s:s}, {s:s}, {s:s, s:s}]", "value", "Recto na reiniging",
+                               "lang", "nl", "value", "Recto", "value", "Recto after cleaning",
+                               "lang", "en");
+    g_assert_cmpstr(json_string_value(json_object_get(vt_meta_label_value(titles), "value")), ==,
+                    "Recto after cleaning");
+    json_array_remove(titles, 2);
+    g_assert_cmpstr(json_string_value(json_object_get(vt_meta_label_value(titles), "value")), ==,
+                    "Recto na reiniging");
+    json_array_clear(titles);
+    g_assert_null(vt_meta_label_value(titles));
+    g_assert_null(vt_meta_label_value(NULL));
+    json_decref(titles);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -601,6 +618,7 @@ int main(int argc, char **argv)
     g_test_add_func("/meta/args", test_args);
     g_test_add_func("/meta/args-key-with-blanks", test_args_key_with_blanks);
     g_test_add_func("/meta/merged", test_merged);
+    g_test_add_func("/meta/label", test_label);
     g_test_add_func("/meta/normalise", test_normalise);
     g_test_add_func("/meta/count-terms", test_count_terms);
     return g_test_run();
