@@ -78,18 +78,26 @@ static void put_string(GString *out, const char *s, size_t n)
     put_c(out, '"');
 }
 
-static void put_integer(GString *out, json_int_t v)
+const char *vt_jsonout_integer(json_int_t v, char buf[VT_JSONOUT_INTEGER_MAX], size_t *ret_len)
 {
-    char buf[24];
     unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-    char *end = buf + sizeof buf, *q = end;
+    char *end = buf + VT_JSONOUT_INTEGER_MAX, *q = end;
     do {
         *--q = (char)('0' + u % 10);
         u /= 10;
     } while (u);
     if (v < 0)
         *--q = '-';
-    put(out, q, (size_t)(end - q));
+    *ret_len = (size_t)(end - q);
+    return q;
+}
+
+static void put_integer(GString *out, json_int_t v)
+{
+    char buf[VT_JSONOUT_INTEGER_MAX];
+    size_t len;
+    const char *text = vt_jsonout_integer(v, buf, &len);
+    put(out, text, len);
 }
 
 static vt_status put_value(GString *out, const json_t *v)

@@ -24,6 +24,14 @@
 
 #include "vt_error.h"
 
+/* Room for any json_int_t in decimal, sign included. */
+#define VT_JSONOUT_INTEGER_MAX 24
+
+/* Writes @v in decimal at the end of @buf (no NUL) and returns where it
+ * starts; *ret_len is its length. By hand: snprintf showed in profiles of
+ * pages and manifests, which print many integers. */
+const char *vt_jsonout_integer(json_int_t v, char buf[VT_JSONOUT_INTEGER_MAX], size_t *ret_len);
+
 /* Appends @value (any type) to @out. VT_ERR_INVALID (message set) for a
  * NULL value or a real that jansson cannot write (NaN, infinity); @out is
  * then cut back to its length at the call. */

@@ -26,6 +26,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vt_jsonout.h"
+
 #define MAX_NAME_LEN 255
 /* How much of a bad name or tag an error message quotes. */
 #define QUOTE_LEN 64
@@ -808,17 +810,10 @@ static vt_status emit_value(render_state *rs, const json_t *value, gboolean esca
             return emit_escaped(rs, json_string_value(value), json_string_length(value));
         return emit(rs, json_string_value(value), json_string_length(value));
     case JSON_INTEGER: {
-        /* By hand: snprintf showed in profiles of list pages. */
-        json_int_t v = json_integer_value(value);
-        unsigned long long u = v < 0 ? 0ull - (unsigned long long)v : (unsigned long long)v;
-        char *end = buf + sizeof buf, *q = end;
-        do {
-            *--q = (char)('0' + u % 10);
-            u /= 10;
-        } while (u);
-        if (v < 0)
-            *--q = '-';
-        return emit(rs, q, (size_t)(end - q));
+        char digits[VT_JSONOUT_INTEGER_MAX];
+        size_t len;
+        const char *text = vt_jsonout_integer(json_integer_value(value), digits, &len);
+        return emit(rs, text, len);
     }
     case JSON_REAL: {
         /* The shortest form that reads back as the same double: 1.21, not
