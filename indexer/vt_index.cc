@@ -32,6 +32,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -358,13 +359,33 @@ namespace {
  * a cache made on the machine that reads it; a foreign one fails the magic
  * or size checks and is ignored.
  *
- * Layout (L = last docid, W = (L + 64) / 64 words of 64 bits):
+ * The table also carries the postings of the most frequent terms (those in
+ * at least 1/POSTINGS_DENSITY of the docid range, most frequent first,
+ * within POSTINGS_BYTES_PER_DOC bytes per docid), because reading a
+ * posting through Xapian's PostingIterator costs about 30 ns and a query
+ * word expands to up to a dozen terms (stems in four languages, synonyms),
+ * the frequent ones with tens of thousands of postings each at 200,000
+ * documents. A cached term is a bitmap of its documents and its wdf per
+ * document in docid order (one byte: a term with a wdf over 255 anywhere
+ * is not cached). Same invariant: the postings are those of the table's
+ * revision, so a search reads them instead of Xapian's with the same
+ * result.
+ *
+ * Layout (L = last docid, W = (L + 64) / 64 words of 64 bits, pad8: zero
+ * bytes up to a multiple of 8 from the start of the file):
  *   header; u64 exists[W]; u64 public[W]; u32 doclen[L + 1];
  *   u32 year1[L + 1]; u32 offsets[L + 2]; u32 ids[n_ids];
- *   u32 string_offsets[n_strings + 1]; char strings[strings_bytes]
+ *   u32 string_offsets[n_strings + 1]; char strings[strings_bytes]; pad8;
+ *   postings[postings_bytes]: per term, u64 bits[W], u8 wdf[termfreq], pad8;
+ *   u32 name_offsets[n_terms + 1]; char names[names_bytes] (sorted); pad8;
+ *   u32 termfreq[n_terms]; pad8; u64 posting_offsets[n_terms + 1]
+ * (the postings before their index, so that the writer appends them as it
+ * reads them, without a second copy of the biggest part in memory).
  */
 const char TABLE_FILE[] = "vitrine-facets.bin";
-const char TABLE_MAGIC[8] = {'V', 'T', 'F', 'A', 'C', 'E', 'T', '1'};
+const char TABLE_MAGIC[8] = {'V', 'T', 'F', 'A', 'C', 'E', 'T', '2'};
+const uint64_t POSTINGS_DENSITY = 16;
+const uint64_t POSTINGS_BYTES_PER_DOC = 128;
 
 struct TableHeader {
     char magic[8];
@@ -373,6 +394,9 @@ struct TableHeader {
     uint32_t n_ids;
     uint32_t n_strings;
     uint32_t strings_bytes;
+    uint32_t n_terms;
+    uint32_t names_bytes;
+    uint64_t postings_bytes;
 };
 
 size_t table_words(uint32_t lastdocid)
@@ -380,13 +404,45 @@ size_t table_words(uint32_t lastdocid)
     return ((size_t)lastdocid + 64) / 64;
 }
 
-/* The size a table with these counts must have, or 0 on overflow. */
+uint64_t pad8(uint64_t n)
+{
+    return (n + 7) & ~(uint64_t)7;
+}
+
+/* The bytes of one cached term's postings. */
+uint64_t postings_size(uint32_t lastdocid, uint32_t termfreq)
+{
+    return 8 * (uint64_t)table_words(lastdocid) + pad8(termfreq);
+}
+
+/* Offsets of the parts of a table with these counts (from the start of the
+ * file); size is 0 on overflow. */
+struct TableParts {
+    uint64_t postings, names, termfreq, posting_offsets, size;  /* name_offsets: just before names */
+};
+
+TableParts table_parts(const TableHeader &h)
+{
+    TableParts p;
+    uint64_t l = h.lastdocid;
+    uint64_t facets = sizeof(TableHeader) + 2 * 8 * (uint64_t)table_words(h.lastdocid) +
+                      4 * ((l + 1) * 2 + (l + 2) + h.n_ids + (uint64_t)h.n_strings + 1) + h.strings_bytes;
+    p.size = 0;
+    if (h.postings_bytes > SIZE_MAX / 4 || h.postings_bytes % 8 != 0)
+        return p;
+    p.postings = pad8(facets);
+    p.names = p.postings + h.postings_bytes + 4 * ((uint64_t)h.n_terms + 1);  /* after name_offsets */
+    p.termfreq = pad8(p.names + h.names_bytes);
+    p.posting_offsets = pad8(p.termfreq + 4 * (uint64_t)h.n_terms);
+    p.size = p.posting_offsets + 8 * ((uint64_t)h.n_terms + 1);
+    if (p.size > SIZE_MAX / 2)
+        p.size = 0;
+    return p;
+}
+
 size_t table_size(const TableHeader &h)
 {
-    uint64_t l = h.lastdocid;
-    uint64_t size = sizeof(TableHeader) + 2 * 8 * (uint64_t)table_words(h.lastdocid) +
-                    4 * ((l + 1) * 2 + (l + 2) + h.n_ids + (uint64_t)h.n_strings + 1) + h.strings_bytes;
-    return size > SIZE_MAX / 2 ? 0 : (size_t)size;
+    return (size_t)table_parts(h).size;
 }
 
 /* A mapped table (reader side). The pointers point into the mapping. */
@@ -405,6 +461,12 @@ struct Table {
     const uint32_t *ids = nullptr;
     const uint32_t *string_offsets = nullptr;
     const char *strings = nullptr;
+    uint32_t n_terms = 0;
+    const uint32_t *name_offsets = nullptr;
+    const char *names = nullptr;
+    const uint32_t *termfreq = nullptr;
+    const uint64_t *posting_offsets = nullptr;
+    const char *postings = nullptr;
 
     Table() = default;
     Table(const Table &) = delete;
@@ -418,6 +480,37 @@ struct Table {
     std::string_view string(uint32_t id) const
     {
         return std::string_view(strings + string_offsets[id], string_offsets[id + 1] - string_offsets[id]);
+    }
+
+    /* The cached postings of one term: bits (W words; bits past lastdocid
+     * are not documents) and the wdf of its n-th document in wdf[n]. */
+    struct Postings {
+        const uint64_t *bits;
+        const uint8_t *wdf;
+        uint32_t termfreq;
+    };
+
+    /* Finds @term's cached postings (binary search of the sorted names). */
+    bool find_postings(std::string_view term, Postings &ret) const
+    {
+        uint32_t lo = 0, hi = n_terms;
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            std::string_view name(names + name_offsets[mid], name_offsets[mid + 1] - name_offsets[mid]);
+            int c = name.compare(term);
+            if (c == 0) {
+                const char *p = postings + posting_offsets[mid];
+                ret.bits = (const uint64_t *)p;
+                ret.wdf = (const uint8_t *)(p + 8 * table_words(lastdocid));
+                ret.termfreq = termfreq[mid];
+                return true;
+            }
+            if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        return false;
     }
 };
 
@@ -440,7 +533,7 @@ std::unique_ptr<Table> table_load(const std::string &dir)
         return nullptr;
     TableHeader h;
     memcpy(&h, t->map, sizeof h);
-    if (memcmp(h.magic, TABLE_MAGIC, sizeof h.magic) != 0 || table_size(h) != t->size)
+    if (memcmp(h.magic, TABLE_MAGIC, sizeof h.magic) != 0 || table_size(h) == 0 || table_size(h) != t->size)
         return nullptr;
     const char *p = (const char *)t->map + sizeof h;
     size_t w = table_words(h.lastdocid);
@@ -464,6 +557,23 @@ std::unique_ptr<Table> table_load(const std::string &dir)
             return nullptr;
     if (t->string_offsets[h.n_strings] != h.strings_bytes)
         return nullptr;
+    /* The cached terms: a few thousand at most, checked whole too, so that
+     * find_postings() stays inside the mapping. */
+    TableParts parts = table_parts(h);
+    const char *base = (const char *)t->map;
+    t->n_terms = h.n_terms;
+    t->names = base + parts.names;
+    t->name_offsets = (const uint32_t *)t->names - ((size_t)h.n_terms + 1);
+    t->termfreq = (const uint32_t *)(base + parts.termfreq);
+    t->posting_offsets = (const uint64_t *)(base + parts.posting_offsets);
+    t->postings = base + parts.postings;
+    if (t->name_offsets[0] != 0 || t->name_offsets[h.n_terms] != h.names_bytes || t->posting_offsets[0] != 0 ||
+        t->posting_offsets[h.n_terms] != h.postings_bytes)
+        return nullptr;
+    for (size_t i = 0; i < h.n_terms; i++)
+        if (t->name_offsets[i] > t->name_offsets[i + 1] || t->termfreq[i] > h.lastdocid ||
+            t->posting_offsets[i + 1] - t->posting_offsets[i] != postings_size(h.lastdocid, t->termfreq[i]))
+            return nullptr;
     return t;
 }
 
@@ -793,6 +903,78 @@ vt_status put(vt_index *index, const json_t *doc)
     return VT_OK;
 }
 
+/* Appends to @out the postings of the terms the facet table caches (see
+ * Table), and returns the index of them that follows. Terms are picked by
+ * frequency within the budget, then read in name order. The scan of every
+ * term (a few hundred ms at 200,000 documents, with the postings the
+ * biggest part of writing the table) skips the id terms: each is in one
+ * document. */
+struct CachedIndex {
+    std::string names;
+    std::vector<uint32_t> name_offsets{0};
+    std::vector<uint32_t> termfreq;
+    std::vector<uint64_t> posting_offsets{0};
+};
+
+CachedIndex cache_postings(const Xapian::Database &db, Xapian::docid last, std::string &out)
+{
+    uint64_t range = (uint64_t)last + 1;
+    std::vector<std::pair<Xapian::doccount, std::string>> candidates;
+    Xapian::TermIterator end = db.allterms_end();
+    for (Xapian::TermIterator t = db.allterms_begin(); t != end;) {
+        std::string term = *t;
+        if (!term.empty() && term[0] == 'Q') {
+            t.skip_to("R");
+            continue;
+        }
+        Xapian::doccount tf = t.get_termfreq();
+        if (tf * POSTINGS_DENSITY >= range && term != "XVpublic")  /* XVpublic: the public bitmap */
+            candidates.emplace_back(tf, std::move(term));
+        ++t;
+    }
+    std::sort(candidates.begin(), candidates.end(), [](const auto &a, const auto &b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    uint64_t budget = POSTINGS_BYTES_PER_DOC * range, used = 0;
+    size_t keep = 0;
+    while (keep < candidates.size() && used + postings_size(last, candidates[keep].first) <= budget)
+        used += postings_size(last, candidates[keep++].first);
+    candidates.resize(keep);
+    out.reserve(out.size() + used + 16 * keep + 64);
+    std::sort(candidates.begin(), candidates.end(),
+              [](const auto &a, const auto &b) { return a.second < b.second; });
+
+    size_t w = table_words(last), start = out.size();
+    CachedIndex index;
+    for (const auto &c : candidates) {
+        size_t at = out.size();
+        out.append(postings_size(last, c.first), '\0');
+        uint64_t *bits = (uint64_t *)(out.data() + at);
+        uint8_t *wdf = (uint8_t *)(out.data() + at + 8 * w);
+        uint32_t n = 0;
+        bool fits = true;
+        Xapian::PostingIterator pend = db.postlist_end(c.second);
+        for (Xapian::PostingIterator p = db.postlist_begin(c.second); p != pend && fits; ++p) {
+            Xapian::docid d = *p;
+            Xapian::termcount f = p.get_wdf();
+            fits = d <= last && n < c.first && f <= 255;
+            if (fits) {
+                bits[d >> 6] |= 1ull << (d & 63);
+                wdf[n++] = (uint8_t)f;
+            }
+        }
+        if (!fits || n != c.first || index.names.size() + c.second.size() >= UINT32_MAX) {
+            out.resize(at);  /* a wdf over 255: this term stays with Xapian */
+            continue;
+        }
+        index.names += c.second;
+        index.name_offsets.push_back((uint32_t)index.names.size());
+        index.termfreq.push_back(n);
+        index.posting_offsets.push_back(out.size() - start);
+    }
+    return index;
+}
+
 /* Writes the facet table of the last commit (see Table). Failures are
  * VT_ERR_IO with the path; the commit itself stands either way. */
 vt_status table_write(vt_index *index)
@@ -853,9 +1035,9 @@ vt_status table_write(vt_index *index)
     h.strings_bytes = (uint32_t)all.size();
 
     std::string out;
-    out.reserve(table_size(h));
     auto put_bytes = [&out](const void *p, size_t n) { out.append((const char *)p, n); };
-    put_bytes(&h, sizeof h);
+    auto put_pad8 = [&out]() { out.append(pad8(out.size()) - out.size(), '\0'); };
+    put_bytes(&h, sizeof h);  /* the cached terms' counts are set below */
     put_bytes(exists.data(), exists.size() * 8);
     put_bytes(pub.data(), pub.size() * 8);
     put_bytes(doclen.data(), doclen.size() * 4);
@@ -864,6 +1046,19 @@ vt_status table_write(vt_index *index)
     put_bytes(ids.data(), ids.size() * 4);
     put_bytes(string_offsets.data(), string_offsets.size() * 4);
     out += all;
+    put_pad8();
+    size_t postings_start = out.size();
+    CachedIndex cached = cache_postings(db, last, out);
+    h.n_terms = (uint32_t)cached.termfreq.size();
+    h.names_bytes = (uint32_t)cached.names.size();
+    h.postings_bytes = out.size() - postings_start;
+    memcpy(&out[0], &h, sizeof h);
+    put_bytes(cached.name_offsets.data(), cached.name_offsets.size() * 4);
+    out += cached.names;
+    put_pad8();
+    put_bytes(cached.termfreq.data(), cached.termfreq.size() * 4);
+    put_pad8();
+    put_bytes(cached.posting_offsets.data(), cached.posting_offsets.size() * 8);
     if (out.size() != table_size(h))
         fail(VT_ERR_INTERNAL, "index %s: the facet table has %zu bytes, not %zu", index->dir.c_str(),
              out.size(), table_size(h));
@@ -1065,6 +1260,31 @@ json_t *suggestion(vt_index *index, const Xapian::Database &db, const std::strin
     return jstr(out);
 }
 
+/* A stemmer that remembers its answers, for the snippets of one search:
+ * they stem every word of every hit's text once per language tried (five
+ * passes for a text without a match, as for an intervention number or an
+ * annotation that does not mention the query), and the hits share most of
+ * their words. Stemming was half the time of such a search. */
+class MemoStem : public Xapian::StemImplementation {
+    Xapian::Stem stem;
+    std::unordered_map<std::string, std::string> memo;
+    static const size_t MEMO_MAX = 65536;
+
+  public:
+    explicit MemoStem(const Xapian::Stem &s) : stem(s) {}
+    std::string operator()(const std::string &word) override
+    {
+        auto it = memo.find(word);
+        if (it != memo.end())
+            return it->second;
+        std::string stemmed = stem(word);
+        if (memo.size() < MEMO_MAX)
+            memo.emplace(word, stemmed);
+        return stemmed;
+    }
+    std::string get_description() const override { return stem.get_description(); }
+};
+
 std::string snippet(const Xapian::MSet &mset, const std::vector<Xapian::Stem> &stems,
                     const std::string &text, bool need_match)
 {
@@ -1088,16 +1308,18 @@ std::string snippet(const Xapian::MSet &mset, const std::vector<Xapian::Stem> &s
  * (every word of a query becomes one) lets Xapian's matcher skip nothing:
  * it computes a weight per posting through several layers of virtual calls,
  * about 10 times slower than reading the postings. So when the facet table
- * of the reader's revision is there and the query uses only the operators
- * below, the match is evaluated here: each term's postings are read once
- * into a bitmap (and, where a weight is wanted, wdf into an array), the
- * operators are applied to bitmaps, documents are weighted with BM25 as
- * Xapian's default BM25Weight does (k1 = 1, b = 0.5, min_normlen = 0.5; an
- * OP_SYNONYM is one term whose wdf is the sum, its term frequency the size
- * of the union), and the facet values of every match are counted from the
- * table. Rank ties go to the lower docid, as with Xapian. Phrases, NEAR,
- * wildcards and value ranges are not handled here: such a query (and any
- * search without a usable table) takes Xapian's matcher.
+ * of the reader's revision is there, the match is evaluated here: each
+ * term's postings are read once into a bitmap (and, where a weight is
+ * wanted, wdf into an array), from the table for the frequent terms and
+ * from Xapian for the others, the operators are applied to bitmaps,
+ * documents are weighted with BM25 as Xapian's default BM25Weight does
+ * (k1 = 1, b = 0.5, min_normlen = 0.5; an OP_SYNONYM is one term whose wdf
+ * is the sum, its term frequency the size of the union), and the facet
+ * values of every match are counted from the table. Rank ties go to the
+ * lower docid, as with Xapian. A subquery the bitmaps cannot evaluate (a
+ * phrase, NEAR, a wildcard, a value range) is matched by Xapian's matcher
+ * on its own, which gives its documents and weights (matcher() below); a
+ * search without a usable table takes Xapian's matcher for everything.
  * The percent of a hit is its weight relative to the best match's.
  */
 struct Unsupported {};
@@ -1113,10 +1335,40 @@ struct Evaluator {
      * match it, wherever they are in the query (so a word in a branch that
      * does not match, as in (a AND b) OR c, still counts; Xapian would not
      * count it: a small difference in ranking, none in the match). Indexed
-     * by docid; calloc'ed so that only the pages touched are ever zeroed. */
-    std::unique_ptr<float, decltype(&free)> weight{nullptr, free};
+     * by docid. */
+    float *weight = nullptr;
     /* Scratch wdf sums of one OP_SYNONYM, zero between uses. */
-    std::unique_ptr<uint32_t, decltype(&free)> wdf{nullptr, free};
+    uint32_t *wdf = nullptr;
+    /* Both arrays, zeroed, in one anonymous mapping, wdf[] from a page
+     * boundary. Weighing a term touches the pages of its documents, one
+     * page fault each on first touch (about 3.5 us here, in a virtual
+     * machine), while populating a page in advance costs about 1.2 us. So
+     * when the weighted postings of a term or synonym are many enough to
+     * touch more than about a third of the pages (at least one posting per
+     * 2048 docids: weight[] has 1024 per page), the array is populated in
+     * one call first. Small queries touch a few pages and leave the rest
+     * alone. */
+    void *scratch = MAP_FAILED;
+    size_t scratch_size = 0, weight_bytes = 0;
+    mutable bool weight_populated = false, wdf_populated = false;
+
+    void populate(bool sums, uint64_t postings) const
+    {
+        if (postings * 2048 < (uint64_t)t.lastdocid + 1)
+            return;
+#ifdef MADV_POPULATE_WRITE
+        /* Best effort: before Linux 5.14 the pages fault in one by one. */
+        if (!weight_populated)
+            (void)madvise(scratch, weight_bytes, MADV_POPULATE_WRITE);
+        if (sums && !wdf_populated)
+            (void)madvise((char *)scratch + weight_bytes, scratch_size - weight_bytes, MADV_POPULATE_WRITE);
+#endif
+        weight_populated = true;
+        wdf_populated |= sums;
+    }
+
+    /* The bits of the last bitmap word that are docids (<= lastdocid). */
+    uint64_t last_mask = 0;
 
     Evaluator(const Xapian::Database &d, const Table &table)
         : db(d), t(table), n_words(table_words(table.lastdocid)), n_docs((double)d.get_doccount()),
@@ -1124,11 +1376,20 @@ struct Evaluator {
     {
         if (avlength <= 0)
             avlength = 1;
-        weight.reset((float *)calloc((size_t)t.lastdocid + 1, sizeof(float)));
-        wdf.reset((uint32_t *)calloc((size_t)t.lastdocid + 1, sizeof(uint32_t)));
-        if (!weight || !wdf)
+        size_t n = (size_t)t.lastdocid + 1;
+        size_t page = (size_t)sysconf(_SC_PAGESIZE);
+        weight_bytes = (n * sizeof(float) + page - 1) / page * page;
+        scratch_size = weight_bytes + n * sizeof(uint32_t);
+        scratch = mmap(nullptr, scratch_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (scratch == MAP_FAILED)
             throw std::bad_alloc();
+        weight = (float *)scratch;
+        wdf = (uint32_t *)((char *)scratch + weight_bytes);
+        last_mask = ~0ull >> (63 - (t.lastdocid & 63));
     }
+    ~Evaluator() { munmap(scratch, scratch_size); }
+    Evaluator(const Evaluator &) = delete;
+    Evaluator &operator=(const Evaluator &) = delete;
 
     Bitmap empty() const { return Bitmap(n_words, 0); }
 
@@ -1161,45 +1422,161 @@ struct Evaluator {
             memcpy(b.data(), t.pub, n_words * 8);
             return b;
         }
-        float *w = weight.get();
-        uint32_t *sum = wdf.get();
         bool single = names.size() == 1;
-        double factor = single && weighted ? idf((double)db.get_termfreq(names[0])) : 0;
-        bool any_wdf = false;
+        Shared *shared = nullptr;
+        if (!single) {
+            auto it = repeated.find(names);
+            if (it != repeated.end())
+                shared = &it->second;
+        }
+        if (shared && shared->done && (shared->weighted || !weighted)) {
+            /* The same group again (a word and its synonym, "vernis
+             * varnish"): its documents and weights as the first time. */
+            if (weighted)
+                for (const auto &dw : shared->weights)
+                    weight[dw.first] += dw.second;
+            return shared->bits;
+        }
+        Table::Postings cached;
+        double factor = 0;
+        if (single && weighted)
+            factor = idf((double)(t.find_postings(names[0], cached) ? cached.termfreq : db.get_termfreq(names[0])));
+        if (weighted) {
+            uint64_t postings = 0;
+            for (const std::string &name : names)
+                postings += t.find_postings(name, cached) ? cached.termfreq : db.get_termfreq(name);
+            populate(!single, postings);
+        }
         for (const std::string &name : names) {
-            Xapian::PostingIterator end = db.postlist_end(name);
-            for (Xapian::PostingIterator p = db.postlist_begin(name); p != end; ++p) {
-                Xapian::docid d = *p;
-                if (d > t.lastdocid)
-                    continue;  /* cannot happen with the table of this revision */
-                b[d >> 6] |= 1ull << (d & 63);
-                if (!weighted)
-                    continue;
-                Xapian::termcount f = p.get_wdf();
-                if (single) {
-                    if (f)
-                        w[d] += bm25(factor, f, d);
-                } else {
-                    sum[d] += f;
-                    any_wdf |= f != 0;
-                }
+            if (!t.find_postings(name, cached)) {
+                if (single)
+                    xapian_postings<true>(name, weighted, factor, b);
+                else
+                    xapian_postings<false>(name, weighted, factor, b);
+            } else if (!weighted) {
+                for (size_t i = 0; i < n_words; i++)
+                    b[i] |= cached.bits[i];
+            } else if (single) {
+                cached_postings<true>(cached, factor, b);
+            } else {
+                cached_postings<false>(cached, factor, b);
             }
         }
-        if (single || !weighted)
+        if (single)
             return b;
-        size_t n = 0;
-        for (uint64_t x : b)
-            n += (size_t)__builtin_popcountll(x);
-        factor = idf((double)n);
-        for (size_t i = 0; i < n_words; i++) {
-            for (uint64_t x = b[i]; x; x &= x - 1) {
-                size_t d = i * 64 + (size_t)__builtin_ctzll(x);
-                if (any_wdf && sum[d])
-                    w[d] += bm25(factor, sum[d], d);
-                sum[d] = 0;
-            }
+        if (weighted) {
+            /* The synonym's weights, from the summed wdf. */
+            float *w = weight;
+            uint32_t *sum = wdf;
+            b[n_words - 1] &= last_mask;  /* stray bits: only from a damaged table */
+            size_t n = 0;
+            for (uint64_t x : b)
+                n += (size_t)__builtin_popcountll(x);
+            factor = idf((double)n);
+            auto weigh = [&](auto record) {
+                for (size_t i = 0; i < n_words; i++) {
+                    for (uint64_t x = b[i]; x; x &= x - 1) {
+                        size_t d = i * 64 + (size_t)__builtin_ctzll(x);
+                        if (sum[d]) {
+                            float dw = bm25(factor, sum[d], d);
+                            w[d] += dw;
+                            if constexpr (decltype(record)::value)
+                                shared->weights.emplace_back((uint32_t)d, dw);
+                        }
+                        sum[d] = 0;
+                    }
+                }
+            };
+            if (shared)
+                weigh(std::true_type());
+            else
+                weigh(std::false_type());
+        }
+        if (shared) {
+            shared->bits = b;
+            shared->weighted = weighted;
+            shared->done = true;
         }
         return b;
+    }
+
+    /* The synonym groups that occur more than once in the query, so that
+     * their postings are read once: with their documents and, once
+     * weighed, the weight they gave each one. Only these are kept (a
+     * group's weights are as many as its documents). */
+    struct Shared {
+        bool done = false, weighted = false;
+        Bitmap bits;
+        std::vector<std::pair<uint32_t, float>> weights;
+    };
+    mutable std::map<std::vector<std::string>, Shared> repeated;
+
+    /* Finds the repeated synonym groups of @q (before eval()). */
+    void plan(const Xapian::Query &q)
+    {
+        std::map<std::vector<std::string>, int> seen;
+        std::vector<Xapian::Query> todo{q};
+        while (!todo.empty()) {
+            Xapian::Query sub = todo.back();
+            todo.pop_back();
+            if (sub.get_type() == Xapian::Query::OP_SYNONYM) {
+                std::vector<std::string> names;
+                for (size_t i = 0; i < sub.get_num_subqueries(); i++)
+                    if (sub.get_subquery(i).get_type() == Xapian::Query::LEAF_TERM)
+                        names.push_back(*sub.get_subquery(i).get_terms_begin());
+                if (names.size() == sub.get_num_subqueries() && names.size() > 1 && ++seen[names] == 2)
+                    repeated.emplace(names, Shared());
+                continue;
+            }
+            for (size_t i = 0; i < sub.get_num_subqueries(); i++)
+                todo.push_back(sub.get_subquery(i));
+        }
+    }
+
+    /* One term's postings into @b and, if @weighted, its weights into
+     * weight[] (@Single: the term is all there is, weighed with @factor)
+     * or its wdf into the synonym's sums. */
+    template <bool Single>
+    void add_wdf(size_t d, uint32_t f, double factor) const
+    {
+        if (Single) {
+            if (f)
+                weight[d] += bm25(factor, f, d);
+        } else {
+            wdf[d] += f;
+        }
+    }
+
+    template <bool Single>
+    void xapian_postings(const std::string &name, bool weighted, double factor, Bitmap &b) const
+    {
+        Xapian::PostingIterator end = db.postlist_end(name);
+        for (Xapian::PostingIterator p = db.postlist_begin(name); p != end; ++p) {
+            Xapian::docid d = *p;
+            if (d > t.lastdocid)
+                continue;  /* cannot happen with the table of this revision */
+            b[d >> 6] |= 1ull << (d & 63);
+            if (weighted)
+                add_wdf<Single>(d, p.get_wdf(), factor);
+        }
+    }
+
+    /* From the table: the wdf of the n-th document of the bitmap is
+     * wdf[n]. Bits past the last docid or past termfreq can only come from
+     * a damaged table; they are left out, which keeps it inside the
+     * arrays (the answer is then only wrong). */
+    template <bool Single>
+    void cached_postings(const Table::Postings &p, double factor, Bitmap &b) const
+    {
+        uint32_t n = 0;
+        for (size_t i = 0; i < n_words; i++) {
+            uint64_t x = p.bits[i];
+            if (i == n_words - 1)
+                x &= last_mask;
+            b[i] |= x;
+            for (; x && n < p.termfreq; x &= x - 1)
+                add_wdf<Single>(i * 64 + (size_t)__builtin_ctzll(x), p.wdf[n++], factor);
+        }
     }
 
     Bitmap eval(const Xapian::Query &q, bool weighted, int depth) const
@@ -1223,7 +1600,7 @@ struct Evaluator {
             for (size_t i = 0; i < n; i++) {
                 Xapian::Query sub = q.get_subquery(i);
                 if (sub.get_type() != Xapian::Query::LEAF_TERM)
-                    throw Unsupported();
+                    return matcher(q, weighted);
                 names.push_back(*sub.get_terms_begin());
             }
             return terms(names, weighted);
@@ -1232,7 +1609,7 @@ struct Evaluator {
             /* Xapian 1.4 has no accessor for the factor; the query parser
              * makes only "0 * boolean-term" (a pure boolean filter). */
             if (q.get_description().compare(0, 10, "Query(0 * ") != 0)
-                throw Unsupported();
+                return matcher(q, weighted);
             return eval(q.get_subquery(0), false, depth + 1);
         case Xapian::Query::OP_OR:
         case Xapian::Query::OP_XOR: {
@@ -1262,9 +1639,48 @@ struct Evaluator {
             return acc;
         }
         default:
-            throw Unsupported();
+            /* Phrases, NEAR, wildcards, value ranges. */
+            return matcher(q, weighted);
         }
     }
+
+    /* The documents of a subquery the bitmaps cannot evaluate, from
+     * Xapian's matcher, with Xapian's own weights if @weighted (a phrase
+     * weighs as the sum of its words). Its postings and positions are
+     * read with the matcher's cursors: looking positions up per document
+     * (Database::positionlist_begin) costs about 3 us each, five times
+     * the matcher's time for a phrase of two frequent words. */
+    Bitmap matcher(const Xapian::Query &q, bool weighted) const
+    {
+        Bitmap b = empty();
+        MatchBits spy(b, weighted ? weight : nullptr, t.lastdocid);
+        Xapian::Enquire enquire(db);  /* after the spy: it holds a pointer to it */
+        enquire.set_query(q);
+        if (!weighted)
+            enquire.set_weighting_scheme(Xapian::BoolWeight());
+        enquire.add_matchspy(&spy);
+        enquire.get_mset(0, 0, db.get_doccount());  /* check_at_least: every match */
+        return b;
+    }
+
+    /* Sets the bit of every match and adds its weight. */
+    class MatchBits : public Xapian::MatchSpy {
+        Bitmap &bits;
+        float *weights;
+        Xapian::docid last;
+
+      public:
+        MatchBits(Bitmap &b, float *w, Xapian::docid l) : bits(b), weights(w), last(l) {}
+        void operator()(const Xapian::Document &doc, double wt) override
+        {
+            Xapian::docid d = doc.get_docid();
+            if (d > last)
+                return;  /* cannot happen with the table of this revision */
+            bits[d >> 6] |= 1ull << (d & 63);
+            if (weights)
+                weights[d] += (float)wt;
+        }
+    };
 };
 
 /* What a search found, from either path. */
@@ -1280,14 +1696,17 @@ struct Found {
 template <typename ForEach>
 void count_from_table(const Table &t, const std::set<std::string> &wanted, ForEach &&for_each, Found &found)
 {
-    std::vector<uint32_t> n(t.n_strings, 0);
+    /* n[n_strings] counts ids out of range (only in a damaged table),
+     * without a branch in the hottest loop of a search. */
+    std::vector<uint32_t> n((size_t)t.n_strings + 1, 0);
+    uint32_t *count = n.data();
+    const uint32_t *ids = t.ids, n_strings = t.n_strings;
     for_each([&](size_t d) {
         uint32_t lo = t.offsets[d], hi = t.offsets[d + 1];
         if (hi > t.n_ids)
             return;
         for (uint32_t j = lo; j < hi; j++)
-            if (t.ids[j] < t.n_strings)
-                n[t.ids[j]]++;
+            count[std::min(ids[j], n_strings)]++;
     });
     for (uint32_t id = 0; id < t.n_strings; id++) {
         if (!n[id])
@@ -1304,17 +1723,20 @@ void count_from_table(const Table &t, const std::set<std::string> &wanted, ForEa
 
 enum class Sort { RELEVANCE, YEAR, YEAR_DESC };
 
-/* The fast path (see above); throws Unsupported for a query it does not
- * handle. */
+/* The fast path (see above); throws Unsupported for a query nested deeper
+ * than the parser's limits allow (Xapian's matcher then takes it). */
 void fast_search(const Xapian::Database &db, const Table &t, const Xapian::Query &query,
                  const std::set<std::string> &wanted, Sort sort, Xapian::doccount first,
                  Xapian::doccount size, Found &found)
 {
     Evaluator ev(db, t);
+    ev.plan(query);
     Bitmap m = ev.eval(query, true, 0);  /* weights rank every sort */
     for (size_t k = 0; k < ev.n_words; k++)
         m[k] &= t.exists[k];
-    const float *weight = ev.weight.get();
+    /* Bits past the last docid (only in a damaged table) are no documents. */
+    m[ev.n_words - 1] &= ~0ull >> (63 - (t.lastdocid & 63));
+    const float *weight = ev.weight;
     auto for_each = [&](auto &&f) {
         for (size_t i = 0; i < ev.n_words; i++)
             for (uint64_t x = m[i]; x; x &= x - 1)
@@ -1347,10 +1769,7 @@ void fast_search(const Xapian::Database &db, const Table &t, const Xapian::Query
     heap.reserve(want + 1);
     float best = 0;
     Xapian::doccount total = 0;
-    for_each([&](size_t d) {
-        total++;
-        Entry e{key(d), weight[d], (uint32_t)d};
-        best = std::max(best, e.weight);
+    auto offer = [&](const Entry &e) {
         if (heap.size() < want) {
             heap.push_back(e);
             std::push_heap(heap.begin(), heap.end(), better);
@@ -1359,7 +1778,29 @@ void fast_search(const Xapian::Database &db, const Table &t, const Xapian::Query
             heap.back() = e;
             std::push_heap(heap.begin(), heap.end(), better);
         }
-    });
+    };
+    if (sort == Sort::RELEVANCE) {
+        /* Documents come in docid order, so one that only ties with the
+         * worst kept loses to it: a full heap takes strictly heavier ones. */
+        float worst = -1;
+        for_each([&](size_t d) {
+            total++;
+            float wt = weight[d];
+            best = std::max(best, wt);
+            if (wt > worst || heap.size() < want) {
+                offer(Entry{0, wt, (uint32_t)d});
+                if (heap.size() == want)
+                    worst = heap.front().weight;
+            }
+        });
+    } else {
+        for_each([&](size_t d) {
+            total++;
+            Entry e{key(d), weight[d], (uint32_t)d};
+            best = std::max(best, e.weight);
+            offer(e);
+        });
+    }
     std::sort(heap.begin(), heap.end(), better);
     found.total = total;
     found.first = first;
@@ -1545,11 +1986,12 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
     std::vector<Xapian::Stem> snippet_stems{Xapian::Stem()};
     for (size_t k = 0; k < N_LANGS; k++)
         if (lang < 0 || (size_t)lang == k)
-            snippet_stems.push_back(index->stems[k]);
+            snippet_stems.push_back(Xapian::Stem(new MemoStem(index->stems[k])));
 
     JsonRef hits(json_array());
     for (size_t h = 0; h < found.hits.size(); h++) {
-        std::string data = db.get_document(found.hits[h].first).get_data();
+        /* Every hit exists in this snapshot: no lookup to check it. */
+        std::string data = db.get_document(found.hits[h].first, Xapian::DOC_ASSUME_VALID).get_data();
         JsonRef stored(json_object());
         json_t *parsed = json_loadb(data.data(), data.size(), 0, nullptr);
         if (json_is_object(parsed)) {

@@ -61,15 +61,17 @@
  *
  * The facet table: vt_index_commit() also writes "vitrine-facets.bin" in
  * the index folder, per document whether it exists and is public, its
- * length, its year and the ids of its facet values (from slot 1), for the
+ * length, its year and the ids of its facet values (from slot 1), and the
+ * postings (documents and wdf) of the most frequent terms, for the
  * revision just committed. A read-only search whose snapshot has that
- * revision evaluates the query itself from the postings into bitmaps and
- * counts facets from the table (the fast path, vt_index.cc); otherwise
- * (a writer's own searches, a missing or stale table, phrases, NEAR and
- * wildcards) Xapian's matcher does it with a match spy. Totals and facet
- * counts are the same either way; ranks are BM25 on both, with small
- * differences (see vt_index.cc), and "percent" is relative to the best
- * match on the fast path.
+ * revision evaluates the query itself into bitmaps, from those postings
+ * and Xapian's (phrases, NEAR and wildcards: from Xapian's matcher, for
+ * that part of the query only), and counts facets from the table (the
+ * fast path, vt_index.cc); otherwise (a writer's own searches, a missing
+ * or stale table) Xapian's matcher does it all with a match spy. Totals
+ * and facet counts are the same either way; ranks are BM25 on both, with
+ * small differences (see vt_index.cc), and "percent" is relative to the
+ * best match on the fast path.
  *
  * Queries (Xapian's QueryParser: phrases, AND/OR/NOT, +/-, field:word,
  * field:"a phrase", field:(a OR b), boolean prefixes, word*; words without
@@ -169,7 +171,10 @@ vt_status vt_index_put(vt_index *index, const json_t *doc);
 vt_status vt_index_delete(vt_index *index, const char *id);
 
 /* Commits the changes since the last commit (writer only), then rewrites
- * the facet table (about 1 s per million documents). VT_ERR_IO if the table
+ * the facet table (0.6 s of CPU and a 21 MB file at 200,000 documents,
+ * growing with the collection: mostly a scan of every term and a copy of
+ * the postings of the frequent ones; the daemon commits once per batch).
+ * VT_ERR_IO if the table
  * cannot be written: the changes are committed all the same, and readers
  * take the slow path until a later commit writes the table. */
 vt_status vt_index_commit(vt_index *index);

@@ -6,6 +6,7 @@
 #include "vt_file.h"
 
 #include <glib/gstdio.h>
+#include <stdint.h>
 #include <string.h>
 
 /* --- helpers --- */
@@ -876,6 +877,170 @@ static void test_facet_table_revision(Fixture *f, gconstpointer data)
     }
 }
 
+/* The facet table's cached postings, found by parsing the table as
+ * vt_index.cc writes it (its layout comment): the header, then after the
+ * facet data the postings and their index, each part from a multiple of 8
+ * bytes. */
+typedef struct {
+    char magic[8];
+    uint64_t revision;
+    uint32_t lastdocid, n_ids, n_strings, strings_bytes, n_terms, names_bytes;
+    uint64_t postings_bytes;
+} TableHeader;
+
+typedef struct {
+    TableHeader h;
+    size_t words;            /* 64-bit words of a bitmap */
+    size_t name_offsets;     /* byte offsets in the file */
+    size_t names;
+    size_t termfreq;
+    size_t posting_offsets;
+    size_t postings;
+} TableLayout;
+
+static size_t pad8(size_t n)
+{
+    return (n + 7) & ~(size_t)7;
+}
+
+static TableLayout table_layout(const char *table, size_t size)
+{
+    TableLayout t;
+    g_assert_cmpuint(size, >=, sizeof t.h);
+    memcpy(&t.h, table, sizeof t.h);
+    g_assert_cmpmem(t.h.magic, 8, "VTFACET2", 8);
+    size_t l = t.h.lastdocid;
+    t.words = (l + 64) / 64;
+    size_t facets = sizeof t.h + 16 * t.words + 4 * ((l + 1) * 2 + (l + 2) + t.h.n_ids + t.h.n_strings + 1) +
+                    t.h.strings_bytes;
+    t.postings = pad8(facets);
+    t.name_offsets = t.postings + t.h.postings_bytes;
+    t.names = t.name_offsets + 4 * ((size_t)t.h.n_terms + 1);
+    t.termfreq = pad8(t.names + t.h.names_bytes);
+    t.posting_offsets = pad8(t.termfreq + 4 * (size_t)t.h.n_terms);
+    g_assert_cmpuint(t.posting_offsets + 8 * ((size_t)t.h.n_terms + 1), ==, size);
+    return t;
+}
+
+/* The offset of @term's cached bitmap in the file, or 0 if not cached. */
+static size_t cached_bits(const char *table, const TableLayout *t, const char *term)
+{
+    for (uint32_t i = 0; i < t->h.n_terms; i++) {
+        uint32_t from, to;
+        uint64_t at;
+        memcpy(&from, table + t->name_offsets + 4 * i, 4);
+        memcpy(&to, table + t->name_offsets + 4 * (i + 1), 4);
+        memcpy(&at, table + t->posting_offsets + 8 * i, 8);
+        if (to - from == strlen(term) && memcmp(table + t->names + from, term, to - from) == 0)
+            return t->postings + at;
+    }
+    return 0;
+}
+
+static json_int_t total_of(vt_index *index, const char *request)
+{
+    json_t *r = search(index, request);
+    json_int_t total = json_integer_value(json_object_get(r, "total"));
+    json_decref(r);
+    return total;
+}
+
+/* The postings of frequent terms come from the facet table: the answers
+ * are the writer's (Xapian's), a term with a wdf over 255 stays with
+ * Xapian, the reader really reads the table (a bitmap changed in the file
+ * shows), and a damaged table gives wrong answers at worst, never a read
+ * outside it (the sanitizer build checks that). */
+static void test_cached_postings(Fixture *f, gconstpointer data)
+{
+    put_generated(f->index, 90);
+    GString *many = g_string_new(NULL);
+    for (int i = 0; i < 300; i++)
+        g_string_append(many, "craquelure ");
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:{s:[s]}}", "id", "w300", "department", "xray", "visibility",
+                            "public", "fields", "description", many->str);
+    g_string_free(many, TRUE);
+    g_assert_cmpint(vt_index_put(f->index, doc), ==, VT_OK);
+    json_decref(doc);
+    json_t *groups = parse("[[\"vernis\", \"varnish\", \"firnis\"], [\"doek\", \"canvas\", \"leinwand\"]]");
+    g_assert_cmpint(vt_index_set_synonyms(f->index, groups), ==, VT_OK);
+    json_decref(groups);
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+
+    g_autofree char *path = g_build_filename(f->dir, "vitrine-facets.bin", NULL);
+    g_autofree char *table = NULL;
+    gsize size = 0;
+    g_assert_true(g_file_get_contents(path, &table, &size, NULL));
+    TableLayout t = table_layout(table, size);
+    /* 91 documents: every term in at least 6 of them is cached. */
+    g_assert_cmpuint(cached_bits(table, &t, "vernis"), >, 0);
+    g_assert_cmpuint(cached_bits(table, &t, "Zvernis"), >, 0);
+    g_assert_cmpuint(cached_bits(table, &t, "XDxray"), >, 0);
+    g_assert_cmpuint(cached_bits(table, &t, "craquelure"), ==, 0);   /* wdf 300 in w300 */
+    g_assert_cmpuint(cached_bits(table, &t, "XI2019.00001"), ==, 0); /* in 3 documents */
+
+    static const char *const requests[] = {
+        "{\"q\": \"vernis\"}",
+        "{\"q\": \"canvas NOT vernis\"}",
+        "{\"q\": \"craquelure\"}",
+        "{\"q\": \"craquelure OR goud\", \"sort\": \"-year\"}",
+        "{\"q\": \"2019.00001 OR retable\"}",
+        "{\"q\": \"\\\"vrouw van\\\" OR doek\"}",
+        "{\"q\": \"van\", \"filters\": [\"department:xray\", \"keywords:vernis\"]}",
+    };
+    vt_index *reader = NULL;
+    g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+    for (size_t i = 0; i < G_N_ELEMENTS(requests); i++) {
+        for (int audience = 0; audience < 2; audience++) {
+            json_t *req = parse(requests[i]);
+            json_object_set_new(req, "audience", json_string(audience ? "internal" : "public"));
+            json_object_set_new(req, "size", json_integer(100));
+            json_object_set_new(req, "facets", json_pack("[s,s,s,s]", "department", "type", "year", "keywords"));
+            g_autofree char *text = json_dumps(req, JSON_COMPACT);
+            json_decref(req);
+            g_autofree char *fast = summary(reader, text);
+            g_autofree char *slow = summary(f->index, text);
+            if (strcmp(fast, slow) != 0)
+                g_error("%s:\n  fast: %s\n  slow: %s", text, fast, slow);
+        }
+    }
+    /* The document with 300 times the word ranks first on both paths. */
+    json_t *r = search(reader, "{\"q\": \"craquelure\", \"size\": 1, \"audience\": \"internal\"}");
+    g_autofree char *best = hit_ids(r, true);
+    g_assert_cmpstr(best, ==, "w300");
+    json_decref(r);
+    vt_index_close(reader);
+
+    /* XDxray's bitmap emptied in the file: the reader finds no xray. */
+    const char *xray = "{\"q\": \"department:xray\", \"audience\": \"internal\"}";
+    g_assert_cmpint(total_of(f->index, xray), >, 1);
+    g_autofree char *changed = g_memdup2(table, size);
+    memset(changed + cached_bits(table, &t, "XDxray"), 0, 8 * t.words);
+    g_assert_true(g_file_set_contents(path, changed, (gssize)size, NULL));
+    g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+    g_assert_cmpint(total_of(reader, xray), ==, 0);
+    vt_index_close(reader);
+
+    /* Damaged: every bit and wdf byte set (more documents than termfreq
+     * says, bits past the last docid), then offsets that do not add up
+     * (the table is refused and Xapian answers, exactly). */
+    memset(changed + t.postings, 0xff, (size_t)t.h.postings_bytes);
+    g_assert_true(g_file_set_contents(path, changed, (gssize)size, NULL));
+    g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+    for (size_t i = 0; i < G_N_ELEMENTS(requests); i++) {
+        json_t *req = parse(requests[i]);
+        json_t *result = NULL;
+        g_assert_cmpint(try_search(reader, req, &result), ==, VT_OK);
+        g_assert_cmpint(json_integer_value(json_object_get(result, "total")), <=, 91);
+        json_decref(result);
+    }
+    vt_index_close(reader);
+    memset(changed + t.posting_offsets + 8, 0xff, 8);
+    g_assert_true(g_file_set_contents(path, changed, (gssize)size, NULL));
+    g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+    g_assert_cmpint(total_of(reader, xray), ==, total_of(f->index, xray));
+    vt_index_close(reader);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -898,5 +1063,6 @@ int main(int argc, char **argv)
     ADD("/index/hostile-queries", test_hostile_queries, &corpus);
     ADD("/index/fast-path", test_fast_path, NULL);
     ADD("/index/facet-table-revision", test_facet_table_revision, NULL);
+    ADD("/index/cached-postings", test_cached_postings, NULL);
     return g_test_run();
 }
