@@ -21,6 +21,7 @@
 
 #include "vt_config.h"
 #include "vt_index.h"
+#include "vt_jsonout.h"
 #include "vt_request.h"
 
 static const char *reason(int status)
@@ -42,7 +43,10 @@ static int respond(int status, json_t *answer)
         status = 500;
         answer = vt_request_error_answer(status, "internal error while building the answer");
     }
-    char *body = answer ? json_dumps(answer, JSON_COMPACT) : NULL;
+    /* vt_jsonout: json_dumps' bytes for less (its loop check was 15% of a
+     * small request). */
+    GString *body_text = g_string_sized_new(16 * 1024);
+    const char *body = answer && vt_jsonout_append(body_text, answer) == VT_OK ? body_text->str : NULL;
     json_decref(answer);
     printf("Status: %d %s\r\n"
            "Content-Type: application/json; charset=utf-8\r\n"
@@ -52,7 +56,7 @@ static int respond(int status, json_t *answer)
     if (status == 405)
         printf("Allow: GET\r\n");
     printf("\r\n%s\n", body ? body : "{\"error\":\"out of memory\",\"status\":500}");
-    free(body);
+    g_string_free(body_text, TRUE);
     return fflush(stdout) == 0 ? 0 : 1;
 }
 

@@ -1,17 +1,19 @@
 /* vt_jsonout.h: jansson values written as compact JSON text, fast.
  *
  * The site generator writes some 300,000 JSON files per 100,000 assets
- * (manifests, records, collections). json_dumps() spent a quarter of a
- * rebuild's CPU time: a callback per token, and a loop check per object
- * and array that formats its address with snprintf() into a hash table.
+ * (manifests, records, collections), and the search CGI one answer per
+ * process. json_dumps() spent a quarter of a rebuild's CPU time and 15% of
+ * a small search: a callback per token, and a loop check per object and
+ * array that formats its address with snprintf() into a hash table.
  * This module walks the same jansson values and appends the same bytes:
  * what json_dumps(value, JSON_COMPACT) returns, byte for byte (insertion
  * order of keys, '"' '\\' and control characters escaped as jansson does,
  * other UTF-8 as it is, reals through jansson itself). The values are
  * still built with jansson; only the last step is ours, and
- * tests/sitegen/test_jsonout.c holds it to json_dumps().
+ * tests/core/test_jsonout.c holds it to json_dumps().
  *
- * Who calls it: sitegen/vt_site.c (vt__site_write_json). Safe from any
+ * Who calls it: sitegen/vt_site.c (vt__site_write_json), sitegen's
+ * templates (integers), indexer/vitrine-search.c (the answer). Safe from any
  * thread for values no thread changes meanwhile. No loop detection: a
  * value that contains itself is a programming error here (jansson refuses
  * to build one with its own setters).
