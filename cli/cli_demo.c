@@ -597,8 +597,12 @@ static int run(const char *dir, const char *conf, const char *web_conf, int port
     int rc = asked ? 0 : 1;
     for (size_t i = 0; i < G_N_ELEMENTS(children); i++) {
         int st = children[i].status;
-        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
             rc = 1;
+            fprintf(stderr, "vitrine demo: %s ended with %s %d\n", children[i].name,
+                    WIFEXITED(st) ? "status" : "signal",
+                    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
+        }
     }
     printf("The demo has stopped. Run `vitrine demo --dir %s` to start it again.\n", dir);
     return rc;
