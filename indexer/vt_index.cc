@@ -47,6 +47,8 @@ enum : Xapian::valueno { SLOT_YEAR = 0, SLOT_FACETS = 1 };
 
 const char FACET_SEP = '\x1f';   /* between field and value */
 const char PAIR_SEP = '\x1e';    /* between pairs */
+const char LABEL_SEP = '\x1d';   /* between a facet value and its label (Builder::facet) */
+const size_t METADATA_KEY_MAX = 240;  /* Xapian refuses longer metadata keys (245) */
 const int RETRIES = 2;           /* reopen-and-retry on DatabaseModifiedError */
 const size_t FIELD_NAME_MAX = 32;
 const size_t EXPANDED_TERMS_MAX = 4096;  /* terms after stems and synonyms */
@@ -151,6 +153,27 @@ std::string normalise(const std::string &s)
     std::string out;
     bool blank = false;
     for (const char *p = folded; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if (g_unichar_isspace(c) || g_unichar_iscntrl(c)) {
+            blank = true;
+            continue;
+        }
+        if (blank && !out.empty())
+            out += ' ';
+        blank = false;
+        out.append(p, (size_t)(g_utf8_next_char(p) - p));
+    }
+    return out;
+}
+
+/* How a facet value is shown: as written, with runs of blanks and control
+ * characters made one space and the ends trimmed (no separator of the
+ * facet value slot survives). */
+std::string display_form(const std::string &s)
+{
+    std::string out;
+    bool blank = false;
+    for (const char *p = s.c_str(); *p; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);
         if (g_unichar_isspace(c) || g_unichar_iscntrl(c)) {
             blank = true;
@@ -588,6 +611,9 @@ struct vt_index {
     std::vector<Xapian::Stem> stems;          /* LANGS order */
     std::unique_ptr<Table> table;             /* reader: the facet table, if mapped */
     bool dirty = false;                       /* writer: changes since the last commit */
+    /* writer: field FACET_SEP value -> its label (facet_label), as read
+     * from or written to the metadata this session */
+    std::unordered_map<std::string, std::string> facet_labels;
 };
 
 namespace {
@@ -679,6 +705,34 @@ struct Builder {
                 tg.index_text_without_positions(value, 1, prefix);
             tg.index_text_without_positions(value);
         }
+    }
+
+    /* Counts @value (normalised) of @field as a facet of this document,
+     * with its label: the first spelling (@text) the index met for it, kept
+     * in the metadata ("vt:l:" FIELD \x1f VALUE), so that every document
+     * gives the same pair and counts are not split by spelling ("Rubens",
+     * "RUBENS"). The slot holds VALUE \x1d LABEL. */
+    void facet(const std::string &field, const std::string &value, const std::string &text)
+    {
+        std::string key = field + FACET_SEP + value;
+        auto cached = index->facet_labels.find(key);
+        std::string label;
+        if (cached != index->facet_labels.end()) {
+            label = cached->second;
+        } else {
+            std::string meta = "vt:l:" + key;
+            if (meta.size() <= METADATA_KEY_MAX)
+                label = index->wdb->get_metadata(meta);
+            if (label.empty()) {
+                label = display_form(text);
+                if (label.empty())
+                    label = value;
+                if (meta.size() <= METADATA_KEY_MAX)
+                    index->wdb->set_metadata(meta, label);
+            }
+            index->facet_labels.emplace(key, label);
+        }
+        facets.emplace(field, value + LABEL_SEP + label);
     }
 
     void boolean(const std::string &term)
@@ -784,20 +838,20 @@ vt_status put(vt_index *index, const json_t *doc)
     b.boolean("Q" + std::string(id));
     b.boolean("XD" + lower(department));
     b.boolean("XV" + std::string(visibility));
-    b.facets.emplace("department", lower(department));
+    b.facet("department", lower(department), department);
     if (intervention && *intervention) {
         b.boolean("XI" + std::string(intervention));
         b.text("", intervention, -1);
     }
     if (type && *type) {
         b.boolean("XT" + normalise(type));
-        b.facets.emplace("type", normalise(type));
+        b.facet("type", normalise(type), type);
     }
     if (year && json_is_integer(year)) {
         std::string y = std::to_string((long long)json_integer_value(year));
         b.boolean("XY" + y);
         b.doc.add_value(SLOT_YEAR, Xapian::sortable_serialise((double)json_integer_value(year)));
-        b.facets.emplace("year", y);
+        b.facet("year", y, y);
     }
     if (label && *label)
         b.text(field_prefix("label"), label, -1);
@@ -850,7 +904,7 @@ vt_status put(vt_index *index, const json_t *doc)
                 continue;
             b.boolean(value_prefix(name) + norm);
             if (facet_fields.count(name))
-                b.facets.emplace(name, norm);
+                b.facet(name, norm, text);
         }
     }
 
@@ -2038,16 +2092,35 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
 
     JsonRef facet_json(json_object());
     for (const std::string &name : facet_names) {
-        std::vector<std::pair<std::string, Xapian::doccount>> counts(found.counts[name].begin(),
-                                                                     found.counts[name].end());
-        std::sort(counts.begin(), counts.end(), [](const auto &a, const auto &b) {
-            return a.second != b.second ? a.second > b.second : a.first < b.first;
+        /* Counted per VALUE \x1d LABEL (Builder::facet); a document indexed
+         * before labels existed has the value alone, and is added to the
+         * labelled one. */
+        struct Shown {
+            std::string value, label;
+            Xapian::doccount count = 0;
+        };
+        std::unordered_map<std::string, size_t> at;
+        std::vector<Shown> counts;
+        for (const auto &[pair, n] : found.counts[name]) {
+            size_t sep = pair.rfind(LABEL_SEP);
+            std::string value = sep == std::string::npos ? pair : pair.substr(0, sep);
+            auto it = at.emplace(value, counts.size());
+            if (it.second)
+                counts.push_back({value, value, 0});
+            Shown &shown = counts[it.first->second];
+            if (sep != std::string::npos)
+                shown.label = pair.substr(sep + 1);
+            shown.count += n;
+        }
+        std::sort(counts.begin(), counts.end(), [](const Shown &a, const Shown &b) {
+            return a.count != b.count ? a.count > b.count : a.value < b.value;
         });
         JsonRef list(json_array());
         for (size_t k = 0; k < counts.size() && k < VT_INDEX_FACET_VALUES; k++) {
             JsonRef entry(json_object());
-            jset(entry.get(), "value", jstr(counts[k].first));
-            jset(entry.get(), "count", json_integer((json_int_t)counts[k].second));
+            jset(entry.get(), "value", jstr(counts[k].value));
+            jset(entry.get(), "label", jstr(counts[k].label));
+            jset(entry.get(), "count", json_integer((json_int_t)counts[k].count));
             jappend(list.get(), entry.release());
         }
         jset(facet_json.get(), name.c_str(), list.release());

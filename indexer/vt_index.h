@@ -50,14 +50,16 @@
  *                                 at most VT_INDEX_VALUE_MAX bytes), for exact
  *                                 filters (keywords:varnish) and completions.
  * Values (slots): 0 = year (sortable_serialise), 1 = the facet values of the
- * document: "field\x1fvalue" pairs joined by \x1e (department, type, year
+ * document: "field\x1fvalue\x1dlabel" joined by \x1e (department, type, year
  * always; plus the fields listed in the document's "facets"), counted over
  * every match (from the facet table below, or by a match spy), so counts
  * are exact even for multi-valued fields. Document data: compact JSON {"id", "label", "text": [values],
  * "annotations": [{"id","region","text","lang"}]}, enough to build hits and
  * snippets without the state store.
  * Metadata key "vt:fields": JSON array of every field name ever indexed, so
- * a reader knows which field: prefixes to accept.
+ * a reader knows which field: prefixes to accept; "vt:l:" field \x1f value:
+ * the label of a facet value (its first spelling), so that every document
+ * stores the same one.
  *
  * The facet table: vt_index_commit() also writes "vitrine-facets.bin" in
  * the index folder, per document whether it exists and is public, its
@@ -198,8 +200,10 @@ vt_status vt_index_set_synonyms(vt_index *index, const json_t *groups);
  *            matches), "annotations": [{"id", "region", "snippet"}] (those
  *            with a match), "rank" (1-based, over the whole result),
  *            "percent"}],
- *  "facets": {"department": [{"value": "photo", "count": 3}, ...]} (most
- *            frequent first, then by value),
+ *  "facets": {"keywords": [{"value": "vernis", "label": "Vernis",
+ *            "count": 3}, ...]} (most frequent first, then by value; value
+ *            is the normalised form, what a filter names; label the first
+ *            spelling the index met, what people read),
  *  "suggestion": "corrected query" | null} */
 vt_status vt_index_search(vt_index *index, const json_t *request, json_t **ret_result);
 

@@ -5,7 +5,7 @@
  *
  * The answer (indexer/vt_request.c, vt_index.h): {total, page, size,
  * hits: [{id, label, snippet, annotations: [{id, region, snippet}],
- * thumbnail, manifest, page}], facets: {field: [{value, count}]},
+ * thumbnail, manifest, page}], facets: {field: [{value, label, count}]},
  * suggestion}; an error is {error, status} with an HTTP status >= 400.
  * Every string of it is put in the page as text; the snippets, HTML with
  * <mark> highlights, go through vitrine.sanitizeSnippet(). */
@@ -48,10 +48,15 @@
     return FACET_NAMES[field] || field.charAt(0).toUpperCase() + field.slice(1).replace(/_/g, ' ');
   }
 
+  /* Facet values as people wrote them ("Rubens"), from the answer's
+   * labels; the value itself (normalised, "rubens") is what a filter names. */
+  var labels = {};
+
   function valueName(field, value) {
     if (field === 'department' && departments[value])
       return departments[value];
-    return value;
+    var label = labels[field + ':' + value];
+    return typeof label === 'string' && label !== '' ? label : value;
   }
 
   function filterName(filter) {
@@ -181,6 +186,8 @@
           return;
         var value = String(v.value);
         var filter = field + ':' + value;
+        if (typeof v.label === 'string')
+          labels[filter] = v.label;
         seen[filter] = true;
         var on = state.filters.indexOf(filter) >= 0;
         var link = el('a', {href: on ? withoutFilter(filter) : withFilter(filter),
@@ -288,6 +295,7 @@
         hitsList.appendChild(renderHit(hit));
     });
     renderFacets(answer.facets);
+    renderFilters();  /* again, now with the values' labels */
     renderPager(total, page, size);
     document.body.classList.remove('is-searching');
   }

@@ -257,6 +257,10 @@ await step('search: a facet value refines the results', async () => {
   check(/^1 image match/.test(after.status), `status after the facet: "${after.status}"`);
   const chip = await page.locator('#search-filters .chip').allTextContents();
   check(chip.length === 1 && chip[0].includes('Department: X-ray'), `active filters: ${JSON.stringify(chip)}`);
+  // Facet values are counted normalised but shown as written.
+  const keywords = await page.locator('section.facet:has(#facet-keywords) .facet__value').allTextContents();
+  check(keywords.includes('Röntgenaufnahme') && !keywords.includes('röntgenaufnahme'),
+        `the keywords facet shows ${JSON.stringify(keywords)}, expected "Röntgenaufnahme" as written`);
   await finishPage(page);
 });
 

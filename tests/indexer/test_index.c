@@ -97,6 +97,18 @@ static json_int_t facet_count(json_t *result, const char *name, const char *valu
     return -1;
 }
 
+/* The label of @value in facet @name, or NULL if absent. */
+static const char *facet_label(json_t *result, const char *name, const char *value)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(json_object_get(json_object_get(result, "facets"), name), i, entry) {
+        if (g_strcmp0(json_string_value(json_object_get(entry, "value")), value) == 0)
+            return json_string_value(json_object_get(entry, "label"));
+    }
+    return NULL;
+}
+
 /* --- fixture: a temporary folder with an index of six assets --- */
 
 typedef struct {
@@ -236,6 +248,13 @@ static void test_facets_and_filters(Fixture *f, gconstpointer data)
     g_assert_cmpint(facet_count(r, "material", "canvas"), ==, 1);
     g_assert_cmpint(facet_count(r, "year", "2019"), ==, 1);
     g_assert_cmpint(facet_count(r, "type", "photo"), ==, 2);
+    /* Values are counted normalised and shown as first written:
+     * "Craquelure" (a1) before "craquelure " (a4), "Firnis", "2019". */
+    g_assert_cmpstr(facet_label(r, "keywords", "craquelure"), ==, "Craquelure");
+    g_assert_cmpstr(facet_label(r, "keywords", "firnis"), ==, "Firnis");
+    g_assert_cmpstr(facet_label(r, "keywords", "vernis"), ==, "vernis");
+    g_assert_cmpstr(facet_label(r, "year", "2019"), ==, "2019");
+    g_assert_cmpstr(facet_label(r, "department", "photo"), ==, "photo");
     /* creator was not declared a facet by the documents. */
     g_assert_cmpint(json_array_size(json_object_get(json_object_get(r, "facets"), "creator")), ==, 0);
     /* Most frequent first. */
