@@ -56,6 +56,7 @@ const size_t SYNONYMS_PER_WORD = 64;
 const size_t SUGGEST_SCAN_MAX = 20000;   /* terms looked at by vt_index_suggest */
 const size_t ANNOTATIONS_SCANNED = 50;   /* per hit, for snippets */
 const size_t SNIPPET_LENGTH = 200;
+const int SNIPPET_PROBE_CHARS = 4;  /* of a term, looked for in a text before snippets (search()) */
 
 const char *const LANGS[] = {"nl", "fr", "en", "de"};
 const char *const STEMMERS[] = {"kraaij_pohlmann", "french", "english", "german"};
@@ -111,7 +112,7 @@ struct JsonRef {
     }
 };
 
-json_t *jstr(const std::string &s)
+json_t *jstr(std::string_view s)
 {
     json_t *v = json_stringn(s.data(), s.size());
     if (!v && !g_utf8_validate(s.data(), (gssize)s.size(), nullptr)) {
@@ -1339,14 +1340,69 @@ class MemoStem : public Xapian::StemImplementation {
     std::string get_description() const override { return stem.get_description(); }
 };
 
+/* @s lower-cased for may_match(), terms and texts alike: ASCII by table,
+ * other characters by g_unichar_tolower, and "ß" as "ss" (the German
+ * stemmer's spelling). Much cheaper than g_utf8_casefold(), which showed in
+ * profiles at 20 texts a search. */
+std::string fold_for_probe(const std::string &s)
+{
+    std::string out;
+    out.reserve(s.size());
+    const char *p = s.c_str(), *end = p + s.size();
+    while (p < end) {
+        unsigned char b = (unsigned char)*p;
+        if (b < 0x80) {
+            out += (char)g_ascii_tolower((char)b);
+            p++;
+            continue;
+        }
+        gunichar c = g_utf8_get_char_validated(p, end - p);
+        if (c == (gunichar)-1 || c == (gunichar)-2) {
+            out += (char)b;   /* not UTF-8: kept as it is */
+            p++;
+            continue;
+        }
+        if (c == 0xdf) {
+            out += "ss";
+        } else {
+            char buf[6];
+            out.append(buf, (size_t)g_unichar_to_utf8(g_unichar_tolower(c), buf));
+        }
+        p = g_utf8_next_char(p);
+    }
+    return out;
+}
+
+/* Can @text hold a match of a term whose first characters are @probes
+ * (case-folded)? A matching word contains the start of its term: stems
+ * change endings (and Dutch drops a "ge" prefix), not the start of what is
+ * left. */
+bool may_match(const std::vector<std::string> &probes, const std::string &text)
+{
+    std::string folded = fold_for_probe(text);
+    for (const std::string &probe : probes)
+        if (folded.find(probe) != std::string::npos)
+            return true;
+    return false;
+}
+
+/* The snippet of @text: with the words of @mset's query marked, tried with
+ * each of @stems (the first: no stemming) until one marks something; else,
+ * unless @need_match, the start of the text. When the first finds nothing
+ * and no term can be in the text (may_match with @probes: a hit found by a
+ * boolean term alone, as an intervention number), the other stems are not
+ * tried: one try costs about 0.6 M instructions for five hits. */
 std::string snippet(const Xapian::MSet &mset, const std::vector<Xapian::Stem> &stems,
-                    const std::string &text, bool need_match)
+                    const std::string &text, bool need_match, const std::vector<std::string> &probes)
 {
     /* No SNIPPET_BACKGROUND_MODEL: it looks up the term frequency of every
      * word of the text in the index, which made snippets cost more than
      * the whole match of a typical query (60 us a hit). */
     const unsigned flags = Xapian::MSet::SNIPPET_EMPTY_WITHOUT_MATCH;
-    for (const Xapian::Stem &stem : stems) {
+    for (size_t i = 0; i < stems.size(); i++) {
+        const Xapian::Stem &stem = stems[i];
+        if (i == 1 && !may_match(probes, text))
+            break;
         std::string s = mset.snippet(text, SNIPPET_LENGTH, stem, flags, "<mark>", "</mark>", "…");
         if (!s.empty())
             return s;
@@ -2034,6 +2090,16 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
             continue;
         hl_terms.insert(z ? "Z" + rest : rest);
     }
+    /* The first characters of each term, case-folded: see may_match(). */
+    std::vector<std::string> probes;
+    for (const std::string &term : hl_terms) {
+        std::string folded = fold_for_probe(term[0] == 'Z' ? term.substr(1) : term);
+        const char *start = folded.c_str(), *end = start;
+        for (int c = 0; c < SNIPPET_PROBE_CHARS && *end; c++)
+            end = g_utf8_next_char(end);
+        if (end > start)
+            probes.emplace_back(start, (size_t)(end - start));
+    }
     Xapian::Enquire hl_enquire(db);
     hl_enquire.set_query(Xapian::Query(Xapian::Query::OP_OR, hl_terms.begin(), hl_terms.end()));
     Xapian::MSet hl = hl_enquire.get_mset(0, 0);
@@ -2067,13 +2133,13 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
                 text += " · ";
             text += json_string_value(t) ? json_string_value(t) : "";
         }
-        jset(hit.get(), "snippet", jstr(snippet(hl, snippet_stems, text, false)));
+        jset(hit.get(), "snippet", jstr(snippet(hl, snippet_stems, text, false, probes)));
         JsonRef annos(json_array());
         json_array_foreach(json_object_get(stored.get(), "annotations"), k, t) {
             if (k >= ANNOTATIONS_SCANNED)
                 break;
             const char *atext = json_string_value(json_object_get(t, "text"));
-            std::string s = snippet(hl, snippet_stems, atext ? atext : "", true);
+            std::string s = snippet(hl, snippet_stems, atext ? atext : "", true, probes);
             if (s.empty())
                 continue;
             JsonRef a(json_object());
@@ -2096,21 +2162,36 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
          * before labels existed has the value alone, and is added to the
          * labelled one. */
         struct Shown {
-            std::string value, label;
-            Xapian::doccount count = 0;
+            std::string_view value, label;  /* into found.counts' keys */
+            Xapian::doccount count;
         };
-        std::unordered_map<std::string, size_t> at;
+        const auto &field_counts = found.counts[name];
         std::vector<Shown> counts;
-        for (const auto &[pair, n] : found.counts[name]) {
-            size_t sep = pair.rfind(LABEL_SEP);
-            std::string value = sep == std::string::npos ? pair : pair.substr(0, sep);
-            auto it = at.emplace(value, counts.size());
-            if (it.second)
-                counts.push_back({value, value, 0});
-            Shown &shown = counts[it.first->second];
-            if (sep != std::string::npos)
-                shown.label = pair.substr(sep + 1);
-            shown.count += n;
+        counts.reserve(field_counts.size());
+        bool unlabelled = false;
+        for (const auto &[pair, n] : field_counts) {
+            std::string_view p(pair);
+            size_t sep = p.rfind(LABEL_SEP);
+            unlabelled |= sep == std::string_view::npos;
+            counts.push_back(sep == std::string_view::npos ? Shown{p, p, n}
+                                                           : Shown{p.substr(0, sep), p.substr(sep + 1), n});
+        }
+        if (unlabelled) {
+            /* Merge each value's counts, keeping a label where there is one. */
+            std::sort(counts.begin(), counts.end(), [](const Shown &a, const Shown &b) {
+                return a.value != b.value ? a.value < b.value : a.label.size() > b.label.size();
+            });
+            size_t out = 0;
+            for (size_t k = 0; k < counts.size(); k++) {
+                if (out > 0 && counts[out - 1].value == counts[k].value) {
+                    counts[out - 1].count += counts[k].count;
+                    if (counts[out - 1].label == counts[out - 1].value)
+                        counts[out - 1].label = counts[k].label;
+                } else {
+                    counts[out++] = counts[k];
+                }
+            }
+            counts.resize(out);
         }
         std::sort(counts.begin(), counts.end(), [](const Shown &a, const Shown &b) {
             return a.count != b.count ? a.count > b.count : a.value < b.value;

@@ -532,6 +532,24 @@ static void test_annotations_and_snippets(Fixture *f, gconstpointer data)
     g_assert_null(strstr(s, "<b>"));
     g_assert_nonnull(strstr(s, "<mark>chips</mark>"));
     json_decref(r);
+
+    /* A hit found by its intervention number alone (not in its text) still
+     * gets the start of its text; stems that change a word's spelling
+     * ("Maße" and "masse" are both "mass" in German) are still marked. */
+    r = search(f->index, "{\"q\": \"2018.00042\", " INTERNAL "}");
+    s = json_string_value(json_object_get(hit_by_id(r, "a3"), "snippet"));
+    g_assert_nonnull(strstr(s, "Secret restoration"));
+    g_assert_null(strstr(s, "<mark>"));
+    json_decref(r);
+    put(f->index, "{\"id\": \"a7\", \"department\": \"photo\", \"visibility\": \"public\","
+                  " \"label\": \"Altar\", \"fields\": {\"title\": [{\"value\": \"Die Maße des Altars\","
+                  " \"lang\": \"de\"}]}}");
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    r = search(f->index, "{\"q\": \"masse\", \"lang\": \"de\", " PUBLIC "}");
+    s = json_string_value(json_object_get(hit_by_id(r, "a7"), "snippet"));
+    g_assert_nonnull(s);
+    g_assert_nonnull(strstr(s, "<mark>Maße</mark>"));
+    json_decref(r);
 }
 
 static void test_replace_and_delete(Fixture *f, gconstpointer data)
