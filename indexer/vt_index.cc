@@ -143,17 +143,13 @@ std::string lower(const std::string &s)
     return l;
 }
 
-/* The normal form of a facet / filter / completion value: NFKC, case-folded,
- * control characters and runs of blanks turned into one space, trimmed. */
-std::string normalise(const std::string &s)
+/* @s with runs of blanks and control characters made one space and the
+ * ends trimmed: the common part of normalise() and display_form(). */
+std::string collapse_blanks(const char *s)
 {
-    g_autofree char *nfkc = g_utf8_normalize(s.data(), (gssize)s.size(), G_NORMALIZE_NFKC);
-    if (!nfkc)
-        return std::string();
-    g_autofree char *folded = g_utf8_casefold(nfkc, -1);
     std::string out;
     bool blank = false;
-    for (const char *p = folded; *p; p = g_utf8_next_char(p)) {
+    for (const char *p = s; *p; p = g_utf8_next_char(p)) {
         gunichar c = g_utf8_get_char(p);
         if (g_unichar_isspace(c) || g_unichar_iscntrl(c)) {
             blank = true;
@@ -167,25 +163,22 @@ std::string normalise(const std::string &s)
     return out;
 }
 
-/* How a facet value is shown: as written, with runs of blanks and control
- * characters made one space and the ends trimmed (no separator of the
- * facet value slot survives). */
+/* The normal form of a facet / filter / completion value: NFKC, case-folded,
+ * control characters and runs of blanks turned into one space, trimmed. */
+std::string normalise(const std::string &s)
+{
+    g_autofree char *nfkc = g_utf8_normalize(s.data(), (gssize)s.size(), G_NORMALIZE_NFKC);
+    if (!nfkc)
+        return std::string();
+    g_autofree char *folded = g_utf8_casefold(nfkc, -1);
+    return collapse_blanks(folded);
+}
+
+/* How a facet value is shown: as written, blanks collapsed (so no
+ * separator of the facet value slot survives). */
 std::string display_form(const std::string &s)
 {
-    std::string out;
-    bool blank = false;
-    for (const char *p = s.c_str(); *p; p = g_utf8_next_char(p)) {
-        gunichar c = g_utf8_get_char(p);
-        if (g_unichar_isspace(c) || g_unichar_iscntrl(c)) {
-            blank = true;
-            continue;
-        }
-        if (blank && !out.empty())
-            out += ' ';
-        blank = false;
-        out.append(p, (size_t)(g_utf8_next_char(p) - p));
-    }
-    return out;
+    return collapse_blanks(s.c_str());
 }
 
 std::string trim(const std::string &s)

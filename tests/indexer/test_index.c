@@ -822,6 +822,28 @@ static const char *const FAST_REQUESTS[] = {
     "{\"q\": \"van\", \"sort\": \"year\"}",
 };
 
+/* Each of @requests, for both audiences, answers the same through @reader
+ * (the fast path, with the facet table) as through @writer (whose searches
+ * always take Xapian's matcher): totals, facets, ranked ids. */
+static void assert_same_answers(vt_index *reader, vt_index *writer, const char *const *requests,
+                                size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        for (int audience = 0; audience < 2; audience++) {
+            json_t *req = parse(requests[i]);
+            json_object_set_new(req, "audience", json_string(audience ? "internal" : "public"));
+            json_object_set_new(req, "size", json_integer(100));
+            json_object_set_new(req, "facets", json_pack("[s,s,s,s]", "department", "type", "year", "keywords"));
+            g_autofree char *text = json_dumps(req, JSON_COMPACT);
+            json_decref(req);
+            g_autofree char *fast = summary(reader, text);
+            g_autofree char *slow = summary(writer, text);
+            if (strcmp(fast, slow) != 0)
+                g_error("%s:\n  fast: %s\n  slow: %s", text, fast, slow);
+        }
+    }
+}
+
 static void test_fast_path(Fixture *f, gconstpointer data)
 {
     put_generated(f->index, 90);
@@ -833,20 +855,7 @@ static void test_fast_path(Fixture *f, gconstpointer data)
      * whose searches always take Xapian's matcher). */
     vt_index *reader = NULL;
     g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
-    for (size_t i = 0; i < G_N_ELEMENTS(FAST_REQUESTS); i++) {
-        for (int audience = 0; audience < 2; audience++) {
-            json_t *req = parse(FAST_REQUESTS[i]);
-            json_object_set_new(req, "audience", json_string(audience ? "internal" : "public"));
-            json_object_set_new(req, "size", json_integer(100));
-            json_object_set_new(req, "facets", json_pack("[s,s,s,s]", "department", "type", "year", "keywords"));
-            g_autofree char *text = json_dumps(req, JSON_COMPACT);
-            json_decref(req);
-            g_autofree char *fast = summary(reader, text);
-            g_autofree char *slow = summary(f->index, text);
-            if (strcmp(fast, slow) != 0)
-                g_error("%s:\n  fast: %s\n  slow: %s", text, fast, slow);
-        }
-    }
+    assert_same_answers(reader, f->index, FAST_REQUESTS, G_N_ELEMENTS(FAST_REQUESTS));
     /* Ranks: the fast path weighs like Xapian's BM25 (same best hit). */
     json_t *a = search(reader, "{\"q\": \"vernis\", \"size\": 1}");
     json_t *b = search(f->index, "{\"q\": \"vernis\", \"size\": 1}");
@@ -1026,20 +1035,7 @@ static void test_cached_postings(Fixture *f, gconstpointer data)
     };
     vt_index *reader = NULL;
     g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
-    for (size_t i = 0; i < G_N_ELEMENTS(requests); i++) {
-        for (int audience = 0; audience < 2; audience++) {
-            json_t *req = parse(requests[i]);
-            json_object_set_new(req, "audience", json_string(audience ? "internal" : "public"));
-            json_object_set_new(req, "size", json_integer(100));
-            json_object_set_new(req, "facets", json_pack("[s,s,s,s]", "department", "type", "year", "keywords"));
-            g_autofree char *text = json_dumps(req, JSON_COMPACT);
-            json_decref(req);
-            g_autofree char *fast = summary(reader, text);
-            g_autofree char *slow = summary(f->index, text);
-            if (strcmp(fast, slow) != 0)
-                g_error("%s:\n  fast: %s\n  slow: %s", text, fast, slow);
-        }
-    }
+    assert_same_answers(reader, f->index, requests, G_N_ELEMENTS(requests));
     /* The document with 300 times the word ranks first on both paths. */
     json_t *r = search(reader, "{\"q\": \"craquelure\", \"size\": 1, \"audience\": \"internal\"}");
     g_autofree char *best = hit_ids(r, true);
