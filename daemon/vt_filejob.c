@@ -81,6 +81,27 @@ static bool sidecar_settling(const vt_filejob *j)
 
 static vt_status work_quarantine(vt_filejob *j, const char *quarantine_dir);
 
+vt_status vt_filejob_read_sidecar(const char *path, const char *name, json_t **ret_fields)
+{
+    gsize cap = g_str_has_suffix(name, "json") || g_str_has_suffix(name, "JSON")
+                    ? VT_SIDECAR_MAX_JSON : VT_XMP_MAX_INPUT;
+    struct stat st;
+    if (lstat(path, &st) != 0)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot examine %s", path);
+    if ((gsize)st.st_size > cap)
+        return vt_error_set(VT_ERR_LIMIT, "The sidecar %s is larger than %zu bytes.", name,
+                            (size_t)cap);
+    g_autofree char *data = NULL;
+    gsize len = 0;
+    GError *err = NULL;
+    if (!g_file_get_contents(path, &data, &len, &err)) {
+        vt_status s = vt_error_set(VT_ERR_IO, "cannot read %s: %s", path, err->message);
+        g_error_free(err);
+        return s;
+    }
+    return vt_sidecar_parse(name, data, len, ret_fields);
+}
+
 /* Reads, archives or quarantines the sidecars of @j's drop (see the header).
  * A failure with one sidecar never fails the image. */
 static void take_sidecars(vt_filejob *j, const char *quarantine_dir)
@@ -91,22 +112,8 @@ static void take_sidecars(vt_filejob *j, const char *quarantine_dir)
     for (guint i = 0; i < found->len; i++) {
         const char *path = g_ptr_array_index(found, i);
         g_autofree char *name = g_path_get_basename(path);
-        gsize cap = g_str_has_suffix(name, "json") || g_str_has_suffix(name, "JSON")
-                        ? VT_SIDECAR_MAX_JSON : VT_XMP_MAX_INPUT;
-        g_autofree char *data = NULL;
-        gsize len = 0;
         json_t *fields = NULL;
-        vt_status s;
-        struct stat st;
-        GError *err = NULL;
-        if (lstat(path, &st) != 0 || (gsize)st.st_size > cap)
-            s = vt_error_set(VT_ERR_LIMIT, "The sidecar %s is larger than %zu bytes.", name,
-                             (size_t)cap);
-        else if (!g_file_get_contents(path, &data, &len, &err)) {
-            s = vt_error_set(VT_ERR_IO, "cannot read %s: %s", path, err->message);
-            g_error_free(err);
-        } else
-            s = vt_sidecar_parse(name, data, len, &fields);
+        vt_status s = vt_filejob_read_sidecar(path, name, &fields);
         if (s == VT_OK) {
             g_autofree char *wanted = g_build_filename(archive_dir, name, NULL);
             g_autofree char *dest = vt_file_free_name(wanted);

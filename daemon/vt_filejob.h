@@ -64,4 +64,11 @@ void vt_filejob_free(vt_filejob *job);
 /* "YYYY-MM-DD HH:MM:SS" in local time, for messages people read. Caller frees. */
 char *vt_filejob_format_time(int64_t unix_seconds);
 
+/* Reads and parses the sidecar at @path (@name its file name), refusing
+ * one over its kind's size (VT_SIDECAR_MAX_JSON, VT_XMP_MAX_INPUT):
+ * vt_sidecar_parse()'s result and errors, VT_ERR_LIMIT for the size, and
+ * VT_ERR_IO when it cannot be read now (left where it is by callers).
+ * Thread-safe. */
+vt_status vt_filejob_read_sidecar(const char *path, const char *name, json_t **ret_fields);
+
 #endif

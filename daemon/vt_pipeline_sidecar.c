@@ -26,9 +26,7 @@
 #include "vt_file.h"
 #include "vt_name.h"
 #include "vt_pipeline_private.h"
-#include "vt_sidecar.h"
 #include "vt_terms.h"
-#include "vt_xmp.h"
 
 /* Orphans remembered so that a rescan does not look them up again. */
 #define ORPHANS_MAX 10000
@@ -136,28 +134,6 @@ static void quarantine(vt_pipeline *p, const vt_department *dept, const char *re
     vt__pipeline_start_job(p, j);
 }
 
-/* Reads and parses the sidecar at @path (capped by its kind). */
-static vt_status read_sidecar(const char *path, const char *name, json_t **ret_fields)
-{
-    gsize cap = g_str_has_suffix(name, "json") || g_str_has_suffix(name, "JSON")
-                    ? VT_SIDECAR_MAX_JSON : VT_XMP_MAX_INPUT;
-    struct stat st;
-    if (lstat(path, &st) != 0)
-        return vt_error_set_errno(VT_ERR_IO, errno, "cannot examine %s", path);
-    if ((gsize)st.st_size > cap)
-        return vt_error_set(VT_ERR_LIMIT, "The sidecar %s is larger than %zu bytes.", name,
-                            (size_t)cap);
-    g_autofree char *data = NULL;
-    gsize len = 0;
-    GError *err = NULL;
-    if (!g_file_get_contents(path, &data, &len, &err)) {
-        vt_status s = vt_error_set(VT_ERR_IO, "cannot read %s: %s", path, err->message);
-        g_error_free(err);
-        return s;
-    }
-    return vt_sidecar_parse(name, data, len, ret_fields);
-}
-
 /* The edit that a late sidecar's @fields make: a value with a language
  * sets "FIELD.LANG" (that language's values only), one without sets
  * "FIELD" (the whole field), as `vitrine set` would. */
@@ -220,7 +196,7 @@ void vt__pipeline_late_sidecar(vt_pipeline *p, const vt_department *dept, const 
     vt_asset *a = f.found;
 
     json_t *fields = NULL;
-    vt_status s = read_sidecar(path, name, &fields);
+    vt_status s = vt_filejob_read_sidecar(path, name, &fields);
     if (s == VT_ERR_IO) {
         /* Unreadable now (permissions being fixed): the next event or
          * rescan tries again. */
