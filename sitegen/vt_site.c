@@ -164,15 +164,11 @@ static bool same_content(const char *path, const char *data, size_t len)
 
 vt_status vt__site_write(const vt_site_tree *t, const char *rel, const char *data, size_t len)
 {
-    /* DIR/REL and DIR/REL-FOLDER/.tmp-BASE, built once each: this runs
+    /* DIR/REL, and DIR/REL-FOLDER/.tmp-BASE below: one allocation each,
      * for every file of the site. */
-    size_t dir_len = strlen(t->dir), rel_len = strlen(rel);
     const char *slash = strrchr(rel, '/');
-    size_t base_at = slash ? (size_t)(slash - rel) + 1 : 0;
-    char *path = g_malloc(dir_len + rel_len + 2);
-    memcpy(path, t->dir, dir_len);
-    path[dir_len] = '/';
-    memcpy(path + dir_len + 1, rel, rel_len + 1);
+    int base_at = slash ? (int)(slash - rel) + 1 : 0;
+    char *path = g_strconcat(t->dir, "/", rel, NULL);
     if (t->keep) {
         /* A rebuild: remember the file (the rest is pruned at the end) and
          * leave it alone when it already says this. Rewriting identical
@@ -189,11 +185,7 @@ vt_status vt__site_write(const vt_site_tree *t, const char *rel, const char *dat
      * beside it and rename. No fsync: the site is rebuilt from the store
      * (a crash at worst leaves files a rebuild rewrites, and .tmp- files
      * it prunes). */
-    size_t tmp_at = dir_len + 1 + base_at;
-    char *tmp = g_malloc(dir_len + rel_len + 2 + 5);
-    memcpy(tmp, path, tmp_at);
-    memcpy(tmp + tmp_at, ".tmp-", 5);
-    memcpy(tmp + tmp_at + 5, rel + base_at, rel_len - base_at + 1);
+    char *tmp = g_strdup_printf("%s/%.*s.tmp-%s", t->dir, base_at, rel, rel + base_at);
     vt_status st = VT_OK;
     int fd = open_creating_parents(tmp);
     if (fd < 0)
