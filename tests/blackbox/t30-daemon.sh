@@ -15,8 +15,6 @@ ready() {
     vt list --json | jq -e --arg d "$1" --arg s "$2" \
         'any(.[]; .department == $d and .source == $s and .state == "ready")' >/dev/null
 }
-# n_ready_at_least N
-n_ready_at_least() { [ "$(vt_count_state ready)" -ge "$1" ]; }
 
 mapfile -t LITTER < <(img_temp_names "$hot/litter")
 cp -a "$hot/litter" "$T/litter-before"
@@ -73,8 +71,8 @@ mkdir -p "$hot/bulk"
 start=$(vt_now_us)
 mv "$T/src/bulk/"* "$hot/bulk/"
 expected=$((1 + 4 + 1 + 500))
-wait_for 480 n_ready_at_least "$expected" ||
-    fail "only $(vt_count_state ready) of $expected assets ready after 480 s"
+wait_progress 120 "$expected" vt_count_state ready ||
+    fail "only $(vt_count_state ready) of $expected assets ready, none more in 120 s"
 ok "500 files ready in $(( ($(vt_now_us) - start) / 1000000 )) s"
 
 note "--- the end"

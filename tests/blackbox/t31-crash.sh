@@ -37,8 +37,8 @@ round() {
     "vt_daemon_$STOP"
     note "at the $STOP: $(vt status --json | jq -c .assets)"
     vt_daemon_start
-    wait_for 240 n_ready_at_least "$total" ||
-        fail "round $r: $(vt_count_state ready) of $total ready 240 s after the restart"
+    wait_progress 120 "$total" vt_count_state ready ||
+        fail "round $r: $(vt_count_state ready) of $total ready after the restart, none more in 120 s"
     vt_daemon_stop
 
     local status

@@ -169,6 +169,28 @@ wait_for() {
     done
 }
 
+# wait_progress STALL TARGET CMD...: waits until CMD prints a number >= TARGET.
+# Fails only when that number has not grown for STALL seconds: a loaded
+# machine or a sanitizer build is slow, not stuck, and a fixed deadline for
+# hundreds of files failed on one of those while ingest was still going.
+wait_progress() {
+    local stall=$1 target=$2 n last=-1 deadline=0
+    shift 2
+    while :; do
+        n=$("$@" 2>/dev/null) || n=0
+        [[ $n =~ ^[0-9]+$ ]] || n=0
+        [ "$n" -ge "$target" ] && return 0
+        if [ "$n" -gt "$last" ]; then
+            last=$n
+            deadline=$(( $(vt_now_us) + stall * 1000000 ))
+        elif [ "$(vt_now_us)" -gt "$deadline" ]; then
+            echo "# no progress for ${stall}s at $n of $target: $*" >&2
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
 # --- the tree and the binaries ---------------------------------------------------
 
 vt_require_bins() {
