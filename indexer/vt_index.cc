@@ -10,6 +10,7 @@
  * exception does not leak them.
  */
 #include "vt_index.h"
+#include "vt_record.h"
 
 #include <xapian.h>
 
@@ -114,8 +115,9 @@ struct JsonRef {
 
 json_t *jstr(std::string_view s)
 {
-    json_t *v = json_stringn(s.data(), s.size());
-    if (!v && !g_utf8_validate(s.data(), (gssize)s.size(), nullptr)) {
+    /* json_stringn() refuses the null pointer of an empty view. */
+    json_t *v = s.empty() ? json_string("") : json_stringn(s.data(), s.size());
+    if (!v && !s.empty() && !g_utf8_validate(s.data(), (gssize)s.size(), nullptr)) {
         /* Xapian cut a snippet inside a character: repair rather than fail. */
         g_autofree char *valid = g_utf8_make_valid(s.data(), (gssize)s.size());
         v = json_string(valid);
@@ -485,6 +487,18 @@ struct Table {
     const uint64_t *posting_offsets = nullptr;
     const char *postings = nullptr;
 
+    /* The fast path's per-document arrays (Evaluator), mapped by the
+     * first search of this revision and kept for the next ones: a search
+     * process maps them once and never unmaps them before it exits
+     * (munmap of 160 KB cost 0.1 ms a request on a virtual machine). */
+    struct Scratch {
+        void *map = MAP_FAILED;
+        size_t size = 0, weight_bytes = 0;
+        bool weight_populated = false, wdf_populated = false;
+        bool used = false;   /* by an earlier search: zero it first */
+    };
+    mutable Scratch scratch;
+
     Table() = default;
     Table(const Table &) = delete;
     Table &operator=(const Table &) = delete;
@@ -492,6 +506,8 @@ struct Table {
     {
         if (map != MAP_FAILED)
             munmap(map, size);
+        if (scratch.map != MAP_FAILED)
+            munmap(scratch.map, scratch.size);
     }
 
     std::string_view string(uint32_t id) const
@@ -902,14 +918,14 @@ vt_status put(vt_index *index, const json_t *doc)
         }
     }
 
-    JsonRef data(json_object());
-    jset(data.get(), "id", jstr(id));
-    jset(data.get(), "label", jstr(label ? label : ""));
-    JsonRef texts(json_array());
+    /* The stored record (vt_record.h): what a hit shows. */
+    g_autoptr(GString) data = g_string_sized_new(256);
+    vt_record_start(data);
+    vt_record_append(data, VT_RECORD_ID, id, strlen(id));
+    if (label)
+        vt_record_append(data, VT_RECORD_LABEL, label, strlen(label));
     for (const std::string &t : b.texts)
-        jappend(texts.get(), jstr(t));
-    jset(data.get(), "text", texts.release());
-    JsonRef annos(json_array());
+        vt_record_append(data, VT_RECORD_TEXT, t.data(), t.size());
     json_t *annotations = json_object_get(doc, "annotations");
     if (annotations && !json_is_null(annotations) && !json_is_array(annotations))
         fail(VT_ERR_INVALID, "%s: \"annotations\" is not an array", w);
@@ -921,18 +937,14 @@ vt_status put(vt_index *index, const json_t *doc)
         const char *lang = member_string(v, "lang", w, false);
         const char *region = short_string(v, "region", w, false);
         b.text(field_prefix("annotation"), text, lang_index(lang));
-        JsonRef a(json_object());
-        jset(a.get(), "id", jstr(aid));
-        jset(a.get(), "text", jstr(text));
-        jset(a.get(), "region", region ? jstr(region) : json_null());
-        jset(a.get(), "lang", lang ? jstr(lang) : json_null());
-        jappend(annos.get(), a.release());
+        vt_record_append(data, VT_RECORD_ANNOTATION_ID, aid, strlen(aid));
+        vt_record_append(data, VT_RECORD_ANNOTATION_TEXT, text, strlen(text));
+        if (region)
+            vt_record_append(data, VT_RECORD_ANNOTATION_REGION, region, strlen(region));
+        if (lang)
+            vt_record_append(data, VT_RECORD_ANNOTATION_LANG, lang, strlen(lang));
     }
-    jset(data.get(), "annotations", annos.release());
-    g_autofree char *data_text = json_dumps(data.get(), JSON_COMPACT);
-    if (!data_text)
-        throw std::bad_alloc();
-    b.doc.set_data(data_text);
+    b.doc.set_data(std::string(data->str, data->len));
 
     std::string blob;
     for (const auto &f : b.facets) {
@@ -1379,6 +1391,101 @@ bool may_match(const std::vector<std::string> &probes, const std::string &text)
     return false;
 }
 
+/* An empty database, for MSets made only to mark words (search()). */
+const Xapian::Database &empty_database()
+{
+    static const Xapian::WritableDatabase empty(std::string(), Xapian::DB_BACKEND_INMEMORY);
+    return empty;
+}
+
+/* The stored record of a hit (vt_record.h), read in place: the views point
+ * into the record, or for a record written before that format (compact
+ * JSON {"id", "label", "text": [...], "annotations": [{"id", "text",
+ * "region", "lang"}]}) into its parsed JSON, which the object keeps. A
+ * malformed record reads as far as it is whole (an empty hit at worst),
+ * as the JSON one did. */
+struct Stored {
+    struct Annotation {
+        std::string_view id, text, region;
+        bool has_region = false;
+    };
+    std::string_view id, label;
+    std::vector<std::string_view> texts;
+    std::vector<Annotation> annotations;
+
+    explicit Stored(const std::string &data)
+    {
+        if (vt_record_is_binary(data.data(), data.size()))
+            read_record(data);
+        else
+            read_json(data);
+    }
+    ~Stored() { json_decref(json); }
+    Stored(const Stored &) = delete;
+    Stored &operator=(const Stored &) = delete;
+
+private:
+    json_t *json = nullptr;
+
+    void read_record(const std::string &data)
+    {
+        vt_record_reader r;
+        vt_record_reader_init(&r, data.data(), data.size());
+        const char *value;
+        size_t len;
+        for (;;) {
+            vt_record_kind kind = vt_record_next(&r, &value, &len);
+            if (kind == VT_RECORD_END || kind == VT_RECORD_BAD)
+                break;
+            std::string_view v(value, len);
+            switch (kind) {
+            case VT_RECORD_ID: id = v; break;
+            case VT_RECORD_LABEL: label = v; break;
+            case VT_RECORD_TEXT: texts.push_back(v); break;
+            case VT_RECORD_ANNOTATION_ID: annotations.push_back(Annotation{v, {}, {}, false}); break;
+            case VT_RECORD_ANNOTATION_TEXT:
+                if (!annotations.empty())
+                    annotations.back().text = v;
+                break;
+            case VT_RECORD_ANNOTATION_REGION:
+                if (!annotations.empty()) {
+                    annotations.back().region = v;
+                    annotations.back().has_region = true;
+                }
+                break;
+            default: break;   /* a kind of a later writer */
+            }
+        }
+    }
+
+    static std::string_view member(const json_t *object, const char *key)
+    {
+        const json_t *v = json_object_get(object, key);
+        return json_is_string(v) ? std::string_view(json_string_value(v), json_string_length(v))
+                                 : std::string_view();
+    }
+
+    void read_json(const std::string &data)
+    {
+        json = json_loadb(data.data(), data.size(), 0, nullptr);
+        if (!json_is_object(json))
+            return;
+        id = member(json, "id");
+        label = member(json, "label");
+        size_t k;
+        json_t *t;
+        json_array_foreach(json_object_get(json, "text"), k, t) {
+            if (json_is_string(t))
+                texts.emplace_back(json_string_value(t), json_string_length(t));
+        }
+        json_array_foreach(json_object_get(json, "annotations"), k, t) {
+            const json_t *region = json_object_get(t, "region");
+            annotations.push_back(Annotation{member(t, "id"), member(t, "text"), member(t, "region"),
+                                             json_is_string(region)});
+        }
+    }
+};
+
 /* The snippet of @text: with the words of @mset's query marked, tried with
  * each of @stems (the first: no stemming) until one marks something; else,
  * unless @need_match, the start of the text. When the first finds nothing
@@ -1440,20 +1547,20 @@ struct Evaluator {
      * count it: a small difference in ranking, none in the match). Indexed
      * by docid. */
     float *weight = nullptr;
-    /* Scratch wdf sums of one OP_SYNONYM, zero between uses. */
-    uint32_t *wdf = nullptr;
-    /* Both arrays, zeroed, in one anonymous mapping, wdf[] from a page
-     * boundary. Weighing a term touches the pages of its documents, one
-     * page fault each on first touch (about 3.5 us here, in a virtual
-     * machine), while populating a page in advance costs about 1.2 us. So
-     * when the weighted postings of a term or synonym are many enough to
-     * touch more than about a third of the pages (at least one posting per
-     * 2048 docids: weight[] has 1024 per page), the array is populated in
-     * one call first. Small queries touch a few pages and leave the rest
-     * alone. */
-    void *scratch = MAP_FAILED;
-    size_t scratch_size = 0, weight_bytes = 0;
-    mutable bool weight_populated = false, wdf_populated = false;
+    /* Scratch wdf sums of one OP_SYNONYM, zero between uses; 16 bits,
+     * saturated (a sum past 65,535 weighs as 65,535: BM25's wdf factor is
+     * then within 0.002% of 1 either way). */
+    uint16_t *wdf = nullptr;
+    /* Both arrays, zeroed, in one anonymous mapping (Table::Scratch), wdf[]
+     * from a page boundary. Weighing a term touches the pages of its
+     * documents, one page fault each on first touch (3.5 to 11 us on the
+     * virtual machines measured), while populating a page in advance costs
+     * about a third of that. So when the weighted postings of a term or
+     * synonym are many enough to touch more than about a third of the
+     * pages (at least one posting per 2048 docids: weight[] has 1024 per
+     * page), the array is populated in one call first. Small queries touch
+     * a few pages and leave the rest alone. */
+    Table::Scratch &scratch;
 
     void populate(bool sums, uint64_t postings) const
     {
@@ -1461,13 +1568,14 @@ struct Evaluator {
             return;
 #ifdef MADV_POPULATE_WRITE
         /* Best effort: before Linux 5.14 the pages fault in one by one. */
-        if (!weight_populated)
-            (void)madvise(scratch, weight_bytes, MADV_POPULATE_WRITE);
-        if (sums && !wdf_populated)
-            (void)madvise((char *)scratch + weight_bytes, scratch_size - weight_bytes, MADV_POPULATE_WRITE);
+        if (!scratch.weight_populated)
+            (void)madvise(scratch.map, scratch.weight_bytes, MADV_POPULATE_WRITE);
+        if (sums && !scratch.wdf_populated)
+            (void)madvise((char *)scratch.map + scratch.weight_bytes, scratch.size - scratch.weight_bytes,
+                          MADV_POPULATE_WRITE);
 #endif
-        weight_populated = true;
-        wdf_populated |= sums;
+        scratch.weight_populated = true;
+        scratch.wdf_populated |= sums;
     }
 
     /* The bits of the last bitmap word that are docids (<= lastdocid). */
@@ -1475,22 +1583,33 @@ struct Evaluator {
 
     Evaluator(const Xapian::Database &d, const Table &table)
         : db(d), t(table), n_words(table_words(table.lastdocid)), n_docs((double)d.get_doccount()),
-          avlength(d.get_avlength())
+          avlength(d.get_avlength()), scratch(table.scratch)
     {
         if (avlength <= 0)
             avlength = 1;
         size_t n = (size_t)t.lastdocid + 1;
-        size_t page = (size_t)sysconf(_SC_PAGESIZE);
-        weight_bytes = (n * sizeof(float) + page - 1) / page * page;
-        scratch_size = weight_bytes + n * sizeof(uint32_t);
-        scratch = mmap(nullptr, scratch_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (scratch == MAP_FAILED)
-            throw std::bad_alloc();
-        weight = (float *)scratch;
-        wdf = (uint32_t *)((char *)scratch + weight_bytes);
+        if (scratch.map == MAP_FAILED) {
+            size_t page = (size_t)sysconf(_SC_PAGESIZE);
+            size_t weight_bytes = (n * sizeof(float) + page - 1) / page * page;
+            size_t size = weight_bytes + n * sizeof(uint16_t);
+            void *map = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            if (map == MAP_FAILED)
+                throw std::bad_alloc();
+            scratch.map = map;
+            scratch.size = size;
+            scratch.weight_bytes = weight_bytes;
+        } else if (scratch.used) {
+            /* A later search in the same process (tests, a long-lived
+             * reader): weights are left from the last one, and sums too if
+             * it was cut short. */
+            memset(scratch.map, 0, scratch.size);
+            scratch.weight_populated = scratch.wdf_populated = true;
+        }
+        scratch.used = true;
+        weight = (float *)scratch.map;
+        wdf = (uint16_t *)((char *)scratch.map + scratch.weight_bytes);
         last_mask = ~0ull >> (63 - (t.lastdocid & 63));
     }
-    ~Evaluator() { munmap(scratch, scratch_size); }
     Evaluator(const Evaluator &) = delete;
     Evaluator &operator=(const Evaluator &) = delete;
 
@@ -1570,7 +1689,7 @@ struct Evaluator {
         if (weighted) {
             /* The synonym's weights, from the summed wdf. */
             float *w = weight;
-            uint32_t *sum = wdf;
+            uint16_t *sum = wdf;
             b[n_words - 1] &= last_mask;  /* stray bits: only from a damaged table */
             size_t n = 0;
             for (uint64_t x : b)
@@ -1646,7 +1765,8 @@ struct Evaluator {
             if (f)
                 weight[d] += bm25(factor, f, d);
         } else {
-            wdf[d] += f;
+            uint32_t sum = (uint32_t)wdf[d] + f;
+            wdf[d] = (uint16_t)(sum < UINT16_MAX ? sum : UINT16_MAX);
         }
     }
 
@@ -2093,7 +2213,13 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
         if (end > start)
             probes.emplace_back(start, (size_t)(end - start));
     }
-    Xapian::Enquire hl_enquire(db);
+    /* MSet::snippet() takes the words to mark from an MSet's query. That
+     * MSet comes from an empty in-memory database: statistics from the
+     * index would only rank the terms against each other when choosing
+     * the snippet's window (without them each counts the same, which
+     * Xapian supports for terms the database lacks), and gathering them
+     * read a B-tree block per term: 0.3 to 0.8 ms a request. */
+    Xapian::Enquire hl_enquire(empty_database());
     hl_enquire.set_query(Xapian::Query(Xapian::Query::OP_OR, hl_terms.begin(), hl_terms.end()));
     Xapian::MSet hl = hl_enquire.get_mset(0, 0);
     std::vector<Xapian::Stem> snippet_stems{Xapian::Stem()};
@@ -2105,41 +2231,26 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
     for (size_t h = 0; h < found.hits.size(); h++) {
         /* Every hit exists in this snapshot: no lookup to check it. */
         std::string data = db.get_document(found.hits[h].first, Xapian::DOC_ASSUME_VALID).get_data();
-        JsonRef stored(json_object());
-        json_t *parsed = json_loadb(data.data(), data.size(), 0, nullptr);
-        if (json_is_object(parsed)) {
-            json_decref(stored.release());
-            stored.p = parsed;
-        } else {
-            json_decref(parsed);
-        }
+        Stored stored(data);
         JsonRef hit(json_object());
-        const char *id = json_string_value(json_object_get(stored.get(), "id"));
-        const char *label = json_string_value(json_object_get(stored.get(), "label"));
-        jset(hit.get(), "id", jstr(id ? id : ""));
-        jset(hit.get(), "label", jstr(label ? label : ""));
-        std::string text = label ? label : "";
-        size_t k;
-        json_t *t;
-        json_array_foreach(json_object_get(stored.get(), "text"), k, t) {
+        jset(hit.get(), "id", jstr(stored.id));
+        jset(hit.get(), "label", jstr(stored.label));
+        std::string text(stored.label);
+        for (std::string_view t : stored.texts) {
             if (!text.empty())
                 text += " · ";
-            text += json_string_value(t) ? json_string_value(t) : "";
+            text += t;
         }
         jset(hit.get(), "snippet", jstr(snippet(hl, snippet_stems, text, false, probes)));
         JsonRef annos(json_array());
-        json_array_foreach(json_object_get(stored.get(), "annotations"), k, t) {
-            if (k >= ANNOTATIONS_SCANNED)
-                break;
-            const char *atext = json_string_value(json_object_get(t, "text"));
-            std::string s = snippet(hl, snippet_stems, atext ? atext : "", true, probes);
+        for (size_t k = 0; k < stored.annotations.size() && k < ANNOTATIONS_SCANNED; k++) {
+            const Stored::Annotation &an = stored.annotations[k];
+            std::string s = snippet(hl, snippet_stems, std::string(an.text), true, probes);
             if (s.empty())
                 continue;
             JsonRef a(json_object());
-            const char *aid = json_string_value(json_object_get(t, "id"));
-            const char *region = json_string_value(json_object_get(t, "region"));
-            jset(a.get(), "id", jstr(aid ? aid : ""));
-            jset(a.get(), "region", region ? jstr(region) : json_null());
+            jset(a.get(), "id", jstr(an.id));
+            jset(a.get(), "region", an.has_region ? jstr(an.region) : json_null());
             jset(a.get(), "snippet", jstr(s));
             jappend(annos.get(), a.release());
         }

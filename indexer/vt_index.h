@@ -53,9 +53,11 @@
  * document: "field\x1fvalue\x1dlabel" joined by \x1e (department, type, year
  * always; plus the fields listed in the document's "facets"), counted over
  * every match (from the facet table below, or by a match spy), so counts
- * are exact even for multi-valued fields. Document data: compact JSON {"id", "label", "text": [values],
- * "annotations": [{"id","region","text","lang"}]}, enough to build hits and
- * snippets without the state store.
+ * are exact even for multi-valued fields. Document data: the stored record
+ * (vt_record.h: id, label, text values, annotations with id, text, region
+ * and lang), enough to build hits and snippets without the state store;
+ * indexes written before that format hold compact JSON {"id", "label",
+ * "text": [values], "annotations": [...]}, which is still read.
  * Metadata key "vt:fields": JSON array of every field name ever indexed, so
  * a reader knows which field: prefixes to accept; "vt:l:" field \x1f value:
  * the label of a facet value (its first spelling), so that every document
