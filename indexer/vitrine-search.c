@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "vt_arena.h"
 #include "vt_config.h"
 #include "vt_index.h"
 #include "vt_jsonout.h"
@@ -78,6 +80,21 @@ static int index_failure(vt_status st)
     return fail(status, "the search failed on the server");
 }
 
+/* Called once the answer is out (respond() flushed it). A release build
+ * exits there with @rc: the kernel takes memory, mappings and descriptors
+ * back in one go, faster than the closes, frees and munmaps of an orderly
+ * end (0.3 ms a request on a virtual machine). A sanitizer build returns
+ * and ends in order, so that LeakSanitizer checks every request the tests
+ * make. */
+static void end_early(int rc)
+{
+#ifdef VT_SANITIZE
+    (void)rc;
+#else
+    _exit(rc);
+#endif
+}
+
 /* @config is the audience's view (URLs of its tree). */
 static int run(const vt_config *config, const vt_request_settings *settings, const char *query)
 {
@@ -119,14 +136,15 @@ static int run(const vt_config *config, const vt_request_settings *settings, con
         json_decref(out);
         break;
     }
+    /* Answer first; then a release build ends at once (end_early). */
+    int rc = st == VT_OK ? respond(200, answer) : index_failure(st);
+    end_early(rc);
     vt_index_close(index);
     vt_request_free(request);
-    if (st != VT_OK)
-        return index_failure(st);
-    return respond(200, answer);
+    return rc;
 }
 
-int main(void)
+static int serve(void)
 {
     const char *method = getenv("REQUEST_METHOD");
     if (!method || strcmp(method, "GET") != 0)
@@ -155,5 +173,14 @@ int main(void)
     int rc = run(&view, settings, query);
     vt_request_settings_free(settings);
     vt_config_free(config);
+    return rc;
+}
+
+int main(void)
+{
+    /* One request, then exit: jansson's values come from an arena. */
+    vt_arena_json_begin(VT_ARENA_JSON_MAX);
+    int rc = serve();
+    vt_arena_json_end();
     return rc;
 }
