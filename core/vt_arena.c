@@ -6,6 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /* Every block the arena took from malloc, newest first. */
 typedef struct block {
@@ -81,4 +86,35 @@ void vt_arena_json_end(void)
 size_t vt_arena_json_size(void)
 {
     return taken;
+}
+
+#define HUGE_PAGE ((uintptr_t)2 << 20)
+
+bool vt_arena_heap_in_huge_pages(void)
+{
+#if defined(__GLIBC__) && !defined(VT_SANITIZE) && defined(MADV_HUGEPAGE)
+    /* Large blocks from the heap, and freed memory kept in it. */
+    if (!mallopt(M_MMAP_THRESHOLD, 32 << 20) || !mallopt(M_TRIM_THRESHOLD, 64 << 20))
+        return false;
+    /* A block up to the next 2 MB boundary, never freed: the pages it
+     * spans are never touched (only its header's), so it costs address
+     * space only; what is allocated after it starts at the boundary. */
+    static void *volatile spacer __attribute__((unused)), *volatile room;
+    char *top = sbrk(0);
+    if (top == (char *)-1)
+        return false;
+    uintptr_t gap = ((uintptr_t)top + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE - (uintptr_t)top;
+    if (gap > 4096)
+        spacer = malloc(gap - 64);
+    /* The room itself, grown into the heap and handed back to it. */
+    room = malloc(VT_ARENA_HEAP_HUGE);
+    char *end = sbrk(0);
+    uintptr_t start = ((uintptr_t)top + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    bool ok = room && end != (char *)-1 && (uintptr_t)end > start + HUGE_PAGE &&
+              madvise((void *)start, ((uintptr_t)end - start) / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE) == 0;
+    free(room);
+    return ok;
+#else
+    return false;
+#endif
 }

@@ -178,7 +178,9 @@ static int serve(void)
 
 int main(void)
 {
-    /* One request, then exit: jansson's values come from an arena. */
+    /* One request, then exit: the heap in huge pages, jansson's values
+     * from an arena (vt_arena.h). */
+    (void)vt_arena_heap_in_huge_pages();
     vt_arena_json_begin(VT_ARENA_JSON_MAX);
     int rc = serve();
     vt_arena_json_end();

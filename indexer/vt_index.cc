@@ -487,18 +487,6 @@ struct Table {
     const uint64_t *posting_offsets = nullptr;
     const char *postings = nullptr;
 
-    /* The fast path's per-document arrays (Evaluator), mapped by the
-     * first search of this revision and kept for the next ones: a search
-     * process maps them once and never unmaps them before it exits
-     * (munmap of 160 KB cost 0.1 ms a request on a virtual machine). */
-    struct Scratch {
-        void *map = MAP_FAILED;
-        size_t size = 0, weight_bytes = 0;
-        bool weight_populated = false, wdf_populated = false;
-        bool used = false;   /* by an earlier search: zero it first */
-    };
-    mutable Scratch scratch;
-
     Table() = default;
     Table(const Table &) = delete;
     Table &operator=(const Table &) = delete;
@@ -506,8 +494,6 @@ struct Table {
     {
         if (map != MAP_FAILED)
             munmap(map, size);
-        if (scratch.map != MAP_FAILED)
-            munmap(scratch.map, scratch.size);
     }
 
     std::string_view string(uint32_t id) const
@@ -1551,31 +1537,46 @@ struct Evaluator {
      * saturated (a sum past 65,535 weighs as 65,535: BM25's wdf factor is
      * then within 0.002% of 1 either way). */
     uint16_t *wdf = nullptr;
-    /* Both arrays, zeroed, in one anonymous mapping (Table::Scratch), wdf[]
-     * from a page boundary. Weighing a term touches the pages of its
-     * documents, one page fault each on first touch (3.5 to 11 us on the
-     * virtual machines measured), while populating a page in advance costs
-     * about a third of that. So when the weighted postings of a term or
-     * synonym are many enough to touch more than about a third of the
-     * pages (at least one posting per 2048 docids: weight[] has 1024 per
-     * page), the array is populated in one call first. Small queries touch
-     * a few pages and leave the rest alone. */
-    Table::Scratch &scratch;
+    /* Both arrays, zeroed, in one calloc'ed block (the search CGI's heap
+     * is in huge pages: see vitrine-search.c). Weighing a term touches
+     * the pages of its documents, one page fault each on first touch in
+     * 4 KB pages (3.5 to 11 us on the virtual machines measured), while
+     * populating a page in advance costs about a third of that. So when
+     * the weighted postings of a term or synonym are many enough to touch
+     * more than about a third of the pages (at least one posting per 2048
+     * docids: weight[] has 1024 per page), the array is populated in one
+     * call first. Small queries touch a few pages and leave the rest
+     * alone. */
+    void *scratch = nullptr;
+    size_t weight_bytes = 0, scratch_size = 0;
+    mutable bool weight_populated = false, wdf_populated = false;
+
+    /* Populates the whole pages of [@start, @start + @len). */
+    static void populate_range(void *start, size_t len)
+    {
+#ifdef MADV_POPULATE_WRITE
+        /* Best effort: before Linux 5.14 the pages fault in one by one. */
+        uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+        uintptr_t a = ((uintptr_t)start + page - 1) & ~(page - 1);
+        uintptr_t b = ((uintptr_t)start + len) & ~(page - 1);
+        if (a < b)
+            (void)madvise((void *)a, b - a, MADV_POPULATE_WRITE);
+#else
+        (void)start;
+        (void)len;
+#endif
+    }
 
     void populate(bool sums, uint64_t postings) const
     {
         if (postings * 2048 < (uint64_t)t.lastdocid + 1)
             return;
-#ifdef MADV_POPULATE_WRITE
-        /* Best effort: before Linux 5.14 the pages fault in one by one. */
-        if (!scratch.weight_populated)
-            (void)madvise(scratch.map, scratch.weight_bytes, MADV_POPULATE_WRITE);
-        if (sums && !scratch.wdf_populated)
-            (void)madvise((char *)scratch.map + scratch.weight_bytes, scratch.size - scratch.weight_bytes,
-                          MADV_POPULATE_WRITE);
-#endif
-        scratch.weight_populated = true;
-        scratch.wdf_populated |= sums;
+        if (!weight_populated)
+            populate_range(scratch, weight_bytes);
+        if (sums && !wdf_populated)
+            populate_range((char *)scratch + weight_bytes, scratch_size - weight_bytes);
+        weight_populated = true;
+        wdf_populated |= sums;
     }
 
     /* The bits of the last bitmap word that are docids (<= lastdocid). */
@@ -1583,33 +1584,23 @@ struct Evaluator {
 
     Evaluator(const Xapian::Database &d, const Table &table)
         : db(d), t(table), n_words(table_words(table.lastdocid)), n_docs((double)d.get_doccount()),
-          avlength(d.get_avlength()), scratch(table.scratch)
+          avlength(d.get_avlength())
     {
         if (avlength <= 0)
             avlength = 1;
         size_t n = (size_t)t.lastdocid + 1;
-        if (scratch.map == MAP_FAILED) {
-            size_t page = (size_t)sysconf(_SC_PAGESIZE);
-            size_t weight_bytes = (n * sizeof(float) + page - 1) / page * page;
-            size_t size = weight_bytes + n * sizeof(uint16_t);
-            void *map = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-            if (map == MAP_FAILED)
-                throw std::bad_alloc();
-            scratch.map = map;
-            scratch.size = size;
-            scratch.weight_bytes = weight_bytes;
-        } else if (scratch.used) {
-            /* A later search in the same process (tests, a long-lived
-             * reader): weights are left from the last one, and sums too if
-             * it was cut short. */
-            memset(scratch.map, 0, scratch.size);
-            scratch.weight_populated = scratch.wdf_populated = true;
-        }
-        scratch.used = true;
-        weight = (float *)scratch.map;
-        wdf = (uint16_t *)((char *)scratch.map + scratch.weight_bytes);
+        weight_bytes = (n * sizeof(float) + 63) / 64 * 64;
+        scratch_size = weight_bytes + n * sizeof(uint16_t);
+        /* calloc() leaves memory fresh from the kernel alone (it is zero)
+         * and clears only reused memory. */
+        scratch = calloc(1, scratch_size);
+        if (!scratch)
+            throw std::bad_alloc();
+        weight = (float *)scratch;
+        wdf = (uint16_t *)((char *)scratch + weight_bytes);
         last_mask = ~0ull >> (63 - (t.lastdocid & 63));
     }
+    ~Evaluator() { free(scratch); }
     Evaluator(const Evaluator &) = delete;
     Evaluator &operator=(const Evaluator &) = delete;
 

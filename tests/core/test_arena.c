@@ -1,9 +1,12 @@
 /* test_arena.c: jansson values built between vt_arena_json_begin() and
  * vt_arena_json_end() come from the arena, stay intact until the end, and
  * are written as they would be from malloc; the arena refuses to grow past
- * its limit. */
+ * its limit. vt_arena_heap_in_huge_pages() puts large blocks in the heap,
+ * in a region marked for huge pages. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vt_arena.h"
 #include "vt_jsonout.h"
@@ -91,9 +94,61 @@ static void test_limit(void)
     vt_arena_json_end();
 }
 
+static bool huge_laid_out;
+
+/* The "THPeligible" line of /proc/self/smaps for the mapping holding @p:
+ * 1 when the kernel may back it with huge pages; -1 if not found. */
+static int thp_eligible(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    g_assert_nonnull(f);
+    char line[512];
+    bool inside = false;
+    int eligible = -1;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2) {   /* a mapping's first line */
+            inside = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+            continue;
+        }
+        if (inside && sscanf(line, "THPeligible: %d", &eligible) == 1)
+            break;
+    }
+    fclose(f);
+    return eligible;
+}
+
+static void test_heap_in_huge_pages(void)
+{
+#ifdef VT_SANITIZE
+    /* AddressSanitizer's allocator is not glibc's heap: nothing to lay out. */
+    g_assert_false(huge_laid_out);
+#else
+    g_assert_true(huge_laid_out);
+    /* A block of 1 MB comes from the heap (below the break), not from a
+     * mapping of its own, and lies where huge pages are allowed. */
+    char *block = malloc(1 << 20);
+    g_assert_nonnull(block);
+    char *brk_now = sbrk(0);
+    g_assert_true(block < brk_now);
+    g_assert_true(block + (1 << 20) <= brk_now);
+    memset(block, 1, 1 << 20);
+    gchar *mode = NULL;
+    if (g_file_get_contents("/sys/kernel/mm/transparent_hugepage/enabled", &mode, NULL, NULL) &&
+        !strstr(mode, "[never]"))
+        g_assert_cmpint(thp_eligible(block + (1 << 19)), ==, 1);
+    g_free(mode);
+    /* Freed, it stays in the heap: the break does not move back. */
+    free(block);
+    g_assert_true((char *)sbrk(0) == brk_now);
+#endif
+}
+
 int main(int argc, char **argv)
 {
+    huge_laid_out = vt_arena_heap_in_huge_pages();
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/arena/heap-in-huge-pages", test_heap_in_huge_pages);
     g_test_add_func("/arena/same-text", test_same_text);
     g_test_add_func("/arena/alignment", test_alignment);
     g_test_add_func("/arena/limit", test_limit);
