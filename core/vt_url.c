@@ -27,13 +27,31 @@ static bool check_id(const char *id)
     return false;
 }
 
+/* URLs are joined with g_strconcat, not printf: the search CGI makes three
+ * per hit and the site generator several per asset. */
+#define INT_TEXT 12
+
+/* @v in decimal, in @buf. */
+static const char *int_text(int v, char buf[INT_TEXT])
+{
+    char *p = buf + INT_TEXT - 1;
+    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
+    *p = '\0';
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    return p;
+}
+
 char *vt_url_image_service(const vt_config *c, const char *id)
 {
     if (!check_id(id))
         return NULL;
     if (c->server == VT_SERVER_IIPSRV)
-        return g_strdup_printf("%s/%s.tif", c->images_base_url, id);
-    return g_strdup_printf("%s/%s", c->images_base_url, id);
+        return g_strconcat(c->images_base_url, "/", id, ".tif", NULL);
+    return g_strconcat(c->images_base_url, "/", id, NULL);
 }
 
 char *vt_url_thumbnail(const vt_config *c, const char *id, int width, int height)
@@ -41,36 +59,38 @@ char *vt_url_thumbnail(const vt_config *c, const char *id, int width, int height
     g_autofree char *service = vt_url_image_service(c, id);
     if (!service)
         return NULL;
+    char w[INT_TEXT], h[INT_TEXT];
     if (c->server == VT_SERVER_STATIC && width > 0 && height > 0)
-        return g_strdup_printf("%s/full/%d,%d/0/default.jpg", service, width, height);
-    return g_strdup_printf("%s/full/!%d,%d/0/default.jpg", service, c->thumbnail_size,
-                           c->thumbnail_size);
+        return g_strconcat(service, "/full/", int_text(width, w), ",", int_text(height, h),
+                           "/0/default.jpg", NULL);
+    return g_strconcat(service, "/full/!", int_text(c->thumbnail_size, w), ",",
+                       int_text(c->thumbnail_size, h), "/0/default.jpg", NULL);
 }
 
 char *vt_url_page(const vt_config *c, const char *id)
 {
     if (!check_id(id))
         return NULL;
-    return g_strdup_printf("%s/assets/%s.html", c->site_base_url, id);
+    return g_strconcat(c->site_base_url, "/assets/", id, ".html", NULL);
 }
 
 char *vt_url_manifest(const vt_config *c, const char *id)
 {
     if (!check_id(id))
         return NULL;
-    return g_strdup_printf("%s/iiif/%s/manifest.json", c->site_base_url, id);
+    return g_strconcat(c->site_base_url, "/iiif/", id, "/manifest.json", NULL);
 }
 
 char *vt_url_canvas(const vt_config *c, const char *id)
 {
     if (!check_id(id))
         return NULL;
-    return g_strdup_printf("%s/iiif/%s/canvas/1", c->site_base_url, id);
+    return g_strconcat(c->site_base_url, "/iiif/", id, "/canvas/1", NULL);
 }
 
 char *vt_url_search(const vt_config *c)
 {
-    return g_strdup_printf("%s/cgi-bin/vitrine-search.cgi", c->site_base_url);
+    return g_strconcat(c->site_base_url, "/cgi-bin/vitrine-search.cgi", NULL);
 }
 
 void vt_url_fit(int width, int height, int bound, int *ret_width, int *ret_height)
