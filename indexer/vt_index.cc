@@ -1472,6 +1472,38 @@ private:
     }
 };
 
+/* The start of @text, HTML-escaped, cut at a blank within SNIPPET_LENGTH
+ * bytes, with "…" when cut: the snippet of a hit none of whose words
+ * matched (found by a boolean term, as an intervention number). Xapian's
+ * snippet without a match showed some window of the text, not its start,
+ * after marking every word of it once more. */
+std::string head_snippet(const std::string &text)
+{
+    size_t end = text.size();
+    if (end > SNIPPET_LENGTH) {
+        end = SNIPPET_LENGTH;
+        while (end > 0 && ((unsigned char)text[end] & 0xc0) == 0x80)
+            end--;  /* not inside a character */
+        size_t blank = text.rfind(' ', end);
+        if (blank != std::string::npos && blank >= SNIPPET_LENGTH / 2)
+            end = blank;
+    }
+    std::string out;
+    out.reserve(end + 16);
+    for (size_t i = 0; i < end; i++) {
+        switch (text[i]) {
+        case '&': out += "&amp;"; break;
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '"': out += "&quot;"; break;
+        default: out += text[i];
+        }
+    }
+    if (end < text.size())
+        out += "…";
+    return out;
+}
+
 /* The snippet of @text: with the words of @mset's query marked, tried with
  * each of @stems (the first: no stemming) until one marks something; else,
  * unless @need_match, the start of the text. When the first finds nothing
@@ -1495,7 +1527,7 @@ std::string snippet(const Xapian::MSet &mset, const std::vector<Xapian::Stem> &s
     }
     if (need_match)
         return std::string();
-    return mset.snippet(text, SNIPPET_LENGTH, Xapian::Stem(), 0, "<mark>", "</mark>", "…");
+    return head_snippet(text);
 }
 
 /* --- the fast path: the whole match as bitmaps, from the postings ---
@@ -2226,7 +2258,12 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
         JsonRef hit(json_object());
         jset(hit.get(), "id", jstr(stored.id));
         jset(hit.get(), "label", jstr(stored.label));
-        std::string text(stored.label);
+        /* The label is most often a title, which is among the texts too:
+         * then it is not repeated (the snippet read "Portret · Portret ·
+         * ...", and marking costs about 2,000 instructions a word). */
+        bool label_in_texts =
+            std::find(stored.texts.begin(), stored.texts.end(), stored.label) != stored.texts.end();
+        std::string text(label_in_texts ? std::string_view() : stored.label);
         for (std::string_view t : stored.texts) {
             if (!text.empty())
                 text += " · ";

@@ -541,6 +541,21 @@ static void test_annotations_and_snippets(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(s, "Secret restoration"));
     g_assert_null(strstr(s, "<mark>"));
     json_decref(r);
+    /* A long text so found: its start, escaped, cut at a blank with "…". */
+    put(f->index, "{\"id\": \"a8\", \"department\": \"photo\", \"visibility\": \"public\","
+                  " \"intervention\": \"2021.00777\", \"label\": \"Fish & <b>chips</b>\","
+                  " \"fields\": {\"description\": [\"one two three four five six seven eight nine ten"
+                  " eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty"
+                  " twenty-one twenty-two twenty-three twenty-four twenty-five twenty-six\"]}}");
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    r = search(f->index, "{\"q\": \"2021.00777\", " PUBLIC "}");
+    s = json_string_value(json_object_get(hit_by_id(r, "a8"), "snippet"));
+    g_assert_nonnull(s);
+    g_assert_true(g_str_has_prefix(s, "Fish &amp; &lt;b&gt;chips&lt;/b&gt; · one two three"));
+    g_assert_true(g_str_has_suffix(s, " twenty-three…") || g_str_has_suffix(s, " twenty-four…") ||
+                  g_str_has_suffix(s, " twenty-two…"));
+    g_assert_null(strstr(s, "twenty-six"));
+    json_decref(r);
     put(f->index, "{\"id\": \"a7\", \"department\": \"photo\", \"visibility\": \"public\","
                   " \"label\": \"Altar\", \"fields\": {\"title\": [{\"value\": \"Die Maße des Altars\","
                   " \"lang\": \"de\"}]}}");
