@@ -96,22 +96,28 @@ bool vt_arena_heap_in_huge_pages(void)
     /* Large blocks from the heap, and freed memory kept in it. */
     if (!mallopt(M_MMAP_THRESHOLD, 32 << 20) || !mallopt(M_TRIM_THRESHOLD, 64 << 20))
         return false;
-    /* A block up to the next 2 MB boundary, never freed: the pages it
-     * spans are never touched (only its header's), so it costs address
-     * space only; what is allocated after it starts at the boundary. */
+    /* Nothing may be written into the region before it is marked: a page
+     * touched there first is a small page, and then the whole 2 MB range
+     * around it stays in small pages. So the blocks below end short of the
+     * boundary and the room reaches past the region. */
     static void *volatile spacer __attribute__((unused)), *volatile room;
-    char *top = sbrk(0);
-    if (top == (char *)-1)
+    char *brk_now = sbrk(0);
+    if (brk_now == (char *)-1)
         return false;
-    uintptr_t gap = ((uintptr_t)top + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE - (uintptr_t)top;
-    if (gap > 4096)
-        spacer = malloc(gap - 64);
-    /* The room itself, grown into the heap and handed back to it. */
-    room = malloc(VT_ARENA_HEAP_HUGE);
+    /* Where the heap hands out its next large block: the start of its top
+     * chunk (keepcost is that chunk's size), below the current break. */
+    uintptr_t next = (uintptr_t)brk_now - mallinfo2().keepcost;
+    uintptr_t start = (next + 4096 + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    /* A block from there to just short of the boundary, never freed: the
+     * pages it spans are never touched (only its header's), so it costs
+     * address space only; what is allocated after it starts at the
+     * boundary. */
+    spacer = malloc(start - next - 128);
+    /* The heap grown past the region, handed back to the heap. */
+    room = malloc(VT_ARENA_HEAP_HUGE + HUGE_PAGE);
     char *end = sbrk(0);
-    uintptr_t start = ((uintptr_t)top + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-    bool ok = room && end != (char *)-1 && (uintptr_t)end > start + HUGE_PAGE &&
-              madvise((void *)start, ((uintptr_t)end - start) / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE) == 0;
+    bool ok = spacer && room && end != (char *)-1 && (uintptr_t)end >= start + VT_ARENA_HEAP_HUGE &&
+              madvise((void *)start, VT_ARENA_HEAP_HUGE, MADV_HUGEPAGE) == 0;
     free(room);
     return ok;
 #else

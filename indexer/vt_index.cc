@@ -117,7 +117,7 @@ json_t *jstr(std::string_view s)
 {
     /* Validated here with GLib, whose check is several times cheaper than
      * jansson's (every string of an answer passes here); json_stringn()
-     * also refuses the null pointer of an empty view, and a NUL. */
+     * would also refuse the null pointer of an empty view. */
     json_t *v;
     if (s.empty()) {
         v = json_string("");
@@ -1576,7 +1576,7 @@ struct Evaluator {
      * then within 0.002% of 1 either way). */
     uint16_t *wdf = nullptr;
     /* Both arrays, zeroed, in one calloc'ed block (the search CGI's heap
-     * is in huge pages: see vitrine-search.c). Weighing a term touches
+     * is in huge pages: vt_arena.h). Weighing a term touches
      * the pages of its documents, one page fault each on first touch in
      * 4 KB pages (3.5 to 11 us on the virtual machines measured), while
      * populating a page in advance costs about a third of that. So when
@@ -2247,7 +2247,7 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
      * index would only rank the terms against each other when choosing
      * the snippet's window (without them each counts the same, which
      * Xapian supports for terms the database lacks), and gathering them
-     * read a B-tree block per term: 0.3 to 0.8 ms a request. */
+     * read a B-tree block per term: 0.2 to 0.7 ms a request. */
     Xapian::Enquire hl_enquire(empty_database());
     hl_enquire.set_query(Xapian::Query(Xapian::Query::OP_OR, hl_terms.begin(), hl_terms.end()));
     Xapian::MSet hl = hl_enquire.get_mset(0, 0);
