@@ -1620,6 +1620,16 @@ struct Evaluator {
     /* The bits of the last bitmap word that are docids (<= lastdocid). */
     uint64_t last_mask = 0;
 
+    /* While the query of an OP_FILTER is weighed: the documents its
+     * filters leave (nullptr: all). Weights outside it are never used, so
+     * they are not computed: "varnish" with two facet filters weighed
+     * 12,000 documents for 184 matches. Set only when it leaves fewer
+     * than half the documents (a test per posting costs more than it
+     * saves otherwise, as for the public filter alone). */
+    mutable const uint64_t *mask = nullptr;
+
+    bool masked_out(size_t d) const { return mask && !((mask[d >> 6] >> (d & 63)) & 1); }
+
     Evaluator(const Xapian::Database &d, const Table &table)
         : db(d), t(table), n_words(table_words(table.lastdocid)), n_docs((double)d.get_doccount()),
           avlength(d.get_avlength())
@@ -1680,7 +1690,8 @@ struct Evaluator {
             if (it != repeated.end())
                 shared = &it->second;
         }
-        if (shared && shared->done && (shared->weighted || !weighted)) {
+        if (shared && shared->done && (shared->weighted || !weighted) &&
+            (!weighted || shared->mask == mask)) {
             /* The same group again (a word and its synonym, "vernis
              * varnish"): its documents and weights as the first time. */
             if (weighted)
@@ -1726,7 +1737,7 @@ struct Evaluator {
             factor = idf((double)n);
             auto weigh = [&](auto record) {
                 for (size_t i = 0; i < n_words; i++) {
-                    for (uint64_t x = b[i]; x; x &= x - 1) {
+                    for (uint64_t x = mask ? b[i] & mask[i] : b[i]; x; x &= x - 1) {
                         size_t d = i * 64 + (size_t)__builtin_ctzll(x);
                         if (sum[d]) {
                             float dw = bm25(factor, sum[d], d);
@@ -1746,6 +1757,7 @@ struct Evaluator {
         if (shared) {
             shared->bits = b;
             shared->weighted = weighted;
+            shared->mask = mask;
             shared->done = true;
         }
         return b;
@@ -1757,6 +1769,7 @@ struct Evaluator {
      * group's weights are as many as its documents). */
     struct Shared {
         bool done = false, weighted = false;
+        const uint64_t *mask = nullptr;  /* Evaluator::mask when weighed */
         Bitmap bits;
         std::vector<std::pair<uint32_t, float>> weights;
     };
@@ -1790,6 +1803,8 @@ struct Evaluator {
     template <bool Single>
     void add_wdf(size_t d, uint32_t f, double factor) const
     {
+        if (masked_out(d))
+            return;
         if (Single) {
             if (f)
                 weight[d] += bm25(factor, f, d);
@@ -1873,8 +1888,11 @@ struct Evaluator {
             }
             return acc;
         }
-        case Xapian::Query::OP_AND:
         case Xapian::Query::OP_FILTER:
+            if (weighted)
+                return filter(q, depth);
+            [[fallthrough]];
+        case Xapian::Query::OP_AND:
         case Xapian::Query::OP_AND_NOT:
         case Xapian::Query::OP_AND_MAYBE: {
             Bitmap acc = eval(q.get_subquery(0), weighted, depth + 1);
@@ -1894,6 +1912,39 @@ struct Evaluator {
             /* Phrases, NEAR, wildcards, value ranges. */
             return matcher(q, weighted);
         }
+    }
+
+    /* A weighed OP_FILTER: its filters first (they carry no weight), then
+     * its query weighed only where the filters leave documents (mask). */
+    Bitmap filter(const Xapian::Query &q, int depth) const
+    {
+        size_t n = q.get_num_subqueries();
+        Bitmap keep = eval(q.get_subquery(1), false, depth + 1);
+        for (size_t i = 2; i < n; i++) {
+            Bitmap b = eval(q.get_subquery(i), false, depth + 1);
+            for (size_t k = 0; k < n_words; k++)
+                keep[k] &= b[k];
+        }
+        const uint64_t *outer = mask;
+        size_t kept = 0;
+        for (size_t k = 0; k < n_words; k++) {
+            if (outer)
+                keep[k] &= outer[k];
+            kept += (size_t)__builtin_popcountll(keep[k]);
+        }
+        if (kept * 2 < (size_t)t.lastdocid + 1)
+            mask = keep.data();
+        Bitmap acc;
+        try {
+            acc = eval(q.get_subquery(0), true, depth + 1);
+        } catch (...) {
+            mask = outer;
+            throw;
+        }
+        mask = outer;
+        for (size_t k = 0; k < n_words; k++)
+            acc[k] &= keep[k];
+        return acc;
     }
 
     /* The documents of a subquery the bitmaps cannot evaluate, from

@@ -835,6 +835,12 @@ static const char *const FAST_REQUESTS[] = {
     "{\"q\": \"vernis\", \"filters\": [\"department:photo\", \"department:xray\", \"keywords:goud\"]}",
     "{\"q\": \"van\", \"filters\": [\"year:2019\"], \"sort\": \"-year\"}",
     "{\"q\": \"van\", \"sort\": \"year\"}",
+    /* Weighed only where the filters leave documents (Evaluator::filter):
+     * a synonym group twice, a phrase, a filter inside the query. */
+    "{\"q\": \"vernis varnish\", \"filters\": [\"year:2019\"]}",
+    "{\"q\": \"\\\"vrouw van\\\" OR vernis\", \"filters\": [\"department:xray\"]}",
+    "{\"q\": \"(vernis department:photo) OR goud\", \"filters\": [\"year:2019\"]}",
+    "{\"q\": \"vernis OR (department:photo varnish)\", \"filters\": [\"year:2020\"]}",
 };
 
 /* Each of @requests, for both audiences, answers the same through @reader
