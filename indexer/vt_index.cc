@@ -49,6 +49,8 @@ enum : Xapian::valueno { SLOT_YEAR = 0, SLOT_FACETS = 1 };
 const char FACET_SEP = '\x1f';   /* between field and value */
 const char PAIR_SEP = '\x1e';    /* between pairs */
 const char LABEL_SEP = '\x1d';   /* between a facet value and its label (Builder::facet) */
+const char *const PAIRS_KEY = "vt:pairs";  /* metadata: "1" if every document has word pairs */
+const size_t TERM_MAX = 245;     /* Xapian's limit on a term's length */
 const size_t METADATA_KEY_MAX = 240;  /* Xapian refuses longer metadata keys (245) */
 const int RETRIES = 2;           /* reopen-and-retry on DatabaseModifiedError */
 const size_t FIELD_NAME_MAX = 32;
@@ -243,6 +245,12 @@ int lang_index(const char *lang)
 bool is_plain_term(const std::string &t)
 {
     return !t.empty() && !(t[0] >= 'A' && t[0] <= 'Z');
+}
+
+/* The word-pair term of two plain words (Builder::pairs). */
+std::string pair_term(const std::string &word, const std::string &next)
+{
+    return "XP" + word + " " + next;
 }
 
 /* Counts the facet values of every match (check_at_least = doccount makes
@@ -616,6 +624,7 @@ struct vt_index {
     /* writer: field FACET_SEP value -> its label (facet_label), as read
      * from or written to the metadata this session */
     std::unordered_map<std::string, std::string> facet_labels;
+    bool pairs = false;                       /* writer: index word pairs (PAIRS_KEY) */
 };
 
 namespace {
@@ -735,6 +744,37 @@ struct Builder {
             index->facet_labels.emplace(key, label);
         }
         facets.emplace(field, value + LABEL_SEP + label);
+    }
+
+    /* Word pairs: a boolean term "XP" WORD " " NEXT for every two plain
+     * words at adjacent positions (so within one value), which answers a
+     * two-word phrase from one posting list instead of checking the
+     * positions of every document with both words (Evaluator::phrase).
+     * Boolean (wdf 0): document lengths, and so weights, stay as they are. */
+    void pairs()
+    {
+        std::map<Xapian::termpos, std::string> at;
+        for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t) {
+            std::string term = *t;
+            if (!is_plain_term(term))
+                continue;
+            for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
+                at[*p] = term;
+        }
+        for (auto it = at.begin(); it != at.end(); ++it) {
+            auto next = std::next(it);
+            if (next == at.end())
+                break;
+            if (next->first == it->first + 1)
+                add_pair(it->second, next->second);
+        }
+    }
+
+    void add_pair(const std::string &word, const std::string &next)
+    {
+        std::string term = pair_term(word, next);
+        if (term.size() <= TERM_MAX)
+            doc.add_boolean_term(term);
     }
 
     void boolean(const std::string &term)
@@ -945,6 +985,8 @@ vt_status put(vt_index *index, const json_t *doc)
         blob += f.first + FACET_SEP + f.second;
     }
     b.doc.add_value(SLOT_FACETS, blob);
+    if (index->pairs)
+        b.pairs();
 
     std::string idterm = "Q" + std::string(id);
     forget_spelling(index, idterm);
@@ -977,6 +1019,12 @@ CachedIndex cache_postings(const Xapian::Database &db, Xapian::docid last, std::
         std::string term = *t;
         if (!term.empty() && term[0] == 'Q') {
             t.skip_to("R");
+            continue;
+        }
+        if (term.compare(0, 2, "XP") == 0) {
+            /* Word pairs (Builder::pairs): many, rarely frequent, and read
+             * through Xapian when a phrase needs one. */
+            t.skip_to("XQ");
             continue;
         }
         Xapian::doccount tf = t.get_termfreq();
@@ -1872,6 +1920,10 @@ struct Evaluator {
             }
             return terms(names, weighted);
         }
+        case Xapian::Query::OP_PHRASE:
+            if (Bitmap b; phrase(q, weighted, b))
+                return b;
+            return matcher(q, weighted);
         case Xapian::Query::OP_SCALE_WEIGHT:
             /* Xapian 1.4 has no accessor for the factor; the query parser
              * makes only "0 * boolean-term" (a pure boolean filter). */
@@ -1913,6 +1965,51 @@ struct Evaluator {
             return matcher(q, weighted);
         }
     }
+
+    /* A phrase of two plain words, from their word-pair term, when every
+     * document of the index has pairs (Builder::pairs); false otherwise
+     * (the matcher then checks positions). Weighed as Xapian weighs a
+     * phrase, the sum of its words' weights, where the pair is. */
+    bool phrase(const Xapian::Query &q, bool weighted, Bitmap &ret) const
+    {
+        if (q.get_num_subqueries() != 2)
+            return false;
+        std::string words[2];
+        for (size_t i = 0; i < 2; i++) {
+            Xapian::Query sub = q.get_subquery(i);
+            if (sub.get_type() != Xapian::Query::LEAF_TERM)
+                return false;
+            words[i] = *sub.get_terms_begin();
+            if (!is_plain_term(words[i]))
+                return false;
+        }
+        std::string term = pair_term(words[0], words[1]);
+        if (term.size() > TERM_MAX)
+            return false;
+        if (has_pairs < 0)
+            has_pairs = db.get_metadata(PAIRS_KEY) == "1";
+        if (!has_pairs)
+            return false;
+        ret = terms({term}, false);
+        if (weighted) {
+            const uint64_t *outer = mask;
+            Bitmap where = ret;
+            if (outer)
+                for (size_t k = 0; k < n_words; k++)
+                    where[k] &= outer[k];
+            mask = where.data();
+            try {
+                (void)terms({words[0]}, true);
+                (void)terms({words[1]}, true);
+            } catch (...) {
+                mask = outer;
+                throw;
+            }
+            mask = outer;
+        }
+        return true;
+    }
+    mutable int has_pairs = -1;   /* PAIRS_KEY, read at the first phrase */
 
     /* A weighed OP_FILTER: its filters first (they carry no weight), then
      * its query weighed only where the filters leave documents (mask). */
@@ -2536,6 +2633,12 @@ vt_status vt_index_open(const char *dir, bool writable, vt_index **ret_index)
             index->db.reset(w);
             index->wdb = w;
             index->fields = load_fields(*w);
+            /* Word pairs for every document, or for none: a new index has
+             * them; one written before them gets them at `vitrine reindex`
+             * (a fresh index). */
+            if (w->get_doccount() == 0 && w->get_metadata(PAIRS_KEY).empty())
+                w->set_metadata(PAIRS_KEY, "1");
+            index->pairs = w->get_metadata(PAIRS_KEY) == "1";
         } else {
             if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
                 return vt_error_set(VT_ERR_NOT_FOUND, "open index %s: no such folder", dir);

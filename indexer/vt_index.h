@@ -45,6 +45,14 @@
  *                                 but vernis to "vernis". The TermGenerator
  *                                 lowercases before stemming, so German
  *                                 nouns (Firnis) are stemmed like any word.
+ *   XP<word> <next>               word pairs: every two plain words at
+ *                                 adjacent positions (so within one value),
+ *                                 boolean (wdf 0, lengths unchanged), so that
+ *                                 a two-word phrase is one posting list. An
+ *                                 index has them for every document or for
+ *                                 none (metadata "vt:pairs" = "1": set when
+ *                                 a writer opens an empty index); without,
+ *                                 phrases check positions.
  *   XK<FIELD>:<value>             the whole normalised value of every field
  *                                 (NFKC, case-folded, blanks collapsed,
  *                                 at most VT_INDEX_VALUE_MAX bytes), for exact

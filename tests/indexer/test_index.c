@@ -901,6 +901,41 @@ static void test_fast_path(Fixture *f, gconstpointer data)
     vt_index_close(reader);
 }
 
+/* A reader answers two-word phrases from word pairs (Builder::pairs), as
+ * the writer does from positions: within one value, in order, adjacent. */
+static void test_phrase_pairs(Fixture *f, gconstpointer data)
+{
+    put(f->index, "{\"id\": \"p1\", \"department\": \"photo\", \"visibility\": \"public\","
+                  " \"label\": \"alpha beta\", \"fields\": {\"title\": [\"gamma delta\"],"
+                  " \"description\": [\"beta alpha alpha beta\"]}}");
+    put(f->index, "{\"id\": \"p2\", \"department\": \"xray\", \"visibility\": \"public\","
+                  " \"label\": \"delta gamma\", \"fields\": {\"title\": [\"beta\"],"
+                  " \"description\": [\"gamma beta\"]}}");
+    put(f->index, "{\"id\": \"p3\", \"department\": \"xray\", \"visibility\": \"internal\","
+                  " \"label\": \"Alpha, Beta!\", \"fields\": {}}");
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    vt_index *reader = NULL;
+    g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+    /* In order and adjacent; punctuation and case do not matter. */
+    assert_ids(reader, "{\"q\": \"\\\"alpha beta\\\"\", " INTERNAL "}", "p1,p3");
+    assert_ids(reader, "{\"q\": \"\\\"alpha beta\\\"\", " PUBLIC "}", "p1");
+    assert_ids(reader, "{\"q\": \"\\\"gamma beta\\\"\", " INTERNAL "}", "p2");
+    /* Not across two values: "beta" ends p1's label, "gamma" starts its title. */
+    assert_ids(reader, "{\"q\": \"\\\"beta gamma\\\"\", " INTERNAL "}", "");
+    assert_ids(reader, "{\"q\": \"\\\"delta beta\\\"\", " INTERNAL "}", "");
+    static const char *const requests[] = {
+        "{\"q\": \"\\\"alpha beta\\\"\"}",
+        "{\"q\": \"\\\"beta alpha\\\" gamma\"}",
+        "{\"q\": \"\\\"alpha beta\\\" OR \\\"gamma beta\\\"\"}",
+        "{\"q\": \"\\\"alpha beta\\\"\", \"filters\": [\"department:photo\"]}",
+        "{\"q\": \"\\\"beta gamma\\\"\"}",
+        "{\"q\": \"\\\"alpha alpha beta\\\"\"}",  /* three words: positions */
+        "{\"q\": \"title:\\\"gamma delta\\\"\"}",  /* a field: positions */
+    };
+    assert_same_answers(reader, f->index, requests, G_N_ELEMENTS(requests));
+    vt_index_close(reader);
+}
+
 /* The table is trusted for its own revision only. */
 static void test_facet_table_revision(Fixture *f, gconstpointer data)
 {
@@ -1103,6 +1138,7 @@ int main(int argc, char **argv)
     g_test_add(path, Fixture, data, fixture_set_up, fn, fixture_tear_down)
     ADD("/index/fields-and-words", test_fields_and_words, &corpus);
     ADD("/index/intervention", test_intervention, &corpus);
+    ADD("/index/phrase-pairs", test_phrase_pairs, NULL);
     ADD("/index/facets-and-filters", test_facets_and_filters, &corpus);
     ADD("/index/sort-and-paging", test_sort_and_paging, &corpus);
     ADD("/index/public-audience", test_public_audience, &corpus);
