@@ -96,6 +96,7 @@ static void test_limit(void)
 
 static bool huge_laid_out;
 
+#ifndef VT_SANITIZE   /* the heap is AddressSanitizer's there: nothing to look at */
 /* The value of line @key (e.g. "THPeligible:", "AnonHugePages:") of
  * /proc/self/smaps for the mapping holding @p; -1 if not found. */
 static long smaps_value(const void *p, const char *key)
@@ -136,6 +137,8 @@ static long vmstat(const char *key)
     g_free(text);
     return value;
 }
+
+#endif
 
 static void test_heap_in_huge_pages(void)
 {
