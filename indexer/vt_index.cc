@@ -1678,6 +1678,16 @@ struct Evaluator {
 
     bool masked_out(size_t d) const { return mask && !((mask[d >> 6] >> (d & 63)) & 1); }
 
+    /* Sets mask for a scope, and puts the outer one back however it ends. */
+    struct MaskScope {
+        const Evaluator &ev;
+        const uint64_t *outer;
+        MaskScope(const Evaluator &e, const uint64_t *inner) : ev(e), outer(e.mask) { ev.mask = inner; }
+        ~MaskScope() { ev.mask = outer; }
+        MaskScope(const MaskScope &) = delete;
+        MaskScope &operator=(const MaskScope &) = delete;
+    };
+
     Evaluator(const Xapian::Database &d, const Table &table)
         : db(d), t(table), n_words(table_words(table.lastdocid)), n_docs((double)d.get_doccount()),
           avlength(d.get_avlength())
@@ -1992,20 +2002,13 @@ struct Evaluator {
             return false;
         ret = terms({term}, false);
         if (weighted) {
-            const uint64_t *outer = mask;
             Bitmap where = ret;
-            if (outer)
+            if (mask)
                 for (size_t k = 0; k < n_words; k++)
-                    where[k] &= outer[k];
-            mask = where.data();
-            try {
-                (void)terms({words[0]}, true);
-                (void)terms({words[1]}, true);
-            } catch (...) {
-                mask = outer;
-                throw;
-            }
-            mask = outer;
+                    where[k] &= mask[k];
+            MaskScope scope(*this, where.data());
+            (void)terms({words[0]}, true);
+            (void)terms({words[1]}, true);
         }
         return true;
     }
@@ -2022,23 +2025,17 @@ struct Evaluator {
             for (size_t k = 0; k < n_words; k++)
                 keep[k] &= b[k];
         }
-        const uint64_t *outer = mask;
         size_t kept = 0;
         for (size_t k = 0; k < n_words; k++) {
-            if (outer)
-                keep[k] &= outer[k];
+            if (mask)
+                keep[k] &= mask[k];
             kept += (size_t)__builtin_popcountll(keep[k]);
         }
-        if (kept * 2 < (size_t)t.lastdocid + 1)
-            mask = keep.data();
         Bitmap acc;
-        try {
+        {
+            MaskScope scope(*this, kept * 2 < (size_t)t.lastdocid + 1 ? keep.data() : mask);
             acc = eval(q.get_subquery(0), true, depth + 1);
-        } catch (...) {
-            mask = outer;
-            throw;
         }
-        mask = outer;
         for (size_t k = 0; k < n_words; k++)
             acc[k] &= keep[k];
         return acc;
