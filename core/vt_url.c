@@ -1,5 +1,6 @@
 /* vt_url.c: see vt_url.h. */
 #include "vt_url.h"
+#include "vt_jsonout.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -29,21 +30,6 @@ static bool check_id(const char *id)
 
 /* URLs are joined with g_strconcat, not printf: the search CGI makes three
  * per hit and the site generator several per asset. */
-#define INT_TEXT 12
-
-/* @v in decimal, in @buf. */
-static const char *int_text(int v, char buf[INT_TEXT])
-{
-    char *p = buf + INT_TEXT - 1;
-    unsigned u = v < 0 ? 0u - (unsigned)v : (unsigned)v;
-    *p = '\0';
-    do
-        *--p = (char)('0' + u % 10);
-    while (u /= 10);
-    if (v < 0)
-        *--p = '-';
-    return p;
-}
 
 char *vt_url_image_service(const vt_config *c, const char *id)
 {
@@ -59,12 +45,24 @@ char *vt_url_thumbnail(const vt_config *c, const char *id, int width, int height
     g_autofree char *service = vt_url_image_service(c, id);
     if (!service)
         return NULL;
-    char w[INT_TEXT], h[INT_TEXT];
-    if (c->server == VT_SERVER_STATIC && width > 0 && height > 0)
-        return g_strconcat(service, "/full/", int_text(width, w), ",", int_text(height, h),
-                           "/0/default.jpg", NULL);
-    return g_strconcat(service, "/full/!", int_text(c->thumbnail_size, w), ",",
-                       int_text(c->thumbnail_size, h), "/0/default.jpg", NULL);
+    int w = width, h = height;
+    const char *bang = "";
+    if (c->server != VT_SERVER_STATIC || width <= 0 || height <= 0) {
+        w = h = c->thumbnail_size;
+        bang = "!";   /* fit inside, keeping the aspect ratio */
+    }
+    GString *url = g_string_new(service);
+    char digits[VT_JSONOUT_INTEGER_MAX];
+    size_t len;
+    g_string_append(url, "/full/");
+    g_string_append(url, bang);
+    const char *text = vt_jsonout_integer(w, digits, &len);
+    g_string_append_len(url, text, (gssize)len);
+    g_string_append_c(url, ',');
+    text = vt_jsonout_integer(h, digits, &len);
+    g_string_append_len(url, text, (gssize)len);
+    g_string_append(url, "/0/default.jpg");
+    return g_string_free(url, FALSE);
 }
 
 char *vt_url_page(const vt_config *c, const char *id)
