@@ -25,7 +25,8 @@ static const char *const images_keys[] = {
     "server", "dir", "base-url", "max-pixels", "tile-size", "quality",
     "thumbnail-size", "download-size", NULL};
 static const char *const site_keys[] = {"dir", "base-url", "internal-base-url", "title",
-                                         "templates", "originals-base-url", NULL};
+                                         "templates", "originals-base-url", "rights",
+                                         "attribution", NULL};
 static const char *const search_keys[] = {"audience", "synonyms", "facets", "index", NULL};
 static const char *const default_facets[] = {"department", "type", "year", "keywords", NULL};
 #define FACETS_MAX 32
@@ -394,6 +395,13 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
         c->site_templates = templates ? get_path(&l, "site", "templates", NULL) : NULL;
     }
     c->site_originals_base_url = get_url(&l, "site", "originals-base-url", NULL);
+    c->site_rights = get_string(&l, "site", "rights", NULL);
+    if (c->site_rights && !vt_config_rights_valid(c->site_rights))
+        problem(&l, "site", "rights",
+                "'%s' is not a Creative Commons or RightsStatements.org URI (for example "
+                "http://creativecommons.org/licenses/by/4.0/ or "
+                "http://rightsstatements.org/vocab/InC/1.0/)", c->site_rights);
+    c->site_attribution = get_string(&l, "site", "attribution", NULL);
 
     load_search(&l, c);
     check_overlaps(&l, c);
@@ -473,6 +481,8 @@ void vt_config_free(vt_config *c)
     g_free(c->site_title);
     g_free(c->site_templates);
     g_free(c->site_originals_base_url);
+    g_free(c->site_rights);
+    g_free(c->site_attribution);
     g_free(c->synonyms_path);
     g_strfreev(c->facets);
     g_free(c->index_dir);
@@ -524,4 +534,19 @@ void vt_config_audience_view(const vt_config *config, bool internal, vt_config *
     *ret_view = *config;
     if (internal)
         ret_view->site_base_url = config->site_internal_base_url;
+}
+
+bool vt_config_rights_valid(const char *uri)
+{
+    /* The IIIF Presentation 3 rule: a Creative Commons licence or public
+     * domain mark, or a RightsStatements.org statement, in its http:// form. */
+    static const char *const prefixes[] = {"http://creativecommons.org/licenses/",
+                                           "http://creativecommons.org/publicdomain/",
+                                           "http://rightsstatements.org/vocab/", NULL};
+    if (!uri || strpbrk(uri, " \t\n\"<>"))
+        return false;
+    for (const char *const *p = prefixes; *p; p++)
+        if (g_str_has_prefix(uri, *p) && uri[strlen(*p)] != '\0')
+            return true;
+    return false;
 }

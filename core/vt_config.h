@@ -79,6 +79,9 @@ typedef struct {
                                * templates, or NULL */
     char *site_originals_base_url; /* where the internal web server serves originals-dir
                                     * (internal pages link originals there), or NULL */
+    char *site_rights;        /* the institution's default rights URI (Creative Commons or
+                               * RightsStatements.org, http:// as IIIF wants it), or NULL */
+    char *site_attribution;   /* the institution's credit line (requiredStatement), or NULL */
 
     /* [search] */
     bool search_internal;     /* audience=internal: the CGI may show internal assets */
@@ -121,6 +124,10 @@ const char *vt_image_server_name(vt_image_server server);
  * The view borrows every pointer of @config: never vt_config_free() it, and
  * do not use it after @config is freed. */
 void vt_config_audience_view(const vt_config *config, bool internal, vt_config *ret_view);
+/* Is @uri a rights URI that IIIF accepts (Creative Commons or
+ * RightsStatements.org, http://)? For [site] rights and per-asset values. */
+bool vt_config_rights_valid(const char *uri);
+
 const char *vt_visibility_name(vt_visibility visibility);
 /* Parses "public"/"internal"; returns false for anything else. */
 bool vt_visibility_parse(const char *text, vt_visibility *ret_visibility);

@@ -97,6 +97,21 @@ static void test_problems(void)
     expect_problem("[site]\nbase-url=collection.example.org\n[department:photo]\nhotfolder=/h\n",
                    "not an http:// or https:// URL", 1);
     expect_problem("[wat]\nx=1\n[department:photo]\nhotfolder=/h\n", "[wat]: unknown group", 1);
+    /* IIIF takes rights only from Creative Commons and RightsStatements.org. */
+    expect_problem("[site]\nrights=https://example.org/my-licence\n" "[department:photo]\nhotfolder=/h\n",
+                   "not a Creative Commons or RightsStatements.org URI", 1);
+    expect_problem("[site]\nrights=http://creativecommons.org/licenses/\n"
+                   "[department:photo]\nhotfolder=/h\n", "[site] rights", 1);
+    {
+        vt_config *rc = NULL;
+        g_assert_cmpint(vt_config_load_data("[site]\nrights=http://rightsstatements.org/vocab/InC/1.0/\n"
+                                            "attribution=Institute  # credit\n"
+                                            "[department:photo]\nhotfolder=/h\n", "t", NULL, &rc),
+                        ==, VT_OK);
+        g_assert_cmpstr(rc->site_rights, ==, "http://rightsstatements.org/vocab/InC/1.0/");
+        g_assert_cmpstr(rc->site_attribution, ==, "Institute");
+        vt_config_free(rc);
+    }
 
     /* Overlaps: a hotfolder inside the archive, and two nested hotfolders. */
     expect_problem("[vitrine]\noriginals-dir=/srv/o\n[department:photo]\nhotfolder=/srv/o/photo\n",
