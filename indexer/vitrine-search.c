@@ -14,6 +14,11 @@
  * other value is a configuration error (500), never a silent default.
  * Every answer allows any origin (CORS): IIIF Content Search is called by
  * viewers on other sites, and nothing here depends on cookies.
+ *
+ * ?selection=a,b,c answers a shared selection instead (vt_selection.h): a
+ * IIIF manifest composed from the audience's published manifests
+ * (<site.dir>/<audience>/iiif/<id>/manifest.json), without the index; it
+ * can be cached (ETag, If-None-Match gives 304, max-age 5 minutes).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +30,13 @@
 #include "vt_index.h"
 #include "vt_jsonout.h"
 #include "vt_request.h"
+#include "vt_selection.h"
 
 static const char *reason(int status)
 {
     switch (status) {
     case 200: return "OK";
+    case 304: return "Not Modified";
     case 400: return "Bad Request";
     case 405: return "Method Not Allowed";
     case 414: return "URI Too Long";
@@ -144,6 +151,44 @@ static int run(const vt_config *config, const vt_request_settings *settings, con
     return rc;
 }
 
+/* A shared selection: the manifest of the ids of @query from @tree_dir. */
+static int run_selection(const vt_config *view, const char *tree_dir, const char *query)
+{
+    char **ids = NULL;
+    vt_status st = vt_selection_parse(query, &ids);
+    if (st != VT_OK)
+        return fail(vt_request_http_status(st), vt_error_message());
+    json_t *manifest = NULL;
+    st = vt_selection_manifest(view, tree_dir, (const char *const *)ids, &manifest, NULL);
+    g_strfreev(ids);
+    if (st != VT_OK) {
+        fprintf(stderr, "vitrine-search: %s\n", vt_error_message());
+        return fail(st == VT_ERR_INVALID ? 400 : 500, "the selection could not be made");
+    }
+    GString *body = g_string_sized_new(64 * 1024);
+    st = vt_jsonout_append(body, manifest);
+    json_decref(manifest);
+    if (st != VT_OK) {
+        g_string_free(body, TRUE);
+        return fail(500, "the selection could not be written");
+    }
+    g_autofree char *etag = vt_selection_etag(body->str, body->len);
+    bool fresh = vt_selection_etag_matches(getenv("HTTP_IF_NONE_MATCH"), etag);
+    /* The published manifests change when the site is rebuilt: a few
+     * minutes of caching, then a revalidation that costs no body. */
+    printf("Status: %d %s\r\n"
+           "Content-Type: application/ld+json;profile=\"http://iiif.io/api/presentation/3/context.json\"\r\n"
+           "Access-Control-Allow-Origin: *\r\n"
+           "Cache-Control: public, max-age=300\r\n"
+           "ETag: %s\r\n"
+           "\r\n",
+           fresh ? 304 : 200, reason(fresh ? 304 : 200), etag);
+    if (!fresh)
+        printf("%s\n", body->str);
+    g_string_free(body, TRUE);
+    return fflush(stdout) == 0 ? 0 : 1;
+}
+
 static int serve(void)
 {
     const char *method = getenv("REQUEST_METHOD");
@@ -170,7 +215,14 @@ static int serve(void)
     }
     vt_config view;
     vt_config_audience_view(config, settings->internal, &view);
-    int rc = run(&view, settings, query);
+    int rc;
+    if (vt_selection_requested(query)) {
+        g_autofree char *tree = g_build_filename(config->site_dir,
+                                                 settings->internal ? "internal" : "public", NULL);
+        rc = run_selection(&view, tree, query);
+    } else {
+        rc = run(&view, settings, query);
+    }
     vt_request_settings_free(settings);
     vt_config_free(config);
     return rc;
