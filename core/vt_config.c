@@ -5,6 +5,8 @@
  */
 #include "vt_config.h"
 
+#include "vt_annotation.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -347,9 +349,12 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
             check_keys(&l, g, site_keys);
         else if (strcmp(g, "search") == 0)
             check_keys(&l, g, search_keys);
+        else if (strcmp(g, "annotations") == 0 || g_str_has_prefix(g, "annotation-type:"))
+            continue;   /* checked below, by vt_annotation */
         else if (!in_list(other_groups, g))
             problem(&l, g, NULL, "unknown group (known: vitrine, images, site, search,"
-                    " department:ID, harvest, harvest-fields, harvest-namespaces)");
+                    " department:ID, harvest, harvest-fields, harvest-namespaces, annotations,"
+                    " annotation-type:NAME)");
     }
     if (c->n_departments == 0)
         problem(&l, NULL, NULL, "no [department:ID] group: vitrine needs at least one hotfolder");
@@ -405,6 +410,12 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
 
     load_search(&l, c);
     check_overlaps(&l, c);
+    {
+        vt_annotation_types *types = NULL;
+        if (vt_annotation_types_load(kf, &types) != VT_OK)
+            problem(&l, NULL, NULL, "%s", vt_error_message());
+        vt_annotation_types_free(types);
+    }
 
     if (l.n_problems) {
         vt_error_set(VT_ERR_CONFIG, "%u problem%s in the configuration:\n%s", l.n_problems,

@@ -44,6 +44,8 @@ static const char *const table_names[VT_TABLE__COUNT] = {
     [VT_TABLE_POSITION] = "position",
     [VT_TABLE_ACTIVITY] = "activity",
     [VT_TABLE_DIRTY] = "dirty",
+    [VT_TABLE_AUDIT] = "audit",
+    [VT_TABLE_ANNOTATIONS] = "annotations",
 };
 
 struct vt_store {

@@ -76,6 +76,8 @@ typedef enum {
     VT_TABLE_POSITION,    /* "position": asset id -> its listing key */
     VT_TABLE_ACTIVITY,    /* "activity": audience "\x1f" seq -> change record (vt_publog.h) */
     VT_TABLE_DIRTY,       /* "dirty": what the site must regenerate (vt_publog.h) */
+    VT_TABLE_AUDIT,       /* "audit": asset id "\x1f" seq -> staff change record (vt_audit.h) */
+    VT_TABLE_ANNOTATIONS, /* "annotations": asset id "\x1f" annotation id -> annotation (vt_annotation.h) */
     VT_TABLE__COUNT
 } vt_table;
 
