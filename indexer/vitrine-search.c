@@ -125,7 +125,12 @@ static int run(const vt_config *config, const vt_request_settings *settings, con
             answer = vt_request_search_answer(config, out);
         break;
     case VT_REQUEST_CONTENT_SEARCH:
-        st = vt_index_search(index, request->search, &out);
+        if (!request->search) { /* the bare service id: no hits */
+            out = json_pack("{s:[]}", "hits");
+            st = out ? VT_OK : VT_ERR_NOMEM;
+        } else {
+            st = vt_index_search(index, request->search, &out);
+        }
         if (st == VT_OK)
             answer = vt_request_content_answer(config, request, out);
         json_decref(out);
@@ -137,7 +142,13 @@ static int run(const vt_config *config, const vt_request_settings *settings, con
             answer = vt_request_suggest_answer(request, out);
         break;
     case VT_REQUEST_AUTOCOMPLETE:
-        st = vt_index_suggest(index, request->prefix, NULL, request->limit, !settings->internal, &out);
+        if (!request->prefix) { /* the bare service id: no terms */
+            out = json_array();
+            st = out ? VT_OK : VT_ERR_NOMEM;
+        } else {
+            st = vt_index_suggest(index, request->prefix, NULL, request->limit,
+                                  !settings->internal, &out);
+        }
         if (st == VT_OK)
             answer = vt_request_autocomplete_answer(config, request, out);
         json_decref(out);
@@ -199,6 +210,15 @@ static int serve(void)
     const char *query = getenv("QUERY_STRING");
     if (query && strlen(query) > VT_REQUEST_QUERY_MAX)
         return fail(414, "the query string is too long");
+
+    /* A path-style Content Search id (vt_request_path_query). */
+    const char *path_info = getenv("PATH_INFO");
+    g_autofree char *path_query = NULL;
+    if (path_info && *path_info && strcmp(path_info, "/") != 0) {
+        if (vt_request_path_query(path_info, query, &path_query) != VT_OK)
+            return fail(404, vt_error_message());
+        query = path_query;
+    }
 
     const char *path = getenv("VITRINE_CONFIG");
     if (!path || !*path)

@@ -410,10 +410,16 @@ static vt_status parse_manifest(const params_seen *ps, const vt_request_settings
     if (lang && !one_of(lang, langs))
         return vt_error_set(VT_ERR_INVALID, "lang must be nl, fr, en or de, not '%.*s'", QUOTE_MAX, lang);
     const char *q = get(ps, "q");
-    if (!q)
-        return vt_error_set(VT_ERR_INVALID, "q is required with manifest");
     r->manifest = g_strdup(id);
     r->iiif_version = v && strcmp(v, "1") == 0 ? 1 : 2;
+    if (!q) {
+        /* The bare service id: a valid empty answer (no search, no
+         * prefix), which is what a client probing the service gets. */
+        r->kind = autocomplete && strcmp(autocomplete, "1") == 0 ? VT_REQUEST_AUTOCOMPLETE
+                                                                   : VT_REQUEST_CONTENT_SEARCH;
+        r->q = g_strdup("");
+        return VT_OK;
+    }
     if (autocomplete && strcmp(autocomplete, "1") == 0) {
         if ((st = check_prefix("q", q)) != VT_OK)
             return st;
@@ -435,6 +441,35 @@ static vt_status parse_manifest(const params_seen *ps, const vt_request_settings
     if (lang)
         json_object_set_new(search, "lang", json_string(lang));
     set_audience(search, settings);
+    return VT_OK;
+}
+
+vt_status vt_request_path_query(const char *path_info, const char *query_string,
+                                char **ret_query)
+{
+    const char *rest = NULL;
+    bool autocomplete = false;
+    if (g_str_has_prefix(path_info, "/manifest/")) {
+        rest = path_info + strlen("/manifest/");
+    } else if (g_str_has_prefix(path_info, "/autocomplete/")) {
+        rest = path_info + strlen("/autocomplete/");
+        autocomplete = true;
+    } else {
+        return vt_error_set(VT_ERR_INVALID,
+                            "unknown path '%.*s' (/manifest/ID or /autocomplete/ID, "
+                            "each optionally followed by /v1)", QUOTE_MAX, path_info);
+    }
+    const char *slash = strchr(rest, '/');
+    g_autofree char *id = slash ? g_strndup(rest, (gsize)(slash - rest)) : g_strdup(rest);
+    bool v1 = slash && strcmp(slash, "/v1") == 0;
+    if (!vt_url_id_valid(id) || (slash && !v1))
+        return vt_error_set(VT_ERR_INVALID,
+                            "the path must be /manifest/ID or /autocomplete/ID with an asset id "
+                            "([a-z0-9]{1,%d}), optionally followed by /v1, not '%.*s'",
+                            VT_URL_ID_MAX, QUOTE_MAX, path_info);
+    *ret_query = g_strdup_printf("manifest=%s%s%s%s%s", id, autocomplete ? "&autocomplete=1" : "",
+                                 v1 ? "&v=1" : "", query_string && *query_string ? "&" : "",
+                                 query_string ? query_string : "");
     return VT_OK;
 }
 

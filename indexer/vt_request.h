@@ -86,6 +86,16 @@ typedef struct {
     int iiif_version;   /* CONTENT_SEARCH, AUTOCOMPLETE: 1 or 2 */
 } vt_request;
 
+/* Content Search service ids are paths, so that a client can append
+ * "?q=word" (PATH_INFO): /manifest/ID is manifest=ID, /autocomplete/ID is
+ * manifest=ID&autocomplete=1, and /v1 after either adds v=1 (Search API 1).
+ * Gives the query string equivalent to @path_info plus @query_string (NULL
+ * is empty) in *@ret_query (caller frees); VT_ERR_INVALID for any other
+ * path. Without q such a request is a valid empty answer (request->q "",
+ * request->search and request->prefix NULL). */
+vt_status vt_request_path_query(const char *path_info, const char *query_string,
+                                char **ret_query);
+
 /* Parses @query_string (QUERY_STRING; NULL is empty: a search for
  * everything). @settings (borrowed) gives audience and facets. On success
  * *ret_request is owned by the caller (vt_request_free). */

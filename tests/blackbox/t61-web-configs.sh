@@ -54,6 +54,11 @@ jq -n --arg id "$base/images/p1a" '{"@context": "http://iiif.io/api/image/3/cont
 head -c 300 /dev/urandom >"$T/images/p1a/full/100,80/0/default.jpg"
 head -c 300 /dev/urandom >"$T/images/p1a.tif"
 head -c 5000 /dev/urandom >"$T/originals/xray/2019.12345_geheim.tif"
+# A JPEG/HTML polyglot as a department could drop it: a valid JPEG (vitrine
+# ingests it) named .html, with a script after the image data.
+vips black "$T/poly.jpg" 8 8 || fail "vips could not write a JPEG"
+{ cat "$T/poly.jpg"; printf '<html><script>alert(document.cookie)</script></html>\n'; } \
+    >"$T/originals/xray/2019.12345_poly.html"
 
 # Public p1a and x1a, internal i1a: all three in intervention 2019.12345.
 cat >"$T/fixture.json" <<'EOF'
@@ -191,6 +196,40 @@ assert_eq "*" "$(header Access-Control-Allow-Origin)" "  internal manifest: Acce
 ok "  internal manifest is JSON-LD"
 expect 200 /internal/originals/xray/2019.12345_geheim.tif "${AUTH[@]}"
 assert_same_bytes "$T/originals/xray/2019.12345_geheim.tif" "$T/body" "  the original"
+original_checks() {   # the last answer is an original: a download, never a page
+    assert_eq "application/octet-stream" "$(header Content-Type)" "  $1: Content-Type"
+    assert_eq "attachment" "$(header Content-Disposition)" "  $1: Content-Disposition"
+    assert_eq "nosniff" "$(header X-Content-Type-Options)" "  $1: X-Content-Type-Options"
+    [[ $(header Content-Security-Policy) == *sandbox* ]] ||
+        fail "  $1: no sandboxing Content-Security-Policy: '$(header Content-Security-Policy)'"
+    ok "  $1: sandboxed by its Content-Security-Policy"
+}
+original_checks "a TIFF original"
+expect 200 /internal/originals/xray/2019.12345_poly.html "${AUTH[@]}"
+assert_same_bytes "$T/originals/xray/2019.12345_poly.html" "$T/body" "  the JPEG/HTML polyglot"
+original_checks "the polyglot x.html"
+
+note "--- headers of pages and images"
+for p in / /assets/p1a.html; do
+    get "$p"
+    assert_eq "nosniff" "$(header X-Content-Type-Options)" "  $p: X-Content-Type-Options"
+    csp=$(header Content-Security-Policy)
+    [[ $csp == *"script-src 'self'"* && $csp == *"object-src 'none'"* ]] ||
+        fail "  $p: Content-Security-Policy '$csp'"
+    ok "  $p: Content-Security-Policy with script-src 'self'"
+done
+get /internal/assets/i1a.html "${AUTH[@]}"
+[[ $(header Content-Security-Policy) == *"script-src 'self'"* ]] ||
+    fail "  internal page: Content-Security-Policy '$(header Content-Security-Policy)'"
+ok "  an internal page has the Content-Security-Policy too"
+for p in /images/p1a /images/p1a/; do
+    expect 303 "$p"
+    [[ $(header Location) == */images/p1a/info.json ]] || fail "  $p redirects to '$(header Location)'"
+    ok "  $p -> /images/p1a/info.json (Image API: the service id gives its info.json)"
+done
+get /images/p1a/ -L
+assert_eq 200 "$STATUS" "  GET /images/p1a/, following the redirect"
+assert_json '.id | endswith("/images/p1a")' "$(cat "$T/body")" "  following it gives the info.json"
 
 note "--- the search CGI at both locations"
 ids() { jq -c '[.hits[].id] | sort' "$T/body"; }
@@ -208,6 +247,17 @@ for q in "q=geheim" "q=id%3Ai1a" "f=visibility%3Ainternal"; do
     assert_json '[.hits[].id] | index("i1a") == null' "$(cat "$T/body")" "  public: ?$q does not return i1a"
 done
 expect 405 "/cgi-bin/vitrine-search.cgi?q=x" -X POST --data q=x
+# Content Search service ids are paths (PATH_INFO), so a viewer can append ?q=.
+expect 200 "/cgi-bin/vitrine-search.cgi/manifest/p1a?q=portret"
+assert_json '.type == "AnnotationPage"' "$(cat "$T/body")" "  /manifest/p1a?q=: a Search 2 AnnotationPage"
+expect 200 "/cgi-bin/vitrine-search.cgi/manifest/p1a"
+assert_json '.type == "AnnotationPage" and (.items | length) == 0' "$(cat "$T/body")" \
+    "  the bare service id: a valid empty answer"
+expect 200 "/cgi-bin/vitrine-search.cgi/manifest/p1a/v1?q=portret"
+assert_json '.["@type"] == "sc:AnnotationList"' "$(cat "$T/body")" "  /manifest/p1a/v1?q=: a Search 1 AnnotationList"
+expect 200 "/cgi-bin/vitrine-search.cgi/autocomplete/p1a?q=port"
+assert_json '.type == "TermPage"' "$(cat "$T/body")" "  /autocomplete/p1a?q=: a TermPage"
+expect 404 "/cgi-bin/vitrine-search.cgi/elsewhere/p1a"
 expect 200 "/internal/cgi-bin/vitrine-search.cgi?q=2019.12345" "${AUTH[@]}"
 cgi_checks internal
 if grep -q VITRINE_AUDIENCE "$VT_BIN_DIR/vitrine-search.cgi"; then

@@ -250,7 +250,18 @@ static void test_manifest(void)
     g_assert_null(r->search);
     vt_request_free(r);
 
-    parse_fails("manifest=ab12", VT_ERR_INVALID, "q is required with manifest");
+    /* The bare service id: a valid empty answer, nothing to search. */
+    r = parse_ok("manifest=ab12");
+    g_assert_cmpint(r->kind, ==, VT_REQUEST_CONTENT_SEARCH);
+    g_assert_cmpstr(r->q, ==, "");
+    g_assert_null(r->search);
+    vt_request_free(r);
+    r = parse_ok("manifest=ab12&autocomplete=1&v=1");
+    g_assert_cmpint(r->kind, ==, VT_REQUEST_AUTOCOMPLETE);
+    g_assert_null(r->prefix);
+    g_assert_cmpint(r->iiif_version, ==, 1);
+    vt_request_free(r);
+
     parse_fails("manifest=..%2Fetc&q=x", VT_ERR_INVALID, "manifest must be an asset id");
     parse_fails("manifest=AB&q=x", VT_ERR_INVALID, "manifest must be an asset id");
     parse_fails("manifest=&q=x", VT_ERR_INVALID, "manifest must be an asset id");
@@ -261,6 +272,43 @@ static void test_manifest(void)
     parse_fails("manifest=ab12&q=x&f=a:b", VT_ERR_INVALID, "parameter f cannot be used with manifest");
     parse_fails("q=x&v=1", VT_ERR_INVALID, "parameter v cannot be used with a search");
     parse_fails("q=x&motivation=painting", VT_ERR_INVALID, "parameter motivation cannot be used");
+}
+
+/* Path-style service ids (PATH_INFO) become the query string they stand for. */
+static void test_path_query(void)
+{
+    static const struct {
+        const char *path, *query, *want;
+    } good[] = {
+        {"/manifest/ab12", "q=vernis", "manifest=ab12&q=vernis"},
+        {"/manifest/ab12", NULL, "manifest=ab12"},
+        {"/manifest/ab12", "", "manifest=ab12"},
+        {"/manifest/ab12/v1", "q=x", "manifest=ab12&v=1&q=x"},
+        {"/autocomplete/ab12", "q=ver", "manifest=ab12&autocomplete=1&q=ver"},
+        {"/autocomplete/ab12/v1", "q=ver", "manifest=ab12&autocomplete=1&v=1&q=ver"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+        g_autofree char *q = NULL;
+        g_assert_cmpint(vt_request_path_query(good[i].path, good[i].query, &q), ==, VT_OK);
+        g_assert_cmpstr(q, ==, good[i].want);
+    }
+    /* Parsed as the query it stands for: a search restricted to the asset. */
+    g_autofree char *qs = NULL;
+    g_assert_cmpint(vt_request_path_query("/manifest/ab12", "q=vernis", &qs), ==, VT_OK);
+    vt_request *r = parse_ok(qs);
+    g_assert_cmpint(r->kind, ==, VT_REQUEST_CONTENT_SEARCH);
+    g_assert_cmpstr(r->manifest, ==, "ab12");
+    vt_request_free(r);
+
+    static const char *const bad[] = {"/", "/manifest/", "/manifest/AB", "/manifest/../x",
+                                      "/manifest/ab12/v2", "/manifest/ab12/", "/search/ab12",
+                                      "/manifest/ab12/v1/x", "manifest/ab12"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *q = NULL;
+        g_assert_cmpint(vt_request_path_query(bad[i], "q=x", &q), ==, VT_ERR_INVALID);
+        g_assert_null(q);
+        g_assert_nonnull(strstr(vt_error_message(), "/manifest/ID"));
+    }
 }
 
 static void test_hostile_encoding(void)
@@ -598,6 +646,7 @@ int main(int argc, char **argv)
     g_test_add_func("/request/audience-override", test_audience_override);
     g_test_add_func("/request/suggest", test_suggest);
     g_test_add_func("/request/manifest", test_manifest);
+    g_test_add_func("/request/path-query", test_path_query);
     g_test_add_func("/request/hostile-encoding", test_hostile_encoding);
     g_test_add_func("/request/hostile-params", test_hostile_params);
     g_test_add_func("/request/hostile-sizes", test_hostile_sizes);
