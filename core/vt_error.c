@@ -23,6 +23,7 @@ const char *vt_strerror(vt_status status)
     case VT_ERR_BAD_IMAGE: return "not a usable image";
     case VT_ERR_TRANSIENT: return "temporary failure";
     case VT_ERR_BUSY:      return "busy";
+    case VT_ERR_UNSAFE_PATH: return "unsafe path";
     case VT_ERR_INTERNAL:  return "internal error";
     }
     return "unknown status";

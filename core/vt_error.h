@@ -31,6 +31,7 @@ typedef enum {
     VT_ERR_BAD_IMAGE,  /* the file is not an image vitrine can convert */
     VT_ERR_TRANSIENT,  /* try again later: disk full, target not writable */
     VT_ERR_BUSY,       /* another process holds the store or the lock */
+    VT_ERR_UNSAFE_PATH,/* a path crosses a symbolic link, or would leave its root */
     VT_ERR_INTERNAL    /* a bug, or a library failing in an unexpected way */
 } vt_status;
 

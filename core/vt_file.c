@@ -9,6 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vt_beneath.h"
+#include "vt_name.h"
+
 #define HASH_CHUNK (1 << 20)
 
 vt_status vt_file_sha256_fd(int fd, const char *name, char ret_hex[VT_SHA256_HEX_LEN + 1],
@@ -138,124 +141,208 @@ static vt_status copy_fd(int in, int out, const char *src, const char *dst)
 /* The temporary name is fixed for a given target, not unique per process:
  * a copy interrupted by a crash is then overwritten by the retry instead of
  * being left behind. Safe because each target has one writer (the store's
- * writer lock, and the pipeline's one-job-per-file rule). */
-static char *temp_name_beside(const char *path)
+ * writer lock, and the pipeline's one-job-per-file rule). A long name is
+ * shortened (vt_name_fit) so that the prefix never pushes it past NAME_MAX. */
+static char *temp_name(const char *name)
 {
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *base = g_path_get_basename(path);
-    return g_strdup_printf("%s/.tmp-%s", dir, base);
+    g_autofree char *fitted = vt_name_fit(name, 5);
+    return g_strconcat(".tmp-", fitted, NULL);
 }
 
-/* Gives @tmp the name @dst, never replacing an existing @dst (an archived
- * original is never replaced). renameat2(RENAME_NOREPLACE) does it in one
- * step, so a crash leaves either the temporary or the target, never both;
- * file systems without it (some network ones) get link() + unlink(), whose
- * leftover a retry removes (vt_file_remove_temp). */
-static vt_status name_without_replacing(const char *tmp, const char *dst)
+/* Opens the folder holding @path (given whole by a trusted caller: the
+ * site, the state folder) and returns its descriptor; *ret_name is @path's
+ * last component, owned by the caller. */
+static int open_parent(const char *path, char **ret_name, vt_status *ret_status)
 {
-    if (renameat2(AT_FDCWD, tmp, AT_FDCWD, dst, RENAME_NOREPLACE) == 0)
+    g_autofree char *dir = g_path_get_dirname(path);
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        *ret_status = vt_error_set_errno(errno == ENOENT ? VT_ERR_NOT_FOUND : transient_or_io(errno),
+                                         errno, "cannot open the folder %s", dir);
+        return -1;
+    }
+    *ret_name = g_path_get_basename(path);
+    return fd;
+}
+
+static vt_status fsync_fd_dir(int dirfd, const char *shown)
+{
+    /* Some file systems (CIFS, some FUSE) refuse fsync on a folder; the
+     * data itself was synced, so that is not worth failing over. */
+    if (fsync(dirfd) != 0 && errno != EINVAL && errno != ENOTSUP)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot sync the folder of %s", shown);
+    return VT_OK;
+}
+
+/* Gives @tmp the name @dst in @dirfd, never replacing an existing @dst (an
+ * archived original is never replaced). renameat2(RENAME_NOREPLACE) does it
+ * in one step, so a crash leaves either the temporary or the target, never
+ * both; file systems without it (some network ones) get link() + unlink(),
+ * whose leftover a retry removes (vt_file_remove_temp). */
+static vt_status name_without_replacing(int dirfd, const char *tmp, const char *dst,
+                                        const char *shown)
+{
+    if (renameat2(dirfd, tmp, dirfd, dst, RENAME_NOREPLACE) == 0)
         return VT_OK;
     if (errno != EINVAL && errno != ENOSYS)
         return vt_error_set_errno(errno == EEXIST ? VT_ERR_EXISTS : transient_or_io(errno), errno,
-                                  "cannot name %s", dst);
-    if (link(tmp, dst) != 0)
+                                  "cannot name %s", shown);
+    if (linkat(dirfd, tmp, dirfd, dst, 0) != 0)
         return vt_error_set_errno(errno == EEXIST ? VT_ERR_EXISTS : transient_or_io(errno), errno,
-                                  "cannot name %s", dst);
-    unlink(tmp);
+                                  "cannot name %s", shown);
+    unlinkat(dirfd, tmp, 0);
     return VT_OK;
+}
+
+vt_status vt_file_copy_fd_at(int in, const char *src_shown, int dirfd, const char *name,
+                             const char *dst_shown)
+{
+    struct stat st_dst;
+    if (fstatat(dirfd, name, &st_dst, AT_SYMLINK_NOFOLLOW) == 0)
+        return vt_error_set(VT_ERR_EXISTS, "%s exists already", dst_shown);
+    if (lseek(in, 0, SEEK_SET) < 0)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot read %s", src_shown);
+
+    g_autofree char *tmp = temp_name(name);
+    int out = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (out < 0)
+        return vt_error_set_errno(transient_or_io(errno), errno, "cannot create the temporary"
+                                  " copy of %s", dst_shown);
+    vt_status st = copy_fd(in, out, src_shown, dst_shown);
+    if (st == VT_OK && fsync(out) != 0)
+        st = vt_error_set_errno(transient_or_io(errno), errno, "cannot sync %s", dst_shown);
+    if (close(out) != 0 && st == VT_OK)
+        st = vt_error_set_errno(transient_or_io(errno), errno, "cannot close %s", dst_shown);
+    if (st == VT_OK)
+        st = name_without_replacing(dirfd, tmp, name, dst_shown);
+    if (st != VT_OK)
+        unlinkat(dirfd, tmp, 0);
+    else
+        st = fsync_fd_dir(dirfd, dst_shown);
+    return st;
 }
 
 vt_status vt_file_copy_durable(const char *src, const char *dst)
 {
-    struct stat st_dst;
-    if (lstat(dst, &st_dst) == 0)
-        return vt_error_set(VT_ERR_EXISTS, "%s exists already", dst);
-
     int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (in < 0)
         return vt_error_set_errno(errno == ENOENT ? VT_ERR_NOT_FOUND : VT_ERR_IO, errno,
                                   "cannot open %s", src);
-    g_autofree char *tmp = temp_name_beside(dst);
-    g_autofree char *dir = g_path_get_dirname(dst);
-    int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-    if (out < 0) {
-        int e = errno;
-        close(in);
-        return vt_error_set_errno(transient_or_io(e), e, "cannot create %s", tmp);
+    g_autofree char *name = NULL;
+    vt_status st = VT_OK;
+    int dirfd = open_parent(dst, &name, &st);
+    if (dirfd >= 0) {
+        st = vt_file_copy_fd_at(in, src, dirfd, name, dst);
+        close(dirfd);
     }
-    vt_status st = copy_fd(in, out, src, tmp);
     close(in);
-    if (st == VT_OK && fsync(out) != 0)
-        st = vt_error_set_errno(transient_or_io(errno), errno, "cannot sync %s", tmp);
-    if (close(out) != 0 && st == VT_OK)
-        st = vt_error_set_errno(transient_or_io(errno), errno, "cannot close %s", tmp);
-    if (st == VT_OK)
-        st = name_without_replacing(tmp, dst);
-    if (st != VT_OK)
-        unlink(tmp);
-    else
-        st = vt_file_fsync_dir(dir);
     return st;
+}
+
+vt_status vt_file_remove_temp_at(int dirfd, const char *name, const char *shown)
+{
+    g_autofree char *tmp = temp_name(name);
+    if (unlinkat(dirfd, tmp, 0) != 0 && errno != ENOENT)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot remove the temporary copy of %s", shown);
+    return VT_OK;
 }
 
 vt_status vt_file_remove_temp(const char *path)
 {
-    g_autofree char *tmp = temp_name_beside(path);
-    if (unlink(tmp) != 0 && errno != ENOENT)
-        return vt_error_set_errno(VT_ERR_IO, errno, "cannot remove %s", tmp);
-    return VT_OK;
+    g_autofree char *name = NULL;
+    vt_status st = VT_OK;
+    int dirfd = open_parent(path, &name, &st);
+    if (dirfd < 0)
+        return st == VT_ERR_NOT_FOUND ? VT_OK : st;
+    st = vt_file_remove_temp_at(dirfd, name, path);
+    close(dirfd);
+    return st;
+}
+
+vt_status vt_file_move_at(int src_dirfd, const char *src_name, const char *src_shown,
+                          int dst_dirfd, const char *dst_name, const char *dst_shown)
+{
+    struct stat st_src, st_dst;
+
+    if (fstatat(src_dirfd, src_name, &st_src, AT_SYMLINK_NOFOLLOW) != 0)
+        return vt_error_set_errno(errno == ENOENT ? VT_ERR_NOT_FOUND : VT_ERR_IO, errno,
+                                  "cannot find %s", src_shown);
+    if (fstatat(dst_dirfd, dst_name, &st_dst, AT_SYMLINK_NOFOLLOW) == 0)
+        return vt_error_set(VT_ERR_EXISTS, "%s exists already", dst_shown);
+
+    /* renameat2(RENAME_NOREPLACE) keeps an existing destination safe from a race. */
+    if (renameat2(src_dirfd, src_name, dst_dirfd, dst_name, RENAME_NOREPLACE) == 0) {
+        vt_status st = fsync_fd_dir(dst_dirfd, dst_shown);
+        if (st == VT_OK)
+            st = fsync_fd_dir(src_dirfd, src_shown);
+        return st;
+    }
+    if (errno == EEXIST)
+        return vt_error_set(VT_ERR_EXISTS, "%s exists already", dst_shown);
+    if (errno == ENOENT)
+        return vt_error_set_errno(VT_ERR_NOT_FOUND, errno, "cannot find %s", src_shown);
+    if (errno != EXDEV && errno != EINVAL)
+        return vt_error_set_errno(transient_or_io(errno), errno, "cannot move %s to %s",
+                                  src_shown, dst_shown);
+
+    if (S_ISLNK(st_src.st_mode)) {
+        char target[4096];
+        ssize_t n = readlinkat(src_dirfd, src_name, target, sizeof target - 1);
+        if (n < 0)
+            return vt_error_set_errno(VT_ERR_IO, errno, "cannot read the link %s", src_shown);
+        target[n] = '\0';
+        if (symlinkat(target, dst_dirfd, dst_name) != 0)
+            return vt_error_set_errno(transient_or_io(errno), errno, "cannot create %s", dst_shown);
+    } else {
+        int in = openat(src_dirfd, src_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+        if (in < 0)
+            return vt_error_set_errno(errno == ENOENT ? VT_ERR_NOT_FOUND : VT_ERR_IO, errno,
+                                      "cannot open %s", src_shown);
+        struct stat st_in;
+        vt_status st = VT_OK;
+        if (fstat(in, &st_in) != 0 || !S_ISREG(st_in.st_mode))
+            st = vt_error_set(VT_ERR_IO, "%s is not a regular file", src_shown);
+        if (st == VT_OK)
+            st = vt_file_copy_fd_at(in, src_shown, dst_dirfd, dst_name, dst_shown);
+        close(in);
+        if (st != VT_OK)
+            return st;
+        /* The name may have been given to another file meanwhile: only the
+         * file that was copied is removed. */
+        if (!vt_beneath_is_same(src_dirfd, src_name, st_in.st_dev, st_in.st_ino))
+            return vt_error_set(VT_ERR_IO, "copied %s to %s, but the name now holds another"
+                                " file: both are kept", src_shown, dst_shown);
+    }
+    if (unlinkat(src_dirfd, src_name, 0) != 0)
+        return vt_error_set_errno(VT_ERR_IO, errno, "copied to %s but cannot remove %s",
+                                  dst_shown, src_shown);
+    return fsync_fd_dir(src_dirfd, src_shown);
 }
 
 vt_status vt_file_move(const char *src, const char *dst)
 {
-    struct stat st_src, st_dst;
-
-    if (lstat(src, &st_src) != 0)
-        return vt_error_set_errno(errno == ENOENT ? VT_ERR_NOT_FOUND : VT_ERR_IO, errno,
-                                  "cannot find %s", src);
-    if (lstat(dst, &st_dst) == 0)
-        return vt_error_set(VT_ERR_EXISTS, "%s exists already", dst);
-
-    g_autofree char *src_dir = g_path_get_dirname(src);
-    g_autofree char *dst_dir = g_path_get_dirname(dst);
-
-    /* renameat2(RENAME_NOREPLACE) keeps an existing @dst safe from a race. */
-    if (renameat2(AT_FDCWD, src, AT_FDCWD, dst, RENAME_NOREPLACE) == 0) {
-        vt_status st = vt_file_fsync_dir(dst_dir);
-        if (st == VT_OK)
-            st = vt_file_fsync_dir(src_dir);
+    g_autofree char *src_name = NULL, *dst_name = NULL;
+    vt_status st = VT_OK;
+    int src_dirfd = open_parent(src, &src_name, &st);
+    if (src_dirfd < 0)
         return st;
+    int dst_dirfd = open_parent(dst, &dst_name, &st);
+    if (dst_dirfd >= 0) {
+        st = vt_file_move_at(src_dirfd, src_name, src, dst_dirfd, dst_name, dst);
+        close(dst_dirfd);
     }
-    if (errno == EEXIST)
-        return vt_error_set(VT_ERR_EXISTS, "%s exists already", dst);
-    if (errno != EXDEV && errno != EINVAL)
-        return vt_error_set_errno(transient_or_io(errno), errno, "cannot move %s to %s", src, dst);
-
-    if (S_ISLNK(st_src.st_mode)) {
-        char target[4096];
-        ssize_t n = readlink(src, target, sizeof target - 1);
-        if (n < 0)
-            return vt_error_set_errno(VT_ERR_IO, errno, "cannot read the link %s", src);
-        target[n] = '\0';
-        if (symlink(target, dst) != 0)
-            return vt_error_set_errno(transient_or_io(errno), errno, "cannot create %s", dst);
-    } else {
-        vt_status st = vt_file_copy_durable(src, dst);
-        if (st != VT_OK)
-            return st;
-    }
-    if (unlink(src) != 0)
-        return vt_error_set_errno(VT_ERR_IO, errno, "copied to %s but cannot remove %s", dst, src);
-    return vt_file_fsync_dir(src_dir);
+    close(src_dirfd);
+    return st;
 }
 
-vt_status vt_file_write_atomic(const char *path, const void *data, size_t len)
+vt_status vt_file_write_atomic_at(int dirfd, const char *name, const char *shown,
+                                  const void *data, size_t len)
 {
-    g_autofree char *tmp = temp_name_beside(path);
-    g_autofree char *dir = g_path_get_dirname(path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    g_autofree char *tmp = temp_name(name);
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0)
-        return vt_error_set_errno(transient_or_io(errno), errno, "cannot create %s", tmp);
+        return vt_error_set_errno(transient_or_io(errno), errno, "cannot create the temporary"
+                                  " of %s", shown);
     const char *p = data;
     vt_status st = VT_OK;
     while (len > 0) {
@@ -263,43 +350,70 @@ vt_status vt_file_write_atomic(const char *path, const void *data, size_t len)
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0) {
-            st = vt_error_set_errno(transient_or_io(errno), errno, "cannot write %s", tmp);
+            st = vt_error_set_errno(transient_or_io(errno), errno, "cannot write %s", shown);
             break;
         }
         p += w;
         len -= (size_t)w;
     }
     if (st == VT_OK && fsync(fd) != 0)
-        st = vt_error_set_errno(transient_or_io(errno), errno, "cannot sync %s", tmp);
+        st = vt_error_set_errno(transient_or_io(errno), errno, "cannot sync %s", shown);
     close(fd);
-    if (st == VT_OK && rename(tmp, path) != 0)
-        st = vt_error_set_errno(transient_or_io(errno), errno, "cannot rename %s", tmp);
+    if (st == VT_OK && renameat(dirfd, tmp, dirfd, name) != 0)
+        st = vt_error_set_errno(transient_or_io(errno), errno, "cannot rename the temporary"
+                                " of %s", shown);
     if (st != VT_OK)
-        unlink(tmp);
+        unlinkat(dirfd, tmp, 0);
     else
-        st = vt_file_fsync_dir(dir);
+        st = fsync_fd_dir(dirfd, shown);
     return st;
 }
 
-char *vt_file_free_name(const char *path)
+vt_status vt_file_write_atomic(const char *path, const void *data, size_t len)
+{
+    g_autofree char *name = NULL;
+    vt_status st = VT_OK;
+    int dirfd = open_parent(path, &name, &st);
+    if (dirfd < 0)
+        return st == VT_ERR_NOT_FOUND ? VT_ERR_IO : st;
+    st = vt_file_write_atomic_at(dirfd, name, path, data, len);
+    close(dirfd);
+    return st;
+}
+
+char *vt_file_free_name_at(int dirfd, const char *name, size_t reserve)
 {
     struct stat st;
-    if (lstat(path, &st) != 0)
-        return g_strdup(path);
+    g_autofree char *fitted = vt_name_fit(name, reserve);
+    if (fstatat(dirfd, fitted, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return g_steal_pointer(&fitted);
 
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *base = g_path_get_basename(path);
+    /* Room for " (NNNNNNNNNN)" too, so that every candidate fits. */
+    g_autofree char *base = vt_name_fit(name, reserve + 13);
     const char *dot = strrchr(base, '.');
     /* ".hidden" and "name." have no extension worth keeping apart. */
     size_t stem_len = (dot && dot != base && dot[1]) ? (size_t)(dot - base) : strlen(base);
     const char *ext = base + stem_len;
 
     for (unsigned i = 2;; i++) {
-        char *candidate = g_strdup_printf("%s/%.*s (%u)%s", dir, (int)stem_len, base, i, ext);
-        if (lstat(candidate, &st) != 0)
+        char *candidate = g_strdup_printf("%.*s (%u)%s", (int)stem_len, base, i, ext);
+        if (fstatat(dirfd, candidate, &st, AT_SYMLINK_NOFOLLOW) != 0)
             return candidate;
         g_free(candidate);
     }
+}
+
+char *vt_file_free_name(const char *path)
+{
+    g_autofree char *name = NULL;
+    vt_status st = VT_OK;
+    int dirfd = open_parent(path, &name, &st);
+    if (dirfd < 0)
+        return g_strdup(path);
+    g_autofree char *free_name = vt_file_free_name_at(dirfd, name, 0);
+    close(dirfd);
+    g_autofree char *dir = g_path_get_dirname(path);
+    return g_build_filename(dir, free_name, NULL);
 }
 
 void vt_file_drop_cache(const char *path)

@@ -1,6 +1,7 @@
 /* vt_name.c: see vt_name.h. */
 #include "vt_name.h"
 
+#include <limits.h>
 #include <string.h>
 
 static bool has_suffix_nocase(const char *name, size_t len, const char *suffix)
@@ -166,4 +167,24 @@ char *vt_name_display(const char *raw_name)
     }
     g_free(valid);
     return g_string_free(out, FALSE);
+}
+
+char *vt_name_fit(const char *name, size_t reserve)
+{
+    size_t len = strlen(name);
+    if (reserve > NAME_MAX / 2)
+        reserve = NAME_MAX / 2;
+    size_t room = NAME_MAX - reserve;
+    if (len <= room)
+        return g_strdup(name);
+    const char *dot = strrchr(name, '.');
+    size_t ext_len = (dot && dot != name && strlen(dot) <= 16) ? strlen(dot) : 0;
+    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, name, (gssize)len);
+    /* "~" + 8 hex digits + the extension follow the cut start. */
+    size_t keep = room - 9 - ext_len;
+    /* Back off to the start of a UTF-8 character (continuation bytes are
+     * 10xxxxxx), so that a valid name stays valid. */
+    while (keep > 0 && ((unsigned char)name[keep] & 0xC0) == 0x80)
+        keep--;
+    return g_strdup_printf("%.*s~%.8s%s", (int)keep, name, sum, ext_len ? name + len - ext_len : "");
 }

@@ -69,6 +69,14 @@ char *vt_name_make_id(const char *sha256_hex, size_t length);
  * Symbolic links inside the root are the opener's business (O_NOFOLLOW). */
 bool vt_name_is_safe_relative(const char *relpath);
 
+/* A file name made from @name that leaves room for @reserve more bytes
+ * (a ".tmp-" prefix, a ".reason.txt" suffix, " (2)") within NAME_MAX: @name
+ * itself when it fits, else its start (cut at a character boundary) + "~"
+ * + 8 hex digits of @name's SHA-256 + its extension (up to 16 bytes), so
+ * that two long names stay apart and the same name always gives the same
+ * result. The original name is for the caller to record. Caller frees. */
+char *vt_name_fit(const char *name, size_t reserve);
+
 /* A version of the file-system name @raw_name that is safe to show or log:
  * valid UTF-8, with every invalid byte sequence and every control character
  * (C0, DEL, C1: newlines and escapes in names garble logs and pages)

@@ -495,6 +495,7 @@ int64_t vt_harvest_retry_after(const vt_harvest_config *config, vt_status status
     case VT_ERR_LIMIT:
     case VT_ERR_BAD_IMAGE:
     case VT_ERR_BUSY:
+    case VT_ERR_UNSAFE_PATH:
     case VT_ERR_INTERNAL:
         break;
     }

@@ -518,6 +518,7 @@ int vt_request_http_status(vt_status status)
     case VT_ERR_EXISTS:
     case VT_ERR_BAD_IMAGE:
     case VT_ERR_TRANSIENT:
+    case VT_ERR_UNSAFE_PATH:
     case VT_ERR_INTERNAL:
         return 500;
     }
