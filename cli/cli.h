@@ -25,6 +25,7 @@ int cli_harvest(cli_context *ctx, int argc, char **argv);
 int cli_unset(cli_context *ctx, int argc, char **argv);
 int cli_list(cli_context *ctx, int argc, char **argv);
 int cli_show(cli_context *ctx, int argc, char **argv);
+int cli_history(cli_context *ctx, int argc, char **argv);
 int cli_status(cli_context *ctx, int argc, char **argv);
 int cli_rebuild(cli_context *ctx, int argc, char **argv);
 int cli_verify(cli_context *ctx, int argc, char **argv);

@@ -226,8 +226,9 @@ static int edit_command(cli_context *ctx, const char *command, int argc, char **
         fprintf(stderr, "vitrine %s: %s\n", argv[0], vt_error_message());
         return 2;
     }
-    json_t *req = json_pack("{s:i, s:s, s:s, s:o}", "v", 1, "action", "edit", "id", argv[1],
-                            "edit", edit);
+    /* Who asked, for the audit trail (vitrine history). */
+    json_t *req = json_pack("{s:i, s:s, s:s, s:o, s:s}", "v", 1, "action", "edit", "id", argv[1],
+                            "edit", edit, "user", g_get_user_name());
     return submit(ctx, req);
 }
 

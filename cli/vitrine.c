@@ -17,6 +17,7 @@ static const command commands[] = {
     {"ingest", cli_ingest, true, "ingest [PATH...]      run the pipeline on the hotfolders (or PATHs) to completion"},
     {"list", cli_list, true, "list [--json]         list assets"},
     {"show", cli_show, true, "show ID [--json]      show one asset"},
+    {"history", cli_history, true, "history ID [--json]   who changed an asset's metadata, and what"},
     {"status", cli_status, true, "status [--json]       daemon, queue and store figures"},
     {"retry", cli_retry, true, "retry ID...|--failed  convert assets again (quarantined ones are restored first)"},
     {"set", cli_set, true, "set ID FIELD=VALUE...  set custom metadata (FIELD.LANG=VALUE for a language)"},

@@ -6,6 +6,7 @@
 #include "vt_config.h"
 
 #include "vt_annotation.h"
+#include "vt_staff.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -30,6 +31,8 @@ static const char *const site_keys[] = {"dir", "base-url", "internal-base-url", 
                                          "templates", "originals-base-url", "rights",
                                          "attribution", NULL};
 static const char *const search_keys[] = {"audience", "synonyms", "facets", "index", NULL};
+/* Who may edit from the internal site (read by vt_staff). */
+static const char *const staff_keys[] = {"editors", "publishers", "admins", NULL};
 static const char *const default_facets[] = {"department", "type", "year", "keywords", NULL};
 #define FACETS_MAX 32
 static const char *const department_keys[] = {
@@ -349,10 +352,12 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
             check_keys(&l, g, site_keys);
         else if (strcmp(g, "search") == 0)
             check_keys(&l, g, search_keys);
+        else if (strcmp(g, "staff") == 0)
+            check_keys(&l, g, staff_keys);   /* the names: below, by vt_staff */
         else if (strcmp(g, "annotations") == 0 || g_str_has_prefix(g, "annotation-type:"))
             continue;   /* checked below, by vt_annotation */
         else if (!in_list(other_groups, g))
-            problem(&l, g, NULL, "unknown group (known: vitrine, images, site, search,"
+            problem(&l, g, NULL, "unknown group (known: vitrine, images, site, search, staff,"
                     " department:ID, harvest, harvest-fields, harvest-namespaces, annotations,"
                     " annotation-type:NAME)");
     }
@@ -415,6 +420,12 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
         if (vt_annotation_types_load(kf, &types) != VT_OK)
             problem(&l, NULL, NULL, "%s", vt_error_message());
         vt_annotation_types_free(types);
+    }
+    {
+        vt_staff *staff = NULL;
+        if (vt_staff_new(c, &staff) != VT_OK)
+            problem(&l, NULL, NULL, "%s", vt_error_message());
+        vt_staff_free(staff);
     }
 
     if (l.n_problems) {

@@ -16,6 +16,7 @@
 #include "vt_file.h"
 #include "vt_log.h"
 #include "vt_pipeline.h"
+#include "vt_spool.h"
 #include "vt_store.h"
 
 #define STATUS_INTERVAL_MS 2000
@@ -162,6 +163,11 @@ int main(int argc, char **argv)
     d.status_path = g_build_filename(config->state_dir, "status.json", NULL);
     vt_pipeline_options opt = {.daemon = true, .on_event = on_event, .data = &d};
     int rc = 0;
+    /* Held until exit: the edit CGI tells from it that vitrined runs. */
+    int web_lock = -1;
+    if (vt_spool_hold_web(config->spool_dir, &web_lock) != VT_OK)
+        vt_log_line(true, "the internal site cannot tell that vitrined runs: %s",
+                    vt_error_message());
     if (vt_pipeline_new(config, store, &opt, &d.pipeline) != VT_OK ||
         vt_pipeline_start(d.pipeline, NULL) != VT_OK) {
         vt_log_line(true, "cannot start: %s", vt_error_message());

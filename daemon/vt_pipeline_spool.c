@@ -3,7 +3,9 @@
  * harvest. They are applied on the loop thread, the store's one writer. */
 #include <string.h>
 
+#include "vt_audit.h"
 #include "vt_meta.h"
+#include "vt_staff.h"
 #include "vt_pipeline_private.h"
 #include "vt_spool.h"
 #include "vt_terms.h"
@@ -79,32 +81,105 @@ static vt_status spool_retry_fn(vt_txn *txn, void *data)
     return vt_txn_status(txn);
 }
 
+/* An edit of one or more assets' custom metadata, applied all or nothing
+ * in one transaction with one audit entry per changed asset. */
 typedef struct {
     const vt_pipeline *p;
-    const char *id;
+    char *const *ids;
+    size_t n_ids;
     const json_t *edit;
+    const char *if_match;   /* or NULL */
+    const char *user;
+    const char *via;
+    json_t *saved;          /* out: [{id, version, custom, visibility}] */
+    char *conflict;         /* out: the current version, on a conflict */
 } edit_ctx;
 
-/* A metadata edit from staff (`vitrine set/unset`, later the internal
- * site): applied to the custom part; harvested fields are refused. */
+static json_t *custom_of(vt_txn *txn, const char *id, const char **ret_visibility)
+{
+    vt_asset *a = NULL;
+    if (vt_asset_get(txn, id, &a) != VT_OK)
+        return NULL;
+    json_t *custom = a->custom ? json_incref(a->custom) : json_object();
+    if (ret_visibility)
+        *ret_visibility = vt_visibility_name(a->visibility);
+    vt_asset_free(a);
+    return custom;
+}
+
 static vt_status edit_fn(vt_txn *txn, void *data)
 {
     edit_ctx *c = data;
-    return vt_terms_edit_asset(txn, c->p->config, c->id, c->edit, NULL);
+    json_array_clear(c->saved);
+    g_clear_pointer(&c->conflict, g_free);
+    gint64 now = vt__pipeline_now();
+    for (size_t i = 0; i < c->n_ids; i++) {
+        const char *id = c->ids[i];
+        json_t *before = custom_of(txn, id, NULL);
+        if (!before)
+            return vt_txn_fail(txn, vt_error_set(VT_ERR_NOT_FOUND, "no asset %s", id));
+        if (c->if_match) {
+            char *version = vt_staff_version(before);
+            if (strcmp(version, c->if_match) != 0) {
+                json_decref(before);
+                c->conflict = version;
+                return vt_txn_fail(txn, vt_error_set(VT_ERR_EXISTS,
+                                                     "asset %s was changed by someone else"
+                                                     " (version %s, not %s)",
+                                                     id, version, c->if_match));
+            }
+            g_free(version);
+        }
+        bool changed = false;
+        vt_status s = vt_terms_edit_asset(txn, c->p->config, id, c->edit, &changed);
+        if (s != VT_OK) {
+            json_decref(before);
+            return s;
+        }
+        const char *visibility = NULL;
+        json_t *after = custom_of(txn, id, &visibility);
+        if (changed)
+            vt_audit_append(txn, id, now, c->user, c->via, c->edit, before, after);
+        char *version = vt_staff_version(after);
+        json_array_append_new(c->saved, json_pack("{s:s, s:s, s:o, s:s}", "id", id, "version",
+                                                  version, "custom", after, "visibility",
+                                                  visibility ? visibility : "internal"));
+        g_free(version);
+        json_decref(before);
+    }
+    return vt_txn_status(txn);
 }
 
+static vt_status run_edit(vt_pipeline *p, edit_ctx *c)
+{
+    c->saved = json_array();
+    vt_status s = vt_store_write(p->store, edit_fn, c);
+    if (s == VT_OK) {
+        for (size_t i = 0; i < c->n_ids; i++)
+            vt__pipeline_mark_changed(p, c->ids[i]);
+        g_autofree char *msg = g_strdup_printf("metadata edited by %s (%s)%s", c->user, c->via,
+                                               c->n_ids > 1 ? ", bulk" : "");
+        vt__pipeline_emit(p, VT_EVENT_INFO, NULL, NULL, c->n_ids == 1 ? c->ids[0] : NULL, msg);
+    }
+    return s;
+}
+
+/* A metadata edit from the `vitrine` tool (set/unset): applied to the
+ * custom part; harvested fields are refused. The tool's spool is writable
+ * by administrators only, so its "user" is taken as written. */
 static vt_status apply_edit(vt_pipeline *p, const json_t *req)
 {
     const char *id = json_string_value(json_object_get(req, "id"));
     const json_t *edit = json_object_get(req, "edit");
     if (!id || !json_is_object(edit))
         return vt_error_set(VT_ERR_INVALID, "an edit request has \"id\" and an \"edit\" object");
-    edit_ctx c = {p, id, edit};
-    vt_status s = vt_store_write(p->store, edit_fn, &c);
-    if (s == VT_OK) {
-        vt__pipeline_mark_changed(p, id);
-        vt__pipeline_emit(p, VT_EVENT_INFO, NULL, NULL, id, "metadata edited");
-    }
+    const char *user = json_string_value(json_object_get(req, "user"));
+    char *ids[] = {(char *)id, NULL};
+    edit_ctx c = {.p = p, .ids = ids, .n_ids = 1, .edit = edit,
+                  .user = vt_staff_user_valid(user) ? user : "(unknown)", .via = "tool"};
+    vt_status s = run_edit(p, &c);
+    json_decref(c.saved);
+    g_free(c.conflict);
     return s;
 }
 
@@ -212,10 +287,104 @@ static vt_status apply_spool_reported(const json_t *req, const char *name, void 
     return s;
 }
 
+/* ---- the web server's spool folder ---------------------------------------
+ *
+ * Anyone in the web server's group can write spool-dir/web, so a request
+ * found there is believed no more than an HTTP request: it is parsed and
+ * checked against [staff] again (its user must be allowed what it asks),
+ * and answered in spool-dir/web/answers/NAME for the CGI waiting on it:
+ *     {"status": "saved", "assets": [{id, version, custom, visibility}]}
+ *     {"status": "conflict", "version": CURRENT, "message"}
+ *     {"status": "forbidden" | "invalid" | "not-found" | "failed", "message"}
+ * Anything but "saved" also moves the request to web/rejected/ with its
+ * reason. */
+
+static vt_status answer(vt_pipeline *p, const char *dir, const char *name, json_t *ans)
+{
+    if (vt_spool_answer(dir, name, ans) != VT_OK)
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    json_decref(ans);
+    return VT_OK;
+}
+
+static vt_status refuse(vt_pipeline *p, const char *dir, const char *name, const char *status,
+                        vt_status st)
+{
+    g_autofree char *msg = g_strdup(vt_error_message());
+    answer(p, dir, name, json_pack("{s:s, s:s}", "status", status, "message", msg));
+    return vt_error_set(st, "%s", msg);
+}
+
+static vt_status apply_web(const json_t *req, const char *name, void *data)
+{
+    vt_pipeline *p = data;
+    g_autofree char *dir = g_build_filename(p->config->spool_dir, VT_SPOOL_WEB, NULL);
+    vt_staff_request *r = NULL;
+    vt_status s = vt_staff_request_parse(req, true, &r);
+    if (s != VT_OK)
+        return refuse(p, dir, name, "invalid", s);
+    vt_staff *staff = NULL;
+    s = vt_staff_new(p->config, &staff);
+    if (s == VT_OK)
+        s = vt_staff_may(staff, r->user, r->kind);
+    vt_staff_free(staff);
+    if (s != VT_OK) {
+        vt_staff_request_free(r);
+        return refuse(p, dir, name, "forbidden", s);
+    }
+    if (r->kind == VT_STAFF_ANNOTATE) {
+        /* The hook for annotation requests: their module adds a handler
+         * here, called with the request already authorised. */
+        vt_staff_request_free(r);
+        vt_error_set(VT_ERR_INVALID, "this vitrined does not store annotations yet");
+        return refuse(p, dir, name, "invalid", VT_ERR_INVALID);
+    }
+    edit_ctx c = {.p = p, .ids = r->ids, .n_ids = r->n_ids, .edit = r->edit,
+                  .if_match = r->if_match, .user = r->user, .via = "web"};
+    s = run_edit(p, &c);
+    if (s == VT_OK) {
+        answer(p, dir, name, json_pack("{s:s, s:O}", "status", "saved", "assets", c.saved));
+    } else if (c.conflict) {
+        g_autofree char *msg = g_strdup(vt_error_message());
+        answer(p, dir, name, json_pack("{s:s, s:s, s:s}", "status", "conflict", "version",
+                                       c.conflict, "message", msg));
+        vt_error_set(s, "%s", msg);
+    } else {
+        refuse(p, dir, name,
+               s == VT_ERR_NOT_FOUND                          ? "not-found"
+               : s == VT_ERR_INVALID || s == VT_ERR_LIMIT ? "invalid"
+                                                              : "failed",
+               s);
+    }
+    json_decref(c.saved);
+    g_free(c.conflict);
+    vt_staff_request_free(r);
+    return s;
+}
+
+static vt_status apply_web_reported(const json_t *req, const char *name, void *data)
+{
+    vt_pipeline *p = data;
+    vt_status s = apply_web(req, name, data);
+    if (s != VT_OK) {
+        g_autofree char *msg = g_strdup_printf("web request %s refused (kept in %s/%s/rejected):"
+                                               " %s", name, p->config->spool_dir, VT_SPOOL_WEB,
+                                               vt_error_message());
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, msg);
+        p->rejected++;
+    }
+    return s;
+}
+
 void vt_pipeline_take_spool(vt_pipeline *p)
 {
     unsigned n = 0;
     if (vt_spool_take(p->config->spool_dir, apply_spool_reported, p, &n) != VT_OK)
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    /* The tool run by an administrator (batch mode) may not be allowed to
+     * read the web server's folder: that is the daemon's business then. */
+    g_autofree char *web = g_build_filename(p->config->spool_dir, VT_SPOOL_WEB, NULL);
+    if (vt_spool_take(web, apply_web_reported, p, &n) != VT_OK && p->opt.daemon)
         vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
 }
 

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# t64-edit-cgi: the internal site's edit CGI (vitrine-edit.cgi) through a
+# real lighttpd with basic authentication: every refusal, a saved edit, a
+# conflict (409 with the current version), visibility for publishers only,
+# a bulk edit with one audit entry per asset (vitrine history), 503 without
+# vitrined (nothing written), and a request file forged straight into the
+# web spool folder by a non-editor, which vitrined refuses.
+source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+source "$VT_SOURCE_DIR/tests/lib/images.sh"
+
+vt_require_bins
+[ -x "$VT_LIGHTTPD" ] || skip "lighttpd is not installed (scripts/install-deps)"
+[ -x "$VT_BIN_DIR/vitrine-edit.cgi" ] || fail "vitrine-edit.cgi is missing: build the project first"
+vt_make_tree cantaloupe
+cat >>"$VT_CONF" <<EOF
+
+[staff]
+editors=ed, pub
+publishers=pub
+EOF
+img_jpeg "$T/hot/photo/2019.12345_a.jpg" 320 240
+img_jpeg "$T/hot/photo/2019.12345_b.jpg" 300 200
+vt_ingest
+id=$(vt_asset photo 2019.12345_a.jpg | jq -r .id)
+id2=$(vt_asset photo 2019.12345_b.jpg | jq -r .id)
+
+d=$T/edit-httpd
+mkdir -p "$d/www" "$d/upload"
+echo "vitrine test server" >"$d/www/index.txt"
+printf 'ed:edpw\npub:pubpw\nnobody:nopw\n' >"$d/users"
+cat >"$d/lighttpd.conf" <<EOF
+server.document-root = "$d/www"
+server.bind = "127.0.0.1"
+server.port = $VT_PORT
+server.errorlog = "$d/error.log"
+server.upload-dirs = ( "$d/upload" )
+server.modules += ( "mod_alias", "mod_auth", "mod_authn_file", "mod_cgi", "mod_setenv" )
+index-file.names = ( )
+mimetype.assign = ( ".txt" => "text/plain" )
+alias.url = ( "/internal/cgi-bin/vitrine-edit.cgi" => "$VT_BIN_DIR/vitrine-edit.cgi",
+              "/open/vitrine-edit.cgi" => "$VT_BIN_DIR/vitrine-edit.cgi" )
+cgi.assign = ( ".cgi" => "" )
+auth.backend = "plain"
+auth.backend.plain.userfile = "$d/users"
+\$HTTP["url"] =~ "^/internal/" {
+    auth.require = ( "" => ( "method" => "basic", "realm" => "staff", "require" => "valid-user" ) )
+}
+setenv.add-environment = ( "VITRINE_CONFIG" => "$VT_CONF"$(vt_lighttpd_sanitizer_env) )
+EOF
+pid=
+stop_httpd() { vt_lighttpd_stop "$pid"; }
+VT_CLEANUPS+=(stop_httpd)
+vt_lighttpd_launch "$d" pid
+ok "lighttpd with basic authentication on 127.0.0.1:$VT_PORT"
+
+url=http://127.0.0.1:$VT_PORT/internal/cgi-bin/vitrine-edit.cgi
+origin=http://127.0.0.1:$VT_PORT
+# post USER BODY [CURL_ARGS...]: sets STATUS and BODY; sends Origin: $ORIGIN
+# (the internal site's unless set otherwise, none if empty).
+ORIGIN=$origin
+post() {
+    local user=$1 body=$2
+    shift 2
+    STATUS=$(curl -sS --max-time 30 -o "$T/edit.body" -w '%{http_code}' -u "$user" \
+        -H "Content-Type: application/json" ${ORIGIN:+-H "Origin: $ORIGIN"} "$@" \
+        --data-binary "$body" "$url") || fail "curl failed"
+    BODY=$(cat "$T/edit.body")
+}
+empty_version=$(printf '{}' | sha256sum | cut -c1-16)
+edit='{"id":"'$id'","edit":{"set":{"keywords":["craquelure"]}}}'
+
+note "--- without vitrined: 503, nothing written"
+post ed:edpw "$edit" -H "If-Match: \"$empty_version\""
+assert_eq 503 "$STATUS" "503 without vitrined ($BODY)"
+grep -q "not running" <<<"$BODY" || fail "the 503 does not say why: $BODY"
+assert_eq "" "$(find "$T/spool" -name '*.json')" "nothing written to the spool"
+
+vt_daemon_start
+assert_file "$T/spool/web/daemon.lock" "vitrined holds the web spool's lock"
+
+note "--- refusals"
+s=$(curl -sS -o /dev/null -w '%{http_code}' -H "Origin: $origin" --data-binary "$edit" "$url")
+assert_eq 401 "$s" "no credentials: the web server asks for them"
+s=$(curl -sS -o "$T/open.body" -w '%{http_code}' -H "Content-Type: application/json" \
+    -H "Origin: $origin" --data-binary "$edit" "http://127.0.0.1:$VT_PORT/open/vitrine-edit.cgi")
+assert_eq 401 "$s" "the CGI itself refuses a request without REMOTE_USER"
+s=$(curl -sS -o /dev/null -w '%{http_code}' -u ed:edpw "$url")
+assert_eq 405 "$s" "GET refused"
+ORIGIN=http://evil.example post ed:edpw "$edit" -H "If-Match: $empty_version"
+assert_eq 403 "$STATUS" "another Origin refused"
+ORIGIN= post ed:edpw "$edit" -H "If-Match: $empty_version" -H "Sec-Fetch-Site: cross-site"
+assert_eq 403 "$STATUS" "Sec-Fetch-Site cross-site refused"
+ORIGIN= post ed:edpw "$edit" -H "If-Match: $empty_version"
+assert_eq 403 "$STATUS" "neither Origin nor Sec-Fetch-Site: refused"
+{ printf '{"id":"%s","edit":{"set":{"note":["' "$id"; head -c 300000 /dev/zero | tr '\0' 'a'
+  printf '"]}}}'; } >"$T/big.json"
+post ed:edpw "@$T/big.json" -H "If-Match: $empty_version"
+assert_eq 413 "$STATUS" "oversized body refused"
+post ed:edpw '{"id":' -H "If-Match: $empty_version"
+assert_eq 400 "$STATUS" "invalid JSON refused"
+post ed:edpw '{"id":"'$id'","edit":{"set":{"title.es":["x"]}}}' -H "If-Match: $empty_version"
+assert_eq 400 "$STATUS" "unknown language refused ($BODY)"
+post ed:edpw '{"id":"'$id'","change":{}}' -H "If-Match: $empty_version"
+assert_eq 400 "$STATUS" "wrong shape refused"
+STATUS=$(curl -sS -o /dev/null -w '%{http_code}' -u ed:edpw -H "Content-Type: text/plain" \
+    -H "Origin: $origin" -H "If-Match: $empty_version" --data-binary "$edit" "$url")
+assert_eq 415 "$STATUS" "not JSON content type refused"
+post ed:edpw "$edit"
+assert_eq 428 "$STATUS" "no If-Match refused"
+post nobody:nopw "$edit" -H "If-Match: $empty_version"
+assert_eq 403 "$STATUS" "a user who is not an editor is refused"
+post ed:edpw '{"id":"'$id'","edit":{"set":{"visibility":"internal"}}}' -H "If-Match: $empty_version"
+assert_eq 403 "$STATUS" "an editor may not change visibility"
+grep -q "publishers only" <<<"$BODY" || fail "the refusal does not say who may: $BODY"
+assert_eq null "$(vt show "$id" --json | jq -c .custom)" "nothing changed by the refusals"
+
+note "--- a saved edit, then a conflict"
+post ed:edpw "$edit" -H "If-Match: \"$empty_version\""
+assert_eq 200 "$STATUS" "edit saved ($BODY)"
+assert_eq saved "$(jq -r .status <<<"$BODY")" "answer says saved"
+assert_eq '[{"value":"craquelure"}]' "$(jq -c '.assets[0].custom.keywords' <<<"$BODY")" "the answer shows what was saved"
+v1=$(jq -r '.assets[0].version' <<<"$BODY")
+assert_ne "$empty_version" "$v1" "a new version"
+assert_eq '[{"value":"craquelure"}]' "$(vt show "$id" --json | jq -c .custom.keywords)" "stored"
+post pub:pubpw '{"id":"'$id'","edit":{"set":{"keywords":["vernis"]}}}' -H "If-Match: $empty_version"
+assert_eq 409 "$STATUS" "a stale version is a conflict"
+assert_eq "$v1" "$(jq -r .version <<<"$BODY")" "the conflict gives the current version"
+assert_eq '[{"value":"craquelure"}]' "$(vt show "$id" --json | jq -c .custom.keywords)" "not overwritten"
+
+note "--- visibility by a publisher; bulk edit"
+post pub:pubpw '{"id":"'$id'","edit":{"set":{"visibility":"internal"}}}' -H "If-Match: $v1"
+assert_eq 200 "$STATUS" "a publisher changes visibility ($BODY)"
+assert_eq internal "$(vt show "$id" --json | jq -r .visibility)" "asset internal"
+post ed:edpw '{"ids":["'$id'","'$id2'"],"edit":{"set":{"material":["oil"]}}}'
+assert_eq 200 "$STATUS" "bulk edit saved ($BODY)"
+assert_eq 2 "$(jq '.assets | length' <<<"$BODY")" "two assets in the answer"
+assert_eq '[{"value":"oil"}]' "$(vt show "$id2" --json | jq -c .custom.material)" "second asset edited"
+hist=$(vt history "$id" --json)
+assert_eq 3 "$(jq length <<<"$hist")" "three audit entries for the first asset"
+assert_eq '["ed","pub","ed"]' "$(jq -c '[.[].user]' <<<"$hist")" "who"
+assert_eq '["web","web","web"]' "$(jq -c '[.[].via]' <<<"$hist")" "via the web"
+assert_eq '[{"value":"internal"}]' "$(jq -c '.[1].after.visibility' <<<"$hist")" "visibility after"
+assert_eq null "$(jq -c '.[1].before.visibility' <<<"$hist")" "visibility before"
+vt history "$id" >"$T/history.txt"
+grep -q "ed (web)" "$T/history.txt" || fail "vitrine history: $(cat "$T/history.txt")"
+grep -q "keywords: (none) -> craquelure" "$T/history.txt" || fail "vitrine history: $(cat "$T/history.txt")"
+assert_eq 1 "$(vt history "$id2" --json | jq length)" "one audit entry for the second asset"
+
+note "--- a request forged into the web spool by a non-editor"
+v2=$(vt show "$id2" --json | jq -c .custom)
+name=0000000000000001-1-forged.json
+printf '{"v":1,"action":"edit","user":"nobody","ids":["%s"],"edit":{"set":{"visibility":"internal"}}}' \
+    "$id2" >"$T/spool/web/.tmp-$name"
+mv "$T/spool/web/.tmp-$name" "$T/spool/web/$name"
+wait_for 10 test -f "$T/spool/web/rejected/$name.reason.txt" || fail "the forged request was not refused"
+grep -q "nobody may not change visibility" "$T/spool/web/rejected/$name.reason.txt" ||
+    fail "reason: $(cat "$T/spool/web/rejected/$name.reason.txt")"
+assert_eq forbidden "$(jq -r .status "$T/spool/web/answers/$name")" "answered forbidden"
+assert_eq "$v2" "$(vt show "$id2" --json | jq -c .custom)" "the forged request changed nothing"
+assert_eq public "$(vt show "$id2" --json | jq -r .visibility)" "still public"
+ok "a forged request file is refused as a forged HTTP request is"
+
+vt_daemon_stop
+post ed:edpw '{"id":"'$id2'","edit":{"set":{"material":["wood"]}}}' -H "If-Match: 0000000000000000"
+assert_eq 503 "$STATUS" "503 once vitrined has stopped"
+assert_eq "" "$(find "$T/spool/web" -maxdepth 1 -name '*.json')" "nothing left in the spool"
+if grep -E 'AddressSanitizer|runtime error:' "$d/error.log" >/dev/null 2>&1; then
+    fail "sanitizer report: $(grep -m 5 -A 10 Sanitizer "$d/error.log")"
+fi
+ok "edit CGI: every refusal, a conflict, visibility, bulk, audit, forged request"
