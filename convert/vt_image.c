@@ -982,32 +982,122 @@ static int compare_size_width(const void *a, const void *b)
     return (x[0] > y[0]) - (x[0] < y[0]);
 }
 
-/* The "sizes" of info.json: the thumbnail's and the download's (real
- * level-0 URLs, full/W,H), largest dropped first while viewers would take
- * them for levels (sizes_mislead_viewers). */
-static json_t *info_sizes(const job *j, const json_t *info)
+/* The "sizes" of info.json: the pyramid's smallest level (a whole image
+ * in one tile), the thumbnail's and the download's (each a real level-0
+ * URL, full/W,H), largest dropped first while viewers would take them for
+ * levels (sizes_mislead_viewers). @top_w x @top_h: the smallest level;
+ * @max_factor its scale factor. */
+static json_t *info_sizes(const job *j, int w, int h, int tile, int max_factor, int top_w,
+                          int top_h)
 {
-    const json_t *tile = json_array_get(json_object_get(info, "tiles"), 0);
-    int tile_w = (int)json_integer_value(json_object_get(tile, "width"));
-    int tile_h = json_object_get(tile, "height")
-                     ? (int)json_integer_value(json_object_get(tile, "height")) : tile_w;
-    int max_factor = 1;
-    size_t i;
-    const json_t *f;
-    json_array_foreach(json_object_get(tile, "scaleFactors"), i, f)
-        max_factor = MAX(max_factor, (int)json_integer_value(f));
-    int w = (int)json_integer_value(json_object_get(info, "width"));
-    int h = (int)json_integer_value(json_object_get(info, "height"));
-
-    int wh[2][2] = {{j->thumb_w, j->thumb_h}, {j->download_w, j->download_h}};
-    qsort(wh, 2, sizeof wh[0], compare_size_width);
+    int wh[3][2] = {{top_w, top_h}, {j->thumb_w, j->thumb_h}, {j->download_w, j->download_h}};
+    qsort(wh, G_N_ELEMENTS(wh), sizeof wh[0], compare_size_width);
     json_t *sizes = json_array();
     for (size_t k = 0; k < G_N_ELEMENTS(wh); k++)
         add_size(sizes, wh[k][0], wh[k][1]);
     while (json_array_size(sizes) > 0 &&
-           sizes_mislead_viewers(sizes, w, h, tile_w, tile_h, max_factor))
+           sizes_mislead_viewers(sizes, w, h, tile, tile, max_factor))
         json_array_remove(sizes, json_array_size(sizes) - 1);
     return sizes;
+}
+
+/* Writes @from's bytes also as <tiles>/full/@size/0/default.jpg. */
+static vt_status add_whole_image(const char *tiles, const char *from, const char *size)
+{
+    g_autofree char *to = g_build_filename(tiles, "full", size, "0", "default.jpg", NULL);
+    if (g_file_test(to, G_FILE_TEST_EXISTS))
+        return VT_OK;
+    return copy_file(from, to);
+}
+
+/* A whole image of @w x @h, from file @from, under the names level-0
+ * clients ask for: full/W,H (Image API 3's canonical form) and full/W,
+ * (version 2's, still asked by Universal Viewer for thumbnails). */
+static vt_status add_whole_image_sizes(const char *tiles, const char *from, int w, int h)
+{
+    g_autofree char *wh = g_strdup_printf("%d,%d", w, h);
+    g_autofree char *w_only = g_strdup_printf("%d,", w);
+    vt_status status = add_whole_image(tiles, from, wh);
+    if (status == VT_OK)
+        status = add_whole_image(tiles, from, w_only);
+    return status;
+}
+
+/* info.json and the whole-image files for what libvips 8.14's IIIF layout
+ * wrote in @j->tmp_tiles. Its info.json lists every scale factor but the
+ * last one: a 300 x 200 image gets "scaleFactors":[] (OpenSeadragon then
+ * computes NaN levels and draws nothing), a 1600 x 1200 one [1,2] for three
+ * levels (OpenSeadragon then reads the sizes as the levels and opens the
+ * image at 64 %, cut off). The levels are rebuilt here as OpenSeadragon
+ * computes them (each ceil(size / factor), the last one within one tile,
+ * which libvips names 0,0,W,H), and that last level is also written where
+ * viewers ask for it: full/W,H, and full/max when it is the image itself. */
+static vt_status write_info(job *j)
+{
+    const vt_image_options *opt = j->opt;
+    g_autofree char *info_path = g_build_filename(j->tmp_tiles, "info.json", NULL);
+    json_error_t jerr;
+    json_t *info = json_load_file(info_path, 0, &jerr);
+    if (!json_is_object(info)) {
+        json_decref(info);
+        return vt_error_set(VT_ERR_INTERNAL, "libvips wrote an unreadable %s: %s", info_path,
+                            jerr.text);
+    }
+    /* The size of the image tiled (libvips's own, after any rotation). */
+    int w = (int)json_integer_value(json_object_get(info, "width"));
+    int h = (int)json_integer_value(json_object_get(info, "height"));
+    int tile = opt->tile_size;
+    if (w <= 0 || h <= 0 || tile <= 0) {
+        json_decref(info);
+        return vt_error_set(VT_ERR_INTERNAL, "libvips wrote no size in %s", info_path);
+    }
+    int factor = 1;
+    while ((w + factor - 1) / factor > tile || (h + factor - 1) / factor > tile)
+        factor *= 2;
+    int top_w = (w + factor - 1) / factor, top_h = (h + factor - 1) / factor;
+    g_autofree char *top = g_strdup_printf("%s/0,0,%d,%d/%d,%d/0/default.jpg", j->tmp_tiles, w, h,
+                                           top_w, top_h);
+    if (!g_file_test(top, G_FILE_TEST_IS_REGULAR)) {
+        json_decref(info);
+        return vt_error_set(VT_ERR_INTERNAL,
+                            "libvips wrote no single-tile level (%s) for a %d x %d image", top,
+                            w, h);
+    }
+    json_t *factors = json_array();
+    for (int f = 1; f <= factor; f *= 2)
+        json_array_append_new(factors, json_integer(f));
+    json_object_set_new(info, "id", json_sprintf("%s/%s", opt->images_base_url, opt->id));
+    json_object_set_new(info, "width", json_integer(w));
+    json_object_set_new(info, "height", json_integer(h));
+    json_object_set_new(info, "tiles", json_pack("[{s:i, s:i, s:o}]", "width", tile, "height",
+                                                 tile, "scaleFactors", factors));
+    json_t *sizes = info_sizes(j, w, h, tile, factor, top_w, top_h);
+    if (json_array_size(sizes) > 0)
+        json_object_set_new(info, "sizes", sizes);
+    else
+        json_decref(sizes);
+    int rc = json_dump_file(info, info_path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(info);
+    if (rc != 0)
+        return vt_error_set_errno(errno_is_transient(errno) ? VT_ERR_TRANSIENT : VT_ERR_IO, errno,
+                                  "Could not write %s", info_path);
+
+    /* Every size listed, and the download a manifest paints, must be a
+     * real level-0 URL. */
+    const struct {
+        const char *from;
+        int w, h;
+    } copies[] = {
+        { top, top_w, top_h },
+        { j->tmp_thumb, j->thumb_w, j->thumb_h },
+        { j->tmp_download, j->download_w, j->download_h },
+    };
+    vt_status status = VT_OK;
+    for (size_t i = 0; i < G_N_ELEMENTS(copies) && status == VT_OK; i++)
+        status = add_whole_image_sizes(j->tmp_tiles, copies[i].from, copies[i].w, copies[i].h);
+    if (status == VT_OK && factor == 1)
+        status = add_whole_image(j->tmp_tiles, top, "max");
+    return status;
 }
 
 /* Static IIIF Image API 3 level-0 tiles in .tmp-<id>.tiles. */
@@ -1035,43 +1125,7 @@ static vt_status write_tiles(job *j)
     g_autofree char *properties = g_build_filename(j->tmp_tiles, "vips-properties.xml", NULL);
     unlink(properties);
 
-    g_autofree char *info_path = g_build_filename(j->tmp_tiles, "info.json", NULL);
-    json_error_t jerr;
-    json_t *info = json_load_file(info_path, 0, &jerr);
-    if (!json_is_object(info)) {
-        json_decref(info);
-        return vt_error_set(VT_ERR_INTERNAL, "libvips wrote an unreadable %s: %s", info_path,
-                            jerr.text);
-    }
-    json_object_set_new(info, "id", json_sprintf("%s/%s", opt->images_base_url, opt->id));
-    json_t *sizes = info_sizes(j, info);
-    if (json_array_size(sizes) > 0)
-        json_object_set_new(info, "sizes", sizes);
-    else
-        json_decref(sizes);
-    int rc = json_dump_file(info, info_path, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(info);
-    if (rc != 0)
-        return vt_error_set_errno(errno_is_transient(errno) ? VT_ERR_TRANSIENT : VT_ERR_IO, errno,
-                                  "Could not write %s", info_path);
-
-    /* The sizes listed must be real level-0 URLs: full/<w>,<h>/0/default.jpg */
-    const struct {
-        const char *from;
-        int w, h;
-    } copies[] = {
-        { j->tmp_thumb, j->thumb_w, j->thumb_h },
-        { j->tmp_download, j->download_w, j->download_h },
-    };
-    for (size_t i = 0; i < G_N_ELEMENTS(copies); i++) {
-        g_autofree char *size = g_strdup_printf("%d,%d", copies[i].w, copies[i].h);
-        g_autofree char *to =
-            g_build_filename(j->tmp_tiles, "full", size, "0", "default.jpg", NULL);
-        vt_status status = copy_file(copies[i].from, to);
-        if (status != VT_OK)
-            return status;
-    }
-    return VT_OK;
+    return write_info(j);
 }
 
 static vt_status rename_into_place(const char *from, const char *to)

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vt_meta.h"
@@ -355,12 +356,18 @@ static char *rights_uri(const json_t *view)
     return NULL;
 }
 
-/* "Attribution": the labels given (one value each, "none" language). */
-static json_t *attribution_new(const char *const *labels, size_t n)
+/* "Attribution": [site] attribution when set, else the labels given (one
+ * value each, "none" language). A value may be HTML in IIIF: markup
+ * characters are escaped inside a <span> (html_safe_text). */
+static json_t *attribution_new(const vt_config *c, const char *const *labels, size_t n)
 {
     json_t *values = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(values, text_new(labels[i]));
+    const char *site = c->site_attribution && *c->site_attribution ? c->site_attribution : NULL;
+    for (size_t i = 0; i < (site ? 1 : n); i++) {
+        const char *text = site ? site : labels[i];
+        g_autofree char *safe = html_safe_text(text);
+        json_array_append_new(values, text_new(safe ? safe : text));
+    }
     return json_pack("{s:{s:[s]}, s:{s:o}}", "label", "en", "Attribution", "value", "none",
                      values);
 }
@@ -409,6 +416,47 @@ static json_t *static_sizes(const vt_config *c, const char *id)
         return NULL;
     }
     return sizes;
+}
+
+/* Most entries of <images.dir>/<id>/full/ looked at (vitrine writes six). */
+#define WHOLE_IMAGES_MAX 64
+
+/* The largest whole image a static level-0 server has for asset @a: the
+ * largest <images.dir>/<id>/full/W,H/0/default.jpg (vitrine writes the
+ * download there, which "sizes" may leave out so that viewers do not take
+ * it for a level). False when there is none. */
+static bool static_largest_whole(const vt_config *c, const vt_asset *a, int *ret_width,
+                                 int *ret_height)
+{
+    g_autofree char *dir_path = g_build_filename(c->images_dir, a->id, "full", NULL);
+    GDir *dir = g_dir_open(dir_path, 0, NULL);
+    if (!dir)
+        return false;
+    long best_w = 0, best_h = 0;
+    const char *name;
+    for (int n = 0; n < WHOLE_IMAGES_MAX && (name = g_dir_read_name(dir)); n++) {
+        char *end = NULL;
+        errno = 0;
+        long w = strtol(name, &end, 10);
+        if (errno || end == name || *end != ',' || !g_ascii_isdigit(end[1]))
+            continue;
+        const char *rest = end + 1;
+        long h = strtol(rest, &end, 10);
+        if (errno || *end || w <= 0 || h <= 0 || w > a->width || h > a->height ||
+            w * h <= best_w * best_h)
+            continue;
+        g_autofree char *file = g_build_filename(dir_path, name, "0", "default.jpg", NULL);
+        if (!g_file_test(file, G_FILE_TEST_IS_REGULAR))
+            continue;
+        best_w = w;
+        best_h = h;
+    }
+    g_dir_close(dir);
+    if (best_w == 0)
+        return false;
+    *ret_width = (int)best_w;
+    *ret_height = (int)best_h;
+    return true;
 }
 
 /* The largest entry of @sizes (by area). */
@@ -497,9 +545,12 @@ static json_t *image_body_new(const vt_config *c, const vt_asset *a, const image
         url = g_strdup_printf("%s/full/full/0/default.jpg", im->service_url);
         break;
     case VT_SERVER_STATIC:
-        /* A level-0 server has only the sizes it lists; without them
-         * "max" is the best guess left. */
-        if (im->sizes) {
+        /* A level-0 server has only the whole images it wrote: the
+         * largest (the download), else the largest size listed; without
+         * either "max" is the best guess left. */
+        if (static_largest_whole(c, a, &w, &h)) {
+            url = g_strdup_printf("%s/full/%d,%d/0/default.jpg", im->service_url, w, h);
+        } else if (im->sizes) {
             largest_size(im->sizes, &w, &h);
             url = g_strdup_printf("%s/full/%d,%d/0/default.jpg", im->service_url, w, h);
         } else {
@@ -511,7 +562,11 @@ static json_t *image_body_new(const vt_config *c, const vt_asset *a, const image
                      IMAGE_FORMAT, "width", w, "height", h, "service", im->service);
 }
 
-/* The asset's only canvas; @label is stolen. */
+static json_t *thumbnail_new(const vt_config *c, const vt_asset *a, const image_info *im);
+
+/* The asset's only canvas, with its own thumbnail (Universal Viewer asks
+ * the image service for a size a level-0 server lacks otherwise); @label
+ * is stolen. */
 static json_t *canvas_new(const vt_config *c, const vt_asset *a, const image_info *im,
                           json_t *label)
 {
@@ -520,9 +575,10 @@ static json_t *canvas_new(const vt_config *c, const vt_asset *a, const image_inf
     json_t *painting = json_pack("{s:s, s:s, s:s, s:o, s:s}", "id", annotation, "type",
                                  "Annotation", "motivation", "painting", "body",
                                  image_body_new(c, a, im), "target", im->canvas_url);
-    return json_pack("{s:s, s:s, s:o, s:i, s:i, s:[{s:s, s:s, s:[o]}]}", "id", im->canvas_url,
-                     "type", "Canvas", "label", label, "width", a->width, "height", a->height,
-                     "items", "id", page, "type", "AnnotationPage", "items", painting);
+    return json_pack("{s:s, s:s, s:o, s:i, s:i, s:o*, s:[{s:s, s:s, s:[o]}]}", "id",
+                     im->canvas_url, "type", "Canvas", "label", label, "width", a->width,
+                     "height", a->height, "thumbnail", thumbnail_new(c, a, im), "items", "id",
+                     page, "type", "AnnotationPage", "items", painting);
 }
 
 /* The thumbnail array, or NULL when there is none to give (static without
@@ -554,13 +610,25 @@ static json_t *context_with_search(void)
     return json_pack("[s, s]", VT_MANIFEST_SEARCH_CONTEXT, VT_MANIFEST_CONTEXT);
 }
 
+/* Content Search on asset @id, as two services: Search 2 (the current
+ * API) and Search 1 (the only one Mirador 4 recognises, by its profile;
+ * Universal Viewer reads it too). Their ids are paths (the CGI reads
+ * PATH_INFO), so that a client can append "?q=word". */
 static json_t *search_service_new(const vt_config *c, const char *id)
 {
     g_autofree char *search = vt_url_search(c);
-    g_autofree char *url = g_strdup_printf("%s?manifest=%s", search, id);
-    g_autofree char *autocomplete = g_strdup_printf("%s&autocomplete=1", url);
-    return json_pack("[{s:s, s:s, s:[{s:s, s:s}]}]", "id", url, "type", "SearchService2",
-                     "service", "id", autocomplete, "type", "AutoCompleteService2");
+    g_autofree char *url2 = g_strdup_printf("%s/manifest/%s", search, id);
+    g_autofree char *auto2 = g_strdup_printf("%s/autocomplete/%s", search, id);
+    g_autofree char *url1 = g_strdup_printf("%s/manifest/%s/v1", search, id);
+    g_autofree char *auto1 = g_strdup_printf("%s/autocomplete/%s/v1", search, id);
+    return json_pack("[{s:s, s:s, s:[{s:s, s:s}]},"
+                     " {s:s, s:s, s:s, s:s, s:[{s:s, s:s, s:s}]}]",
+                     "id", url2, "type", "SearchService2", "service", "id", auto2, "type",
+                     "AutoCompleteService2",
+                     "@context", VT_MANIFEST_SEARCH1_CONTEXT, "@id", url1, "@type",
+                     "SearchService1", "profile", VT_MANIFEST_SEARCH1_PROFILE, "service", "@id",
+                     auto1, "@type", "AutoCompleteService1", "profile",
+                     VT_MANIFEST_AUTOCOMPLETE1_PROFILE);
 }
 
 static json_t *done(json_t *doc, const char *what, const char *name)
@@ -569,6 +637,9 @@ static json_t *done(json_t *doc, const char *what, const char *name)
         vt_error_set(VT_ERR_NOMEM, "manifest: out of memory building the %s of %s", what, name);
     return doc;
 }
+
+static json_t *intervention_label(const char *number, const json_t *titles);
+static json_t *intervention_titles(const json_t *const *harvested, size_t n);
 
 json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *harvested_fields,
                           const char *audience)
@@ -588,6 +659,8 @@ json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *h
     g_autofree char *page = vt_url_page(c, a->id);
     g_autofree char *see_also = asset_json_url(c, a->id);
     g_autofree char *rights = rights_uri(view);
+    if (!rights && c->site_rights && vt_config_rights_valid(c->site_rights))
+        rights = g_strdup(c->site_rights);
     g_autofree char *department = department_id_valid(a->department)
                                       ? vt_manifest_url_department(c, a->department)
                                       : NULL;
@@ -599,15 +672,17 @@ json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *h
                                         : NULL;
     const char *dept_label = department_label(c, a->department);
 
+    /* Each reference labelled as the document it names labels itself. */
     json_t *part_of = json_array();
-    if (intervention)
-        json_array_append_new(part_of,
-                              ref_new(intervention, "Collection",
-                                      json_pack("{s:[o]}", "none",
-                                                json_sprintf("Intervention %s", a->intervention))));
+    if (intervention) {
+        json_t *titles = intervention_titles(&harvested_fields, 1);
+        json_array_append_new(part_of, ref_new(intervention, "Collection",
+                                               intervention_label(a->intervention, titles)));
+        json_decref(titles);
+    }
     if (department)
         json_array_append_new(part_of,
-                              ref_new(department, "Collection", lang_map_one("none", dept_label)));
+                              ref_new(department, "Collection", lang_map_one("en", dept_label)));
 
     json_t *doc = json_pack(
         "{s:o, s:s, s:s, s:o, s:o*, s:o, s:o, s:s*, s:o*, s:[o], "
@@ -618,7 +693,7 @@ json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *h
         "label", asset_label(a, view),
         "summary", lang_map_from_values(json_object_get(view, "description"), NULL, true),
         "metadata", metadata_new(view),
-        "requiredStatement", attribution_new(&dept_label, 1),
+        "requiredStatement", attribution_new(c, &dept_label, 1),
         "rights", rights,
         "thumbnail", thumbnail_new(c, a, &im),
         "items", canvas_new(c, a, &im, asset_label(a, view)),
@@ -751,7 +826,7 @@ json_t *vt_manifest_intervention(const vt_config *c, const char *number,
         "id", id,
         "type", "Manifest",
         "label", intervention_label(number, titles),
-        "requiredStatement", attribution_new((const char *const *)labels->pdata, labels->len),
+        "requiredStatement", attribution_new(c, (const char *const *)labels->pdata, labels->len),
         "thumbnail", thumbnail,
         "partOf", ref_new(collection, "Collection", intervention_label(number, titles)),
         "items", canvases);
@@ -808,7 +883,7 @@ json_t *vt_manifest_collection_top(const vt_config *c, const vt_department *cons
             return NULL;
         }
         json_array_append_new(items, ref_new(url, "Collection",
-                                             lang_map_one("none", department_label(c, d->id))));
+                                             lang_map_one("en", department_label(c, d->id))));
     }
     g_autofree char *id = vt_manifest_url_top(c);
     return done(collection_new(id, lang_map_one("en", "All departments"), items, NULL),
@@ -828,8 +903,8 @@ json_t *vt_manifest_collection_department(const vt_config *c, const vt_departmen
         return NULL;
     g_autofree char *top = vt_manifest_url_top(c);
     const char *label = department_label(c, d->id);
-    json_t *doc = collection_new(id, lang_map_one("none", label), items, top);
-    if (doc && json_object_set_new(doc, "requiredStatement", attribution_new(&label, 1)) != 0)
+    json_t *doc = collection_new(id, lang_map_one("en", label), items, top);
+    if (doc && json_object_set_new(doc, "requiredStatement", attribution_new(c, &label, 1)) != 0)
         g_clear_pointer(&doc, json_decref);
     return done(doc, "collection", d->id);
 }

@@ -8,8 +8,8 @@
  *
  * Who calls it: the site generator (full rebuild and incremental updates).
  * Pure functions of their arguments and the configuration; the only I/O is
- * reading <images.dir>/<id>/info.json for server=static (the sizes vitrine
- * wrote). Safe from any thread, also with one harvested-fields value shared
+ * reading <images.dir>/<id>/info.json and listing <images.dir>/<id>/full/
+ * for server=static (the sizes vitrine wrote). Safe from any thread, also with one harvested-fields value shared
  * between threads (it is only read; jansson counts references atomically),
  * as long as no thread changes it meanwhile. Every returned json_t is a
  * new reference owned by the caller (json_decref). On failure they return
@@ -59,20 +59,33 @@
  *                    values, "Object type (collection system)" for
  *                    harvested ones and "Object type (from the file)" for
  *                    embedded ones. Values are language maps as the label.
- *   requiredStatement "Attribution": the department's label
+ *   requiredStatement "Attribution": [site] attribution, else the
+ *                    department's label (markup characters escaped in a
+ *                    <span>, as for metadata values)
  *   rights           the first "rights" value that is a Creative Commons or
  *                    RightsStatements.org URI (https is written as the
- *                    http form those vocabularies define); otherwise absent
- *                    (the text still shows in metadata)
+ *                    http form those vocabularies define); else [site]
+ *                    rights; otherwise absent (the text still shows in
+ *                    metadata)
  *   thumbnail        vt_url_thumbnail() with its size (static: the info.json
  *                    size; absent when static has no info.json, since a
  *                    level-0 server answers no other size) and the service
- *   items            one Canvas of the asset's width x height, one painting
- *                    Annotation whose body is the image: ImageService3
- *                    (level2 for cantaloupe, level0 + "sizes" for static) or
+ *   items            one Canvas of the asset's width x height, with the
+ *                    same thumbnail, and one painting Annotation whose body
+ *                    is the image at the largest size the server has (for
+ *                    static: the largest <images.dir>/<id>/full/W,H/0/
+ *                    default.jpg, the download, listed in "sizes" or not)
+ *                    with its service: ImageService3 (level2 for
+ *                    cantaloupe, level0 + "sizes" for static) or
  *                    ImageService2 level1 for iipsrv
  *   seeAlso, homepage, partOf (intervention collection if any, department
- *   collection), service (IIIF Content Search 2.0 with autocomplete).
+ *   collection, each labelled as that collection labels itself; the site
+ *   replaces the department by the page sub-collection that lists the
+ *   asset), service: IIIF Content Search 2 (SearchService2 with an
+ *   AutoCompleteService2) and Search 1 (SearchService1 with the
+ *   search/1/search profile, which Mirador 4 needs, and an autocomplete
+ *   service); their ids are paths, <search>/manifest/<id>[/v1] and
+ *   <search>/autocomplete/<id>[/v1], to which a client appends ?q=.
  */
 #ifndef VT_MANIFEST_H
 #define VT_MANIFEST_H
@@ -87,6 +100,9 @@
 
 #define VT_MANIFEST_CONTEXT "http://iiif.io/api/presentation/3/context.json"
 #define VT_MANIFEST_SEARCH_CONTEXT "http://iiif.io/api/search/2/context.json"
+#define VT_MANIFEST_SEARCH1_CONTEXT "http://iiif.io/api/search/1/context.json"
+#define VT_MANIFEST_SEARCH1_PROFILE "http://iiif.io/api/search/1/search"
+#define VT_MANIFEST_AUTOCOMPLETE1_PROFILE "http://iiif.io/api/search/1/autocomplete"
 
 /* Longest intervention number accepted in a URL. */
 #define VT_MANIFEST_INTERVENTION_MAX 64

@@ -172,6 +172,33 @@ static json_t *record_json(const vt_site_tree *t, const vt_site_item *item)
     return rec;
 }
 
+static char *subcollection_rel(const vt_department *d, uint64_t page);
+static char *subcollection_label(const vt_department *d, uint64_t page);
+
+/* The department collection lists its page sub-collections, not assets:
+ * an asset manifest's partOf names the sub-collection that lists it, as
+ * that one labels itself. */
+static void part_of_subcollection(const vt_site_tree *t, const vt_site_item *item,
+                                  json_t *manifest)
+{
+    const vt_department *d = vt_config_department(&t->view, item->a->department);
+    if (!d || item->position == 0)
+        return;
+    g_autofree char *dept_url = vt_manifest_url_department(&t->view, d->id);
+    uint64_t page = vt_publog_page_of(item->position);
+    g_autofree char *rel = subcollection_rel(d, page);
+    g_autofree char *url = g_strconcat(t->view.site_base_url, "/", rel, NULL);
+    g_autofree char *label = subcollection_label(d, page);
+    size_t i;
+    json_t *ref;
+    json_array_foreach(json_object_get(manifest, "partOf"), i, ref) {
+        if (g_strcmp0(json_string_value(json_object_get(ref, "id")), dept_url) == 0) {
+            json_object_set_new(ref, "id", json_string(url));
+            json_object_set_new(ref, "label", json_pack("{s:[s]}", "en", label));
+        }
+    }
+}
+
 vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
                                const vt_site_item *item)
 {
@@ -182,18 +209,32 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
     json_t *manifest = vt_manifest_asset(c, a, item->harvested, audience);
     if (!manifest)
         return VT_ERR_INVALID;
+    part_of_subcollection(t, item, manifest);
+    json_t *annotations = NULL;   /* vt_site_annotations.c: the file, the canvas's reference */
+    vt_status ast = vt__site_annotations_write(s, t, txn, item, manifest, &annotations);
+    if (ast != VT_OK) {
+        json_decref(manifest);
+        return ast;
+    }
+    /* The rights the manifest states (the asset's own, else [site]
+     * rights), shown on the page too. */
+    g_autofree char *rights = g_strdup(json_string_value(json_object_get(manifest, "rights")));
     g_autofree char *manifest_rel = g_strconcat("iiif/", a->id, "/manifest.json", NULL);
     vt_status st = vt__site_write_json(t, manifest_rel, manifest);
     json_decref(manifest);
-    if (st != VT_OK)
+    if (st != VT_OK) {
+        json_decref(annotations);
         return st;
+    }
 
     json_t *rec = record_json(t, item);
     g_autofree char *json_rel = g_strconcat("assets/", a->id, ".json", NULL);
     st = vt__site_write_json(t, json_rel, rec);
     json_decref(rec);
-    if (st != VT_OK)
+    if (st != VT_OK) {
+        json_decref(annotations);
         return st;
+    }
 
     const vt_department *d = vt_config_department(c, a->department);
     g_autofree char *manifest_url = vt_url_manifest(c, a->id);
@@ -218,8 +259,14 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
         downloads_json(c, a), "original",
         t->audience == VT_AUDIENCE_INTERNAL ? original_json(c, a) : json_null(), "metadata",
         metadata_json(item->view), "created", created);
-    if (!asset)
+    if (!asset) {
+        json_decref(annotations);
         return vt_error_set(VT_ERR_NOMEM, "site: cannot build the page of %s", a->id);
+    }
+    json_object_set_new(asset, "annotations", annotations);
+    if (rights || (c->site_attribution && *c->site_attribution))
+        json_object_set_new(asset, "rights", json_pack("{s:s?, s:s?}", "uri", rights,
+                                                       "attribution", c->site_attribution));
     g_autofree char *rel = g_strconcat("assets/", a->id, ".html", NULL);
     return vt__site_render(s, t, txn, "asset", "asset", item->label, "../",
                            json_pack("{s:o}", "asset", asset), rel);

@@ -600,22 +600,32 @@ static void test_static_tiles(fixture *f, gconstpointer data)
     g_assert_cmpint(jint(info, "height"), ==, 2000);
     json_t *tile = json_array_get(json_object_get(info, "tiles"), 0);
     g_assert_cmpint(jint(tile, "width"), ==, 512);
-    /* Scale factors 1, 2, 4: two sizes would be taken by OpenSeadragon for
-     * the 750 x 500 and 1500 x 1000 levels, and 2048 x 1365 is neither that
-     * level nor within one tile, so only the thumbnail's is listed (the
-     * download stays a level-0 URL all the same). */
-    g_assert_cmpuint(json_array_size(json_object_get(tile, "scaleFactors")), ==, 3);
+    /* Scale factors 1, 2, 4, 8: every level libvips wrote, the 375 x 250
+     * one in a single tile included (libvips lists all but that one, and
+     * OpenSeadragon then opens the image at the wrong size). Three sizes
+     * would be taken by OpenSeadragon for the three levels below full, and
+     * 2048 x 1365 is neither that level nor within one tile, so the
+     * smallest level's and the thumbnail's are listed (the download stays
+     * a level-0 URL all the same). */
+    json_t *factors = json_object_get(tile, "scaleFactors");
+    g_assert_cmpuint(json_array_size(factors), ==, 4);
+    g_assert_cmpint(json_integer_value(json_array_get(factors, 3)), ==, 8);
     json_t *sizes = json_object_get(info, "sizes");
-    g_assert_cmpuint(json_array_size(sizes), ==, 1);
-    g_assert_cmpint(jint(json_array_get(sizes, 0), "width"), ==, 400);
-    g_assert_cmpint(jint(json_array_get(sizes, 0), "height"), ==, 267);
+    g_assert_cmpuint(json_array_size(sizes), ==, 2);
+    g_assert_cmpint(jint(json_array_get(sizes, 0), "width"), ==, 375);
+    g_assert_cmpint(jint(json_array_get(sizes, 0), "height"), ==, 250);
+    g_assert_cmpint(jint(json_array_get(sizes, 1), "width"), ==, 400);
+    g_assert_cmpint(jint(json_array_get(sizes, 1), "height"), ==, 267);
     json_decref(info);
 
     static const char *const files[] = {
         "0,0,512,512/512,512/0/default.jpg",
         "2560,1536,440,464/440,464/0/default.jpg",
         "full/400,267/0/default.jpg",
+        "full/400,/0/default.jpg",      /* the w, form, as Universal Viewer asks */
+        "full/375,250/0/default.jpg",   /* the smallest level, as viewers ask for it */
         "full/2048,1365/0/default.jpg",
+        "full/2048,/0/default.jpg",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
         g_autofree char *p = g_build_filename(tiles, files[i], NULL);
@@ -628,6 +638,33 @@ static void test_static_tiles(fixture *f, gconstpointer data)
     g_assert_false(g_file_test(props, G_FILE_TEST_EXISTS));
     assert_no_tmp(f);
     json_decref(r);
+
+    /* An image within one tile: libvips lists no scale factor at all
+     * (OpenSeadragon then draws nothing); it gets [1], and full/max, which
+     * OpenSeadragon asks for, exists. */
+    g_autofree char *small = write_jpeg(f, make_rgb(f, 300, 200), "small.jpg");
+    outcome o2 = convert_with(f, small, "obj-8", VT_SERVER_STATIC, 0);
+    g_assert_cmpint(o2.status, ==, VT_OK);
+    g_autofree char *small_info = g_build_filename(f->images_dir, "obj-8", "info.json", NULL);
+    info = json_load_file(small_info, 0, &jerr);
+    g_assert_nonnull(info);
+    tile = json_array_get(json_object_get(info, "tiles"), 0);
+    factors = json_object_get(tile, "scaleFactors");
+    g_assert_cmpuint(json_array_size(factors), ==, 1);
+    g_assert_cmpint(json_integer_value(json_array_get(factors, 0)), ==, 1);
+    json_decref(info);
+    static const char *const small_files[] = {"full/max/0/default.jpg",
+                                              "full/300,200/0/default.jpg",
+                                              "full/300,/0/default.jpg"};
+    for (size_t i = 0; i < G_N_ELEMENTS(small_files); i++) {
+        g_autofree char *p = g_build_filename(f->images_dir, "obj-8", small_files[i], NULL);
+        g_assert_true(g_file_test(p, G_FILE_TEST_IS_REGULAR));
+    }
+    g_autofree char *max = g_build_filename(f->images_dir, "obj-8", "full/max/0/default.jpg", NULL);
+    VipsImage *m = open_output(f, max);
+    g_assert_cmpint(m->Xsize, ==, 300);
+    g_assert_cmpint(m->Ysize, ==, 200);
+    json_decref(o2.result);
 }
 
 static void test_embedded(fixture *f, gconstpointer data)

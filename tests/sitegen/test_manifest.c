@@ -215,13 +215,33 @@ static void test_cantaloupe(void)
     g_assert_cmpstr(str_at(m, "partOf/1/id"), ==,
                     "https://collection.example.org/iiif/collection/department/photo.json");
     g_assert_cmpstr(str_at(m, "partOf/1/type"), ==, "Collection");
+    /* Each reference labelled as the document it names labels itself. */
+    g_assert_cmpstr(str_at(m, "partOf/0/label/en/0"), ==,
+                    "Intervention 2019.12345: Portrait of a woman");
+    g_assert_cmpstr(str_at(m, "partOf/1/label/en/0"), ==, "Photography");
+    /* Content Search 2, and 1 (which Mirador recognises by its profile):
+     * path-style ids to which a client appends ?q=. */
     g_assert_cmpstr(str_at(m, "service/0/type"), ==, "SearchService2");
     g_assert_cmpstr(str_at(m, "service/0/id"), ==,
-                    "https://collection.example.org/cgi-bin/vitrine-search.cgi?manifest=ab12");
+                    "https://collection.example.org/cgi-bin/vitrine-search.cgi/manifest/ab12");
     g_assert_cmpstr(str_at(m, "service/0/service/0/type"), ==, "AutoCompleteService2");
     g_assert_cmpstr(str_at(m, "service/0/service/0/id"), ==,
-                    "https://collection.example.org/cgi-bin/vitrine-search.cgi?manifest=ab12"
-                    "&autocomplete=1");
+                    "https://collection.example.org/cgi-bin/vitrine-search.cgi/autocomplete/ab12");
+    g_assert_cmpstr(str_at(m, "service/1/@context"), ==, "http://iiif.io/api/search/1/context.json");
+    g_assert_cmpstr(str_at(m, "service/1/profile"), ==, "http://iiif.io/api/search/1/search");
+    g_assert_cmpstr(str_at(m, "service/1/@id"), ==,
+                    "https://collection.example.org/cgi-bin/vitrine-search.cgi/manifest/ab12/v1");
+    g_assert_cmpstr(str_at(m, "service/1/service/0/profile"), ==,
+                    "http://iiif.io/api/search/1/autocomplete");
+    g_assert_cmpstr(str_at(m, "service/1/service/0/@id"), ==,
+                    "https://collection.example.org/cgi-bin/vitrine-search.cgi/autocomplete/ab12/v1");
+    for (size_t i = 0; i < 2; i++) {
+        const char *sid = str_at(json_array_get(json_object_get(m, "service"), i),
+                                 i == 0 ? "id" : "@id");
+        g_assert_null(strchr(sid, '?'));
+    }
+    /* The canvas has the manifest's thumbnail (Universal Viewer). */
+    g_assert_cmpstr(str_at(m, "items/0/thumbnail/0/id"), ==, str_at(m, "thumbnail/0/id"));
 
     /* The inputs are not changed. */
     g_assert_cmpint(json_object_size(harvested), ==, 2);
@@ -285,6 +305,19 @@ static void test_static(void)
         " \"sizes\": [{\"width\": 300, \"height\": 200}, {\"width\": 2048, \"height\": 1365},"
         " {\"width\": -1, \"height\": 5}, \"junk\"]}",
         -1, NULL));
+    /* The whole images written: the listed ones, a larger download left
+     * out of "sizes" (viewers would take it for a level), and names that
+     * are no image of this asset. */
+    static const char *const wholes[] = {"300,200", "2048,1365", "3000,2000", "9000,6000",
+                                         "max", "12,", "1,x"};
+    for (size_t i = 0; i < G_N_ELEMENTS(wholes); i++) {
+        g_autofree char *d = g_build_filename(dir, "full", wholes[i], "0", NULL);
+        g_assert_cmpint(g_mkdir_with_parents(d, 0755), ==, 0);
+        g_autofree char *file = g_build_filename(d, "default.jpg", NULL);
+        /* 3000,2000 is a folder without its image. */
+        if (strcmp(wholes[i], "3000,2000") != 0)
+            g_assert_true(g_file_set_contents(file, "jpeg", -1, NULL));
+    }
     vt_config *c = load("static", images);
     vt_asset *a = make_asset("ef56", "photo", "2019.12345", 6000, 4000,
                              "{\"rights\": [{\"value\": \"All rights reserved\"},"
@@ -303,11 +336,26 @@ static void test_static(void)
     g_assert_cmpint(json_array_size(json_object_get(service, "sizes")), ==, 2);
     g_assert_cmpint(int_at(service, "sizes/1/width"), ==, 2048);
     g_assert_cmpint(int_at(service, "sizes/1/height"), ==, 1365);
-    /* The body is the largest size that exists as a file. */
+    /* The body is the largest whole image that exists as a file. */
     g_assert_cmpstr(str_at(m, "items/0/items/0/items/0/body/id"), ==,
                     "https://iiif.example.org/iiif/3/ef56/full/2048,1365/0/default.jpg");
     g_assert_cmpint(int_at(m, "items/0/items/0/items/0/body/width"), ==, 2048);
     g_assert_cmpint(int_at(m, "items/0/width"), ==, 6000);
+    json_decref(m);
+
+    /* Also when "sizes" leaves the download out: never the thumbnail. */
+    g_assert_true(g_file_set_contents(
+        info,
+        "{\"id\": \"https://iiif.example.org/iiif/3/ef56\", \"type\": \"ImageService3\","
+        " \"sizes\": [{\"width\": 300, \"height\": 200}]}",
+        -1, NULL));
+    m = vt_manifest_asset(c, a, NULL, "internal");
+    g_assert_nonnull(m);
+    g_assert_cmpstr(str_at(m, "items/0/items/0/items/0/body/id"), ==,
+                    "https://iiif.example.org/iiif/3/ef56/full/2048,1365/0/default.jpg");
+    g_assert_cmpint(int_at(m, "items/0/items/0/items/0/body/height"), ==, 1365);
+    g_assert_cmpstr(str_at(m, "items/0/thumbnail/0/id"), ==,
+                    "https://iiif.example.org/iiif/3/ef56/full/300,200/0/default.jpg");
     g_assert_cmpstr(str_at(m, "thumbnail/0/id"), ==,
                     "https://iiif.example.org/iiif/3/ef56/full/300,200/0/default.jpg");
     g_assert_cmpint(int_at(m, "thumbnail/0/width"), ==, 300);
@@ -321,6 +369,16 @@ static void test_static(void)
     /* Without info.json: no sizes, and no thumbnail (a level-0 server has
      * no other size to give). */
     g_assert_cmpint(g_unlink(info), ==, 0);
+    for (size_t i = 0; i < G_N_ELEMENTS(wholes); i++) {
+        g_autofree char *file = g_build_filename(dir, "full", wholes[i], "0", "default.jpg", NULL);
+        g_autofree char *d0 = g_build_filename(dir, "full", wholes[i], "0", NULL);
+        g_autofree char *d = g_build_filename(dir, "full", wholes[i], NULL);
+        (void)g_unlink(file);
+        g_assert_cmpint(g_rmdir(d0), ==, 0);
+        g_assert_cmpint(g_rmdir(d), ==, 0);
+    }
+    g_autofree char *full_dir = g_build_filename(dir, "full", NULL);
+    g_assert_cmpint(g_rmdir(full_dir), ==, 0);
     g_assert_cmpint(g_rmdir(dir), ==, 0);
     m = vt_manifest_asset(c, a, NULL, "internal");
     g_assert_nonnull(m);
@@ -332,6 +390,46 @@ static void test_static(void)
 
     g_assert_cmpint(g_rmdir(images), ==, 0);
     vt_asset_free(a);
+    vt_config_free(c);
+}
+
+/* [site] attribution is the requiredStatement, [site] rights the default
+ * rights, which an asset's own rights value overrides. */
+static void test_site_rights(void)
+{
+    const char *text =
+        "[vitrine]\nstate-dir=/var/lib/vitrine\noriginals-dir=/srv/o\n"
+        "quarantine-dir=/srv/q\nspool-dir=/var/spool/vitrine\n"
+        "[images]\nserver=cantaloupe\ndir=/srv/iiif\nbase-url=https://iiif.example.org/iiif/3/\n"
+        "[site]\ndir=/srv/site\nbase-url=https://collection.example.org/\n"
+        "rights=http://rightsstatements.org/vocab/InC/1.0/\n"
+        "attribution=Courtesy of the <Museum> & Archive\n"
+        "[department:photo]\nhotfolder=/srv/hot/photo\nlabel=Photography\n";
+    vt_config *c = NULL;
+    if (vt_config_load_data(text, "test", NULL, &c) != VT_OK)
+        g_error("config: %s", vt_error_message());
+    vt_asset *plain = make_asset("ab12", "photo", NULL, 400, 300, NULL);
+    vt_asset *own = make_asset("ab13", "photo", NULL, 400, 300,
+                               "{\"rights\": [{\"value\": \"https://creativecommons.org/publicdomain/zero/1.0/\"}]}");
+
+    json_t *m = vt_manifest_asset(c, plain, NULL, "public");
+    g_assert_nonnull(m);
+    emit("asset-site-rights", m);
+    g_assert_cmpstr(str_at(m, "rights"), ==, "http://rightsstatements.org/vocab/InC/1.0/");
+    /* The credit line, not the department; markup characters escaped, as
+     * a requiredStatement value may be HTML. */
+    g_assert_cmpstr(str_at(m, "requiredStatement/value/none/0"), ==,
+                    "<span>Courtesy of the &lt;Museum&gt; &amp; Archive</span>");
+    g_assert_cmpuint(json_array_size(at(m, "requiredStatement/value/none")), ==, 1);
+    json_decref(m);
+
+    m = vt_manifest_asset(c, own, NULL, "public");
+    g_assert_nonnull(m);
+    g_assert_cmpstr(str_at(m, "rights"), ==, "http://creativecommons.org/publicdomain/zero/1.0/");
+    json_decref(m);
+
+    vt_asset_free(plain);
+    vt_asset_free(own);
     vt_config_free(c);
 }
 
@@ -533,8 +631,9 @@ static void test_collections(void)
     g_assert_cmpstr(str_at(top, "items/0/type"), ==, "Collection");
     g_assert_cmpstr(str_at(top, "items/0/id"), ==,
                     "https://collection.example.org/iiif/collection/department/photo.json");
-    g_assert_cmpstr(str_at(top, "items/0/label/none/0"), ==, "Photography");
-    g_assert_cmpstr(str_at(top, "items/1/label/none/0"), ==, "X-ray");
+    /* Labelled as the department's collection labels itself. */
+    g_assert_cmpstr(str_at(top, "items/0/label/en/0"), ==, "Photography");
+    g_assert_cmpstr(str_at(top, "items/1/label/en/0"), ==, "X-ray");
     json_decref(top);
 
     /* Department: a Manifest reference per asset given. */
@@ -547,7 +646,7 @@ static void test_collections(void)
     g_assert_cmpstr(str_at(dept, "id"), ==,
                     "https://collection.example.org/iiif/collection/department/photo.json");
     g_assert_cmpstr(str_at(dept, "type"), ==, "Collection");
-    g_assert_cmpstr(str_at(dept, "label/none/0"), ==, "Photography");
+    g_assert_cmpstr(str_at(dept, "label/en/0"), ==, "Photography");
     g_assert_cmpstr(str_at(dept, "partOf/0/id"), ==,
                     "https://collection.example.org/iiif/collection/top.json");
     g_assert_cmpint(json_array_size(json_object_get(dept, "items")), ==, 2);
@@ -614,6 +713,7 @@ int main(int argc, char **argv)
     g_test_add_func("/manifest/iipsrv", test_iipsrv);
     g_test_add_func("/manifest/static", test_static);
     g_test_add_func("/manifest/refused", test_refused);
+    g_test_add_func("/manifest/site-rights", test_site_rights);
     g_test_add_func("/manifest/urls", test_urls);
     g_test_add_func("/manifest/intervention", test_intervention);
     g_test_add_func("/manifest/collections", test_collections);
