@@ -89,6 +89,7 @@ sed -e "s#/srv/vitrine/site#$S#g" \
     -e "s#/srv/iiif/images#$T/images#g" \
     -e "s#/srv/vitrine/originals#$T/originals#g" \
     -e "s#/usr/lib/cgi-bin/vitrine-search.cgi#$VT_BIN_DIR/vitrine-search.cgi#g" \
+    -e "s#/usr/lib/cgi-bin/vitrine-edit.cgi#$VT_BIN_DIR/vitrine-edit.cgi#g" \
     -e "s#/etc/vitrine/vitrine.conf#$VT_CONF#g" \
     -e "s#/etc/vitrine/htpasswd#$T/htpasswd#g" \
     -e "s#^server.port *= *80\$#server.port = $VT_PORT\nserver.bind = \"127.0.0.1\"#" \
@@ -265,6 +266,9 @@ if grep -q VITRINE_AUDIENCE "$VT_BIN_DIR/vitrine-search.cgi"; then
 else
     note "  this vitrine-search.cgi does not read VITRINE_AUDIENCE yet: internal hits not checked"
 fi
+# The edit CGI: behind the authentication, run with the config (GET: its own 405).
+expect 401 "/internal/cgi-bin/vitrine-edit.cgi"
+expect 405 "/internal/cgi-bin/vitrine-edit.cgi" "${AUTH[@]}"
 cgi_server_log() { grep -E 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation' "$D/error.log" || true; }
 assert_eq "" "$(cgi_server_log)" "sanitizer reports or crashes in lighttpd's error log"
 stop_web
