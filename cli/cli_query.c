@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "vt_asset.h"
+#include "vt_convert.h"
 #include "vt_file.h"
 #include "vt_harvest_map.h"
 #include "vt_store.h"
@@ -499,6 +500,32 @@ int cli_verify(cli_context *ctx, int argc, char **argv)
 
 /* ----------------------------------------------------------- check-config */
 
+/* The image loaders: what the conversion child's libvips has
+ * (vitrine-convert --list-loaders) against images.loaders. */
+static void print_loaders(const vt_config *c)
+{
+    const char *argv[] = { vt_convert_child_path(), "--list-loaders", NULL };
+    g_autofree char *out = NULL, *err = NULL;
+    g_autoptr(GError) error = NULL;
+    int status = 0;
+    g_autofree char *configured = g_strjoinv(", ", c->loaders);
+
+    printf("  image loaders used (images.loaders): %s\n", configured);
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, 0, NULL, NULL, &out, &err, &status, &error) ||
+        !g_spawn_check_wait_status(status, NULL)) {
+        printf("  image loaders this libvips has: unknown (%s does not run: %s)\n", argv[0],
+               error ? error->message : g_strstrip(err));
+        return;
+    }
+    g_auto(GStrv) have = g_strsplit(g_strstrip(out), "\n", -1);
+    g_autofree char *have_text = g_strjoinv(", ", have);
+    printf("  image loaders this libvips has: %s\n", have_text);
+    for (size_t i = 0; c->loaders[i]; i++) {
+        if (!g_strv_contains((const char *const *)have, c->loaders[i]))
+            printf("  loader %s: not in this libvips; such files are refused\n", c->loaders[i]);
+    }
+}
+
 int cli_check_config(cli_context *ctx, int argc, char **argv)
 {
     GOptionEntry entries[] = {{NULL, 0, 0, 0, NULL, NULL, NULL}};
@@ -521,6 +548,7 @@ int cli_check_config(cli_context *ctx, int argc, char **argv)
     vt_harvest_config_free(harvest);
     printf("  image server: %s, images in %s, served at %s\n", vt_image_server_name(c->server),
            c->images_dir, c->images_base_url);
+    print_loaders(c);
     for (size_t i = 0; i < c->n_departments; i++) {
         const vt_department *d = &c->departments[i];
         struct stat st;

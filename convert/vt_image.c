@@ -292,21 +292,37 @@ static const char *sniff_fallback(const unsigned char *b, size_t n)
     return NULL;
 }
 
-/* The libvips loaders of raster formats that vitrine accepts. The others
- * (PDF, SVG, CSV, matrix, raw, FITS, OpenSlide, ...) are documents, data
- * or formats nobody at a museum means to publish as a picture. */
-static const char *const accepted_loaders[] = {
-    "jpegload", "pngload", "tiffload", "webpload", "jp2kload", "heifload",
-    "gifload", "jxlload", "ppmload", "magickload",
-};
+/* The libvips loaders of raster formats that vitrine may use
+ * (VT_IMAGE_LOADERS, "jpeg" for jpegload). The others (PDF, SVG, CSV,
+ * matrix, raw, FITS, OpenSlide, ...) are documents, data or formats nobody
+ * at a museum means to publish as a picture. */
+static const char *const all_loaders[] = VT_IMAGE_LOADERS;
+static const char *const default_loaders[] = VT_IMAGE_DEFAULT_LOADERS;
 
-static bool loader_accepted(const char *nickname)
+/* Is the loader @nickname ("jpegload") in @allowed (short names)? */
+static bool loader_accepted(const char *nickname, const char *const *allowed)
 {
-    for (size_t i = 0; i < G_N_ELEMENTS(accepted_loaders); i++) {
-        if (strcmp(nickname, accepted_loaders[i]) == 0)
+    if (!allowed)
+        allowed = default_loaders;
+    for (size_t i = 0; allowed[i]; i++) {
+        size_t n = strlen(allowed[i]);
+        if (strncmp(nickname, allowed[i], n) == 0 && strcmp(nickname + n, "load") == 0)
             return true;
     }
     return false;
+}
+
+char **vt_image_available_loaders(void)
+{
+    GPtrArray *have = g_ptr_array_new();
+
+    for (size_t i = 0; all_loaders[i]; i++) {
+        g_autofree char *nickname = g_strconcat(all_loaders[i], "load", NULL);
+        if (vips_type_find("VipsOperation", nickname))
+            g_ptr_array_add(have, g_strdup(all_loaders[i]));
+    }
+    g_ptr_array_add(have, NULL);
+    return (char **)g_ptr_array_free(have, FALSE);
 }
 
 /* "jpegload" -> "jpeg" */
@@ -658,6 +674,7 @@ typedef struct {
 
     /* What the header says. */
     int width, height, bands, orientation;
+    uint64_t expected_bytes; /* vt_image_expected_bytes() */
     char *format;
     VipsInterpretation interpretation;
     VipsBandFormat band_format;
@@ -746,11 +763,12 @@ static vt_status open_input(job *j, VipsImage **ret_header)
     const char *nickname = loader ? vips_nickname_find(g_type_from_name(loader)) : NULL;
     if (!nickname)
         return not_an_image(path, sniff_fallback(head, (size_t)n));
-    if (!loader_accepted(nickname)) {
+    if (!loader_accepted(nickname, j->opt->loaders)) {
         g_autofree char *kind = loader_short_name(nickname);
         return vt_error_set(VT_ERR_BAD_IMAGE,
                             "This is not an image file vitrine can read (it looks like a "
-                            "\"%s\" file, which vitrine does not convert): %s", kind, path);
+                            "\"%s\" file, which vitrine does not convert: images.loaders): %s",
+                            kind, path);
     }
 
     VipsImage *header = vips_image_new_from_file(j->fdpath, "access", VIPS_ACCESS_SEQUENTIAL,
@@ -803,6 +821,14 @@ static vt_status open_input(job *j, VipsImage **ret_header)
         j->height = header->Xsize;
     }
     j->embedded = embedded_new(header);
+    j->expected_bytes = vt_image_expected_bytes(
+        j->opt, (uint64_t)j->width, (uint64_t)j->height,
+        header->Bands * (int)vips_format_sizeof(header->BandFmt),
+        j->orientation != 1 && j->orientation != 2);
+    if (j->opt->expect)
+        j->opt->expect(j->expected_bytes, j->opt->expect_data);
+    if (j->opt->keep)
+        vt_keep_read(j->opt->keep, header);
     return VT_OK;
 }
 
@@ -812,7 +838,7 @@ static vt_status save_failed(job *j, const char *what, const char *path, char *m
     vt_status status;
     uint64_t available = free_bytes(j->opt->images_dir);
 
-    if (message_is_transient(message) || available < 2 * j->input_size)
+    if (message_is_transient(message) || available < j->expected_bytes)
         status = vt_error_set(VT_ERR_TRANSIENT,
                               "Could not write the %s %s (%" PRIu64 " MB free on the image disk): "
                               "libvips said: %s",
@@ -828,7 +854,7 @@ static vt_status save_failed(job *j, const char *what, const char *path, char *m
 static vt_status write_tiff(job *j, VipsImage *header)
 {
     const vt_image_options *opt = j->opt;
-    VipsImage **t = (VipsImage **)vips_object_local_array(j->context, 3);
+    VipsImage **t = (VipsImage **)vips_object_local_array(j->context, 4);
     VipsImage *x;
     guard *g = NULL;
 
@@ -856,6 +882,11 @@ static vt_status write_tiff(job *j, VipsImage *header)
     }
     if (to_display(j->context, x, &x))
         goto vips_failed;
+    if (opt->keep) {
+        if (vt_keep_apply(opt->keep, x, VT_KEEP_TIFF, &t[3]))
+            goto vips_failed;
+        x = t[3];
+    }
 
     uint64_t estimate = (uint64_t)x->Xsize * (uint64_t)x->Ysize * (uint64_t)x->Bands / 3 * 4;
     j->tmp_tif = tmp_path(opt, "tif");
@@ -868,7 +899,7 @@ static vt_status write_tiff(job *j, VipsImage *header)
                       "compression", VIPS_FOREIGN_TIFF_COMPRESSION_JPEG,
                       "Q", opt->quality,
                       "bigtiff", estimate > BIGTIFF_THRESHOLD,
-                      "strip", TRUE,
+                      "strip", opt->keep == NULL,
                       NULL)) {
         char *message = vips_message_take(j->fdpath, j->input);
         if (g->failed)
@@ -888,10 +919,10 @@ vips_failed:;
 
 /* A JPEG with longest side @size (never enlarged) from the pyramid we just
  * wrote: vips_thumbnail picks the smallest level that is large enough. */
-static vt_status write_derivative(job *j, const char *what, int size, const char *path,
-                                  int *ret_w, int *ret_h)
+static vt_status write_derivative(job *j, const char *what, int size, bool keep,
+                                  const char *path, int *ret_w, int *ret_h)
 {
-    VipsImage **t = (VipsImage **)vips_object_local_array(j->context, 2);
+    VipsImage **t = (VipsImage **)vips_object_local_array(j->context, 3);
 
     /* Not "size", VIPS_SIZE_DOWN: with a pyramid of pages, libvips 8.14
      * then always picks the smallest page. Clamping the box to the image's
@@ -905,7 +936,14 @@ static vt_status write_derivative(job *j, const char *what, int size, const char
             return save_failed(j, what, path, vips_message_take(NULL, NULL));
         x = t[1];
     }
-    if (vips_jpegsave(x, path, "Q", j->opt->quality, "strip", TRUE, "optimize_coding", TRUE, NULL))
+    keep = keep && j->opt->keep;
+    if (keep) {
+        if (vt_keep_apply(j->opt->keep, x, VT_KEEP_JPEG, &t[2]))
+            return save_failed(j, what, path, vips_message_take(NULL, NULL));
+        x = t[2];
+    }
+    if (vips_jpegsave(x, path, "Q", j->opt->quality, "strip", !keep, "optimize_coding", TRUE,
+                      NULL))
         return save_failed(j, what, path, vips_message_take(NULL, NULL));
     *ret_w = x->Xsize;
     *ret_h = x->Ysize;
@@ -1175,6 +1213,22 @@ static vt_status commit(job *j, char **ret_tif, char **ret_thumb, char **ret_dow
     return VT_OK;
 }
 
+uint64_t vt_image_expected_bytes(const vt_image_options *opt, uint64_t width, uint64_t height,
+                                 int pixel_bytes, bool rotated)
+{
+    uint64_t pixels = width * height;
+    uint64_t samples = pixel_bytes == 1 ? 1 : 3;
+    uint64_t pyramid = pixels * samples / 3 * 4 / 3;
+    uint64_t side = (uint64_t)MAX(opt->download_size, opt->thumbnail_size);
+    uint64_t total = pyramid + 2 * side * side * 3 + 1000000;
+
+    if (opt->server == VT_SERVER_STATIC)
+        total += pyramid;
+    if (rotated)
+        total += pixels * (uint64_t)MAX(pixel_bytes, 1);
+    return total;
+}
+
 void vt_image_options_init(vt_image_options *opt)
 {
     memset(opt, 0, sizeof *opt);
@@ -1199,10 +1253,10 @@ static vt_status convert(job *j, json_t **ret_result)
 
     j->tmp_thumb = tmp_path(opt, "thumb.jpg");
     j->tmp_download = tmp_path(opt, "download.jpg");
-    if ((status = write_derivative(j, "thumbnail", opt->thumbnail_size, j->tmp_thumb,
+    if ((status = write_derivative(j, "thumbnail", opt->thumbnail_size, false, j->tmp_thumb,
                                    &j->thumb_w, &j->thumb_h)) != VT_OK ||
-        (status = write_derivative(j, "download JPEG", opt->download_size, j->tmp_download,
-                                   &j->download_w, &j->download_h)) != VT_OK)
+        (status = write_derivative(j, "download JPEG", opt->download_size, true,
+                                   j->tmp_download, &j->download_w, &j->download_h)) != VT_OK)
         return status;
     if (opt->server == VT_SERVER_STATIC && (status = write_tiles(j)) != VT_OK)
         return status;

@@ -19,10 +19,12 @@
  *                                    info.json id is <images_base_url>/<id>
  *
  * The pixels written are 8-bit sRGB (or 8-bit greyscale in the TIFF), with
- * EXIF orientation applied, any embedded ICC profile converted to sRGB,
- * alpha flattened onto white and all metadata stripped (the outputs are
- * published; the original in the archive keeps everything). Derivatives are
- * never upscaled.
+ * EXIF orientation applied, any embedded ICC profile converted to sRGB and
+ * alpha flattened onto white. Derivatives are never upscaled. The TIFF, the
+ * download and the static full-size download carry the embedded metadata
+ * that opt->keep keeps (rights, creator, credit: vt_keep.h), orientation 1;
+ * the thumbnail and the static tiles carry none. Without opt->keep every
+ * output is stripped. The original in the archive keeps everything.
  *
  * Invariant: every file is written under a temporary name
  * ".tmp-<id>.<suffix>" directly in images_dir (VT_IMAGE_TMP_SUFFIXES) and
@@ -32,7 +34,9 @@
  * written <id>.tif.
  *
  * The input is hostile. Its header is read first, lazily, and width*height
- * is checked against max_pixels before a single pixel is decoded.
+ * is checked against max_pixels before a single pixel is decoded. Only the
+ * loaders in opt->loaders are used (VT_IMAGE_DEFAULT_LOADERS); the caller
+ * should also have called vips_block_untrusted_set(TRUE).
  */
 #ifndef VT_IMAGE_H
 #define VT_IMAGE_H
@@ -43,6 +47,7 @@
 
 #include "vt_config.h"
 #include "vt_error.h"
+#include "vt_keep.h"
 
 /* The suffixes of the temporary names in images_dir. vt_convert.c (the
  * parent side, which does not link libvips) keeps its own copy of this list:
@@ -62,13 +67,46 @@ typedef struct {
     int quality;                 /* JPEG quality, 1..100 */
     int thumbnail_size;          /* longest side of the thumbnail, 16..8192 */
     int download_size;           /* longest side of the download, 16..16384 */
+    vt_keep *keep;               /* metadata the published images keep; NULL: none */
+    const char *const *loaders;  /* NULL-terminated short names ("jpeg", ...) of the
+                                  * loaders used, from VT_IMAGE_LOADERS; NULL: the default */
+    /* Called once the header is read, with the bytes the outputs are
+     * expected to take on images_dir (vt_image_expected_bytes); may be NULL. */
+    void (*expect)(uint64_t bytes, void *data);
+    void *expect_data;
 } vt_image_options;
+
+/* Every loader vitrine can be allowed to use (raster formats; libvips'
+ * document and data loaders, and ImageMagick's, which reads text and XPM
+ * as images, are never used), and the default allow-list:
+ * JPEG, TIFF, PNG, WebP, JPEG 2000 and HEIF, where this libvips has them.
+ * core/vt_config.c checks [images] loaders= against its own copy of the
+ * first list. */
+#define VT_IMAGE_LOADERS \
+    { "jpeg", "png", "tiff", "webp", "jp2k", "heif", "gif", "jxl", "ppm", NULL }
+#define VT_IMAGE_DEFAULT_LOADERS { "jpeg", "tiff", "png", "webp", "jp2k", "heif", NULL }
 
 #define VT_IMAGE_DEFAULT_MAX_PIXELS 1000000000u
 #define VT_IMAGE_DEFAULT_TILE_SIZE 512
 #define VT_IMAGE_DEFAULT_QUALITY 85
 #define VT_IMAGE_DEFAULT_THUMBNAIL_SIZE 400
 #define VT_IMAGE_DEFAULT_DOWNLOAD_SIZE 2048
+
+/* The bytes a conversion of a @width x @height image whose decoded pixels
+ * take @pixel_bytes each is expected to write into images_dir at most: the
+ * pyramid (the pixels and a third for the smaller levels, at a third of a
+ * byte per sample, more than JPEG at quality 85 takes even of grainy
+ * scans), the same again for static tiles, the decoded image in the work
+ * folder when @rotated (an EXIF rotation reads the image whole), and the
+ * derivatives. A full disk is told from a damaged file by comparing the
+ * free space with this, not with the input's size: a 200 KB JPEG can
+ * claim 30000 x 30000 pixels. */
+uint64_t vt_image_expected_bytes(const vt_image_options *opt, uint64_t width, uint64_t height,
+                                 int pixel_bytes, bool rotated);
+
+/* The short names of the loaders of VT_IMAGE_LOADERS that this libvips
+ * has (after VIPS_INIT), NULL-terminated; g_strfreev. */
+char **vt_image_available_loaders(void);
 
 /* Fills @opt with the defaults above and NULL paths, server Cantaloupe. */
 void vt_image_options_init(vt_image_options *opt);
@@ -78,7 +116,7 @@ void vt_image_options_init(vt_image_options *opt);
  * On success *ret_result is a new JSON object (caller: json_decref):
  *   width, height     after autorotation
  *   format            the loader's short name: "jpeg", "png", "tiff", "webp",
- *                     "jp2k", "heif", "gif", "jxl", "ppm", "magick"
+ *                     "jp2k", "heif", "gif", "jxl", "ppm"
  *   bands, interpretation ("srgb", "b-w", "cmyk", "rgb16", ...), bits
  *                     (8, 16, 32 per sample), has_alpha, icc (had an
  *                     embedded profile), orientation (EXIF, 1 if none):

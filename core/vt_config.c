@@ -26,7 +26,13 @@ static const char *const vitrine_keys[] = {
     "rescan-minutes", "convert-timeout-seconds", "convert-memory-mb", NULL};
 static const char *const images_keys[] = {
     "server", "dir", "base-url", "max-pixels", "tile-size", "quality",
-    "thumbnail-size", "download-size", NULL};
+    "thumbnail-size", "download-size", "loaders", "keep-metadata", "drop-metadata", NULL};
+/* The loaders of convert/vt_image.h's VT_IMAGE_LOADERS (keep in step) and
+ * its default allow-list. */
+static const char *const known_loaders[] = {"jpeg", "png", "tiff", "webp", "jp2k", "heif",
+                                            "gif", "jxl", "ppm", NULL};
+static const char *const default_loaders[] = {"jpeg", "tiff", "png", "webp", "jp2k", "heif",
+                                              NULL};
 static const char *const site_keys[] = {"dir", "base-url", "internal-base-url", "title",
                                          "templates", "originals-base-url", "rights",
                                          "attribution", NULL};
@@ -148,6 +154,62 @@ static uint64_t get_u64(loader *l, const char *group, const char *key, uint64_t 
         return fallback;
     }
     return (uint64_t)n;
+}
+
+static bool loader_valid(const char *word)
+{
+    return g_strv_contains(known_loaders, word);
+}
+
+/* The syntax of convert/vt_keep.h's patterns (vt_keep_pattern_valid, which
+ * this library cannot call): a group word, "prefix:Name", "prefix:Na*" or
+ * "prefix:*". */
+static bool metadata_pattern_valid(const char *word)
+{
+    static const char *const groups[] = {"gps", "serial-numbers", "maker-notes", NULL};
+    if (g_strv_contains(groups, word))
+        return true;
+    const char *p = word;
+    if (!g_ascii_isalpha(*p))
+        return false;
+    while (g_ascii_isalnum(*p))
+        p++;
+    if (*p++ != ':')
+        return false;
+    if (strcmp(p, "*") == 0)
+        return true;
+    if (!g_ascii_isalnum(*p))
+        return false;
+    while (g_ascii_isalnum(*p) || *p == '-' || *p == '_')
+        p++;
+    return *p == '\0' || strcmp(p, "*") == 0;
+}
+
+/* A comma-separated list of words, each passing @valid; @fallback (may be
+ * NULL: empty) when the key is absent. Never NULL. */
+static char **get_words(loader *l, const char *group, const char *key,
+                        const char *const *fallback, bool (*valid)(const char *),
+                        const char *what)
+{
+    g_autofree char *raw = get_raw(l, group, key);
+    GPtrArray *list = g_ptr_array_new();
+    if (!raw) {
+        for (size_t i = 0; fallback && fallback[i]; i++)
+            g_ptr_array_add(list, g_strdup(fallback[i]));
+    } else {
+        g_auto(GStrv) parts = g_strsplit(raw, ",", -1);
+        for (size_t i = 0; parts[i]; i++) {
+            g_strstrip(parts[i]);
+            if (!*parts[i])
+                continue;
+            if (!valid(parts[i]))
+                problem(l, group, key, "'%s' is %s", parts[i], what);
+            else
+                g_ptr_array_add(list, g_strdup(parts[i]));
+        }
+    }
+    g_ptr_array_add(list, NULL);
+    return (char **)g_ptr_array_free(list, FALSE);
 }
 
 static char *get_url(loader *l, const char *group, const char *key, const char *fallback)
@@ -389,6 +451,17 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
     c->quality = get_int(&l, "images", "quality", 85, 1, 100);
     c->thumbnail_size = get_int(&l, "images", "thumbnail-size", 400, 16, 4096);
     c->download_size = get_int(&l, "images", "download-size", 2048, 64, 16384);
+    c->loaders = get_words(&l, "images", "loaders", default_loaders, loader_valid,
+                           "not a loader vitrine uses (jpeg, png, tiff, webp, jp2k, heif, gif, "
+                           "jxl, ppm)");
+    if (!c->loaders[0])
+        problem(&l, "images", "loaders", "names no loader: nothing could be converted");
+    c->keep_metadata = get_words(&l, "images", "keep-metadata", NULL, metadata_pattern_valid,
+                                 "not a metadata name (prefix:Name, prefix:*, gps, "
+                                 "serial-numbers or maker-notes)");
+    c->drop_metadata = get_words(&l, "images", "drop-metadata", NULL, metadata_pattern_valid,
+                                 "not a metadata name (prefix:Name, prefix:*, gps, "
+                                 "serial-numbers or maker-notes)");
 
     c->site_dir = get_path(&l, "site", "dir", DEFAULT_SITE_DIR);
     c->site_base_url = get_url(&l, "site", "base-url", "http://localhost");
@@ -507,6 +580,9 @@ void vt_config_free(vt_config *c)
     g_free(c->site_attribution);
     g_free(c->synonyms_path);
     g_strfreev(c->facets);
+    g_strfreev(c->loaders);
+    g_strfreev(c->keep_metadata);
+    g_strfreev(c->drop_metadata);
     g_free(c->index_dir);
     if (c->keyfile)
         g_key_file_free(c->keyfile);

@@ -69,6 +69,11 @@ typedef struct {
     int quality;              /* JPEG quality of tiles and derivatives */
     int thumbnail_size;       /* longest side, pixels */
     int download_size;        /* longest side of the download JPEG */
+    char **loaders;           /* NULL-terminated libvips loaders used ("jpeg", "tiff", ...;
+                               * default jpeg, tiff, png, webp, jp2k, heif) */
+    char **keep_metadata;     /* NULL-terminated patterns of embedded metadata that published
+                               * images keep besides the default (convert/vt_keep.h) */
+    char **drop_metadata;     /* ... and that they drop */
 
     /* [site] */
     char *site_dir;

@@ -36,6 +36,8 @@
 #define STDERR_CAP (8 * 1024)
 #define MESSAGE_MAX 2000
 #define CHILD_NAME "vitrine-convert"
+/* The line the child prints once it has read the header (vitrine-convert.c). */
+#define EXPECTED_PREFIX CHILD_NAME ": expected-output-bytes "
 
 /* The temporary names vitrine-convert uses in images_dir,
  * ".tmp-<id>.<suffix>". Keep in step with VT_IMAGE_TMP_SUFFIXES in
@@ -65,6 +67,7 @@ struct conversion {
 
     char *images_dir, *id, *input;
     uint64_t input_size;
+    uint64_t expected; /* the child's expected-output-bytes, 0 if it said none */
     int timeout_seconds, memory_mb;
     gint64 started;
     vt_convert_done_fn done;
@@ -187,8 +190,10 @@ static uint64_t free_bytes(const char *dir)
     return (uint64_t)vfs.f_bavail * vfs.f_frsize;
 }
 
-/* The child's last non-empty stderr line, valid UTF-8 ("" if none). */
-static char *last_line(const GString *text)
+/* The child's last non-empty stderr line, valid UTF-8 ("" if none), other
+ * than its expected-output-bytes line, whose figure goes to
+ * *ret_expected (left alone if there is none). */
+static char *last_line(const GString *text, uint64_t *ret_expected)
 {
     g_autofree char *valid = g_utf8_make_valid(text->str, (gssize)text->len);
     g_auto(GStrv) lines = g_strsplit_set(valid, "\r\n", -1);
@@ -196,6 +201,13 @@ static char *last_line(const GString *text)
 
     for (size_t i = 0; lines[i]; i++) {
         char *line = g_strstrip(lines[i]);
+        if (g_str_has_prefix(line, EXPECTED_PREFIX)) {
+            guint64 n;
+            if (g_ascii_string_to_unsigned(line + strlen(EXPECTED_PREFIX), 10, 0, G_MAXUINT64,
+                                           &n, NULL))
+                *ret_expected = n;
+            continue;
+        }
         if (line[0])
             last = line;
     }
@@ -237,14 +249,16 @@ static vt_convert_result *classify_signal(conversion *c, int sig, const char *sa
 
     /* libvips 8.14.1 crashes when a pyramid save fails, and a full disk is
      * the usual reason for that: decide by the space that is left (before
-     * cleanup frees what the child wrote). */
+     * cleanup frees what the child wrote) against what the outputs need.
+     * The child said that from the pixel count; a child that died before
+     * reading the header gets the old guess, twice the input. */
     uint64_t available = free_bytes(c->images_dir);
-    if (available < 2 * c->input_size)
+    uint64_t needed = c->expected ? c->expected : 2 * c->input_size;
+    if (available < needed)
         return result_new(VT_ERR_TRANSIENT,
                           "The converter stopped (signal %d) because the image disk is full: "
                           "%" PRIu64 " MB free in %s, about %" PRIu64 " MB needed",
-                          sig, available / 1000000, c->images_dir,
-                          2 * c->input_size / 1000000 + 1);
+                          sig, available / 1000000, c->images_dir, needed / 1000000 + 1);
     if (strstr(said, "failed to allocate") || strstr(said, "out of memory") ||
         strstr(said, "Cannot allocate memory"))
         return result_new(VT_ERR_BAD_IMAGE,
@@ -319,7 +333,7 @@ static void finish(conversion *c)
     if (c->early) {
         r = g_steal_pointer(&c->early);
     } else {
-        g_autofree char *said = last_line(c->err.kept);
+        g_autofree char *said = last_line(c->err.kept, &c->expected);
         if (g_subprocess_get_if_signaled(c->proc))
             r = classify_signal(c, g_subprocess_get_term_sig(c->proc), said);
         else
@@ -454,8 +468,27 @@ static void fail_early(conversion *c, vt_convert_result *r)
     g_source_unref(idle);
 }
 
+const char *vt_convert_asset_rights(const json_t *metadata)
+{
+    size_t i;
+    const json_t *v;
+
+    json_array_foreach(json_object_get(metadata, "rights"), i, v) {
+        const char *text = json_string_value(json_object_get(v, "value"));
+        if (text && vt_config_rights_valid(text))
+            return text;
+    }
+    return NULL;
+}
+
+/* "a,b,c" from a NULL-terminated list. */
+static char *joined(char **words)
+{
+    return words ? g_strjoinv(",", words) : g_strdup("");
+}
+
 vt_status vt_convert_start(const vt_config *config, const char *input, const char *id,
-                           vt_convert_done_fn done, void *data)
+                           const char *rights, vt_convert_done_fn done, void *data)
 {
     if (!config || !config->images_dir || !input || !done)
         return vt_error_set(VT_ERR_INVALID, "vt_convert_start: missing argument");
@@ -512,8 +545,23 @@ vt_status vt_convert_start(const vt_config *config, const char *input, const cha
     g_autofree char *a_q = g_strdup_printf("--quality=%d", config->quality);
     g_autofree char *a_thumb = g_strdup_printf("--thumbnail-size=%d", config->thumbnail_size);
     g_autofree char *a_down = g_strdup_printf("--download-size=%d", config->download_size);
+    g_autofree char *loaders = joined(config->loaders);
+    g_autofree char *keep = joined(config->keep_metadata);
+    g_autofree char *drop = joined(config->drop_metadata);
+    g_autofree char *a_loaders = g_strdup_printf("--loaders=%s", loaders);
+    g_autofree char *a_keep = g_strdup_printf("--keep-metadata=%s", keep);
+    g_autofree char *a_drop = g_strdup_printf("--drop-metadata=%s", drop);
+    if (!rights)
+        rights = config->site_rights;
+    g_autofree char *a_rights = g_strdup_printf("--rights=%s", rights ? rights : "");
+    g_autofree char *a_attr = g_strdup_printf("--attribution=%s", config->site_attribution
+                                                                     ? config->site_attribution
+                                                                     : "");
     const char *argv[] = { vt_convert_child_path(), a_input, a_id, a_dir, a_server, a_url,
-                           a_max, a_tile, a_q, a_thumb, a_down, NULL };
+                           a_max, a_tile, a_q, a_thumb, a_down, a_keep, a_drop, a_rights,
+                           a_attr,
+                           /* No list (a config made in code): the child's default. */
+                           loaders[0] ? a_loaders : NULL, NULL };
 
     g_autoptr(GError) error = NULL;
     c->proc = g_subprocess_launcher_spawnv(launcher, argv, &error);

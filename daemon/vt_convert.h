@@ -42,6 +42,12 @@ typedef void (*vt_convert_done_fn)(vt_convert_result *result, void *data);
 
 /* Starts converting @input into config->images_dir under @id.
  *
+ * The published images keep the embedded rights and credit that
+ * config->keep_metadata / drop_metadata select (convert/vt_keep.h); where
+ * the original has no rights statement, @rights (the asset's own rights
+ * URI; NULL: [site] rights) and [site] attribution are written into them.
+ * Only config->loaders are used to decode.
+ *
  * Returns VT_OK when @done will be called. That includes every failure
  * found while starting: images_dir missing or not writable (TRANSIENT,
  * nothing spawned), the child cannot be started (TRANSIENT: a missing
@@ -51,7 +57,12 @@ typedef void (*vt_convert_done_fn)(vt_convert_result *result, void *data);
  *
  * On any failure the temporary files of @id are removed before @done. */
 vt_status vt_convert_start(const vt_config *config, const char *input, const char *id,
-                           vt_convert_done_fn done, void *data);
+                           const char *rights, vt_convert_done_fn done, void *data);
+
+/* The asset's own rights URI for vt_convert_start(): the first "rights"
+ * value of @metadata (an object of fields as in vt_meta.h; may be NULL)
+ * that vt_config_rights_valid() accepts, borrowed; else NULL. */
+const char *vt_convert_asset_rights(const json_t *metadata);
 
 /* Frees @result and what it holds; NULL is a no-op. */
 void vt_convert_result_free(vt_convert_result *result);

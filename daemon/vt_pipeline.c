@@ -623,7 +623,8 @@ static void pump_conversions(vt_pipeline *p)
         c->p = p;
         c->id = id;
         p->converting++;
-        vt_status s = vt_convert_start(p->config, a->original, id, convert_done, c);
+        vt_status s = vt_convert_start(p->config, a->original, id,
+                                       vt_convert_asset_rights(a->custom), convert_done, c);
         if (s != VT_OK) {
             p->converting--;
             g_hash_table_remove(p->queued, id);

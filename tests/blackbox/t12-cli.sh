@@ -34,6 +34,12 @@ assert_exit 2 "$VITRINE" -c "$T/missing.conf" check-config
 assert_exit 0 "$VITRINE" -c "$VT_SOURCE_DIR/systemd/vitrine.conf.example" check-config
 grep -q "configuration OK" <<<"$VT_OUT$VT_ERR" || fail "the example config is not OK: $VT_OUT $VT_ERR"
 ok "systemd/vitrine.conf.example is a valid configuration"
+# The loaders: the allow-list, and what the converter's libvips can load.
+grep -qF "image loaders used (images.loaders): jpeg, tiff, png, webp, jp2k, heif" <<<"$VT_OUT" ||
+    fail "check-config does not show images.loaders: $VT_OUT"
+grep -qE "image loaders this libvips has: jpeg, png, tiff" <<<"$VT_OUT" ||
+    fail "check-config does not list what libvips loads: $VT_OUT"
+ok "check-config lists the loaders used and those libvips has"
 assert_exit 2 vt no-such-command
 assert_exit 2 vt ingest --no-such-option
 

@@ -767,6 +767,26 @@ static void drop_log(const char *domain, GLogLevelFlags level, const char *messa
 {
 }
 
+/* Issue 13 #4: a 200 KB JPEG of 30000 x 30000 pixels wrote 88 MB; the
+ * estimate that tells a full disk from a damaged file must cover that, not
+ * twice the input, and grow with what the conversion writes. */
+static void test_expected_bytes(void)
+{
+    vt_image_options opt;
+    vt_image_options_init(&opt);
+    uint64_t big = vt_image_expected_bytes(&opt, 30000, 30000, 3, false);
+    g_assert_cmpuint(big, >, 88u * 1000 * 1000);
+    g_assert_cmpuint(big, <, 30000ull * 30000 * 3);
+    g_assert_cmpuint(vt_image_expected_bytes(&opt, 30000, 30000, 3, true), >,
+                     big + 30000ull * 30000 * 3 - 1);
+    g_assert_cmpuint(vt_image_expected_bytes(&opt, 30000, 30000, 1, false), <, big);
+    opt.server = VT_SERVER_STATIC;
+    g_assert_cmpuint(vt_image_expected_bytes(&opt, 30000, 30000, 3, false), >, big);
+    /* A small image still needs room for its derivatives. */
+    opt.server = VT_SERVER_CANTALOUPE;
+    g_assert_cmpuint(vt_image_expected_bytes(&opt, 10, 10, 3, false), >, 1000000);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -777,6 +797,7 @@ int main(int argc, char **argv)
         g_error("libvips: %s", vips_error_buffer());
     vips_cache_set_max(0);
 
+    g_test_add_func("/image/expected-bytes", test_expected_bytes);
 #define ADD(name, fn) g_test_add(name, fixture, NULL, fixture_setup, fn, fixture_teardown)
     ADD("/image/jpeg", test_jpeg);
     ADD("/image/png-alpha-white", test_png_alpha_white);

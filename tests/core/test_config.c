@@ -180,9 +180,44 @@ static void test_search(void)
                    "'Year' is not a field name", 1);
 }
 
+/* [images] loaders, keep-metadata and drop-metadata (convert/vt_keep.h). */
+static void test_images_metadata(void)
+{
+    vt_config *c = NULL;
+    g_assert_cmpint(vt_config_load_data(example, "example", NULL, &c), ==, VT_OK);
+    g_assert_cmpuint(g_strv_length(c->loaders), ==, 6);
+    g_assert_true(g_strv_contains((const char *const *)c->loaders, "jp2k"));
+    g_assert_false(g_strv_contains((const char *const *)c->loaders, "gif"));
+    g_assert_cmpuint(g_strv_length(c->keep_metadata), ==, 0);
+    g_assert_cmpuint(g_strv_length(c->drop_metadata), ==, 0);
+    vt_config_free(c);
+
+    g_assert_cmpint(vt_config_load_data("[images]\nloaders=jpeg, gif\n"
+                                        "keep-metadata=gps, exif:Make , Iptc4xmpExt:*\n"
+                                        "drop-metadata=dc:creator\n"
+                                        "[department:photo]\nhotfolder=/h\n",
+                                        "t", NULL, &c), ==, VT_OK);
+    g_assert_cmpuint(g_strv_length(c->loaders), ==, 2);
+    g_assert_cmpstr(c->loaders[1], ==, "gif");
+    g_assert_cmpuint(g_strv_length(c->keep_metadata), ==, 3);
+    g_assert_cmpstr(c->keep_metadata[1], ==, "exif:Make");
+    g_assert_cmpstr(c->drop_metadata[0], ==, "dc:creator");
+    vt_config_free(c);
+
+    expect_problem("[images]\nloaders=jpeg,magick\n[department:photo]\nhotfolder=/h\n",
+                   "[images] loaders: 'magick' is not a loader vitrine uses", 1);
+    expect_problem("[images]\nloaders=\n[department:photo]\nhotfolder=/h\n",
+                   "[images] loaders: names no loader", 1);
+    expect_problem("[images]\nkeep-metadata=rights\n[department:photo]\nhotfolder=/h\n",
+                   "[images] keep-metadata: 'rights' is not a metadata name", 1);
+    expect_problem("[images]\ndrop-metadata=dc:<x>\n[department:photo]\nhotfolder=/h\n",
+                   "[images] drop-metadata: 'dc:<x>' is not a metadata name", 1);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/config/images-metadata", test_images_metadata);
     g_test_add_func("/config/example", test_example);
     g_test_add_func("/config/problems", test_problems);
     g_test_add_func("/config/relative-paths", test_relative_paths);

@@ -147,8 +147,10 @@ static gboolean on_stuck(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-/* Runs one conversion to its end in a main loop of its own. */
-static vt_convert_result *run(fixture *f, const char *input, const char *id)
+/* Runs one conversion to its end in a main loop of its own, with the
+ * asset's own @rights (NULL: none). */
+static vt_convert_result *run_rights(fixture *f, const char *input, const char *id,
+                                     const char *rights)
 {
     waiter w = { 0 };
     GMainContext *context = g_main_context_new();
@@ -159,7 +161,7 @@ static vt_convert_result *run(fixture *f, const char *input, const char *id)
     g_source_set_callback(stuck, on_stuck, NULL, NULL);
     g_source_attach(stuck, context);
 
-    g_assert_cmpint(vt_convert_start(&f->config, input, id, on_done, &w), ==, VT_OK);
+    g_assert_cmpint(vt_convert_start(&f->config, input, id, rights, on_done, &w), ==, VT_OK);
     w.start_returned = true;
     g_main_loop_run(w.loop);
     /* Give a wrongly repeated callback its chance to show. */
@@ -177,6 +179,11 @@ static vt_convert_result *run(fixture *f, const char *input, const char *id)
     if (w.result->status != VT_OK)
         g_test_message("%s: %s", vt_strerror(w.result->status), w.result->message);
     return w.result;
+}
+
+static vt_convert_result *run(fixture *f, const char *input, const char *id)
+{
+    return run_rights(f, input, id, NULL);
 }
 
 static void assert_no_tmp(fixture *f)
@@ -335,6 +342,161 @@ static void test_crash_disk_full(fixture *f, gconstpointer data)
     vt_convert_result_free(r);
 }
 
+/* The child said how much its outputs need once it had read the header:
+ * a crash with less than that free is a full disk, whatever the input's
+ * size (a 700-byte JPEG here; issue 13 #4 was a 200 KB JPEG of
+ * 30000 x 30000 pixels whose output was 88 MB). */
+static void test_crash_expected_full(fixture *f, gconstpointer data)
+{
+    struct statvfs vfs;
+    g_assert_cmpint(statvfs(f->images_dir, &vfs), ==, 0);
+    guint64 free_space = (guint64)vfs.f_bavail * vfs.f_frsize;
+    g_autofree char *in = write_file(f, "small.jpg", small_jpeg, sizeof small_jpeg);
+    /* Far more than is free, so that other tests freeing space meanwhile
+     * cannot flip the outcome. */
+    g_autofree char *body = g_strdup_printf(
+        "echo 'vitrine-convert: expected-output-bytes %" G_GUINT64_FORMAT "' >&2; kill -SEGV $$",
+        free_space * 2 + 1000000000);
+    use_script(f, "crash.sh", body);
+    make_leftovers(f, "full2");
+
+    vt_convert_result *r = run(f, in, "full2");
+    assert_failure(r, VT_ERR_TRANSIENT, "the image disk is full");
+    g_assert_null(strstr(r->message, "expected-output-bytes"));
+    assert_no_tmp(f);
+    vt_convert_result_free(r);
+}
+
+/* ... and with room to spare, a crash is the file's fault; the figure
+ * line is not taken for what the converter said. */
+static void test_crash_expected_room(fixture *f, gconstpointer data)
+{
+    g_autofree char *in = write_file(f, "small.jpg", small_jpeg, sizeof small_jpeg);
+    use_script(f, "crash.sh",
+               "echo 'vitrine-convert: expected-output-bytes 1000' >&2; "
+               "echo 'VipsJpeg: something broke' >&2; kill -SEGV $$");
+
+    vt_convert_result *r = run(f, in, "room1");
+    assert_failure(r, VT_ERR_BAD_IMAGE, "probably damaged");
+    g_assert_nonnull(strstr(r->message, "something broke"));
+    g_assert_null(strstr(r->message, "expected-output-bytes"));
+    vt_convert_result_free(r);
+
+    /* The figure alone, then the crash: nothing else said. */
+    use_script(f, "crash2.sh", "echo 'vitrine-convert: expected-output-bytes 1000' >&2; "
+                               "kill -SEGV $$");
+    r = run(f, in, "room2");
+    assert_failure(r, VT_ERR_BAD_IMAGE, "probably damaged");
+    g_assert_null(strstr(r->message, "expected-output-bytes"));
+    vt_convert_result_free(r);
+}
+
+/* The real child with its arguments from the config: the loaders allowed
+ * (ImageMagick never: an XPM is text that it reads as a picture), and
+ * GIF only when images.loaders names it. */
+static void test_loaders(fixture *f, gconstpointer data)
+{
+    if (!real_child()) {
+        g_test_skip("VT_BIN_DIR is not set");
+        return;
+    }
+    static const char xpm[] = "/* XPM */\nstatic char *x[] = {\n\"2 2 1 1\",\n"
+                              "\"a c #ff0000\",\n\"aa\",\n\"aa\"};\n";
+    /* A 1 x 1 GIF, made by hand: header, screen, colour table, image. */
+    static const unsigned char gif[] = {
+        'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff,
+        ',', 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0, ';',
+    };
+    g_autofree char *x = write_file(f, "drawing.xpm", xpm, sizeof xpm - 1);
+    g_autofree char *g = write_file(f, "tiny.gif", gif, sizeof gif);
+
+    vt_convert_result *r = run(f, x, "xpm1");
+    assert_failure(r, VT_ERR_BAD_IMAGE, "not an image file vitrine can read");
+    vt_convert_result_free(r);
+
+    char *defaults[] = { (char *)"jpeg", (char *)"tiff", (char *)"png", NULL };
+    f->config.loaders = defaults;
+    r = run(f, g, "gif1");
+    assert_failure(r, VT_ERR_BAD_IMAGE, "images.loaders");
+    vt_convert_result_free(r);
+
+    char *with_gif[] = { (char *)"jpeg", (char *)"gif", NULL };
+    f->config.loaders = with_gif;
+    r = run(f, g, "gif2");
+    g_assert_cmpint(r->status, ==, VT_OK);
+    g_assert_cmpstr(json_string_value(json_object_get(r->result, "format")), ==, "gif");
+    vt_convert_result_free(r);
+
+    /* Only what the list names: a JPEG is refused where it names GIF alone. */
+    char *only_gif[] = { (char *)"gif", NULL };
+    f->config.loaders = only_gif;
+    g_autofree char *j = write_file(f, "small.jpg", small_jpeg, sizeof small_jpeg);
+    r = run(f, j, "jpeg1");
+    assert_failure(r, VT_ERR_BAD_IMAGE, "images.loaders");
+    vt_convert_result_free(r);
+    f->config.loaders = NULL;
+}
+
+/* What exiftool reads as @tag ("-XMP-xmpRights:WebStatement") in @path. */
+static char *exiftool_tag(const char *path, const char *tag)
+{
+    const char *argv[] = { "exiftool", "-s3", tag, path, NULL };
+    char *out = NULL;
+    int status = 0;
+    g_assert_true(g_spawn_sync(NULL, (char **)argv, NULL,
+                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                               &out, NULL, &status, NULL));
+    g_assert_true(g_spawn_check_wait_status(status, NULL));
+    return g_strstrip(out);
+}
+
+/* [site] rights and attribution reach the child and land in the
+ * download; an asset's own rights value wins over the site's. */
+static void test_rights(fixture *f, gconstpointer data)
+{
+    g_autofree char *exiftool = g_find_program_in_path("exiftool");
+    if (!real_child() || !exiftool) {
+        g_test_skip("needs VT_BIN_DIR and exiftool");
+        return;
+    }
+    g_autofree char *in = write_file(f, "small.jpg", small_jpeg, sizeof small_jpeg);
+    f->config.site_rights = (char *)"http://creativecommons.org/licenses/by/4.0/";
+    f->config.site_attribution = (char *)"Stadsarchief \xC3\xA9 <Gent>";
+
+    vt_convert_result *r = run(f, in, "site1");
+    g_assert_cmpint(r->status, ==, VT_OK);
+    const char *download = json_string_value(json_object_get(r->result, "download"));
+    g_autofree char *web = exiftool_tag(download, "-XMP-xmpRights:WebStatement");
+    g_autofree char *credit = exiftool_tag(download, "-XMP-photoshop:Credit");
+    g_assert_cmpstr(web, ==, "http://creativecommons.org/licenses/by/4.0/");
+    g_assert_cmpstr(credit, ==, "Stadsarchief \xC3\xA9 <Gent>");
+    vt_convert_result_free(r);
+
+    r = run_rights(f, in, "asset1", "http://rightsstatements.org/vocab/InC/1.0/");
+    g_assert_cmpint(r->status, ==, VT_OK);
+    download = json_string_value(json_object_get(r->result, "download"));
+    g_autofree char *own = exiftool_tag(download, "-XMP-xmpRights:WebStatement");
+    g_assert_cmpstr(own, ==, "http://rightsstatements.org/vocab/InC/1.0/");
+    /* The thumbnail stays bare. */
+    g_autofree char *thumb_web = exiftool_tag(
+        json_string_value(json_object_get(r->result, "thumbnail")), "-XMP-xmpRights:WebStatement");
+    g_assert_cmpstr(thumb_web, ==, "");
+    vt_convert_result_free(r);
+}
+
+static void test_asset_rights(void)
+{
+    json_t *m = json_pack("{s:[{s:s},{s:s}]}", "rights", "value", "all rights reserved", "value",
+                          "http://creativecommons.org/publicdomain/zero/1.0/");
+    g_assert_cmpstr(vt_convert_asset_rights(m), ==,
+                    "http://creativecommons.org/publicdomain/zero/1.0/");
+    json_decref(m);
+    m = json_pack("{s:[{s:s}]}", "rights", "value", "all rights reserved");
+    g_assert_null(vt_convert_asset_rights(m));
+    json_decref(m);
+    g_assert_null(vt_convert_asset_rights(NULL));
+}
+
 static void test_not_writable(fixture *f, gconstpointer data)
 {
     g_autofree char *in = write_file(f, "small.jpg", small_jpeg, sizeof small_jpeg);
@@ -463,11 +625,11 @@ static void never(vt_convert_result *result, void *data)
 
 static void test_invalid(fixture *f, gconstpointer data)
 {
-    g_assert_cmpint(vt_convert_start(&f->config, "/x.jpg", "../up", never, NULL), ==,
+    g_assert_cmpint(vt_convert_start(&f->config, "/x.jpg", "../up", NULL, never, NULL), ==,
                     VT_ERR_INVALID);
-    g_assert_cmpint(vt_convert_start(&f->config, "/x.jpg", ".hidden", never, NULL), ==,
+    g_assert_cmpint(vt_convert_start(&f->config, "/x.jpg", ".hidden", NULL, never, NULL), ==,
                     VT_ERR_INVALID);
-    g_assert_cmpint(vt_convert_start(&f->config, NULL, "abc", never, NULL), ==, VT_ERR_INVALID);
+    g_assert_cmpint(vt_convert_start(&f->config, NULL, "abc", NULL, never, NULL), ==, VT_ERR_INVALID);
     while (g_main_context_iteration(NULL, FALSE))
         ;
     vt_convert_result_free(NULL);
@@ -494,6 +656,7 @@ static void test_cleanup(fixture *f, gconstpointer data)
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/convert/asset-rights", test_asset_rights);
 #define ADD(name, fn) g_test_add(name, fixture, NULL, fixture_setup, fn, fixture_teardown)
     ADD("/convert/success", test_success);
     ADD("/convert/bad-file", test_bad_file);
@@ -501,6 +664,10 @@ int main(int argc, char **argv)
     ADD("/convert/timeout", test_timeout);
     ADD("/convert/crash", test_crash);
     ADD("/convert/crash-disk-full", test_crash_disk_full);
+    ADD("/convert/crash-expected-full", test_crash_expected_full);
+    ADD("/convert/crash-expected-room", test_crash_expected_room);
+    ADD("/convert/loaders", test_loaders);
+    ADD("/convert/rights", test_rights);
     ADD("/convert/not-writable", test_not_writable);
     ADD("/convert/no-child", test_no_child);
     ADD("/convert/child-misbehaves", test_child_misbehaves);
