@@ -8,6 +8,7 @@
 #ifndef VT_CLI_H
 #define VT_CLI_H
 
+#include <jansson.h>
 #include <stdbool.h>
 
 #include "vt_config.h"
@@ -31,6 +32,12 @@ int cli_rebuild(cli_context *ctx, int argc, char **argv);
 int cli_verify(cli_context *ctx, int argc, char **argv);
 int cli_check_config(cli_context *ctx, int argc, char **argv);
 int cli_demo(cli_context *ctx, int argc, char **argv);
+int cli_annotations(cli_context *ctx, int argc, char **argv);
+
+/* Hands @request (taken) to the store's writer, as `vitrine set` does:
+ * vitrined through the spool when it runs, else this process in batch mode.
+ * Returns the exit code. */
+int cli_submit(cli_context *ctx, json_t *request);
 
 /* Parses a command's options; prints the error and returns false. */
 bool cli_parse(const char *command, const char *summary, GOptionEntry *entries, int *argc,

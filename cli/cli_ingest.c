@@ -180,6 +180,11 @@ static int submit(cli_context *ctx, json_t *request)
     return 0;
 }
 
+int cli_submit(cli_context *ctx, json_t *request)
+{
+    return submit(ctx, request);
+}
+
 int cli_retry(cli_context *ctx, int argc, char **argv)
 {
     gboolean failed = FALSE;

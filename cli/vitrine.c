@@ -22,6 +22,7 @@ static const command commands[] = {
     {"retry", cli_retry, true, "retry ID...|--failed  convert assets again (quarantined ones are restored first)"},
     {"set", cli_set, true, "set ID FIELD=VALUE...  set custom metadata (FIELD.LANG=VALUE for a language)"},
     {"unset", cli_unset, true, "unset ID FIELD...      remove custom metadata"},
+    {"annotations", cli_annotations, true, "annotations list|export|import|delete ID ...  an asset's annotations (W3C / IIIF)"},
     {"harvest", cli_harvest, true, "harvest [--refresh] [N...] fetch intervention records from the collection system"},
     {"reindex", cli_reindex, true, "reindex               rebuild the search index and term counts from the store"},
     {"rebuild", cli_rebuild, true, "rebuild [-j N]        write the whole static site from the store"},

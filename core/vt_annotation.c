@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vt_meta.h"
+#include "vt_url.h"
 #include "vt_xml.h"
 
 #define NAME_MAX_LEN 40
@@ -366,6 +367,12 @@ json_t *vt_annotation_types_json(const vt_annotation_types *types)
 }
 
 /* ---- checking ---------------------------------------------------------- */
+
+bool vt_annotation_sidecar_name(const char *basename)
+{
+    size_t n = basename ? strlen(basename) : 0, k = strlen(VT_ANNOTATION_SIDECAR_SUFFIX);
+    return n > k && g_ascii_strcasecmp(basename + n - k, VT_ANNOTATION_SIDECAR_SUFFIX) == 0;
+}
 
 bool vt_annotation_id_valid(const char *id)
 {
@@ -1513,6 +1520,29 @@ json_t *vt_annotation_to_w3c(const vt_annotation_types *types, const json_t *ann
             json_object_set_new(out, "vitrine:order", json_deep_copy(order));
     }
     return out;
+}
+
+json_t *vt_annotation_page(const vt_annotation_types *types, const vt_config *view,
+                           const char *asset_id, const json_t *list, bool public_only,
+                           bool asset_public)
+{
+    g_autofree char *page_url = vt_url_annotations(view, asset_id);
+    g_autofree char *canvas = vt_url_canvas(view, asset_id);
+    if (!page_url || !canvas)
+        return NULL;
+    json_t *items = json_array();
+    size_t i;
+    const json_t *ann;
+    json_array_foreach(list, i, ann) {
+        if (public_only && !vt_annotation_is_public(ann, asset_public))
+            continue;
+        g_autofree char *url = g_strconcat(view->site_base_url, "/iiif/", asset_id, "/annotation/",
+                                           json_string_value(json_object_get(ann, "id")), NULL);
+        json_array_append_new(items, vt_annotation_to_w3c(types, ann, url, canvas));
+    }
+    return json_pack("{s:s, s:s, s:s, s:o}", "@context",
+                     "http://iiif.io/api/presentation/3/context.json", "id", page_url, "type",
+                     "AnnotationPage", "items", items);
 }
 
 char *vt_annotation_text(const vt_annotation_types *types, const json_t *ann)

@@ -64,6 +64,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vt_config.h"
 #include "vt_error.h"
 #include "vt_store.h"
 
@@ -122,6 +123,13 @@ const char *vt_annotation_field_kind_name(vt_annotation_field_kind kind);
  * [{"name","label","colour","fields":[{"name","kind","choices"?}]}]. New reference. */
 json_t *vt_annotation_types_json(const vt_annotation_types *types);
 
+/* A sidecar of annotations: NAME.annotations.json beside image NAME.ext
+ * (or NAME.ext.annotations.json), a W3C AnnotationPage. */
+#define VT_ANNOTATION_SIDECAR_SUFFIX ".annotations.json"
+/* True when @basename ends in VT_ANNOTATION_SIDECAR_SUFFIX (any case) and
+ * has a name before it. */
+bool vt_annotation_sidecar_name(const char *basename);
+
 /* True when @id is a valid annotation id. */
 bool vt_annotation_id_valid(const char *id);
 
@@ -171,6 +179,16 @@ vt_status vt_annotation_page_load(const char *name, const char *data, size_t len
  * target @canvas_id. New reference. */
 json_t *vt_annotation_to_w3c(const vt_annotation_types *types, const json_t *ann,
                              const char *annotation_url, const char *canvas_id);
+
+/* The IIIF AnnotationPage of asset @asset_id in the tree of @view (a
+ * vt_config_audience_view): id vt_url_annotations(), each annotation's id
+ * <base>/iiif/ID/annotation/ANNOTATION, targets on vt_url_canvas(). With
+ * @public_only, only the annotations vt_annotation_is_public() allows (none
+ * when @asset_public is false). @list is stored-form annotations. New
+ * reference, NULL if @asset_id is not a valid id. */
+json_t *vt_annotation_page(const vt_annotation_types *types, const vt_config *view,
+                           const char *asset_id, const json_t *list, bool public_only,
+                           bool asset_public);
 
 /* The words of @ann worth indexing (every field value, the type's label),
  * one string, blank-separated. Caller frees. */

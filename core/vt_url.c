@@ -86,6 +86,13 @@ char *vt_url_canvas(const vt_config *c, const char *id)
     return g_strconcat(c->site_base_url, "/iiif/", id, "/canvas/1", NULL);
 }
 
+char *vt_url_annotations(const vt_config *c, const char *id)
+{
+    if (!check_id(id))
+        return NULL;
+    return g_strconcat(c->site_base_url, "/iiif/", id, "/annotations.json", NULL);
+}
+
 char *vt_url_search(const vt_config *c)
 {
     return g_strconcat(c->site_base_url, "/cgi-bin/vitrine-search.cgi", NULL);

@@ -55,6 +55,9 @@ char *vt_url_thumbnail(const vt_config *c, const char *id, int width, int height
 char *vt_url_page(const vt_config *c, const char *id);
 char *vt_url_manifest(const vt_config *c, const char *id);
 char *vt_url_canvas(const vt_config *c, const char *id);
+/* The asset's IIIF AnnotationPage in this tree (public annotations only in
+ * the public tree): <base-url>/iiif/ID/annotations.json. */
+char *vt_url_annotations(const vt_config *c, const char *id);
 char *vt_url_search(const vt_config *c);
 
 /* For server=static: the listed size ("sizes" of <images.dir>/<id>/info.json)

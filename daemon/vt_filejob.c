@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "vt_name.h"
+#include "vt_annotation.h"
 #include "vt_sidecar.h"
 #include "vt_xmp.h"
 
@@ -24,6 +25,8 @@ void vt_filejob_free(vt_filejob *j)
     g_free(j->message);
     json_decref(j->sidecar_fields);
     json_decref(j->sidecar_quarantined);
+    json_decref(j->annotations);
+    g_free(j->annotations_name);
     g_free(j);
 }
 
@@ -40,7 +43,8 @@ char *vt_filejob_format_time(int64_t seconds)
  * darktable IMG_1.CR2.xmp). Regular files only: a link is not followed. */
 static GPtrArray *sidecars_of(const char *image_path)
 {
-    static const char *const exts[] = {".json", ".xmp", ".JSON", ".XMP"};
+    static const char *const exts[] = {".json", ".xmp", ".JSON", ".XMP",
+                                       VT_ANNOTATION_SIDECAR_SUFFIX};
     GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
     g_autofree char *dir = g_path_get_dirname(image_path);
     g_autofree char *base = g_path_get_basename(image_path);
@@ -83,7 +87,8 @@ static vt_status work_quarantine(vt_filejob *j, const char *quarantine_dir);
 
 vt_status vt_filejob_read_sidecar(const char *path, const char *name, json_t **ret_fields)
 {
-    gsize cap = g_str_has_suffix(name, "json") || g_str_has_suffix(name, "JSON")
+    gsize cap = vt_annotation_sidecar_name(name) ? VT_ANNOTATION_PAGE_MAX_BYTES
+              : g_str_has_suffix(name, "json") || g_str_has_suffix(name, "JSON")
                     ? VT_SIDECAR_MAX_JSON : VT_XMP_MAX_INPUT;
     struct stat st;
     if (lstat(path, &st) != 0)
@@ -99,6 +104,8 @@ vt_status vt_filejob_read_sidecar(const char *path, const char *name, json_t **r
         g_error_free(err);
         return s;
     }
+    if (vt_annotation_sidecar_name(name))   /* the page, checked when READY */
+        return vt_annotation_page_load(name, data, len, ret_fields);
     return vt_sidecar_parse(name, data, len, ret_fields);
 }
 
@@ -117,7 +124,13 @@ static void take_sidecars(vt_filejob *j, const char *quarantine_dir)
         if (s == VT_OK) {
             g_autofree char *wanted = g_build_filename(archive_dir, name, NULL);
             g_autofree char *dest = vt_file_free_name(wanted);
-            if (vt_file_copy_durable(path, dest) == VT_OK && unlink(path) == 0) {
+            bool archived = vt_file_copy_durable(path, dest) == VT_OK && unlink(path) == 0;
+            if (archived && vt_annotation_sidecar_name(name)) {
+                json_decref(j->annotations);   /* vt_pipeline_annotations.c imports it */
+                j->annotations = json_incref(fields);
+                g_free(j->annotations_name);
+                j->annotations_name = g_strdup(name);
+            } else if (archived) {
                 if (!j->sidecar_fields)
                     j->sidecar_fields = json_object();
                 /* The first sidecar read wins a field given twice. */

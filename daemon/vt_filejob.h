@@ -54,6 +54,8 @@ typedef struct {
     bool sidecar_settling;       /* HASH: a sidecar beside it is still being written */
     json_t *sidecar_fields;      /* ARCHIVE: owned, custom fields read from its sidecars, or NULL */
     json_t *sidecar_quarantined; /* ARCHIVE: owned, [{source, path, reason}] of bad sidecars, or NULL */
+    json_t *annotations;         /* ARCHIVE: owned, the NAME.annotations.json page read, or NULL */
+    char *annotations_name;      /* ARCHIVE: owned, its file name */
 } vt_filejob;
 
 /* Runs @job on the calling thread and fills its results. */

@@ -378,7 +378,8 @@ static void archive_done(vt_pipeline *p, vt_filejob *j)
     }
     if (j->status == VT_OK) {
         vt__update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING, .custom = j->sidecar_fields,
-                        .p = p};
+                        .p = p, .annotations = j->annotations,
+                        .annotations_name = j->annotations_name};
         end_inflight(p, j);
         file_done(p, j);
         record_sidecar_quarantines(p, j);
@@ -562,7 +563,7 @@ static void convert_done(vt_convert_result *result, void *data)
 
     if (result->status == VT_OK) {
         vt__update_ctx u = {.id = id, .state = VT_ASSET_READY, .result = result->result,
-                        .count_attempt = true};
+                        .count_attempt = true, .p = p};
         if (update_asset(p, &u) == VT_OK) {
             p->ingested++;
             vt_asset *a = load_asset(p, id);
@@ -623,8 +624,7 @@ static void pump_conversions(vt_pipeline *p)
         c->p = p;
         c->id = id;
         p->converting++;
-        vt_status s = vt_convert_start(p->config, a->original, id,
-                                       vt_convert_asset_rights(a->custom), convert_done, c);
+        vt_status s = vt_convert_start(p->config, a->original, id, convert_done, c);
         if (s != VT_OK) {
             p->converting--;
             g_hash_table_remove(p->queued, id);
@@ -933,6 +933,11 @@ vt_status vt_pipeline_new(const vt_config *config, vt_store *store,
         vt_pipeline_free(p);
         return s;
     }
+    /* Checked when the configuration was loaded: this cannot fail then. */
+    if (vt_annotation_types_load(config->keyfile, &p->annotation_types) != VT_OK) {
+        vt_pipeline_free(p);
+        return VT_ERR_CONFIG;
+    }
     if (vt_harvest_config_load(config->keyfile, &p->harvest_config) != VT_OK) {
         vt_status s = vt_error_set(VT_ERR_CONFIG, "%s", vt_error_message());
         vt_pipeline_free(p);
@@ -1158,6 +1163,7 @@ void vt_pipeline_free(vt_pipeline *p)
         g_source_remove(p->harvest_timer);
     vt_harvest_free(p->harvester);
     vt_harvest_config_free(p->harvest_config);
+    vt_annotation_types_free(p->annotation_types);
     if (p->harvesting)
         g_hash_table_destroy(p->harvesting);
     if (p->flush_timer) {

@@ -11,6 +11,7 @@
 #include <glib.h>
 #include <stdint.h>
 
+#include "vt_annotation.h"
 #include "vt_asset.h"
 #include "vt_filejob.h"
 #include "vt_harvest.h"
@@ -57,6 +58,7 @@ struct vt_pipeline {
     vt_publisher *publisher;  /* NULL when the site's templates could not be loaded */
     guint terms_timer;
 
+    vt_annotation_types *annotation_types; /* [annotation-type:*] (vt_pipeline_annotations.c) */
     vt_harvest_config *harvest_config;   /* NULL: harvest is off */
     vt_harvest *harvester;
     GHashTable *harvesting;   /* intervention -> NULL: a fetch is under way */
@@ -106,7 +108,10 @@ typedef struct {
     bool count_attempt;
     bool remove;            /* delete the record (its drop vanished) */
     const json_t *custom;   /* sidecar fields to add to the custom metadata, or NULL */
-    const vt_pipeline *p;   /* for the department defaults, with @custom */
+    const vt_pipeline *p;   /* for the department defaults, with @custom; and to import
+                             * pending annotations when the asset becomes READY */
+    const json_t *annotations; /* a NAME.annotations.json page read with the image, or NULL */
+    const char *annotations_name; /* its file name */
 } vt__update_ctx;
 
 typedef struct {
@@ -135,6 +140,21 @@ vt_status vt__pipeline_load_fn(vt_txn *txn, void *data);            /* vt__load_
  * its hotfolder: applied to its image's asset and archived, quarantined, or
  * left for an image still to come (see the file's top comment). */
 void vt__pipeline_late_sidecar(vt_pipeline *p, const vt_department *dept, const char *relpath);
+
+/* vt_pipeline_annotations.c (see its top comment) */
+/* Keeps the sidecar page @page (@name its file name) of asset @asset_id
+ * until the asset is READY. Inside a write txn. */
+void vt__pipeline_annotations_pending(vt_txn *txn, const char *asset_id, const char *name,
+                                      const json_t *page);
+/* Asset @a (being written as READY, with its size) imports its pending page,
+ * if it has one; a page that cannot be imported gets a quarantine record. */
+void vt__pipeline_annotations_ready(vt_txn *txn, const vt_pipeline *p, const vt_asset *a);
+/* A late NAME.annotations.json of asset @id: imported (READY) or kept
+ * pending (CONVERTING). *ret_changed: whether anything changed. */
+vt_status vt__pipeline_late_annotations(vt_pipeline *p, const char *id, const char *name,
+                                        const json_t *page, bool *ret_changed);
+/* The spool's {"action": "annotations", "id", "import": PAGE | "delete": [ids] | true}. */
+vt_status vt__pipeline_apply_annotations(vt_pipeline *p, const json_t *req);
 
 /* vt_pipeline_harvest.c */
 #define VT__HARVEST_PARALLEL 2        /* requests at once to the collection system */

@@ -35,6 +35,12 @@
  * "a.tif.xmp" -> "a.tif" (matches a.tif itself, or a.tif.jpg). */
 static char *image_key(const char *sidecar_base)
 {
+    /* "a.annotations.json" is "a.json" for this (vt_pipeline_annotations.c). */
+    g_autofree char *base = vt_annotation_sidecar_name(sidecar_base)
+        ? g_strndup(sidecar_base, strlen(sidecar_base) - strlen(VT_ANNOTATION_SIDECAR_SUFFIX))
+        : NULL;
+    if (base)
+        return g_steal_pointer(&base);
     const char *dot = strrchr(sidecar_base, '.');
     return g_strndup(sidecar_base, dot ? (gsize)(dot - sidecar_base) : strlen(sidecar_base));
 }
@@ -205,7 +211,10 @@ void vt__pipeline_late_sidecar(vt_pipeline *p, const vt_department *dept, const 
         return;
     }
     late_edit_ctx c = {p->config, a->id, NULL, false};
-    if (s == VT_OK) {
+    if (s == VT_OK && vt_annotation_sidecar_name(name)) {
+        s = vt__pipeline_late_annotations(p, a->id, name, fields, &c.changed);
+        json_decref(fields);
+    } else if (s == VT_OK) {
         c.edit = edit_of(fields);
         json_decref(fields);
         s = c.edit ? vt_store_write(p->store, late_edit_fn, &c)

@@ -216,6 +216,8 @@ static vt_status apply_spool(const json_t *req, const char *name, void *data)
         return apply_reindex(p);
     if (strcmp(action, "harvest") == 0)
         return vt__pipeline_apply_harvest(p, req);
+    if (strcmp(action, "annotations") == 0)
+        return vt__pipeline_apply_annotations(p, req);
     if (strcmp(action, "retry") != 0)
         return vt_error_set(VT_ERR_INVALID, "unknown action \"%s\"", action);
 

@@ -168,6 +168,10 @@ vt_status vt__pipeline_update_fn(vt_txn *txn, void *data)
         a->embedded = json_is_object(emb) && json_object_size(emb) ? json_deep_copy(emb) : NULL;
     }
     a->updated = vt__pipeline_now();
+    if (c->annotations)
+        vt__pipeline_annotations_pending(txn, a->id, c->annotations_name, c->annotations);
+    if (c->p && a->state == VT_ASSET_READY)
+        vt__pipeline_annotations_ready(txn, c->p, a);
     vt_terms_put_asset(txn, before, a);
     vt_asset_free(before);
     vt_asset_free(a);

@@ -326,6 +326,8 @@ vt_status vt_site_open(const vt_config *config, vt_site **ret_site)
         st = vt_template_set_load_dir(s->templates, config->site_templates);
     if (st == VT_OK)
         st = vt_template_set_check(s->templates);
+    if (st == VT_OK)
+        st = vt_annotation_types_load(config->keyfile, &s->annotation_types);
     static const char *const needed[] = {"home", "search", "favourites", "asset", "intervention",
                                          "department"};
     for (size_t i = 0; st == VT_OK && i < G_N_ELEMENTS(needed); i++)
@@ -346,6 +348,7 @@ void vt_site_free(vt_site *s)
     if (!s)
         return;
     vt_template_set_free(s->templates);
+    vt_annotation_types_free(s->annotation_types);
     g_free(s->templates_dir);
     g_free(s->vendor_dir);
     g_free(s);

@@ -210,21 +210,31 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
     if (!manifest)
         return VT_ERR_INVALID;
     part_of_subcollection(t, item, manifest);
+    json_t *annotations = NULL;   /* vt_site_annotations.c: the file, the canvas's reference */
+    vt_status ast = vt__site_annotations_write(s, t, txn, item, manifest, &annotations);
+    if (ast != VT_OK) {
+        json_decref(manifest);
+        return ast;
+    }
     /* The rights the manifest states (the asset's own, else [site]
      * rights), shown on the page too. */
     g_autofree char *rights = g_strdup(json_string_value(json_object_get(manifest, "rights")));
     g_autofree char *manifest_rel = g_strconcat("iiif/", a->id, "/manifest.json", NULL);
     vt_status st = vt__site_write_json(t, manifest_rel, manifest);
     json_decref(manifest);
-    if (st != VT_OK)
+    if (st != VT_OK) {
+        json_decref(annotations);
         return st;
+    }
 
     json_t *rec = record_json(t, item);
     g_autofree char *json_rel = g_strconcat("assets/", a->id, ".json", NULL);
     st = vt__site_write_json(t, json_rel, rec);
     json_decref(rec);
-    if (st != VT_OK)
+    if (st != VT_OK) {
+        json_decref(annotations);
         return st;
+    }
 
     const vt_department *d = vt_config_department(c, a->department);
     g_autofree char *manifest_url = vt_url_manifest(c, a->id);
@@ -249,8 +259,11 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
         downloads_json(c, a), "original",
         t->audience == VT_AUDIENCE_INTERNAL ? original_json(c, a) : json_null(), "metadata",
         metadata_json(item->view), "created", created);
-    if (!asset)
+    if (!asset) {
+        json_decref(annotations);
         return vt_error_set(VT_ERR_NOMEM, "site: cannot build the page of %s", a->id);
+    }
+    json_object_set_new(asset, "annotations", annotations);
     if (rights || (c->site_attribution && *c->site_attribution))
         json_object_set_new(asset, "rights", json_pack("{s:s?, s:s?}", "uri", rights,
                                                        "attribution", c->site_attribution));
@@ -262,7 +275,8 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
 unsigned vt__site_asset_remove(const vt_site_tree *t, const char *id)
 {
     static const char *const forms[][2] = {
-        {"assets/", ".html"}, {"assets/", ".json"}, {"iiif/", "/manifest.json"}};
+        {"assets/", ".html"}, {"assets/", ".json"}, {"iiif/", "/manifest.json"},
+        {"iiif/", "/annotations.json"}};
     unsigned n = 0;
     for (size_t i = 0; i < G_N_ELEMENTS(forms); i++) {
         g_autofree char *rel = g_strconcat(forms[i][0], id, forms[i][1], NULL);

@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "vt_annotation.h"
 #include "vt_asset.h"
 #include "vt_publog.h"
 #include "vt_site.h"
@@ -15,6 +16,7 @@
 struct vt_site {
     const vt_config *config;
     vt_template_set *templates;
+    vt_annotation_types *annotation_types; /* vt_site_annotations.c */
     char *templates_dir;      /* the installed (or source) templates */
     char *vendor_dir;         /* node_modules or the installed vendor folder, or NULL */
     uint64_t activity_written[VT_AUDIENCE__COUNT]; /* last activity seq on disk */
@@ -93,6 +95,16 @@ vt_status vt__site_department_index(const vt_site *s, const vt_site_tree *t, vt_
                                     const vt_department *d);
 vt_status vt__site_home(const vt_site *s, const vt_site_tree *t, vt_txn *txn);
 vt_status vt__site_fixed_pages(const vt_site *s, const vt_site_tree *t, vt_txn *txn);
+
+/* ---- vt_site_annotations.c: the asset's AnnotationPage ---- */
+/* Writes iiif/ID/annotations.json of @item in @t (public annotations only in
+ * the public tree), or removes it when there are none; when written, the
+ * canvas of @manifest gets its "annotations" reference. *ret_page (may be
+ * NULL): for the page's viewer, {"url", "count", "types": [...]}, or
+ * json_null() when there are none (new reference). */
+vt_status vt__site_annotations_write(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
+                                     const vt_site_item *item, json_t *manifest,
+                                     json_t **ret_page);
 
 /* ---- vt_site_feeds.c: collections, sitemaps, activity, terms ---- */
 vt_status vt__site_top_collection(const vt_site_tree *t);

@@ -54,6 +54,9 @@
     gestureSettingsTouch: {pinchRotate: false}
   });
 
+  /* Other scripts of the page draw over the image (annotations.js). */
+  box.vitrineViewer = viewer;
+
   var failed = 0;
 
   viewer.addHandler('open', function () {
