@@ -34,7 +34,7 @@ static bool rel_is_plain(const char *rel)
 /* The walk for kernels without openat2 (before 5.6, or a seccomp filter
  * that refuses it): each component opened with O_NOFOLLOW relative to the
  * one before, so no link is ever followed. */
-static int walk_openat(int rootfd, const char *rel, int flags, mode_t mode)
+int vt__beneath_walk_openat(int rootfd, const char *rel, int flags, mode_t mode)
 {
     if (rel[0] == '\0')
         return openat(rootfd, ".", flags, mode);
@@ -71,7 +71,7 @@ int vt_beneath_openat(int rootfd, const char *rel, int flags, mode_t mode)
     int fd = (int)syscall(SYS_openat2, rootfd, rel[0] ? rel : ".", &how, sizeof how);
     if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
         return fd;
-    return walk_openat(rootfd, rel, flags, mode);
+    return vt__beneath_walk_openat(rootfd, rel, flags, mode);
 }
 
 bool vt_beneath_is_same(int dirfd, const char *name, dev_t dev, ino_t ino)

@@ -69,4 +69,9 @@ int vt_beneath_openat(int rootfd, const char *rel, int flags, mode_t mode);
  * since it was read is left alone. */
 bool vt_beneath_is_same(int dirfd, const char *name, dev_t dev, ino_t ino);
 
+/* The O_NOFOLLOW walk that stands in for openat2 on older kernels (the
+ * same contract as vt_beneath_openat without its checks of @rel); for its
+ * tests. */
+int vt__beneath_walk_openat(int rootfd, const char *rel, int flags, mode_t mode);
+
 #endif

@@ -146,7 +146,7 @@ static void pool_work(gpointer data, gpointer user_data)
     vt_filejob *j = data;
     vt_pipeline *p = user_data;
 
-    vt_filejob_run(j, p->config->quarantine_dir);
+    vt_filejob_run(j, p->config);
     g_async_queue_push(p->done, j);
     uint64_t one = 1;
     /* A full eventfd counter only means a wake-up is already pending. */
@@ -285,18 +285,27 @@ static void hash_done(vt_pipeline *p, vt_filejob *j)
         return;
     }
     if (j->vanished) {
+        if (j->crosses_link)
+            vt__pipeline_emit(p, VT_EVENT_INFO, j->dept->id, j->relpath, NULL,
+                 "a folder on this file's way was replaced by a symbolic link: not followed, the"
+                 " file left alone (the link itself goes to quarantine)");
         end_inflight(p, j);
         file_done(p, j);
         return;
     }
     if (j->is_symlink) {
-        char target[1024];
-        ssize_t n = readlink(j->path, target, sizeof target - 1);
-        target[n > 0 ? n : 0] = '\0';
         g_autofree char *why = g_strdup_printf(
             "This is a symbolic link (a shortcut pointing to \"%s\"), not an image. vitrine never"
-            " follows links out of a hotfolder. Copy the image itself into the hotfolder.", target);
+            " follows links out of a hotfolder. Copy the image itself into the hotfolder.",
+            j->link_target ? j->link_target : "");
         quarantine_file(p, j, j->dept, j->path, NULL, why);
+        return;
+    }
+    if (j->hard_linked) {
+        quarantine_file(p, j, j->dept, j->path, NULL,
+                        "This file has more than one name (a hard link): another name of the same"
+                        " file may be outside the hotfolder, so vitrine does not take it. Copy the"
+                        " image itself into the hotfolder.");
         return;
     }
     if (j->changed || (j->sidecar_settling && p->opt.daemon)) {
@@ -340,6 +349,8 @@ static void hash_done(vt_pipeline *p, vt_filejob *j)
     a->relpath = g_strdup(j->relpath);
     a->path = g_strdup(j->path);
     a->asset = c.asset;
+    a->dev = j->dev;             /* the archive step copies this very file */
+    a->ino = j->ino;
     a->inflight = j->inflight;   /* the archive job inherits the path */
     j->inflight = false;
     vt__pipeline_start_job(p, a);
@@ -624,7 +635,8 @@ static void pump_conversions(vt_pipeline *p)
         c->p = p;
         c->id = id;
         p->converting++;
-        vt_status s = vt_convert_start(p->config, a->original, id, convert_done, c);
+        vt_status s = vt_convert_start(p->config, a->original, id,
+                                       vt_convert_asset_rights(a->custom), convert_done, c);
         if (s != VT_OK) {
             p->converting--;
             g_hash_table_remove(p->queued, id);

@@ -19,10 +19,12 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vt_beneath.h"
 #include "vt_file.h"
 #include "vt_name.h"
 #include "vt_pipeline_private.h"
@@ -61,7 +63,7 @@ static bool belongs(const char *name, const char *key)
 /* Does an image of the sidecar's name wait in the hotfolder (on disk, or
  * already taken by a job that will read the sidecar itself)? */
 static bool image_waiting(const vt_pipeline *p, const vt_department *dept, const char *rel_dir,
-                          const char *dir, const char *key)
+                          int dirfd, const char *key)
 {
     GHashTableIter it;
     gpointer value;
@@ -75,9 +77,13 @@ static bool image_waiting(const vt_pipeline *p, const vt_department *dept, const
         if (strcmp(d, rel_dir) == 0 && belongs(b, key))
             return true;
     }
-    DIR *dh = opendir(dir);
-    if (!dh)
+    int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dh = fd >= 0 ? fdopendir(fd) : NULL;
+    if (!dh) {
+        if (fd >= 0)
+            close(fd);
         return false;
+    }
     bool found = false;
     struct dirent *de;
     while (!found && (de = readdir(dh)))
@@ -168,26 +174,34 @@ static json_t *edit_of(const json_t *fields)
 void vt__pipeline_late_sidecar(vt_pipeline *p, const vt_department *dept, const char *relpath)
 {
     g_autofree char *path = g_build_filename(dept->hotfolder, relpath, NULL);
+    vt_place src = VT_PLACE_INIT;
     struct stat st;
-    if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    if (vt_place_open(dept->hotfolder, relpath, 0, &src) != VT_OK)
+        return;   /* gone, or its folder became a link: nothing of ours */
+    if (fstatat(src.dirfd, src.name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
+        vt_place_close(&src);
         return;   /* gone, or a link: not metadata we take */
-    g_autofree char *name = g_path_get_basename(path);
+    }
     g_autofree char *rel_dir = g_path_get_dirname(relpath);
-    g_autofree char *dir = g_path_get_dirname(path);
-    g_autofree char *key = image_key(name);
-    if (image_waiting(p, dept, rel_dir, dir, key))
+    g_autofree char *key = image_key(src.name);
+    if (image_waiting(p, dept, rel_dir, src.dirfd, key)) {
+        vt_place_close(&src);
         return;   /* its image's archive step takes it */
+    }
 
     /* An orphan looked up before and unchanged since: still an orphan. */
     g_autofree char *stamp = g_strdup_printf("%jd:%ld.%09ld", (intmax_t)st.st_size,
                                              (long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-    if (g_strcmp0(g_hash_table_lookup(p->orphan_sidecars, path), stamp) == 0)
+    if (g_strcmp0(g_hash_table_lookup(p->orphan_sidecars, path), stamp) == 0) {
+        vt_place_close(&src);
         return;
+    }
 
     find_ctx f = {dept->id, rel_dir, key, NULL};
     if (vt_store_read(p->store, find_fn, &f) != VT_OK) {
         vt__pipeline_emit(p, VT_EVENT_ERROR, dept->id, relpath, NULL, vt_error_message());
         vt_asset_free(f.found);
+        vt_place_close(&src);
         return;
     }
     if (!f.found) {
@@ -196,48 +210,57 @@ void vt__pipeline_late_sidecar(vt_pipeline *p, const vt_department *dept, const 
         g_hash_table_replace(p->orphan_sidecars, g_strdup(path), g_steal_pointer(&stamp));
         vt__pipeline_emit(p, VT_EVENT_INFO, dept->id, relpath, NULL,
              "a sidecar without its image: left in the hotfolder until an image of its name arrives");
+        vt_place_close(&src);
         return;
     }
     g_hash_table_remove(p->orphan_sidecars, path);
     vt_asset *a = f.found;
 
     json_t *fields = NULL;
-    vt_status s = vt_filejob_read_sidecar(path, name, &fields);
+    int fd = -1;
+    vt_status s = vt_filejob_open_sidecar(src.dirfd, src.name, src.shown, &fields, &fd, &st);
     if (s == VT_ERR_IO) {
         /* Unreadable now (permissions being fixed): the next event or
          * rescan tries again. */
         vt__pipeline_emit(p, VT_EVENT_ERROR, dept->id, relpath, a->id, vt_error_message());
         vt_asset_free(a);
+        vt_place_close(&src);
         return;
     }
     late_edit_ctx c = {p->config, a->id, NULL, false};
-    if (s == VT_OK && vt_annotation_sidecar_name(name)) {
-        s = vt__pipeline_late_annotations(p, a->id, name, fields, &c.changed);
+    if (s == VT_OK && vt_annotation_sidecar_name(src.name)) {
+        s = vt__pipeline_late_annotations(p, a->id, src.name, fields, &c.changed);
         json_decref(fields);
     } else if (s == VT_OK) {
         c.edit = edit_of(fields);
         json_decref(fields);
         s = c.edit ? vt_store_write(p->store, late_edit_fn, &c)
-                   : vt_error_set(VT_ERR_NOMEM, "cannot build the edit of %s", name);
+                   : vt_error_set(VT_ERR_NOMEM, "cannot build the edit of %s", src.name);
     }
     json_decref(c.edit);
     if (s != VT_OK) {
         g_autofree char *why = g_strdup_printf(
             "This sidecar arrived after its image (asset %s) and could not be applied to it: %s",
             a->id, vt_error_message());
+        if (fd >= 0)
+            close(fd);
         quarantine(p, dept, relpath, path, why);
         vt_asset_free(a);
+        vt_place_close(&src);
         return;
     }
     if (c.changed)
         vt__pipeline_mark_changed(p, a->id);
 
-    g_autofree char *archive_dir = g_path_get_dirname(a->original);
-    g_autofree char *wanted = g_build_filename(archive_dir, name, NULL);
-    g_autofree char *dest = vt_file_free_name(wanted);
-    s = vt_file_copy_durable(path, dest);
-    if (s == VT_OK && unlink(path) != 0)
-        s = vt_error_set_errno(VT_ERR_IO, errno, "archived %s but cannot remove it", path);
+    vt_place archive = VT_PLACE_INIT;
+    s = vt_place_open_path(p->config->originals_dir, a->original, VT_BENEATH_CREATE, &archive);
+    if (s == VT_OK) {
+        g_autofree char *archive_dir = g_path_get_dirname(archive.shown);
+        s = vt_filejob_archive_sidecar(fd, &st, src.dirfd, src.name, src.shown, archive.dirfd,
+                                       archive_dir);
+    }
+    close(fd);
+    vt_place_close(&archive);
     if (s != VT_OK)
         vt__pipeline_emit(p, VT_EVENT_ERROR, dept->id, relpath, a->id, vt_error_message());
     else
@@ -245,4 +268,5 @@ void vt__pipeline_late_sidecar(vt_pipeline *p, const vt_department *dept, const 
              c.changed ? "a late sidecar: its metadata applied, the file archived beside the original"
                        : "a late sidecar: nothing new in it, the file archived beside the original");
     vt_asset_free(a);
+    vt_place_close(&src);
 }

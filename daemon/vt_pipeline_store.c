@@ -1,9 +1,11 @@
 /* vt_pipeline_store.c: the pipeline's write transactions (run through
  * vt_store_write(), so each may run more than once and touches nothing but
  * the transaction). The pipeline decides; these record. */
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "vt_beneath.h"
 #include "vt_name.h"
 #include "vt_pipeline_private.h"
 #include "vt_terms.h"
@@ -13,18 +15,27 @@
 static char *archive_path(const vt_pipeline *p, const vt_department *dept, const char *source,
                           const char *id)
 {
-    char *wanted = g_build_filename(p->config->originals_dir, dept->id, source, NULL);
+    g_autofree char *rel = g_build_filename(dept->id, source, NULL);
+    char *wanted = g_build_filename(p->config->originals_dir, rel, NULL);
+    vt_place place = VT_PLACE_INIT;
     struct stat st;
-    if (lstat(wanted, &st) != 0)
+    bool taken = vt_place_open(p->config->originals_dir, rel, 0, &place) == VT_OK &&
+                 fstatat(place.dirfd, place.name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    vt_place_close(&place);
+    vt_error_clear();
+    if (!taken)
         return wanted;
     /* Taken by an earlier file of the same name: the id keeps it apart
-     * and stays the same if this step is run again. */
+     * and stays the same if this step is run again; a long name is
+     * shortened to fit (the asset's source keeps the name as dropped). */
     g_autofree char *dir = g_path_get_dirname(wanted);
     g_autofree char *base = g_path_get_basename(wanted);
     g_free(wanted);
     const char *dot = strrchr(base, '.');
     size_t stem = (dot && dot != base) ? (size_t)(dot - base) : strlen(base);
-    return g_strdup_printf("%s/%.*s.%s%s", dir, (int)stem, base, id, base + stem);
+    g_autofree char *named = g_strdup_printf("%.*s.%s%s", (int)stem, base, id, base + stem);
+    g_autofree char *fitted = vt_name_fit(named, 0);
+    return g_build_filename(dir, fitted, NULL);
 }
 
 vt_status vt__pipeline_record_fn(vt_txn *txn, void *data)
@@ -86,12 +97,15 @@ vt_status vt__pipeline_record_fn(vt_txn *txn, void *data)
 vt_status vt__pipeline_quarantine_record_fn(vt_txn *txn, void *data)
 {
     const vt_filejob *j = data;
+    /* A name that is not valid UTF-8 (one reason to quarantine) is
+     * recorded as shown, so that JSON can hold it. */
+    g_autofree char *source = vt_name_display(j->asset ? j->asset->source : j->relpath);
     char key[32];
     g_snprintf(key, sizeof key, "%016" G_GINT64_MODIFIER "x", (gint64)vt_txn_next_seq(txn, "quarantine"));
     json_t *rec = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o}",
                             "time", (json_int_t)vt__pipeline_now(),
                             "department", j->dept->id,
-                            "source", j->asset ? j->asset->source : j->relpath,
+                            "source", source,
                             "path", j->dest,
                             "reason", j->reason,
                             "asset", j->asset ? json_string(j->asset->id) : json_null());

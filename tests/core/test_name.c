@@ -208,6 +208,40 @@ static void test_display(void)
     check_display(NULL, "");
 }
 
+/* Names shortened to fit NAME_MAX with room for a prefix or a suffix. */
+static void test_fit(void)
+{
+    g_autofree char *same = vt_name_fit("photo.jpg", 11);
+    g_assert_cmpstr(same, ==, "photo.jpg");
+
+    GString *l = g_string_new(NULL);
+    for (int i = 0; i < 80; i++)
+        g_string_append(l, "\xc3\xa9");   /* é: two bytes each */
+    g_string_append(l, "-portrait.jpeg");
+    g_assert_cmpuint(l->len, ==, 174);
+    g_autofree char *fit = vt_name_fit(l->str, 100);
+    g_assert_cmpuint(strlen(fit), <=, 255 - 100);
+    g_assert_true(g_str_has_suffix(fit, ".jpeg"));
+    g_assert_true(g_utf8_validate(fit, -1, NULL));   /* never cut inside a character */
+    g_assert_nonnull(strchr(fit, '~'));
+    /* The same name always gives the same result; another, another. */
+    g_autofree char *again = vt_name_fit(l->str, 100);
+    g_assert_cmpstr(fit, ==, again);
+    g_string_overwrite(l, 0, "x");
+    g_autofree char *other = vt_name_fit(l->str, 100);
+    g_assert_cmpstr(fit, !=, other);
+    g_string_free(l, TRUE);
+
+    /* A very long extension is not kept whole: the name still fits. */
+    char name[300];
+    memset(name, 'a', 100);
+    name[100] = '.';
+    memset(name + 101, 'b', 150);
+    name[251] = '\0';
+    g_autofree char *cut = vt_name_fit(name, 20);
+    g_assert_cmpuint(strlen(cut), <=, 235);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -218,5 +252,6 @@ int main(int argc, char **argv)
     g_test_add_func("/name/make-id", test_make_id);
     g_test_add_func("/name/safe-relative", test_safe_relative);
     g_test_add_func("/name/display", test_display);
+    g_test_add_func("/name/fit", test_fit);
     return g_test_run();
 }
