@@ -252,25 +252,48 @@ const char *vt_keep_xmp(const vt_keep *keep, size_t *ret_len)
 /* ------------------------------------------------------------------ */
 /* What the original has                                                */
 
+/* A kept IPTC or EXIF value that the XMP should carry too, where it has
+ * no such property: Cantaloupe embeds only XMP in what it serves, and a
+ * TIFF from libvips 8.14 has no EXIF. */
 typedef struct {
-    bool rights;  /* a rights statement of its own */
+    const char *name; /* the XMP property, "dc:creator" */
+    const char *kind; /* "Seq", "Alt", or NULL for a simple value */
+    char *value;
+} mirror;
+
+typedef struct {
+    bool rights;      /* a rights statement of its own (XMP, IPTC or EXIF) */
     bool credit;
-    bool creator; /* XMP dc:creator */
-    bool xmp_rights; /* XMP dc:rights */
-    char *exif_artist, *exif_copyright; /* kept EXIF values, for the XMP */
+    GHashTable *xmp;  /* XMP property names present or written */
+    GPtrArray *mirrors; /* of mirror, in order of preference */
 } seen;
+
+static void mirror_free(gpointer data)
+{
+    mirror *m = data;
+    g_free(m->value);
+    g_free(m);
+}
+
+static void add_mirror(seen *s, const char *name, const char *kind, char *value)
+{
+    if (!value)
+        return;
+    mirror *m = g_new0(mirror, 1);
+    m->name = name;
+    m->kind = kind;
+    m->value = value;
+    g_ptr_array_add(s->mirrors, m);
+}
 
 static void seen_name(seen *s, const char *name)
 {
     if (strcmp(name, "dc:rights") == 0 || strcmp(name, "xmpRights:WebStatement") == 0 ||
         strcmp(name, "xmpRights:UsageTerms") == 0)
         s->rights = true;
-    if (strcmp(name, "dc:rights") == 0)
-        s->xmp_rights = true;
     if (strcmp(name, "photoshop:Credit") == 0)
         s->credit = true;
-    if (strcmp(name, "dc:creator") == 0)
-        s->creator = true;
+    g_hash_table_add(s->xmp, g_strdup(name));
 }
 
 /* ---- IPTC ---------------------------------------------------------- */
@@ -318,6 +341,35 @@ static bool iim_find(const guint8 *data, size_t len, const guint8 **ret_iim, siz
     return false;
 }
 
+/* IIM datasets and the XMP property that carries the same value. */
+static const struct {
+    int dataset;
+    const char *xmp, *kind;
+} iim_xmp[] = {
+    { 80, "dc:creator", "Seq" },        { 116, "dc:rights", "Alt" },
+    { 110, "photoshop:Credit", NULL },  { 115, "photoshop:Source", NULL },
+    { 5, "dc:title", "Alt" },           { 120, "dc:description", "Alt" },
+};
+
+/* An IIM value as UTF-8: it is when the record says so (1:90 ESC % G) or
+ * when it is valid UTF-8; else it is taken for ISO 8859-1. */
+static char *iim_text(const guint8 *data, size_t size, bool utf8)
+{
+    g_autofree char *raw = g_strndup((const char *)data, size);
+    char *text;
+    if (utf8 || g_utf8_validate(raw, -1, NULL))
+        text = g_utf8_make_valid(raw, -1);
+    else
+        text = g_convert(raw, -1, "UTF-8", "ISO-8859-1", NULL, NULL, NULL);
+    if (text)
+        g_strstrip(text);
+    if (text && !text[0]) {
+        g_free(text);
+        return NULL;
+    }
+    return text;
+}
+
 static char *iim_name(int record, int dataset)
 {
     if (record == 2) {
@@ -344,6 +396,7 @@ static void read_iim(vt_keep *k, VipsImage *header, seen *s)
     GByteArray *charset = g_byte_array_new(), *version = g_byte_array_new();
     GByteArray *kept = g_byte_array_new();
     size_t pos = 0;
+    bool utf8 = false;
     /* Standard datasets only: an extended length (bit 15) ends the walk. */
     while (len - pos >= 5 && iim[pos] == 0x1C && !(iim[pos + 3] & 0x80)) {
         int record = iim[pos + 1], dataset = iim[pos + 2];
@@ -355,6 +408,7 @@ static void read_iim(vt_keep *k, VipsImage *header, seen *s)
         if (record == 1 && dataset == 90) {
             /* The character set of the values (ESC % G: UTF-8) travels with them. */
             g_byte_array_append(charset, whole, (guint)(5 + size));
+            utf8 = size == 3 && memcmp(whole + 5, "\x1b%G", 3) == 0;
             continue;
         }
         if (record != 2)
@@ -368,8 +422,13 @@ static void read_iim(vt_keep *k, VipsImage *header, seen *s)
         if (dataset == 110 && size)
             s->credit = true;
         g_autofree char *name = iim_name(record, dataset);
-        if (vt_keep_field_kept(k, name))
-            g_byte_array_append(kept, whole, (guint)(5 + size));
+        if (!vt_keep_field_kept(k, name))
+            continue;
+        g_byte_array_append(kept, whole, (guint)(5 + size));
+        for (size_t i = 0; i < G_N_ELEMENTS(iim_xmp); i++) {
+            if (iim_xmp[i].dataset == dataset)
+                add_mirror(s, iim_xmp[i].xmp, iim_xmp[i].kind, iim_text(whole + 5, size, utf8));
+        }
     }
     if (kept->len) {
         static const guint8 version4[] = { 0x1C, 2, 0, 0, 2, 0, 4 };
@@ -437,10 +496,10 @@ static void read_exif(vt_keep *k, VipsImage *header, seen *s)
                 continue;
             }
             any = true;
-            if (copyright && !s->exif_copyright)
-                s->exif_copyright = exif_ascii(e);
-            if (artist && !s->exif_artist)
-                s->exif_artist = exif_ascii(e);
+            if (copyright)
+                add_mirror(s, "dc:rights", "Alt", exif_ascii(e));
+            if (artist)
+                add_mirror(s, "dc:creator", "Seq", exif_ascii(e));
         }
         for (guint i = 0; i < drop->len; i++)
             exif_content_remove_entry(content, drop->pdata[i]);
@@ -664,16 +723,28 @@ void vt_keep_read(vt_keep *k, VipsImage *header)
     seen s = { 0 };
     xmp_out o;
 
+    s.xmp = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    s.mirrors = g_ptr_array_new_with_free_func(mirror_free);
+
     xmp_out_init(&o);
     read_iim(k, header, &s);
     read_exif(k, header, &s);
     read_xmp(k, header, &o, &s);
 
-    /* A TIFF gets no EXIF: Artist and Copyright go into the XMP instead. */
-    if (!s.creator && s.exif_artist && vt_keep_field_kept(k, "dc:creator"))
-        add_array(&o, NS_DC, "dc", "creator", "Seq", s.exif_artist);
-    if (!s.xmp_rights && s.exif_copyright && vt_keep_field_kept(k, "dc:rights"))
-        add_array(&o, NS_DC, "dc", "rights", "Alt", s.exif_copyright);
+    /* IPTC's and EXIF's rights and credit, where the XMP lacks them. */
+    for (guint i = 0; i < s.mirrors->len; i++) {
+        const mirror *m = s.mirrors->pdata[i];
+        if (g_hash_table_contains(s.xmp, m->name) || !vt_keep_field_kept(k, m->name))
+            continue;
+        bool dc = g_str_has_prefix(m->name, "dc:");
+        const char *local = strchr(m->name, ':') + 1;
+        if (m->kind)
+            add_array(&o, dc ? NS_DC : NS_PHOTOSHOP, dc ? "dc" : "photoshop", local, m->kind,
+                      m->value);
+        else
+            add_simple(&o, dc ? NS_DC : NS_PHOTOSHOP, dc ? "dc" : "photoshop", local, m->value);
+        g_hash_table_add(s.xmp, g_strdup(m->name));
+    }
 
     /* What vitrine knows, where the original says nothing. */
     if (!s.rights && k->rights) {
@@ -696,8 +767,8 @@ void vt_keep_read(vt_keep *k, VipsImage *header)
     k->xmp = packet;
     k->xmp_len = len;
     xmlFreeDoc(o.doc);
-    g_free(s.exif_artist);
-    g_free(s.exif_copyright);
+    g_hash_table_destroy(s.xmp);
+    g_ptr_array_unref(s.mirrors);
 }
 
 /* ------------------------------------------------------------------ */

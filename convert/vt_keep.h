@@ -27,10 +27,14 @@
  *
  * Each format gets what it can carry, written as it expects it:
  *   TIFF   XMP (tag 700) and IPTC IIM (tag 33723). libvips 8.14 writes no
- *          EXIF into a TIFF, so EXIF Artist and Copyright are carried into
- *          the XMP as dc:creator and dc:rights where the XMP has none.
+ *          EXIF into a TIFF.
  *   JPEG   XMP (APP1), IPTC inside a Photoshop APP13 resource, and EXIF
  *          (APP1) with only the kept tags.
+ * Kept IPTC and EXIF values also go into the XMP where it has no such
+ * property (by-line and Artist as dc:creator, copyright notice and
+ * Copyright as dc:rights, credit, source, object name and caption as
+ * photoshop:Credit, photoshop:Source, dc:title and dc:description):
+ * Cantaloupe embeds only XMP in what it serves, and a TIFF gets no EXIF.
  * The orientation written is 1: the pixels are already turned. No ICC
  * profile is written: the pixels are sRGB, as before.
  *

@@ -67,7 +67,7 @@ for src in own.jpg bare.jpg; do
 done
 iiif_server_stop
 
-# iipsrv (Debian's 1.2) re-encodes what it serves, and embeds the
+# iipsrv (Debian's 1.1) re-encodes what it serves, and embeds the
 # pyramid's XMP packet in every image it sends.
 if [ -x "$VT_IIPSRV" ]; then
     note "--- iipsrv"

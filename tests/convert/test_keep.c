@@ -396,6 +396,32 @@ static void test_gps_serial(fixture *f, gconstpointer data)
     json_decref(result);
 }
 
+/* IPTC alone, in ISO 8859-1 (exiftool's default without a coded character
+ * set): its by-line, copyright and credit reach the XMP too, which is all
+ * Cantaloupe passes on; its own copyright keeps vitrine's rights out. */
+static void test_iptc_only(fixture *f, gconstpointer data)
+{
+    SKIP_WITHOUT_EXIFTOOL();
+    g_autofree char *in = make_original(f, "iptc.jpg", 900, 600);
+    const char *tags[] = { "-IPTC:By-line=Jos\xC3\xA9 Dupont",
+                           "-IPTC:CopyrightNotice=\xC2\xA9 Dupont <1950>",
+                           "-IPTC:Credit=Archief & co", NULL };
+    exif_write(in, tags);
+    rules r = { .rights = CC_BY, .attribution = ATTRIBUTION };
+    json_t *result = convert(f, in, "iptc", &r);
+    const char *keys[] = { "image", "download" };
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        json_t *t = read_output(result, keys[i]);
+        assert_tag(t, keys[i], "IPTC:By-line", "Jos\xC3\xA9 Dupont");
+        assert_tag(t, keys[i], "XMP-dc:Creator", "Jos\xC3\xA9 Dupont");
+        assert_tag(t, keys[i], "XMP-dc:Rights", "\xC2\xA9 Dupont <1950>");
+        assert_tag(t, keys[i], "XMP-photoshop:Credit", "Archief & co");
+        assert_no_tag(t, keys[i], "XMP-xmpRights:WebStatement");
+        json_decref(t);
+    }
+    json_decref(result);
+}
+
 /* drop-metadata takes out even what is kept by default, and vitrine's own
  * values are not written where their field is dropped. */
 static void test_drop(fixture *f, gconstpointer data)
@@ -511,6 +537,7 @@ int main(int argc, char **argv)
     ADD("/keep/tiff-default-rights", test_tiff_default_rights);
     ADD("/keep/png-xmp", test_png_xmp);
     ADD("/keep/gps-serial", test_gps_serial);
+    ADD("/keep/iptc-only", test_iptc_only);
     ADD("/keep/drop", test_drop);
     ADD("/keep/pixels-unchanged", test_pixels_unchanged);
 #undef ADD
