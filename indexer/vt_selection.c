@@ -192,6 +192,9 @@ static bool add_canvases(json_t *canvases, const json_t *manifest)
         inherit(copy, manifest, "requiredStatement");
         inherit(copy, manifest, "rights");
         inherit(copy, manifest, "homepage");
+        /* Viewers list canvases by their thumbnail; without one, Universal
+         * Viewer asks the image service for sizes a level-0 service lacks. */
+        inherit(copy, manifest, "thumbnail");
         if (manifest_id && !json_object_get(copy, "partOf"))
             json_object_set_new(copy, "partOf",
                                 json_pack("[{s:s, s:s}]", "id", manifest_id, "type", "Manifest"));

@@ -42,7 +42,8 @@ vt_status vt_selection_parse(const char *query_string, char ***ret_ids);
  * tree). @view is that audience's config view (vt_config_audience_view):
  * the manifest's id is <tree base-url>/cgi-bin/vitrine-search.cgi?selection=
  * with the ids. Each found asset gives its manifest's canvases, with the
- * asset's requiredStatement, rights and homepage copied onto them and
+ * asset's label, requiredStatement, rights, homepage and thumbnail copied
+ * onto them (unless they have their own) and
  * partOf naming its manifest; an id without a readable manifest in the tree
  * is left out and named in the manifest's summary. A selection of which
  * nothing is found is still a valid manifest (no canvases; the summary says

@@ -36,6 +36,10 @@ static const struct {
     {"openseadragon/LICENSE.txt", "openseadragon/LICENSE.txt"},
     {"mirador/mirador.min.js", "mirador/dist/mirador.min.js"},
     {"mirador/LICENSE", "mirador/LICENSE"},
+    /* Universal Viewer 4: UV.js loads its chunks from the folder it is in. */
+    {"universalviewer/umd", "universalviewer/dist/umd"},
+    {"universalviewer/uv.css", "universalviewer/dist/uv.css"},
+    {"universalviewer/LICENSE.txt", "universalviewer/LICENSE.txt"},
 };
 
 /* ------------------------------------------------------------ files */

@@ -79,15 +79,63 @@
 
   /* --- the favourites page --------------------------------------------- */
 
+  /* The compare page takes 2 to 6 images (compare.js). */
+  var COMPARE_MIN = 2, COMPARE_MAX = 6;
+
   function setupPage(listBox) {
     var status = document.getElementById('favourites-status');
     var clear = document.getElementById('favourites-clear');
+    var tools = document.getElementById('favourites-tools');
+    var count = document.getElementById('favourites-selected');
+    var compare = document.getElementById('favourites-compare');
+    var selected = [];        /* ids, in the order they were ticked */
+
+    /* Share and open-in take the ticked images, or every favourite. */
+    function shareIds() {
+      return selected.length > 0 ? selected.slice() : load().map(function (f) { return f.id; });
+    }
+    var share = window.vitrineShare ? window.vitrineShare.setup(tools, shareIds) : null;
+
+    function refreshTools() {
+      var list = load();
+      selected = selected.filter(function (id) { return has(list, id); });
+      if (tools)
+        tools.hidden = list.length === 0;
+      var n = selected.length;
+      var ok = n >= COMPARE_MIN && n <= COMPARE_MAX;
+      if (compare) {
+        if (ok) {
+          compare.href = V.root + 'compare.html#ids=' + selected.join(',') + '&mode=sync';
+          compare.removeAttribute('aria-disabled');
+        } else {
+          compare.removeAttribute('href');
+          compare.setAttribute('aria-disabled', 'true');
+        }
+      }
+      if (count)
+        count.textContent = (n === 0 ? 'No image selected' : n === 1 ? '1 image selected' : n + ' images selected') +
+          (ok ? '.' : ': select ' + COMPARE_MIN + ' to ' + COMPARE_MAX + ' to compare them.') +
+          ' Sharing takes ' + (n === 0 ? 'all your favourites.' : 'the selected images.');
+      if (share)
+        share.refresh();
+    }
 
     function render(focusIndex) {
       var list = load();
       listBox.replaceChildren();
       list.forEach(function (f) {
         var item = V.card({id: f.id, label: f.label.slice(0, LABEL_MAX), url: f.url, thumbnail: f.thumbnail});
+        var tick = V.el('input', {type: 'checkbox', className: 'card__select-box', 'data-id': f.id});
+        tick.checked = selected.indexOf(f.id) >= 0;
+        tick.addEventListener('change', function () {
+          selected = selected.filter(function (id) { return id !== f.id; });
+          if (tick.checked)
+            selected.push(f.id);
+          refreshTools();
+        });
+        item.appendChild(V.el('label', {className: 'card__select'},
+                              [tick, V.el('span', {className: 'visually-hidden', text: 'Select ' + f.label.slice(0, LABEL_MAX)}),
+                               V.el('span', {'aria-hidden': 'true', text: 'Select'})]));
         var remove = V.el('button', {type: 'button', className: 'card__remove',
                                      'aria-label': 'Remove ' + f.label.slice(0, LABEL_MAX) + ' from favourites',
                                      text: 'Remove'});
@@ -105,6 +153,7 @@
           : list.length === 1 ? '1 favourite.' : list.length + ' favourites.';
       if (clear)
         clear.hidden = list.length === 0;
+      refreshTools();
       /* After a removal, the focus goes to the next card (or the status). */
       if (typeof focusIndex === 'number') {
         var next = listBox.children[Math.min(focusIndex, listBox.children.length - 1)];
