@@ -28,7 +28,8 @@
 #define ORIGINAL_URL "https://originals.example.org/photo/IMG_0001.tif"
 
 static const char *const page_templates[] = {"home", "search", "favourites", "asset",
-                                             "intervention", "department", NULL};
+                                             "intervention", "department", "compare", "story",
+                                             NULL};
 static const char *const partials[] = {"header", "footer", "card", NULL};
 
 /* ------------------------------------------------------------------ */

@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# t65-viewers: the research viewers (issue 10) in headless Chromium. A tree
+# with static IIIF tiles: four public images of one object (intervention
+# 2024.00042) in different "modalities" and pixel sizes (red 1200x900, blue
+# 600x450, a gradient 800x600, green 400x300: one aspect ratio, so aligned
+# by width they cover each other exactly), and one internal image (X-ray).
+# The raking-light image gets a story: an AnnotationPage of three story
+# annotations (and one plain comment) that this test writes into the
+# published tree and names from the canvas, as the site generator will once
+# the annotation model is published (the agreed interface; until then the
+# generator writes none). lighttpd on 127.0.0.1 serves the public tree at /,
+# the tiles at /images/ and the search CGI (public audience) at
+# /cgi-bin/vitrine-search.cgi. The shared selection is checked first with
+# curl (headers, 304, schema-valid, no internal asset even when named), then
+# tests/browser/viewers.mjs drives compare (sync, independent, curtain,
+# layers, placeholders, alignment), story, favourites -> share -> Mirador and
+# Universal Viewer, and axe-core.
+# Skipped (77) without lighttpd, node, node_modules (npm ci) or chromium.
+# VT_KEEP=1 keeps the tree. VT_VIEWERS_BENCH=1 also runs bench/viewers.mjs
+# on the same fixture (bench/viewers does that) and prints its figures.
+source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+source "$VT_SOURCE_DIR/tests/lib/images.sh"
+
+CHROMIUM=/usr/bin/chromium
+[ -x "$VT_LIGHTTPD" ] || skip "lighttpd is not installed (scripts/install-deps)"
+command -v node >/dev/null || skip "node is not installed (scripts/install-deps)"
+for m in playwright-core axe-core ajv universalviewer mirador openseadragon; do
+    [ -d "$VT_SOURCE_DIR/node_modules/$m" ] ||
+        skip "node_modules/$m is missing (npm ci, run by scripts/install-deps)"
+done
+[ -x "$CHROMIUM" ] || skip "$CHROMIUM is missing (Debian package chromium, scripts/install-deps)"
+command -v curl >/dev/null || fail "curl is missing (scripts/install-deps)"
+command -v vips >/dev/null || skip "vips is missing (libvips-tools, scripts/install-deps)"
+vt_require_bins
+[ -x "$VT_BIN_DIR/vitrine-search.cgi" ] ||
+    fail "$VT_BIN_DIR/vitrine-search.cgi is missing: build the project first"
+
+vt_make_tree static
+base=http://127.0.0.1:$VT_PORT
+sed -i "s|^base-url=http://127.0.0.1:$VT_PORT/iiif\$|base-url=$base/images|" "$VT_CONF"
+grep -q "^base-url=$base/images\$" "$VT_CONF" || fail "could not set [images] base-url in $VT_CONF"
+
+# solid OUT W H "R G B": a JPEG of one colour.
+solid() {
+    mkdir -p "$(dirname -- "$1")"
+    local v=$T/.solid.v
+    vips black "$v" "$2" "$3" --bands 3 >/dev/null 2>&1 || fail "vips black failed"
+    vips linear "$v" "$v.l.v" "1 1 1" "$4" --uchar >/dev/null 2>&1 || fail "vips linear failed"
+    vips copy "$v.l.v" "$v.s.v" --interpretation srgb >/dev/null 2>&1 || fail "vips copy failed"
+    vips jpegsave "$v.s.v" "$1" --Q 95 >/dev/null 2>&1 || fail "vips jpegsave failed"
+    rm -f "$v" "$v.l.v" "$v.s.v"
+}
+sidecar() { jq -n "$2" >"$1" || fail "could not write $1"; }
+
+solid "$T/hot/photo/2024.00042_visible.jpg" 1200 900 "255 0 0"
+sidecar "$T/hot/photo/2024.00042_visible.json" '{"title.en": "Panel, visible light"}'
+solid "$T/hot/photo/2024.00042_infrared.jpg" 600 450 "0 0 255"
+sidecar "$T/hot/photo/2024.00042_infrared.json" '{"title.en": "Panel, infrared"}'
+img_jpeg "$T/hot/photo/2024.00042_raking.jpg" 800 600
+sidecar "$T/hot/photo/2024.00042_raking.json" '{"title.en": "Panel, raking light"}'
+solid "$T/hot/photo/2024.00042_uv.jpg" 400 300 "0 255 0"
+sidecar "$T/hot/photo/2024.00042_uv.json" '{"title.en": "Panel, ultraviolet"}'
+img_jpeg "$T/hot/xray/2024.00042_xray.jpg" 600 450
+sidecar "$T/hot/xray/2024.00042_xray.json" '{"title.en": "Panel, radiograph (internal)"}'
+vt_ingest
+
+visible=$(vt_asset photo 2024.00042_visible.jpg | jq -r .id)
+infrared=$(vt_asset photo 2024.00042_infrared.jpg | jq -r .id)
+raking=$(vt_asset photo 2024.00042_raking.jpg | jq -r .id)
+uv=$(vt_asset photo 2024.00042_uv.jpg | jq -r .id)
+xray=$(vt_asset xray 2024.00042_xray.jpg | jq -r .id)
+pub=$T/site/public
+for f in compare.html story.html favourites.html static/compare.js static/curtain.js \
+    static/layers.js static/story.js static/share.js static/uv.html static/viewers.css \
+    static/vendor/universalviewer/umd/UV.js static/vendor/universalviewer/uv.css \
+    static/vendor/universalviewer/LICENSE.txt "iiif/$raking/manifest.json"; do
+    assert_file "$pub/$f" "public/$f"
+done
+assert_file "$T/site/internal/compare.html" "internal/compare.html"
+assert_file "$T/site/internal/story.html" "internal/story.html"
+[ ! -e "$pub/iiif/$xray/manifest.json" ] || fail "the internal image has a public manifest"
+
+# The story: written here unless the generator published one already.
+canvas=$(jq -r '.items[0].id' "$pub/iiif/$raking/manifest.json")
+if jq -e '.items[0].annotations' "$pub/iiif/$raking/manifest.json" >/dev/null; then
+    note "the generator publishes annotations: this test's AnnotationPage replaces it"
+fi
+story_url=$base/iiif/$raking/annotations.json
+jq -n --arg c "$canvas" --arg id "$story_url" '{
+  "@context": "http://iiif.io/api/presentation/3/context.json", id: $id, type: "AnnotationPage",
+  items: [
+    {id: ($id + "#s2"), type: "Annotation", motivation: "commenting", "vitrine:type": "story", "vitrine:order": 2,
+     body: [{type: "TextualBody", value: "Second: the lower right", purpose: "describing", "vitrine:type": "story", "vitrine:field": "title"},
+            {type: "TextualBody", value: "A <b>bold</b> claim, shown as text.", purpose: "describing", "vitrine:type": "story", "vitrine:field": "text"}],
+     target: {type: "SpecificResource", source: $c, selector: {type: "FragmentSelector", value: "xywh=600,420,160,120"}}},
+    {id: ($id + "#c1"), type: "Annotation", motivation: "commenting", "vitrine:type": "descriptive",
+     body: [{type: "TextualBody", value: "Not a story", purpose: "describing"}],
+     target: {type: "SpecificResource", source: $c, selector: {type: "FragmentSelector", value: "xywh=0,0,10,10"}}},
+    {id: ($id + "#s1"), type: "Annotation", motivation: "commenting", "vitrine:type": "story", "vitrine:order": 1,
+     body: [{type: "TextualBody", value: "First: the upper left", purpose: "describing", "vitrine:type": "story", "vitrine:field": "title"},
+            {type: "TextualBody", value: "Look at the corner.", purpose: "describing", "vitrine:type": "story", "vitrine:field": "text"},
+            {type: "TextualBody", value: "https://example.org/report", purpose: "linking"}],
+     target: {type: "SpecificResource", source: $c, selector: {type: "FragmentSelector", value: "xywh=40,30,200,150"}}},
+    {id: ($id + "#s3"), type: "Annotation", motivation: "commenting", "vitrine:type": "story", "vitrine:order": 3,
+     body: [{type: "TextualBody", value: "Third: a traced outline", purpose: "describing", "vitrine:type": "story", "vitrine:field": "title"}],
+     target: {type: "SpecificResource", source: $c,
+              selector: {type: "SvgSelector", value: "<svg xmlns=\"http://www.w3.org/2000/svg\"><path d=\"M300,200 L500,200 L400,380 Z\"/></svg>"}}}
+  ]}' >"$pub/iiif/$raking/annotations.json" || fail "could not write the AnnotationPage"
+jq --arg id "$story_url" '.items[0].annotations = [{id: $id, type: "AnnotationPage"}]' \
+    "$pub/iiif/$raking/manifest.json" >"$T/m.json" && mv "$T/m.json" "$pub/iiif/$raking/manifest.json" ||
+    fail "could not name the AnnotationPage in the manifest"
+
+# The pages run under the Content-Security-Policy of the shipped web
+# server configuration (docs/web/lighttpd.conf), so that a viewer needing
+# inline scripts or eval would fail here.
+csp=$(grep -o "\"Content-Security-Policy\" => \"default-src 'self'[^\"]*\"" \
+    "$VT_SOURCE_DIR/docs/web/lighttpd.conf" | head -n 1)
+[ -n "$csp" ] || fail "no site Content-Security-Policy in docs/web/lighttpd.conf"
+
+note "--- lighttpd on 127.0.0.1:$VT_PORT"
+WEB=$T/httpd
+WEB_PID=
+mkdir -p "$WEB/upload"
+echo "vitrine test server" >"$WEB/index.txt"
+{
+    cat <<EOF
+server.document-root = "$pub"
+server.bind = "127.0.0.1"
+server.port = $VT_PORT
+server.errorlog = "$WEB/error.log"
+server.upload-dirs = ( "$WEB/upload" )
+server.modules += ( "mod_alias", "mod_cgi", "mod_setenv", "mod_access" )
+index-file.names = ( "index.html" )
+mimetype.assign = (
+    ".html" => "text/html; charset=utf-8", ".json" => "application/json",
+    ".css" => "text/css; charset=utf-8", ".js" => "text/javascript; charset=utf-8",
+    ".svg" => "image/svg+xml", ".png" => "image/png", ".jpg" => "image/jpeg",
+    ".ico" => "image/vnd.microsoft.icon", ".woff" => "font/woff", ".woff2" => "font/woff2",
+    ".txt" => "text/plain; charset=utf-8" )
+alias.url = ( "/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi",
+              "/images/" => "$T/images/",
+              "/index.txt" => "$WEB/index.txt" )
+\$HTTP["url"] =~ "/\\.|^/images/[^/]*\\.tif\$" {
+    url.access-deny = ( "" )
+}
+\$HTTP["url"] == "/cgi-bin/vitrine-search.cgi" {
+    cgi.assign = ( ".cgi" => "" )
+}
+EOF
+    printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s", "VITRINE_AUDIENCE" => "public"%s )\n' \
+        "$VT_CONF" "$(vt_lighttpd_sanitizer_env)"
+    printf 'setenv.add-response-header = ( %s )\n' "$csp"
+} >"$WEB/lighttpd.conf"
+stop_web() {
+    local pid=$WEB_PID
+    WEB_PID=
+    vt_lighttpd_stop "$pid"
+}
+VT_CLEANUPS+=(stop_web)
+vt_lighttpd_launch "$WEB" WEB_PID
+ok "lighttpd listening on $base"
+
+note "--- the shared selection (public CGI)"
+sel="$base/cgi-bin/vitrine-search.cgi?selection=$visible,$xray,$infrared,nosuchid0"
+code=$(curl -sS -D "$T/sel.headers" -o "$T/sel.json" -w '%{http_code}' "$sel") || fail "curl of $sel failed"
+[ "$code" = 200 ] || fail "the selection answers $code: $(head -c 500 "$T/sel.json")"
+grep -qi '^content-type: application/ld+json' "$T/sel.headers" || fail "not served as JSON-LD: $(cat "$T/sel.headers")"
+grep -qi '^access-control-allow-origin: \*' "$T/sel.headers" || fail "no CORS header"
+grep -qi '^cache-control: public, max-age=' "$T/sel.headers" || fail "no Cache-Control"
+etag=$(sed -n 's/^[Ee][Tt][Aa][Gg]: *//p' "$T/sel.headers" | tr -d '\r')
+[ -n "$etag" ] || fail "no ETag"
+assert_json "[.items[].id] == [\"$base/iiif/$visible/canvas/1\", \"$base/iiif/$infrared/canvas/1\"]" \
+    "$(cat "$T/sel.json")" "two canvases, in the order asked; the internal image left out"
+if grep -q "$xray" <(jq '.items' "$T/sel.json") || grep -q "radiograph" "$T/sel.json"; then
+    fail "the public selection shows the internal image"
+fi
+assert_json ".summary.en[0] | contains(\"$xray\") and contains(\"nosuchid0\")" "$(cat "$T/sel.json")" \
+    "the summary names the ids left out"
+node "$VT_SOURCE_DIR/tests/sitegen/validate-iiif.mjs" "$T/sel.json" >"$T/validate.out" 2>&1 ||
+    fail "the selection manifest is not valid Presentation 3: $(cat "$T/validate.out")"
+ok "the selection manifest is valid Presentation 3"
+code=$(curl -sS -o /dev/null -H "If-None-Match: $etag" -w '%{http_code}' "$sel") || fail "curl failed"
+[ "$code" = 304 ] || fail "If-None-Match with the ETag answers $code, expected 304"
+ok "a revalidation with the ETag answers 304"
+code=$(curl -sS -o "$T/bad.json" -w '%{http_code}' "$base/cgi-bin/vitrine-search.cgi?selection=../../etc") ||
+    fail "curl failed"
+[ "$code" = 400 ] || fail "a bad id answers $code, expected 400"
+
+note "--- headless Chromium"
+mkdir -p "$T/browser"
+VT_IDS=$(jq -nc --arg visible "$visible" --arg infrared "$infrared" --arg raking "$raking" \
+    --arg uv "$uv" --arg xray "$xray" '{visible: $visible, infrared: $infrared, raking: $raking, uv: $uv, xray: $xray}')
+export VT_IDS
+rc=0
+node "$VT_SOURCE_DIR/tests/browser/viewers.mjs" "$base" "$T/browser" >"$T/browser.out" 2>&1 || rc=$?
+cat "$T/browser.out"
+if [ "$rc" != 0 ]; then
+    # shellcheck disable=SC2034
+    VT_KEEP=1
+    fail "tests/browser/viewers.mjs exited $rc (tree kept in $T)"
+fi
+if [ "${VT_VIEWERS_BENCH:-0}" = 1 ]; then
+    node "$VT_SOURCE_DIR/bench/viewers.mjs" "$base" || fail "bench/viewers.mjs failed"
+fi
+if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$WEB/error.log" >/dev/null 2>&1; then
+    fail "the CGI reported a sanitizer error: $(grep -E -m 3 -A 10 'Sanitizer|runtime error' "$WEB/error.log")"
+fi
+echo "PASS $VT_TEST_NAME"
