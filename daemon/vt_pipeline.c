@@ -617,6 +617,37 @@ static void convert_done(vt_convert_result *result, void *data)
     vt__pipeline_check_idle(p);
 }
 
+typedef struct {
+    const vt_asset *a;
+    char *rights;
+} rights_ctx;
+
+static vt_status rights_fn(vt_txn *txn, void *data)
+{
+    rights_ctx *c = data;
+    const char *rights = vt_convert_asset_rights(c->a->custom);
+    json_t *h = !rights && c->a->intervention
+                    ? vt_txn_get_json(txn, VT_TABLE_HARVEST, c->a->intervention)
+                    : NULL;
+    if (h)
+        rights = vt_convert_asset_rights(json_object_get(h, "fields"));
+    g_free(c->rights);
+    c->rights = g_strdup(rights);
+    json_decref(h);
+    return VT_OK;
+}
+
+/* The asset's own rights URI for its derived images: custom metadata's
+ * first valid "rights" value, else the harvested record's; NULL: none
+ * ([site] rights then). */
+static char *asset_rights(vt_pipeline *p, const vt_asset *a)
+{
+    rights_ctx c = {a, NULL};
+    if (vt_store_read(p->store, rights_fn, &c) != VT_OK)
+        vt_error_clear();
+    return c.rights;
+}
+
 static void pump_conversions(vt_pipeline *p)
 {
     while (!p->shutting_down && p->converting < (unsigned)p->config->workers &&
@@ -635,8 +666,8 @@ static void pump_conversions(vt_pipeline *p)
         c->p = p;
         c->id = id;
         p->converting++;
-        vt_status s = vt_convert_start(p->config, a->original, id,
-                                       vt_convert_asset_rights(a->custom), convert_done, c);
+        g_autofree char *rights = asset_rights(p, a);
+        vt_status s = vt_convert_start(p->config, a->original, id, rights, convert_done, c);
         if (s != VT_OK) {
             p->converting--;
             g_hash_table_remove(p->queued, id);

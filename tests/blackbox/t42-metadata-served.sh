@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # t42-metadata-served: what a visitor's client receives of an image's
-# rights and credit (issue 15). vitrined ingests a photo with its own XMP
-# and IPTC rights and a photo with none, under [site] rights and
+# rights and credit (issue 15). `vitrine ingest` takes a photo with its own
+# XMP and IPTC rights and a photo with none, under [site] rights and
 # attribution; then, over HTTP, exiftool reads the static full-size
 # download (server=static, served by lighttpd) and the download JPEG, and
-# the same pyramid served by iipsrv. Cantaloupe is not in Debian: README's
-# "Image servers" section gives its settings. Skipped (77) without
+# the same pyramid served by iipsrv; an asset's own rights value wins over
+# [site] rights once it is converted again. Cantaloupe is not in Debian:
+# README's "Image servers" section gives its settings. Skipped (77) without
 # lighttpd or exiftool.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
@@ -67,6 +68,18 @@ for src in own.jpg bare.jpg; do
 done
 iiif_server_stop
 
+# An asset's own rights value (custom metadata) wins over [site] rights
+# once it is converted again.
+note "--- an asset's own rights"
+bare=$(jq -r .id <<<"$(vt_asset photo bare.jpg)")
+cc0=http://creativecommons.org/publicdomain/zero/1.0/
+assert_exit 0 vt set "$bare" rights="$cc0"
+assert_exit 0 vt retry "$bare"
+download=$(jq -r .download <<<"$(vt_asset photo bare.jpg)")
+assert_eq "$cc0" "$(tag "$download" -XMP-xmpRights:WebStatement)" "  download: the asset's rights"
+assert_eq "Stadsmuseum <Gent> & partners" "$(tag "$download" -XMP-photoshop:Credit)" \
+    "  download: still the site attribution"
+
 # iipsrv (Debian's 1.1) re-encodes what it serves, and embeds the
 # pyramid's XMP packet in every image it sends.
 if [ -x "$VT_IIPSRV" ]; then
@@ -80,8 +93,8 @@ if [ -x "$VT_IIPSRV" ]; then
             assert_eq "© Fotostudio Janssens" "$(tag "$T/iip.jpg" -XMP-dc:Rights)" \
                 "  iipsrv passes the own dc:rights on"
         else
-            assert_eq "$rights" "$(tag "$T/iip.jpg" -XMP-xmpRights:WebStatement)" \
-                "  iipsrv passes the site rights on"
+            assert_eq "$cc0" "$(tag "$T/iip.jpg" -XMP-xmpRights:WebStatement)" \
+                "  iipsrv passes the asset's rights on"
         fi
     done
     iiif_server_stop
