@@ -37,9 +37,10 @@ static const char *const site_keys[] = {"dir", "base-url", "internal-base-url", 
                                          "templates", "originals-base-url", "rights",
                                          "attribution", NULL};
 static const char *const search_keys[] = {"audience", "synonyms", "facets", "index", NULL};
-/* Who may edit from the internal site (read by vt_staff). */
-static const char *const staff_keys[] = {"editors", "publishers", "admins", NULL};
-static const char *const default_facets[] = {"department", "type", "year", "keywords", NULL};
+/* annotation_type and damage_type come from the assets' annotations
+ * (daemon/vt_indexer.c). */
+static const char *const default_facets[] = {"department", "type", "year", "keywords",
+                                             "annotation_type", "damage_type", NULL};
 #define FACETS_MAX 32
 static const char *const department_keys[] = {
     "hotfolder", "label", "visibility", "intervention", "settle-seconds", NULL};
@@ -415,7 +416,7 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
         else if (strcmp(g, "search") == 0)
             check_keys(&l, g, search_keys);
         else if (strcmp(g, "staff") == 0)
-            check_keys(&l, g, staff_keys);   /* the names: below, by vt_staff */
+            continue;   /* checked below, by vt_staff (fields.DEPARTMENT keys) */
         else if (strcmp(g, "annotations") == 0 || g_str_has_prefix(g, "annotation-type:"))
             continue;   /* checked below, by vt_annotation */
         else if (!in_list(other_groups, g))

@@ -92,7 +92,8 @@ typedef struct {
     bool search_internal;     /* audience=internal: the CGI may show internal assets */
     char *synonyms_path;      /* synonym groups file, or NULL */
     char **facets;            /* NULL-terminated facet fields (default department, type, year,
-                               * keywords; an empty facets= means none) */
+                               * keywords, annotation_type, damage_type; an empty
+                               * facets= means none) */
     char *index_dir;          /* the Xapian index (default <state-dir>/index) */
 
     vt_department *departments;

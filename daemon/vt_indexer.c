@@ -17,6 +17,7 @@
 
 struct vt_indexer {
     const vt_config *config;
+    vt_annotation_types *annotation_types;
     vt_index *index;
     GHashTable *marked;   /* asset id -> NULL */
 };
@@ -85,8 +86,15 @@ vt_status vt_indexer_open(const vt_config *config, vt_indexer **ret_indexer)
         vt_index_close(index);
         return s;
     }
+    vt_annotation_types *types = NULL;
+    s = vt_annotation_types_load(config->keyfile, &types);
+    if (s != VT_OK) {
+        vt_index_close(index);
+        return s;
+    }
     vt_indexer *ix = g_new0(vt_indexer, 1);
     ix->config = config;
+    ix->annotation_types = types;
     ix->index = index;
     ix->marked = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     *ret_indexer = ix;
@@ -98,6 +106,7 @@ void vt_indexer_close(vt_indexer *ix)
     if (!ix)
         return;
     vt_index_close(ix->index);
+    vt_annotation_types_free(ix->annotation_types);
     g_hash_table_destroy(ix->marked);
     g_free(ix);
 }
@@ -215,6 +224,68 @@ json_t *vt_indexer_document(const vt_config *config, const vt_asset *a, const js
     return doc;
 }
 
+static void add_value(json_t *fields, const char *field, const char *value)
+{
+    json_t *list = json_object_get(fields, field);
+    if (!list) {
+        list = json_array();
+        json_object_set_new(fields, field, list);
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(list, i, v)
+        if (g_strcmp0(json_string_value(v), value) == 0)
+            return;
+    json_array_append_new(list, json_string(value));
+}
+
+void vt_indexer_document_annotations(json_t *doc, const vt_annotation_types *types,
+                                     const vt_asset *a, const json_t *annotations)
+{
+    json_t *out = json_array();
+    json_t *fields = json_object_get(doc, "fields");
+    json_t *facets = json_object_get(doc, "facets");
+    bool asset_public = a->visibility == VT_VISIBILITY_PUBLIC;
+    bool any_facet = false;
+    size_t i;
+    const json_t *ann;
+    json_array_foreach(annotations, i, ann) {
+        const char *type_name = json_string_value(json_object_get(ann, "type"));
+        const vt_annotation_type *t = vt_annotation_types_get(types, type_name);
+        g_autofree char *words = vt_annotation_text(types, ann);
+        /* The type's label is searched too: "restoration" finds them. */
+        g_autofree char *text = g_strconcat(t ? t->label : type_name, words[0] ? " " : "", words,
+                                            NULL);
+        int x, y, w, h;
+        vt_annotation_bounds(ann, &x, &y, &w, &h);
+        g_autofree char *region = g_strdup_printf("xywh=%d,%d,%d,%d", x, y, w, h);
+        const json_t *af = json_object_get(ann, "fields");
+        const char *lang = json_string_value(json_object_get(af, "language"));
+        /* Of a public asset, the public sees the public annotations only;
+         * an internal asset is never seen by the public at all. */
+        bool internal = asset_public && !vt_annotation_is_public(ann, true);
+        json_t *item = json_pack("{s:s, s:s, s:s, s:b}", "id",
+                                 json_string_value(json_object_get(ann, "id")), "text", text,
+                                 "region", region, "internal", internal);
+        if (lang)
+            json_object_set_new(item, "lang", json_string(lang));
+        json_array_append_new(out, item);
+        if (internal || !json_is_object(fields))
+            continue;
+        add_value(fields, "annotation_type", t ? t->label : type_name);
+        const char *damage = json_string_value(json_object_get(af, "damage"));
+        if (damage)
+            add_value(fields, "damage_type", damage);
+        any_facet = true;
+    }
+    json_object_set_new(doc, "annotations", out);
+    if (any_facet && json_is_array(facets)) {
+        json_array_append_new(facets, json_string("annotation_type"));
+        if (json_object_get(fields, "damage_type"))
+            json_array_append_new(facets, json_string("damage_type"));
+    }
+}
+
 typedef struct {
     vt_indexer *ix;
     GPtrArray *ids;
@@ -237,6 +308,10 @@ static vt_status flush_fn(vt_txn *txn, void *data)
             json_t *harvested = json_object_get(h, "fields");
             json_t *doc = vt_indexer_document(c->ix->config, a,
                                               json_is_object(harvested) ? harvested : NULL);
+            json_t *annotations = vt_annotation_list(txn, id);
+            if (doc)
+                vt_indexer_document_annotations(doc, c->ix->annotation_types, a, annotations);
+            json_decref(annotations);
             c->status = doc ? vt_index_put(c->ix->index, doc)
                             : vt_error_set(VT_ERR_INTERNAL, "cannot build the document of %s", id);
             json_decref(doc);
@@ -282,6 +357,7 @@ typedef struct {
     vt_index *index;
     unsigned count;
     vt_status status;
+    vt_annotation_types *annotation_types;
 } rebuild_ctx;
 
 static bool clear_term(const char *key, size_t key_len, const void *val, size_t len, void *data)
@@ -316,6 +392,10 @@ static bool rebuild_walk_one(const vt_asset *a, void *data)
                     (vt_terms_side){view, a->visibility == VT_VISIBILITY_PUBLIC});
     json_decref(view);
     json_t *doc = vt_indexer_document(c->config, a, harvested);
+    json_t *annotations = vt_annotation_list(w->txn, a->id);
+    if (doc)
+        vt_indexer_document_annotations(doc, c->annotation_types, a, annotations);
+    json_decref(annotations);
     c->status = doc ? vt_index_put(c->index, doc)
                     : vt_error_set(VT_ERR_INTERNAL, "cannot build the document of %s", a->id);
     json_decref(doc);
@@ -349,8 +429,10 @@ vt_status vt_indexer_rebuild(const vt_config *config, vt_store *store, unsigned 
     vt_status s = load_synonyms(config, &synonyms);
     if (s != VT_OK)
         return s;
-    rebuild_ctx c = {config, NULL, 0, VT_OK};
-    s = vt_index_open(fresh, true, &c.index);
+    rebuild_ctx c = {config, NULL, 0, VT_OK, NULL};
+    s = vt_annotation_types_load(config->keyfile, &c.annotation_types);
+    if (s == VT_OK)
+        s = vt_index_open(fresh, true, &c.index);
     if (s == VT_OK && synonyms)
         s = vt_index_set_synonyms(c.index, synonyms);
     json_decref(synonyms);
@@ -361,6 +443,7 @@ vt_status vt_indexer_rebuild(const vt_config *config, vt_store *store, unsigned 
     if (s == VT_OK)
         s = vt_index_commit(c.index);
     vt_index_close(c.index);
+    vt_annotation_types_free(c.annotation_types);
     if (s != VT_OK) {
         vt_file_remove_tree(fresh);
         return s;

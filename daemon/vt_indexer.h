@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "vt_annotation.h"
 #include "vt_asset.h"
 #include "vt_config.h"
 #include "vt_store.h"
@@ -46,6 +47,16 @@ vt_status vt_indexer_flush(vt_indexer *indexer, vt_store *store);
  * of its intervention (@harvested, may be NULL). New reference. */
 json_t *vt_indexer_document(const vt_config *config, const vt_asset *asset,
                             const json_t *harvested);
+
+/* Adds the asset's annotations (@annotations, stored form, vt_annotation.h)
+ * to its index document @doc: "annotations" [{id, text, lang, region
+ * "xywh=x,y,w,h" (the shape's bounds), internal}] and, from the annotations
+ * every reader of the document may see, the facet fields "annotation_type"
+ * (type labels) and "damage_type". An internal annotation of a public asset
+ * is "internal": only an internal search finds it (vt_index.h), and it
+ * gives no facet value. */
+void vt_indexer_document_annotations(json_t *doc, const vt_annotation_types *types,
+                                     const vt_asset *asset, const json_t *annotations);
 
 /* Rebuilds the index and the term counts from the store: the new index is
  * written beside the old one and renamed into place, so readers (the search

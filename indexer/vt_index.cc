@@ -58,6 +58,9 @@ const size_t EXPANDED_TERMS_MAX = 4096;  /* terms after stems and synonyms */
 const size_t SYNONYMS_PER_WORD = 64;
 const size_t SUGGEST_SCAN_MAX = 20000;   /* terms looked at by vt_index_suggest */
 const size_t ANNOTATIONS_SCANNED = 50;   /* per hit, for snippets */
+/* Words and stems (Z + it) of annotations that only internal searches may
+ * find: internal annotations of public assets (Builder::internal_text). */
+const std::string INTERNAL_PREFIX = "XN";
 const size_t SNIPPET_LENGTH = 200;
 const int SNIPPET_PROBE_CHARS = 4;  /* of a term, looked for in a text before snippets (search()) */
 
@@ -718,6 +721,32 @@ struct Builder {
         }
     }
 
+    /* @value of an annotation that only internal searches may find (an
+     * internal annotation of a public asset): its words and stems under
+     * INTERNAL_PREFIX only, never as plain terms, so that no public query
+     * (plain words, field:, phrases, spelling) can reach them; an internal
+     * search adds INTERNAL_PREFIX forms to every plain word (Rewriter). */
+    void internal_text(const std::string &value, int lang)
+    {
+        if (++n_values > VT_INDEX_VALUES_MAX)
+            fail(VT_ERR_LIMIT, "index %s: asset %s has more than %d values", index->dir.c_str(),
+                 id.c_str(), VT_INDEX_VALUES_MAX);
+        if (value.size() > VT_INDEX_TEXT_MAX)
+            fail(VT_ERR_LIMIT, "index %s: asset %s: a value of %zu bytes (limit %d)",
+                 index->dir.c_str(), id.c_str(), value.size(), VT_INDEX_TEXT_MAX);
+        tg.set_stemmer(Xapian::Stem());
+        tg.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
+        tg.index_text(value, 1, INTERNAL_PREFIX);
+        tg.increase_termpos(100);
+        tg.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL_Z);
+        for (size_t i = 0; i < N_LANGS; i++) {
+            if (lang >= 0 && (size_t)lang != i)
+                continue;
+            tg.set_stemmer(index->stems[i]);
+            tg.index_text_without_positions(value, 1, INTERNAL_PREFIX);
+        }
+    }
+
     /* Counts @value (normalised) of @field as a facet of this document,
      * with its label: the first spelling (@text) the index met for it, kept
      * in the metadata ("vt:l:" FIELD \x1f VALUE), so that every document
@@ -968,8 +997,14 @@ vt_status put(vt_index *index, const json_t *doc)
         const char *text = member_string(v, "text", w, true);
         const char *lang = member_string(v, "lang", w, false);
         const char *region = short_string(v, "region", w, false);
-        b.text(field_prefix("annotation"), text, lang_index(lang));
+        bool internal = json_is_true(json_object_get(v, "internal"));
+        if (internal)
+            b.internal_text(text, lang_index(lang));
+        else
+            b.text(field_prefix("annotation"), text, lang_index(lang));
         vt_record_append(data, VT_RECORD_ANNOTATION_ID, aid, strlen(aid));
+        if (internal)
+            vt_record_append(data, VT_RECORD_ANNOTATION_INTERNAL, "", 0);
         vt_record_append(data, VT_RECORD_ANNOTATION_TEXT, text, strlen(text));
         if (region)
             vt_record_append(data, VT_RECORD_ANNOTATION_REGION, region, strlen(region));
@@ -1185,6 +1220,7 @@ struct Rewriter {
     vt_index *index;
     const Xapian::Database &db;
     int lang;                              /* -1: all four */
+    bool internal = false;                 /* an internal search: INTERNAL_PREFIX forms too */
     std::set<std::string> words;           /* every query word, for spelling */
     size_t expanded = 0;
 
@@ -1214,6 +1250,13 @@ struct Rewriter {
         words.insert(word);
         std::set<std::string> terms{term};
         stems_of(prefix, word, false, terms);
+        /* Internal annotations of public assets (Builder::internal_text)
+         * answer plain words and annotation: words of internal searches. */
+        bool with_internal = internal && (prefix.empty() || prefix == field_prefix("annotation"));
+        if (with_internal) {
+            terms.insert(INTERNAL_PREFIX + word);
+            stems_of(INTERNAL_PREFIX, word, false, terms);
+        }
         std::set<std::string> keys{word};
         for (size_t i = 0; i < N_LANGS; i++)
             keys.insert("Z" + index->stems[i](word));
@@ -1226,6 +1269,10 @@ struct Rewriter {
         for (const std::string &s : synonyms) {
             terms.insert(prefix + s);
             stems_of(prefix, s, true, terms);  /* the synonym's language is unknown */
+            if (with_internal) {
+                terms.insert(INTERNAL_PREFIX + s);
+                stems_of(INTERNAL_PREFIX, s, true, terms);
+            }
         }
         expanded += terms.size();
         if (expanded > EXPANDED_TERMS_MAX)
@@ -1448,6 +1495,7 @@ struct Stored {
     struct Annotation {
         std::string_view id, text, region;
         bool has_region = false;
+        bool internal = false;   /* for internal searches only */
     };
     std::string_view id, label;
     std::vector<std::string_view> texts;
@@ -1482,7 +1530,11 @@ private:
             case VT_RECORD_ID: id = v; break;
             case VT_RECORD_LABEL: label = v; break;
             case VT_RECORD_TEXT: texts.push_back(v); break;
-            case VT_RECORD_ANNOTATION_ID: annotations.push_back(Annotation{v, {}, {}, false}); break;
+            case VT_RECORD_ANNOTATION_ID: annotations.push_back(Annotation{v, {}, {}, false, false}); break;
+            case VT_RECORD_ANNOTATION_INTERNAL:
+                if (!annotations.empty())
+                    annotations.back().internal = true;
+                break;
             case VT_RECORD_ANNOTATION_TEXT:
                 if (!annotations.empty())
                     annotations.back().text = v;
@@ -1521,7 +1573,8 @@ private:
         json_array_foreach(json_object_get(json, "annotations"), k, t) {
             const json_t *region = json_object_get(t, "region");
             annotations.push_back(Annotation{member(t, "id"), member(t, "text"), member(t, "region"),
-                                             json_is_string(region)});
+                                             json_is_string(region),
+                                             json_is_true(json_object_get(t, "internal"))});
         }
     }
 };
@@ -2286,6 +2339,7 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
             qp.add_prefix(f, field_prefix(f));
 
     Rewriter rw(index, db, lang);
+    rw.internal = internal;
     Xapian::Query query = Xapian::Query::MatchAll;
     std::string trimmed = trim(q);
     if (!trimmed.empty()) {
@@ -2424,6 +2478,8 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
         JsonRef annos(json_array());
         for (size_t k = 0; k < stored.annotations.size() && k < ANNOTATIONS_SCANNED; k++) {
             const Stored::Annotation &an = stored.annotations[k];
+            if (an.internal && !internal)
+                continue;   /* never in a public answer */
             std::string s = snippet(hl, snippet_stems, std::string(an.text), true, probes);
             if (s.empty())
                 continue;

@@ -53,6 +53,15 @@
  *                                 none (metadata "vt:pairs" = "1": set when
  *                                 a writer opens an empty index); without,
  *                                 phrases check positions.
+ *   XN<word>, ZXN<stem>           words and stems of an annotation marked
+ *                                 "internal" (an internal annotation of a
+ *                                 public asset), and nothing else of it: no
+ *                                 plain word, field, pair or spelling entry,
+ *                                 so no public query can reach it. An
+ *                                 internal search adds these forms to every
+ *                                 plain and annotation: word; its stored
+ *                                 record marks it, and public hits never
+ *                                 show it.
  *   XK<FIELD>:<value>             the whole normalised value of every field
  *                                 (NFKC, case-folded, blanks collapsed,
  *                                 at most VT_INDEX_VALUE_MAX bytes), for exact
@@ -170,7 +179,7 @@ vt_status vt_index_reopen(vt_index *index);
  *  "fields": {"title": [{"value": "Portret van...", "lang": "nl"}],
  *             "creator": ["Rubens"], ...},     (items: objects or strings)
  *  "annotations": [{"id": "anno-1", "text": "...", "lang": "en",
- *                   "region": "xywh=10,20,300,200"}],
+ *                   "region": "xywh=10,20,300,200", "internal": false}],
  *  "facets": ["keywords", "material"]}
  * id, department and visibility are required. Field names are
  * [a-z][a-z0-9_]{0,31}; a field named like a boolean prefix (department,

@@ -15,7 +15,8 @@
  *
  * Kinds: the asset id, its label, one item per text value (in field
  * order), and per annotation its id, then its text, region and language
- * (the last two only when it has them). Readers skip kinds they do not
+ * (the last two only when it has them), and a mark on an annotation that
+ * only an internal search may show. Readers skip kinds they do not
  * know, so a later writer may add some. Records written before this format
  * are compact JSON; they start with '{', never with VT_RECORD_MAGIC, and
  * vt_index.cc still reads them.
@@ -45,6 +46,7 @@ typedef enum {
     VT_RECORD_ANNOTATION_TEXT = 'b',
     VT_RECORD_ANNOTATION_REGION = 'r',
     VT_RECORD_ANNOTATION_LANG = 'g',
+    VT_RECORD_ANNOTATION_INTERNAL = 'n', /* empty: the annotation is for internal searches only */
     VT_RECORD_BAD = -1           /* vt_record_next(): truncated or malformed */
 } vt_record_kind;
 

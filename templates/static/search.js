@@ -159,6 +159,10 @@
           return;
         var item = el('li', null, [el('span', {className: 'hit__annotation-kind', text: 'Annotation: '})]);
         item.appendChild(V.sanitizeSnippet(a.snippet));
+        /* The page opens zoomed on the annotation's region (annotations.js). */
+        if (page && typeof a.id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(a.id))
+          item.append(' ', el('a', {className: 'hit__annotation-link', href: page + '#annotation=' + a.id,
+                                    text: 'Show on the image'}));
         list.appendChild(item);
       });
       text.appendChild(list);

@@ -5,9 +5,14 @@
 # selectors in their common forms checked against the image's size, no
 # visibility = internal. A page that does not fit the image is recorded with
 # its reason and imports nothing. `vitrine annotations list|export|import|
-# delete` in batch mode and through the daemon's spool.
+# delete` in batch mode and through the daemon's spool. Published as one
+# AnnotationPage per tree; searched with the asset (facets annotation_type
+# and damage_type, hits showing the matching annotation and its region, IIIF
+# Content Search answering with the region), an internal annotation never
+# seen by the public CGI.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
+source "$VT_SOURCE_DIR/tests/lib/lighttpd-cgi.sh"
 
 vt_require_bins
 vt_make_tree cantaloupe
@@ -129,6 +134,45 @@ vt annotations import "$id" "$T/live.json" >/dev/null 2>&1 || fail "import throu
 live_public() { jq -e 'any(.items[]; .id | endswith("/live"))' "$pubpage" >/dev/null 2>&1; }
 wait_for 10 live_public || fail "the imported public annotation is not in the public AnnotationPage within 10 s"
 ok "a saved annotation is published without a rebuild"
+
+# --- search: the public CGI, then the internal one, on the daemon's index.
+cp "$VT_CONF" "$T/public.conf"
+printf '\n[search]\naudience=public\n' >>"$T/public.conf"
+cp "$VT_CONF" "$T/internal.conf"
+printf '\n[search]\naudience=internal\n' >>"$T/internal.conf"
+cgi_server_start "$T/public.conf" "$VT_PORT"
+live_found() { cgi_get "q=zichtbaar" | jq -e --arg id "$id" 'any(.hits[]; .id == $id)' >/dev/null; }
+wait_for 10 live_found || fail "the saved annotation's word is not found by the public search within 10 s"
+ok "a saved annotation is searchable without a rebuild"
+r=$(cgi_get "q=vergeelde")
+hit=$(jq -c --arg id "$id" '.hits[] | select(.id == $id)' <<<"$r")
+assert_eq '["varnish-1"]' "$(jq -c '[.annotations[].id]' <<<"$hit")" "a public hit shows the annotation that matched"
+assert_eq "xywh=10,20,100,50" "$(jq -r '.annotations[0].region' <<<"$hit")" "  with its region"
+jq -e '.annotations[0].snippet | contains("<mark>vergeelde</mark>")' <<<"$hit" >/dev/null || fail "no marked snippet: $hit"
+ok "  and the matching word marked"
+assert_json '[.facets.annotation_type[].value] | index("restoration") != null' "$r" "facet annotation_type"
+assert_json '[.facets.damage_type[].value] == ["flaking"]' "$r" "facet damage_type"
+r=$(cgi_get "q=schilder")
+assert_json '[.hits[].id] | index("'"$id"'") == null' "$r" "public: an internal annotation's word finds nothing"
+r=$(cgi_get "q=annotation%3Aschilder")
+assert_json '[.hits[].id] | index("'"$id"'") == null' "$r" "public: nor annotation:word"
+r=$(cgi_get "q=de")
+assert_json '[.hits[].annotations[].id] | index("hand") == null' "$r" "public: an internal annotation is never shown"
+r=$(cgi_get "manifest=$id&q=vergeelde")
+assert_eq "[\"http://127.0.0.1:$VT_PORT/iiif/$id/canvas/1#xywh=10,20,100,50\"]" "$(jq -c '[.items[].target]' <<<"$r")" \
+    "Content Search answers the annotation hit with its region as target"
+r=$(cgi_get "manifest=$id&q=schilder")
+assert_eq 0 "$(jq '.items | length' <<<"$r")" "public Content Search: nothing from an internal annotation"
+cgi_server_stop
+cgi_server_start "$T/internal.conf" "$VT_PORT"
+r=$(cgi_get "q=schilder")
+assert_eq '["hand"]' "$(jq -c --arg id "$id" '[.hits[] | select(.id == $id) | .annotations[].id]' <<<"$r")" \
+    "internal: the internal annotation is found and shown"
+r=$(cgi_get "manifest=$id&q=schilder")
+assert_eq 1 "$(jq '.items | length' <<<"$r")" "internal Content Search: the internal annotation"
+cgi_server_log_clean
+cgi_server_stop
+
 # The asset made internal takes its annotations out of the public tree.
 vt set "$id" visibility=internal >/dev/null 2>&1 || fail "vitrine set visibility=internal failed"
 wait_for 10 test ! -e "$pubpage" || fail "the public AnnotationPage stays after the asset became internal"

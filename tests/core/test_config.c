@@ -159,8 +159,9 @@ static void test_search(void)
     g_assert_false(c->search_internal);
     g_assert_null(c->synonyms_path);
     g_assert_cmpstr(c->index_dir, ==, "/var/lib/vitrine/index");
-    g_assert_cmpuint(g_strv_length(c->facets), ==, 4);
+    g_assert_cmpuint(g_strv_length(c->facets), ==, 6);
     g_assert_cmpstr(c->facets[3], ==, "keywords");
+    g_assert_cmpstr(c->facets[5], ==, "damage_type");
     vt_config_free(c);
 
     g_assert_cmpint(vt_config_load_data("[search]\naudience=internal  # staff\n"

@@ -577,6 +577,63 @@ static void test_annotations_and_snippets(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(stemmed, "<mark>Maße</mark>"));
 }
 
+/* An internal annotation of a public asset: found by internal searches
+ * (plain words and annotation:), with its region, and never by a public
+ * one, whatever it asks (plain, field, phrase, wildcard), on the writer's
+ * slow path and on a reader's fast path alike. */
+static void test_internal_annotations(Fixture *f, gconstpointer data)
+{
+    put(f->index, "{\"id\": \"p1\", \"department\": \"photo\", \"visibility\": \"public\","
+                  " \"label\": \"Paneel\", \"fields\": {},"
+                  " \"annotations\": ["
+                  "  {\"id\": \"open\", \"text\": \"Restoration vergeelde vernis\","
+                  "   \"region\": \"xywh=1,2,3,4\", \"lang\": \"nl\"},"
+                  "  {\"id\": \"hidden\", \"text\": \"Restoration schimmelvlekken verzekeringsclaim\","
+                  "   \"region\": \"xywh=5,6,7,8\", \"internal\": true}]}");
+    put(f->index, "{\"id\": \"p2\", \"department\": \"photo\", \"visibility\": \"public\","
+                  " \"label\": \"Other\", \"fields\": {\"title\": [\"schimmel\"]}}");
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    vt_index *reader = NULL;
+    g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+    vt_index *both[] = {f->index, reader};
+    for (size_t k = 0; k < G_N_ELEMENTS(both); k++) {
+        vt_index *ix = both[k];
+        const char *none[] = {
+            "{\"q\": \"schimmelvlekken\", " PUBLIC "}",
+            "{\"q\": \"annotation:schimmelvlekken\", " PUBLIC "}",
+            "{\"q\": \"\\\"schimmelvlekken verzekeringsclaim\\\"\", " PUBLIC "}",
+            "{\"q\": \"verzekering*\", " PUBLIC "}",
+            "{\"q\": \"verzekeringsclaim\"}",
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(none); i++)
+            assert_ids(ix, none[i], "");
+        assert_ids(ix, "{\"q\": \"schimmelvlekken\", " INTERNAL "}", "p1");
+        assert_ids(ix, "{\"q\": \"annotation:verzekeringsclaim\", " INTERNAL "}", "p1");
+        /* A stem of an internal annotation's word, internal only. */
+        assert_ids(ix, "{\"q\": \"schimmelvlek\", \"lang\": \"nl\", " INTERNAL "}", "p1");
+        assert_ids(ix, "{\"q\": \"schimmelvlek\", \"lang\": \"nl\", " PUBLIC "}", "");
+
+        /* A public hit on the public annotation shows it, never the other. */
+        json_t *r = search(ix, "{\"q\": \"restoration\", " PUBLIC "}");
+        json_t *annos = json_object_get(hit_by_id(r, "p1"), "annotations");
+        g_assert_cmpuint(json_array_size(annos), ==, 1);
+        g_assert_cmpstr(json_string_value(json_object_get(json_array_get(annos, 0), "id")), ==, "open");
+        json_decref(r);
+        r = search(ix, "{\"q\": \"restoration\", " INTERNAL "}");
+        annos = json_object_get(hit_by_id(r, "p1"), "annotations");
+        g_assert_cmpuint(json_array_size(annos), ==, 2);
+        json_t *hidden = json_array_get(annos, 1);
+        g_assert_cmpstr(json_string_value(json_object_get(hidden, "id")), ==, "hidden");
+        g_assert_cmpstr(json_string_value(json_object_get(hidden, "region")), ==, "xywh=5,6,7,8");
+        json_decref(r);
+    }
+    /* Spelling never suggests an internal annotation's word to the public. */
+    json_t *r = search(reader, "{\"q\": \"schimmelvlekkem\", " PUBLIC "}");
+    g_assert_null(strstr(json_dumps(r, 0), "schimmelvlekken"));
+    json_decref(r);
+    vt_index_close(reader);
+}
+
 static void test_replace_and_delete(Fixture *f, gconstpointer data)
 {
     put(f->index, CORPUS[3]);
@@ -1157,6 +1214,7 @@ int main(int argc, char **argv)
     ADD("/index/spelling", test_spelling, &corpus);
     ADD("/index/suggest", test_suggest, &corpus);
     ADD("/index/annotations-and-snippets", test_annotations_and_snippets, &corpus);
+    ADD("/index/internal-annotations", test_internal_annotations, NULL);
     ADD("/index/replace-and-delete", test_replace_and_delete, NULL);
     ADD("/index/reader-and-writer", test_reader_and_writer, NULL);
     ADD("/index/invalid-documents", test_invalid_documents, NULL);
