@@ -200,8 +200,9 @@ static void reoffer_later(vt_pipeline *p, vt_filejob *j)
     if (p->opt.daemon && j->inflight && !p->shutting_down) {
         inflight_entry *e = g_hash_table_lookup(p->inflight, j->path);
         e->settling = true;
-        vt_settle_touch(p->settle, j->path, (int64_t)j->dept->settle_seconds * G_USEC_PER_SEC,
-                        g_get_monotonic_time());
+        vt_settle_touch_below(p->settle, j->dept->hotfolder, j->path,
+                              (int64_t)j->dept->settle_seconds * G_USEC_PER_SEC,
+                              g_get_monotonic_time());
         j->inflight = false;   /* stays in p->inflight, now settling */
         arm_settle_timer(p);
         return;
@@ -710,8 +711,9 @@ static void offer(vt_pipeline *p, const vt_department *dept, const char *relpath
         /* Settling files are re-observed; others are busy already. */
         inflight_entry *busy = g_hash_table_lookup(p->inflight, path);
         if (busy->settling)
-            vt_settle_touch(p->settle, path, (int64_t)dept->settle_seconds * G_USEC_PER_SEC,
-                            g_get_monotonic_time());
+            vt_settle_touch_below(p->settle, dept->hotfolder, path,
+                                  (int64_t)dept->settle_seconds * G_USEC_PER_SEC,
+                                  g_get_monotonic_time());
         g_free(path);
         return;
     }
@@ -738,8 +740,9 @@ static void offer(vt_pipeline *p, const vt_department *dept, const char *relpath
     }
     if (p->opt.daemon) {
         e->settling = true;
-        vt_settle_touch(p->settle, path, (int64_t)dept->settle_seconds * G_USEC_PER_SEC,
-                        g_get_monotonic_time());
+        vt_settle_touch_below(p->settle, dept->hotfolder, path,
+                                  (int64_t)dept->settle_seconds * G_USEC_PER_SEC,
+                                  g_get_monotonic_time());
         arm_settle_timer(p);
         return;
     }

@@ -9,7 +9,10 @@
 #include "vt_settle.h"
 
 #include <stdbool.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+
+#include "vt_beneath.h"
 
 typedef struct {
     dev_t dev;
@@ -21,6 +24,7 @@ typedef struct {
 
 typedef struct {
     char *path;           /* also the table's key */
+    const char *root;     /* borrowed: the folder @path lies below, or NULL */
     observation seen;     /* the latest observation that differed from the one before */
     int64_t deadline;     /* seen's time + settle_us */
     int64_t settle_us;
@@ -51,12 +55,22 @@ static gint by_deadline(gconstpointer a, gconstpointer b, gpointer unused)
     return x->serial < y->serial ? -1 : (x->serial > y->serial ? 1 : 0);
 }
 
-static bool observe(const char *path, observation *ret_obs)
+static bool observe(const char *root, const char *path, observation *ret_obs)
 {
     struct stat st;
 
-    if (lstat(path, &st) != 0)
+    if (root) {
+        /* Below a hotfolder: never through a folder swapped for a link. */
+        vt_place place = VT_PLACE_INIT;
+        bool found = vt_place_open_path(root, path, 0, &place) == VT_OK &&
+                     fstatat(place.dirfd, place.name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+        vt_place_close(&place);
+        vt_error_clear();
+        if (!found)
+            return false;
+    } else if (lstat(path, &st) != 0) {
         return false;
+    }
     *ret_obs = (observation){
         .dev = st.st_dev,
         .ino = st.st_ino,
@@ -107,10 +121,16 @@ void vt_settle_free(vt_settle *settle)
 
 void vt_settle_touch(vt_settle *settle, const char *path, int64_t settle_us, int64_t now_us)
 {
+    vt_settle_touch_below(settle, NULL, path, settle_us, now_us);
+}
+
+void vt_settle_touch_below(vt_settle *settle, const char *root, const char *path,
+                           int64_t settle_us, int64_t now_us)
+{
     g_return_if_fail(settle && path && g_path_is_absolute(path));
 
     observation now;
-    bool exists = observe(path, &now);
+    bool exists = observe(root, path, &now);
     entry *e = g_hash_table_lookup(settle->paths, path);
 
     if (!e) {
@@ -118,6 +138,7 @@ void vt_settle_touch(vt_settle *settle, const char *path, int64_t settle_us, int
             return;
         e = g_new0(entry, 1);
         e->path = g_strdup(path);
+        e->root = root;
         e->seen = now;
         e->settle_us = MAX(settle_us, 0);
         g_hash_table_insert(settle->paths, e->path, e);
@@ -157,7 +178,7 @@ GPtrArray *vt_settle_collect(vt_settle *settle, int64_t now_us)
     for (guint i = 0; i < due->len; i++) {
         entry *e = g_ptr_array_index(due, i);
         observation now;
-        if (!observe(e->path, &now)) {
+        if (!observe(e->root, e->path, &now)) {
             drop(settle, e);
         } else if (!same(&e->seen, &now)) {
             e->seen = now;

@@ -38,6 +38,13 @@ void vt_settle_free(vt_settle *settle);   /* NULL is a no-op */
  * earlier observation still counts); one that vanished is dropped. */
 void vt_settle_touch(vt_settle *settle, const char *path, int64_t settle_us, int64_t now_us);
 
+/* The same for a @path below the folder @root (a hotfolder; borrowed, it
+ * must outlive the entry): every observation of it is made beneath @root's
+ * descriptor (vt_beneath.h), so a folder on its way swapped for a symbolic
+ * link makes it vanish instead of observing the link's target. */
+void vt_settle_touch_below(vt_settle *settle, const char *root, const char *path,
+                           int64_t settle_us, int64_t now_us);
+
 /* Looks again (lstat) at every path whose deadline is <= @now_us: vanished
  * ones are dropped; changed ones get a new observation and deadline (they are
  * looked at again by a later collect, even if their new deadline is already

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vt_beneath.h"
 #include "vt_name.h"
 #include "vt_scan.h"
 
@@ -97,14 +98,29 @@ static unsigned depth_of(const char *relpath)
     return depth;
 }
 
+/* Opens the folder @relpath below @root: the root is followed if it is a
+ * link (the administrator's choice), nothing below it is (vt_beneath), so a
+ * folder swapped for a link is never watched in its target's place. */
+static int open_below(const char *root, const char *relpath)
+{
+    int rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0 || !relpath[0])
+        return rootfd;
+    int fd = vt_beneath_openat(rootfd, relpath, O_RDONLY | O_DIRECTORY, 0);
+    int saved = errno;
+    close(rootfd);
+    errno = saved;
+    return fd;
+}
+
 /* Does @node's path still lead to the folder it was added for? */
 static bool still_there(const watched *node)
 {
-    g_autofree char *full = full_path(node->root, node->relpath);
+    int fd = open_below(node->root->path, node->relpath);
     struct stat st;
-    /* The root is followed if it is a link; everything below it is not. */
-    int rc = node->relpath[0] ? lstat(full, &st) : stat(full, &st);
-
+    int rc = fd >= 0 ? fstat(fd, &st) : -1;
+    if (fd >= 0)
+        close(fd);
     return rc == 0 && S_ISDIR(st.st_mode) && st.st_dev == node->dev && st.st_ino == node->ino;
 }
 
@@ -144,18 +160,25 @@ static void adder_problem(adder *a, int err)
 static int add_one(adder *a)
 {
     vt_watch *watch = a->watch;
-    bool is_root = a->path->len == 0;
-    g_autofree char *full = full_path(a->root, a->path->str);
 
-    int wd = inotify_add_watch(watch->fd, full, WATCH_MASK | (is_root ? 0 : IN_DONT_FOLLOW));
-    if (wd < 0)
-        return errno;
-
-    /* The identity is taken just after the watch: if the folder was swapped
-     * in between, still_there() fails later and the watch is dropped, which
-     * is the safe side. */
+    /* The folder is opened beneath the root and watched through its
+     * descriptor (/proc/self/fd/N leads to the folder opened, whatever its
+     * path has become), so the watch and the identity taken are the folder
+     * below the hotfolder, never a link's target. */
+    int fd = open_below(a->root->path, a->path->str);
+    if (fd < 0)
+        return errno == EXDEV ? ELOOP : errno;
+    char proc[64];
+    g_snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    int wd = inotify_add_watch(watch->fd, proc, WATCH_MASK);
+    if (wd < 0) {
+        int saved = errno;
+        close(fd);
+        return saved;
+    }
     struct stat st;
-    int rc = is_root ? stat(full, &st) : lstat(full, &st);
+    int rc = fstat(fd, &st);
+    close(fd);
 
     watched *node = g_hash_table_lookup(watch->by_wd, GINT_TO_POINTER(wd));
     if (!node) {
@@ -186,8 +209,7 @@ static int add_subtree(adder *a, unsigned depth)
         return err;
     }
 
-    g_autofree char *full = full_path(a->root, a->path->str);
-    int fd = open(full, O_RDONLY | O_DIRECTORY | O_CLOEXEC | (depth > 0 ? O_NOFOLLOW : 0));
+    int fd = open_below(a->root->path, a->path->str);
     if (fd < 0) {
         if (!is_race(errno))
             adder_problem(a, errno);

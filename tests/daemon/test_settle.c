@@ -250,10 +250,47 @@ static void test_many(fixture *f, gconstpointer unused)
         g_free(paths[i]);
 }
 
+/* Below a hotfolder, a folder on the file's way swapped for a symbolic
+ * link makes the file vanish: its settle time is never taken from the
+ * link's target. */
+static void test_below_link(fixture *f, gconstpointer unused)
+{
+    g_autofree char *sub = g_build_filename(f->dir, "sub", NULL);
+    g_autofree char *away = g_build_filename(f->dir, "away", NULL);
+    g_autofree char *file = g_build_filename(sub, "x.jpg", NULL);
+    g_autofree char *moved = g_build_filename(away, "x.jpg", NULL);
+    g_assert_cmpint(g_mkdir(sub, 0750), ==, 0);
+    g_assert_true(g_file_set_contents(file, "jpeg", -1, NULL));
+
+    vt_settle_touch_below(f->settle, f->dir, file, 1000, 0);
+    g_assert_cmpuint(vt_settle_count(f->settle), ==, 1);
+    /* Unchanged and below the root: it settles. */
+    const char *const settled[] = {file, NULL};
+    expect_collect(f, 1000, settled);
+
+    vt_settle_touch_below(f->settle, f->dir, file, 1000, 2000);
+    g_assert_cmpint(g_rename(sub, away), ==, 0);
+    g_assert_cmpint(symlink(away, sub), ==, 0);
+    /* The same path, the same file through the link: not followed. */
+    expect_collect(f, 3000, none);
+    g_assert_cmpuint(vt_settle_count(f->settle), ==, 0);
+    vt_settle_touch_below(f->settle, f->dir, file, 1000, 4000);
+    g_assert_cmpuint(vt_settle_count(f->settle), ==, 0);
+    /* Without a root (the old form), lstat() would have followed it. */
+    vt_settle_touch(f->settle, file, 1000, 5000);
+    g_assert_cmpuint(vt_settle_count(f->settle), ==, 1);
+    vt_settle_forget(f->settle, file);
+
+    g_assert_cmpint(g_unlink(sub), ==, 0);
+    g_assert_cmpint(g_unlink(moved), ==, 0);
+    g_assert_cmpint(g_rmdir(away), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
 #define ADD(name, fn) g_test_add("/settle/" name, fixture, NULL, setup, fn, teardown)
+    ADD("below-link", test_below_link);
     ADD("unchanged-settles", test_unchanged_settles);
     ADD("growing-file-waits", test_growing_file_waits);
     ADD("vanished-dropped", test_vanished_dropped);
