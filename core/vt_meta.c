@@ -190,6 +190,50 @@ static vt_status check_visibility(const json_t *values)
     return VT_OK;
 }
 
+/* The byte offset just after word number @max of @text, or its length
+ * when it has fewer words. */
+static size_t words_end(const char *text, size_t max)
+{
+    size_t words = 0;
+    bool in_word = false;
+    for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+        bool alnum = g_unichar_isalnum(g_utf8_get_char(p));
+        if (alnum && !in_word && ++words > max)
+            return (size_t)(p - text);
+        in_word = alnum;
+    }
+    return strlen(text);
+}
+
+size_t vt_meta_count_words(const char *text)
+{
+    size_t words = 0;
+    bool in_word = false;
+    for (const char *p = text; *p; p = g_utf8_next_char(p)) {
+        bool alnum = g_unichar_isalnum(g_utf8_get_char(p));
+        words += alnum && !in_word;
+        in_word = alnum;
+    }
+    return words;
+}
+
+size_t vt_meta_fields_size(const json_t *fields)
+{
+    size_t size = 0;
+    const char *field;
+    const json_t *values;
+    json_object_foreach((json_t *)fields, field, values) {
+        size += strlen(field);
+        size_t i;
+        const json_t *v;
+        json_array_foreach(values, i, v) {
+            size += json_string_length(json_object_get(v, "value"));
+            size += json_string_length(json_object_get(v, "lang"));
+        }
+    }
+    return size;
+}
+
 vt_status vt_meta_check_values(const char *field, const json_t *values)
 {
     vt_status status = vt_meta_check_name(field);
@@ -232,6 +276,14 @@ vt_status vt_meta_check_values(const char *field, const json_t *values)
         if (strlen(text) != len)
             return vt_error_set(VT_ERR_INVALID, "field '%s': value %zu contains a NUL character",
                                 field, i + 1);
+        if (len > VT_META_VALUE_MAX_WORDS) {   /* a word takes at least one byte */
+            size_t words = vt_meta_count_words(text);
+            if (words > VT_META_VALUE_MAX_WORDS)
+                return vt_error_set(VT_ERR_LIMIT,
+                                    "field '%s': value %zu has %zu words, over the limit of %d"
+                                    " (split it, or shorten it)",
+                                    field, i + 1, words, VT_META_VALUE_MAX_WORDS);
+        }
         if (len == 0 || is_blank(text[0]) || is_blank(text[len - 1]))
             return vt_error_set(VT_ERR_INVALID, "field '%s': value %zu is empty or not trimmed",
                                 field, i + 1);
@@ -265,6 +317,18 @@ vt_status vt_meta_check_fields(const json_t *fields)
         if (status != VT_OK)
             return status;
     }
+    return VT_OK;
+}
+
+vt_status vt_meta_check_custom(const json_t *fields)
+{
+    vt_status status = vt_meta_check_fields(fields);
+    if (status != VT_OK)
+        return status;
+    size_t size = vt_meta_fields_size(fields);
+    if (size > VT_META_CUSTOM_MAX_BYTES)
+        return vt_error_set(VT_ERR_LIMIT, "%zu bytes of metadata, over the limit of %u for one"
+                            " asset", size, VT_META_CUSTOM_MAX_BYTES);
     return VT_OK;
 }
 
@@ -359,6 +423,10 @@ vt_status vt_meta_add_value(json_t *fields, const char *field, const char *text,
     size_t vlen = strlen(value);
     if (vlen > VT_META_VALUE_MAX_BYTES) {
         value[utf8_cut(value, VT_META_VALUE_MAX_BYTES)] = '\0';
+        g_strchomp(value);
+    }
+    if (strlen(value) > VT_META_VALUE_MAX_WORDS) {
+        value[words_end(value, VT_META_VALUE_MAX_WORDS)] = '\0';
         g_strchomp(value);
     }
     if (!value[0])
@@ -575,6 +643,14 @@ vt_status vt_meta_apply_edit(json_t *metadata, const json_t *edit,
     if (status == VT_OK && json_object_size(result) > VT_META_FIELDS_MAX)
         status = vt_error_set(VT_ERR_LIMIT, "the edit makes %zu custom fields, over the limit "
                               "of %d", json_object_size(result), VT_META_FIELDS_MAX);
+    if (status == VT_OK) {
+        /* An asset already over the cap (from before it) may still shrink. */
+        size_t size = vt_meta_fields_size(result);
+        if (size > VT_META_CUSTOM_MAX_BYTES && size > (custom ? vt_meta_fields_size(custom) : 0))
+            status = vt_error_set(VT_ERR_LIMIT, "the edit makes %zu bytes of custom metadata,"
+                                  " over the limit of %u for one asset", size,
+                                  VT_META_CUSTOM_MAX_BYTES);
+    }
     if (status != VT_OK) {
         json_decref(result);
         return status;

@@ -45,6 +45,17 @@
 #define VT_META_VALUES_MAX 1000
 /* Most fields one part (harvested, custom, a sidecar) may have. */
 #define VT_META_FIELDS_MAX 256
+/* Most words (runs of letters and digits, as the search index splits text)
+ * in one value: each word is a handful of index terms (itself, its stems in
+ * four languages, a word pair), so this bounds what one value costs the
+ * index. */
+#define VT_META_VALUE_MAX_WORDS 1000
+/* Most bytes of one asset's custom metadata (field names, values and
+ * languages, counted by vt_meta_fields_size()): what one asset costs the
+ * store, the index and one edit on the daemon's loop. Room for one value
+ * at VT_META_VALUE_MAX_BYTES and a few short ones; bench/edit gives what
+ * the index flush of an asset at this cap costs. */
+#define VT_META_CUSTOM_MAX_BYTES (20u * 1024)
 /* Values longer than this are sentences, not terms: not counted for
  * suggestions. */
 #define VT_META_TERM_MAX_BYTES 120
@@ -70,14 +81,27 @@ vt_status vt_meta_parse_key(const char *key, char **ret_field, char **ret_lang);
 
 /* Checks a values array of field @field: a non-empty array of at most
  * VT_META_VALUES_MAX objects with only "value" (a string, non-empty, no NUL,
- * at most VT_META_VALUE_MAX_BYTES) and "lang" (absent or valid). The field
+ * at most VT_META_VALUE_MAX_BYTES and VT_META_VALUE_MAX_WORDS words) and
+ * "lang" (absent or valid). The field
  * "visibility" takes exactly one value, "public" or "internal", without
  * lang. Errors: VT_ERR_INVALID, VT_ERR_LIMIT, with the field in the message. */
 vt_status vt_meta_check_values(const char *field, const json_t *values);
 
+/* The words of @text as the index counts them (runs of letters and
+ * digits). */
+size_t vt_meta_count_words(const char *text);
+
+/* The size of the fields object @fields: the bytes of its field names,
+ * values and languages. */
+size_t vt_meta_fields_size(const json_t *fields);
+
 /* Checks a fields object: at most VT_META_FIELDS_MAX fields, valid names,
  * valid values. Same errors. */
 vt_status vt_meta_check_fields(const json_t *fields);
+
+/* The same, for what becomes an asset's custom metadata (a sidecar): also
+ * at most VT_META_CUSTOM_MAX_BYTES. */
+vt_status vt_meta_check_custom(const json_t *fields);
 
 /* The strict way in. Appends to the array @values the values written in
  * @spec for field @field: a string, an object {"value": "...", "lang":
@@ -95,7 +119,8 @@ vt_status vt_meta_values_from_json(const char *field, const char *lang, const js
 /* The forgiving way in: adds one value (@len bytes of @text, need not be
  * NUL-terminated) to field @field of the fields object @fields, creating the
  * field. The text is cut at a NUL, made valid UTF-8 (U+FFFD), trimmed, and
- * cut on a character boundary to VT_META_VALUE_MAX_BYTES; @lang goes through
+ * cut on a character boundary to VT_META_VALUE_MAX_BYTES and after
+ * VT_META_VALUE_MAX_WORDS words; @lang goes through
  * vt_meta_lang_from_tag() (an unknown one is dropped, the value kept).
  * Nothing is added, silently, for a blank value, a duplicate, a field that
  * has VT_META_VALUES_MAX values or a new field when @fields has
@@ -120,6 +145,8 @@ vt_status vt_meta_add_value(json_t *fields, const char *field, const char *text,
  * "the field 'title' is harvested from the collection system and cannot be
  * edited here; add a custom field instead". Setting nothing (a blank value,
  * an empty array) is refused: removing is what "unset" is for.
+ * The custom part may not grow past VT_META_CUSTOM_MAX_BYTES (VT_ERR_LIMIT;
+ * an edit that shrinks an asset already over it is allowed).
  * All or nothing: on failure @metadata is unchanged. *ret_changed (may be
  * NULL) tells whether the custom part differs afterwards.
  * Errors: VT_ERR_INVALID, VT_ERR_LIMIT, VT_ERR_NOMEM. */

@@ -71,7 +71,7 @@ static vt_status parse_json(const char *name, const char *data, size_t len,
             json_object_del(fields, field);
     }
     if (status == VT_OK)
-        status = vt_meta_check_fields(fields);
+        status = vt_meta_check_custom(fields);
     if (status != VT_OK) {
         json_decref(fields);
         return in_file(name, status);
@@ -110,7 +110,7 @@ static vt_status parse_xmp(const char *name, const char *data, size_t len, json_
     }
     json_decref(xmp);
     if (status == VT_OK)
-        status = vt_meta_check_fields(fields);
+        status = vt_meta_check_custom(fields);
     if (status != VT_OK) {
         json_decref(fields);
         return in_file(name, status);

@@ -10,7 +10,82 @@ struct vt_staff {
     char **editors;     /* NULL-terminated, each list may be empty */
     char **publishers;
     char **admins;
+    json_t *fields;     /* the default form fields */
+    GHashTable *dept_fields;   /* department -> form fields (json_t) */
 };
+
+static const char *const kind_names[] = {"text", "term", "url", "date"};
+
+/* "keywords:term, note" as form fields; NULL and the message on error. */
+static json_t *parse_fields(const char *key, const char *text)
+{
+    json_t *list = json_array();
+    g_auto(GStrv) parts = g_strsplit(text, ",", -1);
+    for (size_t i = 0; parts[i]; i++) {
+        g_strstrip(parts[i]);
+        if (!parts[i][0])
+            continue;
+        char *colon = strchr(parts[i], ':');
+        const char *kind = "text";
+        if (colon) {
+            *colon = '\0';
+            kind = g_strstrip(colon + 1);
+            g_strstrip(parts[i]);
+        }
+        bool known = false;
+        for (size_t k = 0; k < G_N_ELEMENTS(kind_names); k++)
+            known = known || strcmp(kind, kind_names[k]) == 0;
+        if (vt_meta_check_name(parts[i]) != VT_OK || strcmp(parts[i], "visibility") == 0 ||
+            !known) {
+            vt_error_set(VT_ERR_CONFIG, "[staff] %s: '%.64s%s%.16s' is not FIELD or FIELD:KIND"
+                         " (kinds: text, term, url, date)", key, parts[i], colon ? ":" : "",
+                         colon ? kind : "");
+            json_decref(list);
+            return NULL;
+        }
+        g_autofree char *label = vt_meta_field_label(parts[i]);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s}", "name", parts[i], "label", label,
+                                              "kind", kind));
+    }
+    return list;
+}
+
+static vt_status read_fields(vt_staff *s, const vt_config *config)
+{
+    g_autofree char *raw = config->keyfile ? vt_config_get_raw(config->keyfile, "staff", "fields")
+                                           : NULL;
+    s->fields = parse_fields("fields", raw ? raw : VT_STAFF_DEFAULT_FIELDS);
+    if (!s->fields)
+        return VT_ERR_CONFIG;
+    s->dept_fields = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify)json_decref);
+    if (!config->keyfile || !g_key_file_has_group(config->keyfile, "staff"))
+        return VT_OK;
+    g_auto(GStrv) keys = g_key_file_get_keys(config->keyfile, "staff", NULL, NULL);
+    for (size_t i = 0; keys && keys[i]; i++) {
+        const char *k = keys[i];
+        if (strcmp(k, "editors") == 0 || strcmp(k, "publishers") == 0 ||
+            strcmp(k, "admins") == 0 || strcmp(k, "fields") == 0)
+            continue;
+        if (!g_str_has_prefix(k, "fields."))
+            return vt_error_set(VT_ERR_CONFIG, "[staff] %.64s: unknown key (known: editors,"
+                                " publishers, admins, fields, fields.DEPARTMENT)", k);
+        if (!vt_config_department(config, k + 7))
+            return vt_error_set(VT_ERR_CONFIG, "[staff] %.64s: no department '%.64s'", k, k + 7);
+        g_autofree char *v = vt_config_get_raw(config->keyfile, "staff", k);
+        json_t *f = parse_fields(k, v ? v : "");
+        if (!f)
+            return VT_ERR_CONFIG;
+        g_hash_table_replace(s->dept_fields, g_strdup(k + 7), f);
+    }
+    return VT_OK;
+}
+
+json_t *vt_staff_fields(const vt_staff *staff, const char *department)
+{
+    json_t *f = department ? g_hash_table_lookup(staff->dept_fields, department) : NULL;
+    return json_incref(f ? f : staff->fields);
+}
 
 bool vt_staff_user_valid(const char *user)
 {
@@ -32,7 +107,7 @@ static vt_status read_list(const vt_config *config, const char *key, bool *ret_a
                                            : NULL;
     GPtrArray *list = g_ptr_array_new_with_free_func(g_free);
     if (raw) {
-        g_auto(GStrv) parts = g_regex_split_simple("[\\s,]+", raw, 0, 0);
+        g_auto(GStrv) parts = g_strsplit_set(raw, ", \t", -1);
         for (size_t i = 0; parts[i]; i++) {
             if (!parts[i][0])
                 continue;
@@ -62,6 +137,8 @@ vt_status vt_staff_new(const vt_config *config, vt_staff **ret_staff)
         st = read_list(config, "publishers", NULL, &s->publishers);
     if (st == VT_OK)
         st = read_list(config, "admins", NULL, &s->admins);
+    if (st == VT_OK)
+        st = read_fields(s, config);
     if (st != VT_OK) {
         vt_staff_free(s);
         return st;
@@ -77,6 +154,9 @@ void vt_staff_free(vt_staff *staff)
     g_strfreev(staff->editors);
     g_strfreev(staff->publishers);
     g_strfreev(staff->admins);
+    json_decref(staff->fields);
+    if (staff->dept_fields)
+        g_hash_table_destroy(staff->dept_fields);
     g_free(staff);
 }
 

@@ -8,7 +8,8 @@
  *     publishers=jdoe, asmit # also change visibility
  *     admins=root-of-coll    # also delete other people's annotations
  * Roles nest: an admin is a publisher, a publisher an editor. Without a
- * [staff] group nobody may edit from the web (the safe default).
+ * [staff] group nobody may edit from the web (the safe default). The group
+ * also names the fields the edit form offers (fields=, fields.DEPT=).
  *
  * A web request is parsed twice with vt_staff_request_parse(): by the edit
  * CGI from the HTTP body (which names no user), and by vitrined from the
@@ -58,11 +59,35 @@ typedef enum {
 
 typedef struct vt_staff vt_staff;
 
+/* The fields the internal site's form offers, and their kinds, per
+ * department ("collection"):
+ *     fields = keywords:term, note:text, website:url, dated:date
+ *     fields.photo = keywords:term, photographer:term
+ * (fields.DEPT replaces fields for that department). A field without a kind
+ * is text. Without either, VT_STAFF_DEFAULT_FIELDS. */
+#define VT_STAFF_DEFAULT_FIELDS \
+    "keywords:term, subject:term, material:term, technique:term, description:text," \
+    " date:date, link:url"
+
+/* The kinds of a form field. */
+typedef enum {
+    VT_STAFF_FIELD_TEXT,
+    VT_STAFF_FIELD_TERM,   /* suggestions from the terms in use */
+    VT_STAFF_FIELD_URL,    /* http(s) */
+    VT_STAFF_FIELD_DATE    /* YYYY, YYYY-MM or YYYY-MM-DD */
+} vt_staff_field_kind;
+
 /* Reads [staff] of @config's key file. A user list is names separated by
  * commas or blanks, or "*". Errors: VT_ERR_CONFIG (a name that is not a
- * valid user name). */
+ * valid user name, an unknown key, a field list that does not parse, a
+ * fields.DEPT of no department). */
 vt_status vt_staff_new(const vt_config *config, vt_staff **ret_staff);
 void vt_staff_free(vt_staff *staff);
+
+/* The form's fields for assets of department @department, as
+ * [{"name", "label", "kind": "text" | "term" | "url" | "date"}] (a new
+ * reference). */
+json_t *vt_staff_fields(const vt_staff *staff, const char *department);
 
 /* True when @user is a user name vitrine accepts: 1 to VT_STAFF_USER_MAX
  * bytes of valid UTF-8 without control characters, blanks or commas. */

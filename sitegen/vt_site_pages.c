@@ -6,8 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vt_audit.h"
 #include "vt_manifest.h"
 #include "vt_meta.h"
+#include "vt_staff.h"
 #include "vt_url.h"
 
 /* ------------------------------------------------------------ rendering */
@@ -199,6 +201,70 @@ static void part_of_subcollection(const vt_site_tree *t, const vt_site_item *ite
     }
 }
 
+/* "a, b (fr)" for a values array, "" for none. */
+static char *values_text(const json_t *values)
+{
+    GString *out = g_string_new(NULL);
+    size_t i;
+    json_t *v;
+    json_array_foreach(values, i, v) {
+        if (i)
+            g_string_append(out, ", ");
+        g_string_append(out, json_string_value(json_object_get(v, "value")) ?: "");
+        const char *lang = json_string_value(json_object_get(v, "lang"));
+        if (lang)
+            g_string_append_printf(out, " (%s)", lang);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* The staff part of an internal asset page (the metadata form, the audit
+ * trail): {version, edit_url, fields: [{name, label, kind}], history:
+ * [{time, user, via, changes: [{field, before, after}]}] newest first, at
+ * most 50}. NULL when [staff] cannot be read (the page is still written). */
+static json_t *staff_json(const vt_config *c, vt_txn *txn, const vt_asset *a)
+{
+    vt_staff *staff = NULL;
+    if (vt_staff_new(c, &staff) != VT_OK)
+        return NULL;
+    g_autofree char *version = vt_staff_version(a->custom);
+    g_autofree char *edit_url = g_strconcat(c->site_base_url, "/cgi-bin/vitrine-edit.cgi", NULL);
+    json_t *history = json_array();
+    json_t *entries = vt_audit_list(txn, a->id);
+    for (size_t i = json_array_size(entries); i-- > 0 && json_array_size(history) < 50;) {
+        const json_t *e = json_array_get(entries, i);
+        const json_t *before = json_object_get(e, "before"), *after = json_object_get(e, "after");
+        json_t *changes = json_array();
+        const char *key;
+        json_t *v;
+        json_object_foreach((json_t *)before, key, v) {
+            if (json_equal(v, json_object_get(after, key)))
+                continue;
+            g_autofree char *b = values_text(v), *n = values_text(json_object_get(after, key));
+            json_array_append_new(changes, json_pack("{s:s, s:s, s:s}", "field", key, "before", b,
+                                                     "after", n));
+        }
+        json_object_foreach((json_t *)after, key, v) {
+            if (json_object_get(before, key))
+                continue;
+            g_autofree char *n = values_text(v);
+            json_array_append_new(changes, json_pack("{s:s, s:s, s:s}", "field", key, "before", "",
+                                                     "after", n));
+        }
+        g_autofree char *when = vt__site_iso_time(json_integer_value(json_object_get(e, "time")));
+        json_array_append_new(history, json_pack("{s:s, s:s, s:s, s:o}", "time", when, "user",
+                                                 json_string_value(json_object_get(e, "user")) ?: "",
+                                                 "via", json_string_value(json_object_get(e, "via")) ?: "",
+                                                 "changes", changes));
+    }
+    json_decref(entries);
+    json_t *out = json_pack("{s:s, s:s, s:o, s:o, s:s}", "version", version, "edit_url", edit_url,
+                            "fields", vt_staff_fields(staff, a->department), "history", history,
+                            "visibility", vt_visibility_name(a->visibility));
+    vt_staff_free(staff);
+    return out;
+}
+
 vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
                                const vt_site_item *item)
 {
@@ -264,6 +330,11 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
         return vt_error_set(VT_ERR_NOMEM, "site: cannot build the page of %s", a->id);
     }
     json_object_set_new(asset, "annotations", annotations);
+    if (t->audience == VT_AUDIENCE_INTERNAL) {
+        json_t *staff = staff_json(c, txn, a);
+        if (staff)
+            json_object_set_new(asset, "staff", staff);
+    }
     if (rights || (c->site_attribution && *c->site_attribution))
         json_object_set_new(asset, "rights", json_pack("{s:s?, s:s?}", "uri", rights,
                                                        "attribution", c->site_attribution));

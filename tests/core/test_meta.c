@@ -603,6 +603,69 @@ static void test_label(void)
     json_decref(titles);
 }
 
+/* Issue 13, Medium 6: caps on a value's words and on one asset's custom
+ * metadata, each refused with a message; the forgiving way in cuts. */
+static void test_caps(void)
+{
+    GString *words = g_string_new(NULL);
+    for (int i = 0; i < VT_META_VALUE_MAX_WORDS; i++)
+        g_string_append(words, i ? " w" : "w");
+    g_assert_cmpuint(vt_meta_count_words(words->str), ==, VT_META_VALUE_MAX_WORDS);
+    g_assert_cmpuint(vt_meta_count_words("a,b;c  d-e"), ==, 5);
+    json_t *values = json_pack("[{s:s}]", "value", words->str);
+    g_assert_cmpint(vt_meta_check_values("note", values), ==, VT_OK);
+    json_decref(values);
+    g_string_append(words, " one-more");
+    values = json_pack("[{s:s}]", "value", words->str);
+    g_assert_cmpint(vt_meta_check_values("note", values), ==, VT_ERR_LIMIT);
+    g_assert_nonnull(strstr(vt_error_message(), "1002 words, over the limit of 1000"));
+    json_decref(values);
+
+    /* The forgiving way in keeps the first 1000 words. */
+    json_t *fields = json_object();
+    g_assert_cmpint(vt_meta_add_value(fields, "note", words->str, words->len, NULL), ==, VT_OK);
+    const char *kept = json_string_value(json_object_get(json_array_get(json_object_get(fields,
+                                                         "note"), 0), "value"));
+    g_assert_cmpuint(vt_meta_count_words(kept), ==, VT_META_VALUE_MAX_WORDS);
+    g_assert_null(strstr(kept, "more"));
+    json_decref(fields);
+    g_string_free(words, TRUE);
+
+    /* One asset's custom metadata: edits add up to the cap, then stop. */
+    GString *big = g_string_new(NULL);
+    while (big->len < 5000)
+        g_string_append(big, "abcdefghijklmn ");
+    g_strchomp(big->str);
+    json_t *meta = json_object();
+    vt_status st = VT_OK;
+    int applied = 0;
+    for (int i = 0; i < 6 && st == VT_OK; i++) {
+        g_autofree char *field = g_strdup_printf("f%d", i);
+        json_t *edit = json_pack("{s:{s:s}}", "set", field, big->str);
+        st = vt_meta_apply_edit(meta, edit, NULL, NULL);
+        applied += st == VT_OK;
+        json_decref(edit);
+    }
+    g_assert_cmpint(st, ==, VT_ERR_LIMIT);
+    g_assert_cmpint(applied, ==, 4);
+    g_assert_nonnull(strstr(vt_error_message(), "over the limit of 20480 for one asset"));
+    g_assert_cmpuint(json_object_size(json_object_get(meta, "custom")), ==, 4);
+    g_assert_cmpuint(vt_meta_fields_size(json_object_get(meta, "custom")), <=,
+                     VT_META_CUSTOM_MAX_BYTES);
+    /* A sidecar over the cap is refused as a whole. */
+    json_t *side = json_deep_copy(json_object_get(meta, "custom"));
+    json_object_set_new(side, "f9", json_pack("[{s:s}]", "value", big->str));
+    g_assert_cmpint(vt_meta_check_custom(side), ==, VT_ERR_LIMIT);
+    g_assert_cmpint(vt_meta_check_fields(side), ==, VT_OK);
+    json_decref(side);
+    /* Removing is always possible. */
+    json_t *unset = json_pack("{s:[s]}", "unset", "f0");
+    g_assert_cmpint(vt_meta_apply_edit(meta, unset, NULL, NULL), ==, VT_OK);
+    json_decref(unset);
+    json_decref(meta);
+    g_string_free(big, TRUE);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -621,5 +684,6 @@ int main(int argc, char **argv)
     g_test_add_func("/meta/label", test_label);
     g_test_add_func("/meta/normalise", test_normalise);
     g_test_add_func("/meta/count-terms", test_count_terms);
+    g_test_add_func("/meta/caps", test_caps);
     return g_test_run();
 }

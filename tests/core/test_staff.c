@@ -64,6 +64,48 @@ static void test_roles(void)
     g_assert_nonnull(strstr(vt_error_message(), "[staff] readers: unknown key"));
 }
 
+static void test_fields(void)
+{
+    vt_config *c = load("[department:xray]\nhotfolder=/hot/xray\n"
+                        "[staff]\nfields = keywords:term, note, website:url\n"
+                        "fields.xray = damage:term, dated:date\n");
+    vt_staff *s = NULL;
+    g_assert_cmpint(vt_staff_new(c, &s), ==, VT_OK);
+    json_t *f = vt_staff_fields(s, "photo");
+    g_autofree char *text = json_dumps(f, JSON_COMPACT);
+    g_assert_cmpstr(text, ==, "[{\"name\":\"keywords\",\"label\":\"Keywords\",\"kind\":\"term\"},"
+                              "{\"name\":\"note\",\"label\":\"Note\",\"kind\":\"text\"},"
+                              "{\"name\":\"website\",\"label\":\"Website\",\"kind\":\"url\"}]");
+    json_decref(f);
+    f = vt_staff_fields(s, "xray");
+    g_assert_cmpuint(json_array_size(f), ==, 2);
+    g_assert_cmpstr(json_string_value(json_object_get(json_array_get(f, 1), "kind")), ==, "date");
+    json_decref(f);
+    vt_staff_free(s);
+    vt_config_free(c);
+
+    /* The default set. */
+    c = load("");
+    g_assert_cmpint(vt_staff_new(c, &s), ==, VT_OK);
+    f = vt_staff_fields(s, "photo");
+    g_assert_cmpuint(json_array_size(f), ==, 7);
+    g_assert_cmpstr(json_string_value(json_object_get(json_array_get(f, 0), "name")), ==,
+                    "keywords");
+    json_decref(f);
+    vt_staff_free(s);
+    vt_config_free(c);
+
+    c = NULL;
+    g_assert_cmpint(vt_config_load_data("[department:photo]\nhotfolder=/h\n[staff]\n"
+                                        "fields=keywords:colour\n", "t.conf", NULL, &c), ==,
+                    VT_ERR_CONFIG);
+    g_assert_nonnull(strstr(vt_error_message(), "'keywords:colour' is not FIELD or FIELD:KIND"));
+    g_assert_cmpint(vt_config_load_data("[department:photo]\nhotfolder=/h\n[staff]\n"
+                                        "fields.paint=a\n", "t.conf", NULL, &c), ==,
+                    VT_ERR_CONFIG);
+    g_assert_nonnull(strstr(vt_error_message(), "no department 'paint'"));
+}
+
 static vt_status parse(const char *text, bool from_spool, vt_staff_request **ret)
 {
     json_error_t err;
@@ -177,6 +219,7 @@ int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/staff/roles", test_roles);
+    g_test_add_func("/staff/fields", test_fields);
     g_test_add_func("/staff/requests", test_requests);
     g_test_add_func("/staff/version", test_version);
     return g_test_run();

@@ -1,0 +1,224 @@
+/* vt-bench-edit: what one staff edit at the metadata caps costs the
+ * daemon's loop thread (issue 13, Medium 6: no loop step over ~100 ms at
+ * the caps), against a one-word edit measured in the same run (bench only;
+ * not a test, not installed).
+ *
+ * Usage: vt-bench-edit [K]   (default 20 rounds)
+ *
+ * In a temporary folder: a store, an index, one READY asset and OTHERS
+ * more with a title of 20 random words each. Each round
+ * runs, as the daemon's loop does for one edit request, the two steps that
+ * happen on the loop thread (all one-word rounds first, then the cap rounds): (1) the write transaction (vt_terms_edit_asset
+ * plus the audit entry), (2) the index flush of that asset (vt_indexer_mark
+ * + vt_indexer_flush, the 300 ms timer's step). The "cap" edit sets fields
+ * of random words (the worst case for the index: every word a new term),
+ * each value at VT_META_VALUE_MAX_WORDS or VT_META_VALUE_MAX_BYTES, until
+ * the asset is just under VT_META_CUSTOM_MAX_BYTES; the "small" edit sets
+ * one word. Prints the median and the maximum of each
+ * step, and the cap/small ratio of the medians. Exits 0, 1 on failure.
+ */
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "vt_asset.h"
+#include "vt_audit.h"
+#include "vt_config.h"
+#include "vt_indexer.h"
+#include "vt_meta.h"
+#include "vt_store.h"
+#include "vt_terms.h"
+
+/* Assets besides the edited one. */
+#define OTHERS 2000
+
+typedef struct {
+    const vt_config *config;
+    const json_t *edit;
+} edit_ctx;
+
+static vt_status put_fn(vt_txn *txn, void *data)
+{
+    vt_terms_put_asset(txn, NULL, data);
+    return vt_txn_status(txn);
+}
+
+static vt_status edit_fn(vt_txn *txn, void *data)
+{
+    edit_ctx *c = data;
+    vt_status s = vt_terms_edit_asset(txn, c->config, "benchasset000001", c->edit, NULL);
+    if (s == VT_OK)
+        vt_audit_append(txn, "benchasset000001", 0, "bench", "web", c->edit, NULL, NULL);
+    return s;
+}
+
+/* This thread's CPU time, in ms: what the step costs the loop on an idle
+ * machine (wall time on a shared one also counts others' work). */
+static double cpu_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "vt-bench-edit: %s: %s\n", what, vt_error_message());
+    exit(1);
+}
+
+/* @n words of 4 to 13 random lower-case letters. */
+static char *random_words(GRand *r, int n, size_t max_bytes)
+{
+    GString *s = g_string_new(NULL);
+    for (int i = 0; i < n; i++) {
+        int len = g_rand_int_range(r, 4, 14);
+        if (s->len + (size_t)len + 1 > max_bytes)
+            break;
+        if (i)
+            g_string_append_c(s, ' ');
+        for (int k = 0; k < len; k++)
+            g_string_append_c(s, (char)('a' + g_rand_int_range(r, 0, 26)));
+    }
+    return g_string_free(s, FALSE);
+}
+
+int main(int argc, char **argv)
+{
+    int rounds = argc > 1 ? atoi(argv[1]) : 20;
+    if (rounds < 1)
+        rounds = 20;
+    g_autofree char *dir = g_dir_make_tmp("vt-bench-edit-XXXXXX", NULL);
+    g_autofree char *text = g_strdup_printf(
+        "[vitrine]\nstate-dir=%s/state\noriginals-dir=%s/o\nquarantine-dir=%s/q\nspool-dir=%s/s\n"
+        "[images]\nserver=cantaloupe\ndir=%s/i\nbase-url=http://127.0.0.1/iiif\n"
+        "[site]\ndir=%s/site\nbase-url=http://127.0.0.1\n"
+        "[department:photo]\nhotfolder=%s/hot\nvisibility=public\n",
+        dir, dir, dir, dir, dir, dir, dir);
+    vt_config *config = NULL;
+    if (vt_config_load_data(text, "bench", NULL, &config) != VT_OK)
+        die("config");
+    vt_store *store = NULL;
+    if (vt_store_open(config->state_dir, VT_STORE_WRITER, &store) != VT_OK)
+        die("store");
+    vt_indexer *indexer = NULL;
+    if (vt_indexer_open(config, &indexer) != VT_OK)
+        die("index");
+    vt_asset *a = vt_asset_new();
+    a->id = g_strdup("benchasset000001");
+    memset(a->sha256, 'a', 64);
+    a->department = g_strdup("photo");
+    a->state = VT_ASSET_READY;
+    a->source = g_strdup("x.tif");
+    a->original = g_strdup_printf("%s/o/photo/x.tif", dir);
+    a->width = a->height = 1000;
+    if (vt_store_write(store, put_fn, a) != VT_OK)
+        die("put");
+    vt_asset_free(a);
+    /* Other assets, so that the index is not the one edited document (with
+     * one document every term is in all of them, and the facet table keeps
+     * the postings of every term). */
+    GRand *fill = g_rand_new_with_seed(7);
+    for (int i = 0; i < OTHERS; i++) {
+        vt_asset *o = vt_asset_new();
+        o->id = g_strdup_printf("benchother%06d", i);
+        memset(o->sha256, 'b', 64);
+        g_snprintf(o->sha256, 17, "%016x", i);
+        o->sha256[16] = 'b';
+        o->department = g_strdup("photo");
+        o->state = VT_ASSET_READY;
+        o->source = g_strdup_printf("o%d.tif", i);
+        o->original = g_strdup_printf("%s/o/photo/o%d.tif", dir, i);
+        o->width = o->height = 1000;
+        char *words = random_words(fill, 20, 200);
+        o->custom = json_pack("{s:[{s:s}], s:[{s:s}]}", "title", "value", words, "keywords",
+                              "value", i % 2 ? "craquelure" : "varnish");
+        g_free(words);
+        if (vt_store_write(store, put_fn, o) != VT_OK)
+            die("put");
+        vt_indexer_mark(indexer, o->id);
+        vt_asset_free(o);
+    }
+    g_rand_free(fill);
+    if (vt_indexer_flush(indexer, store) != VT_OK)
+        die("flush");
+
+    GRand *r = g_rand_new_with_seed(13);
+    double *t[2][4];   /* [cap/small][write, flush wall; write, flush CPU] */
+    for (int k = 0; k < 2; k++)
+        for (int s = 0; s < 4; s++)
+            t[k][s] = g_new(double, rounds);
+    /* The small edits first, on a clean index; then the cap edits. */
+    for (int k = 1; k >= 0; k--) {
+        for (int i = 0; i < rounds; i++) {
+            json_t *set = json_object();
+            if (k == 0) {
+                /* Values of VT_META_VALUE_MAX_WORDS words (or up to the
+                 * byte cap) until the asset's cap is nearly reached. */
+                size_t total = 64;   /* room for the one-word edits' keywords */
+                for (int f = 0; total + 64 < VT_META_CUSTOM_MAX_BYTES; f++) {
+                    size_t room = VT_META_CUSTOM_MAX_BYTES - total - 16;
+                    char *v = random_words(r, VT_META_VALUE_MAX_WORDS,
+                                           MIN(room, (size_t)VT_META_VALUE_MAX_BYTES));
+                    char name[16];
+                    g_snprintf(name, sizeof name, "note%d", f);
+                    total += strlen(v) + strlen(name);
+                    json_object_set_new(set, name, json_string(v));
+                    g_free(v);
+                }
+            } else {
+                char *v = random_words(r, 1, 100);
+                json_object_set_new(set, "keywords", json_string(v));
+                g_free(v);
+            }
+            json_t *edit = json_pack("{s:o}", "set", set);
+            edit_ctx c = {config, edit};
+            double c0 = cpu_ms();
+            gint64 t0 = g_get_monotonic_time();
+            if (vt_store_write(store, edit_fn, &c) != VT_OK)
+                die("edit");
+            gint64 t1 = g_get_monotonic_time();
+            double c1 = cpu_ms();
+            vt_indexer_mark(indexer, "benchasset000001");
+            if (vt_indexer_flush(indexer, store) != VT_OK)
+                die("flush");
+            gint64 t2 = g_get_monotonic_time();
+            double c2 = cpu_ms();
+            t[k][0][i] = (double)(t1 - t0) / 1000.0;
+            t[k][1][i] = (double)(t2 - t1) / 1000.0;
+            t[k][2][i] = c1 - c0;
+            t[k][3][i] = c2 - c1;
+            json_decref(edit);
+        }
+    }
+    g_autofree char *cap_name = g_strdup_printf("cap (%u bytes, <= %d words a value)",
+                                                VT_META_CUSTOM_MAX_BYTES,
+                                                VT_META_VALUE_MAX_WORDS);
+    const char *names[2] = {cap_name, "small (1 word)"};
+    double med[2][4];
+    for (int k = 0; k < 2; k++) {
+        for (int s = 0; s < 4; s++) {
+            qsort(t[k][s], (size_t)rounds, sizeof(double), compare_doubles);
+            med[k][s] = t[k][s][rounds / 2];
+        }
+        printf("%s\n  write: median %7.2f ms (CPU %6.2f), max %7.2f ms (CPU %6.2f)\n"
+               "  index flush: median %7.2f ms (CPU %6.2f), max %7.2f ms (CPU %6.2f)\n",
+               names[k], med[k][0], med[k][2], t[k][0][rounds - 1], t[k][2][rounds - 1],
+               med[k][1], med[k][3], t[k][1][rounds - 1], t[k][3][rounds - 1]);
+    }
+    printf("ratio cap/small (median CPU): write %.1f, index flush %.1f (%d rounds)\n",
+           med[0][2] / med[1][2], med[0][3] / med[1][3], rounds);
+    vt_indexer_close(indexer);
+    vt_store_close(store);
+    vt_config_free(config);
+    g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}
