@@ -322,9 +322,11 @@ static bool iim_find(const guint8 *data, size_t len, const guint8 **ret_iim, siz
     while (len - pos >= 12 && memcmp(data + pos, "8BIM", 4) == 0) {
         unsigned id = be16(data + pos + 4);
         size_t name = 1 + data[pos + 6];
-        pos += 6 + name + (name & 1);
-        if (len - pos < 4)
+        /* The name (a Pascal string, padded to even) may claim more bytes
+         * than there are. */
+        if (6 + name + (name & 1) + 4 > len - pos)
             break;
+        pos += 6 + name + (name & 1);
         size_t size = be32(data + pos);
         pos += 4;
         if (size > len - pos)
@@ -580,12 +582,30 @@ static void xmp_out_init(xmp_out *o)
     xmlNewNsProp(o->desc, o->rdf, (const xmlChar *)"about", (const xmlChar *)"");
 }
 
+/* @value (UTF-8) without the characters XML 1.0 cannot carry, even
+ * escaped: C0 controls other than tab, line feed and carriage return, and
+ * U+FFFE, U+FFFF. An IPTC or EXIF value may hold any byte; libxml2 escapes
+ * markup but would write these as they are, and the packet would not
+ * parse. */
+static char *xml_text(const char *value)
+{
+    GString *out = g_string_sized_new(strlen(value));
+    for (const char *p = value; *p; p = g_utf8_next_char(p)) {
+        gunichar c = g_utf8_get_char(p);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0xFFFE || c == 0xFFFF)
+            continue;
+        g_string_append_unichar(out, c);
+    }
+    return g_string_free(out, FALSE);
+}
+
 /* <prefix:name>value</prefix:name>, escaped by libxml2. */
 static void add_simple(xmp_out *o, const char *href, const char *prefix, const char *name,
                        const char *value)
 {
+    g_autofree char *text = xml_text(value);
     xmlNewTextChild(o->desc, out_ns(o->desc, href, prefix), (const xmlChar *)name,
-                    (const xmlChar *)value);
+                    (const xmlChar *)text);
 }
 
 /* <prefix:name><rdf:Alt|Seq><rdf:li [xml:lang="x-default"]>value</rdf:li>... */
@@ -595,7 +615,8 @@ static void add_array(xmp_out *o, const char *href, const char *prefix, const ch
     xmlNodePtr prop = xmlNewChild(o->desc, out_ns(o->desc, href, prefix), (const xmlChar *)name,
                                   NULL);
     xmlNodePtr array = xmlNewChild(prop, o->rdf, (const xmlChar *)kind, NULL);
-    xmlNodePtr li = xmlNewTextChild(array, o->rdf, (const xmlChar *)"li", (const xmlChar *)value);
+    g_autofree char *text = xml_text(value);
+    xmlNodePtr li = xmlNewTextChild(array, o->rdf, (const xmlChar *)"li", (const xmlChar *)text);
     if (strcmp(kind, "Alt") == 0)
         xmlNodeSetLang(li, (const xmlChar *)"x-default");
 }
@@ -619,6 +640,25 @@ static xmlNodePtr find_rdf(xmlNodePtr node, int depth)
         }
     }
     return NULL;
+}
+
+/* True when every element of @node's subtree has a namespace, and no
+ * attribute has a prefix without one. libxml2 reports an undeclared prefix
+ * as a namespace error and goes on, with an element named "dc:creator" in
+ * no namespace: copied, it would make the packet unreadable. */
+static bool subtree_namespaced(const xmlNode *node)
+{
+    if (!node->ns)
+        return false;
+    for (const xmlAttr *a = node->properties; a; a = a->next) {
+        if (!a->ns && strchr((const char *)a->name, ':'))
+            return false;
+    }
+    for (const xmlNode *c = node->children; c; c = c->next) {
+        if (c->type == XML_ELEMENT_NODE && !subtree_namespaced(c))
+            return false;
+    }
+    return true;
 }
 
 /* Copies the kept properties of the original packet into @o. */
@@ -664,8 +704,10 @@ static void read_xmp(vt_keep *k, VipsImage *header, xmp_out *o, seen *s)
                 strcmp((const char *)a->ns->href, NS_XML) == 0)
                 continue;
             g_autofree char *name = xmp_name(a->ns, a->name);
+            bool again = g_hash_table_contains(s->xmp, name);
             seen_name(s, name);
-            if (!vt_keep_field_kept(k, name))
+            /* A property said twice (in two Descriptions) is written once. */
+            if (again || !vt_keep_field_kept(k, name))
                 continue;
             xmlChar *value = xmlNodeListGetString(doc, a->children, 1);
             add_simple(o, (const char *)a->ns->href,
@@ -677,8 +719,9 @@ static void read_xmp(vt_keep *k, VipsImage *header, xmp_out *o, seen *s)
             if (prop->type != XML_ELEMENT_NODE || !prop->ns)
                 continue;
             g_autofree char *name = xmp_name(prop->ns, prop->name);
+            bool again = g_hash_table_contains(s->xmp, name);
             seen_name(s, name);
-            if (!vt_keep_field_kept(k, name))
+            if (again || !vt_keep_field_kept(k, name) || !subtree_namespaced(prop))
                 continue;
             /* Declared on the Description first, with its usual prefix, so
              * that the copy uses that declaration instead of its own. */

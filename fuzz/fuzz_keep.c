@@ -7,6 +7,7 @@
  * packet written must be one that vt_xmp reads back; violations abort(). */
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,7 +61,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* vitrine's own rights are always there to write, so a packet is. */
     check(xmp && len > 0 && len <= VT_KEEP_XMP_MAX);
     json_t *back = NULL;
-    check(vt_xmp_parse(xmp, len, &back) == VT_OK);
+    if (vt_xmp_parse(xmp, len, &back) != VT_OK) {
+        fprintf(stderr, "fuzz_keep: the packet written does not parse (%s):\n", vt_error_message());
+        fwrite(xmp, 1, len, stderr);
+        abort();
+    }
     json_decref(back);
 
     for (int format = VT_KEEP_TIFF; format <= VT_KEEP_JPEG; format++) {
