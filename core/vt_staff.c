@@ -307,6 +307,7 @@ vt_status vt_staff_request_parse(const json_t *obj, bool from_spool,
     if (id && !ids && json_is_string(id)) {
         g_ptr_array_add(list, g_strdup(json_string_value(id)));
     } else if (ids && !id && json_is_array(ids)) {
+        r->bulk = true;
         if (json_array_size(ids) > VT_STAFF_IDS_MAX) {
             g_ptr_array_free(list, TRUE);
             return invalid(r, vt_error_set(VT_ERR_LIMIT, "at most %d assets in one request",

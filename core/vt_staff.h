@@ -106,6 +106,7 @@ typedef struct {
     char *user;       /* NULL when parsed from the HTTP body */
     char **ids;       /* NULL-terminated */
     size_t n_ids;
+    bool bulk;        /* given as "ids" (a bulk edit: If-Match optional) */
     char *if_match;   /* or NULL */
     json_t *edit;     /* owned; checked */
     vt_staff_kind kind;

@@ -7,13 +7,13 @@
  *     {"id": "ID", "edit": {"set": {"keywords": ["craquelure"]}, "unset": [...]}}
  *     {"ids": ["ID", ...], "edit": {...}}      (bulk: one audit entry per asset)
  * with "If-Match: VERSION" (the version an earlier answer gave) for a
- * single asset. It checks, in this order, and answers JSON
+ * single asset ("id"; optional for "ids"). It checks, in this order, and answers JSON
  * {"status": ..., "message": ...} with:
  *   405 not POST; 401 no REMOTE_USER (authentication is the web server's);
  *   403 an Origin other than the internal base URL's, or Sec-Fetch-Site
  *       other than same-origin, or neither (no cross-site requests);
  *   413 a body over the cap; 415 not JSON; 400 a body of the wrong shape;
- *   428 no If-Match for a single asset; 403 a user [staff] does not allow;
+ *   428 no If-Match for a single asset ("id"); 403 a user [staff] does not allow;
  *   503 vitrined not running (nothing is written: the form keeps the edit).
  * Then it writes the request, with the user, into spool-dir/web, and waits
  * up to EDIT_WAIT_MS for vitrined's answer in spool-dir/web/answers:
@@ -224,7 +224,7 @@ static int serve(void)
             goto out;
         }
         if_match = g_strdup(p);
-    } else if (req->n_ids == 1 && !req->if_match) {
+    } else if (!req->bulk && !req->if_match) {
         rc = fail(428, "invalid", "give the version you edited (If-Match), so that no one's"
                                   " change is overwritten");
         goto out;

@@ -144,7 +144,26 @@ assert_eq null "$(jq -c '.[1].before.visibility' <<<"$hist")" "visibility before
 vt history "$id" >"$T/history.txt"
 grep -q "ed (web)" "$T/history.txt" || fail "vitrine history: $(cat "$T/history.txt")"
 grep -q "keywords: (none) -> craquelure" "$T/history.txt" || fail "vitrine history: $(cat "$T/history.txt")"
-assert_eq 1 "$(vt history "$id2" --json | jq length)" "one audit entry for the second asset"
+assert_eq 1 "$(vt history "$id2" --json | jq length)" "one audit entry for the second asset (so far)"
+
+note "--- caps on custom metadata (issue 13, Medium 6)"
+words=$(printf 'word %.0s' $(seq 1001))
+post ed:edpw "{\"ids\":[\"$id2\"],\"edit\":{\"set\":{\"note\":[\"${words% }\"]}}}"
+assert_eq 400 "$STATUS" "a value of 1,001 words is refused by the CGI"
+grep -q "1001 words, over the limit of 1000" <<<"$BODY" || fail "the refusal does not say why: $BODY"
+chunk=$(printf 'abcdefghijklmn %.0s' $(seq 330))
+n=0
+for f in n1 n2 n3 n4 n5; do
+    post ed:edpw "{\"ids\":[\"$id2\"],\"edit\":{\"set\":{\"$f\":[\"${chunk% }\"]}}}"
+    [ "$STATUS" = 200 ] || break
+    n=$((n + 1))
+done
+assert_eq 4 "$n" "four 5 KB values fit in one asset's 20 KiB"
+assert_eq 400 "$STATUS" "the fifth is refused by vitrined"
+grep -q "over the limit of 20480 for one asset" <<<"$BODY" || fail "the refusal does not say why: $BODY"
+assert_eq null "$(vt show "$id2" --json | jq -c .custom.n5)" "nothing of the refused edit stored"
+post ed:edpw "{\"ids\":[\"$id2\"],\"edit\":{\"unset\":[\"n1\",\"n2\",\"n3\",\"n4\"]}}"
+assert_eq 200 "$STATUS" "removing is always possible"
 
 note "--- a request forged into the web spool by a non-editor"
 v2=$(vt show "$id2" --json | jq -c .custom)
