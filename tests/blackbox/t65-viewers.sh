@@ -4,11 +4,8 @@
 # 2024.00042) in different "modalities" and pixel sizes (red 1200x900, blue
 # 600x450, a gradient 800x600, green 400x300: one aspect ratio, so aligned
 # by width they cover each other exactly), and one internal image (X-ray).
-# The raking-light image gets a story: an AnnotationPage of three story
-# annotations (and one plain comment) that this test writes into the
-# published tree and names from the canvas, as the site generator will once
-# the annotation model is published (the agreed interface; until then the
-# generator writes none). lighttpd on 127.0.0.1 serves the public tree at /,
+# The raking-light image gets a story from an annotations sidecar: three
+# public story annotations, one internal one and a plain comment. lighttpd on 127.0.0.1 serves the public tree at /,
 # the tiles at /images/ and the search CGI (public audience) at
 # /cgi-bin/vitrine-search.cgi. The shared selection is checked first with
 # curl (headers, 304, schema-valid, no internal asset even when named), then
@@ -59,6 +56,26 @@ solid "$T/hot/photo/2024.00042_infrared.jpg" 600 450 "0 0 255"
 sidecar "$T/hot/photo/2024.00042_infrared.json" '{"title.en": "Panel, infrared"}'
 img_jpeg "$T/hot/photo/2024.00042_raking.jpg" 800 600
 sidecar "$T/hot/photo/2024.00042_raking.json" '{"title.en": "Panel, raking light"}'
+# story(ORDER, VISIBILITY, TITLE, TEXT, SELECTOR): one story annotation.
+jq -n '
+  def story(o; vis; title; text; sel): {type: "Annotation", "vitrine:type": "story", "vitrine:order": o,
+    "vitrine:visibility": vis,
+    body: ([{type: "TextualBody", value: title, "vitrine:field": "title"}] +
+           (if text then [{type: "TextualBody", value: text, "vitrine:field": "text"}] else [] end)),
+    target: {source: "x", selector: sel}};
+  {type: "AnnotationPage", items: [
+    story(2; "public"; "Second: the lower right"; "A <b>bold</b> claim, shown as text.";
+          {type: "FragmentSelector", value: "xywh=600,420,160,120"}),
+    {type: "Annotation", "vitrine:type": "descriptive", "vitrine:visibility": "public",
+     body: [{type: "TextualBody", value: "Not a story", "vitrine:field": "text"}],
+     target: {source: "x", selector: {type: "FragmentSelector", value: "xywh=0,0,10,10"}}},
+    story(1; "public"; "First: the upper left"; "Look at the corner.";
+          {type: "FragmentSelector", value: "xywh=40,30,200,150"}),
+    story(4; "internal"; "Fourth: internal only"; "Staff notes.";
+          {type: "FragmentSelector", value: "xywh=10,10,50,50"}),
+    story(3; "public"; "Third: a traced outline"; null;
+          {type: "SvgSelector", value: "<svg xmlns=\"http://www.w3.org/2000/svg\"><polygon points=\"300,200 500,200 400,380\"/></svg>"})
+  ]}' >"$T/hot/photo/2024.00042_raking.annotations.json" || fail "could not write the story sidecar"
 solid "$T/hot/photo/2024.00042_uv.jpg" 400 300 "0 255 0"
 sidecar "$T/hot/photo/2024.00042_uv.json" '{"title.en": "Panel, ultraviolet"}'
 img_jpeg "$T/hot/xray/2024.00042_xray.jpg" 600 450
@@ -81,35 +98,17 @@ assert_file "$T/site/internal/compare.html" "internal/compare.html"
 assert_file "$T/site/internal/story.html" "internal/story.html"
 [ ! -e "$pub/iiif/$xray/manifest.json" ] || fail "the internal image has a public manifest"
 
-# The story: written here unless the generator published one already.
-canvas=$(jq -r '.items[0].id' "$pub/iiif/$raking/manifest.json")
-if jq -e '.items[0].annotations' "$pub/iiif/$raking/manifest.json" >/dev/null; then
-    note "the generator publishes annotations: this test's AnnotationPage replaces it"
-fi
-story_url=$base/iiif/$raking/annotations.json
-jq -n --arg c "$canvas" --arg id "$story_url" '{
-  "@context": "http://iiif.io/api/presentation/3/context.json", id: $id, type: "AnnotationPage",
-  items: [
-    {id: ($id + "#s2"), type: "Annotation", motivation: "commenting", "vitrine:type": "story", "vitrine:order": 2,
-     body: [{type: "TextualBody", value: "Second: the lower right", purpose: "describing", "vitrine:type": "story", "vitrine:field": "title"},
-            {type: "TextualBody", value: "A <b>bold</b> claim, shown as text.", purpose: "describing", "vitrine:type": "story", "vitrine:field": "text"}],
-     target: {type: "SpecificResource", source: $c, selector: {type: "FragmentSelector", value: "xywh=600,420,160,120"}}},
-    {id: ($id + "#c1"), type: "Annotation", motivation: "commenting", "vitrine:type": "descriptive",
-     body: [{type: "TextualBody", value: "Not a story", purpose: "describing"}],
-     target: {type: "SpecificResource", source: $c, selector: {type: "FragmentSelector", value: "xywh=0,0,10,10"}}},
-    {id: ($id + "#s1"), type: "Annotation", motivation: "commenting", "vitrine:type": "story", "vitrine:order": 1,
-     body: [{type: "TextualBody", value: "First: the upper left", purpose: "describing", "vitrine:type": "story", "vitrine:field": "title"},
-            {type: "TextualBody", value: "Look at the corner.", purpose: "describing", "vitrine:type": "story", "vitrine:field": "text"},
-            {type: "TextualBody", value: "https://example.org/report", purpose: "linking"}],
-     target: {type: "SpecificResource", source: $c, selector: {type: "FragmentSelector", value: "xywh=40,30,200,150"}}},
-    {id: ($id + "#s3"), type: "Annotation", motivation: "commenting", "vitrine:type": "story", "vitrine:order": 3,
-     body: [{type: "TextualBody", value: "Third: a traced outline", purpose: "describing", "vitrine:type": "story", "vitrine:field": "title"}],
-     target: {type: "SpecificResource", source: $c,
-              selector: {type: "SvgSelector", value: "<svg xmlns=\"http://www.w3.org/2000/svg\"><path d=\"M300,200 L500,200 L400,380 Z\"/></svg>"}}}
-  ]}' >"$pub/iiif/$raking/annotations.json" || fail "could not write the AnnotationPage"
-jq --arg id "$story_url" '.items[0].annotations = [{id: $id, type: "AnnotationPage"}]' \
-    "$pub/iiif/$raking/manifest.json" >"$T/m.json" && mv "$T/m.json" "$pub/iiif/$raking/manifest.json" ||
-    fail "could not name the AnnotationPage in the manifest"
+# The story arrives as a real sidecar would bring it: published per tree
+# as iiif/<id>/annotations.json, named from the canvas. Three public story
+# steps, an internal one (the internal tree only) and a plain comment.
+wait_for 10 test -s "$pub/iiif/$raking/annotations.json" ||
+    fail "no public AnnotationPage for the raking-light image: $(cat "$T/ingest.err")"
+assert_json '[.items[] | select(."vitrine:type" == "story")] | length == 3' \
+    "$(cat "$pub/iiif/$raking/annotations.json")" "the public tree publishes the 3 public story steps"
+assert_json '[.items[] | select(."vitrine:type" == "story")] | length == 4' \
+    "$(cat "$T/site/internal/iiif/$raking/annotations.json")" "the internal tree publishes all 4"
+assert_json '.items[0].annotations[0].id | endswith("/iiif/'"$raking"'/annotations.json")' \
+    "$(cat "$pub/iiif/$raking/manifest.json")" "the canvas names its AnnotationPage"
 
 # The pages run under the Content-Security-Policy of the shipped web
 # server configuration (docs/web/lighttpd.conf), so that a viewer needing
