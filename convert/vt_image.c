@@ -1135,6 +1135,12 @@ static vt_status write_info(job *j)
         status = add_whole_image_sizes(j->tmp_tiles, copies[i].from, copies[i].w, copies[i].h);
     if (status == VT_OK && factor == 1)
         status = add_whole_image(j->tmp_tiles, top, "max");
+    /* The thumbnail under a fixed name, for the web server to answer a
+     * full/W,/0/default.jpg that no file answers (Universal Viewer asks
+     * full/90, of any level-0 service): docs/web rewrites it there. */
+    g_autofree char *fixed = g_build_filename(j->tmp_tiles, "thumbnail.jpg", NULL);
+    if (status == VT_OK)
+        status = copy_file(j->tmp_thumb, fixed);
     return status;
 }
 

@@ -52,6 +52,7 @@ jq -n --arg id "$base/images/p1a" '{"@context": "http://iiif.io/api/image/3/cont
     id: $id, type: "ImageService3", protocol: "http://iiif.io/api/image", profile: "level0",
     width: 100, height: 80, sizes: [{width: 100, height: 80}]}' >"$T/images/p1a/info.json"
 head -c 300 /dev/urandom >"$T/images/p1a/full/100,80/0/default.jpg"
+head -c 200 /dev/urandom >"$T/images/p1a/thumbnail.jpg"
 head -c 300 /dev/urandom >"$T/images/p1a.tif"
 head -c 5000 /dev/urandom >"$T/originals/xray/2019.12345_geheim.tif"
 # A JPEG/HTML polyglot as a department could drop it: a valid JPEG (vitrine
@@ -162,6 +163,16 @@ expect 200 "/images/p1a/full/100,80/0/default.jpg"
 assert_eq "image/jpeg" "$(header Content-Type)" "  tile Content-Type"
 assert_same_bytes "$T/images/p1a/full/100,80/0/default.jpg" "$T/body" "  the tile"
 assert_eq "*" "$(header Access-Control-Allow-Origin)" "  tile Access-Control-Allow-Origin"
+# A width alone (Universal Viewer's full/90, of any level-0 service) gets
+# the thumbnail; a listed size keeps its own file.
+expect 200 "/images/p1a/full/90,/0/default.jpg"
+assert_same_bytes "$T/images/p1a/thumbnail.jpg" "$T/body" "  full/90, is the thumbnail"
+assert_eq "*" "$(header Access-Control-Allow-Origin)" "  full/90, Access-Control-Allow-Origin"
+mkdir -p "$T/images/p1a/full/100,/0"
+cp "$T/images/p1a/full/100,80/0/default.jpg" "$T/images/p1a/full/100,/0/default.jpg"
+expect 200 "/images/p1a/full/100,/0/default.jpg"
+assert_same_bytes "$T/images/p1a/full/100,80/0/default.jpg" "$T/body" "  full/100, is its own file"
+expect 404 "/images/p2b/full/90,/0/default.jpg"
 expect 403 /images/p1a.tif
 get /images/
 assert_ne 200 "$STATUS" "GET /images/ (no folder listing)"

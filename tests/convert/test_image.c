@@ -626,6 +626,7 @@ static void test_static_tiles(fixture *f, gconstpointer data)
         "full/375,250/0/default.jpg",   /* the smallest level, as viewers ask for it */
         "full/2048,1365/0/default.jpg",
         "full/2048,/0/default.jpg",
+        "thumbnail.jpg",                /* for a web server's rewrite of other w, */
     };
     for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
         g_autofree char *p = g_build_filename(tiles, files[i], NULL);

@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# t64-iiif-interop: vitrine's real output (server=static) in the IIIF
+# clients people use, Mirador 4 and Universal Viewer 4 (both pinned from
+# npm), in headless Chromium. Solid magenta images of every pyramid depth
+# (1 to 7 levels of 512 px tiles: 1 x 1, 300 x 200, 1000 x 700, 1600 x 1200,
+# 1600 x 1600, 3000 x 2000, 5000 x 800, 9000 x 600 and a 30000 x 200 strip)
+# share intervention 2024.00042; a 640 x 480 image with a hostile title and
+# metadata (<script>, onerror) is in 2023.00007. vitrine ingests and
+# publishes them; lighttpd on 127.0.0.1 serves the public tree at /, the
+# tiles at /images/, the search CGI, and Universal Viewer's dist/ at /__uv/
+# (test only: the site's own pages are not what is tested here).
+# tests/browser/interop.mjs then checks, by pixels and by requests: every
+# depth fits the viewer, centred, in both clients; the intervention manifest
+# with working thumbnails in both; the top collection navigated down to a
+# manifest in Mirador and opened in Universal Viewer; hostile text shown as
+# text in Mirador. Every page: no console error, no failed request.
+# Skipped (77) without lighttpd, node, node_modules (npm ci) or
+# /usr/bin/chromium (scripts/install-deps). VT_KEEP=1 keeps the tree.
+source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+source "$VT_SOURCE_DIR/tests/lib/images.sh"
+
+CHROMIUM=/usr/bin/chromium
+[ -x "$VT_LIGHTTPD" ] || skip "lighttpd is not installed (scripts/install-deps)"
+command -v node >/dev/null || skip "node is not installed (scripts/install-deps)"
+for m in playwright-core mirador universalviewer; do
+    [ -d "$VT_SOURCE_DIR/node_modules/$m" ] ||
+        skip "node_modules/$m is missing (npm ci, run by scripts/install-deps)"
+done
+[ -x "$CHROMIUM" ] || skip "$CHROMIUM is missing (Debian package chromium, scripts/install-deps)"
+command -v curl >/dev/null || fail "curl is missing (scripts/install-deps)"
+vt_require_bins
+[ -x "$VT_BIN_DIR/vitrine-search.cgi" ] ||
+    fail "$VT_BIN_DIR/vitrine-search.cgi is missing: build the project first"
+
+vt_make_tree static
+base=http://127.0.0.1:$VT_PORT
+sed -i "s|^base-url=http://127.0.0.1:$VT_PORT/iiif\$|base-url=$base/images|" "$VT_CONF"
+grep -q "^base-url=$base/images\$" "$VT_CONF" || fail "could not set [images] base-url in $VT_CONF"
+
+# magenta OUT W H: a solid magenta JPEG, which no viewer draws by itself, so
+# that the image's place on screen can be measured.
+magenta() {
+    local c=$T/.magenta
+    mkdir -p "$c"
+    img__vips black "$c/b.v" "$2" "$3" --bands 3
+    img__vips linear "$c/b.v" "$c/l.v" "1 1 1" "255 0 255"
+    img__vips cast "$c/l.v" "$c/u.v" uchar
+    img__vips copy "$c/u.v" "$c/s.v" --interpretation srgb
+    img__vips jpegsave "$c/s.v" "$1" --Q 95
+    rm -f "$c"/*.v
+}
+
+# name width height (depth in 512 px tiles: 1 + levels below full)
+SIZES="d1px 1 1
+d1 300 200
+d2 1000 700
+d3a 1600 1200
+d3b 1600 1600
+d4 3000 2000
+d5 5000 800
+d6 9000 600
+d7 30000 200"
+while read -r name w h; do
+    magenta "$T/hot/photo/2024.00042_$name.jpg" "$w" "$h"
+done <<<"$SIZES"
+XSS1='<script>window.__xss=1</script>'
+XSS2='<img src=x onerror="window.__xss=1">'
+export XSS1 XSS2
+img_jpeg "$T/hot/photo/2023.00007_hostile.jpg" 640 480
+jq -n '{"title.en": ("Hostile " + env.XSS1), "description.en": ("Said " + env.XSS2),
+        "keywords.en": [env.XSS1, "plain"]}' >"$T/hot/photo/2023.00007_hostile.json" ||
+    fail "could not write the sidecar"
+vt_ingest
+
+pub=$T/site/public
+{
+    echo '{"assets": ['
+    sep=
+    while read -r name w h; do
+        a=$(vt_asset photo "2024.00042_$name.jpg")
+        printf '%s{"name": "%s", "id": "%s", "width": %s, "height": %s}\n' "$sep" "$name" \
+            "$(jq -r .id <<<"$a")" "$(jq -r .width <<<"$a")" "$(jq -r .height <<<"$a")"
+        sep=,
+        [ -f "$pub/iiif/$(jq -r .id <<<"$a")/manifest.json" ] || fail "$name has no manifest"
+    done <<<"$SIZES"
+    echo '],'
+    printf '"hostile": "%s", "intervention": "2024.00042"}\n' \
+        "$(vt_asset photo 2023.00007_hostile.jpg | jq -r .id)"
+} >"$T/interop.json"
+jq -e '.assets | length == 9' "$T/interop.json" >/dev/null || fail "fixture: $(cat "$T/interop.json")"
+ok "9 depths and a hostile asset published"
+# Depths as info.json says them: 1 to 7 levels.
+depths=$(jq -r '.assets[].id' "$T/interop.json" | while read -r id; do
+    jq '.tiles[0].scaleFactors | length' "$T/images/$id/info.json"; done | sort -un | tr '\n' ' ')
+assert_eq "1 2 3 4 5 6 7 " "$depths" "pyramid depths covered"
+out=$(vt reindex 2>&1) || fail "vitrine reindex failed: $out"
+
+note "--- lighttpd on 127.0.0.1:$VT_PORT"
+WEB=$T/httpd
+WEB_PID=
+mkdir -p "$WEB/upload"
+echo "vitrine test server" >"$WEB/index.txt"
+{
+    cat <<EOF
+server.document-root = "$pub"
+server.bind = "127.0.0.1"
+server.port = $VT_PORT
+server.errorlog = "$WEB/error.log"
+server.upload-dirs = ( "$WEB/upload" )
+server.modules += ( "mod_alias", "mod_cgi", "mod_setenv", "mod_access", "mod_rewrite" )
+index-file.names = ( "index.html" )
+mimetype.assign = (
+    ".html" => "text/html; charset=utf-8", ".json" => "application/json",
+    ".xml" => "application/xml", ".css" => "text/css; charset=utf-8",
+    ".js" => "text/javascript; charset=utf-8", ".mjs" => "text/javascript; charset=utf-8",
+    ".map" => "application/json", ".svg" => "image/svg+xml", ".png" => "image/png",
+    ".jpg" => "image/jpeg", ".jpeg" => "image/jpeg", ".gif" => "image/gif",
+    ".ico" => "image/vnd.microsoft.icon", ".woff" => "font/woff", ".woff2" => "font/woff2",
+    ".ttf" => "font/ttf", ".txt" => "text/plain; charset=utf-8" )
+alias.url = ( "/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi",
+              "/images/" => "$T/images/",
+              "/__uv/" => "$VT_SOURCE_DIR/node_modules/universalviewer/dist/",
+              "/index.txt" => "$WEB/index.txt" )
+# As docs/web does: a width alone gets the thumbnail (UV asks full/90,).
+url.rewrite-if-not-file = (
+    "^/images/([a-z0-9]{1,64})/full/[0-9]{1,6},/0/default\\.jpg\$" => "/images/\$1/thumbnail.jpg" )
+\$HTTP["url"] =~ "/\\.|^/images/[^/]*\\.tif\$" {
+    url.access-deny = ( "" )
+}
+\$HTTP["url"] =~ "^/cgi-bin/vitrine-search\\.cgi(/|\$)" {
+    cgi.assign = ( ".cgi" => "" )
+}
+EOF
+    printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s", "VITRINE_AUDIENCE" => "public"%s )\n' \
+        "$VT_CONF" "$(vt_lighttpd_sanitizer_env)"
+} >"$WEB/lighttpd.conf"
+stop_web() {
+    local pid=$WEB_PID
+    WEB_PID=
+    vt_lighttpd_stop "$pid"
+}
+VT_CLEANUPS+=(stop_web)
+vt_lighttpd_launch "$WEB" WEB_PID
+ok "lighttpd listening on $base"
+
+note "--- headless Chromium: Mirador 4 and Universal Viewer 4"
+mkdir -p "$T/browser"
+rc=0
+node "$VT_SOURCE_DIR/tests/browser/interop.mjs" "$base" "$T/interop.json" "$T/browser" \
+    >"$T/browser.out" 2>&1 || rc=$?
+cat "$T/browser.out"
+if [ "$rc" != 0 ]; then
+    # shellcheck disable=SC2034
+    VT_KEEP=1
+    fail "tests/browser/interop.mjs exited $rc (tree kept in $T)"
+fi
+if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$WEB/error.log" >/dev/null 2>&1; then
+    fail "the CGI reported a sanitizer error: $(grep -E -m 3 -A 10 'Sanitizer|runtime error' "$WEB/error.log")"
+fi
+ok "no sanitizer report in the web server's log"
+echo "PASS $VT_TEST_NAME"

@@ -1,0 +1,373 @@
+// tests/browser/interop.mjs: vitrine's published IIIF documents in the real
+// clients, Mirador 4 and Universal Viewer 4 (node_modules, pinned in
+// package-lock.json), in headless Chromium. Run by
+// tests/blackbox/t64-iiif-interop.sh, which builds the fixture and serves it:
+//
+//   node tests/browser/interop.mjs http://127.0.0.1:PORT FIXTURE.json [OUTDIR]
+//
+// FIXTURE.json: {"assets": [{name, id, width, height}], "hostile": id,
+// "intervention": number}. The assets are solid magenta images, one per
+// pyramid depth: a viewer's drawing of one is found on screen by colour, and
+// must fill the viewer in its fit ("home") view, centred, whatever the
+// depth (an image within one tile once drew nothing; two-level pyramids
+// opened at 64 %, in the top-left corner).
+//
+// Mirador runs on a harness page made here (route), from the site's own
+// static/vendor/mirador/mirador.min.js; Universal Viewer from its dist/
+// (served by the test at /__uv/) with its own uv.html. Every page: no
+// console error, no uncaught exception, no failed request, no response
+// >= 400, no dialog, window.__xss never set; what a step allows is named.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CHROMIUM = '/usr/bin/chromium';
+const TIMEOUT_MS = 20000;
+const VIEWPORT = {width: 1000, height: 700};
+// Mirador 4 with React 19 logs this once when it renders (a React warning
+// about MUI internals): allowed on Mirador pages only, as in site.mjs.
+const MIRADOR_KNOWN_ERROR = 'element.ref was removed';
+
+const base = (process.argv[2] || '').replace(/\/+$/, '');
+const fixturePath = process.argv[3];
+if (!/^https?:\/\/[^/]+$/.test(base) || !fixturePath) {
+  console.error('usage: node tests/browser/interop.mjs http://127.0.0.1:PORT FIXTURE.json [OUTDIR]');
+  process.exit(2);
+}
+const fixture = JSON.parse(readFileSync(fixturePath, 'utf8'));
+let outDir = process.argv[4];
+if (outDir)
+  mkdirSync(outDir, {recursive: true});
+else
+  outDir = mkdtempSync(join(tmpdir(), 'vt-interop-'));
+
+class StepFailure extends Error {}
+function check(condition, message) {
+  if (!condition)
+    throw new StepFailure(message);
+}
+
+const started = Date.now();
+let browser;
+let context;
+let current = null;
+let helper;                         // a blank page that decodes screenshots
+
+const manifestUrl = (id) => `${base}/iiif/${id}/manifest.json`;
+const interventionUrl = `${base}/iiif/intervention/${fixture.intervention}/manifest.json`;
+const topUrl = `${base}/iiif/collection/top.json`;
+
+/* The Mirador harness: the site's Mirador, one window on ?manifest=, the
+ * thumbnail strip when ?thumbs=1, the side bar (info panel) when ?info=1. */
+const MIRADOR_HTML = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Mirador</title>
+<style>html, body { margin: 0; height: 100%; } #m { position: absolute; inset: 0; }</style>
+<script src="/static/vendor/mirador/mirador.min.js"></script></head>
+<body><div id="m"></div><script>
+const p = new URLSearchParams(location.search);
+window.miradorInstance = Mirador.viewer({
+  id: 'm',
+  windows: [{manifestId: p.get('manifest'),
+             thumbnailNavigationPosition: p.get('thumbs') ? 'far-bottom' : 'off'}],
+  window: {allowClose: false, allowMaximize: false, sideBarOpenByDefault: !!p.get('info'),
+           defaultSideBarPanel: 'info'},
+  workspaceControlPanel: {enabled: false},
+  workspace: {showZoomControls: true},
+});
+</script></body></html>`;
+
+async function newPage(allow = []) {
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT_MS);
+  page.problems = [];
+  page.allowed = [];
+  page.responses = new Map();        // url -> status
+  const note = (kind, text, url = '') => {
+    const line = `${kind}: ${text}${url ? ' (' + url + ')' : ''}`;
+    (allow.some((f) => f({kind, text, url})) ? page.allowed : page.problems).push(line);
+  };
+  page.on('console', (msg) => {
+    if (msg.type() === 'error')
+      note('console error', msg.text(), msg.location()?.url || '');
+  });
+  page.on('pageerror', (err) => note('uncaught exception', String(err && err.stack || err)));
+  page.on('requestfailed', (req) =>
+    note('failed request', `${req.method()} ${req.failure()?.errorText || 'failed'}`, req.url()));
+  page.on('response', (res) => {
+    page.responses.set(res.url(), res.status());
+    if (res.status() >= 400)
+      note('HTTP error', `${res.status()} ${res.request().method()}`, res.url());
+  });
+  page.on('dialog', async (dialog) => {
+    note('dialog', `${dialog.type()} "${dialog.message()}"`);
+    await dialog.dismiss().catch(() => {});
+  });
+  await page.route(`${base}/__interop/mirador.html*`, (route) =>
+    route.fulfill({status: 200, contentType: 'text/html; charset=utf-8', body: MIRADOR_HTML}));
+  current = page;
+  return page;
+}
+
+async function finishPage(page) {
+  const xss = await page.evaluate(() => typeof window.__xss);
+  check(xss === 'undefined', `window.__xss is set (${xss}): a hostile value ran as code`);
+  check(page.problems.length === 0, `problems on ${page.url()}:\n  ${page.problems.join('\n  ')}`);
+  if (page.allowed.length > 0)
+    console.log(`# allowed ${page.allowed.length}: ${page.allowed[0].slice(0, 200)}`);
+  await page.close();
+  current = null;
+}
+
+async function step(name, fn) {
+  try {
+    await fn();
+    console.log(`ok - ${name}`);
+  } catch (err) {
+    console.log(`not ok - ${name}`);
+    console.log(`FAIL: ${name}: ${err instanceof StepFailure ? err.message : err && err.stack || err}`);
+    if (current && !current.isClosed()) {
+      if (current.problems.length > 0)
+        console.log(`  problems seen on the page so far:\n    ${current.problems.join('\n    ')}`);
+      const shot = join(outDir, `failure-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
+      try {
+        await current.screenshot({path: shot});
+        console.log(`  screenshot: ${shot}`);
+      } catch (e) {
+        console.log(`  (no screenshot: ${e.message})`);
+      }
+    }
+    await browser?.close().catch(() => {});
+    process.exit(1);
+  }
+}
+
+/* The box of magenta-ish pixels in a PNG screenshot: {w, h, n, x0, y0, x1, y1}
+ * (n = 0: none). Decoded by Chromium on the helper page. */
+async function magentaBox(png) {
+  return helper.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = 'data:image/png;base64,' + b64;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1, n = 0;
+    for (let y = 0; y < c.height; y++)
+      for (let x = 0; x < c.width; x++) {
+        const i = (y * c.width + x) * 4;
+        // Magenta, also as a tiny JPEG's subsampled colour and under a
+        // viewer's translucent bars: red and blue well above green, alike.
+        const r = d[i], g = d[i + 1], bl = d[i + 2];
+        if (r - g > 7 && bl - g > 7 && Math.abs(r - bl) < 40) {
+          n++;
+          if (x < x0) x0 = x;
+          if (x > x1) x1 = x;
+          if (y < y0) y0 = y;
+          if (y > y1) y1 = y;
+        }
+      }
+    return {w: c.width, h: c.height, n, x0, y0, x1, y1};
+  }, png.toString('base64'));
+}
+
+/* Waits until the OpenSeadragon viewport (@selector) shows the image of
+ * @width x @height in its fit view: the magenta box as large as the image
+ * scaled to fit the viewport (within 8 %, or 3 px for a thin strip) and
+ * centred. Polls, since viewers animate to their home view and load tiles
+ * as they go; the last measure is in the message when it never settles. */
+async function expectFit(page, selector, width, height, what) {
+  const el = page.locator(selector).first();
+  await el.waitFor({state: 'visible'});
+  let last = null;
+  const deadline = Date.now() + TIMEOUT_MS;
+  let good = 0;
+  while (Date.now() < deadline) {
+    const b = await magentaBox(await el.screenshot());
+    const scale = Math.min(b.w / width, b.h / height);
+    const ew = width * scale, eh = height * scale;
+    const tol = (e) => Math.max(3, 0.08 * e);
+    const bw = b.x1 - b.x0 + 1, bh = b.y1 - b.y0 + 1;
+    const cx = (b.x0 + b.x1 + 1) / 2, cy = (b.y0 + b.y1 + 1) / 2;
+    last = {viewport: `${b.w}x${b.h}`, expected: `${ew.toFixed(1)}x${eh.toFixed(1)}`,
+            drawn: b.n ? `${bw}x${bh} at ${b.x0},${b.y0}` : 'nothing', pixels: b.n};
+    const ok = b.n > 0 && Math.abs(bw - ew) <= tol(ew) && Math.abs(bh - eh) <= tol(eh) &&
+      Math.abs(cx - b.w / 2) <= Math.max(3, 0.04 * b.w) && Math.abs(cy - b.h / 2) <= Math.max(3, 0.04 * b.h);
+    // Twice in a row: the fit view reached, not an animation passing by.
+    good = ok ? good + 1 : 0;
+    if (good >= 2)
+      return last;
+    await page.waitForTimeout(400);
+  }
+  throw new StepFailure(`${what}: the ${width} x ${height} image does not fill the viewer, centred: ` +
+                        JSON.stringify(last));
+}
+
+async function miradorPage(manifest, options = {}) {
+  const page = await newPage([({kind, text}) => kind === 'console error' &&
+                              text.includes(MIRADOR_KNOWN_ERROR)]);
+  const q = new URLSearchParams({manifest});
+  if (options.thumbs) q.set('thumbs', '1');
+  if (options.info) q.set('info', '1');
+  await page.goto(`${base}/__interop/mirador.html?${q}`);
+  return page;
+}
+
+// Universal Viewer 4.4.0 asks for one of its own images (a transparent GIF
+// as a data: URL) under OpenSeadragon's prefixUrl, "/images/"; that 404 is
+// the viewer's own, not about vitrine's documents, and allowed on UV only.
+const UV_OWN_REQUEST = '/images/data:image/';
+
+async function uvPage(manifest) {
+  const page = await newPage([({url}) => url.startsWith(base + UV_OWN_REQUEST)]);
+  await page.goto(`${base}/__uv/uv.html#?manifest=${encodeURIComponent(manifest)}`);
+  return page;
+}
+
+/* The thumbnails a viewer shows (img elements matching @selector, of
+ * this site's images): at least two, every one drawn (complete, with a
+ * width), none broken; a 404 would also be a failed request. Viewers load
+ * only the thumbnails in view, each at a size they pick. Returns how many. */
+async function expectThumbnails(page, selector, what) {
+  await page.waitForFunction(([sel, prefix]) => {
+    // (Universal Viewer's own placeholder, "/images/data:...", is not one.)
+    const imgs = [...document.querySelectorAll(sel)]
+      .filter((i) => i.src.startsWith(prefix) && !i.src.startsWith(prefix + 'data:'));
+    return imgs.length >= 2 && imgs.every((i) => i.complete && i.naturalWidth > 0);
+  }, [selector, `${base}/images/`]).catch(async () => {
+    throw new StepFailure(`${what}: the thumbnails did not load: ${JSON.stringify(await page.$$eval(selector,
+      (imgs) => imgs.map((i) => ({src: i.src, complete: i.complete, w: i.naturalWidth}))))}`);
+  });
+  return page.$$eval(selector, (imgs, prefix) => imgs.filter((i) => i.src.startsWith(prefix) &&
+                     !i.src.startsWith(prefix + 'data:')).length, `${base}/images/`);
+}
+
+try {
+  browser = await chromium.launch({executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: 30000});
+} catch (err) {
+  console.log(`FAIL: cannot start ${CHROMIUM}: ${err.message}`);
+  process.exit(1);
+}
+context = await browser.newContext({viewport: VIEWPORT, locale: 'en-GB', deviceScaleFactor: 1});
+helper = await context.newPage();
+
+for (const a of fixture.assets) {
+  await step(`Mirador: ${a.name} (${a.width} x ${a.height}) fills the viewer, centred`, async () => {
+    const page = await miradorPage(manifestUrl(a.id));
+    const m = await expectFit(page, '.mirador-osd-container .openseadragon-canvas', a.width, a.height,
+                              'Mirador');
+    console.log(`# Mirador ${a.name}: ${m.drawn} in ${m.viewport}`);
+    await page.waitForLoadState('networkidle');
+    await finishPage(page);
+  });
+}
+
+for (const a of fixture.assets) {
+  await step(`Universal Viewer: ${a.name} (${a.width} x ${a.height}) fills the viewer, centred`, async () => {
+    const page = await uvPage(manifestUrl(a.id));
+    const m = await expectFit(page, '.openseadragon-canvas', a.width, a.height, 'Universal Viewer');
+    console.log(`# UV ${a.name}: ${m.drawn} in ${m.viewport}`);
+    await page.waitForLoadState('networkidle');
+    await finishPage(page);
+  });
+}
+
+await step('Mirador: the intervention manifest, with working thumbnails', async () => {
+  const page = await miradorPage(interventionUrl, {thumbs: true});
+  const first = (await (await fetch(interventionUrl)).json()).items[0];
+  await expectFit(page, '.mirador-osd-container .openseadragon-canvas', first.width, first.height,
+                  'Mirador, first canvas');
+  const n = await expectThumbnails(page, '.mirador-thumb-navigation img', 'Mirador');
+  console.log(`# Mirador: ${n} thumbnails in view, all loaded`);
+  await page.waitForLoadState('networkidle');
+  await finishPage(page);
+});
+
+await step('Universal Viewer: the intervention manifest, with working thumbnails', async () => {
+  const page = await uvPage(interventionUrl);
+  const first = (await (await fetch(interventionUrl)).json()).items[0];
+  await expectFit(page, '.openseadragon-canvas', first.width, first.height, 'Universal Viewer, first canvas');
+  // UV asks the image service for full/90, (not the canvas's thumbnail).
+  const n = await expectThumbnails(page, '.uv img', 'Universal Viewer');
+  console.log(`# UV: ${n} thumbnails in view, all loaded`);
+  await page.waitForLoadState('networkidle');
+  await finishPage(page);
+});
+
+await step('Mirador: the top collection navigated down to a manifest', async () => {
+  const page = await miradorPage(topUrl);
+  const top = await (await fetch(topUrl)).json();
+  const dept = top.items.find((c) => c.label.en && c.label.en[0] === 'Photography');
+  check(dept, `the top collection lists no Photography collection: ${JSON.stringify(top.items)}`);
+  const deptDoc = await (await fetch(dept.id)).json();
+  check(JSON.stringify(deptDoc.label) === JSON.stringify(dept.label),
+        `the top collection labels the department ${JSON.stringify(dept.label)}, its own ` +
+        `collection ${JSON.stringify(deptDoc.label)}`);
+  const sub = deptDoc.items[0];
+  const subDoc = await (await fetch(sub.id)).json();
+  const target = subDoc.items.find((m) => m.id === manifestUrl(fixture.assets[3].id));
+  check(target, `the page collection ${sub.id} does not list ${fixture.assets[3].name}`);
+  // Mirador lists a collection's items in a dialog: department, page, manifest.
+  for (const label of [dept.label.en[0], sub.label.en[0], Object.values(target.label)[0][0]]) {
+    const item = page.getByRole('menuitem', {name: label, exact: false}).first();
+    // A collection opens on "No item selected" and a "Show collection" button.
+    const show = page.getByRole('button', {name: /show collection/i});
+    await Promise.race([item.waitFor({state: 'visible'}), show.waitFor({state: 'visible'})])
+      .catch(() => {});
+    if (!(await item.isVisible()) && (await show.isVisible()))
+      await show.click();
+    await item.waitFor({state: 'visible'}).catch(async () => {
+      throw new StepFailure(`Mirador shows no "${label}" to choose: ` +
+                            `${(await page.locator('body').innerText()).slice(0, 500)}`);
+    });
+    await item.click();
+  }
+  const a = fixture.assets[3];
+  await expectFit(page, '.mirador-osd-container .openseadragon-canvas', a.width, a.height,
+                  'Mirador, after the collection');
+  // The manifest names, as partOf, the collection that lists it.
+  const m = await (await fetch(manifestUrl(a.id))).json();
+  check(m.partOf.some((p) => p.id === sub.id &&
+                      JSON.stringify(p.label) === JSON.stringify(subDoc.label)),
+        `${a.name}'s partOf ${JSON.stringify(m.partOf)} does not name ${sub.id} as it labels itself`);
+  await page.waitForLoadState('networkidle');
+  await finishPage(page);
+});
+
+await step('Universal Viewer: the top collection opens its first manifest', async () => {
+  const page = await uvPage(topUrl);
+  const el = page.locator('.openseadragon-canvas').first();
+  await el.waitFor({state: 'visible'});
+  const deadline = Date.now() + TIMEOUT_MS;
+  let b;
+  do {
+    b = await magentaBox(await el.screenshot());
+    if (b.n > 0) break;
+    await page.waitForTimeout(400);
+  } while (Date.now() < deadline);
+  check(b.n > 0, `Universal Viewer drew no image from the top collection: ${JSON.stringify(b)}`);
+  await page.waitForLoadState('networkidle');
+  await finishPage(page);
+});
+
+await step('Mirador: hostile label and metadata shown as text, never run', async () => {
+  const page = await miradorPage(manifestUrl(fixture.hostile), {info: true});
+  const title = page.locator('.mirador-window-top-bar h2').first();
+  await title.waitFor({state: 'visible'});
+  await page.waitForFunction(() => /Hostile/.test(document.querySelector('.mirador-window-top-bar h2')?.textContent || ''));
+  const text = await title.textContent();
+  check(text === 'Hostile <script>window.__xss=1</script>', `the window title is "${text}"`);
+  await page.waitForFunction(() => document.body.innerText.includes('onerror'));
+  const body = await page.locator('body').innerText();
+  check(body.includes('Said <img src=x onerror="window.__xss=1">'),
+        'the hostile description is not shown as text in the info panel');
+  check(await page.locator('img[src="x"], img[src$="/x"]').count() === 0,
+        'the hostile <img> became an element');
+  await page.waitForLoadState('networkidle');
+  await finishPage(page);
+});
+
+await browser.close();
+console.log(`# all interop checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
