@@ -145,6 +145,13 @@ void vt__pipeline_annotations_ready(vt_txn *txn, const vt_pipeline *p, const vt_
     json_decref(pending);
 }
 
+void vt__pipeline_annotations_forget(vt_txn *txn, const char *asset_id)
+{
+    vt_annotation_del(txn, asset_id, NULL, NULL);
+    g_autofree char *key = g_strconcat(PENDING_PREFIX, asset_id, NULL);
+    vt_txn_del(txn, VT_TABLE_ANNOTATIONS, key);
+}
+
 typedef struct {
     const vt_pipeline *p;
     const char *id;

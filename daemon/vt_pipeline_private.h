@@ -149,6 +149,8 @@ void vt__pipeline_annotations_pending(vt_txn *txn, const char *asset_id, const c
 /* Asset @a (being written as READY, with its size) imports its pending page,
  * if it has one; a page that cannot be imported gets a quarantine record. */
 void vt__pipeline_annotations_ready(vt_txn *txn, const vt_pipeline *p, const vt_asset *a);
+/* Asset @asset_id is deleted: its annotations and pending page go too. */
+void vt__pipeline_annotations_forget(vt_txn *txn, const char *asset_id);
 /* A late NAME.annotations.json of asset @id: imported (READY) or kept
  * pending (CONVERTING). *ret_changed: whether anything changed. */
 vt_status vt__pipeline_late_annotations(vt_pipeline *p, const char *id, const char *name,

@@ -146,6 +146,7 @@ vt_status vt__pipeline_update_fn(vt_txn *txn, void *data)
     if (s != VT_OK)
         return s;
     if (c->remove) {
+        vt__pipeline_annotations_forget(txn, a->id);
         vt_terms_put_asset(txn, a, NULL);
         vt_asset_free(a);
         return vt_txn_status(txn);
