@@ -555,6 +555,10 @@ await step('story: the public steps in order, each region in view, keyboard, tex
   check(contains(s.b, STEPS[1].r), `step 2: view ${JSON.stringify(s.b)} does not contain ${JSON.stringify(STEPS[1].r)}`);
   const hl = await page.locator('.story-highlight').count();
   check(hl === 1, `${hl} highlights`);
+  // A large screen: the box beside the image.
+  const frame = await page.locator('#story-frame').boundingBox(), box = await page.locator('#story-box').boundingBox();
+  check(box.x >= frame.x + frame.width - 1 && box.y < frame.y + frame.height,
+        `the box is not beside the image: ${JSON.stringify([frame, box])}`);
   await page.keyboard.press('ArrowLeft');
   s = await storyState(page);
   check(s.step === 1, `after ←: step ${s.step}`);
