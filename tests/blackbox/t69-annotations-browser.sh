@@ -34,6 +34,17 @@ id=$(vt_asset photo panel.jpg | jq -r .id)
 assert_eq 3 "$(vt annotations list "$id" --json | jq length)" "three annotations imported"
 out=$(vt reindex 2>&1) || fail "vitrine reindex failed: $out"
 pub=$T/site/public
+# Mirador 4 (the site's vendor copy) on the public manifest, its annotations
+# panel open and every annotation highlighted: a page of the test's own.
+cat >"$pub/mirador-annotations-test.html" <<EOF
+<!doctype html><html><head><meta charset="utf-8"><title>Mirador annotations</title></head>
+<body style="margin:0"><div id="m" style="position:absolute;inset:0"></div>
+<script src="static/vendor/mirador/mirador.min.js"></script>
+<script>Mirador.viewer({id: 'm', windows: [{manifestId: '$base/iiif/$id/manifest.json',
+  highlightAllAnnotations: true}], window: {sideBarOpenByDefault: true,
+  defaultSideBarPanel: 'annotations', allowClose: false},
+  workspaceControlPanel: {enabled: false}});</script></body></html>
+EOF
 
 WEB=$T/httpd
 WEB_PID=
