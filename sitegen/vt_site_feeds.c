@@ -33,6 +33,13 @@ vt_status vt__site_top_collection(const vt_site_tree *t)
 vt_status vt__site_sitemap_chunk(const vt_site_tree *t, vt_txn *txn, const vt_department *d,
                                  uint64_t chunk)
 {
+    /* A department the tree does not show has no sitemap there: its file
+     * name alone would name it (an empty sitemaps/cond-0.xml did). */
+    if (!vt__site_department_shown(t, d)) {
+        g_autofree char *gone = g_strdup_printf("sitemaps/%s-%" PRIu64 ".xml", d->id, chunk);
+        (void)vt__site_remove(t, gone);
+        return VT_OK;
+    }
     g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(vt_publog_entry));
     vt_publog_range(txn, d->id, chunk * VT_PUBLOG_SITEMAP + 1, (chunk + 1) * VT_PUBLOG_SITEMAP,
                     entries);
@@ -62,7 +69,7 @@ vt_status vt__site_sitemap_index(const vt_site_tree *t, vt_txn *txn)
                            t->view.site_base_url);
     for (size_t i = 0; i < t->view.n_departments; i++) {
         const vt_department *d = &t->view.departments[i];
-        uint64_t last = vt_publog_last_position(txn, d->id);
+        uint64_t last = vt__site_department_shown(t, d) ? vt_publog_last_position(txn, d->id) : 0;
         for (uint64_t c = 0; last > 0 && c <= vt_publog_sitemap_of(last); c++)
             g_string_append_printf(xml, "<sitemap><loc>%s/sitemaps/%s-%" PRIu64
                                         ".xml</loc></sitemap>\n",
