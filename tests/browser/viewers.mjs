@@ -493,6 +493,10 @@ await step('compare list: move, remove and add from favourites, by keyboard', as
   await compareReady(page);
   const n = await page.evaluate(() => window.vitrineCompare.viewers().filter(Boolean).length);
   check(n === 3, `${n} viewers after the add, expected 3`);
+  // The compare view shares what it shows.
+  await page.getByRole('button', {name: 'Share as IIIF manifest'}).click();
+  const shared = await page.getByLabel(/IIIF manifest of these images/).inputValue();
+  check(shared.endsWith(`?selection=${ids.infrared},${ids.visible},${ids.uv}`), `shared from compare: ${shared}`);
   await finishPage(page);
 });
 
