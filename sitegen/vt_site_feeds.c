@@ -11,6 +11,8 @@
 
 #define SEP "\x1f"
 #define ACTIVITY_CONTEXT "http://iiif.io/api/discovery/1/context.json"
+/* all-changes.json: the asset changes published (the log's last seq). */
+#define ACTIVITY_SEQ_KEY "vitrine:assetChanges"
 
 vt_status vt__site_top_collection(const vt_site_tree *t)
 {
@@ -105,19 +107,72 @@ static char *activity_page_url(const vt_site_tree *t, uint64_t page)
     return g_strdup_printf("%s/activity/page-%" PRIu64 ".json", t->view.site_base_url, page);
 }
 
+/* The documents that list asset @id and so change with it, as paths in
+ * the tree ([i][0]) and IIIF types ([i][1]): its intervention's manifest and
+ * collection, its department's page sub-collection and collection, the top
+ * collection; only those the tree shows. NULL-terminated, caller frees. */
+static char **containers_of(const vt_site_tree *t, vt_txn *txn, const char *id)
+{
+    GPtrArray *out = g_ptr_array_new();
+    vt_asset *a = NULL;
+    if (vt_asset_get(txn, id, &a) == VT_OK) {
+        if (a->intervention && vt_manifest_intervention_valid(a->intervention)) {
+            g_ptr_array_add(out, g_strconcat("iiif/intervention/", a->intervention,
+                                             "/manifest.json", NULL));
+            g_ptr_array_add(out, g_strdup("Manifest"));
+            g_ptr_array_add(out, g_strconcat("iiif/collection/intervention/", a->intervention,
+                                             ".json", NULL));
+            g_ptr_array_add(out, g_strdup("Collection"));
+        }
+        const vt_department *d = vt_config_department(&t->view, a->department);
+        uint64_t position = vt_publog_position(txn, id, NULL);
+        if (d && vt__site_department_shown(t, d)) {
+            if (position > 0) {
+                g_ptr_array_add(out, g_strdup_printf("iiif/collection/department/%s/%" PRIu64
+                                                     ".json", d->id,
+                                                     vt_publog_page_of(position)));
+                g_ptr_array_add(out, g_strdup("Collection"));
+            }
+            g_ptr_array_add(out, g_strconcat("iiif/collection/department/", d->id, ".json", NULL));
+            g_ptr_array_add(out, g_strdup("Collection"));
+        }
+        g_ptr_array_add(out, g_strdup("iiif/collection/top.json"));
+        g_ptr_array_add(out, g_strdup("Collection"));
+        vt_asset_free(a);
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
 static bool add_activity(const vt_publog_activity *act, void *data)
 {
     void **ctx = data;
     const vt_site_tree *t = ctx[0];
     json_t *items = ctx[1];
+    vt_txn *txn = ctx[2];
     g_autofree char *manifest = vt_url_manifest(&t->view, act->id);
     g_autofree char *when = vt__site_iso_time(act->time);
     g_autofree char *id = g_strdup_printf("%s/activity/%s-%" PRIu64, t->view.site_base_url,
                                           vt_audience_name(t->audience), act->seq);
-    if (manifest)
-        json_array_append_new(items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "id", id, "type",
-                                               act->type, "object", "id", manifest, "type",
-                                               "Manifest", "endTime", when));
+    if (!manifest)
+        return true;
+    json_array_append_new(items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "id", id, "type",
+                                           act->type, "object", "id", manifest, "type",
+                                           "Manifest", "endTime", when));
+    /* The intervention manifest and the collections that list the asset
+     * changed with it: an aggregator following the stream must see them
+     * too. An Update each, for those that exist in the tree now. */
+    g_auto(GStrv) containers = containers_of(t, txn, act->id);
+    for (size_t k = 0; containers[k] && containers[k + 1]; k += 2) {
+        g_autofree char *path = g_build_filename(t->dir, containers[k], NULL);
+        if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+            continue;
+        g_autofree char *object = g_strconcat(t->view.site_base_url, "/", containers[k], NULL);
+        g_autofree char *sub = g_strdup_printf("%s/%zu", id, k / 2 + 1);
+        json_array_append_new(items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "id", sub,
+                                               "type", "Update", "object", "id", object, "type",
+                                               containers[k + 1], "endTime", when));
+    }
     return true;
 }
 
@@ -133,13 +188,14 @@ vt_status vt__site_activity(const vt_site_tree *t, vt_txn *txn, uint64_t from)
         first_page--;
     for (uint64_t p = first_page; p <= pages; p++) {
         json_t *items = json_array();
-        void *ctx[2] = {(void *)t, items};
+        void *ctx[3] = {(void *)t, items, txn};
         vt_publog_activities(txn, t->audience, (p - 1) * VT_PUBLOG_ACTIVITY_PAGE + 1,
                              p * VT_PUBLOG_ACTIVITY_PAGE, add_activity, ctx);
         g_autofree char *id = activity_page_url(t, p);
-        json_t *page = json_pack("{s:s, s:s, s:s, s:I, s:{s:s, s:s}, s:o}", "@context",
+        /* No startIndex: a page holds VT_PUBLOG_ACTIVITY_PAGE asset changes,
+         * each followed by the documents that changed with it. */
+        json_t *page = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:o}", "@context",
                                  ACTIVITY_CONTEXT, "id", id, "type", "OrderedCollectionPage",
-                                 "startIndex", (json_int_t)((p - 1) * VT_PUBLOG_ACTIVITY_PAGE),
                                  "partOf", "id", root_url, "type", "OrderedCollection",
                                  "orderedItems", items);
         if (p > 1) {
@@ -158,8 +214,10 @@ vt_status vt__site_activity(const vt_site_tree *t, vt_txn *txn, uint64_t from)
         if (st != VT_OK)
             return st;
     }
+    /* No totalItems (optional): the activities per page vary. The number
+     * of asset changes published is kept for the next publication. */
     json_t *root = json_pack("{s:s, s:s, s:s, s:I}", "@context", ACTIVITY_CONTEXT, "id", root_url,
-                             "type", "OrderedCollection", "totalItems", (json_int_t)last);
+                             "type", "OrderedCollection", ACTIVITY_SEQ_KEY, (json_int_t)last);
     if (pages > 0) {
         g_autofree char *first = activity_page_url(t, 1);
         g_autofree char *lastp = activity_page_url(t, pages);
@@ -177,7 +235,7 @@ uint64_t vt__site_activity_on_disk(const vt_site_tree *t)
 {
     g_autofree char *path = g_build_filename(t->dir, "activity", "all-changes.json", NULL);
     json_t *root = json_load_file(path, 0, NULL);
-    json_int_t n = json_integer_value(json_object_get(root, "totalItems"));
+    json_int_t n = json_integer_value(json_object_get(root, ACTIVITY_SEQ_KEY));
     json_decref(root);
     return n > 0 ? (uint64_t)n : 0;
 }

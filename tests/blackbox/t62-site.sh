@@ -107,6 +107,24 @@ jq -e --arg m "http://127.0.0.1:$VT_PORT/iiif/$front/manifest.json" \
     '.orderedItems | map(select(.type == "Delete" and .object.id == $m)) | length == 1' \
     "$pub/activity/page-1.json" >/dev/null || fail "no Delete activity for the hidden asset"
 ok "hidden: gone from the public pages, a Delete in the activity stream"
+# What changed with it is in the stream too: the intervention's manifest and
+# collection, the department's page collection and collection, the top one.
+for doc in "iiif/intervention/2024.00001/manifest.json Manifest" \
+    "iiif/collection/intervention/2024.00001.json Collection" \
+    "iiif/collection/department/photo/1.json Collection" \
+    "iiif/collection/department/photo.json Collection" "iiif/collection/top.json Collection"; do
+    set -- $doc
+    jq -e --arg o "http://127.0.0.1:$VT_PORT/$1" --arg t "$2" \
+        '[.orderedItems[] | select(.type == "Update" and .object.id == $o and .object.type == $t)]
+         | length >= 1' "$pub/activity/page-1.json" >/dev/null ||
+        fail "no Update of $1 in the public activity stream"
+done
+# Those follow-up Updates name only documents that exist in the tree.
+jq -r '.orderedItems[] | select(.id | test("-[0-9]+/[0-9]+$")) | .object.id' "$pub/activity/page-1.json" |
+    while read -r u; do
+        [ -f "$pub/${u#http://127.0.0.1:$VT_PORT/}" ] || fail "the stream names $u, which is not in the tree"
+    done
+ok "Change Discovery: intervention manifests and collections that changed are in the stream"
 
 note "--- vitrine rebuild writes the same site"
 cp -a "$pub" "$T/before"
