@@ -285,9 +285,11 @@
         if (gen !== generation)
           return;
         panel.replaceChildren(placeholder({id: item.id, reason: 'its image server did not answer'}), caption);
+        viewers[i] = null;
+        setTimeout(function () { v.destroy(); }, 0);
         expected--;
-        if (opened === expected && opened > 0)
-          allOpen();
+        if (opened === expected)
+          (opened > 0 ? allOpen : ready)();
       });
       v.addHandler('viewport-change', function (event) {
         var src = viewerOfEvent(event);
@@ -638,8 +640,9 @@
         return;
       report();
       renderToolbar();
+      toolbar.hidden = items.length === 0;
       listSection.hidden = false;
-      shareBox.hidden = false;
+      shareBox.hidden = items.length === 0;
       renderList(focus);
       build();
     });

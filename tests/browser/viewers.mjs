@@ -261,6 +261,24 @@ await step('compare: 4 viewers, placeholders for an unknown and an internal id',
   await page.close();
 });
 
+await step('compare: an image server that does not answer gives a placeholder, the others still sync', async () => {
+  const info = `/images/${ids.infrared}/info.json`;
+  page = await newPage([({url}) => url.endsWith(info), ({kind, text}) => kind === 'console error' && /503|Service Unavailable/.test(text)]);
+  await page.route((url) => url.pathname === info, (route) => route.fulfill({status: 503, body: 'down'}));
+  await page.goto(compareUrl(all4, 'sync'));
+  await compareReady(page);
+  const placeholders = await page.locator('.compare-placeholder').allTextContents();
+  check(placeholders.length === 1 && placeholders[0].includes(ids.infrared) && /did not answer/.test(placeholders[0]),
+        `placeholders: ${JSON.stringify(placeholders)}`);
+  const n = await page.evaluate(() => window.vitrineCompare.viewers().filter(Boolean).length);
+  check(n === 3, `${n} viewers, expected 3`);
+  const box = await panelBox(page, 0);
+  await drag(page, box, 50, 30);
+  await settle(page);
+  assertSynced(await gridBounds(page), 'with one viewer down');
+  await finishPage(page);
+});
+
 await step('sync: zoom and pan one viewer, every viewer shows the same part (image coordinates)', async () => {
   page = await newPage();
   await page.goto(compareUrl(all4, 'sync'));
