@@ -77,7 +77,8 @@
 
     if (button)
       button.addEventListener('click', function () {
-        var url = manifestUrl(getIds());
+        var ids = getIds();
+        var url = manifestUrl(ids);
         if (!url || !field || !out)
           return;
         field.value = url;
@@ -85,7 +86,8 @@
         field.focus();
         field.select();
         if (note)
-          note.textContent = '';
+          note.textContent = clean(ids).length < ids.length
+            ? 'A shared manifest holds at most ' + MAX + ' images: these are the first ' + MAX + '.' : '';
       });
     if (copy)
       copy.addEventListener('click', function () {
