@@ -243,7 +243,7 @@ void vt_indexer_document_annotations(json_t *doc, const vt_annotation_types *typ
                                      const vt_asset *a, const json_t *annotations)
 {
     json_t *out = json_array();
-    json_t *fields = json_object_get(doc, "fields");
+    json_t *fields = json_object();   /* facet_values: filters and facets, not words */
     json_t *facets = json_object_get(doc, "facets");
     bool asset_public = a->visibility == VT_VISIBILITY_PUBLIC;
     bool any_facet = false;
@@ -270,7 +270,7 @@ void vt_indexer_document_annotations(json_t *doc, const vt_annotation_types *typ
         if (lang)
             json_object_set_new(item, "lang", json_string(lang));
         json_array_append_new(out, item);
-        if (internal || !json_is_object(fields))
+        if (internal)
             continue;
         add_value(fields, "annotation_type", t ? t->label : type_name);
         const char *damage = json_string_value(json_object_get(af, "damage"));
@@ -284,6 +284,7 @@ void vt_indexer_document_annotations(json_t *doc, const vt_annotation_types *typ
         if (json_object_get(fields, "damage_type"))
             json_array_append_new(facets, json_string("damage_type"));
     }
+    json_object_set_new(doc, "facet_values", fields);
 }
 
 typedef struct {

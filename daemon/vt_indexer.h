@@ -51,8 +51,8 @@ json_t *vt_indexer_document(const vt_config *config, const vt_asset *asset,
 /* Adds the asset's annotations (@annotations, stored form, vt_annotation.h)
  * to its index document @doc: "annotations" [{id, text, lang, region
  * "xywh=x,y,w,h" (the shape's bounds), internal}] and, from the annotations
- * every reader of the document may see, the facet fields "annotation_type"
- * (type labels) and "damage_type". An internal annotation of a public asset
+ * every reader of the document may see, "facet_values" (filters and facets
+ * only, no words) "annotation_type" (type labels) and "damage_type". An internal annotation of a public asset
  * is "internal": only an internal search finds it (vt_index.h), and it
  * gives no facet value. */
 void vt_indexer_document_annotations(json_t *doc, const vt_annotation_types *types,

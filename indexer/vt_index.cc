@@ -979,6 +979,32 @@ vt_status put(vt_index *index, const json_t *doc)
         }
     }
 
+    /* Values that are filters and facets only (the types of an asset's
+     * annotations): no words, nothing in the hit's text. */
+    json_t *facet_values = json_object_get(doc, "facet_values");
+    if (facet_values && !json_is_null(facet_values) && !json_is_object(facet_values))
+        fail(VT_ERR_INVALID, "%s: \"facet_values\" is not an object", w);
+    json_object_foreach(facet_values, name, values) {
+        if (!valid_field_name(name) || boolean_field(name))
+            fail(VT_ERR_INVALID, "%s: facet value field \"%s\" is not [a-z][a-z0-9_]{0,31} or is"
+                 " reserved", w, name);
+        if (!json_is_array(values))
+            fail(VT_ERR_INVALID, "%s: \"facet_values\".%s is not an array", w, name);
+        for (size_t k = 0; k < json_array_size(values); k++) {
+            const char *text = json_string_value(json_array_get(values, k));
+            if (!text)
+                fail(VT_ERR_INVALID, "%s: a facet value of \"%s\" is not a string", w, name);
+            if (++b.n_values > VT_INDEX_VALUES_MAX)
+                fail(VT_ERR_LIMIT, "%s: more than %d values", w, VT_INDEX_VALUES_MAX);
+            std::string norm = normalise(text);
+            if (norm.empty() || norm.size() > VT_INDEX_VALUE_MAX)
+                continue;
+            b.boolean(value_prefix(name) + norm);
+            if (facet_fields.count(name))
+                b.facet(name, norm, text);
+        }
+    }
+
     /* The stored record (vt_record.h): what a hit shows. */
     g_autoptr(GString) data = g_string_sized_new(256);
     vt_record_start(data);

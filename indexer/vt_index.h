@@ -180,7 +180,10 @@ vt_status vt_index_reopen(vt_index *index);
  *             "creator": ["Rubens"], ...},     (items: objects or strings)
  *  "annotations": [{"id": "anno-1", "text": "...", "lang": "en",
  *                   "region": "xywh=10,20,300,200", "internal": false}],
+ *  "facet_values": {"annotation_type": ["Restoration"]},
  *  "facets": ["keywords", "material"]}
+ * "facet_values" are filters and facets only (XK terms and facet values, if
+ * named in "facets"): no words, nothing in the hit's text.
  * id, department and visibility are required. Field names are
  * [a-z][a-z0-9_]{0,31}; a field named like a boolean prefix (department,
  * intervention, visibility, type, year, id) is indexed as plain words only.

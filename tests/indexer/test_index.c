@@ -636,6 +636,30 @@ static void test_internal_annotations(Fixture *f, gconstpointer data)
     vt_index_close(reader);
 }
 
+/* facet_values: counted and filtered on, never words of the document nor
+ * text of its hit. */
+static void test_facet_values(Fixture *f, gconstpointer data)
+{
+    put(f->index, "{\"id\": \"v1\", \"department\": \"photo\", \"visibility\": \"public\","
+                  " \"label\": \"Paneel\", \"fields\": {\"title\": [\"Paneel\"]},"
+                  " \"facet_values\": {\"annotation_type\": [\"Restoration\", \"Story\"]},"
+                  " \"facets\": [\"annotation_type\"]}");
+    put(f->index, "{\"id\": \"v2\", \"department\": \"photo\", \"visibility\": \"public\","
+                  " \"label\": \"Paneel twee\", \"fields\": {\"title\": [\"Paneel twee\"]}}");
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    json_t *r = search(f->index, "{\"q\": \"paneel\", \"facets\": [\"annotation_type\"], " PUBLIC "}");
+    g_assert_cmpint(facet_count(r, "annotation_type", "restoration"), ==, 1);
+    g_assert_cmpstr(facet_label(r, "annotation_type", "restoration"), ==, "Restoration");
+    g_assert_null(strstr(json_string_value(json_object_get(hit_by_id(r, "v1"), "snippet")), "Restoration"));
+    json_decref(r);
+    assert_ids(f->index, "{\"q\": \"paneel\", \"filters\": [\"annotation_type:story\"], " PUBLIC "}", "v1");
+    assert_ids(f->index, "{\"q\": \"restoration\", " PUBLIC "}", "");
+    json_t *bad = parse("{\"id\": \"v3\", \"department\": \"photo\", \"visibility\": \"public\","
+                        " \"facet_values\": {\"annotation_type\": \"Restoration\"}}");
+    g_assert_cmpint(vt_index_put(f->index, bad), ==, VT_ERR_INVALID);
+    json_decref(bad);
+}
+
 static void test_replace_and_delete(Fixture *f, gconstpointer data)
 {
     put(f->index, CORPUS[3]);
@@ -1217,6 +1241,7 @@ int main(int argc, char **argv)
     ADD("/index/suggest", test_suggest, &corpus);
     ADD("/index/annotations-and-snippets", test_annotations_and_snippets, &corpus);
     ADD("/index/internal-annotations", test_internal_annotations, NULL);
+    ADD("/index/facet-values", test_facet_values, NULL);
     ADD("/index/replace-and-delete", test_replace_and_delete, NULL);
     ADD("/index/reader-and-writer", test_reader_and_writer, NULL);
     ADD("/index/invalid-documents", test_invalid_documents, NULL);
