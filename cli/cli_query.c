@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "vt_beneath.h"
 #include "vt_asset.h"
 #include "vt_convert.h"
 #include "vt_file.h"
@@ -259,6 +260,7 @@ int cli_show(cli_context *ctx, int argc, char **argv)
 /* ----------------------------------------------------------------- status */
 
 typedef struct {
+    const vt_config *config;
     unsigned counts[4];
     unsigned total;
     unsigned quarantine_files;
@@ -298,9 +300,24 @@ static bool count_quarantine(const char *key, size_t key_len, const void *val, s
                              void *data)
 {
     status_ctx *c = data;
+    /* Files as the folder holds them: a record whose file was restored by
+     * a retry (or removed by an administrator) is history, not a file. */
+    json_t *rec = json_loadb(val, len, 0, NULL);
+    const char *path = json_string_value(json_object_get(rec, "path"));
+    vt_place place = VT_PLACE_INIT;
+    struct stat st;
+    bool there = path &&
+                 vt_place_open_path(c->config->quarantine_dir, path, 0, &place) == VT_OK &&
+                 fstatat(place.dirfd, place.name, &st, AT_SYMLINK_NOFOLLOW) == 0;
+    vt_place_close(&place);
+    vt_error_clear();
+    if (!there) {
+        json_decref(rec);
+        return true;
+    }
     c->quarantine_files++;
     json_decref(c->latest_quarantine);
-    c->latest_quarantine = json_loadb(val, len, 0, NULL);
+    c->latest_quarantine = rec;
     return true;
 }
 
@@ -321,7 +338,7 @@ int cli_status(cli_context *ctx, int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     if (!cli_parse("status", "daemon, queue and store figures", entries, &argc, &argv))
         return 2;
-    status_ctx c = {.harvest_problems = json_array()};
+    status_ctx c = {.config = ctx->config, .harvest_problems = json_array()};
     vt_store *store = NULL;
     vt_status s = vt_store_open(ctx->config->state_dir, VT_STORE_READONLY, &store);
     if (s == VT_OK) {

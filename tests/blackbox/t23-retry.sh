@@ -34,7 +34,8 @@ for src in a.jpg b.jpg; do
 done
 a_id=$(jq -r '.[] | select(.source == "a.jpg") | .id' "$T/list.json")
 b_id=$(jq -r '.[] | select(.source == "b.jpg") | .id' "$T/list.json")
-assert_json '.assets.quarantined == 2 and .assets.ready == 1' "$(vt status --json)" "status before the fix"
+assert_json '.assets.quarantined == 2 and .assets.ready == 1 and .quarantine.files == 2' \
+    "$(vt status --json)" "status before the fix"
 
 sed -i 's/^max-pixels=100000$/max-pixels=1000000000/' "$VT_CONF"
 
@@ -58,6 +59,8 @@ vt_daemon_start
 assert_exit 0 vt retry "$a_id"
 wait_for 30 is_ready "$a_id" || fail "a.jpg not ready 30 s after 'vitrine retry $a_id'"
 check_recovered "$a_id" a.jpg
+# The quarantine count follows the folder: a.jpg left it (its record stays).
+assert_json '.quarantine.files == 1' "$(vt status --json)" "quarantined files after one retry"
 assert_eq quarantined "$(vt show "$b_id" --json | jq -r .state)" "b.jpg, not retried, still"
 vt_daemon_stop
 
@@ -66,6 +69,8 @@ assert_exit 0 vt retry --failed
 vt_ingest
 check_recovered "$b_id" b.jpg
 assert_json '.assets == {total: 3, archiving: 0, converting: 0, ready: 3, quarantined: 0}' "$(vt status --json)" "status after the retries"
+assert_json '.quarantine.files == 0 and .quarantine.latest == null' "$(vt status --json)" \
+    "quarantined files after both retries"
 assert_exit 0 vt verify
 rc=0; vt retry 0000000000000000dead >/dev/null 2>&1 || rc=$?
 [ "$rc" != 0 ] || fail "retry of an unknown id exits 0"
