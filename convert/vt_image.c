@@ -1226,7 +1226,9 @@ uint64_t vt_image_expected_bytes(const vt_image_options *opt, uint64_t width, ui
     uint64_t samples = pixel_bytes == 1 ? 1 : 3;
     uint64_t pyramid = pixels * samples / 3 * 4 / 3;
     uint64_t side = (uint64_t)MAX(opt->download_size, opt->thumbnail_size);
-    uint64_t total = pyramid + 2 * side * side * 3 + 1000000;
+    /* The two derivatives, at most the download's size each, as JPEG too. */
+    uint64_t derivatives = 2 * MIN(side * side, pixels) * samples / 3;
+    uint64_t total = pyramid + derivatives + 1000000;
 
     if (opt->server == VT_SERVER_STATIC)
         total += pyramid;
