@@ -837,6 +837,10 @@ json_t *vt_manifest_intervention(const vt_config *c, const char *number,
                             json_pack("[{s:s, s:s, s:o, s:s}]", "id", page, "type", "Text",
                                       "label", intervention_label(number, titles), "format",
                                       "text/html"));
+    /* Each canvas's own rights are in its asset's manifest; the whole
+     * states the institution's default. */
+    if (doc && c->site_rights && vt_config_rights_valid(c->site_rights))
+        json_object_set_new(doc, "rights", json_string(c->site_rights));
     json_decref(titles);
     return done(doc, "intervention manifest", number);
 }

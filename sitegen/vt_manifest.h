@@ -143,7 +143,8 @@ json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *h
  * intervention @number; @harvested[i] is its harvested fields (@harvested
  * may be NULL, and so may any element). Label "Intervention <number>", with
  * ": <title>" per language of the first harvested title found. Attribution
- * lists every department concerned; homepage is the intervention's page
+ * is [site] attribution, else lists every department concerned; rights is
+ * [site] rights (each asset's own is in its manifest); homepage is the intervention's page
  * <site.base-url>/interventions/<number>.html. @n_assets must be at least 1 (a
  * manifest needs a canvas). */
 json_t *vt_manifest_intervention(const vt_config *c, const char *number,

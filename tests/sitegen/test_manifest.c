@@ -428,6 +428,18 @@ static void test_site_rights(void)
     g_assert_cmpstr(str_at(m, "rights"), ==, "http://creativecommons.org/publicdomain/zero/1.0/");
     json_decref(m);
 
+    /* An intervention manifest states the default; attribution as above. */
+    g_free(plain->intervention);
+    plain->intervention = g_strdup("2019.1");
+    const vt_asset *const one[] = {plain};
+    m = vt_manifest_intervention(c, "2019.1", one, NULL, 1, "public");
+    g_assert_nonnull(m);
+    emit("intervention-site-rights", m);
+    g_assert_cmpstr(str_at(m, "rights"), ==, "http://rightsstatements.org/vocab/InC/1.0/");
+    g_assert_cmpstr(str_at(m, "requiredStatement/value/none/0"), ==,
+                    "<span>Courtesy of the &lt;Museum&gt; &amp; Archive</span>");
+    json_decref(m);
+
     vt_asset_free(plain);
     vt_asset_free(own);
     vt_config_free(c);
