@@ -71,9 +71,10 @@ static void test_settings(void)
     vt_request_settings *s = public_settings();
     g_assert_false(s->internal);
     g_assert_cmpstr(s->index_dir, ==, "/var/lib/vitrine/index");
-    g_assert_cmpuint(g_strv_length(s->facets), ==, 4);
+    g_assert_cmpuint(g_strv_length(s->facets), ==, 6);
     g_assert_cmpstr(s->facets[0], ==, "department");
     g_assert_cmpstr(s->facets[3], ==, "keywords");
+    g_assert_cmpstr(s->facets[4], ==, "annotation_type");
     vt_request_settings_free(s);
 
     vt_config *c = load_config("[search]\naudience=internal   # staff only\n"
@@ -137,7 +138,8 @@ static void test_defaults(void)
         g_assert_cmpint(r->kind, ==, VT_REQUEST_SEARCH);
         g_autofree char *j = search_json(r);
         g_assert_cmpstr(j, ==,
-                        "{\"audience\":\"public\",\"facets\":[\"department\",\"type\",\"year\",\"keywords\"],"
+                        "{\"audience\":\"public\",\"facets\":[\"department\",\"type\",\"year\",\"keywords\","
+                        "\"annotation_type\",\"damage_type\"],"
                         "\"page\":1,\"size\":20}");
         vt_request_free(r);
     }
@@ -151,7 +153,8 @@ static void test_search(void)
     g_assert_cmpint(r->kind, ==, VT_REQUEST_SEARCH);
     g_autofree char *j = search_json(r);
     g_assert_cmpstr(j, ==,
-                    "{\"audience\":\"public\",\"facets\":[\"department\",\"type\",\"year\",\"keywords\"],"
+                    "{\"audience\":\"public\",\"facets\":[\"department\",\"type\",\"year\",\"keywords\","
+                    "\"annotation_type\",\"damage_type\"],"
                     "\"filters\":[\"department:photo\",\"keywords:varnish layer\",\"year:2019\"],"
                     "\"lang\":\"nl\",\"page\":3,\"q\":\"creator:Rubens \\\"een vrouw\\\"\","
                     "\"size\":50,\"sort\":\"-year\"}");
