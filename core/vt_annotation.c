@@ -1151,10 +1151,7 @@ static vt_status bodies_to_fields(const vt_annotation_type *t, const json_t *w3c
         } else if (purpose && strcmp(purpose, "tagging") == 0) {
             f = find_field(t, "terms");
         } else if (purpose && strcmp(purpose, "linking") == 0) {
-            f = find_field(t, "url");
-            if (!text || (url && f)) {
-                /* {id: URL, purpose: linking}: the URL is the id. */
-            }
+            f = find_field(t, "url");   /* {id: URL, purpose: linking}: the URL is the id */
         } else {
             f = find_field(t, "text");
         }
@@ -1313,9 +1310,8 @@ vt_status vt_annotation_page_load(const char *name, const char *data, size_t len
         const json_t *first = json_object_get(root, "first");
         if (!items && json_is_object(first))
             items = json_object_get(first, "items");
-        if (!items && json_object_get(root, "target"))
-            items = NULL;   /* one annotation */
-        else if (!json_is_array(items)) {
+        bool one_annotation = !items && json_object_get(root, "target");
+        if (!one_annotation && !json_is_array(items)) {
             json_decref(root);
             return vt_error_set(VT_ERR_INVALID, "%s: not an AnnotationPage (an object with"
                                 " \"items\"), a list of annotations or one annotation", name);
