@@ -373,6 +373,19 @@ static void test_page(void)
     g_assert_cmpuint(json_array_size(list), ==, 2);
     json_decref(list);
 
+    /* One annotation alone, and an AnnotationCollection with its first page. */
+    const char *one = "{\"id\":\"x\",\"body\":{\"value\":\"one\"},\"target\":\"c#xywh=0,0,1,1\"}";
+    g_assert_cmpint(vt_annotation_parse_page(types, &public_target, "p", one, strlen(one), NULL,
+                                             1, &list), ==, VT_OK);
+    g_assert_cmpuint(json_array_size(list), ==, 1);
+    json_decref(list);
+    const char *coll = "{\"type\":\"AnnotationCollection\",\"first\":{\"items\":["
+                       "{\"id\":\"y\",\"body\":{\"value\":\"one\"},\"target\":\"c#xywh=0,0,1,1\"}]}}";
+    g_assert_cmpint(vt_annotation_parse_page(types, &public_target, "p", coll, strlen(coll), NULL,
+                                             1, &list), ==, VT_OK);
+    g_assert_cmpstr(json_string_value(json_object_get(json_array_get(list, 0), "id")), ==, "y");
+    json_decref(list);
+
     const char *dup = "[{\"id\":\"a\",\"body\":{\"value\":\"one\"},\"target\":\"c#xywh=0,0,1,1\"},"
                       "{\"id\":\"a\",\"body\":{\"value\":\"two\"},\"target\":\"c#xywh=0,0,2,2\"}]";
     list = NULL;
