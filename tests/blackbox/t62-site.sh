@@ -11,6 +11,8 @@ vt_require_bins
 vt_make_tree static
 # The x-ray department files by intervention too.
 sed -i '/^\[department:xray\]/a intervention=^([0-9]{4}\\.[0-9]{4,5})' "$VT_CONF"
+# The institution's rights and credit line.
+sed -i '/^\[site\]/a rights=http://rightsstatements.org/vocab/InC/1.0/\nattribution=Courtesy of the Test Museum' "$VT_CONF"
 img_jpeg "$T/hot/photo/2024.00001_front.jpg" 640 480
 cat >"$T/hot/photo/2024.00001_front.json" <<'JSON'
 {"title.en": "Altarpiece, front", "title.nl": "Retabel, voorzijde", "keywords.nl": ["vernis"],
@@ -47,6 +49,15 @@ grep -q "Workshop of Rubens" "$pub/assets/$front.html" || fail "custom metadata 
 grep -q "$back" "$pub/interventions/2024.00001.html" || fail "intervention page lacks an image"
 grep -q "$xray" "$int/interventions/2024.00001.html" || fail "internal intervention page lacks the x-ray"
 ok "pages hold the assets and their metadata"
+# [site] rights and attribution: in the manifest and on the page.
+assert_eq "http://rightsstatements.org/vocab/InC/1.0/" \
+    "$(jq -r .rights "$pub/iiif/$front/manifest.json")" "the manifest's rights"
+assert_eq "Courtesy of the Test Museum" \
+    "$(jq -r '.requiredStatement.value.none[0]' "$pub/iiif/$front/manifest.json")" "the manifest's attribution"
+grep -q 'href="http://rightsstatements.org/vocab/InC/1.0/" rel="license"' "$pub/assets/$front.html" ||
+    fail "the asset page does not show its rights"
+grep -q "Courtesy of the Test Museum" "$pub/assets/$front.html" || fail "the asset page lacks the attribution"
+ok "rights and attribution from [site] in the manifest and on the page"
 
 # The viewer's image service is the one static tiles were written for.
 info=$(jq -r '.items[0].items[0].items[0].body.service[0].id' "$pub/iiif/$front/manifest.json")
