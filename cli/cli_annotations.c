@@ -249,6 +249,10 @@ int cli_annotations(cli_context *ctx, int argc, char **argv)
         return 2;
     }
     const char *sub = argv[1];
+    if (strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0) {
+        printf("Usage:\n  %s", usage + strlen("usage: "));
+        return 0;
+    }
     if (strcmp(sub, "list") == 0)
         return list_or_export(ctx, argc - 1, argv + 1, false);
     if (strcmp(sub, "export") == 0)

@@ -159,7 +159,10 @@ static int submit(cli_context *ctx, json_t *request)
     if (!cli_daemon_running(ctx->config, &pid)) {
         /* No daemon: apply the request here, as the store's writer. */
         const char *none[] = {NULL};
-        return run_batch(ctx->config, none, false);
+        int rc = run_batch(ctx->config, none, false);
+        if (rc == 0)
+            printf("done by this process (vitrined is not running)\n");
+        return rc;
     }
     g_autofree char *pending = g_build_filename(ctx->config->spool_dir, name, NULL);
     g_autofree char *rejected = g_build_filename(ctx->config->spool_dir, "rejected", name, NULL);
@@ -173,7 +176,7 @@ static int submit(cli_context *ctx, json_t *request)
         g_autofree char *why_path = g_strconcat(rejected, ".reason.txt", NULL);
         g_autofree char *why = NULL;
         g_file_get_contents(why_path, &why, NULL, NULL);
-        fprintf(stderr, "vitrine: vitrined rejected the request: %s", why ? why : "(no reason)\n");
+        fprintf(stderr, "vitrine: refused by vitrined (pid %d): %s", pid, why ? why : "(no reason)\n");
         return 1;
     }
     printf("done by vitrined (pid %d)\n", pid);

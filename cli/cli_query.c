@@ -17,6 +17,8 @@
 #include "vt_convert.h"
 #include "vt_file.h"
 #include "vt_harvest_map.h"
+#include "vt_meta.h"
+#include "vt_url.h"
 #include "vt_store.h"
 
 bool cli_daemon_running(const vt_config *config, int *ret_pid)
@@ -81,6 +83,33 @@ static json_t *harvested_of(vt_txn *txn, GHashTable *cache, const char *interven
     return fields;
 }
 
+/* The title the site shows for @a (custom, else harvested, else embedded,
+ * else the file name), as vt_meta_label_value() picks it. Caller frees. */
+static char *title_of(const vt_asset *a, json_t *harvested)
+{
+    json_t *metadata = json_pack("{s:O?, s:O?}", "custom", a->custom, "harvested",
+                                 json_is_object(harvested) ? harvested : NULL);
+    json_t *view = NULL;
+    char *title = NULL;
+    if (metadata && vt_meta_merged(metadata, a->embedded, &view) == VT_OK) {
+        const json_t *t = vt_meta_label_value(json_object_get(view, "title"));
+        if (t)
+            title = g_strdup(json_string_value(json_object_get(t, "value")));
+    }
+    json_decref(view);
+    json_decref(metadata);
+    vt_error_clear();
+    if (!title) {
+        const char *name = vt_asset_file_name(a);
+        title = g_strdup(name ? name : "-");
+    }
+    /* One line per asset in the table. */
+    for (char *p = title; *p; p++)
+        if (*p == '\n' || *p == '\r' || *p == '\t')
+            *p = ' ';
+    return title;
+}
+
 static bool list_one(const vt_asset *a, void *data)
 {
     list_ctx *c = data;
@@ -126,7 +155,18 @@ int cli_list(cli_context *ctx, int argc, char **argv)
                   .harvested = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                                      (GDestroyNotify)json_decref)};
     if (state && !(c.has_state = vt_asset_state_parse(state, &c.state))) {
-        fprintf(stderr, "vitrine list: unknown state '%s'\n", state);
+        fprintf(stderr, "vitrine list: unknown state '%s' (archiving, converting, ready,"
+                        " quarantined)\n", state);
+        g_ptr_array_free(c.assets, TRUE);
+        g_hash_table_destroy(c.harvested);
+        return 2;
+    }
+    if (department && !vt_config_department(ctx->config, department)) {
+        GString *known = g_string_new(NULL);
+        for (size_t i = 0; i < ctx->config->n_departments; i++)
+            g_string_append_printf(known, "%s%s", i ? ", " : "", ctx->config->departments[i].id);
+        fprintf(stderr, "vitrine list: unknown department '%s' (%s)\n", department, known->str);
+        g_string_free(known, TRUE);
         g_ptr_array_free(c.assets, TRUE);
         g_hash_table_destroy(c.harvested);
         return 2;
@@ -158,14 +198,17 @@ int cli_list(cli_context *ctx, int argc, char **argv)
         print_json(array);
         json_decref(array);
     } else {
-        printf("%-16s  %-11s  %-12s  %11s  %-16s  %s\n", "ID", "STATE", "DEPARTMENT", "PIXELS",
-               "INTERVENTION", "SOURCE");
+        printf("%-16s  %-11s  %-10s  %-12s  %11s  %-16s  %s\n", "ID", "STATE", "VISIBILITY",
+               "DEPARTMENT", "PIXELS", "INTERVENTION", "TITLE");
         for (guint i = 0; i < c.assets->len; i++) {
             const vt_asset *a = g_ptr_array_index(c.assets, i);
             g_autofree char *px = a->width ? g_strdup_printf("%dx%d", a->width, a->height)
                                            : g_strdup("-");
-            printf("%-16s  %-11s  %-12s  %11s  %-16s  %s\n", a->id, vt_asset_state_name(a->state),
-                   a->department, px, a->intervention ? a->intervention : "-", a->source);
+            json_t *h = a->intervention ? g_hash_table_lookup(c.harvested, a->intervention) : NULL;
+            g_autofree char *title = title_of(a, h);
+            printf("%-16s  %-11s  %-10s  %-12s  %11s  %-16s  %s\n", a->id,
+                   vt_asset_state_name(a->state), vt_visibility_name(a->visibility),
+                   a->department, px, a->intervention ? a->intervention : "-", title);
         }
         printf("%u asset%s\n", c.assets->len, c.assets->len == 1 ? "" : "s");
     }
@@ -180,7 +223,16 @@ typedef struct {
     const char *id;
     vt_asset *asset;
     json_t *harvest;   /* the intervention's harvested record, or NULL */
+    GPtrArray *matches;   /* ids that start with @id (char*), when it is not a whole id */
 } show_ctx;
+
+static bool match_prefix(const vt_asset *a, void *data)
+{
+    show_ctx *c = data;
+    if (g_str_has_prefix(a->id, c->id) && c->matches->len < 10)
+        g_ptr_array_add(c->matches, g_strdup(a->id));
+    return true;
+}
 
 static vt_status show_fn(vt_txn *txn, void *data)
 {
@@ -189,10 +241,57 @@ static vt_status show_fn(vt_txn *txn, void *data)
     c->asset = NULL;
     json_decref(c->harvest);
     c->harvest = NULL;
+    g_ptr_array_set_size(c->matches, 0);
     vt_status s = vt_asset_get(txn, c->id, &c->asset);
+    if (s == VT_ERR_NOT_FOUND && *c->id) {
+        /* A unique prefix names the asset, as git takes a short commit id. */
+        vt_asset_foreach(txn, match_prefix, c);
+        if (vt_txn_status(txn) != VT_OK)
+            return vt_txn_status(txn);
+        if (c->matches->len != 1)
+            return VT_ERR_NOT_FOUND;
+        s = vt_asset_get(txn, g_ptr_array_index(c->matches, 0), &c->asset);
+    }
     if (s == VT_OK && c->asset->intervention)
         c->harvest = vt_txn_get_json(txn, VT_TABLE_HARVEST, c->asset->intervention);
     return s;
+}
+
+/* The metadata as people read it: one line per value, "Label: value",
+ * its language and where it comes from (custom, harvested, embedded). */
+static void print_metadata(const vt_asset *a, json_t *harvested)
+{
+    json_t *metadata = json_pack("{s:O?, s:O?}", "custom", a->custom, "harvested",
+                                 json_is_object(harvested) ? harvested : NULL);
+    json_t *view = NULL;
+    if (!metadata || vt_meta_merged(metadata, a->embedded, &view) != VT_OK) {
+        json_decref(metadata);
+        vt_error_clear();
+        return;
+    }
+    if (json_object_size(view) > 0)
+        printf("metadata:\n");
+    const char *field;
+    json_t *values;
+    json_object_foreach(view, field, values) {
+        g_autofree char *label = vt_meta_field_label(field);
+        size_t i;
+        json_t *v;
+        json_array_foreach(values, i, v) {
+            const char *lang = json_string_value(json_object_get(v, "lang"));
+            g_autofree char *text = g_strdup(json_string_value(json_object_get(v, "value")));
+            for (char *p = text; p && *p; p++)
+                if (*p == '\n' || *p == '\r')
+                    *p = ' ';
+            g_autofree char *name = i == 0 ? g_strdup_printf("%s:", label) : g_strdup("");
+            printf("  %-18s %s", name, text ? text : "");
+            if (lang)
+                printf(" [%s]", lang);
+            printf("  (%s)\n", json_string_value(json_object_get(v, "source")));
+        }
+    }
+    json_decref(view);
+    json_decref(metadata);
 }
 
 int cli_show(cli_context *ctx, int argc, char **argv)
@@ -201,7 +300,8 @@ int cli_show(cli_context *ctx, int argc, char **argv)
     GOptionEntry entries[] = {
         {"json", 0, 0, G_OPTION_ARG_NONE, &as_json, "Print a JSON object", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
-    if (!cli_parse("show ID", "show one asset", entries, &argc, &argv))
+    if (!cli_parse("show ID", "show one asset; ID may be the start of an asset id, if only one"
+                   " asset's id starts so", entries, &argc, &argv))
         return 2;
     if (argc != 2) {
         fprintf(stderr, "vitrine show: give one asset id\n");
@@ -210,19 +310,31 @@ int cli_show(cli_context *ctx, int argc, char **argv)
     vt_store *store = open_readonly(ctx->config);
     if (!store)
         return 1;
-    show_ctx c = {.id = argv[1]};
+    show_ctx c = {.id = argv[1], .matches = g_ptr_array_new_with_free_func(g_free)};
     vt_status s = vt_store_read(store, show_fn, &c);
     vt_store_close(store);
     if (s != VT_OK) {
-        fprintf(stderr, "vitrine: %s\n", s == VT_ERR_NOT_FOUND ? "no such asset" : vt_error_message());
+        if (s != VT_ERR_NOT_FOUND) {
+            fprintf(stderr, "vitrine show: %s\n", vt_error_message());
+        } else if (c.matches->len > 1) {
+            fprintf(stderr, "vitrine show: '%s' starts more than one asset id:", argv[1]);
+            for (guint i = 0; i < c.matches->len; i++)
+                fprintf(stderr, " %s", (char *)g_ptr_array_index(c.matches, i));
+            fprintf(stderr, "%s; give more of the id\n", c.matches->len >= 10 ? " ..." : "");
+        } else {
+            fprintf(stderr, "vitrine show: no asset has the id '%s' (`vitrine list` lists"
+                            " them)\n", argv[1]);
+        }
         vt_asset_free(c.asset);
+        json_decref(c.harvest);
+        g_ptr_array_free(c.matches, TRUE);
         return 1;
     }
+    g_ptr_array_free(c.matches, TRUE);
     json_t *j = vt_asset_to_json(c.asset);
     /* Harvested metadata is kept once per intervention; show joins it. */
     json_t *fields = json_object_get(c.harvest, "fields");
     json_object_set(j, "harvested", json_is_object(fields) ? fields : json_null());
-    json_decref(c.harvest);
     if (as_json) {
         print_json(j);
     } else {
@@ -231,7 +343,8 @@ int cli_show(cli_context *ctx, int argc, char **argv)
         json_object_foreach(j, key, v) {
             if (json_is_null(v))
                 continue;
-            if (strcmp(key, "v") == 0)
+            if (strcmp(key, "v") == 0 || strcmp(key, "custom") == 0 ||
+                strcmp(key, "embedded") == 0 || strcmp(key, "harvested") == 0)
                 continue;
             if (json_is_integer(v) && (strcmp(key, "created") == 0 || strcmp(key, "updated") == 0 ||
                                        strcmp(key, "next_attempt") == 0)) {
@@ -251,7 +364,22 @@ int cli_show(cli_context *ctx, int argc, char **argv)
             else
                 free(text);
         }
+        if (c.asset->state == VT_ASSET_READY) {
+            /* Where it is published: the tree of its audience. */
+            vt_config view;
+            vt_config_audience_view(ctx->config,
+                                    c.asset->visibility == VT_VISIBILITY_INTERNAL, &view);
+            g_autofree char *page = vt_url_page(&view, c.asset->id);
+            g_autofree char *manifest = vt_url_manifest(&view, c.asset->id);
+            vt_error_clear();
+            if (page)
+                printf("%-13s %s\n", "page", page);
+            if (manifest)
+                printf("%-13s %s\n", "manifest", manifest);
+        }
+        print_metadata(c.asset, fields);
     }
+    json_decref(c.harvest);
     json_decref(j);
     vt_asset_free(c.asset);
     return 0;
@@ -360,6 +488,13 @@ int cli_status(cli_context *ctx, int argc, char **argv)
         json_decref(daemon);
         daemon = json_object();
     }
+    unsigned hotfolders = 0;
+    for (size_t i = 0; i < ctx->config->n_departments; i++) {
+        struct stat st;
+        hotfolders += stat(ctx->config->departments[i].hotfolder, &st) == 0 && S_ISDIR(st.st_mode);
+    }
+    if (running)
+        json_object_set_new(daemon, "hotfolders", json_integer(hotfolders));
     json_object_set_new(daemon, "running", json_boolean(running));
     json_object_set_new(daemon, "pid", running && pid > 0 ? json_integer(pid) : json_null());
 
@@ -380,9 +515,12 @@ int cli_status(cli_context *ctx, int argc, char **argv)
     } else {
         if (running) {
             json_t *q = json_object_get(daemon, "queue");
-            printf("vitrined: running (pid %d), %d folders watched; %lld settling, %lld file jobs,"
-                   " %lld waiting, %lld converting, %lld waiting to retry\n",
-                   pid, (int)json_integer_value(json_object_get(daemon, "watches")),
+            /* "watches" counts inotify watches: every subfolder of a
+             * hotfolder and the spool folders too, so 3 hotfolders read as
+             * 4 or 5 "folders". People count hotfolders. */
+            printf("vitrined: running (pid %d), %u hotfolder%s watched; %lld settling,"
+                   " %lld file jobs, %lld waiting, %lld converting, %lld waiting to retry\n",
+                   pid, hotfolders, hotfolders == 1 ? "" : "s",
                    json_integer_value(json_object_get(q, "settling")),
                    json_integer_value(json_object_get(q, "file_jobs")),
                    json_integer_value(json_object_get(q, "waiting")),

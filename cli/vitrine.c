@@ -40,23 +40,65 @@ static void usage(FILE *out)
             VT_CONFIG_DEFAULT_PATH);
     for (size_t i = 0; i < G_N_ELEMENTS(commands); i++)
         fprintf(out, "  %s\n", commands[i].summary);
-    fprintf(out, "\n`vitrine COMMAND --help` shows a command's options.\n");
+    fprintf(out, "\n`vitrine help COMMAND` or `vitrine COMMAND --help` shows a command's options.\n");
 }
 
+/* @name is the command's words then its arguments ("annotations list ID"):
+ * the arguments start at the first word in capitals or brackets. GLib's
+ * usage line is "PRGNAME [OPTION...] PARAMETERS", so the program name
+ * carries the command ("vitrine show") and the parameters only what
+ * follows it: "Usage: vitrine show [OPTION...] ID", the name once. */
 bool cli_parse(const char *name, const char *summary, GOptionEntry *entries, int *argc,
                char ***argv)
 {
-    g_autofree char *param = g_strdup_printf("%s - %s", name, summary);
-    GOptionContext *ctx = g_option_context_new(param);
+    const char *params = name;
+    while (*params) {
+        const char *word = params;
+        while (*word == ' ')
+            word++;
+        if (*word == '[' || *word == '(' || g_ascii_isupper(*word)) {
+            params = word;
+            break;
+        }
+        params = strchr(word, ' ') ? strchr(word, ' ') : word + strlen(word);
+    }
+    g_autofree char *words = g_strstrip(g_strndup(name, (size_t)(params - name)));
+    g_autofree char *prgname = g_strdup_printf("vitrine %s", words);
+    if (!g_get_prgname())
+        g_set_prgname(prgname);
+    GOptionContext *ctx = g_option_context_new(*params ? params : NULL);
+    g_option_context_set_summary(ctx, summary);
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     bool ok = g_option_context_parse(ctx, argc, argv, &err);
     if (!ok) {
-        fprintf(stderr, "vitrine %s: %s\n", name, err->message);
+        fprintf(stderr, "%s: %s\n", prgname, err->message);
         g_error_free(err);
     }
     g_option_context_free(ctx);
     return ok;
+}
+
+/* Does the command line after the command ask for help? Help needs no
+ * configuration: the command prints its options before it reads one. */
+static bool asks_help(int argc, char **argv)
+{
+    for (int k = 1; k < argc; k++) {
+        if (strcmp(argv[k], "--") == 0)
+            return false;
+        if (strcmp(argv[k], "-h") == 0 || strcmp(argv[k], "--help") == 0 ||
+            strcmp(argv[k], "-?") == 0 || strcmp(argv[k], "--help-all") == 0)
+            return true;
+    }
+    return false;
+}
+
+static const command *find_command(const char *name)
+{
+    for (size_t k = 0; k < G_N_ELEMENTS(commands); k++)
+        if (strcmp(name, commands[k].name) == 0)
+            return &commands[k];
+    return NULL;
 }
 
 int main(int argc, char **argv)
@@ -89,15 +131,37 @@ int main(int argc, char **argv)
     if (!config_path)
         config_path = getenv("VITRINE_CONFIG") ? getenv("VITRINE_CONFIG") : VT_CONFIG_DEFAULT_PATH;
 
-    for (size_t k = 0; k < G_N_ELEMENTS(commands); k++) {
-        if (strcmp(argv[i], commands[k].name) != 0)
-            continue;
+    /* vitrine help [COMMAND [SUBCOMMAND]]: the command's own --help. */
+    if (strcmp(argv[i], "help") == 0) {
+        if (i + 1 >= argc) {
+            usage(stdout);
+            return 0;
+        }
+        const command *cmd = find_command(argv[i + 1]);
+        if (!cmd) {
+            fprintf(stderr, "vitrine help: unknown command '%s'\n\n", argv[i + 1]);
+            usage(stderr);
+            return 2;
+        }
+        int n = argc - i - 1;
+        char **args = g_new0(char *, (size_t)n + 2);
+        for (int k = 0; k < n; k++)
+            args[k] = argv[i + 1 + k];
+        args[n] = (char *)"--help";
         cli_context ctx = {.config_path = config_path};
-        if (commands[k].needs_config && vt_config_load(config_path, &ctx.config) != VT_OK) {
+        int rc = cmd->run(&ctx, n + 1, args);
+        g_free(args);
+        return rc;
+    }
+    const command *cmd = find_command(argv[i]);
+    if (cmd) {
+        cli_context ctx = {.config_path = config_path};
+        if (cmd->needs_config && !asks_help(argc - i, argv + i) &&
+            vt_config_load(config_path, &ctx.config) != VT_OK) {
             fprintf(stderr, "vitrine: %s\n", vt_error_message());
             return 2;
         }
-        int rc = commands[k].run(&ctx, argc - i, argv + i);
+        int rc = cmd->run(&ctx, argc - i, argv + i);
         vt_config_free(ctx.config);
         return rc;
     }
