@@ -5,7 +5,9 @@
 # sees the near-duplicate warning ("did you mean 'craquelure', used 3
 # times?"), removes a value, and finds the change in the page's history
 # after vitrined has published it; an editor's visibility change is refused
-# with the CGI's message. lighttpd serves the internal tree behind
+# with the CGI's message; from the internal search results two of three
+# images are ticked and given one value in one request (one audit entry
+# each). lighttpd serves the internal tree behind
 # authentication, the static tiles and vitrine-edit.cgi; vitrined runs.
 # Skipped (77) without lighttpd, node, playwright-core or Chromium.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
@@ -39,6 +41,9 @@ img_jpeg "$T/hot/photo/2023.00007_detail.jpg" 500 300
 sidecar "$T/hot/photo/2023.00007_detail.json" '{"title.en": "Chalice, detail", "keywords": ["silver"]}'
 vt_ingest
 id=$(vt_asset photo 2023.00007_detail.jpg | jq -r .id)
+front=$(vt_asset photo 2024.00042_front.jpg | jq -r .id)
+back=$(vt_asset photo 2024.00042_back.jpg | jq -r .id)
+side=$(vt_asset photo 2024.00042_side.jpg | jq -r .id)
 vt_daemon_start
 int=$T/site/internal
 wait_for 30 test -f "$int/assets/$id.html" || fail "the internal page of $id was not written"
@@ -69,6 +74,7 @@ mimetype.assign = (
     ".svg" => "image/svg+xml", ".png" => "image/png", ".jpg" => "image/jpeg",
     ".txt" => "text/plain; charset=utf-8" )
 alias.url = ( "/internal/cgi-bin/vitrine-edit.cgi" => "$VT_BIN_DIR/vitrine-edit.cgi",
+              "/internal/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi",
               "/internal/" => "$int/",
               "/images/" => "$T/images/",
               "/index.txt" => "$WEB/index.txt" )
@@ -78,7 +84,7 @@ auth.backend.plain.userfile = "$WEB/users"
 \$HTTP["url"] =~ "^/internal/" {
     auth.require = ( "" => ( "method" => "basic", "realm" => "staff", "require" => "valid-user" ) )
 }
-setenv.add-environment = ( "VITRINE_CONFIG" => "$VT_CONF"$(vt_lighttpd_sanitizer_env) )
+setenv.add-environment = ( "VITRINE_CONFIG" => "$VT_CONF", "VITRINE_AUDIENCE" => "internal"$(vt_lighttpd_sanitizer_env) )
 EOF
 stop_web() { local pid=$WEB_PID; WEB_PID=; vt_lighttpd_stop "$pid"; }
 VT_CLEANUPS+=(stop_web)
@@ -98,5 +104,10 @@ assert_eq '[{"value":"silver"},{"value":"craquelure"}]' "$(vt show "$id" --json 
     "the store has the picked term"
 assert_eq '["ed","ed","ed"]' "$(vt history "$id" --json | jq -c '[.[].user]')" "three audit entries by ed"
 assert_eq public "$(vt show "$id" --json | jq -r .visibility)" "the editor's visibility change was refused"
+for a in "$front" "$back"; do
+    assert_eq '[{"value":"oak","lang":"en"}]' "$(vt show "$a" --json | jq -c .custom.material)" "bulk edit on $a"
+    assert_eq '[["ed","web"]]' "$(vt history "$a" --json | jq -c '[.[] | [.user, .via]]')" "one audit entry for $a"
+done
+assert_eq null "$(vt show "$side" --json | jq -c .custom.material)" "the unselected image unchanged"
 vt_daemon_stop
 echo "PASS $VT_TEST_NAME"

@@ -11,7 +11,8 @@
 // (3)", picked with the keyboard, and saved (the page shows it at once);
 // a value added and removed again; the visibility change refused with the
 // CGI's message; after a reload the published page lists the changes in
-// its history. Each step prints "ok - ..." or fails with a screenshot in
+// its history; from the internal search results two of the three
+// altarpiece images are ticked and given material = oak. Each step prints "ok - ..." or fails with a screenshot in
 // OUTDIR. No uncaught exception, no console error but the 403 the refused
 // step expects.
 import { chromium } from 'playwright-core';
@@ -122,6 +123,21 @@ try {
   check(history.some((h) => /ed \(web\)[\s\S]*keywords: silver → silver, craquelure/.test(h)),
         'no history entry for the keyword: ' + JSON.stringify(history));
   ok('after publishing, the page\'s history has the 3 changes by ed (web)');
+
+  // Bulk edit from the internal search results: tick two of the three
+  // altarpiece images, set material = oak (en) on them.
+  await page.goto(`${base}/internal/search.html?q=altarpiece`);
+  await page.locator('#search-hits li.hit').nth(2).waitFor();
+  check(await page.locator('#search-hits li.hit').count() === 3, 'expected 3 altarpiece hits');
+  await page.getByLabel('Select Altarpiece, front').check();
+  await page.getByLabel('Select Altarpiece, back').check();
+  const apply = page.getByRole('button', {name: 'Apply to the 2 selected images'});
+  await page.locator('#bulk-field').fill('material');
+  await page.locator('#bulk-value').fill('oak');
+  await page.locator('#bulk-lang').selectOption('en');
+  await apply.click();
+  await page.locator('.bulk-edit__status', {hasText: 'Saved on 2 images.'}).waitFor();
+  ok('bulk edit from the search results: material = oak (en) saved on the 2 ticked images');
 
   check(problems.length === 0, problems.join('; '));
   ok('no console error, uncaught exception or failed request');
