@@ -265,13 +265,13 @@ vt_status vt_staff_request_parse(const json_t *obj, bool from_spool,
     const char *key;
     json_t *v;
     json_object_foreach((json_t *)obj, key, v) {
-        static const char *const body_keys[] = {"id", "ids", "edit", "if_match"};
+        static const char *const body_keys[] = {"id", "ids", "edit", "if_match", "action",
+                                                "annotation"};
         bool known = false;
         for (size_t i = 0; i < G_N_ELEMENTS(body_keys); i++)
             known = known || strcmp(key, body_keys[i]) == 0;
         if (from_spool)
-            known = known || strcmp(key, "v") == 0 || strcmp(key, "action") == 0 ||
-                    strcmp(key, "user") == 0;
+            known = known || strcmp(key, "v") == 0 || strcmp(key, "user") == 0;
         if (!known)
             return vt_error_set(VT_ERR_INVALID, "unknown key \"%.40s\" in the request", key);
     }
@@ -284,7 +284,11 @@ vt_status vt_staff_request_parse(const json_t *obj, bool from_spool,
             return invalid(r, vt_error_set(VT_ERR_INVALID, "a web request names its user"));
         r->user = g_strdup(user);
     }
-    const char *action = from_spool ? json_string_value(json_object_get(obj, "action")) : "edit";
+    /* The HTTP body may name an annotation action; without one it is an edit. */
+    const json_t *action_json = json_object_get(obj, "action");
+    const char *action = json_string_value(action_json);
+    if (!from_spool && !action_json)
+        action = "edit";
     if (!action)
         return invalid(r, vt_error_set(VT_ERR_INVALID, "a web request has an \"action\""));
     if (strcmp(action, "edit") == 0) {
@@ -351,6 +355,23 @@ vt_status vt_staff_request_parse(const json_t *obj, bool from_spool,
     }
 
     const json_t *edit = json_object_get(obj, "edit");
+    const json_t *annotation = json_object_get(obj, "annotation");
+    if (r->kind == VT_STAFF_ANNOTATE) {
+        /* Its content is checked by vitrined against the types and the
+         * image (daemon/vt_pipeline_webannot.c); here only its shape. */
+        if (!json_is_object(annotation) || edit)
+            return invalid(r, vt_error_set(VT_ERR_INVALID, "an annotation request has an"
+                                           " \"annotation\" object and no \"edit\""));
+        if (r->n_ids != 1)
+            return invalid(r, vt_error_set(VT_ERR_INVALID, "an annotation request names one"
+                                                           " asset (\"id\")"));
+        r->edit = json_deep_copy(annotation);
+        *ret_request = r;
+        return VT_OK;
+    }
+    if (annotation)
+        return invalid(r, vt_error_set(VT_ERR_INVALID, "\"annotation\" goes with an annotation"
+                                                       " action only"));
     if (r->kind == VT_STAFF_EDIT_METADATA) {
         if (!json_is_object(edit))
             return invalid(r, vt_error_set(VT_ERR_INVALID, "an edit request has an \"edit\""
@@ -384,7 +405,8 @@ json_t *vt_staff_request_to_spool(const vt_staff_request *r, const char *user,
     json_t *req = json_pack("{s:i, s:s, s:s, s:o}", "v", 1, "action", r->action, "user", user,
                             "ids", ids);
     if (r->edit)
-        json_object_set_new(req, "edit", json_deep_copy(r->edit));
+        json_object_set_new(req, r->kind == VT_STAFF_ANNOTATE ? "annotation" : "edit",
+                            json_deep_copy(r->edit));
     if (if_match)
         json_object_set_new(req, "if_match", json_string(if_match));
     return req;

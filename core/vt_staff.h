@@ -19,9 +19,18 @@
  *      "edit": {"set": {...}, "unset": [...]},  (vt_meta_apply_edit's shape)
  *      "if_match": "VERSION"}                   (optional; single id only)
  * and, in the spool file only, "v": 1, "action": "edit", "user": "NAME".
- * Annotation kinds ("annotation-create", "-update", "-delete") are
- * recognised and authorised here so that the module adding annotations only
- * adds their body and their handler (VT_STAFF_ANNOTATE).
+ * An annotation request (VT_STAFF_ANNOTATE) names its action, in the body
+ * too, and carries an "annotation" object instead of "edit":
+ *     {"action": "annotation-create", "id": "ASSET",
+ *      "annotation": {"type", "shape", "fields", "visibility"?}}
+ *     {"action": "annotation-update", "id": "ASSET", "if_match": "VERSION",
+ *      "annotation": {"id": "ANN", "type", "shape", "fields", "visibility"?}}
+ *     {"action": "annotation-delete", "id": "ASSET", "if_match": "VERSION",
+ *      "annotation": {"id": "ANN"}}
+ * (the stored form of core/vt_annotation.h without v, creator and times,
+ * which vitrined sets; VERSION is the annotation's, vt_staff_version of its
+ * stored form). Only the shape is checked here: vitrined checks the rest
+ * against the types and the image (daemon/vt_pipeline_webannot.c).
  *
  * A version (vt_staff_version) is a hash of an asset's custom metadata:
  * the If-Match of an edit, so that two editors never overwrite each other.
@@ -108,7 +117,7 @@ typedef struct {
     size_t n_ids;
     bool bulk;        /* given as "ids" (a bulk edit: If-Match optional) */
     char *if_match;   /* or NULL */
-    json_t *edit;     /* owned; checked */
+    json_t *edit;     /* owned; checked; for VT_STAFF_ANNOTATE the "annotation" */
     vt_staff_kind kind;
 } vt_staff_request;
 

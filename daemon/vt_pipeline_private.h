@@ -19,6 +19,7 @@
 #include "vt_publisher.h"
 #include "vt_pipeline.h"
 #include "vt_settle.h"
+#include "vt_staff.h"
 #include "vt_watch.h"
 
 typedef struct {
@@ -157,6 +158,14 @@ vt_status vt__pipeline_late_annotations(vt_pipeline *p, const char *id, const ch
                                         const json_t *page, bool *ret_changed);
 /* The spool's {"action": "annotations", "id", "import": PAGE | "delete": [ids] | true}. */
 vt_status vt__pipeline_apply_annotations(vt_pipeline *p, const json_t *req);
+
+/* vt_pipeline_webannot.c (see its top comment): the web spool's annotation
+ * request @r (VT_STAFF_ANNOTATE, its user allowed to annotate) checked and
+ * applied; *ret_answer (always set, new) is the CGI's answer: {"status":
+ * "saved", "annotation", "version", ...} or conflict / forbidden / invalid /
+ * not-found with a message. VT_OK when saved. */
+vt_status vt__pipeline_web_annotation(vt_pipeline *p, const vt_staff_request *r,
+                                      json_t **ret_answer);
 
 /* vt_pipeline_harvest.c */
 #define VT__HARVEST_PARALLEL 2        /* requests at once to the collection system */

@@ -335,11 +335,13 @@ static vt_status apply_web(const json_t *req, const char *name, void *data)
         return refuse(p, dir, name, "forbidden", s);
     }
     if (r->kind == VT_STAFF_ANNOTATE) {
-        /* The hook for annotation requests: their module adds a handler
-         * here, called with the request already authorised. */
+        /* Authorised to annotate; the rest is vt_pipeline_webannot.c's. */
+        json_t *ans = NULL;
+        s = vt__pipeline_web_annotation(p, r, &ans);
+        g_autofree char *msg = s != VT_OK ? g_strdup(vt_error_message()) : NULL;
+        answer(p, dir, name, ans);
         vt_staff_request_free(r);
-        vt_error_set(VT_ERR_INVALID, "this vitrined does not store annotations yet");
-        return refuse(p, dir, name, "invalid", VT_ERR_INVALID);
+        return s == VT_OK ? VT_OK : vt_error_set(s, "%s", msg);
     }
     edit_ctx c = {.p = p, .ids = r->ids, .n_ids = r->n_ids, .edit = r->edit,
                   .if_match = r->if_match, .user = r->user, .via = "web"};

@@ -6,6 +6,8 @@
  * bytes in the shape core/vt_staff.h documents:
  *     {"id": "ID", "edit": {"set": {"keywords": ["craquelure"]}, "unset": [...]}}
  *     {"ids": ["ID", ...], "edit": {...}}      (bulk: one audit entry per asset)
+ *     {"action": "annotation-create" | "annotation-update" | "annotation-delete",
+ *      "id": "ID", "annotation": {...}}        (one annotation of asset ID)
  * with "If-Match: VERSION" (the version an earlier answer gave) for a
  * single asset ("id"; optional for "ids"). It checks, in this order, and answers JSON
  * {"status": ..., "message": ...} with:
@@ -13,7 +15,9 @@
  *   403 an Origin other than the internal base URL's, or Sec-Fetch-Site
  *       other than same-origin, or neither (no cross-site requests);
  *   413 a body over the cap; 415 not JSON; 400 a body of the wrong shape;
- *   428 no If-Match for a single asset ("id"); 403 a user [staff] does not allow;
+ *   428 no If-Match for a single asset ("id"; an annotation's version for
+ *       annotation-update and -delete; none for annotation-create);
+ *   403 a user [staff] does not allow;
  *   503 vitrined not running (nothing is written: the form keeps the edit).
  * Then it writes the request, with the user, into spool-dir/web, and waits
  * up to EDIT_WAIT_MS for vitrined's answer in spool-dir/web/answers:
@@ -224,7 +228,8 @@ static int serve(void)
             goto out;
         }
         if_match = g_strdup(p);
-    } else if (!req->bulk && !req->if_match) {
+    } else if (!req->bulk && !req->if_match &&
+               strcmp(req->action, "annotation-create") != 0) {
         rc = fail(428, "invalid", "give the version you edited (If-Match), so that no one's"
                                   " change is overwritten");
         goto out;

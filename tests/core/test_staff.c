@@ -154,11 +154,31 @@ static void test_requests(void)
     g_assert_cmpuint(r->n_ids, ==, 2);
     vt_staff_request_free(r);
 
-    /* Annotation kinds are the hook: recognised and authorised as such. */
-    g_assert_cmpint(parse("{\"v\":1,\"action\":\"annotation-delete\",\"user\":\"u\",\"ids\":[\"a\"]}",
-                          true, &r), ==, VT_OK);
+    /* Annotation kinds: authorised as such, with an "annotation" object
+     * (its content is the daemon's to check), in the body and the spool. */
+    g_assert_cmpint(parse("{\"v\":1,\"action\":\"annotation-delete\",\"user\":\"u\",\"ids\":[\"a\"],"
+                          "\"annotation\":{\"id\":\"x1\"}}", true, &r), ==, VT_OK);
     g_assert_cmpint(r->kind, ==, VT_STAFF_ANNOTATE);
     vt_staff_request_free(r);
+    g_assert_cmpint(parse("{\"action\":\"annotation-create\",\"id\":\"a\","
+                          "\"annotation\":{\"type\":\"tag\"}}", false, &r), ==, VT_OK);
+    g_assert_cmpint(r->kind, ==, VT_STAFF_ANNOTATE);
+    spool = vt_staff_request_to_spool(r, "jdoe", NULL);
+    g_assert_cmpstr(json_string_value(json_object_get(json_object_get(spool, "annotation"),
+                                                      "type")), ==, "tag");
+    g_assert_cmpint(vt_staff_request_parse(spool, true, &back), ==, VT_OK);
+    g_assert_cmpstr(back->action, ==, "annotation-create");
+    g_assert_true(json_equal(back->edit, r->edit));
+    vt_staff_request_free(back);
+    json_decref(spool);
+    vt_staff_request_free(r);
+    expect_refused("{\"action\":\"annotation-create\",\"id\":\"a\"}", false,
+                   "\"annotation\" object");
+    expect_refused("{\"action\":\"annotation-create\",\"ids\":[\"a\",\"b\"],\"annotation\":{}}",
+                   false, "one asset");
+    expect_refused("{\"id\":\"a\",\"edit\":{\"set\":{\"k\":\"v\"}},\"annotation\":{}}", false,
+                   "annotation action only");
+    expect_refused("{\"action\":\"retry\",\"id\":\"a\"}", false, "unknown action");
 
     expect_refused("[]", false, "a JSON object");
     expect_refused("{\"id\":\"a\",\"edit\":{\"set\":{\"k\":[\"v\"]}},\"user\":\"x\"}", false,
