@@ -5,7 +5,9 @@
 # (1 to 7 levels of 512 px tiles: 1 x 1, 300 x 200, 1000 x 700, 1600 x 1200,
 # 1600 x 1600, 3000 x 2000, 5000 x 800, 9000 x 600 and a 30000 x 200 strip)
 # share intervention 2024.00042; a 640 x 480 image with a hostile title and
-# metadata (<script>, onerror) is in 2023.00007. vitrine ingests and
+# metadata (<script>, onerror) is in 2023.00007; a grey 1600 x 1200 image
+# with one public annotation (a NAME.annotations.json sidecar) is in
+# 2023.00008. vitrine ingests and
 # publishes them; lighttpd on 127.0.0.1 serves the public tree at /, the
 # tiles at /images/, the search CGI, and Universal Viewer's dist/ at /__uv/
 # (test only: the site's own pages are not what is tested here).
@@ -13,7 +15,10 @@
 # depth fits the viewer, centred, in both clients; the intervention manifest
 # with working thumbnails in both; the top collection navigated down to a
 # manifest in Mirador and opened in Universal Viewer; hostile text shown as
-# text in Mirador. Every page: no console error, no failed request.
+# text in Mirador, never run in either; Content Search in Mirador (its
+# Search 1 service, a path-style id with ?q=) lists the annotation's hit
+# and highlights its region where it is. Every page: no console error, no
+# failed request.
 # Skipped (77) without lighttpd, node, node_modules (npm ci) or
 # /usr/bin/chromium (scripts/install-deps). VT_KEEP=1 keeps the tree.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
@@ -70,6 +75,24 @@ img_jpeg "$T/hot/photo/2023.00007_hostile.jpg" 640 480
 jq -n '{"title.en": ("Hostile " + env.XSS1), "description.en": ("Said " + env.XSS2),
         "keywords.en": [env.XSS1, "plain"]}' >"$T/hot/photo/2023.00007_hostile.json" ||
     fail "could not write the sidecar"
+# Content Search: a grey 1600 x 1200 image with one public annotation (an
+# annotations sidecar) whose text holds a word no other asset has.
+grey() {
+    local c=$T/.grey
+    mkdir -p "$c"
+    img__vips black "$c/b.v" "$2" "$3" --bands 3
+    img__vips linear "$c/b.v" "$c/l.v" "1 1 1" "128 128 128"
+    img__vips cast "$c/l.v" "$c/u.v" uchar
+    img__vips copy "$c/u.v" "$c/s.v" --interpretation srgb
+    img__vips jpegsave "$c/s.v" "$1" --Q 95
+    rm -f "$c"/*.v
+}
+grey "$T/hot/photo/2023.00008_annotated.jpg" 1600 1200
+jq -n '{type: "AnnotationPage", items: [
+  {id: "flake", "vitrine:visibility": "public",
+   body: {value: "Verfverlies rond craquelurezone"},
+   target: {selector: {type: "FragmentSelector", value: "xywh=pixel:200,300,400,200"}}}]}' \
+    >"$T/hot/photo/2023.00008_annotated.annotations.json" || fail "could not write the annotations"
 vt_ingest
 
 pub=$T/site/public
@@ -84,8 +107,11 @@ pub=$T/site/public
         [ -f "$pub/iiif/$(jq -r .id <<<"$a")/manifest.json" ] || fail "$name has no manifest"
     done <<<"$SIZES"
     echo '],'
-    printf '"hostile": "%s", "intervention": "2024.00042"}\n' \
+    printf '"hostile": "%s", "intervention": "2024.00042",\n' \
         "$(vt_asset photo 2023.00007_hostile.jpg | jq -r .id)"
+    printf '"annotated": {"id": "%s", "width": 1600, "height": 1200, "word": "craquelurezone",\n' \
+        "$(vt_asset photo 2023.00008_annotated.jpg | jq -r .id)"
+    printf '              "text": "Verfverlies rond craquelurezone", "region": [200, 300, 400, 200]}}\n' 
 } >"$T/interop.json"
 jq -e '.assets | length == 9' "$T/interop.json" >/dev/null || fail "fixture: $(cat "$T/interop.json")"
 ok "9 depths and a hostile asset published"

@@ -6,7 +6,8 @@
 //   node tests/browser/interop.mjs http://127.0.0.1:PORT FIXTURE.json [OUTDIR]
 //
 // FIXTURE.json: {"assets": [{name, id, width, height}], "hostile": id,
-// "intervention": number}. The assets are solid magenta images, one per
+// "intervention": number, "annotated": {id, width, height, word, text,
+// region: [x, y, w, h]}} (one public annotation, found by Content Search). The assets are solid magenta images, one per
 // pyramid depth: a viewer's drawing of one is found on screen by colour, and
 // must fill the viewer in its fit ("home") view, centred, whatever the
 // depth (an image within one tile once drew nothing; two-level pyramids
@@ -69,8 +70,9 @@ window.miradorInstance = Mirador.viewer({
   id: 'm',
   windows: [{manifestId: p.get('manifest'),
              thumbnailNavigationPosition: p.get('thumbs') ? 'far-bottom' : 'off'}],
-  window: {allowClose: false, allowMaximize: false, sideBarOpenByDefault: !!p.get('info'),
-           defaultSideBarPanel: 'info'},
+  window: {allowClose: false, allowMaximize: false,
+           sideBarOpenByDefault: !!(p.get('info') || p.get('search')),
+           defaultSideBarPanel: p.get('search') ? 'search' : 'info'},
   workspaceControlPanel: {enabled: false},
   workspace: {showZoomControls: true},
 });
@@ -118,7 +120,12 @@ async function finishPage(page) {
   current = null;
 }
 
+// VT_INTEROP_ONLY=REGEX runs only the steps whose name matches (by hand).
+const only = process.env.VT_INTEROP_ONLY ? new RegExp(process.env.VT_INTEROP_ONLY) : null;
+
 async function step(name, fn) {
+  if (only && !only.test(name))
+    return;
   try {
     await fn();
     console.log(`ok - ${name}`);
@@ -173,6 +180,39 @@ async function magentaBox(png) {
   }, png.toString('base64'));
 }
 
+/* The box of pixels that differ (by more than 24 in a channel) between two
+ * PNG screenshots of the same size: {w, h, n, x0, y0, x1, y1}. */
+async function changedBox(before, after) {
+  return helper.evaluate(async ([b64a, b64b]) => {
+    const decode = async (b64) => {
+      const img = new Image();
+      img.src = 'data:image/png;base64,' + b64;
+      await img.decode();
+      const c = document.createElement('canvas');
+      c.width = img.width;
+      c.height = img.height;
+      const g = c.getContext('2d');
+      g.drawImage(img, 0, 0);
+      return {w: c.width, h: c.height, d: g.getImageData(0, 0, c.width, c.height).data};
+    };
+    const a = await decode(b64a), b = await decode(b64b);
+    let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1, n = 0;
+    for (let y = 0; y < a.h; y++)
+      for (let x = 0; x < a.w; x++) {
+        const i = (y * a.w + x) * 4;
+        if (Math.abs(a.d[i] - b.d[i]) > 24 || Math.abs(a.d[i + 1] - b.d[i + 1]) > 24 ||
+            Math.abs(a.d[i + 2] - b.d[i + 2]) > 24) {
+          n++;
+          if (x < x0) x0 = x;
+          if (x > x1) x1 = x;
+          if (y < y0) y0 = y;
+          if (y > y1) y1 = y;
+        }
+      }
+    return {w: a.w, h: a.h, n, x0, y0, x1, y1};
+  }, [before.toString('base64'), after.toString('base64')]);
+}
+
 /* Waits until the OpenSeadragon viewport (@selector) shows the image of
  * @width x @height in its fit view: the magenta box as large as the image
  * scaled to fit the viewport (within 8 %, or 3 px for a thin strip) and
@@ -211,6 +251,7 @@ async function miradorPage(manifest, options = {}) {
   const q = new URLSearchParams({manifest});
   if (options.thumbs) q.set('thumbs', '1');
   if (options.info) q.set('info', '1');
+  if (options.search) q.set('search', '1');
   await page.goto(`${base}/__interop/mirador.html?${q}`);
   return page;
 }
@@ -365,6 +406,69 @@ await step('Mirador: hostile label and metadata shown as text, never run', async
         'the hostile description is not shown as text in the info panel');
   check(await page.locator('img[src="x"], img[src$="/x"]').count() === 0,
         'the hostile <img> became an element');
+  await page.waitForLoadState('networkidle');
+  await finishPage(page);
+});
+
+await step('Universal Viewer: hostile label and metadata never run', async () => {
+  const page = await uvPage(manifestUrl(fixture.hostile));
+  await page.locator('.openseadragon-canvas').first().waitFor({state: 'visible'});
+  await page.waitForFunction(() => /Hostile/.test(document.body.innerText));
+  const body = await page.locator('body').innerText();
+  console.log(`# UV shows: ${JSON.stringify(body.split('\n').filter((l) => /Hostile|Said/.test(l)))}`);
+  check(await page.locator('img[src="x"], img[src$="/x"]').count() === 0,
+        'the hostile <img> became an element');
+  await page.waitForLoadState('networkidle');
+  await finishPage(page);
+});
+
+await step('Mirador: Content Search finds an annotation and highlights its region', async () => {
+  const a = fixture.annotated;
+  const page = await miradorPage(manifestUrl(a.id), {search: true});
+  const osd = '.mirador-osd-container .openseadragon-canvas';
+  // Mirador lists a search tab only for a Search 1 service it recognises.
+  const box = page.locator('input[id^="search-"][role="combobox"]').first();
+  await box.waitFor({state: 'visible'}).catch(async () => {
+    throw new StepFailure(`Mirador shows no search box: ${(await page.locator('body').innerText()).slice(0, 400)}`);
+  });
+  // The fit view of the grey image first, then the same view with the hit.
+  await page.waitForLoadState('networkidle');
+  await page.waitForTimeout(1500);
+  const before = await page.locator(osd).first().screenshot();
+  const answer = page.waitForResponse((r) => r.url().includes('/vitrine-search.cgi/manifest/'));
+  await box.fill(a.word);
+  await box.press('Enter');
+  const res = await answer;
+  check(res.status() === 200, `the search service answered ${res.status()}: ${res.url()}`);
+  check(/\/manifest\/[a-z0-9]+\/v1\?q=/.test(res.url()), `Mirador asked ${res.url()}`);
+  const body = await res.json();
+  check((body.resources || []).length === 1, `the answer has ${JSON.stringify(body).slice(0, 300)}`);
+  const [x, y, w, h] = a.region;
+  check(body.resources[0].on.endsWith(`#xywh=${x},${y},${w},${h}`),
+        `the hit targets ${body.resources[0].on}, not xywh=${a.region}`);
+  // The hit is listed with its text.
+  await page.getByText(a.text, {exact: false}).first().waitFor({state: 'visible'}).catch(async () => {
+    throw new StepFailure(`Mirador lists no hit "${a.text}": ${(await page.locator('body').innerText()).slice(0, 600)}`);
+  });
+  // Highlighted: pixels change where the region is drawn, and only there.
+  let b = null;
+  const deadline = Date.now() + TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    await page.waitForTimeout(500);
+    b = await changedBox(before, await page.locator(osd).first().screenshot());
+    if (b.n > 200)
+      break;
+  }
+  check(b && b.n > 200, `nothing was highlighted: ${JSON.stringify(b)}`);
+  console.log(`# Mirador search hit drawn at ${b.x0},${b.y0} to ${b.x1},${b.y1} in ${b.w}x${b.h}`);
+  // Where the region is in the fit view (Mirador keeps the view when the
+  // hit is on screen), within a few pixels of the outline it draws.
+  const s = Math.min(b.w / a.width, b.h / a.height);
+  const ox = (b.w - a.width * s) / 2, oy = (b.h - a.height * s) / 2;
+  const want = [ox + x * s, oy + y * s, ox + (x + w) * s, oy + (y + h) * s];
+  const got = [b.x0, b.y0, b.x1 + 1, b.y1 + 1];
+  check(want.every((v, i) => Math.abs(v - got[i]) <= 6),
+        `the highlight is at ${got.map(Math.round)}, the region at ${want.map(Math.round)}`);
   await page.waitForLoadState('networkidle');
   await finishPage(page);
 });
