@@ -36,7 +36,9 @@ static const char *const default_loaders[] = {"jpeg", "tiff", "png", "webp", "jp
 static const char *const site_keys[] = {"dir", "base-url", "internal-base-url", "title",
                                          "templates", "originals-base-url", "rights",
                                          "attribution", NULL};
-static const char *const search_keys[] = {"audience", "synonyms", "facets", "index", NULL};
+static const char *const search_keys[] = {"audience", "synonyms", "facets", "index",
+                                           "request-seconds", "fastcgi-max-requests",
+                                           "fastcgi-max-mb", NULL};
 /* annotation_type and damage_type come from the assets' annotations
  * (daemon/vt_indexer.c). */
 static const char *const default_facets[] = {"department", "type", "year", "keywords",
@@ -353,6 +355,11 @@ static void load_search(loader *l, vt_config *c)
     c->index_dir = index && *index ? get_path(l, "search", "index", NULL)
                                    : g_build_filename(c->state_dir ? c->state_dir : "/", "index",
                                                       NULL);
+
+    c->search_request_seconds = get_int(l, "search", "request-seconds", 10, 1, 600);
+    c->search_fastcgi_max_requests = get_int(l, "search", "fastcgi-max-requests", 10000, 1,
+                                             1000000000);
+    c->search_fastcgi_max_mb = get_int(l, "search", "fastcgi-max-mb", 512, 32, 1 << 20);
 }
 
 static void check_overlaps(loader *l, vt_config *c)

@@ -95,6 +95,9 @@ typedef struct {
                                * keywords, annotation_type, damage_type; an empty
                                * facets= means none) */
     char *index_dir;          /* the Xapian index (default <state-dir>/index) */
+    int search_request_seconds;      /* wall-clock limit of one search request (default 10) */
+    int search_fastcgi_max_requests; /* a FastCGI process exits after this many (default 10000) */
+    int search_fastcgi_max_mb;       /* ... or once its resident memory passes this (default 512) */
 
     vt_department *departments;
     size_t n_departments;

@@ -1,29 +1,67 @@
-/* vitrine-search.cgi: the search CGI (one process per request, any web
- * server: lighttpd mod_cgi, nginx + fcgiwrap, Apache mod_cgid).
+/* vitrine-search.cgi: the search service, as a CGI (one process per
+ * request, any web server: lighttpd mod_cgi, nginx + fcgiwrap, Apache
+ * mod_cgid) or as a FastCGI responder (lighttpd mod_fastcgi with bin-path,
+ * nginx fastcgi_pass to spawn-fcgi, Apache mod_proxy_fcgi), the same
+ * program: started with a listening socket on descriptor 0 (how every
+ * FastCGI process manager starts a responder), it serves FastCGI requests;
+ * otherwise it answers the one CGI request of its environment. Both modes
+ * run the same code per request (serve()); only where the parameters come
+ * from (the environment or the FastCGI params) and where the answer goes
+ * (stdout or the FastCGI stream) differ.
  *
- * Reads $VITRINE_CONFIG (else the default config path), refuses anything
- * but GET, parses QUERY_STRING (vt_request), opens the index read-only,
- * asks it, and prints one JSON answer with its CGI headers. Every failure
- * is a JSON error with its HTTP status; details the client need not see
- * (config and index paths, library messages) go to stderr, the web
- * server's error log. It writes nothing anywhere.
+ * Per request: reads $VITRINE_CONFIG (else the default config path),
+ * refuses anything but GET, parses QUERY_STRING (vt_request), asks the
+ * index read-only, and prints one JSON answer with its CGI headers. Every
+ * failure is a JSON error with its HTTP status; details the client need
+ * not see (config and index paths, library messages) go to the web
+ * server's error log (stderr, or the FastCGI error stream). It writes
+ * nothing anywhere.
  *
- * $VITRINE_AUDIENCE (internal|public), set by the web server per location,
- * overrides [search] audience, so that one config serves both sites; an
- * internal answer links the internal tree (vt_config_audience_view). Any
- * other value is a configuration error (500), never a silent default.
- * Every answer allows any origin (CORS): IIIF Content Search is called by
- * viewers on other sites, and nothing here depends on cookies.
+ * $VITRINE_AUDIENCE (internal|public), set by the web server per location
+ * (a CGI environment variable, or a FastCGI param), overrides [search]
+ * audience, so that one config serves both sites; an internal answer links
+ * the internal tree (vt_config_audience_view). Any other value is a
+ * configuration error (500), never a silent default. Every answer allows
+ * any origin (CORS): IIIF Content Search is called by viewers on other
+ * sites, and nothing here depends on cookies.
  *
  * ?selection=a,b,c answers a shared selection instead (vt_selection.h): a
  * IIIF manifest composed from the audience's published manifests
  * (<site.dir>/<audience>/iiif/<id>/manifest.json), without the index; it
  * can be cached (ETag, If-None-Match gives 304, max-age 5 minutes).
+ *
+ * FastCGI mode keeps the config, the index and its facet table open
+ * between requests. Per request it checks that the config file is the same
+ * (else reloads it), that the index folder is the same (`vitrine reindex`
+ * swaps in a new one: then it opens that) and moves the index to the
+ * latest commit (vt_index_reopen; the search maps the facet table of the
+ * new revision itself). The audience of a process is that of its first
+ * request: a request of the other audience is refused (500, logged), so
+ * public and internal are served by separate pools that share nothing.
+ * Limits: every request has the arena's limit on its answer and
+ * [search] request-seconds of wall-clock time (in both modes: past it that
+ * request's connection is closed unanswered, and the process ends: a CGI
+ * exits, a FastCGI process restarts as below). A FastCGI process restarts
+ * after [search] fastcgi-max-requests requests, or once its resident
+ * memory passes fastcgi-max-mb, between requests: it executes its own
+ * program again (a fresh process image, same pid) on the same listening
+ * socket. Exiting instead would leave the socket without a listener until
+ * the process manager noticed: lighttpd answers 503 meanwhile (measured:
+ * every request for a second), and spawn-fcgi restarts nothing at all.
+ * Only if that exec fails does the process exit.
  */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
+
+#include <fcgiapp.h>
 
 #include "vt_arena.h"
 #include "vt_config.h"
@@ -32,12 +70,59 @@
 #include "vt_request.h"
 #include "vt_selection.h"
 
+/* One request's exchange with the web server. */
+typedef struct {
+    FCGX_ParamArray envp;   /* FastCGI params; NULL: the CGI's environment */
+    FCGX_Stream *out, *err; /* FastCGI streams; NULL: stdout, stderr */
+} exchange;
+
+/* What a FastCGI process keeps between requests (NULL for a CGI). */
+typedef struct {
+    char *config_path;
+    struct stat config_stat;
+    vt_config *config;
+    vt_index *index;
+    struct stat index_stat;   /* the index folder, when index was opened */
+    int audience;             /* -1 before the first request, else internal (1) or not */
+} resident;
+
+static const char *param(const exchange *ex, const char *name)
+{
+    return ex->envp ? FCGX_GetParam(name, ex->envp) : getenv(name);
+}
+
+static void log_error(const exchange *ex, const char *format, ...) G_GNUC_PRINTF(2, 3);
+static void log_error(const exchange *ex, const char *format, ...)
+{
+    va_list ap;
+    va_start(ap, format);
+    if (ex->err) {
+        FCGX_PutS("vitrine-search: ", ex->err);
+        FCGX_VFPrintF(ex->err, format, ap);
+        FCGX_PutS("\n", ex->err);
+    } else {
+        fputs("vitrine-search: ", stderr);
+        vfprintf(stderr, format, ap);
+        fputc('\n', stderr);
+    }
+    va_end(ap);
+}
+
+/* Sends @text (headers and body) whole; returns 0 or 1 (an exit code). */
+static int emit(const exchange *ex, const GString *text)
+{
+    if (ex->out)
+        return FCGX_PutStr(text->str, (int)text->len, ex->out) == (int)text->len ? 0 : 1;
+    return fwrite(text->str, 1, text->len, stdout) == text->len && fflush(stdout) == 0 ? 0 : 1;
+}
+
 static const char *reason(int status)
 {
     switch (status) {
     case 200: return "OK";
     case 304: return "Not Modified";
     case 400: return "Bad Request";
+    case 404: return "Not Found";
     case 405: return "Method Not Allowed";
     case 414: return "URI Too Long";
     case 503: return "Service Unavailable";
@@ -45,49 +130,56 @@ static const char *reason(int status)
     }
 }
 
-/* Prints the headers and @answer (taken over); NULL is an internal error. */
-static int respond(int status, json_t *answer)
+/* Sends the headers and @answer (taken over); NULL is an internal error. */
+static int respond(const exchange *ex, int status, json_t *answer)
 {
     if (!answer) {
         status = 500;
         answer = vt_request_error_answer(status, "internal error while building the answer");
     }
+    GString *text = g_string_sized_new(16 * 1024);
+    g_string_printf(text,
+                    "Status: %d %s\r\n"
+                    "Content-Type: application/json; charset=utf-8\r\n"
+                    "Access-Control-Allow-Origin: *\r\n"
+                    "Cache-Control: no-store\r\n",
+                    status, reason(status));
+    if (status == 405)
+        g_string_append(text, "Allow: GET\r\n");
+    g_string_append(text, "\r\n");
     /* vt_jsonout: json_dumps' bytes for less (its loop check was 15% of a
      * small request). */
-    GString *body_text = g_string_sized_new(16 * 1024);
-    const char *body = answer && vt_jsonout_append(body_text, answer) == VT_OK ? body_text->str : NULL;
+    gsize headers = text->len;
+    if (!answer || vt_jsonout_append(text, answer) != VT_OK) {
+        g_string_truncate(text, headers);
+        g_string_append(text, "{\"error\":\"out of memory\",\"status\":500}");
+    }
+    g_string_append_c(text, '\n');
     json_decref(answer);
-    printf("Status: %d %s\r\n"
-           "Content-Type: application/json; charset=utf-8\r\n"
-           "Access-Control-Allow-Origin: *\r\n"
-           "Cache-Control: no-store\r\n",
-           status, reason(status));
-    if (status == 405)
-        printf("Allow: GET\r\n");
-    printf("\r\n%s\n", body ? body : "{\"error\":\"out of memory\",\"status\":500}");
-    g_string_free(body_text, TRUE);
-    return fflush(stdout) == 0 ? 0 : 1;
+    int rc = emit(ex, text);
+    g_string_free(text, TRUE);
+    return rc;
 }
 
-static int fail(int status, const char *message)
+static int fail(const exchange *ex, int status, const char *message)
 {
-    return respond(status, vt_request_error_answer(status, message));
+    return respond(ex, status, vt_request_error_answer(status, message));
 }
 
 /* An index failure: the client gets the message for its own mistakes
  * (400), a plain sentence otherwise; the log gets the details. */
-static int index_failure(vt_status st)
+static int index_failure(const exchange *ex, vt_status st)
 {
     int status = vt_request_http_status(st);
     if (status == 400)
-        return fail(status, vt_error_message());
-    fprintf(stderr, "vitrine-search: %s\n", vt_error_message());
+        return fail(ex, status, vt_error_message());
+    log_error(ex, "%s", vt_error_message());
     if (status == 503)
-        return fail(status, "the search index is not available yet; try again later");
-    return fail(status, "the search failed on the server");
+        return fail(ex, status, "the search index is not available yet; try again later");
+    return fail(ex, status, "the search failed on the server");
 }
 
-/* Called once the answer is out (respond() flushed it). A release build
+/* Called once a CGI's answer is out (emit() flushed it). A release build
  * exits there with @rc: the kernel takes memory, mappings and descriptors
  * back in one go, faster than the closes, frees and munmaps of an orderly
  * end (0.3 ms a request on a virtual machine). A sanitizer build returns
@@ -102,19 +194,54 @@ static void end_early(int rc)
 #endif
 }
 
+/* The index of @dir, at its latest commit: a FastCGI process's open one
+ * (moved to the latest commit; reopened whole if the folder was replaced
+ * or the move fails), else a new one. *ret_owned says whether the caller
+ * closes it. */
+static vt_status index_get(resident *res, const char *dir, vt_index **ret_index, bool *ret_owned)
+{
+    *ret_owned = res == NULL;
+    if (!res)
+        return vt_index_open(dir, false, ret_index);
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        vt_index_close(res->index);
+        res->index = NULL;
+        return vt_error_set_errno(VT_ERR_NOT_FOUND, errno, "open index %s", dir);
+    }
+    if (res->index && (st.st_dev != res->index_stat.st_dev || st.st_ino != res->index_stat.st_ino)) {
+        vt_index_close(res->index);
+        res->index = NULL;
+    }
+    if (res->index && vt_index_reopen(res->index) != VT_OK) {
+        vt_index_close(res->index);
+        res->index = NULL;
+    }
+    if (!res->index) {
+        vt_status status = vt_index_open(dir, false, &res->index);
+        if (status != VT_OK)
+            return status;
+        res->index_stat = st;
+    }
+    *ret_index = res->index;
+    return VT_OK;
+}
+
 /* @config is the audience's view (URLs of its tree). */
-static int run(const vt_config *config, const vt_request_settings *settings, const char *query)
+static int run(const exchange *ex, resident *res, const vt_config *config,
+               const vt_request_settings *settings, const char *query)
 {
     vt_request *request = NULL;
     vt_status st = vt_request_parse(query, settings, &request);
     if (st != VT_OK)
-        return fail(vt_request_http_status(st), vt_error_message());
+        return fail(ex, vt_request_http_status(st), vt_error_message());
 
     vt_index *index = NULL;
-    st = vt_index_open(settings->index_dir, false, &index);
+    bool owned = false;
+    st = index_get(res, settings->index_dir, &index, &owned);
     if (st != VT_OK) {
         vt_request_free(request);
-        return index_failure(st);
+        return index_failure(ex, st);
     }
 
     json_t *answer = NULL, *out = NULL;
@@ -154,84 +281,181 @@ static int run(const vt_config *config, const vt_request_settings *settings, con
         json_decref(out);
         break;
     }
-    /* Answer first; then a release build ends at once (end_early). */
-    int rc = st == VT_OK ? respond(200, answer) : index_failure(st);
-    end_early(rc);
-    vt_index_close(index);
+    /* Answer first; then a release CGI ends at once (end_early). */
+    int rc = st == VT_OK ? respond(ex, 200, answer) : index_failure(ex, st);
+    if (owned) {
+        end_early(rc);
+        vt_index_close(index);
+    }
     vt_request_free(request);
     return rc;
 }
 
 /* A shared selection: the manifest of the ids of @query from @tree_dir. */
-static int run_selection(const vt_config *view, const char *tree_dir, const char *query)
+static int run_selection(const exchange *ex, const vt_config *view, const char *tree_dir,
+                         const char *query)
 {
     char **ids = NULL;
     vt_status st = vt_selection_parse(query, &ids);
     if (st != VT_OK)
-        return fail(vt_request_http_status(st), vt_error_message());
+        return fail(ex, vt_request_http_status(st), vt_error_message());
     json_t *manifest = NULL;
     st = vt_selection_manifest(view, tree_dir, (const char *const *)ids, &manifest, NULL);
     g_strfreev(ids);
     if (st != VT_OK) {
-        fprintf(stderr, "vitrine-search: %s\n", vt_error_message());
-        return fail(st == VT_ERR_INVALID ? 400 : 500, "the selection could not be made");
+        log_error(ex, "%s", vt_error_message());
+        return fail(ex, st == VT_ERR_INVALID ? 400 : 500, "the selection could not be made");
     }
     GString *body = g_string_sized_new(64 * 1024);
     st = vt_jsonout_append(body, manifest);
     json_decref(manifest);
     if (st != VT_OK) {
         g_string_free(body, TRUE);
-        return fail(500, "the selection could not be written");
+        return fail(ex, 500, "the selection could not be written");
     }
     g_autofree char *etag = vt_selection_etag(body->str, body->len);
-    bool fresh = vt_selection_etag_matches(getenv("HTTP_IF_NONE_MATCH"), etag);
+    bool fresh = vt_selection_etag_matches(param(ex, "HTTP_IF_NONE_MATCH"), etag);
     /* The published manifests change when the site is rebuilt: a few
      * minutes of caching, then a revalidation that costs no body. */
-    printf("Status: %d %s\r\n"
-           "Content-Type: application/ld+json;profile=\"http://iiif.io/api/presentation/3/context.json\"\r\n"
-           "Access-Control-Allow-Origin: *\r\n"
-           "Cache-Control: public, max-age=300\r\n"
-           "ETag: %s\r\n"
-           "\r\n",
-           fresh ? 304 : 200, reason(fresh ? 304 : 200), etag);
-    if (!fresh)
-        printf("%s\n", body->str);
+    GString *text = g_string_sized_new(body->len + 512);
+    g_string_printf(text,
+                    "Status: %d %s\r\n"
+                    "Content-Type: application/ld+json;profile=\"http://iiif.io/api/presentation/3/context.json\"\r\n"
+                    "Access-Control-Allow-Origin: *\r\n"
+                    "Cache-Control: public, max-age=300\r\n"
+                    "ETag: %s\r\n"
+                    "\r\n",
+                    fresh ? 304 : 200, reason(fresh ? 304 : 200), etag);
+    if (!fresh) {
+        g_string_append_len(text, body->str, (gssize)body->len);
+        g_string_append_c(text, '\n');
+    }
     g_string_free(body, TRUE);
-    return fflush(stdout) == 0 ? 0 : 1;
+    int rc = emit(ex, text);
+    g_string_free(text, TRUE);
+    return rc;
 }
 
-static int serve(void)
+static const char *config_path(const exchange *ex)
 {
-    const char *method = getenv("REQUEST_METHOD");
+    const char *path = param(ex, "VITRINE_CONFIG");
+    if (!path || !*path)
+        path = getenv("VITRINE_CONFIG");   /* a FastCGI process's own environment */
+    return path && *path ? path : VT_CONFIG_DEFAULT_PATH;
+}
+
+/* The config of this request: a CGI loads it (*ret_owned); a FastCGI
+ * process keeps it while the file is the same one, unchanged. */
+static vt_status config_get(const exchange *ex, resident *res, vt_config **ret_config, bool *ret_owned)
+{
+    const char *path = config_path(ex);
+    *ret_owned = res == NULL;
+    if (!res)
+        return vt_config_load(path, ret_config);
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return vt_error_set_errno(VT_ERR_CONFIG, errno, "config %s", path);
+    if (res->config && strcmp(res->config_path, path) == 0 && st.st_dev == res->config_stat.st_dev &&
+        st.st_ino == res->config_stat.st_ino && st.st_size == res->config_stat.st_size &&
+        st.st_mtim.tv_sec == res->config_stat.st_mtim.tv_sec &&
+        st.st_mtim.tv_nsec == res->config_stat.st_mtim.tv_nsec) {
+        *ret_config = res->config;
+        return VT_OK;
+    }
+    vt_config *config = NULL;
+    vt_status status = vt_config_load(path, &config);
+    if (status != VT_OK)
+        return status;
+    /* Another config may name another index. */
+    vt_index_close(res->index);
+    res->index = NULL;
+    vt_config_free(res->config);
+    g_free(res->config_path);
+    res->config = config;
+    res->config_path = g_strdup(path);
+    res->config_stat = st;
+    *ret_config = config;
+    return VT_OK;
+}
+
+/* A FastCGI process's own argv, to execute again (restart_self). */
+static char **fastcgi_argv;
+
+/* A fresh image of this program on the same listening socket (fd 0):
+ * every other descriptor closed (the request's connection, the index),
+ * argv[0] as the process manager gave it (an upgraded program is picked
+ * up), else this very file. Async-signal-safe. Returns only on failure. */
+static void restart_self(void)
+{
+    (void)close_range(3, ~0U, 0);
+    if (fastcgi_argv[0] && fastcgi_argv[0][0] == '/')
+        execv(fastcgi_argv[0], fastcgi_argv);
+    execv("/proc/self/exe", fastcgi_argv);
+}
+
+/* The request-seconds limit: past it the process ends (the request cannot
+ * be answered safely from a signal handler; the web server reports its own
+ * error for it) and a FastCGI process restarts. */
+static void on_alarm(int sig)
+{
+    (void)sig;
+    static const char message[] = "vitrine-search: a request took longer than [search] "
+                                  "request-seconds; the process ends\n";
+    ssize_t n = write(STDERR_FILENO, message, sizeof message - 1);
+    (void)n;
+    if (fastcgi_argv)
+        restart_self();
+    _exit(3);
+}
+
+static void arm_alarm(int seconds)
+{
+    struct itimerval t = {.it_value = {.tv_sec = seconds}};
+    (void)setitimer(ITIMER_REAL, &t, NULL);
+}
+
+/* One request, in either mode. */
+static int serve(const exchange *ex, resident *res)
+{
+    const char *method = param(ex, "REQUEST_METHOD");
     if (!method || strcmp(method, "GET") != 0)
-        return fail(405, "only GET is supported");
+        return fail(ex, 405, "only GET is supported");
 
     /* Checked before anything is copied: the parser checks again. */
-    const char *query = getenv("QUERY_STRING");
+    const char *query = param(ex, "QUERY_STRING");
     if (query && strlen(query) > VT_REQUEST_QUERY_MAX)
-        return fail(414, "the query string is too long");
+        return fail(ex, 414, "the query string is too long");
 
     /* A path-style Content Search id (vt_request_path_query). */
-    const char *path_info = getenv("PATH_INFO");
+    const char *path_info = param(ex, "PATH_INFO");
     g_autofree char *path_query = NULL;
     if (path_info && *path_info && strcmp(path_info, "/") != 0) {
         if (vt_request_path_query(path_info, query, &path_query) != VT_OK)
-            return fail(404, vt_error_message());
+            return fail(ex, 404, vt_error_message());
         query = path_query;
     }
 
-    const char *path = getenv("VITRINE_CONFIG");
-    if (!path || !*path)
-        path = VT_CONFIG_DEFAULT_PATH;
     vt_config *config = NULL;
+    bool config_owned = false;
     vt_request_settings *settings = NULL;
-    if (vt_config_load(path, &config) != VT_OK ||
+    if (config_get(ex, res, &config, &config_owned) != VT_OK ||
         vt_request_settings_load(config, &settings) != VT_OK ||
-        vt_request_settings_set_audience(settings, getenv(VT_REQUEST_AUDIENCE_ENV)) != VT_OK) {
-        fprintf(stderr, "vitrine-search: %s\n", vt_error_message());
+        vt_request_settings_set_audience(settings, param(ex, VT_REQUEST_AUDIENCE_ENV)) != VT_OK) {
+        log_error(ex, "%s", vt_error_message());
         vt_request_settings_free(settings);
-        vt_config_free(config);
-        return fail(500, "the search service is not configured correctly");
+        if (config_owned)
+            vt_config_free(config);
+        return fail(ex, 500, "the search service is not configured correctly");
+    }
+    arm_alarm(config->search_request_seconds);
+    if (res && res->audience < 0)
+        res->audience = settings->internal;
+    if (res && res->audience != (int)settings->internal) {
+        log_error(ex, "this FastCGI process serves the %s audience, and a request asks for the %s "
+                      "one: give each audience its own FastCGI pool (docs/web/README.md)",
+                  res->audience ? "internal" : "public", settings->internal ? "internal" : "public");
+        vt_request_settings_free(settings);
+        return fail(ex, 500, "the search service is not configured correctly");
     }
     vt_config view;
     vt_config_audience_view(config, settings->internal, &view);
@@ -239,22 +463,110 @@ static int serve(void)
     if (vt_selection_requested(query)) {
         g_autofree char *tree = g_build_filename(config->site_dir,
                                                  settings->internal ? "internal" : "public", NULL);
-        rc = run_selection(&view, tree, query);
+        rc = run_selection(ex, &view, tree, query);
     } else {
-        rc = run(&view, settings, query);
+        rc = run(ex, res, &view, settings, query);
     }
     vt_request_settings_free(settings);
-    vt_config_free(config);
+    if (config_owned)
+        vt_config_free(config);
     return rc;
 }
 
-int main(void)
+/* Whether descriptor 0 is a listening socket: how FastCGI process managers
+ * (lighttpd's bin-path, spawn-fcgi, Apache's mod_fcgid) start a responder.
+ * (FCGX_IsCGI() asks the same with getpeername(), after initialising
+ * libfcgi, which a CGI does not need.) */
+static bool started_as_fastcgi(void)
 {
+    int listening = 0;
+    socklen_t len = sizeof listening;
+    return getsockopt(STDIN_FILENO, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) == 0 && listening;
+}
+
+/* Resident memory in MB (0 if unknown). */
+static long resident_mb(void)
+{
+    FILE *f = fopen("/proc/self/statm", "re");
+    long size = 0, pages = 0;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &size, &pages) != 2)
+            pages = 0;
+        fclose(f);
+    }
+    return pages * (sysconf(_SC_PAGESIZE) / 1024) / 1024;
+}
+
+/* The FastCGI loop: requests one at a time until a limit is reached (then
+ * restart_self) or the listening socket fails. */
+static int serve_fastcgi(char **argv)
+{
+    /* Left by an image that restarted from on_alarm. */
+    arm_alarm(0);
+    sigset_t alarm_only;
+    sigemptyset(&alarm_only);
+    sigaddset(&alarm_only, SIGALRM);
+    (void)sigprocmask(SIG_UNBLOCK, &alarm_only, NULL);
+    fastcgi_argv = argv;
+    if (FCGX_Init() != 0) {
+        fputs("vitrine-search: FastCGI initialisation failed\n", stderr);
+        return 1;
+    }
+    FCGX_Request request;
+    if (FCGX_InitRequest(&request, STDIN_FILENO, 0) != 0) {
+        fputs("vitrine-search: FastCGI initialisation failed\n", stderr);
+        return 1;
+    }
+    resident res = {.audience = -1};
+    long served = 0;
+    bool done = false;
+    while (!done && FCGX_Accept_r(&request) == 0) {
+        exchange ex = {.envp = request.envp, .out = request.out, .err = request.err};
+        /* Before the config is known: its default. */
+        arm_alarm(res.config ? res.config->search_request_seconds : 10);
+        vt_arena_json_begin(VT_ARENA_JSON_MAX);
+        (void)serve(&ex, &res);
+        vt_arena_json_end();
+        arm_alarm(0);
+        served++;
+        long limit_mb = res.config ? res.config->search_fastcgi_max_mb : 512;
+        long max_requests = res.config ? res.config->search_fastcgi_max_requests : 10000;
+        long mb = resident_mb();
+        if (served >= max_requests || mb > limit_mb) {
+            log_error(&ex, "this FastCGI process restarts after %ld requests (%ld MB resident): "
+                           "[search] fastcgi-max-requests=%ld, fastcgi-max-mb=%ld",
+                      served, mb, max_requests, limit_mb);
+            done = true;
+        }
+        FCGX_Finish_r(&request);
+    }
+    vt_index_close(res.index);
+    vt_config_free(res.config);
+    g_free(res.config_path);
+    FCGX_Free(&request, 1);
+    if (done) {
+        fflush(NULL);
+        restart_self();
+        fprintf(stderr, "vitrine-search: cannot execute %s again (%s): the process exits\n",
+                argv[0] ? argv[0] : "/proc/self/exe", g_strerror(errno));
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    struct sigaction sa = {.sa_handler = on_alarm};
+    sigemptyset(&sa.sa_mask);
+    (void)sigaction(SIGALRM, &sa, NULL);
+    if (started_as_fastcgi())
+        return serve_fastcgi(argv);
     /* One request, then exit: the heap in huge pages, jansson's values
      * from an arena (vt_arena.h). */
     (void)vt_arena_heap_in_huge_pages();
     vt_arena_json_begin(VT_ARENA_JSON_MAX);
-    int rc = serve();
+    exchange ex = {0};
+    int rc = serve(&ex, NULL);
     vt_arena_json_end();
     return rc;
 }
