@@ -390,5 +390,13 @@ void vt_pipeline_take_spool(vt_pipeline *p)
     g_autofree char *web = g_build_filename(p->config->spool_dir, VT_SPOOL_WEB, NULL);
     if (vt_spool_take(web, apply_web_reported, p, &n) != VT_OK && p->opt.daemon)
         vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    /* Answers nobody waited for (the CGI said 202): gone after an hour,
+     * looked for at most once a minute. */
+    static int64_t last_prune;
+    int64_t now = vt__pipeline_now();
+    if (now - last_prune >= 60) {
+        last_prune = now;
+        vt_spool_prune_answers(web, 3600);
+    }
 }
 

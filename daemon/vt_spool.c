@@ -67,6 +67,34 @@ vt_status vt_spool_hold_web(const char *spool_dir, int *ret_fd)
     return VT_OK;
 }
 
+void vt_spool_prune_answers(const char *spool_dir, int64_t max_age_seconds)
+{
+    g_autofree char *path = g_build_filename(spool_dir, VT_SPOOL_ANSWERS, NULL);
+    int dfd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dfd < 0)
+        return;
+    int lfd = dup(dfd);
+    DIR *dir = lfd >= 0 ? fdopendir(lfd) : NULL;
+    if (!dir) {
+        if (lfd >= 0)
+            close(lfd);
+        close(dfd);
+        return;
+    }
+    int64_t now = g_get_real_time() / G_USEC_PER_SEC;
+    struct dirent *de;
+    while ((de = readdir(dir))) {
+        struct stat st;
+        if (de->d_name[0] == '.' && (!de->d_name[1] || (de->d_name[1] == '.' && !de->d_name[2])))
+            continue;
+        if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+            now - (int64_t)st.st_mtime > max_age_seconds)
+            (void)unlinkat(dfd, de->d_name, 0);
+    }
+    closedir(dir);
+    close(dfd);
+}
+
 bool vt_spool_name_valid(const char *name)
 {
     size_t len = name ? strlen(name) : 0;
@@ -151,14 +179,17 @@ static void reject(int dfd, const char *spool_dir, const char *name, const char 
                                             reason);
     g_autofree char *why = g_strdup_printf("%s.reason.txt", name);
     int rfd = open_subdir(dfd, "rejected");
+    int err = errno;
     /* The reason first: whoever waits for the request to leave the spool
      * (vitrine set) finds it complete the moment it does. */
     if (rfd < 0 || write_at(rfd, why, text, strlen(text)) != VT_OK)
         g_warning("spool: cannot write why %s/%s was rejected: %s", spool_dir, name,
-                  rfd < 0 ? g_strerror(errno) : vt_error_message());
+                  rfd < 0 ? g_strerror(err) : vt_error_message());
     if (rfd < 0 || renameat(dfd, name, rfd, name) != 0) {
+        if (rfd >= 0)
+            err = errno;
         g_warning("spool: cannot move the rejected request %s/%s aside (%s): removed",
-                  spool_dir, name, g_strerror(errno));
+                  spool_dir, name, g_strerror(err));
         if (unlinkat(dfd, name, 0) != 0 && errno == EISDIR)
             (void)unlinkat(dfd, name, AT_REMOVEDIR);
     }

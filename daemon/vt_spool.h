@@ -30,6 +30,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "vt_error.h"
 
@@ -65,6 +66,11 @@ vt_status vt_spool_answer(const char *spool_dir, const char *name, const json_t 
  * is the web server's) and takes the daemon lock in it. *ret_fd stays open
  * for the life of the process. VT_ERR_BUSY when another vitrined holds it. */
 vt_status vt_spool_hold_web(const char *spool_dir, int *ret_fd);
+
+/* Removes answers in @spool_dir/answers older than @max_age_seconds: those
+ * of requests whose CGI stopped waiting (it answered 202). Regular files
+ * only, through the folder's descriptor. */
+void vt_spool_prune_answers(const char *spool_dir, int64_t max_age_seconds);
 
 /* True when @name is a name vt_spool_submit() could have made: a plain
  * file name ending in ".json", of printable ASCII without '/', at most 128

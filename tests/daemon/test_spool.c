@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <glib.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
@@ -178,6 +179,17 @@ static void test_hostile(void)
     g_assert_cmpint(vt_spool_answer(spool, "../x.json", ans), ==, VT_ERR_INVALID);
     json_decref(ans);
     g_autofree char *answers = g_build_filename(spool, VT_SPOOL_ANSWERS, NULL);
+    g_assert_cmpuint(count_files(answers, ".json"), ==, 1);
+
+    /* Answers nobody read are pruned after their age; fresh ones stay. */
+    json_t *ans2 = json_pack("{s:s}", "status", "saved");
+    g_assert_cmpint(vt_spool_answer(spool, "2-old.json", ans2), ==, VT_OK);
+    json_decref(ans2);
+    g_autofree char *old_answer = g_build_filename(answers, "2-old.json", NULL);
+    struct timespec times[2] = {{.tv_sec = time(NULL) - 7200}, {.tv_sec = time(NULL) - 7200}};
+    g_assert_cmpint(utimensat(AT_FDCWD, old_answer, times, 0), ==, 0);
+    vt_spool_prune_answers(spool, 3600);
+    g_assert_false(g_file_test(old_answer, G_FILE_TEST_EXISTS));
     g_assert_cmpuint(count_files(answers, ".json"), ==, 1);
 
     g_autofree char *cmd = g_strdup_printf("rm -rf '%s'", tmp);
