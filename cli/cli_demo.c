@@ -139,9 +139,10 @@ static const struct {
     "timeout-seconds=5\n" \
     "refresh-hours=24\n" \
     "\n[harvest-fields]\n" \
-    "title.nl=/titles/nl\n" \
-    "title.fr=/titles/fr\n" \
-    "title.en=/titles/en\n" \
+    "# object_title: the artwork's title, not the image's (title, from sidecars)\n" \
+    "object_title.nl=/titles/nl\n" \
+    "object_title.fr=/titles/fr\n" \
+    "object_title.en=/titles/en\n" \
     "object=/object/name\n" \
     "creator=/object/creator\n" \
     "\n[department:photo]\n" \

@@ -218,7 +218,11 @@ static int edit_command(cli_context *ctx, const char *command, int argc, char **
 {
     GOptionEntry entries[] = {{NULL, 0, 0, 0, NULL, NULL, NULL}};
     const char *summary = set ? "set custom metadata: FIELD=VALUE or FIELD.LANG=VALUE (nl, fr, en,"
-                                " de); visibility=public|internal"
+                                " de); visibility=public|internal. Fields named in"
+                                " [harvest-fields] come from the collection system and are"
+                                " refused.\n\nExample:\n  vitrine set 1a2b3c4d title.en='Recto after"
+                                " cleaning' keywords=varnish keywords=craquelure"
+                                " visibility=internal"
                               : "remove custom metadata: FIELD or FIELD.LANG";
     if (!cli_parse(command, summary, entries, &argc, &argv))
         return 2;

@@ -529,6 +529,11 @@ int cli_status(cli_context *ctx, int argc, char **argv)
             const char *problem = json_string_value(json_object_get(daemon, "problem"));
             if (problem)
                 printf("PROBLEM: %s\n", problem);
+            json_int_t refused = json_integer_value(json_object_get(daemon, "refused"));
+            const char *last = json_string_value(json_object_get(daemon, "last_refused"));
+            if (refused)
+                printf("sidecars with refused fields since start: %lld, latest: %s\n",
+                       (long long)refused, last ? last : "-");
         } else {
             printf("vitrined: not running\n");
         }

@@ -43,7 +43,7 @@ static json_t *status_json(const daemon_state *d)
 {
     vt_pipeline_stats s;
     vt_pipeline_get_stats(d->pipeline, &s);
-    return json_pack("{s:i, s:I, s:I, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:i, s:I, s:I, s:s?, s:b}",
+    return json_pack("{s:i, s:I, s:I, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:i, s:I, s:I, s:s?, s:I, s:s?, s:b}",
                      "pid", (int)getpid(),
                      "started", (json_int_t)d->started,
                      "updated", (json_int_t)(g_get_real_time() / G_USEC_PER_SEC),
@@ -55,6 +55,8 @@ static json_t *status_json(const daemon_state *d)
                      "ingested", (json_int_t)s.ingested,
                      "quarantined", (json_int_t)s.quarantined,
                      "problem", s.problem,
+                     "refused", (json_int_t)s.refused,
+                     "last_refused", s.last_refused,
                      "stopping", d->stop_deadline != 0);
 }
 
@@ -65,8 +67,10 @@ static gboolean on_status(gpointer data)
     vt_pipeline_get_stats(d->pipeline, &s);
     g_autofree char *line = g_strdup_printf(
         "%u settling, %u file jobs, %u waiting, %u converting, %u retrying; %" G_GUINT64_FORMAT
-        " ingested, %" G_GUINT64_FORMAT " quarantined since start%s%s",
+        " ingested, %" G_GUINT64_FORMAT " quarantined, %" G_GUINT64_FORMAT
+        " sidecars with refused fields since start%s%s",
         s.settling, s.file_jobs, s.waiting, s.converting, s.retrying, s.ingested, s.quarantined,
+        s.refused,
         s.problem ? "; PROBLEM: " : "", s.problem ? s.problem : "");
     if (g_strcmp0(line, d->last_status) != 0) {
         sd_notifyf(0, "STATUS=%s", line);

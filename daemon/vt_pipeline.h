@@ -75,6 +75,8 @@ typedef struct {
     uint64_t pending;     /* batch mode: transient failures left */
     uint64_t rejected;    /* spool requests that could not be applied */
     const char *problem;  /* a lasting problem (borrowed), or NULL */
+    uint64_t refused;     /* sidecars whose [harvest-fields] fields were refused, since start */
+    const char *last_refused;  /* the latest such refusal (borrowed), or NULL */
 } vt_pipeline_stats;
 
 vt_status vt_pipeline_new(const vt_config *config, vt_store *store,

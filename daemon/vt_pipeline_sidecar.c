@@ -232,10 +232,14 @@ void vt__pipeline_late_sidecar(vt_pipeline *p, const vt_department *dept, const 
         s = vt__pipeline_late_annotations(p, a->id, src.name, fields, &c.changed);
         json_decref(fields);
     } else if (s == VT_OK) {
-        c.edit = edit_of(fields);
+        /* Harvested fields are refused, the others applied. */
+        vt__pipeline_refuse_harvested(p, dept->id, relpath, a->id, fields);
+        c.edit = json_object_size(fields) ? edit_of(fields) : NULL;
+        bool empty = json_object_size(fields) == 0;
         json_decref(fields);
         s = c.edit ? vt_store_write(p->store, late_edit_fn, &c)
-                   : vt_error_set(VT_ERR_NOMEM, "cannot build the edit of %s", src.name);
+            : empty ? VT_OK
+                    : vt_error_set(VT_ERR_NOMEM, "cannot build the edit of %s", src.name);
     }
     json_decref(c.edit);
     if (s != VT_OK) {

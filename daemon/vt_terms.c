@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vt_harvest_map.h"
 #include "vt_meta.h"
 #include "vt_publog.h"
 #include "vt_termlist.h"
@@ -146,6 +147,39 @@ void vt_terms_put_asset(vt_txn *txn, const vt_asset *before, const vt_asset *aft
     }
 }
 
+char **vt_terms_harvest_fields(const vt_config *config)
+{
+    vt_harvest_config *hc = NULL;
+    /* vitrined checked [harvest] at start; a config that no longer loads
+     * refuses nothing more than the harvested records do. */
+    if (!config || !config->keyfile || vt_harvest_config_load(config->keyfile, &hc) != VT_OK) {
+        vt_error_clear();
+        return NULL;
+    }
+    if (!hc)
+        return NULL;
+    char **fields = g_strdupv((char **)vt_harvest_config_fields(hc));
+    vt_harvest_config_free(hc);
+    return fields;
+}
+
+char *vt_terms_drop_harvested(const vt_config *config, json_t *fields)
+{
+    if (!json_is_object(fields) || json_object_size(fields) == 0)
+        return NULL;
+    g_auto(GStrv) harvested = vt_terms_harvest_fields(config);
+    GString *dropped = NULL;
+    for (size_t i = 0; harvested && harvested[i]; i++) {
+        if (json_object_get(fields, harvested[i])) {
+            json_object_del(fields, harvested[i]);
+            if (!dropped)
+                dropped = g_string_new(NULL);
+            g_string_append_printf(dropped, "%s%s", dropped->len ? ", " : "", harvested[i]);
+        }
+    }
+    return dropped ? g_string_free(dropped, FALSE) : NULL;
+}
+
 vt_status vt_terms_edit_asset(vt_txn *txn, const vt_config *config, const char *id,
                               const json_t *edit, bool *ret_changed)
 {
@@ -158,7 +192,8 @@ vt_status vt_terms_edit_asset(vt_txn *txn, const vt_config *config, const char *
     json_t *meta = vt_terms_asset_view(txn, before);
     json_object_del(meta, "embedded");
     bool changed = false;
-    s = vt_meta_apply_edit(meta, edit, NULL, &changed);
+    g_auto(GStrv) harvested = vt_terms_harvest_fields(config);
+    s = vt_meta_apply_edit(meta, edit, (const char *const *)harvested, &changed);
     if (s != VT_OK) {
         json_decref(meta);
         vt_asset_free(before);

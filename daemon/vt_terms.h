@@ -45,8 +45,20 @@ json_t *vt_terms_asset_view(vt_txn *txn, const vt_asset *asset);
  * drift from the assets. */
 void vt_terms_put_asset(vt_txn *txn, const vt_asset *before, const vt_asset *after);
 
+/* The fields [harvest-fields] of @config names, NULL-terminated (caller
+ * g_strfreev()s), or NULL when harvest is off. These are harvested by
+ * configuration: no sidecar, XMP or edit sets them, whatever the state of
+ * an intervention's harvest (failing, not fetched yet). */
+char **vt_terms_harvest_fields(const vt_config *config);
+
+/* Removes from @fields (a sidecar's or XMP's fields, changed in place)
+ * every field named in [harvest-fields]. Returns the names removed, comma
+ * separated ("title, object_title"), or NULL when none was. Caller frees. */
+char *vt_terms_drop_harvested(const vt_config *config, json_t *fields);
+
 /* Applies the staff edit @edit (vt_meta_apply_edit: harvested fields are
- * refused) to the custom metadata of asset @id, sets its visibility from
+ * refused, those present in the record and those [harvest-fields] names,
+ * vt_terms_harvest_fields()) to the custom metadata of asset @id, sets its visibility from
  * the result (vt_asset_apply_visibility) and, if anything changed, writes
  * it with vt_terms_put_asset(). *ret_changed (may be NULL): whether it did.
  * Fails the txn: VT_ERR_NOT_FOUND "no asset ID", or the edit's error. */
