@@ -63,12 +63,12 @@ try {
   ok('logged in; the internal page shows the metadata form');
 
   // The terms arrive by fetch: wait until typing suggests something.
-  const value = page.getByLabel('Value', {exact: true});
-  await page.getByLabel('Field', {exact: true}).selectOption('keywords');
+  const value = editor.getByLabel('Value', {exact: true});
+  await editor.getByLabel('Field', {exact: true}).selectOption('keywords');
 
   // A near-duplicate is pointed out before it is saved.
   await value.fill('Craquelure ');
-  await page.getByRole('button', {name: 'Add value'}).click();
+  await editor.getByRole('button', {name: 'Add value'}).click();
   const warning = page.locator('.metadata-editor__warning');
   await warning.waitFor({state: 'visible'});
   const said = await warning.textContent();
@@ -78,7 +78,7 @@ try {
   // Typing suggests the term in use; pick it with the keyboard.
   await value.fill('');
   await value.pressSequentially('craq', {delay: 40});
-  const option = page.getByRole('option', {name: /craquelure/});
+  const option = editor.getByRole('option', {name: /craquelure/});
   await option.waitFor({state: 'visible'});
   check((await option.textContent()).includes('(3)'), 'the suggestion does not show its count');
   check(await value.getAttribute('aria-expanded') === 'true', 'the combobox is not expanded');
@@ -87,26 +87,26 @@ try {
   await value.press('Enter');
   check(await value.inputValue() === 'craquelure', 'picking did not fill the value');
   ok('typing "craq" suggests craquelure (3); picked with ArrowDown + Enter');
-  await page.getByRole('button', {name: 'Add value'}).click();
+  await editor.getByRole('button', {name: 'Add value'}).click();
   await page.locator('.metadata-editor__status', {hasText: 'Saved.'}).waitFor();
   const shown = await page.locator('.metadata-group--custom [data-field="keywords"] dd').allTextContents();
   check(JSON.stringify(shown) === JSON.stringify(['silver', 'craquelure']), 'shown: ' + JSON.stringify(shown));
   ok('saved; the page shows keywords silver, craquelure at once');
 
   // Add a value in French, then remove it with its own button.
-  await page.getByLabel('Field', {exact: true}).selectOption('material');
+  await editor.getByLabel('Field', {exact: true}).selectOption('material');
   await value.fill('bois');
-  await page.getByLabel('Language').selectOption('fr');
-  await page.getByRole('button', {name: 'Add value'}).click();
+  await editor.getByLabel('Language').selectOption('fr');
+  await editor.getByRole('button', {name: 'Add value'}).click();
   await page.locator('.metadata-group--custom [data-field="material"] dd[lang="fr"]', {hasText: 'bois'}).waitFor();
-  await page.getByRole('button', {name: 'Remove Material: bois'}).click();
+  await editor.getByRole('button', {name: 'Remove Material: bois'}).click();
   await page.locator('.metadata-group--custom [data-field="material"]').waitFor({state: 'detached'});
   ok('a value added (fr) and removed again');
 
   // An editor may not change the visibility: the CGI's answer is shown.
   allow403 = true;
-  await page.getByLabel('Visibility (publishers only)').selectOption('internal');
-  await page.getByRole('button', {name: 'Change visibility'}).click();
+  await editor.getByLabel('Visibility (publishers only)').selectOption('internal');
+  await editor.getByRole('button', {name: 'Change visibility'}).click();
   await page.locator('.metadata-editor__status', {hasText: 'publishers only'}).waitFor();
   allow403 = false;
   ok('visibility refused for an editor: ' + await page.locator('.metadata-editor__status').textContent());
