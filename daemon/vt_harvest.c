@@ -221,27 +221,27 @@ static void classify(job *j, const vt_harvest_config *config, CURL *easy, CURLco
     const char *content_type = NULL;
     curl_easy_getinfo(easy, CURLINFO_CONTENT_TYPE, &content_type);
     g_autofree char *type = media_type(content_type);
-    if (!type_fits(vt_harvest_config_format(config), type)) {
-        if (!type || !type[0])
-            set_result(j, VT_ERR_INVALID,
-                       "the collection system answered without a content type, not %s "
-                       "(HTTP %ld from %s)", fmt_name, code, j->url);
-        else if (strcmp(type, "text/html") == 0 || strcmp(type, "application/xhtml+xml") == 0)
-            set_result(j, VT_ERR_INVALID,
-                       "the collection system answered an HTML page, not %s (HTTP %ld from %s)",
-                       fmt_name, code, j->url);
-        else
-            set_result(j, VT_ERR_INVALID,
-                       "the collection system answered %s, not %s (HTTP %ld from %s)", type,
-                       fmt_name, code, j->url);
+    /* An HTML page (a login or error page) is never the record, whatever
+     * it holds. Any other answer is taken if it parses as the configured
+     * format: a plain file server says application/octet-stream or
+     * text/plain for a .json file, and the content is what counts. */
+    if (type && (strcmp(type, "text/html") == 0 || strcmp(type, "application/xhtml+xml") == 0)) {
+        set_result(j, VT_ERR_INVALID,
+                   "the collection system answered an HTML page, not %s (HTTP %ld from %s)",
+                   fmt_name, code, j->url);
         return;
     }
 
     json_t *fields = NULL;
     vt_status st = vt_harvest_map(config, (const char *)s->body->data, s->body->len, &fields);
     if (st != VT_OK) {
-        set_result(j, st, "cannot use the collection system's answer: %s (HTTP %ld from %s)",
-                   vt_error_message(), code, j->url);
+        if (type_fits(vt_harvest_config_format(config), type))
+            set_result(j, st, "cannot use the collection system's answer: %s (HTTP %ld from %s)",
+                       vt_error_message(), code, j->url);
+        else
+            set_result(j, st, "the collection system answered %s%s, which is not %s: %s"
+                       " (HTTP %ld from %s)", type && type[0] ? "" : "without a content type",
+                       type && type[0] ? type : "", fmt_name, vt_error_message(), code, j->url);
         return;
     }
     j->fields = fields;
