@@ -9,7 +9,8 @@
  * transaction as the asset's step, and imported by the transaction that
  * makes the asset READY (vt__pipeline_annotations_ready). A page that cannot
  * be imported then gets a quarantine record with the reason (the file itself
- * is already archived beside the original); the image is READY either way.
+ * is already archived beside the original) and the reason is logged; the
+ * image is READY either way.
  *
  * Import rules: every target is bound to the asset's canvas, whatever its
  * source says; a missing visibility is internal; an annotation whose id is
@@ -110,12 +111,13 @@ void vt__pipeline_annotations_pending(vt_txn *txn, const char *asset_id, const c
     json_decref(v);
 }
 
-void vt__pipeline_annotations_ready(vt_txn *txn, const vt_pipeline *p, const vt_asset *a)
+char *vt__pipeline_annotations_ready(vt_txn *txn, const vt_pipeline *p, const vt_asset *a)
 {
     g_autofree char *key = g_strconcat(PENDING_PREFIX, a->id, NULL);
     json_t *pending = vt_txn_get_json(txn, VT_TABLE_ANNOTATIONS, key);
+    char *refused = NULL;
     if (!pending)
-        return;
+        return NULL;
     vt_txn_del(txn, VT_TABLE_ANNOTATIONS, key);
     const char *name = json_string_value(json_object_get(pending, "name"));
     vt_annotation_target target = target_of(a);
@@ -133,9 +135,10 @@ void vt__pipeline_annotations_ready(vt_txn *txn, const vt_pipeline *p, const vt_
          * was imported, and the asset goes on to READY. */
         g_autofree char *dir = g_path_get_dirname(a->source);
         g_autofree char *source = g_build_filename(dir, name, NULL);
-        g_autofree char *reason = g_strdup_printf(
+        char *reason = g_strdup_printf(
             "The annotations of asset %s were not imported (the file is archived beside the"
             " original): %s", a->id, vt_error_message());
+        refused = reason;
         json_t *record = json_pack("{s:s, s:s, s:s}", "source", source, "path", a->original,
                                    "reason", reason);
         vt__sidecar_ctx c = {a->department, record};
@@ -143,6 +146,7 @@ void vt__pipeline_annotations_ready(vt_txn *txn, const vt_pipeline *p, const vt_
         json_decref(record);
     }
     json_decref(pending);
+    return refused;
 }
 
 void vt__pipeline_annotations_forget(vt_txn *txn, const char *asset_id)

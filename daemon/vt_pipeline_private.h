@@ -66,8 +66,6 @@ struct vt_pipeline {
     guint harvest_timer;
 
     uint64_t ingested, quarantined, pending, rejected;
-    uint64_t refused;      /* sidecar fields refused: [harvest-fields] (vt__pipeline_refuse) */
-    char *last_refused;    /* the latest refusal, as logged */
     char *problem;
     bool shutting_down;
     bool idle_reported;
@@ -79,12 +77,6 @@ static inline int64_t vt__pipeline_now(void)
 }
 
 /* Reports an event to the entry point (which logs it). */
-/* Drops from @fields (a sidecar's, changed in place) the fields that
- * [harvest-fields] names, and reports them: the log (an error event), the
- * daemon's status (refused, last_refused). @sidecar names the file. */
-void vt__pipeline_refuse_harvested(vt_pipeline *p, const char *dept, const char *sidecar,
-                                   const char *id, json_t *fields);
-
 void vt__pipeline_emit(vt_pipeline *p, vt_event_kind kind, const char *dept, const char *source,
                        const char *id, const char *message);
 /* Asset @id changed: the search index follows shortly. */
@@ -121,6 +113,8 @@ typedef struct {
                              * pending annotations when the asset becomes READY */
     const json_t *annotations; /* a NAME.annotations.json page read with the image, or NULL */
     const char *annotations_name; /* its file name */
+    /* out */
+    char *annotations_refused;   /* why a pending page was not imported (owned), or NULL */
 } vt__update_ctx;
 
 typedef struct {
@@ -156,8 +150,9 @@ void vt__pipeline_late_sidecar(vt_pipeline *p, const vt_department *dept, const 
 void vt__pipeline_annotations_pending(vt_txn *txn, const char *asset_id, const char *name,
                                       const json_t *page);
 /* Asset @a (being written as READY, with its size) imports its pending page,
- * if it has one; a page that cannot be imported gets a quarantine record. */
-void vt__pipeline_annotations_ready(vt_txn *txn, const vt_pipeline *p, const vt_asset *a);
+ * if it has one; a page that cannot be imported gets a quarantine record, and
+ * the reason is returned (owned; the caller logs it), else NULL. */
+char *vt__pipeline_annotations_ready(vt_txn *txn, const vt_pipeline *p, const vt_asset *a);
 /* Asset @asset_id is deleted: its annotations and pending page go too. */
 void vt__pipeline_annotations_forget(vt_txn *txn, const char *asset_id);
 /* A late NAME.annotations.json of asset @id: imported (READY) or kept

@@ -185,8 +185,9 @@ vt_status vt__pipeline_update_fn(vt_txn *txn, void *data)
     a->updated = vt__pipeline_now();
     if (c->annotations)
         vt__pipeline_annotations_pending(txn, a->id, c->annotations_name, c->annotations);
+    g_clear_pointer(&c->annotations_refused, g_free);   /* this fn may run again */
     if (c->p && a->state == VT_ASSET_READY)
-        vt__pipeline_annotations_ready(txn, c->p, a);
+        c->annotations_refused = vt__pipeline_annotations_ready(txn, c->p, a);
     vt_terms_put_asset(txn, before, a);
     vt_asset_free(before);
     vt_asset_free(a);
