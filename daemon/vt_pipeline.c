@@ -359,6 +359,20 @@ static void hash_done(vt_pipeline *p, vt_filejob *j)
 
 /* Sidecars that could not be read went to quarantine in the worker; the
  * store and the log hear of it here. */
+void vt__pipeline_refuse_harvested(vt_pipeline *p, const char *dept, const char *sidecar,
+                                   const char *id, json_t *fields)
+{
+    g_autofree char *dropped = vt_terms_drop_harvested(p->config, fields);
+    if (!dropped)
+        return;
+    p->refused++;
+    g_free(p->last_refused);
+    p->last_refused = g_strdup_printf(
+        "%s: %s refused: harvested from the collection system ([harvest-fields]);"
+        " the sidecar's other fields applied", sidecar, dropped);
+    vt__pipeline_emit(p, VT_EVENT_ERROR, dept, sidecar, id, p->last_refused);
+}
+
 static void record_sidecar_quarantines(vt_pipeline *p, const vt_filejob *j)
 {
     size_t i;
@@ -389,6 +403,12 @@ static void archive_done(vt_pipeline *p, vt_filejob *j)
         return;
     }
     if (j->status == VT_OK) {
+        if (j->sidecar_fields) {
+            g_autofree char *base = vt_asset_file_name(j->asset)
+                ? g_strdup(vt_asset_file_name(j->asset)) : g_strdup(id);
+            g_autofree char *shown = g_strdup_printf("the sidecar of %s", base);
+            vt__pipeline_refuse_harvested(p, j->dept->id, shown, id, j->sidecar_fields);
+        }
         vt__update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING, .custom = j->sidecar_fields,
                         .p = p, .annotations = j->annotations,
                         .annotations_name = j->annotations_name};
@@ -1150,6 +1170,8 @@ void vt_pipeline_get_stats(const vt_pipeline *p, vt_pipeline_stats *ret)
     ret->pending = p->pending;
     ret->rejected = p->rejected;
     ret->problem = p->problem;
+    ret->refused = p->refused;
+    ret->last_refused = p->last_refused;
 }
 
 void vt_pipeline_shutdown(vt_pipeline *p)
@@ -1240,5 +1262,6 @@ void vt_pipeline_free(vt_pipeline *p)
     if (p->queued)
         g_hash_table_destroy(p->queued);
     g_free(p->problem);
+    g_free(p->last_refused);
     g_free(p);
 }

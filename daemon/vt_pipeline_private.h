@@ -66,6 +66,8 @@ struct vt_pipeline {
     guint harvest_timer;
 
     uint64_t ingested, quarantined, pending, rejected;
+    uint64_t refused;      /* sidecar fields refused: [harvest-fields] (vt__pipeline_refuse) */
+    char *last_refused;    /* the latest refusal, as logged */
     char *problem;
     bool shutting_down;
     bool idle_reported;
@@ -77,6 +79,12 @@ static inline int64_t vt__pipeline_now(void)
 }
 
 /* Reports an event to the entry point (which logs it). */
+/* Drops from @fields (a sidecar's, changed in place) the fields that
+ * [harvest-fields] names, and reports them: the log (an error event), the
+ * daemon's status (refused, last_refused). @sidecar names the file. */
+void vt__pipeline_refuse_harvested(vt_pipeline *p, const char *dept, const char *sidecar,
+                                   const char *id, json_t *fields);
+
 void vt__pipeline_emit(vt_pipeline *p, vt_event_kind kind, const char *dept, const char *source,
                        const char *id, const char *message);
 /* Asset @id changed: the search index follows shortly. */
