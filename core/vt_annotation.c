@@ -1431,6 +1431,15 @@ static json_t *text_body(const vt_annotation_type *t, const vt_annotation_field 
     return b;
 }
 
+char *vt_annotation_version(const json_t *ann)
+{
+    char *text = json_dumps(ann, JSON_COMPACT | JSON_SORT_KEYS);
+    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text ? text : "",
+                                                        -1);
+    free(text);
+    return g_strndup(sum, 16);
+}
+
 json_t *vt_annotation_to_w3c(const vt_annotation_types *types, const json_t *ann,
                              const char *annotation_url, const char *canvas_id)
 {
@@ -1509,6 +1518,9 @@ json_t *vt_annotation_to_w3c(const vt_annotation_types *types, const json_t *ann
     if (creator)
         json_object_set_new(out, "creator", json_pack("{s:s, s:s}", "type", "Person", "name",
                                                       creator));
+    char *version = vt_annotation_version(ann);
+    json_object_set_new(out, "vitrine:version", json_string(version));
+    g_free(version);
     if (t) {
         const vt_annotation_field *of = find_field(t, "order");
         const json_t *order = of ? json_object_get(fields, of->name) : NULL;

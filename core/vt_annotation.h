@@ -175,8 +175,13 @@ vt_status vt_annotation_parse_page(const vt_annotation_types *types,
 vt_status vt_annotation_page_load(const char *name, const char *data, size_t len,
                                   json_t **ret_json);
 
+/* The version of stored-form annotation @ann: 16 hex digits of the SHA-256
+ * of its canonical JSON (the If-Match of a change from the site). Caller
+ * frees. */
+char *vt_annotation_version(const json_t *ann);
+
 /* The stored-form annotation @ann as W3C/IIIF JSON: id @annotation_url,
- * target @canvas_id. New reference. */
+ * target @canvas_id, its version as "vitrine:version". New reference. */
 json_t *vt_annotation_to_w3c(const vt_annotation_types *types, const json_t *ann,
                              const char *annotation_url, const char *canvas_id);
 

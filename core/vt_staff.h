@@ -28,8 +28,8 @@
  *     {"action": "annotation-delete", "id": "ASSET", "if_match": "VERSION",
  *      "annotation": {"id": "ANN"}}
  * (the stored form of core/vt_annotation.h without v, creator and times,
- * which vitrined sets; VERSION is the annotation's, vt_staff_version of its
- * stored form). Only the shape is checked here: vitrined checks the rest
+ * which vitrined sets; VERSION is the annotation's, vt_annotation_version,
+ * given in the AnnotationPage as "vitrine:version"). Only the shape is checked here: vitrined checks the rest
  * against the types and the image (daemon/vt_pipeline_webannot.c).
  *
  * A version (vt_staff_version) is a hash of an asset's custom metadata:

@@ -17,7 +17,7 @@
  * someone else's only an admin (VT_STAFF_ANNOTATE_OTHERS); a visibility
  * other than internal on create, or a changed one on update, only a
  * publisher (VT_STAFF_VISIBILITY). Update and delete name the version they
- * were made on (vt_staff_version of the stored form): another version is a
+ * were made on (vt_annotation_version): another version is a
  * conflict, answered with the current one and its annotation.
  *
  * Each change writes one audit entry in its transaction (vt_audit: change =
@@ -210,7 +210,7 @@ static vt_status wa_fn(vt_txn *txn, void *data)
                              vt_error_set(VT_ERR_NOT_FOUND, "asset %s has no annotation %s"
                                           " (deleted by someone else?)", asset_id, id));
         }
-        g_autofree char *version = vt_staff_version(old);
+        g_autofree char *version = vt_annotation_version(old);
         if (!r->if_match) {
             st = vt_error_set(VT_ERR_INVALID, "give the version of annotation %s you changed"
                               " (If-Match)", id);
@@ -331,7 +331,7 @@ vt_status vt__pipeline_web_annotation(vt_pipeline *p, const vt_staff_request *r,
         json_t *ans = json_pack("{s:s, s:[{s:s}], s:s, s:s}", "status", "saved", "assets", "id",
                                 r->ids[0], "action", r->action, "annotation_id", c.ann_id);
         if (c.saved) {
-            char *version = vt_staff_version(c.saved);
+            char *version = vt_annotation_version(c.saved);
             json_object_set_new(ans, "version", json_string(version));
             json_object_set(ans, "annotation", c.saved);
             g_free(version);
@@ -347,7 +347,7 @@ vt_status vt__pipeline_web_annotation(vt_pipeline *p, const vt_staff_request *r,
                                                                        : "failed";
         json_t *ans = json_pack("{s:s, s:s}", "status", code, "message", vt_error_message());
         if (c.current) {
-            char *version = vt_staff_version(c.current);
+            char *version = vt_annotation_version(c.current);
             json_object_set_new(ans, "version", json_string(version));
             json_object_set(ans, "annotation", c.current);
             g_free(version);

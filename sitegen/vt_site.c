@@ -40,6 +40,12 @@ static const struct {
     {"universalviewer/umd", "universalviewer/dist/umd"},
     {"universalviewer/uv.css", "universalviewer/dist/uv.css"},
     {"universalviewer/LICENSE.txt", "universalviewer/LICENSE.txt"},
+    /* Annotorious 3 (BSD-3-Clause, its licence in the bundle's package.json):
+     * the internal page's annotation workspace (static/workspace.js). */
+    {"annotorious/annotorious-openseadragon.js",
+     "@annotorious/openseadragon/dist/annotorious-openseadragon.js"},
+    {"annotorious/annotorious-openseadragon.css",
+     "@annotorious/openseadragon/dist/annotorious-openseadragon.css"},
 };
 
 /* ------------------------------------------------------------ files */

@@ -332,8 +332,21 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
     json_object_set_new(asset, "annotations", annotations);
     if (t->audience == VT_AUDIENCE_INTERNAL) {
         json_t *staff = staff_json(c, txn, a);
-        if (staff)
+        if (staff) {
+            /* The annotation workspace (static/workspace.js): the types and
+             * the tree's AnnotationPage, which may not exist yet. */
+            json_t *types = vt_annotation_types_json(s->annotation_types);
+            char *types_text = json_dumps(types, JSON_COMPACT);
+            json_decref(types);
+            g_autofree char *page_url = vt_url_annotations(c, a->id);
+            json_object_set_new(staff, "workspace",
+                                json_pack("{s:s, s:s, s:i, s:i}", "types",
+                                          types_text ? types_text : "[]", "annotations_url",
+                                          page_url ? page_url : "", "width", a->width, "height",
+                                          a->height));
+            free(types_text);
             json_object_set_new(asset, "staff", staff);
+        }
     }
     if (rights || (c->site_attribution && *c->site_attribution))
         json_object_set_new(asset, "rights", json_pack("{s:s?, s:s?}", "uri", rights,

@@ -197,7 +197,7 @@ static void test_create_update_delete(fixture *f, gconstpointer data)
     g_assert_cmpstr(json_string_value(json_object_get(json_object_get(a, "fields"), "text")), ==,
                     script);
     g_assert_cmpint(json_integer_value(json_object_get(a, "created")), >, 1700000000);
-    g_autofree char *version = vt_staff_version(a);
+    g_autofree char *version = vt_annotation_version(a);
     g_assert_cmpstr(version, ==, v1);
     json_decref(a);
 
@@ -274,7 +274,7 @@ static void test_create_update_delete(fixture *f, gconstpointer data)
     json_t *del = json_pack("{s:s, s:s, s:{s:s}}", "action", "annotation-delete", "id", ASSET,
                             "annotation", "id", poly_id);
     a = stored(f, ASSET, poly_id);
-    g_autofree char *pv = vt_staff_version(a);
+    g_autofree char *pv = vt_annotation_version(a);
     json_decref(a);
     ans = ask(f, "ed2", pv, json_deep_copy(del));
     g_assert_cmpstr(status_of(ans), ==, "forbidden");

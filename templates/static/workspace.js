@@ -1,0 +1,929 @@
+/* workspace.js: the annotation workspace of the internal asset page.
+ *
+ * Root: <section id="workspace"> (internal tree, [staff] readable), with
+ * data-edit-url (vitrine-edit.cgi), data-asset, data-annotations (the
+ * tree's IIIF AnnotationPage) and data-published (how many it holds: no
+ * file while there are none), data-types
+ * (vt_annotation_types_json: [{name, label, colour, fields: [{name, kind,
+ * choices?}]}]), data-width/-height (the image's size) and data-terms
+ * (terms.json, for suggestions).
+ *
+ * Annotorious 3 (static/vendor/annotorious/, the plain-script build of
+ * @annotorious/openseadragon, global AnnotoriousOSD) draws over viewer.js's
+ * OpenSeadragon (#viewer's vitrineViewer): rectangles and polygons are
+ * drawn, selected, moved, reshaped and deleted there. Everything else is
+ * vitrine's own: the side panel with the typed form of the selected
+ * annotation, the list (a click or Enter zooms to the region), filters
+ * (type, creator, a field's value, any text), colour schemes with their
+ * legend (by type, by damage type, by treatment; colours are CSS custom
+ * properties of the section: --ws-type-NAME from the configuration,
+ * --ws-scheme-1..8 and --ws-scheme-none from vitrine.css) switched without
+ * reloading, #annotation=ID deep links (opened zoomed), and buttons for all
+ * of it, so that the keyboard reaches everything (a rectangle can be made
+ * over the current view and its region typed in).
+ *
+ * Saving: each change is one POST to the edit CGI ({"action":
+ * "annotation-create" | "-update" | "-delete", "id", "annotation"} with
+ * If-Match: the annotation's version, core/vt_staff.h); the answer is what
+ * vitrined stored (its id, version, creator), shown at once. A conflict
+ * (409) says so and shows the current version. Values are text:
+ * textContent, never HTML. */
+(function () {
+  'use strict';
+
+  var root = document.getElementById('workspace');
+  var V = window.vitrine;
+  var box = document.getElementById('viewer');
+  if (!root || !V || !box || !window.fetch)
+    return;
+  var status = root.querySelector('.workspace__status');
+  function say(text) {
+    if (status)
+      status.textContent = text;
+  }
+  if (!window.AnnotoriousOSD || typeof window.AnnotoriousOSD.createOSDAnnotator !== 'function') {
+    say('The annotation workspace could not load its drawing library.');
+    return;
+  }
+
+  var editUrl = V.safeUrl(root.getAttribute('data-edit-url'));
+  var pageUrl = V.safeUrl(root.getAttribute('data-annotations'));
+  var termsUrl = V.safeUrl(root.getAttribute('data-terms'));
+  var assetId = root.getAttribute('data-asset') || '';
+  var width = parseInt(root.getAttribute('data-width'), 10) || 0;
+  var height = parseInt(root.getAttribute('data-height'), 10) || 0;
+  var types = [];
+  try {
+    types = JSON.parse(root.getAttribute('data-types') || '[]');
+  } catch (e) {
+    types = [];
+  }
+  types = (Array.isArray(types) ? types : []).filter(function (t) {
+    return t && /^[a-z0-9-]{1,40}$/.test(t.name) && Array.isArray(t.fields);
+  });
+  var typeByName = {};
+  types.forEach(function (t) { typeByName[t.name] = t; });
+  var ID_RE = /^[A-Za-z0-9_-]{1,64}$/;
+  var NEW_PREFIX = 'new-';
+
+  /* id -> {id, type, shape, fields, visibility, creator, version, saved} */
+  var records = {};
+  var order = [];            /* ids, in list order */
+  var selected = null;       /* id */
+  var scheme = 'type';
+  var terms = [];            /* [{field, term}] */
+  var anno = null;
+  var viewer = null;
+  var newCount = 0;
+
+  /* ---- colours ---------------------------------------------------------- */
+
+  types.forEach(function (t) {
+    if (/^#[0-9a-fA-F]{6}$/.test(t.colour || ''))
+      root.style.setProperty('--ws-type-' + t.name, t.colour);
+  });
+
+  function cssColour(name, fallback) {
+    var v = getComputedStyle(root).getPropertyValue(name).trim();
+    return /^#[0-9a-fA-F]{6}$/.test(v) ? v.toLowerCase() : fallback;
+  }
+
+  /* The values a scheme colours by, in legend order. */
+  function schemeValues() {
+    if (scheme === 'type')
+      return types.map(function (t) { return t.name; });
+    var field = scheme === 'damage' ? 'damage' : 'treatment';
+    var values = [];
+    var rest = typeByName.restoration;
+    (rest ? rest.fields : []).forEach(function (f) {
+      if (f.name === field && Array.isArray(f.choices))
+        f.choices.forEach(function (c) { values.push(c); });
+    });
+    order.forEach(function (id) {
+      var v = schemeValueOf(records[id]);
+      if (v && values.indexOf(v) < 0)
+        values.push(v);
+    });
+    return values;
+  }
+
+  function schemeValueOf(rec) {
+    if (!rec)
+      return null;
+    if (scheme === 'type')
+      return rec.type;
+    var v = rec.fields[scheme === 'damage' ? 'damage' : 'treatment'];
+    if (Array.isArray(v))
+      v = v[0];
+    return typeof v === 'string' && v !== '' ? v : null;
+  }
+
+  function colourOf(rec) {
+    var none = cssColour('--ws-scheme-none', '#8c8c8c');
+    if (scheme === 'type')
+      return cssColour('--ws-type-' + (rec ? rec.type : ''), none);
+    var v = schemeValueOf(rec);
+    if (!v)
+      return none;
+    var i = schemeValues().indexOf(v);
+    return cssColour('--ws-scheme-' + ((i % 8) + 1), none);
+  }
+
+  function styleFor(annotation, state) {
+    var rec = records[annotation.id];
+    var colour = colourOf(rec);
+    var current = state && state.selected;
+    return {fill: colour, fillOpacity: current ? 0.35 : 0.2, stroke: colour, strokeOpacity: 1,
+            strokeWidth: current ? 3 : 2};
+  }
+
+  /* ---- the stored form and Annotorious's ------------------------------- */
+
+  function bounds(points) {
+    var xs = points.map(function (p) { return p[0]; });
+    var ys = points.map(function (p) { return p[1]; });
+    return {minX: Math.min.apply(null, xs), minY: Math.min.apply(null, ys),
+            maxX: Math.max.apply(null, xs), maxY: Math.max.apply(null, ys)};
+  }
+
+  function toAnnotorious(rec) {
+    var sel;
+    if (rec.shape.points) {
+      sel = {type: 'POLYGON', geometry: {points: rec.shape.points.map(function (p) {
+        return [p[0], p[1]];
+      }), bounds: bounds(rec.shape.points)}};
+    } else {
+      var s = rec.shape;
+      sel = {type: 'RECTANGLE', geometry: {x: s.x, y: s.y, w: s.w, h: s.h,
+                                           bounds: {minX: s.x, minY: s.y, maxX: s.x + s.w,
+                                                    maxY: s.y + s.h}}};
+    }
+    return {id: rec.id, bodies: [], target: {annotation: rec.id, selector: sel}};
+  }
+
+  function clampX(v) { return Math.max(0, Math.min(width, Math.round(v))); }
+  function clampY(v) { return Math.max(0, Math.min(height, Math.round(v))); }
+
+  /* Annotorious's shape as vitrine's: whole pixels inside the image. */
+  function shapeOf(annotation) {
+    var sel = annotation && annotation.target && annotation.target.selector;
+    var g = sel && sel.geometry;
+    if (!g)
+      return null;
+    if (sel.type === 'POLYGON' && Array.isArray(g.points)) {
+      return {points: g.points.map(function (p) { return [clampX(p[0]), clampY(p[1])]; })};
+    }
+    var x = clampX(g.x), y = clampY(g.y);
+    var x2 = clampX(g.x + g.w), y2 = clampY(g.y + g.h);
+    return {x: x, y: y, w: Math.max(1, x2 - x), h: Math.max(1, y2 - y)};
+  }
+
+  function regionOf(target) {
+    var sel = target && target.selector;
+    if (Array.isArray(sel))
+      sel = sel[0];
+    if (!sel || typeof sel.value !== 'string')
+      return null;
+    var m = /xywh=(?:pixel:)?([0-9.]+),([0-9.]+),([0-9.]+),([0-9.]+)/.exec(sel.value);
+    if (sel.type !== 'SvgSelector' && m)
+      return {x: Math.round(+m[1]), y: Math.round(+m[2]), w: Math.round(+m[3]),
+              h: Math.round(+m[4])};
+    var d = /\sd="([^"]*)"/.exec(sel.value) || /\spoints="([^"]*)"/.exec(sel.value);
+    if (!d)
+      return null;
+    var nums = d[1].match(/-?[0-9.]+/g) || [];
+    var points = [];
+    for (var i = 0; i + 1 < nums.length; i += 2)
+      points.push([Math.round(+nums[i]), Math.round(+nums[i + 1])]);
+    return points.length >= 3 ? {points: points} : null;
+  }
+
+  /* One W3C annotation of the AnnotationPage as a record. */
+  function fromW3C(ann) {
+    var id = String(ann.id || '');
+    id = id.slice(id.lastIndexOf('/') + 1);
+    var type = ann['vitrine:type'];
+    var shape = regionOf(ann.target);
+    if (!ID_RE.test(id) || typeof type !== 'string' || !shape)
+      return null;
+    var t = typeByName[type];
+    var fields = {};
+    var bodies = Array.isArray(ann.body) ? ann.body : (ann.body ? [ann.body] : []);
+    bodies.forEach(function (b) {
+      var name = b && b['vitrine:field'];
+      if (typeof name !== 'string')
+        return;
+      var f = t ? t.fields.filter(function (x) { return x.name === name; })[0] : null;
+      var value = typeof b['vitrine:number'] === 'number' ? b['vitrine:number'] : b.value;
+      if (f && f.kind === 'terms') {
+        fields[name] = (fields[name] || []).concat([value]);
+      } else {
+        fields[name] = value;
+      }
+      if (typeof b.language === 'string' && t)
+        t.fields.forEach(function (x) {
+          if (x.kind === 'language')
+            fields[x.name] = b.language;
+        });
+    });
+    return {id: id, type: type, shape: shape, fields: fields,
+            visibility: ann['vitrine:visibility'] === 'public' ? 'public' : 'internal',
+            creator: ann.creator && typeof ann.creator.name === 'string' ? ann.creator.name : '',
+            version: typeof ann['vitrine:version'] === 'string' ? ann['vitrine:version'] : '',
+            saved: true};
+  }
+
+  function fromStored(ann, version) {
+    return {id: ann.id, type: ann.type, shape: ann.shape, fields: ann.fields || {},
+            visibility: ann.visibility || 'internal', creator: ann.creator || '',
+            version: version || '', saved: true};
+  }
+
+  /* ---- the page's parts ------------------------------------------------ */
+
+  var typeSelect = V.el('select', {id: 'ws-new-type'},
+    types.map(function (t) { return V.el('option', {value: t.name, text: t.label || t.name}); }));
+  var toolbar = V.el('div', {className: 'workspace__tools', role: 'toolbar',
+                             'aria-label': 'Drawing tools'}, [
+    V.el('label', {'for': 'ws-new-type', text: 'New annotation: '}), typeSelect,
+    V.el('button', {type: 'button', 'data-tool': 'rectangle', 'aria-pressed': 'false',
+                    text: 'Draw rectangle'}),
+    V.el('button', {type: 'button', 'data-tool': 'polygon', 'aria-pressed': 'false',
+                    text: 'Draw polygon'}),
+    V.el('button', {type: 'button', 'data-tool': 'view', 'aria-pressed': 'true',
+                    text: 'Move the image'}),
+    V.el('button', {type: 'button', 'data-tool': 'here', text: 'Rectangle over this view'})
+  ]);
+  var hint = V.el('p', {className: 'workspace__hint', text:
+    'Rectangle: click a corner, then the opposite one. Polygon: click each point, then the' +
+    ' first again. Escape stops drawing; click a shape to select it, drag it or its handles' +
+    ' to change it.'});
+
+  var schemeSelect = V.el('select', {id: 'ws-scheme'}, [
+    V.el('option', {value: 'type', text: 'By type'}),
+    V.el('option', {value: 'damage', text: 'By damage type (restoration)'}),
+    V.el('option', {value: 'treatment', text: 'By treatment (restoration)'})
+  ]);
+  var legend = V.el('ul', {className: 'workspace__legend', 'aria-label': 'Colours'});
+  var colours = V.el('div', {className: 'workspace__colours'}, [
+    V.el('label', {'for': 'ws-scheme', text: 'Colours: '}), schemeSelect, legend
+  ]);
+
+  var filterType = V.el('select', {id: 'ws-filter-type'}, [V.el('option', {value: '', text: 'Any type'})]
+    .concat(types.map(function (t) { return V.el('option', {value: t.name, text: t.label || t.name}); })));
+  var filterCreator = V.el('select', {id: 'ws-filter-creator'},
+                           [V.el('option', {value: '', text: 'Anyone'})]);
+  var fieldNames = [];
+  types.forEach(function (t) {
+    t.fields.forEach(function (f) {
+      if (fieldNames.indexOf(f.name) < 0 && f.kind !== 'language')
+        fieldNames.push(f.name);
+    });
+  });
+  var filterField = V.el('select', {id: 'ws-filter-field'}, [V.el('option', {value: '', text: 'Any field'})]
+    .concat(fieldNames.map(function (n) { return V.el('option', {value: n, text: n}); })));
+  var filterText = V.el('input', {id: 'ws-filter-text', type: 'search', autocomplete: 'off'});
+  var filters = V.el('fieldset', {className: 'workspace__filters'}, [
+    V.el('legend', {text: 'Show only'}),
+    V.el('label', {'for': 'ws-filter-type', text: 'Type'}), filterType,
+    V.el('label', {'for': 'ws-filter-creator', text: 'Creator'}), filterCreator,
+    V.el('label', {'for': 'ws-filter-field', text: 'Field'}), filterField,
+    V.el('label', {'for': 'ws-filter-text', text: 'Containing'}), filterText
+  ]);
+
+  var list = V.el('ol', {className: 'workspace__list', 'aria-label': 'Annotations of this image'});
+  var panel = V.el('form', {className: 'workspace__panel', 'aria-labelledby': 'ws-panel-title',
+                            hidden: true, novalidate: true});
+  var layout = V.el('div', {className: 'workspace__layout'}, [
+    V.el('div', {className: 'workspace__side'}, [filters, list]), panel
+  ]);
+  root.appendChild(toolbar);
+  root.appendChild(hint);
+  root.appendChild(colours);
+  root.appendChild(layout);
+  var datalists = V.el('div', {hidden: true});
+  root.appendChild(datalists);
+
+  /* ---- filters, list, legend ---------------------------------------------- */
+
+  function valuesOf(rec, field) {
+    var out = [];
+    Object.keys(rec.fields).forEach(function (k) {
+      if (field && k !== field)
+        return;
+      var v = rec.fields[k];
+      (Array.isArray(v) ? v : [v]).forEach(function (x) { out.push(String(x)); });
+    });
+    return out;
+  }
+
+  function matches(rec) {
+    if (!rec)
+      return true;
+    if (filterType.value && rec.type !== filterType.value)
+      return false;
+    if (filterCreator.value && rec.creator !== filterCreator.value)
+      return false;
+    var text = V.fold(filterText.value.trim());
+    var values = valuesOf(rec, filterField.value);
+    if (filterField.value && values.length === 0)
+      return false;
+    if (text && !values.some(function (v) { return V.fold(v).indexOf(text) >= 0; }))
+      return false;
+    return true;
+  }
+
+  function labelOf(rec) {
+    var t = typeByName[rec.type];
+    return t ? (t.label || t.name) : rec.type;
+  }
+
+  function summaryOf(rec) {
+    var parts = [];
+    var t = typeByName[rec.type];
+    (t ? t.fields : []).forEach(function (f) {
+      var v = rec.fields[f.name];
+      if (v === undefined || f.kind === 'language')
+        return;
+      v = Array.isArray(v) ? v.join(', ') : String(v);
+      parts.push(f.name === 'text' || f.name === 'terms' ? v : f.name + ': ' + v);
+    });
+    return parts.join(' · ') || '(no values yet)';
+  }
+
+  function renderLegend() {
+    legend.textContent = '';
+    var values = schemeValues();
+    values.forEach(function (v) {
+      var rec = scheme === 'type' ? {type: v, fields: {}} : null;
+      var colour = rec ? colourOf(rec) : cssColour('--ws-scheme-' + ((values.indexOf(v) % 8) + 1),
+                                                   '#8c8c8c');
+      var swatch = V.el('span', {className: 'workspace__swatch', 'aria-hidden': 'true'});
+      swatch.style.backgroundColor = colour;
+      legend.appendChild(V.el('li', {'data-value': v, 'data-colour': colour}, [
+        swatch, scheme === 'type' && typeByName[v] ? (typeByName[v].label || v) : v]));
+    });
+    if (scheme !== 'type') {
+      var swatch = V.el('span', {className: 'workspace__swatch', 'aria-hidden': 'true'});
+      var none = cssColour('--ws-scheme-none', '#8c8c8c');
+      swatch.style.backgroundColor = none;
+      legend.appendChild(V.el('li', {'data-value': '', 'data-colour': none},
+                              [swatch, 'no restoration information']));
+    }
+  }
+
+  function renderList() {
+    list.textContent = '';
+    var creators = {};
+    var shown = 0;
+    order.forEach(function (id) {
+      var rec = records[id];
+      if (rec.creator)
+        creators[rec.creator] = true;
+      if (!matches(rec))
+        return;
+      shown++;
+      var swatch = V.el('span', {className: 'workspace__swatch', 'aria-hidden': 'true'});
+      swatch.style.backgroundColor = colourOf(rec);
+      var button = V.el('button', {type: 'button', className: 'workspace__item',
+                                   'data-annotation': id,
+                                   'aria-pressed': id === selected ? 'true' : 'false'}, [
+        swatch,
+        V.el('span', {className: 'workspace__type', text: labelOf(rec)}),
+        V.el('span', {className: 'workspace__text', text: summaryOf(rec)}),
+        V.el('span', {className: 'workspace__meta', text:
+          (rec.saved ? (rec.creator || '') + ', ' + rec.visibility : 'not saved yet')})
+      ]);
+      button.addEventListener('click', function () { open(id, true); });
+      list.appendChild(V.el('li', null, [button]));
+    });
+    var current = filterCreator.value;
+    while (filterCreator.options.length > 1)
+      filterCreator.remove(1);
+    Object.keys(creators).sort().forEach(function (c) {
+      filterCreator.appendChild(V.el('option', {value: c, text: c}));
+    });
+    filterCreator.value = creators[current] ? current : '';
+    root.setAttribute('data-count', String(order.length));
+    root.setAttribute('data-shown', String(shown));
+  }
+
+  function refresh() {
+    renderLegend();
+    renderList();
+    if (anno) {
+      anno.setStyle(styleFor);
+      anno.setFilter(function (a) { return matches(records[a.id]); });
+    }
+  }
+
+  [filterType, filterCreator, filterField].forEach(function (s) {
+    s.addEventListener('change', refresh);
+  });
+  filterText.addEventListener('input', refresh);
+  schemeSelect.addEventListener('change', function () {
+    scheme = schemeSelect.value;
+    root.setAttribute('data-scheme', scheme);
+    refresh();
+    say('Colours ' + schemeSelect.options[schemeSelect.selectedIndex].textContent.toLowerCase() + '.');
+  });
+
+  /* ---- the form ------------------------------------------------------------ */
+
+  function datalistFor(field) {
+    var id = 'ws-terms-' + field;
+    if (document.getElementById(id))
+      return id;
+    var dl = V.el('datalist', {id: id});
+    var seen = {};
+    var same = terms.filter(function (t) { return t.field === field; });
+    var other = terms.filter(function (t) { return t.field !== field; });
+    same.concat(other).slice(0, 300).forEach(function (t) {
+      if (seen[t.term])
+        return;
+      seen[t.term] = true;
+      dl.appendChild(V.el('option', {value: t.term}));
+    });
+    datalists.appendChild(dl);
+    return id;
+  }
+
+  function inputFor(f, value, n) {
+    var id = 'ws-field-' + f.name;
+    var attrs = {id: id, name: f.name, 'data-kind': f.kind};
+    var input;
+    if (f.kind === 'choice') {
+      input = V.el('select', attrs, [V.el('option', {value: '', text: '(none)'})].concat(
+        (f.choices || []).map(function (c) { return V.el('option', {value: c, text: c}); })));
+      input.value = value === undefined ? '' : String(value);
+    } else if (f.kind === 'language') {
+      input = V.el('select', attrs, [V.el('option', {value: '', text: '(none)'})].concat(
+        ['nl', 'fr', 'en', 'de'].map(function (c) { return V.el('option', {value: c, text: c}); })));
+      input.value = value === undefined ? '' : String(value);
+    } else if (f.kind === 'text' && (f.name === 'text' || f.name === 'treatment')) {
+      input = V.el('textarea', attrs);
+      input.rows = 3;
+      input.value = value === undefined ? '' : String(value);
+    } else {
+      if (f.kind === 'number')
+        attrs.type = 'number';
+      else if (f.kind === 'url')
+        attrs.type = 'url';
+      else
+        attrs.type = 'text';
+      if (f.kind === 'date') {
+        attrs.placeholder = 'YYYY, YYYY-MM or YYYY-MM-DD';
+        attrs.pattern = '\\d{4}(-\\d{2}(-\\d{2})?)?';
+      }
+      if (f.kind === 'term' || f.kind === 'terms')
+        attrs.list = datalistFor(f.name);
+      if (f.kind === 'terms')
+        attrs['aria-describedby'] = 'ws-hint-' + n;
+      input = V.el('input', attrs);
+      input.value = value === undefined ? '' : (Array.isArray(value) ? value.join(', ') : String(value));
+    }
+    var label = f.name.charAt(0).toUpperCase() + f.name.slice(1).replace(/-/g, ' ');
+    var row = V.el('div', {className: 'workspace__row'}, [V.el('label', {'for': id, text: label}), input]);
+    if (f.kind === 'terms')
+      row.appendChild(V.el('span', {id: 'ws-hint-' + n, className: 'workspace__help',
+                                    text: 'several terms: separate them with commas'}));
+    return row;
+  }
+
+  function regionInputs(rec) {
+    var row = V.el('fieldset', {className: 'workspace__region'}, [V.el('legend', {text: 'Region (pixels)'})]);
+    if (rec.shape.points) {
+      row.appendChild(V.el('p', {text: 'Polygon of ' + rec.shape.points.length +
+                                       ' points: drag its handles to reshape it.'}));
+      return row;
+    }
+    ['x', 'y', 'w', 'h'].forEach(function (k) {
+      var id = 'ws-region-' + k;
+      var input = V.el('input', {id: id, name: 'region-' + k, type: 'number', min: '0',
+                                 step: '1', value: String(rec.shape[k])});
+      row.appendChild(V.el('label', {'for': id, text: {x: 'Left', y: 'Top', w: 'Width', h: 'Height'}[k]}));
+      row.appendChild(input);
+    });
+    return row;
+  }
+
+  function showPanel(rec) {
+    panel.textContent = '';
+    if (!rec) {
+      panel.hidden = true;
+      return;
+    }
+    var t = typeByName[rec.type];
+    var typeSel = V.el('select', {id: 'ws-type', name: 'type', disabled: rec.saved ? true : null},
+      types.map(function (x) { return V.el('option', {value: x.name, text: x.label || x.name}); }));
+    typeSel.value = rec.type;
+    typeSel.addEventListener('change', function () {
+      rec.type = typeSel.value;
+      showPanel(rec);
+      refresh();
+    });
+    panel.appendChild(V.el('h3', {id: 'ws-panel-title', text: (rec.saved ? 'Annotation ' : 'New annotation ') +
+                                                        (rec.saved ? rec.id : '')}));
+    if (rec.saved)
+      panel.appendChild(V.el('p', {className: 'workspace__meta', text: 'By ' + (rec.creator || '?') +
+                                                                    '; version ' + rec.version}));
+    panel.appendChild(V.el('div', {className: 'workspace__row'}, [V.el('label', {'for': 'ws-type', text: 'Type'}), typeSel]));
+    (t ? t.fields : []).forEach(function (f, n) {
+      panel.appendChild(inputFor(f, rec.fields[f.name], n));
+    });
+    var vis = V.el('select', {id: 'ws-visibility', name: 'visibility'}, [
+      V.el('option', {value: 'internal', text: 'Internal (staff only)'}),
+      V.el('option', {value: 'public', text: 'Public (publishers only)'})]);
+    vis.value = rec.visibility;
+    panel.appendChild(V.el('div', {className: 'workspace__row'}, [V.el('label', {'for': 'ws-visibility', text: 'Visibility'}), vis]));
+    panel.appendChild(regionInputs(rec));
+    panel.appendChild(V.el('p', {className: 'workspace__error', role: 'alert'}));
+    var actions = V.el('div', {className: 'workspace__actions'}, [
+      V.el('button', {type: 'submit', text: 'Save'}),
+      V.el('button', {type: 'button', 'data-action': 'delete', text: rec.saved ? 'Delete' : 'Discard'}),
+      V.el('button', {type: 'button', 'data-action': 'close', text: 'Close'})
+    ]);
+    panel.appendChild(actions);
+    actions.querySelector('[data-action="delete"]').addEventListener('click', function () { remove(rec.id); });
+    actions.querySelector('[data-action="close"]').addEventListener('click', function () { deselect(true); });
+    panel.hidden = false;
+  }
+
+  /* The form's values, checked as vitrined will; {error} or {fields, visibility, shape}. */
+  function readPanel(rec) {
+    var t = typeByName[rec.type];
+    var fields = {};
+    var error = null;
+    (t ? t.fields : []).forEach(function (f) {
+      var input = panel.querySelector('[name="' + f.name + '"]');
+      if (!input || error)
+        return;
+      var raw = input.value.trim();
+      if (raw === '')
+        return;
+      if (raw.length > 8192) {
+        error = f.name + ' is too long (at most 8192 characters).';
+      } else if (f.kind === 'url' && !/^https?:\/\/[^\s"<>\\]+$/i.test(raw)) {
+        error = f.name + ': a link starts with http:// or https://.';
+      } else if (f.kind === 'date' && !/^\d{4}(-\d{2}(-\d{2})?)?$/.test(raw)) {
+        error = f.name + ': a date is YYYY, YYYY-MM or YYYY-MM-DD.';
+      } else if (f.kind === 'number') {
+        if (!isFinite(Number(raw)))
+          error = f.name + ': a number is expected.';
+        else
+          fields[f.name] = Number(raw);
+        return;
+      }
+      if (f.kind === 'terms')
+        fields[f.name] = raw.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
+      else
+        fields[f.name] = raw;
+    });
+    if (!error && !Object.keys(fields).some(function (k) {
+      return !t || t.fields.some(function (f) { return f.name === k && f.kind !== 'language'; });
+    }))
+      error = 'Fill in at least one field.';
+    var shape = rec.shape;
+    if (!shape.points && panel.querySelector('[name="region-x"]')) {
+      var r = {};
+      ['x', 'y', 'w', 'h'].forEach(function (k) {
+        r[k] = Math.round(Number(panel.querySelector('[name="region-' + k + '"]').value));
+      });
+      if (!(r.w > 0 && r.h > 0 && r.x >= 0 && r.y >= 0 && r.x + r.w <= width && r.y + r.h <= height))
+        error = error || 'The region must lie inside the image (' + width + ' × ' + height + ').';
+      shape = r;
+    }
+    return error ? {error: error} : {fields: fields, shape: shape,
+                                      visibility: panel.querySelector('[name="visibility"]').value};
+  }
+
+  panel.addEventListener('submit', function (event) {
+    event.preventDefault();
+    var rec = selected && records[selected];
+    if (!rec)
+      return;
+    var values = readPanel(rec);
+    var err = panel.querySelector('.workspace__error');
+    if (values.error) {
+      err.textContent = values.error;
+      return;
+    }
+    err.textContent = '';
+    save(rec, values);
+  });
+
+  /* ---- talking to vitrined ---------------------------------------------- */
+
+  function post(action, body, version) {
+    var headers = {'Content-Type': 'application/json'};
+    if (version)
+      headers['If-Match'] = '"' + version + '"';
+    body.action = action;
+    body.id = assetId;
+    return fetch(editUrl, {method: 'POST', credentials: 'same-origin', headers: headers,
+                           body: JSON.stringify(body)})
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (b) {
+          return {status: r.status, body: b || {}};
+        });
+      });
+  }
+
+  function failure(a) {
+    if (a.status === 409)
+      return 'Someone else changed this annotation first (now version ' +
+             (a.body.version || '?') + '): nothing was saved. Its current form is shown.';
+    if (a.status === 202)
+      return 'Queued: vitrine will apply it shortly; reload the page in a moment.';
+    return (a.body && a.body.message) || ('Not saved (HTTP ' + a.status + ').');
+  }
+
+  function replaceShape(oldId, rec) {
+    if (!anno)
+      return;
+    if (anno.getAnnotationById(oldId))
+      anno.removeAnnotation(oldId);
+    anno.addAnnotation(toAnnotorious(rec));
+  }
+
+  function save(rec, values) {
+    var wasNew = !rec.saved;
+    var annotation = {type: rec.type, shape: values.shape, fields: values.fields,
+                      visibility: values.visibility};
+    if (!wasNew)
+      annotation.id = rec.id;
+    say('Saving…');
+    post(wasNew ? 'annotation-create' : 'annotation-update', {annotation: annotation},
+         wasNew ? null : rec.version)
+      .then(function (a) {
+        if (a.status === 200 && a.body.annotation) {
+          var saved = fromStored(a.body.annotation, a.body.version);
+          var oldId = rec.id;
+          delete records[oldId];
+          records[saved.id] = saved;
+          order[order.indexOf(oldId)] = saved.id;
+          selected = saved.id;
+          replaceShape(oldId, saved);
+          if (anno)
+            anno.setSelected(saved.id);
+          showPanel(saved);
+          refresh();
+          say('Saved annotation ' + saved.id + '.');
+          return;
+        }
+        if (a.status === 409 && a.body.annotation) {
+          var current = fromStored(a.body.annotation, a.body.version);
+          records[current.id] = current;
+          replaceShape(current.id, current);
+          showPanel(current);
+          refresh();
+        }
+        say(failure(a));
+        var err = panel.querySelector('.workspace__error');
+        if (err)
+          err.textContent = failure(a);
+      })
+      .catch(function () { say('Not saved: the server did not answer.'); });
+  }
+
+  function forget(id) {
+    delete records[id];
+    order = order.filter(function (x) { return x !== id; });
+    if (anno && anno.getAnnotationById(id))
+      anno.removeAnnotation(id);
+    if (selected === id) {
+      selected = null;
+      showPanel(null);
+    }
+    refresh();
+  }
+
+  function remove(id) {
+    var rec = records[id];
+    if (!rec)
+      return;
+    if (!rec.saved) {
+      forget(id);
+      say('Discarded.');
+      return;
+    }
+    say('Deleting…');
+    post('annotation-delete', {annotation: {id: id}}, rec.version).then(function (a) {
+      if (a.status === 200) {
+        forget(id);
+        say('Deleted annotation ' + id + '.');
+      } else {
+        if (anno && !anno.getAnnotationById(id))
+          anno.addAnnotation(toAnnotorious(rec));
+        say(failure(a));
+      }
+    }).catch(function () { say('Not deleted: the server did not answer.'); });
+  }
+
+  /* A shape moved or reshaped in the image: saved at once for a saved one. */
+  function reshaped(annotation) {
+    var rec = records[annotation.id];
+    var shape = shapeOf(annotation);
+    if (!rec || !shape)
+      return;
+    rec.shape = shape;
+    if (rec.saved)
+      save(rec, {fields: rec.fields, shape: shape, visibility: rec.visibility});
+    else
+      showPanel(rec);
+  }
+
+  /* ---- selection --------------------------------------------------------- */
+
+  function zoomTo(rec) {
+    if (!viewer || !rec)
+      return;
+    var s = rec.shape;
+    var b = s.points ? bounds(s.points) : {minX: s.x, minY: s.y, maxX: s.x + s.w, maxY: s.y + s.h};
+    var w = b.maxX - b.minX, h = b.maxY - b.minY, pad = Math.max(w, h) * 0.25;
+    viewer.viewport.fitBounds(viewer.viewport.imageToViewportRectangle(
+      b.minX - pad, b.minY - pad, w + 2 * pad, h + 2 * pad));
+  }
+
+  function open(id, zoom) {
+    var rec = records[id];
+    if (!rec)
+      return;
+    selected = id;
+    if (anno)
+      anno.setSelected(id);
+    if (zoom)
+      zoomTo(rec);
+    if (rec.saved && history.replaceState)
+      history.replaceState(null, '', '#annotation=' + id);
+    showPanel(rec);
+    renderList();
+    root.setAttribute('data-selected', id);
+  }
+
+  function deselect(focusList) {
+    selected = null;
+    if (anno)
+      anno.cancelSelected();
+    showPanel(null);
+    renderList();
+    root.removeAttribute('data-selected');
+    if (focusList && list.querySelector('button'))
+      list.querySelector('button').focus();
+  }
+
+  /* ---- drawing tools ------------------------------------------------------- */
+
+  function setTool(tool) {
+    Array.prototype.forEach.call(toolbar.querySelectorAll('[data-tool]'), function (b) {
+      if (b.getAttribute('data-tool') !== 'here')
+        b.setAttribute('aria-pressed', String(b.getAttribute('data-tool') === tool));
+    });
+    if (!anno)
+      return;
+    if (tool === 'view') {
+      anno.setDrawingEnabled(false);
+    } else {
+      anno.setDrawingTool(tool);
+      anno.setDrawingEnabled(true);
+    }
+    root.setAttribute('data-tool', tool);
+  }
+
+  function addNew(shape) {
+    newCount++;
+    var rec = {id: NEW_PREFIX + newCount, type: typeSelect.value || (types[0] && types[0].name),
+               shape: shape, fields: {}, visibility: 'internal', creator: '', version: '',
+               saved: false};
+    records[rec.id] = rec;
+    order.push(rec.id);
+    return rec;
+  }
+
+  toolbar.addEventListener('click', function (event) {
+    var b = event.target.closest('[data-tool]');
+    if (!b)
+      return;
+    var tool = b.getAttribute('data-tool');
+    if (tool !== 'here') {
+      setTool(tool);
+      return;
+    }
+    if (!viewer)
+      return;
+    /* The middle half of what is shown, for keyboard users. */
+    var r = viewer.viewport.viewportToImageRectangle(viewer.viewport.getBounds(true));
+    var x = clampX(r.x + r.width / 4), y = clampY(r.y + r.height / 4);
+    var shape = {x: x, y: y, w: Math.max(1, clampX(r.x + r.width * 3 / 4) - x),
+                 h: Math.max(1, clampY(r.y + r.height * 3 / 4) - y)};
+    var rec = addNew(shape);
+    anno.addAnnotation(toAnnotorious(rec));
+    open(rec.id, false);
+    refresh();
+    var first = panel.querySelector('[id^="ws-field-"]');
+    if (first)
+      first.focus();
+  });
+
+  root.addEventListener('keydown', function (event) {
+    if (event.key === 'Escape') {
+      if (anno && anno.isDrawingEnabled && anno.isDrawingEnabled()) {
+        anno.cancelDrawing();
+        setTool('view');
+      } else if (selected) {
+        deselect(true);
+      }
+    }
+  });
+
+  /* ---- start ----------------------------------------------------------------- */
+
+  function start(items) {
+    viewer = box.vitrineViewer;
+    anno = window.AnnotoriousOSD.createOSDAnnotator(viewer, {
+      drawingEnabled: false,
+      drawingMode: 'click',
+      userSelectAction: 'EDIT',
+      style: styleFor
+    });
+    items.forEach(function (ann) {
+      var rec = fromW3C(ann);
+      if (!rec || records[rec.id])
+        return;
+      records[rec.id] = rec;
+      order.push(rec.id);
+    });
+    anno.setAnnotations(order.map(function (id) { return toAnnotorious(records[id]); }), true);
+    anno.on('createAnnotation', function (a) {
+      var shape = shapeOf(a);
+      /* Annotorious's id stays its own until vitrined gives one. */
+      var rec = addNew(shape);
+      anno.removeAnnotation(a.id);
+      anno.addAnnotation(toAnnotorious(rec));
+      setTool('view');
+      open(rec.id, false);
+      refresh();
+      var first = panel.querySelector('[id^="ws-field-"]');
+      if (first)
+        first.focus();
+      say('Drawn: fill in the form and save.');
+    });
+    anno.on('updateAnnotation', function (a) { reshaped(a); });
+    anno.on('deleteAnnotation', function (a) {
+      if (records[a.id] && records[a.id].saved)
+        remove(a.id);
+      else if (records[a.id])
+        forget(a.id);
+    });
+    anno.on('selectionChanged', function (sel) {
+      if (sel && sel.length && sel[0].id !== selected && records[sel[0].id])
+        open(sel[0].id, false);
+    });
+    refresh();
+    root.setAttribute('data-ready', 'true');
+    say(order.length === 1 ? '1 annotation.' : order.length + ' annotations.');
+    var wanted = /(?:^#|&)annotation=([A-Za-z0-9_-]{1,64})/.exec(location.hash);
+    if (wanted && records[wanted[1]])
+      open(wanted[1], true);
+  }
+
+  function whenViewerOpen(fn) {
+    var v = box.vitrineViewer;
+    if (v && v.world && v.world.getItemCount() > 0)
+      return fn();
+    if (v)
+      return v.addHandler('open', function () { fn(); });
+    say('The annotation workspace needs the zoomable viewer.');
+  }
+
+  /* The tree has no AnnotationPage while the asset has no annotation. */
+  var page = pageUrl && parseInt(root.getAttribute('data-published'), 10) > 0
+    ? fetch(pageUrl, {credentials: 'same-origin', cache: 'no-store'}).then(function (r) {
+      if (r.status === 404)
+        return {items: []};   /* no annotation yet */
+      if (!r.ok)
+        throw new Error('HTTP ' + r.status);
+      return r.json();
+    })
+    : Promise.resolve({items: []});
+  var termList = termsUrl
+    ? fetch(termsUrl, {credentials: 'same-origin'}).then(function (r) { return r.ok ? r.json() : []; })
+      .catch(function () { return []; })
+    : Promise.resolve([]);
+  say('Loading the annotations…');
+  Promise.all([page, termList]).then(function (got) {
+    terms = (Array.isArray(got[1]) ? got[1] : []).filter(function (t) {
+      return t && typeof t.term === 'string' && t.term.length <= 200;
+    }).slice(0, 20000);
+    var items = got[0] && Array.isArray(got[0].items) ? got[0].items : [];
+    whenViewerOpen(function () { start(items); });
+  }).catch(function () {
+    say('The annotations could not be loaded.');
+  });
+
+  window.addEventListener('hashchange', function () {
+    var wanted = /(?:^#|&)annotation=([A-Za-z0-9_-]{1,64})/.exec(location.hash);
+    if (wanted && records[wanted[1]] && wanted[1] !== selected)
+      open(wanted[1], true);
+  });
+})();

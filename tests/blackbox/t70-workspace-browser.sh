@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# t70-workspace-browser: the annotation workspace of the internal asset page
+# in headless Chromium (tests/browser/workspace.mjs), under the shipped
+# Content-Security-Policy: editor "ed" logs in (basic authentication),
+# draws a restoration rectangle and a descriptive polygon (its text a
+# script) with Annotorious, fills their forms and saves; after a reload
+# both are there; switching the colour scheme (by type, by damage type)
+# changes the colours drawn; publisher "pub" makes a public annotation
+# from the keyboard ("Rectangle over this view"); the public page shows
+# that one only. Then the store, the audit trail and the trees are checked.
+# lighttpd serves both trees, the static tiles and vitrine-edit.cgi; vitrined
+# runs. Skipped (77) without lighttpd, node, playwright-core or Chromium.
+source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+source "$VT_SOURCE_DIR/tests/lib/images.sh"
+
+CHROMIUM=/usr/bin/chromium
+[ -x "$VT_LIGHTTPD" ] || skip "lighttpd is not installed (scripts/install-deps)"
+command -v node >/dev/null || skip "node is not installed (scripts/install-deps)"
+[ -d "$VT_SOURCE_DIR/node_modules/playwright-core" ] || skip "node_modules/playwright-core is missing (npm ci)"
+[ -x "$CHROMIUM" ] || skip "$CHROMIUM is missing (scripts/install-deps)"
+[ -f "$VT_SOURCE_DIR/node_modules/@annotorious/openseadragon/dist/annotorious-openseadragon.js" ] ||
+    skip "node_modules/@annotorious/openseadragon is missing (npm ci)"
+vt_require_bins
+[ -x "$VT_BIN_DIR/vitrine-edit.cgi" ] || fail "vitrine-edit.cgi is missing: build the project first"
+
+vt_make_tree static
+base=http://127.0.0.1:$VT_PORT
+sed -i "s|^base-url=http://127.0.0.1:$VT_PORT/iiif\$|base-url=$base/images|" "$VT_CONF"
+cat >>"$VT_CONF" <<EOF
+
+[staff]
+editors=ed, pub
+publishers=pub
+EOF
+# A plain grey image, so that the colours drawn over it can be told apart.
+mkdir -p "$T/img"
+vips black "$T/img/black.v" 1200 800 --bands 3 || fail "vips black failed"
+vips linear "$T/img/black.v" "$T/hot/photo/2024.00042_panel.jpg" 1 128 --uchar ||
+    fail "vips linear failed"
+vt_ingest
+id=$(vt_asset photo 2024.00042_panel.jpg | jq -r .id)
+vt_daemon_start
+int=$T/site/internal
+wait_for 30 test -f "$int/assets/$id.html" || fail "the internal page of $id was not written"
+grep -q 'id="workspace"' "$int/assets/$id.html" || fail "the internal page has no workspace"
+grep -q 'id="workspace"' "$T/site/public/assets/$id.html" && fail "the public page has the workspace"
+test -s "$int/static/vendor/annotorious/annotorious-openseadragon.js" ||
+    fail "Annotorious is not in the internal tree's static/vendor"
+ok "internal page with the workspace; Annotorious in static/vendor"
+
+WEB=$T/httpd
+WEB_PID=
+mkdir -p "$WEB/upload"
+echo "vitrine test server" >"$WEB/index.txt"
+printf 'ed:edpw\npub:pubpw\n' >"$WEB/users"
+# The shipped policies: the public site's, and the staff pages' (which
+# allow 'unsafe-eval' for Annotorious's PixiJS).
+csps=$(grep -o '"Content-Security-Policy" => "default-src '"'"'self'"'"'[^"]*"' \
+      "$VT_SOURCE_DIR/docs/web/lighttpd.conf" | sed 's/^"Content-Security-Policy" => //')
+csp=$(grep -v unsafe-eval <<<"$csps" | head -1)
+csp_internal=$(grep unsafe-eval <<<"$csps" | head -1)
+[ -n "$csp" ] && [ -n "$csp_internal" ] ||
+    fail "no public and internal Content-Security-Policy in docs/web/lighttpd.conf"
+cat >"$WEB/lighttpd.conf" <<EOF
+server.document-root = "$T/site/public"
+server.bind = "127.0.0.1"
+server.port = $VT_PORT
+server.errorlog = "$WEB/error.log"
+server.upload-dirs = ( "$WEB/upload" )
+server.modules += ( "mod_alias", "mod_auth", "mod_authn_file", "mod_cgi", "mod_setenv" )
+index-file.names = ( "index.html" )
+mimetype.assign = (
+    ".html" => "text/html; charset=utf-8", ".json" => "application/json",
+    ".css" => "text/css; charset=utf-8", ".js" => "text/javascript; charset=utf-8",
+    ".mjs" => "text/javascript; charset=utf-8", ".map" => "application/json",
+    ".svg" => "image/svg+xml", ".png" => "image/png", ".jpg" => "image/jpeg",
+    ".txt" => "text/plain; charset=utf-8" )
+alias.url = ( "/internal/cgi-bin/vitrine-edit.cgi" => "$VT_BIN_DIR/vitrine-edit.cgi",
+              "/internal/" => "$int/",
+              "/images/" => "$T/images/",
+              "/index.txt" => "$WEB/index.txt" )
+cgi.assign = ( ".cgi" => "" )
+auth.backend = "plain"
+auth.backend.plain.userfile = "$WEB/users"
+\$HTTP["url"] =~ "^/internal/" {
+    auth.require = ( "" => ( "method" => "basic", "realm" => "staff", "require" => "valid-user" ) )
+    setenv.add-response-header = ( "Content-Security-Policy" => $csp_internal )
+}
+else \$HTTP["url"] =~ "" {
+    setenv.add-response-header = ( "Content-Security-Policy" => $csp )
+}
+setenv.add-environment = ( "VITRINE_CONFIG" => "$VT_CONF", "VITRINE_AUDIENCE" => "internal"$(vt_lighttpd_sanitizer_env) )
+EOF
+stop_web() { local pid=$WEB_PID; WEB_PID=; vt_lighttpd_stop "$pid"; }
+VT_CLEANUPS+=(stop_web)
+vt_lighttpd_launch "$WEB" WEB_PID
+ok "lighttpd listening on $base (the shipped Content-Security-Policy of each tree)"
+
+mkdir -p "$T/browser"
+rc=0
+node "$VT_SOURCE_DIR/tests/browser/workspace.mjs" "$base" "$id" "$T/browser" >"$T/browser.out" 2>&1 || rc=$?
+cat "$T/browser.out"
+if [ "$rc" != 0 ]; then
+    # shellcheck disable=SC2034
+    VT_KEEP=1
+    fail "tests/browser/workspace.mjs exited $rc (tree kept in $T)"
+fi
+list=$(vt annotations list "$id" --json)
+assert_eq 3 "$(jq length <<<"$list")" "three annotations stored"
+assert_eq '["descriptive","descriptive","restoration"]' \
+    "$(jq -c '[.[].type] | sort' <<<"$list")" "their types"
+assert_eq '<img src=x onerror="window.__xss=1"> loose paint' \
+    "$(jq -r '.[] | select(.shape.points) | .fields.text' <<<"$list")" "the polygon's text stored as text"
+assert_eq flaking "$(jq -r '.[] | select(.type == "restoration") | .fields.damage' <<<"$list")" \
+    "the rectangle's damage type"
+assert_eq '["ed","ed","pub"]' "$(jq -c '[.[].creator] | sort' <<<"$list")" "creators from REMOTE_USER"
+assert_eq public "$(jq -r '.[] | select(.creator == "pub") | .visibility' <<<"$list")" \
+    "the publisher's annotation is public"
+hist=$(vt history "$id" --json)
+assert_eq '["ed","ed","pub"]' "$(jq -c '[.[].user]' <<<"$hist")" "one audit entry per change"
+pubpage=$T/site/public/iiif/$id/annotations.json
+assert_eq 1 "$(jq '.items | length' "$pubpage")" "the public AnnotationPage holds the public one only"
+vt_daemon_stop
+echo "PASS $VT_TEST_NAME"
