@@ -508,6 +508,9 @@ static int serve_fastcgi(char **argv)
     sigaddset(&alarm_only, SIGALRM);
     (void)sigprocmask(SIG_UNBLOCK, &alarm_only, NULL);
     fastcgi_argv = argv;
+    /* A client gone before its answer is written costs a failed write,
+     * not the process. */
+    (void)signal(SIGPIPE, SIG_IGN);
     if (FCGX_Init() != 0) {
         fputs("vitrine-search: FastCGI initialisation failed\n", stderr);
         return 1;
