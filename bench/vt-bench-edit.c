@@ -13,8 +13,9 @@
  * + vt_indexer_flush, the 300 ms timer's step). The "cap" edit sets fields
  * of random words (the worst case for the index: every word a new term),
  * each value at VT_META_VALUE_MAX_WORDS or VT_META_VALUE_MAX_BYTES, until
- * the asset is just under VT_META_CUSTOM_MAX_BYTES; the "small" edit sets
- * one word. Prints the median and the maximum of each
+ * the asset is just under VT_META_CUSTOM_MAX_BYTES; the "vocabulary" edit
+ * the same from a fixed list of VOCABULARY words (text in a language, whose
+ * words the index mostly has already); the "small" edit sets one word. Prints the median and the maximum of each
  * step, and the cap/small ratio of the medians. Exits 0, 1 on failure.
  */
 #include <glib.h>
@@ -91,6 +92,31 @@ static char *random_words(GRand *r, int n, size_t max_bytes)
     return g_string_free(s, FALSE);
 }
 
+/* Words of a text in a language: drawn from VOCABULARY words (made once,
+ * from seed 11), so that most of an edit's words are already in the index,
+ * as in real descriptions. */
+#define VOCABULARY 3000
+static char *vocabulary_words(GRand *r, int n, size_t max_bytes)
+{
+    static char *words[VOCABULARY];
+    if (!words[0]) {
+        GRand *seed = g_rand_new_with_seed(11);
+        for (int i = 0; i < VOCABULARY; i++)
+            words[i] = random_words(seed, 1, 20);
+        g_rand_free(seed);
+    }
+    GString *s = g_string_new(NULL);
+    for (int i = 0; i < n; i++) {
+        const char *w = words[g_rand_int_range(r, 0, VOCABULARY)];
+        if (s->len + strlen(w) + 1 > max_bytes)
+            break;
+        if (i)
+            g_string_append_c(s, ' ');
+        g_string_append(s, w);
+    }
+    return g_string_free(s, FALSE);
+}
+
 int main(int argc, char **argv)
 {
     int rounds = argc > 1 ? atoi(argv[1]) : 20;
@@ -152,22 +178,27 @@ int main(int argc, char **argv)
         die("flush");
 
     GRand *r = g_rand_new_with_seed(13);
-    double *t[2][4];   /* [cap/small][write, flush wall; write, flush CPU] */
-    for (int k = 0; k < 2; k++)
+    /* [cap random / small / cap vocabulary][write, flush wall; write, flush CPU] */
+    double *t[3][4];
+    for (int k = 0; k < 3; k++)
         for (int s = 0; s < 4; s++)
             t[k][s] = g_new(double, rounds);
-    /* The small edits first, on a clean index; then the cap edits. */
-    for (int k = 1; k >= 0; k--) {
+    /* The small edits first, on a clean index; then the cap edits with a
+     * vocabulary, then the random ones. */
+    static const int order[3] = {1, 2, 0};
+    for (int o = 0; o < 3; o++) {
+        int k = order[o];
         for (int i = 0; i < rounds; i++) {
             json_t *set = json_object();
-            if (k == 0) {
+            if (k == 0 || k == 2) {
                 /* Values of VT_META_VALUE_MAX_WORDS words (or up to the
                  * byte cap) until the asset's cap is nearly reached. */
                 size_t total = 64;   /* room for the one-word edits' keywords */
                 for (int f = 0; total + 64 < VT_META_CUSTOM_MAX_BYTES; f++) {
                     size_t room = VT_META_CUSTOM_MAX_BYTES - total - 16;
-                    char *v = random_words(r, VT_META_VALUE_MAX_WORDS,
-                                           MIN(room, (size_t)VT_META_VALUE_MAX_BYTES));
+                    size_t max = MIN(room, (size_t)VT_META_VALUE_MAX_BYTES);
+                    char *v = k == 0 ? random_words(r, VT_META_VALUE_MAX_WORDS, max)
+                                     : vocabulary_words(r, VT_META_VALUE_MAX_WORDS, max);
                     char name[16];
                     g_snprintf(name, sizeof name, "note%d", f);
                     total += strlen(v) + strlen(name);
@@ -202,9 +233,11 @@ int main(int argc, char **argv)
     g_autofree char *cap_name = g_strdup_printf("cap (%u bytes, <= %d words a value)",
                                                 VT_META_CUSTOM_MAX_BYTES,
                                                 VT_META_VALUE_MAX_WORDS);
-    const char *names[2] = {cap_name, "small (1 word)"};
-    double med[2][4];
-    for (int k = 0; k < 2; k++) {
+    g_autofree char *vocab_name = g_strdup_printf("cap, words from a %d-word vocabulary",
+                                                  VOCABULARY);
+    const char *names[3] = {cap_name, "small (1 word)", vocab_name};
+    double med[3][4];
+    for (int k = 0; k < 3; k++) {
         for (int s = 0; s < 4; s++) {
             qsort(t[k][s], (size_t)rounds, sizeof(double), compare_doubles);
             med[k][s] = t[k][s][rounds / 2];
@@ -214,8 +247,9 @@ int main(int argc, char **argv)
                names[k], med[k][0], med[k][2], t[k][0][rounds - 1], t[k][2][rounds - 1],
                med[k][1], med[k][3], t[k][1][rounds - 1], t[k][3][rounds - 1]);
     }
-    printf("ratio cap/small (median CPU): write %.1f, index flush %.1f (%d rounds)\n",
-           med[0][2] / med[1][2], med[0][3] / med[1][3], rounds);
+    printf("ratio cap/small (median CPU): write %.1f, index flush %.1f; vocabulary cap/small:"
+           " index flush %.1f (%d rounds)\n", med[0][2] / med[1][2], med[0][3] / med[1][3],
+           med[2][3] / med[1][3], rounds);
     vt_indexer_close(indexer);
     vt_store_close(store);
     vt_config_free(config);
