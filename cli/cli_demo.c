@@ -132,6 +132,7 @@ static const struct {
     "originals-base-url=http://127.0.0.1:%1$d/internal/originals\n" \
     "\n[search]\n" \
     "audience=public                 # the internal CGI runs with VITRINE_AUDIENCE=internal\n" \
+    "synonyms=synonyms.txt           # conservation terms in nl, fr, en, de\n" \
     "\n# The collection system: static files under api/, served by the demo's lighttpd.\n" \
     "[harvest]\n" \
     "url=http://127.0.0.1:%1$d/api/interventions/{intervention}.json\n" \
@@ -425,8 +426,31 @@ static int make_samples(const char *dir)
     return write_text(marker, "1\n");
 }
 
+/* A small nl/fr/en/de conservation thesaurus: searching "varnish" finds
+ * "vernis" and "Firnis". One word per member: the index expands words,
+ * not phrases ("lead white" is refused by check-config, with its line). */
+static const char demo_synonyms[] =
+    "# vitrine demo: synonym groups, one a line, words separated by commas.\n"
+    "# Each member is one word: phrases such as \"lead white\" are refused.\n"
+    "vernis, varnish, Firnis\n"
+    "loodwit, céruse, ceruse, Bleiweiß\n"
+    "craquelure, craquelé, Krakelüre\n"
+    "retouche, retouch, Retusche\n"
+    "vergeling, jaunissement, yellowing, Vergilbung\n"
+    "afschilfering, écaillage, flaking, Abblätterung\n"
+    "reiniging, nettoyage, cleaning, Reinigung\n"
+    "vergulding, dorure, gilding, Vergoldung\n"
+    "doek, toile, canvas, Leinwand\n"
+    "paneel, panneau, panel, Holztafel\n"
+    "ultramarijn, outremer, ultramarine, Ultramarin\n"
+    "vermiljoen, vermillon, vermilion, Zinnober\n"
+    "röntgenopname, radiographie, radiograph, Röntgenaufnahme\n";
+
 static int make_api(const char *dir)
 {
+    g_autofree char *synonyms = g_build_filename(dir, "synonyms.txt", NULL);
+    if (!g_file_test(synonyms, G_FILE_TEST_EXISTS) && write_text(synonyms, demo_synonyms) != 0)
+        return -1;
     for (size_t i = 0; i < G_N_ELEMENTS(api_records); i++) {
         g_autofree char *name = g_strconcat(api_records[i].number, ".json", NULL);
         g_autofree char *path = g_build_filename(dir, "api", "interventions", name, NULL);

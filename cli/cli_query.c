@@ -17,6 +17,7 @@
 #include "vt_convert.h"
 #include "vt_file.h"
 #include "vt_harvest_map.h"
+#include "vt_indexer.h"
 #include "vt_meta.h"
 #include "vt_url.h"
 #include "vt_store.h"
@@ -702,8 +703,18 @@ int cli_check_config(cli_context *ctx, int argc, char **argv)
         vt_config_free(c);
         return 2;
     }
+    size_t synonym_groups = 0, synonym_words = 0;
+    if (vt_indexer_check_synonyms(c, &synonym_groups, &synonym_words) != VT_OK) {
+        fprintf(stderr, "%s: %s\n", ctx->config_path, vt_error_message());
+        vt_harvest_config_free(harvest);
+        vt_config_free(c);
+        return 2;
+    }
     int warnings = 0;
     printf("%s: configuration OK\n", ctx->config_path);
+    if (c->synonyms_path)
+        printf("  synonyms: %zu group%s, %zu words, from %s\n", synonym_groups,
+               synonym_groups == 1 ? "" : "s", synonym_words, c->synonyms_path);
     printf("  harvest: %s\n", harvest ? "on" : "off (no [harvest] group)");
     vt_harvest_config_free(harvest);
     printf("  image server: %s, images in %s, served at %s\n", vt_image_server_name(c->server),

@@ -14,6 +14,8 @@
 #include "vt_terms.h"
 
 #define SYNONYMS_MAX_BYTES (16u << 20)
+/* Longest synonym (vt_index_set_synonyms refuses longer ones). */
+#define SYNONYM_MAX_BYTES 64
 
 struct vt_indexer {
     const vt_config *config;
@@ -55,8 +57,26 @@ static vt_status load_synonyms(const vt_config *config, json_t **ret_groups)
         json_t *group = json_array();
         for (size_t k = 0; words[k]; k++) {
             g_strstrip(words[k]);
-            if (*words[k])
-                json_array_append_new(group, json_string(words[k]));
+            if (!*words[k])
+                continue;
+            /* The index expands one query word into its synonyms: a
+             * group of several words ("lead white") would match no word
+             * and made every reindex fail; say where it is instead. */
+            const char *w = words[k];
+            bool blank = false;
+            for (const char *c = w; *c; c = g_utf8_next_char(c))
+                blank = blank || g_unichar_isspace(g_utf8_get_char(c));
+            if (blank || strlen(w) > SYNONYM_MAX_BYTES) {
+                json_decref(group);
+                json_decref(groups);
+                return vt_error_set(VT_ERR_CONFIG,
+                                    "[search] synonyms: %s line %zu: \"%s\" is %s; a group lists"
+                                    " single words separated by commas (vernis, varnish, Firnis);"
+                                    " leave the phrase out or keep one of its words",
+                                    path, i + 1, w,
+                                    blank ? "more than one word" : "longer than 64 bytes");
+            }
+            json_array_append_new(group, json_string(w));
         }
         if (json_array_size(group) >= 2)
             json_array_append_new(groups, group);
@@ -64,6 +84,25 @@ static vt_status load_synonyms(const vt_config *config, json_t **ret_groups)
             json_decref(group);
     }
     *ret_groups = groups;
+    return VT_OK;
+}
+
+vt_status vt_indexer_check_synonyms(const vt_config *config, size_t *ret_groups, size_t *ret_words)
+{
+    json_t *groups = NULL;
+    vt_status s = load_synonyms(config, &groups);
+    if (s != VT_OK)
+        return s;
+    size_t n = json_array_size(groups), words = 0;
+    size_t i;
+    json_t *g;
+    json_array_foreach(groups, i, g)
+        words += json_array_size(g);
+    json_decref(groups);
+    if (ret_groups)
+        *ret_groups = n;
+    if (ret_words)
+        *ret_words = words;
     return VT_OK;
 }
 

@@ -32,6 +32,14 @@ typedef struct vt_indexer vt_indexer;
 /* The index folder of @config (caller frees). */
 char *vt_indexer_dir(const vt_config *config);
 
+/* Reads and checks the [search] synonyms file as vt_indexer_open() will:
+ * each member one word of at most 64 bytes. *ret_groups and *ret_words
+ * (may be NULL) get what it holds; 0 when no file is set. Errors:
+ * VT_ERR_CONFIG naming the file and the line ("line 4: \"lead white\" is
+ * more than one word"). For check-config. */
+vt_status vt_indexer_check_synonyms(const vt_config *config, size_t *ret_groups,
+                                    size_t *ret_words);
+
 /* Opens (creating) the index as its writer and loads the synonyms. */
 vt_status vt_indexer_open(const vt_config *config, vt_indexer **ret_indexer);
 void vt_indexer_close(vt_indexer *indexer);

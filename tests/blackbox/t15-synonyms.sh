@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# t15-synonyms: the [search] synonyms file out of the box (issue 12): the
+# demo ships an nl/fr/en/de conservation file that check-config accepts and
+# counts; a search for one member finds the others; a multi-word member
+# ("lead white") is refused by check-config, and reindex names its line
+# too (it said "search index unavailable" and no more).
+source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
+source "$VT_SOURCE_DIR/tests/lib/images.sh"
+
+vt_require_bins
+VITRINE=$VT_BIN_DIR/vitrine
+
+note "--- the demo's synonyms"
+DEMO=$T/demo
+assert_exit 0 "$VITRINE" demo --dir "$DEMO" --port "$(vt_free_port)" --prepare-only
+assert_file "$DEMO/synonyms.txt" "the demo's synonyms file"
+for group in "vernis, varnish, Firnis" "loodwit, céruse, ceruse, Bleiweiß" "craquelure, craquelé, Krakelüre"; do
+    grep -qxF "$group" "$DEMO/synonyms.txt" || fail "the demo's synonyms lack '$group'"
+done
+ok "the demo's synonyms have vernis/varnish/Firnis, loodwit/Bleiweiß, craquelure"
+assert_exit 0 "$VITRINE" -c "$DEMO/vitrine.conf" check-config
+groups=$(grep -cv '^#' "$DEMO/synonyms.txt")
+grep -qE "synonyms: $groups groups, [0-9]+ words, from .*synonyms.txt" <<<"$VT_OUT" ||
+    fail "check-config does not count the demo's $groups synonym groups: $VT_OUT"
+ok "check-config: $(grep synonyms: <<<"$VT_OUT")"
+
+note "--- a search for one member finds the others"
+vt_make_tree cantaloupe
+cp "$DEMO/synonyms.txt" "$T/synonyms.txt"
+printf '\n[search]\nsynonyms=%s\n' "$T/synonyms.txt" >>"$VT_CONF"
+assert_exit 0 vt check-config
+img_jpeg "$T/hot/photo/a.jpg" 100 80
+printf '{"keywords": ["vernis"]}' >"$T/hot/photo/a.json"
+img_jpeg "$T/hot/photo/b.jpg" 120 90
+printf '{"keywords": ["Bleiweiß"]}' >"$T/hot/photo/b.json"
+vt_ingest
+a=$(vt_asset photo a.jpg | jq -r .id)
+b=$(vt_asset photo b.jpg | jq -r .id)
+search() {
+    REQUEST_METHOD=GET QUERY_STRING="q=$1" VITRINE_CONFIG=$VT_CONF \
+        "$VT_BIN_DIR/vitrine-search.cgi" | sed '1,/^\r\?$/d'
+}
+assert_eq "[\"$a\"]" "$(search varnish | jq -c '[.hits[].id]')" "varnish finds vernis"
+assert_eq "[\"$a\"]" "$(search Firnis | jq -c '[.hits[].id]')" "Firnis finds vernis"
+assert_eq "[\"$b\"]" "$(search loodwit | jq -c '[.hits[].id]')" "loodwit finds Bleiweiß"
+
+note "--- a phrase in a group is refused with its line"
+printf '# comment\nvernis, varnish\nlead white, loodwit, blanc de plomb\n' >"$T/synonyms.txt"
+assert_exit 2 vt check-config
+grep -q 'line 3: "lead white" is more than one word' <<<"$VT_ERR" ||
+    fail "check-config does not name line 3 and the phrase: $VT_ERR"
+ok "check-config: $VT_ERR"
+assert_exit 1 vt reindex
+grep -q 'line 3: "lead white" is more than one word' <<<"$VT_OUT$VT_ERR" ||
+    fail "reindex does not say what is wrong: $VT_OUT $VT_ERR"
+ok "reindex names the line too"
