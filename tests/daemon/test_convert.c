@@ -410,7 +410,8 @@ static bool vips_cli(const char *const *args)
  * (mount) and the vips command. */
 static void test_tmpfs_full(fixture *f, gconstpointer data)
 {
-    if (!real_child() || geteuid() != 0 || !g_find_program_in_path("vips")) {
+    g_autofree char *vips = g_find_program_in_path("vips");
+    if (!real_child() || geteuid() != 0 || !vips) {
         g_test_skip("needs VT_BIN_DIR, root and the vips command");
         return;
     }
