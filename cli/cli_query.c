@@ -18,6 +18,7 @@
 #include "vt_file.h"
 #include "vt_harvest_map.h"
 #include "vt_indexer.h"
+#include "vt_site.h"
 #include "vt_meta.h"
 #include "vt_url.h"
 #include "vt_store.h"
@@ -728,6 +729,11 @@ int cli_check_config(cli_context *ctx, int argc, char **argv)
                vt_visibility_name(d->visibility), d->hotfolder,
                exists ? "" : "  (does not exist yet: vitrined will not see it)");
         warnings += !exists;
+    }
+    g_autofree char *missing = vt_site_missing_vendor();
+    if (missing) {
+        printf("  %s\n", missing);
+        warnings++;
     }
     if (warnings)
         printf("%d warning%s\n", warnings, warnings == 1 ? "" : "s");

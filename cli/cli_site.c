@@ -56,6 +56,9 @@ int cli_rebuild(cli_context *ctx, int argc, char **argv)
         vt_store_close(store);
         return 1;
     }
+    g_autofree char *missing = vt_site_missing_vendor();
+    if (missing)
+        fprintf(stderr, "vitrine rebuild: WARNING: %s\n", missing);
     progress_ctx pc = {isatty(STDERR_FILENO), g_get_monotonic_time()};
     unsigned assets = 0;
     vt_status s = vt_site_rebuild(site, store, (unsigned)threads, show_progress, &pc, &assets);

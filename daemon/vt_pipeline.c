@@ -33,6 +33,7 @@
 #include "vt_name.h"
 #include "vt_scan.h"
 #include "vt_settle.h"
+#include "vt_site.h"
 #include "vt_spool.h"
 #include "vt_terms.h"
 #include "vt_watch.h"
@@ -1057,9 +1058,17 @@ vt_status vt_pipeline_start(vt_pipeline *p, const char *const *paths)
         g_free(p->problem);
         p->problem = g_strdup_printf("site unavailable: %s", vt_error_message());
         vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, p->problem);
-    } else if (!p->flush_timer) {
-        /* Publish what a crash left dirty, or build a first site. */
-        p->flush_timer = g_timeout_add(0, on_flush, p);
+    } else {
+        /* Without OpenSeadragon the pages still work, as still images:
+         * say so where an administrator looks (log, vitrine status). */
+        g_autofree char *missing = vt_site_missing_vendor();
+        if (missing) {
+            vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, missing);
+            if (!p->problem)
+                p->problem = g_steal_pointer(&missing);
+        }
+        if (!p->flush_timer)   /* publish what a crash left dirty, or build a first site */
+            p->flush_timer = g_timeout_add(0, on_flush, p);
     }
 
     if (p->opt.daemon) {

@@ -320,6 +320,30 @@ static char *find_vendor_dir(void)
     return NULL;
 }
 
+char *vt_site_missing_vendor(void)
+{
+    g_autofree char *dir = find_vendor_dir();
+    GString *missing = g_string_new(NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(vendor_files); i++) {
+        g_autofree char *npm = dir ? g_build_filename(dir, vendor_files[i].npm_path, NULL) : NULL;
+        g_autofree char *installed = dir ? g_build_filename(dir, vendor_files[i].path, NULL)
+                                         : NULL;
+        if (dir && (g_file_test(npm, G_FILE_TEST_EXISTS) ||
+                    g_file_test(installed, G_FILE_TEST_EXISTS)))
+            continue;
+        g_string_append_printf(missing, "%s%s", missing->len ? ", " : "", vendor_files[i].path);
+    }
+    if (missing->len == 0) {
+        g_string_free(missing, TRUE);
+        return NULL;
+    }
+    g_autofree char *list = g_string_free(missing, FALSE);
+    return g_strdup_printf("front-end files missing from %s: %s; the asset pages show a still"
+                           " image instead of the zoomable viewer. Run `npm ci` in the source"
+                           " tree before building, or install vitrine (cmake --install), or"
+                           " set VITRINE_VENDOR_DIR", dir ? dir : VT_DATADIR "/vendor", list);
+}
+
 vt_status vt_site_open(const vt_config *config, vt_site **ret_site)
 {
     g_autofree char *dir = find_templates_dir();

@@ -69,6 +69,15 @@ typedef struct vt_site vt_site;
 vt_status vt_site_open(const vt_config *config, vt_site **ret_site);
 void vt_site_free(vt_site *site);
 
+/* The third-party browser files (OpenSeadragon, Mirador, Universal Viewer,
+ * Annotorious: npm's node_modules in a source tree, VT_DATADIR/vendor once
+ * installed) that a site generated now would lack, as one line naming them
+ * and what to do ("`npm ci` was not run..."), or NULL when all are there.
+ * Without OpenSeadragon the asset pages show a still image instead of the
+ * zoomable viewer. For the log, `vitrine status` and check-config.
+ * Caller frees. */
+char *vt_site_missing_vendor(void);
+
 /* The folder the templates were loaded from (borrowed). */
 const char *vt_site_templates_dir(const vt_site *site);
 
