@@ -19,15 +19,40 @@ bool vt__site_department_shown(const vt_site_tree *t, const vt_department *d)
     return t->audience == VT_AUDIENCE_INTERNAL || d->visibility == VT_VISIBILITY_PUBLIC;
 }
 
-/* The label: an English title, else the first title, else the file name. */
+/* The values of @titles (a merged view's "title") that come from @source
+ * (new reference; an empty array when none). */
+static json_t *titles_from(const json_t *titles, const char *source)
+{
+    json_t *out = json_array();
+    size_t i;
+    json_t *v;
+    json_array_foreach(titles, i, v)
+        if (g_strcmp0(json_string_value(json_object_get(v, "source")), source) == 0)
+            json_array_append(out, v);
+    return out;
+}
+
+/* The label, the image's own title: of the custom titles (sidecars, staff)
+ * the English one else the first, else so of the harvested ones, else of
+ * the embedded ones, else the file name. One English harvested title no
+ * longer wins over the custom Dutch one. */
 static void pick_label(vt_site_item *item)
 {
-    const json_t *chosen = vt_meta_label_value(json_object_get(item->view, "title"));
+    static const char *const sources[] = {"custom", "harvested", "embedded"};
+    const json_t *titles = json_object_get(item->view, "title");
+    const json_t *chosen = NULL;
+    json_t *from = NULL;
+    for (size_t i = 0; !chosen && i < G_N_ELEMENTS(sources); i++) {
+        json_decref(from);
+        from = titles_from(titles, sources[i]);
+        chosen = vt_meta_label_value(from);
+    }
     if (chosen) {
         item->label = g_strdup(json_string_value(json_object_get(chosen, "value")));
         const char *lang = json_string_value(json_object_get(chosen, "lang"));
         item->label_lang = lang ? g_strdup(lang) : NULL;
     }
+    json_decref(from);
     if (!item->label) {
         const char *name = vt_asset_file_name(item->a);
         item->label = g_strdup(name ? name : item->a->id);

@@ -222,6 +222,38 @@ static char *values_text(const json_t *values)
  * trail): {version, edit_url, fields: [{name, label, kind}], history:
  * [{time, user, via, changes: [{field, before, after}]}] newest first, at
  * most 50}. NULL when [staff] cannot be read (the page is still written). */
+
+/* The object the image shows, as the collection records name it, for the
+ * asset page's context line: the harvested "object_title" (the demo's
+ * mapping), else a harvested "title" that is not already the page's
+ * heading (a custom title took its place). NULL when there is none.
+ * {"label", "label_lang"?}: its own key names, so that a template section
+ * never picks up the page's lang. */
+static json_t *object_context(const vt_site_item *item)
+{
+    const char *fields[] = {"object_title", "title"};
+    for (size_t f = 0; f < G_N_ELEMENTS(fields); f++) {
+        json_t *harvested = json_array();
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(item->view, fields[f]), i, v)
+            if (g_strcmp0(json_string_value(json_object_get(v, "source")), "harvested") == 0)
+                json_array_append(harvested, v);
+        const json_t *chosen = vt_meta_label_value(harvested);
+        const char *label = chosen ? json_string_value(json_object_get(chosen, "value")) : NULL;
+        const char *lang = chosen ? json_string_value(json_object_get(chosen, "lang")) : NULL;
+        json_t *out = NULL;
+        if (label && (f == 0 || g_strcmp0(label, item->label) != 0)) {
+            out = json_pack("{s:s}", "label", label);
+            if (lang)
+                json_object_set_new(out, "label_lang", json_string(lang));
+        }
+        json_decref(harvested);
+        if (out)
+            return out;
+    }
+    return NULL;
+}
 static json_t *staff_json(const vt_config *c, vt_txn *txn, const vt_asset *a)
 {
     vt_staff *staff = NULL;
@@ -330,6 +362,9 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
         return vt_error_set(VT_ERR_NOMEM, "site: cannot build the page of %s", a->id);
     }
     json_object_set_new(asset, "annotations", annotations);
+    json_t *object = object_context(item);
+    if (object)
+        json_object_set_new(asset, "object", object);
     if (t->audience == VT_AUDIENCE_INTERNAL) {
         json_t *staff = staff_json(c, txn, a);
         if (staff) {
