@@ -91,23 +91,27 @@ static const struct {
      " \"titles\": {\"nl\": \"Portret van een dame met parelsnoer\",\n"
      "            \"fr\": \"Portrait d'une dame au collier de perles\",\n"
      "            \"en\": \"Portrait of a lady with a pearl necklace\"},\n"
-     " \"object\": {\"name\": \"schilderij op paneel\", \"creator\": \"Meester van het Parelsnoer\"}}\n"},
+     " \"object\": {\"name\": \"schilderij op paneel\", \"creator\": \"Meester van het Parelsnoer\",\n"
+     "            \"date\": \"c. 1620\"}}\n"},
     {"2023.00042",
      "{\"number\": \"2023.00042\",\n"
      " \"titles\": {\"nl\": \"Rivierlandschap met veerpont\",\n"
      "            \"fr\": \"Paysage fluvial avec un bac\",\n"
      "            \"en\": \"River landscape with a ferry\"},\n"
-     " \"object\": {\"name\": \"schilderij op doek\", \"creator\": \"Jan Wouters\"}}\n"},
+     " \"object\": {\"name\": \"schilderij op doek\", \"creator\": \"Jan Wouters\",\n"
+     "            \"date\": \"1664\"}}\n"},
     {"2022.10001",
      "{\"number\": \"2022.10001\",\n"
      " \"titles\": {\"nl\": \"Heilige Barbara\", \"fr\": \"Sainte Barbe\", \"en\": \"Saint Barbara\"},\n"
-     " \"object\": {\"name\": \"beeldhouwwerk\", \"creator\": \"Mechels atelier\"}}\n"},
+     " \"object\": {\"name\": \"beeldhouwwerk\", \"creator\": \"Mechels atelier\",\n"
+     "            \"date\": \"1520-1530\"}}\n"},
     {"2021.00777",
      "{\"number\": \"2021.00777\",\n"
      " \"titles\": {\"nl\": \"Stilleven met citroenen\",\n"
      "            \"fr\": \"Nature morte aux citrons\",\n"
      "            \"en\": \"Still life with lemons\"},\n"
-     " \"object\": {\"name\": \"schilderij op paneel\", \"creator\": \"navolger van Clara Peeters\"}}\n"},
+     " \"object\": {\"name\": \"schilderij op paneel\", \"creator\": \"navolger van Clara Peeters\",\n"
+     "            \"date\": \"after 1612\"}}\n"},
 };
 
 /* printf format (a literal, so the compiler checks it): the port. */
@@ -146,6 +150,7 @@ static const struct {
     "object_title.en=/titles/en\n" \
     "object=/object/name\n" \
     "creator=/object/creator\n" \
+    "date=/object/date                # fills the search page's Year facet\n" \
     "\n[department:photo]\n" \
     "hotfolder=hotfolders/photo\n" \
     "label=Photography\n" \

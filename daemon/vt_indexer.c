@@ -240,7 +240,23 @@ json_t *vt_indexer_document(const vt_config *config, const vt_asset *a, const js
     const char *label = json_string_value(
         json_object_get(vt_meta_label_value(json_object_get(fields, "title")), "value"));
     const char *file_name = vt_asset_file_name(a);
-    const vt_department *dept = vt_config_department(config, a->department);
+    /* What a visitor may type to find this very image: the identifier its
+     * page shows and the name it was dropped as (issue 12). */
+    json_t *ident = json_pack("[{s:s}]", "value", a->id);
+    if (file_name)
+        json_array_append_new(ident, json_pack("{s:s}", "value", file_name));
+    json_t *known = json_object_get(fields, "identifier");
+    if (known) {
+        json_array_extend(known, ident);
+        json_decref(ident);
+    } else {
+        json_object_set_new(fields, "identifier", ident);
+    }
+    /* The "type" facet is the image's kind as its metadata says it (a
+     * "type" field: "X-radiograph", "raking light"), not the department
+     * again, which it repeated value for value; none: no type. */
+    const json_t *kind = json_array_get(json_object_get(fields, "type"), 0);
+    const char *type = json_string_value(json_object_get(kind, "value"));
     /* department, type and year are facets of every document already. */
     json_t *facets = json_array();
     for (size_t i = 0; config->facets[i]; i++)
@@ -253,7 +269,7 @@ json_t *vt_indexer_document(const vt_config *config, const vt_asset *a, const js
                             "department", a->department,
                             "intervention", a->intervention,
                             "visibility", vt_visibility_name(a->visibility),
-                            "type", dept ? dept->label : NULL,
+                            "type", type,
                             "label", label ? label : file_name ? file_name : a->id,
                             "fields", fields,
                             "facets", facets,

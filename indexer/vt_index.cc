@@ -658,8 +658,14 @@ vt_status guard(vt_index *index, const char *what, const char *dir, Body &&body)
             return vt_error_set(VT_ERR_NOT_FOUND, "%s %s: no index there: %s", what, dir,
                                 e.get_description().c_str());
         } catch (const Xapian::QueryParserError &e) {
-            return vt_error_set(VT_ERR_INVALID, "%s: the query cannot be parsed: %s", what,
-                                e.get_msg().c_str());
+            /* Visitors read this (the search page shows it): what to
+             * type, not the parser's words ("Syntax: <expression> AND
+             * <expression>"), which stay in the log's detail. */
+            (void)e;
+            return vt_error_set(VT_ERR_INVALID,
+                                "This search cannot be read: AND, OR and NOT go between words, and"
+                                " quotes come in pairs. For example: vernis OR varnish, \"lead"
+                                " white\", portrait NOT copy");
         } catch (const Xapian::Error &e) {
             return vt_error_set(VT_ERR_STORE, "%s %s: %s", what, dir, e.get_description().c_str());
         } catch (const std::bad_alloc &) {
