@@ -257,7 +257,7 @@ note "--- past request-seconds a process restarts in place"
 alarms() { cat "$d/error.log" "$d/stdout.log" 2>/dev/null | grep -c 'took longer than \[search\] request-seconds'; }
 for round in 1 2; do
     for p in $(pids); do kill -ALRM "$p"; done
-    for _ in $(seq 50); do
+    for _ in $(seq 200); do
         [ "$(alarms)" -ge $((2 * round)) ] && break
         sleep 0.1
     done
