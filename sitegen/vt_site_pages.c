@@ -773,5 +773,12 @@ vt_status vt__site_fixed_pages(const vt_site *s, const vt_site_tree *t, vt_txn *
                              "compare.html");
     if (st == VT_OK && vt_template_set_has(s->templates, "story"))
         st = vt__site_render(s, t, txn, "story", "story", "Story", "", NULL, "story.html");
+    /* The page the web server answers a missing address with (404.html,
+     * docs/web): served at any depth, so its links are absolute. */
+    if (st == VT_OK && vt_template_set_has(s->templates, "notfound")) {
+        g_autofree char *root = g_strconcat(t->view.site_base_url, "/", NULL);
+        st = vt__site_render(s, t, txn, "notfound", "notfound", "Page not found", root, NULL,
+                             "404.html");
+    }
     return st;
 }

@@ -36,7 +36,10 @@
   var state = {
     q: (params.get('q') || '').trim().slice(0, 1000),
     filters: params.getAll('f').filter(function (f) { return FILTER_RE.test(f); }).slice(0, 20),
-    page: Math.max(1, parseInt(params.get('page') || '1', 10) || 1)
+    page: Math.max(1, parseInt(params.get('page') || '1', 10) || 1),
+    /* relevance (the default), -year (newest first), year (oldest first):
+     * what the search CGI's sort= takes. */
+    sort: ['-year', 'year'].indexOf(params.get('sort')) >= 0 ? params.get('sort') : ''
   };
   var departments = V.departmentLabels();
 
@@ -68,12 +71,14 @@
   /* A link to this page with @changes applied; a new filter set starts at
    * page 1. */
   function pageHref(changes) {
-    var next = {q: state.q, filters: state.filters, page: 1};
+    var next = {q: state.q, filters: state.filters, page: 1, sort: state.sort};
     Object.keys(changes).forEach(function (k) { next[k] = changes[k]; });
     var p = new URLSearchParams();
     if (next.q)
       p.set('q', next.q);
     next.filters.forEach(function (f) { p.append('f', f); });
+    if (next.sort)
+      p.set('sort', next.sort);
     if (next.page > 1)
       p.set('page', String(next.page));
     var text = p.toString();
@@ -287,7 +292,7 @@
     if (total === 0)
       text = state.q ? 'No image matches “' + state.q + '”.' : 'No image matches these filters.';
     else
-      text = (state.q ? count + ' match “' + state.q + '”' : count) +
+      text = (state.q ? count + (total === 1 ? ' matches “' : ' match “') + state.q + '”' : count) +
              (total > size ? ', page ' + page + ' of ' + Math.ceil(Math.min(total, RESULT_MAX) / size) : '') + '.';
     setStatus(text);
     document.title = (state.q ? 'Search: ' + state.q : 'Search') + ' | ' +
@@ -319,6 +324,8 @@
     state.filters.forEach(function (f) { url.searchParams.append('f', f); });
     url.searchParams.set('page', String(state.page));
     url.searchParams.set('size', String(PAGE_SIZE));
+    if (state.sort)
+      url.searchParams.set('sort', state.sort);
 
     document.body.classList.add('is-searching');
     setStatus(state.q ? 'Searching for “' + state.q + '”…' : 'Loading the collection…');
@@ -341,7 +348,9 @@
         var answer = r.answer;
         if (!r.response.ok || !answer || typeof answer !== 'object' || typeof answer.error === 'string') {
           var detail = answer && typeof answer.error === 'string' ? answer.error.slice(0, 300) : 'HTTP ' + r.response.status;
-          if (r.response.status === 503)
+          if (r.response.status === 400 && answer && typeof answer.error === 'string')
+            showError(detail);   /* the service's own words: what to type instead */
+          else if (r.response.status === 503)
             showError('The search service is not available at the moment (' + detail + '). Please try again in a minute.');
           else
             showError('The search service could not answer this search: ' + detail + '.');
@@ -354,6 +363,19 @@
         showError('The search service cannot be reached. Check your connection and try again; ' +
                   'if it keeps failing, tell the site\'s administrators.');
       });
+  }
+
+  /* The sort control: a new order starts at page 1, as a new filter does. */
+  var sortForm = document.getElementById('search-sort');
+  var sortSelect = document.getElementById('search-sort-by');
+  if (sortForm && sortSelect) {
+    sortSelect.value = state.sort || 'relevance';
+    sortSelect.addEventListener('change', function () {
+      var value = sortSelect.value === 'relevance' ? '' : sortSelect.value;
+      location.href = pageHref({sort: value});
+    });
+    sortForm.addEventListener('submit', function (event) { event.preventDefault(); });
+    sortForm.hidden = false;
   }
 
   search();

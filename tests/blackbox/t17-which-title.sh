@@ -51,3 +51,14 @@ grep -q '<h1 id="asset-title" dir="auto">2024.01234_verso.jpg</h1>' "$page" ||
     fail "the verso's heading is not its file name: $(grep -m1 '<h1' "$page")"
 grep -q 'asset__object">Object: .*Portrait of a lady' "$page" || fail "the verso has no object context"
 ok "an image without a title: the file name, the object as context"
+
+note "--- each tree's Page not found"
+for tree in public internal; do
+    nf=$T/site/$tree/404.html
+    assert_file "$nf" "$tree/404.html"
+    grep -q "<h1>Page not found</h1>" "$nf" || fail "$tree/404.html has no heading"
+    base=http://127.0.0.1:$VT_PORT
+    [ "$tree" = public ] || base=$(grep -o 'href="http://[^"]*/index.html"' "$nf" | head -1 | sed 's|href="||; s|/index.html"||')
+    grep -q "href=\"$base/search.html\"" "$nf" || fail "$tree/404.html's links are not absolute: $(grep -o 'href="[^"]*search.html"' "$nf")"
+done
+ok "404.html in each tree, with absolute links (it is served at any depth)"

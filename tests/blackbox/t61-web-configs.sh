@@ -46,6 +46,9 @@ jq -n --arg id "$base/iiif/collection/top.json" \
     '{"@context": "http://iiif.io/api/presentation/3/context.json", id: $id, type: "Collection",
       label: {en: ["All"]}, items: []}' >"$S/public/iiif/collection/top.json"
 echo '<!doctype html><title>Internal home</title>' >"$S/internal/index.html"
+# Each tree's "Page not found" (sitegen writes 404.html; issue 12).
+echo '<!doctype html><title>Public not found</title>' >"$S/public/404.html"
+echo '<!doctype html><title>Internal not found</title>' >"$S/internal/404.html"
 echo '<!doctype html><title>Geheim</title>' >"$S/internal/assets/i1a.html"
 manifest "$base/internal/iiif/i1a/manifest.json" >"$S/internal/iiif/i1a/manifest.json"
 jq -n --arg id "$base/images/p1a" '{"@context": "http://iiif.io/api/image/3/context.json",
@@ -140,6 +143,8 @@ assert_eq "max-age=300" "$(header Cache-Control)" "  pages are cached briefly"
 expect 200 /assets/p1a.html
 expect 403 /.tmp-half.html
 expect 404 /assets/i1a.html
+grep -q "Public not found" "$T/body" || fail "  a missing page is not answered with the public 404.html"
+ok "  a missing page gets the public tree's 404.html, with status 404"
 
 note "--- IIIF manifests and collections"
 expect 200 /iiif/p1a/manifest.json
@@ -193,6 +198,11 @@ get /internal/ -u 'nobody:s3cret pass'
 assert_eq 401 "$STATUS" "unknown user"
 get /../internal/assets/i1a.html --path-as-is
 assert_eq 401 "$STATUS" "/../internal/ (dot segments) still asks for credentials"
+expect 404 /internal/assets/nothing.html "${AUTH[@]}"
+grep -q "Internal not found" "$T/body" || fail "  a missing staff page is not answered with the internal 404.html"
+ok "  a missing staff page gets the internal tree's 404.html"
+get /internal/no-such-page.html
+assert_eq 401 "$STATUS" "a missing staff page still asks for credentials first"
 get /internal
 assert_eq 301 "$STATUS" "/internal redirects"
 [[ $(header Location) == */internal/ ]] || fail "  to $(header Location)"

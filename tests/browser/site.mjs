@@ -238,6 +238,36 @@ await step('search: a word finds its images through the CGI', async () => {
   await finishPage(page);
 });
 
+await step('search: sort control, a friendly syntax error, Browse all on a phone (issue 12)', async () => {
+  // q=AND is a bad request (400) on purpose: that answer is allowed.
+  const page = await newPage([(p) => /\b400\b/.test(p.text) &&
+                                      (p.url.includes('q=AND') || p.kind === 'console error')]);
+  await page.goto(`${base}/search.html?q=craquelure`, {waitUntil: 'networkidle'});
+  await searchDone(page);
+  const select = page.locator('#search-sort-by');
+  check(await select.isVisible(), 'no visible sort control');
+  check(await page.locator('label[for=search-sort-by]').textContent() === 'Sort by', 'the sort control has no label');
+  const [answer] = await Promise.all([
+    page.waitForResponse((r) => r.url().startsWith(base + CGI_PATH + '?')),
+    select.selectOption('-year'),
+  ]);
+  check(new URL(answer.url()).searchParams.get('sort') === '-year', `the CGI was asked ${answer.url()}`);
+  check(/[?&]sort=-year(&|$)/.test(page.url()), `the page's address has no sort: ${page.url()}`);
+  const sorted = await searchDone(page);
+  check(!sorted.error && sorted.ids.length === 3, `sorted newest first: ${sorted.status}`);
+  check(await select.inputValue() === '-year', 'the sort control does not show the order in use');
+  await page.goto(`${base}/search.html?q=AND`, {waitUntil: 'networkidle'});
+  const bad = await searchDone(page);
+  check(/This search cannot be read.*For example: vernis OR varnish/.test(bad.status),
+        `q=AND shows "${bad.status}"`);
+  await page.setViewportSize({width: 360, height: 740});
+  await page.goto(`${base}/`, {waitUntil: 'networkidle'});
+  check(await page.locator('.site-nav a', {hasText: 'Browse all'}).isVisible(),
+        '"Browse all" is hidden on a 360 px wide screen');
+  await page.setViewportSize({width: 1280, height: 900});
+  await finishPage(page);
+});
+
 await step('search: a facet value refines the results', async () => {
   const page = await newPage();
   await page.goto(`${base}/search.html?q=craquelure`, {waitUntil: 'networkidle'});
@@ -254,7 +284,7 @@ await step('search: a facet value refines the results', async () => {
   check(after.ids.length !== before.ids.length,
         `the count did not change: ${before.ids.length} hits before and after`);
   check(sameSet(after.ids, [ids.xray]), `refined to X-ray, the hits are [${names(after.ids)}]`);
-  check(/^1 image match/.test(after.status), `status after the facet: "${after.status}"`);
+  check(/^1 image matches “craquelure”/.test(after.status), `status after the facet: "${after.status}"`);
   const chip = await page.locator('#search-filters .chip').allTextContents();
   check(chip.length === 1 && chip[0].includes('Department: X-ray'), `active filters: ${JSON.stringify(chip)}`);
   // Facet values are counted normalised but shown as written.

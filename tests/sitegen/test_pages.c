@@ -29,6 +29,7 @@
 
 static const char *const page_templates[] = {"home", "search", "favourites", "asset",
                                              "intervention", "department", "compare", "story",
+                                             "notfound",
                                              NULL};
 static const char *const partials[] = {"header", "footer", "card", NULL};
 
