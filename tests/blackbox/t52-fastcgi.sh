@@ -10,7 +10,8 @@
 # process restarts in place (same pid, same socket) after [search]
 # fastcgi-max-requests, with no failed request and no descriptor left
 # over, and so does one signalled by the request-seconds timer; the public
-# pool never answers an internal asset while the internal pool does.
+# pool never answers an internal asset while the internal pool does, and
+# refuses a request that comes with the other audience.
 # Skipped (77) only without lighttpd.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/lighttpd-cgi.sh"
@@ -106,6 +107,13 @@ alias.url = ( "/cgi/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi" )
     setenv.add-environment = ( "VITRINE_CONFIG" => "$VT_CONF", "VITRINE_AUDIENCE" => "public"$(vt_lighttpd_sanitizer_env) )
 }
 include "$d/fastcgi.conf"
+# A misconfiguration on purpose: q=pinprobe on the public location carries
+# VITRINE_AUDIENCE=internal, so the public pool gets the other audience.
+\$HTTP["url"] =~ "^/cgi-bin/vitrine-search\.cgi" {
+    \$HTTP["querystring"] =~ "^q=pinprobe$" {
+        setenv.add-environment = ( "VITRINE_CONFIG" => "$VT_CONF", "VITRINE_AUDIENCE" => "internal" )
+    }
+}
 EOF
 VT_CLEANUPS+=(cgi_server_stop)
 vt_lighttpd_launch "$d" VT_CGI_PID
@@ -180,6 +188,15 @@ for q in "q=geheim" "q=secretum" "f=visibility%3Ainternal" "suggest=secr"; do
     jq -e '(.hits // .terms) | length > 0' "$T/body" >/dev/null || fail "internal ?$q: nothing: $(head -c 300 "$T/body")"
 done
 ok "alternating requests: the public pool never shows i1a, the internal pool does"
+assert_eq 500 "$(fetch "$base/cgi-bin/vitrine-search.cgi?q=pinprobe")" \
+    "the public pool given VITRINE_AUDIENCE=internal (a misconfigured server) refuses"
+assert_json '.status == 500 and (.error | contains("not configured correctly"))' "$(cat "$T/body")" "  with a JSON error"
+grep -q 'this FastCGI process serves the public audience, and a request asks for the internal one' "$d/error.log" ||
+    fail "no log line about the audience: $(tail -n 3 "$d/error.log")"
+ok "  and says why in the log"
+[ "$(fetch "$base/cgi-bin/vitrine-search.cgi?q=geheim")" = 200 ] && jq -e '.total == 0' "$T/body" >/dev/null ||
+    fail "the public pool after the refused request: $(head -c 300 "$T/body")"
+ok "  then serves the public audience as before"
 assert_eq 200 "$(fetch "$base/internal/cgi-bin/vitrine-search.cgi?selection=i1a")" "internal selection"
 assert_eq 1 "$(jq '.items | length' "$T/body")" "  has the internal canvas"
 assert_eq "$base/internal/assets/i1a.html" "$(fetch "$base/internal/cgi-bin/vitrine-search.cgi?q=geheim" >/dev/null; jq -r '.hits[0].page' "$T/body")" \
