@@ -83,9 +83,27 @@
       root.style.setProperty('--ws-type-' + t.name, t.colour);
   });
 
+  /* Colours are read from the section's custom properties once per
+   * refresh (reading computed style while the list grows would make every
+   * read a style recalculation). */
+  var cache = null;   /* {props: {name: colour}, values: [...], index: {value: i}} */
+
   function cssColour(name, fallback) {
+    if (cache && Object.prototype.hasOwnProperty.call(cache.props, name))
+      return cache.props[name] || fallback;
     var v = getComputedStyle(root).getPropertyValue(name).trim();
-    return /^#[0-9a-fA-F]{6}$/.test(v) ? v.toLowerCase() : fallback;
+    v = /^#[0-9a-fA-F]{6}$/.test(v) ? v.toLowerCase() : null;
+    if (cache)
+      cache.props[name] = v;
+    return v || fallback;
+  }
+
+  function recolour() {
+    cache = null;
+    var values = schemeValues();
+    var index = {};
+    values.forEach(function (v, i) { index[v] = i; });
+    cache = {props: {}, values: values, index: index};
   }
 
   /* The values a scheme colours by, in legend order. */
@@ -125,7 +143,7 @@
     var v = schemeValueOf(rec);
     if (!v)
       return none;
-    var i = schemeValues().indexOf(v);
+    var i = cache && cache.index[v] !== undefined ? cache.index[v] : schemeValues().indexOf(v);
     return cssColour('--ws-scheme-' + ((i % 8) + 1), none);
   }
 
@@ -133,8 +151,11 @@
     var rec = records[annotation.id];
     var colour = colourOf(rec);
     var current = state && state.selected;
+    /* A stroke 1 wide is drawn as native lines: Annotorious re-tessellates
+     * wider strokes of every shape at each change of scale, which costs
+     * seconds with thousands of shapes. The selected one stands out. */
     return {fill: colour, fillOpacity: current ? 0.35 : 0.2, stroke: colour, strokeOpacity: 1,
-            strokeWidth: current ? 3 : 2};
+            strokeWidth: current ? 2 : 1};
   }
 
   /* ---- the stored form and Annotorious's ------------------------------- */
@@ -353,7 +374,7 @@
 
   function renderLegend() {
     legend.textContent = '';
-    var values = schemeValues();
+    var values = cache ? cache.values : schemeValues();
     values.forEach(function (v) {
       var rec = scheme === 'type' ? {type: v, fields: {}} : null;
       var colour = rec ? colourOf(rec) : cssColour('--ws-scheme-' + ((values.indexOf(v) % 8) + 1),
@@ -409,6 +430,7 @@
   }
 
   function refresh() {
+    recolour();
     renderLegend();
     renderList();
     if (anno) {
@@ -887,13 +909,39 @@
       open(wanted[1], true);
   }
 
+  /* Once the image is open, its opening animation over and its first tiles
+   * drawn (or after a few seconds): Annotorious renders every shape again
+   * in each frame the viewer redraws, so thousands of them added while
+   * tiles still arrive would be rendered again for each tile. */
   function whenViewerOpen(fn) {
     var v = box.vitrineViewer;
-    if (v && v.world && v.world.getItemCount() > 0)
-      return fn();
-    if (v)
-      return v.addHandler('open', function () { fn(); });
-    say('The annotation workspace needs the zoomable viewer.');
+    if (!v) {
+      say('The annotation workspace needs the zoomable viewer.');
+      return;
+    }
+    var started = false;
+    function go() {
+      if (!started) {
+        started = true;
+        fn();
+      }
+    }
+    function loaded() {
+      var item = v.world.getItemAt(0);
+      if (!item || item.getFullyLoaded())
+        return go();
+      item.addOnceHandler('fully-loaded-change', go);
+      setTimeout(go, 3000);
+    }
+    function settled() {
+      if (!v.isAnimating())
+        return loaded();
+      v.addOnceHandler('animation-finish', loaded);
+      setTimeout(loaded, 1500);
+    }
+    if (v.world && v.world.getItemCount() > 0)
+      return settled();
+    v.addOnceHandler('open', settled);
   }
 
   /* The tree has no AnnotationPage while the asset has no annotation. */
