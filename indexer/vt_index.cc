@@ -758,6 +758,29 @@ struct Builder {
      * in the metadata ("vt:l:" FIELD \x1f VALUE), so that every document
      * gives the same pair and counts are not split by spelling ("Rubens",
      * "RUBENS"). The slot holds VALUE \x1d LABEL. */
+    /* The facet value of @text when it is a member of a synonym group
+     * ([search] synonyms): the group's first member in byte order,
+     * normalised, so that "vernis", "varnish" and "Firnis" are one facet
+     * entry (and one filter, which adds that term too). Empty when @text
+     * is in no group (several words never are). */
+    std::string synonym_group(const std::string &text)
+    {
+        if (!index->wdb)
+            return std::string();
+        std::string word = lower(trim(text));
+        if (word.empty() || word.find(' ') != std::string::npos)
+            return std::string();
+        std::string first = word;
+        bool grouped = false;
+        for (Xapian::TermIterator s = index->wdb->synonyms_begin(word);
+             s != index->wdb->synonyms_end(word); ++s) {
+            grouped = true;
+            if (*s < first)
+                first = *s;
+        }
+        return grouped ? normalise(first) : std::string();
+    }
+
     void facet(const std::string &field, const std::string &value, const std::string &text)
     {
         std::string key = field + FACET_SEP + value;
@@ -980,8 +1003,12 @@ vt_status put(vt_index *index, const json_t *doc)
             if (reserved || norm.empty() || norm.size() > VT_INDEX_VALUE_MAX)
                 continue;
             b.boolean(value_prefix(name) + norm);
-            if (facet_fields.count(name))
-                b.facet(name, norm, text);
+            if (facet_fields.count(name)) {
+                std::string group = b.synonym_group(text);
+                if (!group.empty() && group.size() <= VT_INDEX_VALUE_MAX && group != norm)
+                    b.boolean(value_prefix(name) + group);
+                b.facet(name, group.empty() ? norm : group, text);
+            }
         }
     }
 

@@ -33,6 +33,8 @@ img_jpeg "$T/hot/photo/a.jpg" 100 80
 printf '{"keywords": ["vernis"]}' >"$T/hot/photo/a.json"
 img_jpeg "$T/hot/photo/b.jpg" 120 90
 printf '{"keywords": ["Bleiweiß"]}' >"$T/hot/photo/b.json"
+img_jpeg "$T/hot/photo/c.jpg" 140 90
+printf '{"keywords": ["Varnish", "craquelure"]}' >"$T/hot/photo/c.json"
 vt_ingest
 a=$(vt_asset photo a.jpg | jq -r .id)
 b=$(vt_asset photo b.jpg | jq -r .id)
@@ -40,8 +42,23 @@ search() {
     REQUEST_METHOD=GET QUERY_STRING="q=$1" VITRINE_CONFIG=$VT_CONF \
         "$VT_BIN_DIR/vitrine-search.cgi" | sed '1,/^\r\?$/d'
 }
-assert_eq "[\"$a\"]" "$(search varnish | jq -c '[.hits[].id]')" "varnish finds vernis"
-assert_eq "[\"$a\"]" "$(search Firnis | jq -c '[.hits[].id]')" "Firnis finds vernis"
+c=$(vt_asset photo c.jpg | jq -r .id)
+assert_eq "$(jq -cn --arg a "$a" --arg c "$c" '[$a, $c] | sort')" \
+    "$(search varnish | jq -c '[.hits[].id] | sort')" "varnish finds vernis and Varnish"
+assert_eq "$(jq -cn --arg a "$a" --arg c "$c" '[$a, $c] | sort')" \
+    "$(search Firnis | jq -c '[.hits[].id] | sort')" "Firnis finds vernis and Varnish"
+
+note "--- keyword values that are synonyms are one facet entry"
+facets=$(search "" | jq -c '.facets.keywords')
+assert_json 'map(select(.label == "vernis" or .label == "Varnish")) | length == 1 and .[0].count == 2' \
+    "$facets" "vernis and Varnish are one keywords entry, counted 2"
+assert_json 'map(select(.value == "craquelure")) | .[0].count == 1' "$facets" "craquelure on its own"
+assert_eq 3 "$(jq length <<<"$facets")" "three keyword entries for four values"
+group=$(jq -r 'map(select(.label == "vernis" or .label == "Varnish")) | .[0].value' <<<"$facets")
+filtered=$(REQUEST_METHOD=GET QUERY_STRING="f=keywords:$group" VITRINE_CONFIG=$VT_CONF \
+    "$VT_BIN_DIR/vitrine-search.cgi" | sed '1,/^\r\?$/d')
+assert_eq "$(jq -cn --arg a "$a" --arg c "$c" '[$a, $c] | sort')" "$(jq -c '[.hits[].id] | sort' <<<"$filtered")" \
+    "the entry's filter gives both images"
 assert_eq "[\"$b\"]" "$(search loodwit | jq -c '[.hits[].id]')" "loodwit finds Bleiweiß"
 
 note "--- a phrase in a group is refused with its line"
