@@ -2517,11 +2517,31 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
     JsonRef hits(json_array());
     for (size_t h = 0; h < found.hits.size(); h++) {
         /* Every hit exists in this snapshot: no lookup to check it. */
-        std::string data = db.get_document(found.hits[h].first, Xapian::DOC_ASSUME_VALID).get_data();
+        Xapian::Document hit_doc = db.get_document(found.hits[h].first, Xapian::DOC_ASSUME_VALID);
+        std::string data = hit_doc.get_data();
         Stored stored(data);
         JsonRef hit(json_object());
         jset(hit.get(), "id", jstr(stored.id));
         jset(hit.get(), "label", jstr(stored.label));
+        /* Where the image belongs, for the hit's context line: its
+         * department (id, from the facets value) and intervention (its
+         * "XI" term). */
+        {
+            const std::string blob = hit_doc.get_value(SLOT_FACETS);
+            const std::string want = std::string("department") + FACET_SEP;
+            size_t at = blob.compare(0, want.size(), want) == 0 ? 0 : blob.find(PAIR_SEP + want);
+            if (at != std::string::npos) {
+                size_t start = at + (at == 0 ? 0 : 1) + want.size();
+                size_t end = blob.find_first_of(std::string(1, LABEL_SEP) + PAIR_SEP, start);
+                jset(hit.get(), "department", jstr(blob.substr(start, end == std::string::npos
+                                                                         ? std::string::npos
+                                                                         : end - start)));
+            }
+            Xapian::TermIterator term = hit_doc.termlist_begin();
+            term.skip_to("XI");
+            if (term != hit_doc.termlist_end() && (*term).compare(0, 2, "XI") == 0)
+                jset(hit.get(), "intervention", jstr((*term).substr(2)));
+        }
         /* The label is most often a title, which is among the texts too:
          * then it is not repeated (the snippet read "Portret · Portret ·
          * ...", and marking costs about 2,000 instructions a word). */

@@ -151,6 +151,14 @@
       page ? el('a', {href: page, text: label}) : label
     ]);
     var text = el('div', {className: 'hit__text'}, [title]);
+    /* Where the image belongs: its department and intervention. */
+    var where = [];
+    if (typeof hit.department === 'string' && hit.department !== '')
+      where.push(departments[hit.department] || hit.department);
+    if (typeof hit.intervention === 'string' && hit.intervention !== '')
+      where.push('Intervention ' + hit.intervention);
+    if (where.length > 0)
+      text.appendChild(el('p', {className: 'hit__where', text: where.join(' · ')}));
     if (typeof hit.snippet === 'string' && hit.snippet !== '') {
       var snippet = el('p', {className: 'hit__snippet'});
       snippet.appendChild(V.sanitizeSnippet(hit.snippet));

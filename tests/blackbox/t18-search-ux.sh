@@ -30,6 +30,13 @@ assert_eq "[\"$other\"]" "$(search "q=IMG_4711.jpg" | jq -c '[.hits[].id]')" "q=
 assert_eq "[\"$recto\"]" "$(search "q=2024.01234_recto.jpg" | jq -c '[.hits[].id]')" \
     "q=2024.01234_recto.jpg finds it"
 
+note "--- hits say where they belong"
+hit=$(search "q=$recto" | jq -c '.hits[0]')
+assert_json '.department == "photo" and .intervention == "2024.01234"' "$hit" \
+    "a hit carries its department and intervention"
+assert_json '.hits[0] | .department == "photo" and (has("intervention") | not)' \
+    "$(search "q=IMG_4711.jpg")" "a hit without an intervention has none"
+
 note "--- a query syntax error"
 answer=$(search "q=AND")
 assert_eq 400 "$(status_of)" "q=AND is a bad request"

@@ -244,6 +244,9 @@ await step('search: sort control, a friendly syntax error, Browse all on a phone
                                       (p.url.includes('q=AND') || p.kind === 'console error')]);
   await page.goto(`${base}/search.html?q=craquelure`, {waitUntil: 'networkidle'});
   await searchDone(page);
+  const where = await page.locator('#search-hits .hit__where').allTextContents();
+  check(where.length === 3 && where.every((w) => /^(Photography|X-ray)( · Intervention \S+)?$/.test(w)),
+        `the hits do not say their department: ${JSON.stringify(where)}`);
   const select = page.locator('#search-sort-by');
   check(await select.isVisible(), 'no visible sort control');
   check(await page.locator('label[for=search-sort-by]').textContent() === 'Sort by', 'the sort control has no label');
