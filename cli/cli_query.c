@@ -85,8 +85,9 @@ static json_t *harvested_of(vt_txn *txn, GHashTable *cache, const char *interven
     return fields;
 }
 
-/* The title the site shows for @a (custom, else harvested, else embedded,
- * else the file name), as vt_meta_label_value() picks it. Caller frees. */
+/* The title the site shows for @a (sitegen's pick_label): of the custom
+ * titles the English one else the first, else so of the harvested, else
+ * of the embedded ones, else the file name. Caller frees. */
 static char *title_of(const vt_asset *a, json_t *harvested)
 {
     json_t *metadata = json_pack("{s:O?, s:O?}", "custom", a->custom, "harvested",
@@ -94,9 +95,19 @@ static char *title_of(const vt_asset *a, json_t *harvested)
     json_t *view = NULL;
     char *title = NULL;
     if (metadata && vt_meta_merged(metadata, a->embedded, &view) == VT_OK) {
-        const json_t *t = vt_meta_label_value(json_object_get(view, "title"));
-        if (t)
-            title = g_strdup(json_string_value(json_object_get(t, "value")));
+        static const char *const sources[] = {"custom", "harvested", "embedded"};
+        for (size_t s = 0; !title && s < G_N_ELEMENTS(sources); s++) {
+            json_t *from = json_array();
+            size_t i;
+            json_t *v;
+            json_array_foreach(json_object_get(view, "title"), i, v)
+                if (g_strcmp0(json_string_value(json_object_get(v, "source")), sources[s]) == 0)
+                    json_array_append(from, v);
+            const json_t *t = vt_meta_label_value(from);
+            if (t)
+                title = g_strdup(json_string_value(json_object_get(t, "value")));
+            json_decref(from);
+        }
     }
     json_decref(view);
     json_decref(metadata);
