@@ -660,12 +660,27 @@
     return (a.body && a.body.message) || ('Not saved (HTTP ' + a.status + ').');
   }
 
+  /* Changes made here, not by the person: Annotorious reports them as
+   * lifecycle events too (a removal as a deletion), which must not be
+   * sent to vitrined. */
+  var quiet = 0;
+  function quietly(fn) {
+    quiet++;
+    try {
+      fn();
+    } finally {
+      quiet--;
+    }
+  }
+
   function replaceShape(oldId, rec) {
     if (!anno)
       return;
-    if (anno.getAnnotationById(oldId))
-      anno.removeAnnotation(oldId);
-    anno.addAnnotation(toAnnotorious(rec));
+    quietly(function () {
+      if (anno.getAnnotationById(oldId))
+        anno.removeAnnotation(oldId);
+      anno.addAnnotation(toAnnotorious(rec));
+    });
   }
 
   function save(rec, values) {
@@ -712,7 +727,7 @@
     delete records[id];
     order = order.filter(function (x) { return x !== id; });
     if (anno && anno.getAnnotationById(id))
-      anno.removeAnnotation(id);
+      quietly(function () { anno.removeAnnotation(id); });
     if (selected === id) {
       selected = null;
       showPanel(null);
@@ -736,7 +751,7 @@
         say('Deleted annotation ' + id + '.');
       } else {
         if (anno && !anno.getAnnotationById(id))
-          anno.addAnnotation(toAnnotorious(rec));
+          quietly(function () { anno.addAnnotation(toAnnotorious(rec)); });
         say(failure(a));
       }
     }).catch(function () { say('Not deleted: the server did not answer.'); });
@@ -748,11 +763,19 @@
     var shape = shapeOf(annotation);
     if (!rec || !shape)
       return;
+    if (JSON.stringify(shape) === JSON.stringify(rec.shape))
+      return;
     rec.shape = shape;
-    if (rec.saved)
+    if (rec.saved) {
       save(rec, {fields: rec.fields, shape: shape, visibility: rec.visibility});
-    else
-      showPanel(rec);
+      return;
+    }
+    /* A new one: the form keeps what was typed; its region follows. */
+    ['x', 'y', 'w', 'h'].forEach(function (k) {
+      var input = panel.querySelector('[name="region-' + k + '"]');
+      if (input && shape[k] !== undefined)
+        input.value = String(shape[k]);
+    });
   }
 
   /* ---- selection --------------------------------------------------------- */
@@ -839,7 +862,7 @@
     var shape = {x: x, y: y, w: Math.max(1, clampX(r.x + r.width * 3 / 4) - x),
                  h: Math.max(1, clampY(r.y + r.height * 3 / 4) - y)};
     var rec = addNew(shape);
-    anno.addAnnotation(toAnnotorious(rec));
+    quietly(function () { anno.addAnnotation(toAnnotorious(rec)); });
     open(rec.id, false);
     refresh();
     var first = panel.querySelector('[id^="ws-field-"]');
@@ -863,8 +886,8 @@
   function start(items) {
     viewer = box.vitrineViewer;
     anno = window.AnnotoriousOSD.createOSDAnnotator(viewer, {
-      drawingEnabled: false,
-      drawingMode: 'click',
+      drawingEnabled: false,   /* drawing mode: Annotorious's default, click on a desktop, drag on touch */
+      autoSave: true,          /* a move or reshape is reported once the pointer rests */
       userSelectAction: 'EDIT',
       style: styleFor
     });
@@ -877,11 +900,15 @@
     });
     anno.setAnnotations(order.map(function (id) { return toAnnotorious(records[id]); }), true);
     anno.on('createAnnotation', function (a) {
+      if (quiet)
+        return;
       var shape = shapeOf(a);
       /* Annotorious's id stays its own until vitrined gives one. */
       var rec = addNew(shape);
-      anno.removeAnnotation(a.id);
-      anno.addAnnotation(toAnnotorious(rec));
+      quietly(function () {
+        anno.removeAnnotation(a.id);
+        anno.addAnnotation(toAnnotorious(rec));
+      });
       setTool('view');
       open(rec.id, false);
       refresh();
@@ -890,12 +917,25 @@
         first.focus();
       say('Drawn: fill in the form and save.');
     });
-    anno.on('updateAnnotation', function (a) { reshaped(a); });
+    anno.on('updateAnnotation', function (a) {
+      if (!quiet)
+        reshaped(a);
+    });
+    /* Annotorious removes shapes on its own too (and reports programmatic
+     * removals the same way), so a deletion is only ever sent from the
+     * panel's Delete button: a saved shape it removed is put back. */
     anno.on('deleteAnnotation', function (a) {
-      if (records[a.id] && records[a.id].saved)
-        remove(a.id);
-      else if (records[a.id])
+      if (quiet || !records[a.id])
+        return;
+      if (records[a.id].saved) {
+        var rec = records[a.id];
+        setTimeout(function () {
+          if (records[rec.id] && !anno.getAnnotationById(rec.id))
+            quietly(function () { anno.addAnnotation(toAnnotorious(rec)); });
+        }, 0);
+      } else {
         forget(a.id);
+      }
     });
     anno.on('selectionChanged', function (sel) {
       if (sel && sel.length && sel[0].id !== selected && records[sel[0].id])

@@ -11,7 +11,8 @@
 // reload both are listed and drawn, the script shown as text and never run;
 // the colours drawn inside the rectangle follow the scheme (the type's red,
 // then the damage scheme's second colour, green) with the legend; the
-// filter by type hides the polygon from the list; #annotation=ID opens
+// filter by type hides the polygon from the list; the rectangle dragged by
+// 50 px is saved there at once, its form kept; #annotation=ID opens
 // zoomed on it; pub makes a public annotation with the keyboard only; the
 // public page shows that one and not ed's internal ones. Each step prints
 // "ok - ..." or fails with a screenshot in OUTDIR. No uncaught exception, no
@@ -196,6 +197,25 @@ try {
   check(await items.count() === 1 && /flaking/.test(await items.first().textContent()), 'the text filter');
   await page.fill('#ws-filter-text', '');
   ok('filters by type and by text');
+
+  step = 'move';
+  await page.locator('#viewer').scrollIntoViewIfNeeded();
+  await clickImage(page, 300, 250);
+  await page.locator('#workspace[data-selected="' + rectId + '"]').waitFor({state: 'attached'});
+  const from = await at(page, 300, 250), to = await at(page, 350, 300);
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move(to.x, to.y, {steps: 10});
+  await page.mouse.up();
+  await page.locator('.workspace__status').filter({hasText: `Saved annotation ${rectId}.`}).waitFor();
+  const moved = {};
+  for (const k of ['x', 'y', 'w', 'h'])
+    moved[k] = Number(await page.locator('#ws-region-' + k).inputValue());
+  check(Math.abs(moved.x - 150) <= 6 && Math.abs(moved.y - 150) <= 6 && Math.abs(moved.w - 400) <= 2,
+        'the moved region is ' + JSON.stringify(moved));
+  check(await page.locator('#ws-field-damage').inputValue() === 'flaking', 'the move lost the form');
+  await page.getByRole('button', {name: 'Close'}).click();
+  ok('the rectangle dragged by 50 px: saved at once as ' + JSON.stringify(moved));
 
   step = 'deep link';
   await page.goto(`${internalUrl}#annotation=${polyId}`);
