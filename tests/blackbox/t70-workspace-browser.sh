@@ -4,7 +4,8 @@
 # Content-Security-Policy: editor "ed" logs in (basic authentication),
 # draws a restoration rectangle and a descriptive polygon (its text a
 # script) with Annotorious, fills their forms and saves; after a reload
-# both are there; the rectangle dragged is saved where it was dropped; switching the colour scheme (by type, by damage type)
+# both are there; the rectangle dragged is saved where it was dropped; the
+# polygon is deleted from its panel; switching the colour scheme (by type, by damage type)
 # changes the colours drawn; publisher "pub" makes a public annotation
 # from the keyboard ("Rectangle over this view"); the public page shows
 # that one only. Then the store, the audit trail and the trees are checked.
@@ -106,22 +107,22 @@ if [ "$rc" != 0 ]; then
     fail "tests/browser/workspace.mjs exited $rc (tree kept in $T)"
 fi
 list=$(vt annotations list "$id" --json)
-assert_eq 3 "$(jq length <<<"$list")" "three annotations stored"
-assert_eq '["descriptive","descriptive","restoration"]' \
-    "$(jq -c '[.[].type] | sort' <<<"$list")" "their types"
-assert_eq '<img src=x onerror="window.__xss=1"> loose paint' \
-    "$(jq -r '.[] | select(.shape.points) | .fields.text' <<<"$list")" "the polygon's text stored as text"
+assert_eq 2 "$(jq length <<<"$list")" "two annotations stored (the polygon deleted)"
+assert_eq '["descriptive","restoration"]' "$(jq -c '[.[].type] | sort' <<<"$list")" "their types"
 assert_eq flaking "$(jq -r '.[] | select(.type == "restoration") | .fields.damage' <<<"$list")" \
     "the rectangle's damage type"
 assert_eq '{"x":150,"y":150,"w":400,"h":300}' \
     "$(jq -c '.[] | select(.type == "restoration") | .shape' <<<"$list")" "the rectangle where it was dragged"
-assert_eq '["ed","ed","pub"]' "$(jq -c '[.[].creator] | sort' <<<"$list")" "creators from REMOTE_USER"
+assert_eq '["ed","pub"]' "$(jq -c '[.[].creator] | sort' <<<"$list")" "creators from REMOTE_USER"
 assert_eq public "$(jq -r '.[] | select(.creator == "pub") | .visibility' <<<"$list")" \
     "the publisher's annotation is public"
 hist=$(vt history "$id" --json)
-assert_eq '["ed","ed","ed","pub"]' "$(jq -c '[.[].user]' <<<"$hist")" "one audit entry per change"
-assert_eq '["create","create","update","create"]' "$(jq -c '[.[].change.annotation.action]' <<<"$hist")" \
-    "created, created, moved, created"
+assert_eq '["ed","ed","ed","ed","pub"]' "$(jq -c '[.[].user]' <<<"$hist")" "one audit entry per change"
+assert_eq '["create","create","update","delete","create"]' \
+    "$(jq -c '[.[].change.annotation.action]' <<<"$hist")" "created, created, moved, deleted, created"
+assert_eq '<img src=x onerror="window.__xss=1"> loose paint' \
+    "$(jq -r '.[] | select(.change.annotation.action == "delete") | .change.annotation.before.fields.text' <<<"$hist")" \
+    "the polygon's text was stored as text (the audit entry of its deletion)"
 pubpage=$T/site/public/iiif/$id/annotations.json
 assert_eq 1 "$(jq '.items | length' "$pubpage")" "the public AnnotationPage holds the public one only"
 vt_daemon_stop

@@ -12,7 +12,7 @@
 // the colours drawn inside the rectangle follow the scheme (the type's red,
 // then the damage scheme's second colour, green) with the legend; the
 // filter by type hides the polygon from the list; the rectangle dragged by
-// 50 px is saved there at once, its form kept; #annotation=ID opens
+// 50 px is saved there at once, its form kept; the polygon deleted; #annotation=ID opens
 // zoomed on it; pub makes a public annotation with the keyboard only; the
 // public page shows that one and not ed's internal ones. Each step prints
 // "ok - ..." or fails with a screenshot in OUTDIR. No uncaught exception, no
@@ -234,6 +234,13 @@ try {
         'the deep link did not zoom on the polygon: ' + JSON.stringify(view));
   check(await page.locator('#workspace').getAttribute('data-selected') === polyId, 'the deep link did not select it');
   ok('#annotation=' + polyId + ' opens zoomed on it: ' + JSON.stringify(view));
+
+  step = 'delete';
+  await page.locator('form.workspace__panel').getByRole('button', {name: 'Delete'}).click();
+  await page.locator('.workspace__status').filter({hasText: `Deleted annotation ${polyId}.`}).waitFor();
+  check(await page.locator('#workspace').getAttribute('data-count') === '1', 'the polygon is still counted');
+  check(!(await items.allTextContents()).some((t) => t.includes('loose paint')), 'the polygon is still listed');
+  ok('the polygon deleted from its panel');
 
   step = 'publisher with the keyboard';
   const pp = await open('pub', 'pubpw');
