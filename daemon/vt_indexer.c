@@ -17,11 +17,14 @@
 /* Longest synonym (vt_index_set_synonyms refuses longer ones). */
 #define SYNONYM_MAX_BYTES 64
 
+typedef struct flush_job flush_job;
+
 struct vt_indexer {
     const vt_config *config;
     vt_annotation_types *annotation_types;
-    vt_index *index;
-    GHashTable *marked;   /* asset id -> NULL */
+    vt_index *index;      /* used by one thread at a time: a running flush's, else the caller's */
+    GHashTable *marked;   /* asset id -> NULL; the calling (loop) thread only */
+    flush_job *running;   /* the flush on its own thread, or NULL */
 };
 
 char *vt_indexer_dir(const vt_config *config)
@@ -144,6 +147,7 @@ void vt_indexer_close(vt_indexer *ix)
 {
     if (!ix)
         return;
+    vt_indexer_flush_wait(ix);
     vt_index_close(ix->index);
     vt_annotation_types_free(ix->annotation_types);
     g_hash_table_destroy(ix->marked);
@@ -380,30 +384,171 @@ static vt_status flush_fn(vt_txn *txn, void *data)
     return vt_txn_status(txn);
 }
 
-vt_status vt_indexer_flush(vt_indexer *ix, vt_store *store)
+/* Takes the marked ids out of the table (the flush owns them). */
+static GPtrArray *take_marked(vt_indexer *ix)
 {
-    if (!ix || g_hash_table_size(ix->marked) == 0)
-        return VT_OK;
-    flush_ctx c = {ix, g_ptr_array_new_with_free_func(g_free), VT_OK};
+    GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
     GHashTableIter it;
     gpointer key;
     g_hash_table_iter_init(&it, ix->marked);
     while (g_hash_table_iter_next(&it, &key, NULL)) {
-        g_ptr_array_add(c.ids, key);
+        g_ptr_array_add(ids, key);
         g_hash_table_iter_steal(&it);
     }
+    return ids;
+}
+
+/* Puts or deletes @ids' documents and commits: the work of a flush, on
+ * whichever thread runs it. */
+static vt_status flush_ids(vt_indexer *ix, vt_store *store, GPtrArray *ids)
+{
+    flush_ctx c = {ix, ids, VT_OK};
     vt_status s = vt_store_read(store, flush_fn, &c);
     if (s == VT_OK)
         s = c.status;
     if (s == VT_OK)
         s = vt_index_commit(ix->index);
-    if (s != VT_OK) {
-        /* Keep them marked: the next flush tries again. */
-        for (guint i = 0; i < c.ids->len; i++)
-            g_hash_table_add(ix->marked, g_strdup(g_ptr_array_index(c.ids, i)));
-    }
-    g_ptr_array_free(c.ids, TRUE);
     return s;
+}
+
+/* A flush that failed keeps its ids marked: the next flush tries again. */
+static void mark_again(vt_indexer *ix, GPtrArray *ids)
+{
+    for (guint i = 0; i < ids->len; i++)
+        g_hash_table_add(ix->marked, g_strdup(g_ptr_array_index(ids, i)));
+}
+
+vt_status vt_indexer_flush(vt_indexer *ix, vt_store *store)
+{
+    if (!ix)
+        return VT_OK;
+    vt_indexer_flush_wait(ix);
+    if (g_hash_table_size(ix->marked) == 0)
+        return VT_OK;
+    GPtrArray *ids = take_marked(ix);
+    vt_status s = flush_ids(ix, store, ids);
+    if (s != VT_OK)
+        mark_again(ix, ids);
+    g_ptr_array_free(ids, TRUE);
+    return s;
+}
+
+/* ------------------------------------------------- flushing on a thread */
+
+struct flush_job {
+    vt_indexer *ix;
+    vt_store *store;
+    GPtrArray *ids;
+    GThread *thread;
+    vt_indexer_done_fn done;
+    void *data;
+    GMainContext *context;  /* where @done runs: the starter's thread-default context */
+    vt_status status;       /* set by the thread, read after it ended */
+    char *message;
+    guint idle;             /* the completion source, attached by the thread */
+    GMutex lock;            /* guards idle */
+};
+
+/* The end of a job, on the starter's thread: the thread is joined, failed
+ * ids are marked again, and @done hears of it. */
+static void finish(flush_job *job)
+{
+    if (job->thread)
+        g_thread_join(job->thread);
+    vt_indexer *ix = job->ix;
+    ix->running = NULL;
+    if (job->status != VT_OK)
+        mark_again(ix, job->ids);
+    if (job->done)
+        job->done(job->status, job->message, job->data);
+    g_ptr_array_free(job->ids, TRUE);
+    g_free(job->message);
+    g_main_context_unref(job->context);
+    g_mutex_clear(&job->lock);
+    g_free(job);
+}
+
+static gboolean on_finished(gpointer data)
+{
+    flush_job *job = data;
+    g_mutex_lock(&job->lock);
+    job->idle = 0;
+    g_mutex_unlock(&job->lock);
+    finish(job);
+    return G_SOURCE_REMOVE;
+}
+
+static gpointer flush_thread(gpointer data)
+{
+    flush_job *job = data;
+    vt_error_clear();
+    job->status = flush_ids(job->ix, job->store, job->ids);
+    if (job->status != VT_OK)
+        job->message = g_strdup(vt_error_message());
+    GSource *idle = g_idle_source_new();
+    g_source_set_callback(idle, on_finished, job, NULL);
+    g_mutex_lock(&job->lock);
+    job->idle = g_source_attach(idle, job->context);
+    g_mutex_unlock(&job->lock);
+    g_source_unref(idle);
+    return NULL;
+}
+
+bool vt_indexer_flush_start(vt_indexer *ix, vt_store *store, vt_indexer_done_fn done, void *data)
+{
+    if (!ix || ix->running || g_hash_table_size(ix->marked) == 0)
+        return false;
+    flush_job *job = g_new0(flush_job, 1);
+    job->ix = ix;
+    job->store = store;
+    job->ids = take_marked(ix);
+    job->done = done;
+    job->data = data;
+    job->context = g_main_context_ref_thread_default();
+    g_mutex_init(&job->lock);
+    GError *err = NULL;
+    job->thread = g_thread_try_new("vt-index-flush", flush_thread, job, &err);
+    if (!job->thread) {
+        /* No thread to be had: the flush runs here, as it used to. */
+        g_clear_error(&err);
+        vt_status s = flush_ids(ix, store, job->ids);
+        if (s != VT_OK)
+            mark_again(ix, job->ids);
+        if (done)
+            done(s, s == VT_OK ? NULL : vt_error_message(), data);
+        g_ptr_array_free(job->ids, TRUE);
+        g_main_context_unref(job->context);
+        g_mutex_clear(&job->lock);
+        g_free(job);
+        return true;
+    }
+    ix->running = job;
+    return true;
+}
+
+bool vt_indexer_flushing(const vt_indexer *ix)
+{
+    return ix && ix->running;
+}
+
+void vt_indexer_flush_wait(vt_indexer *ix)
+{
+    if (!ix || !ix->running)
+        return;
+    flush_job *job = ix->running;
+    /* The thread attaches its completion source as its last act: once it
+     * is joined, that source is there to be taken back. */
+    g_thread_join(job->thread);
+    job->thread = NULL;
+    g_mutex_lock(&job->lock);
+    if (job->idle) {
+        GSource *src = g_main_context_find_source_by_id(job->context, job->idle);
+        if (src)
+            g_source_destroy(src);
+        job->idle = 0;
+    }
+    g_mutex_unlock(&job->lock);
+    finish(job);
 }
 
 /* ---------------------------------------------------------------- rebuild */

@@ -15,12 +15,14 @@
  * words separated by commas ("vernis, varnish, Firnis"); '#' starts a
  * comment. Facet fields come from [search] facets.
  *
- * Threads: the daemon's loop thread only (it is the index's one writer).
+ * Threads: the daemon's loop thread (it is the index's one writer), and
+ * the one thread a vt_indexer_flush_start() runs the flush on.
  */
 #ifndef VT_INDEXER_H
 #define VT_INDEXER_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "vt_annotation.h"
 #include "vt_asset.h"
@@ -48,8 +50,28 @@ void vt_indexer_close(vt_indexer *indexer);
 void vt_indexer_mark(vt_indexer *indexer, const char *id);
 unsigned vt_indexer_marked(const vt_indexer *indexer);
 
-/* Puts or deletes the marked assets' documents and commits. */
+/* Puts or deletes the marked assets' documents and commits, on the
+ * calling thread (after waiting for a flush running on its own thread). */
 vt_status vt_indexer_flush(vt_indexer *indexer, vt_store *store);
+
+/* The end of a flush: its status, and the error message when it failed
+ * (borrowed for the call). */
+typedef void (*vt_indexer_done_fn)(vt_status status, const char *message, void *data);
+
+/* The same on a thread of its own, so that the daemon's loop never waits
+ * for Xapian (a commit at the metadata caps takes hundreds of ms): the
+ * marked ids are taken now, marks made meanwhile wait for the next flush,
+ * and @done runs on the caller's thread-default main context when it ends
+ * (failed ids are marked again first). Returns false, starting nothing,
+ * when nothing is marked or a flush is running. While it runs the index
+ * belongs to its thread: the caller uses the indexer only to mark, and to
+ * flush or close (which wait for it). */
+bool vt_indexer_flush_start(vt_indexer *indexer, vt_store *store, vt_indexer_done_fn done,
+                            void *data);
+bool vt_indexer_flushing(const vt_indexer *indexer);
+
+/* Waits for a running flush and delivers its @done now (shutdown). */
+void vt_indexer_flush_wait(vt_indexer *indexer);
 
 /* The index document of @asset (see vt_index.h), with the harvested fields
  * of its intervention (@harvested, may be NULL). New reference. */

@@ -92,12 +92,28 @@ static void publish_site(vt_pipeline *p)
         p->terms_timer = g_timeout_add_seconds(TERMS_SECONDS, on_terms, p);
 }
 
+/* The index flush ran on its own thread (a commit at the metadata caps
+ * takes hundreds of ms, which the loop must not wait for); changes marked
+ * meanwhile get the next one. */
+static void index_flushed(vt_status status, const char *message, void *data)
+{
+    vt_pipeline *p = data;
+    if (status != VT_OK)
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, message);
+    if (vt_indexer_marked(p->indexer) > 0 && !p->flush_timer && !p->shutting_down)
+        p->flush_timer = g_timeout_add(INDEX_FLUSH_MS, on_flush, p);
+}
+
 static gboolean on_flush(gpointer data)
 {
     vt_pipeline *p = data;
     p->flush_timer = 0;
-    if (p->indexer && vt_indexer_flush(p->indexer, p->store) != VT_OK)
-        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    if (p->indexer && !vt_indexer_flushing(p->indexer)) {
+        if (p->opt.daemon)
+            vt_indexer_flush_start(p->indexer, p->store, index_flushed, p);
+        else if (vt_indexer_flush(p->indexer, p->store) != VT_OK)
+            vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    }
     publish_site(p);
     return G_SOURCE_REMOVE;
 }
