@@ -1121,14 +1121,17 @@ static vt_status write_info(job *j)
                                   "Could not write %s", info_path);
 
     /* Every size listed, and the download a manifest paints, must be a
-     * real level-0 URL. */
+     * real level-0 URL. The first file written at a size keeps it: the
+     * download first, since it carries the original's rights and credit
+     * (issue 15) and the tile and the thumbnail do not, so that a small
+     * image whose download is its top level still hands out its rights. */
     const struct {
         const char *from;
         int w, h;
     } copies[] = {
+        { j->tmp_download, j->download_w, j->download_h },
         { top, top_w, top_h },
         { j->tmp_thumb, j->thumb_w, j->thumb_h },
-        { j->tmp_download, j->download_w, j->download_h },
     };
     vt_status status = VT_OK;
     for (size_t i = 0; i < G_N_ELEMENTS(copies) && status == VT_OK; i++)
