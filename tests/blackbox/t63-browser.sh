@@ -13,17 +13,9 @@
 # VT_KEEP=1 keeps the tree (and the failure screenshot in $T/browser/).
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
+source "$VT_SOURCE_DIR/tests/lib/browser.sh"
 
-CHROMIUM=/usr/bin/chromium
-[ -x "$VT_LIGHTTPD" ] || skip "lighttpd is not installed (scripts/install-deps)"
-command -v node >/dev/null || skip "node is not installed (scripts/install-deps)"
-[ -d "$VT_SOURCE_DIR/node_modules/playwright-core" ] ||
-    skip "node_modules/playwright-core is missing (npm ci, run by scripts/install-deps)"
-[ -x "$CHROMIUM" ] || skip "$CHROMIUM is missing (Debian package chromium, scripts/install-deps)"
-command -v curl >/dev/null || fail "curl is missing (scripts/install-deps)"
-vt_require_bins
-[ -x "$VT_BIN_DIR/vitrine-search.cgi" ] ||
-    fail "$VT_BIN_DIR/vitrine-search.cgi is missing: build the project first"
+browser_require
 
 vt_make_tree static
 base=http://127.0.0.1:$VT_PORT
@@ -86,54 +78,7 @@ out=$(vt reindex 2>&1) || fail "vitrine reindex failed: $out"
 ok "vitrine reindex: $out"
 
 note "--- lighttpd on 127.0.0.1:$VT_PORT"
-WEB=$T/httpd
-WEB_PID=
-mkdir -p "$WEB/upload"
-echo "vitrine test server" >"$WEB/index.txt"
-{
-    cat <<EOF
-server.document-root = "$pub"
-server.bind = "127.0.0.1"
-server.port = $VT_PORT
-server.errorlog = "$WEB/error.log"
-server.upload-dirs = ( "$WEB/upload" )
-server.modules += ( "mod_alias", "mod_cgi", "mod_setenv", "mod_access" )
-index-file.names = ( "index.html" )
-mimetype.assign = (
-    ".html" => "text/html; charset=utf-8", ".json" => "application/json",
-    ".xml" => "application/xml", ".css" => "text/css; charset=utf-8",
-    ".js" => "text/javascript; charset=utf-8", ".mjs" => "text/javascript; charset=utf-8",
-    ".map" => "application/json", ".svg" => "image/svg+xml", ".png" => "image/png",
-    ".jpg" => "image/jpeg", ".jpeg" => "image/jpeg", ".gif" => "image/gif",
-    ".ico" => "image/vnd.microsoft.icon", ".woff" => "font/woff", ".woff2" => "font/woff2",
-    ".txt" => "text/plain; charset=utf-8" )
-alias.url = ( "/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi",
-              "/images/" => "$T/images/",
-              "/index.txt" => "$WEB/index.txt" )
-\$HTTP["url"] =~ "/\\.|^/images/[^/]*\\.tif\$" {
-    url.access-deny = ( "" )
-}
-\$HTTP["url"] == "/cgi-bin/vitrine-search.cgi" {
-    cgi.assign = ( ".cgi" => "" )
-}
-\$HTTP["url"] =~ "^/iiif/" {
-    mimetype.assign = ( ".json" => "application/ld+json;profile=\"http://iiif.io/api/presentation/3/context.json\"" )
-}
-EOF
-    # mod_cgi gives the CGI a fresh environment: its config, and the
-    # sanitizer options of a sanitizer build, go through setenv.
-    printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s", "VITRINE_AUDIENCE" => "public"%s )\n' \
-        "$VT_CONF" "$(vt_lighttpd_sanitizer_env)"
-} >"$WEB/lighttpd.conf"
-stop_web() {
-    local pid=$WEB_PID
-    WEB_PID=
-    vt_lighttpd_stop "$pid"
-}
-VT_CLEANUPS+=(stop_web)
-vt_lighttpd_launch "$WEB" WEB_PID
-ok "lighttpd listening on $base"
-
+site_httpd_start "$pub"
 code=$(curl -sS -o "$T/cgi.body" -w '%{http_code}' "$base/cgi-bin/vitrine-search.cgi?q=2024.00042") ||
     fail "curl of the search CGI failed"
 [ "$code" = 200 ] || fail "the search CGI answers $code: $(head -c 500 "$T/cgi.body"); $(tail -n 5 "$WEB/error.log")"
@@ -142,18 +87,5 @@ assert_json "[.hits[].id] | sort == ([\"$front\", \"$back\", \"$xray\"] | sort)"
 
 note "--- headless Chromium"
 mkdir -p "$T/browser"
-rc=0
-node "$VT_SOURCE_DIR/tests/browser/site.mjs" "$base" "$T/browser" >"$T/browser.out" 2>&1 || rc=$?
-cat "$T/browser.out"
-if [ "$rc" != 0 ]; then
-    # The screenshot would go with $T: keep the tree so it can be looked at
-    # (common.sh's clean-up reads VT_KEEP).
-    # shellcheck disable=SC2034
-    VT_KEEP=1
-    fail "tests/browser/site.mjs exited $rc (tree kept in $T)"
-fi
-if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$WEB/error.log" >/dev/null 2>&1; then
-    fail "the CGI reported a sanitizer error: $(grep -E -m 3 -A 10 'Sanitizer|runtime error' "$WEB/error.log")"
-fi
-ok "no sanitizer report in the web server's log"
+browser_run site.mjs "$base" "$T/browser"
 echo "PASS $VT_TEST_NAME"

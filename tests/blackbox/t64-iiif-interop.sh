@@ -23,19 +23,9 @@
 # /usr/bin/chromium (scripts/install-deps). VT_KEEP=1 keeps the tree.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
+source "$VT_SOURCE_DIR/tests/lib/browser.sh"
 
-CHROMIUM=/usr/bin/chromium
-[ -x "$VT_LIGHTTPD" ] || skip "lighttpd is not installed (scripts/install-deps)"
-command -v node >/dev/null || skip "node is not installed (scripts/install-deps)"
-for m in playwright-core mirador universalviewer; do
-    [ -d "$VT_SOURCE_DIR/node_modules/$m" ] ||
-        skip "node_modules/$m is missing (npm ci, run by scripts/install-deps)"
-done
-[ -x "$CHROMIUM" ] || skip "$CHROMIUM is missing (Debian package chromium, scripts/install-deps)"
-command -v curl >/dev/null || fail "curl is missing (scripts/install-deps)"
-vt_require_bins
-[ -x "$VT_BIN_DIR/vitrine-search.cgi" ] ||
-    fail "$VT_BIN_DIR/vitrine-search.cgi is missing: build the project first"
+browser_require mirador universalviewer
 
 vt_make_tree static
 base=http://127.0.0.1:$VT_PORT
@@ -122,66 +112,15 @@ assert_eq "1 2 3 4 5 6 7 " "$depths" "pyramid depths covered"
 out=$(vt reindex 2>&1) || fail "vitrine reindex failed: $out"
 
 note "--- lighttpd on 127.0.0.1:$VT_PORT"
-WEB=$T/httpd
-WEB_PID=
-mkdir -p "$WEB/upload"
-echo "vitrine test server" >"$WEB/index.txt"
-{
-    cat <<EOF
-server.document-root = "$pub"
-server.bind = "127.0.0.1"
-server.port = $VT_PORT
-server.errorlog = "$WEB/error.log"
-server.upload-dirs = ( "$WEB/upload" )
-server.modules += ( "mod_alias", "mod_cgi", "mod_setenv", "mod_access", "mod_rewrite" )
-index-file.names = ( "index.html" )
-mimetype.assign = (
-    ".html" => "text/html; charset=utf-8", ".json" => "application/json",
-    ".xml" => "application/xml", ".css" => "text/css; charset=utf-8",
-    ".js" => "text/javascript; charset=utf-8", ".mjs" => "text/javascript; charset=utf-8",
-    ".map" => "application/json", ".svg" => "image/svg+xml", ".png" => "image/png",
-    ".jpg" => "image/jpeg", ".jpeg" => "image/jpeg", ".gif" => "image/gif",
-    ".ico" => "image/vnd.microsoft.icon", ".woff" => "font/woff", ".woff2" => "font/woff2",
-    ".ttf" => "font/ttf", ".txt" => "text/plain; charset=utf-8" )
-alias.url = ( "/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi",
-              "/images/" => "$T/images/",
-              "/__uv/" => "$VT_SOURCE_DIR/node_modules/universalviewer/dist/",
-              "/index.txt" => "$WEB/index.txt" )
-# As docs/web does: a width alone gets the thumbnail (UV asks full/90,).
+# UV's own files, and as docs/web does: a width alone gets the thumbnail
+# (UV asks full/90,).
+site_httpd_start "$pub" "$(cat <<EOF
+alias.url += ( "/__uv/" => "$VT_SOURCE_DIR/node_modules/universalviewer/dist/" )
 url.rewrite-if-not-file = (
     "^/images/([a-z0-9]{1,64})/full/[0-9]{1,6},/0/default\\.jpg\$" => "/images/\$1/thumbnail.jpg" )
-\$HTTP["url"] =~ "/\\.|^/images/[^/]*\\.tif\$" {
-    url.access-deny = ( "" )
-}
-\$HTTP["url"] =~ "^/cgi-bin/vitrine-search\\.cgi(/|\$)" {
-    cgi.assign = ( ".cgi" => "" )
-}
 EOF
-    printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s", "VITRINE_AUDIENCE" => "public"%s )\n' \
-        "$VT_CONF" "$(vt_lighttpd_sanitizer_env)"
-} >"$WEB/lighttpd.conf"
-stop_web() {
-    local pid=$WEB_PID
-    WEB_PID=
-    vt_lighttpd_stop "$pid"
-}
-VT_CLEANUPS+=(stop_web)
-vt_lighttpd_launch "$WEB" WEB_PID
-ok "lighttpd listening on $base"
-
+)"
 note "--- headless Chromium: Mirador 4 and Universal Viewer 4"
 mkdir -p "$T/browser"
-rc=0
-node "$VT_SOURCE_DIR/tests/browser/interop.mjs" "$base" "$T/interop.json" "$T/browser" \
-    >"$T/browser.out" 2>&1 || rc=$?
-cat "$T/browser.out"
-if [ "$rc" != 0 ]; then
-    # shellcheck disable=SC2034
-    VT_KEEP=1
-    fail "tests/browser/interop.mjs exited $rc (tree kept in $T)"
-fi
-if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$WEB/error.log" >/dev/null 2>&1; then
-    fail "the CGI reported a sanitizer error: $(grep -E -m 3 -A 10 'Sanitizer|runtime error' "$WEB/error.log")"
-fi
-ok "no sanitizer report in the web server's log"
+browser_run interop.mjs "$base" "$T/interop.json" "$T/browser"
 echo "PASS $VT_TEST_NAME"

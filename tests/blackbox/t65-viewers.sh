@@ -18,20 +18,10 @@
 # instead of the browser tests (bench/viewers does that).
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
+source "$VT_SOURCE_DIR/tests/lib/browser.sh"
 
-CHROMIUM=/usr/bin/chromium
-[ -x "$VT_LIGHTTPD" ] || skip "lighttpd is not installed (scripts/install-deps)"
-command -v node >/dev/null || skip "node is not installed (scripts/install-deps)"
-for m in playwright-core axe-core ajv universalviewer mirador openseadragon; do
-    [ -d "$VT_SOURCE_DIR/node_modules/$m" ] ||
-        skip "node_modules/$m is missing (npm ci, run by scripts/install-deps)"
-done
-[ -x "$CHROMIUM" ] || skip "$CHROMIUM is missing (Debian package chromium, scripts/install-deps)"
-command -v curl >/dev/null || fail "curl is missing (scripts/install-deps)"
+browser_require axe-core ajv universalviewer mirador openseadragon
 command -v vips >/dev/null || skip "vips is missing (libvips-tools, scripts/install-deps)"
-vt_require_bins
-[ -x "$VT_BIN_DIR/vitrine-search.cgi" ] ||
-    fail "$VT_BIN_DIR/vitrine-search.cgi is missing: build the project first"
 
 vt_make_tree static
 base=http://127.0.0.1:$VT_PORT
@@ -118,48 +108,7 @@ csp=$(grep -o "\"Content-Security-Policy\" => \"default-src 'self'[^\"]*\"" \
 [ -n "$csp" ] || fail "no site Content-Security-Policy in docs/web/lighttpd.conf"
 
 note "--- lighttpd on 127.0.0.1:$VT_PORT"
-WEB=$T/httpd
-WEB_PID=
-mkdir -p "$WEB/upload"
-echo "vitrine test server" >"$WEB/index.txt"
-{
-    cat <<EOF
-server.document-root = "$pub"
-server.bind = "127.0.0.1"
-server.port = $VT_PORT
-server.errorlog = "$WEB/error.log"
-server.upload-dirs = ( "$WEB/upload" )
-server.modules += ( "mod_alias", "mod_cgi", "mod_setenv", "mod_access" )
-index-file.names = ( "index.html" )
-mimetype.assign = (
-    ".html" => "text/html; charset=utf-8", ".json" => "application/json",
-    ".css" => "text/css; charset=utf-8", ".js" => "text/javascript; charset=utf-8",
-    ".svg" => "image/svg+xml", ".png" => "image/png", ".jpg" => "image/jpeg",
-    ".ico" => "image/vnd.microsoft.icon", ".woff" => "font/woff", ".woff2" => "font/woff2",
-    ".txt" => "text/plain; charset=utf-8" )
-alias.url = ( "/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi",
-              "/images/" => "$T/images/",
-              "/index.txt" => "$WEB/index.txt" )
-\$HTTP["url"] =~ "/\\.|^/images/[^/]*\\.tif\$" {
-    url.access-deny = ( "" )
-}
-\$HTTP["url"] == "/cgi-bin/vitrine-search.cgi" {
-    cgi.assign = ( ".cgi" => "" )
-}
-EOF
-    printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s", "VITRINE_AUDIENCE" => "public"%s )\n' \
-        "$VT_CONF" "$(vt_lighttpd_sanitizer_env)"
-    printf 'setenv.add-response-header = ( %s )\n' "$csp"
-} >"$WEB/lighttpd.conf"
-stop_web() {
-    local pid=$WEB_PID
-    WEB_PID=
-    vt_lighttpd_stop "$pid"
-}
-VT_CLEANUPS+=(stop_web)
-vt_lighttpd_launch "$WEB" WEB_PID
-ok "lighttpd listening on $base"
-
+site_httpd_start "$pub" "setenv.add-response-header = ( $csp )"
 note "--- the shared selection (public CGI)"
 sel="$base/cgi-bin/vitrine-search.cgi?selection=$visible,$xray,$infrared,nosuchid0"
 code=$(curl -sS -D "$T/sel.headers" -o "$T/sel.json" -w '%{http_code}' "$sel") || fail "curl of $sel failed"
@@ -191,20 +140,10 @@ mkdir -p "$T/browser"
 VT_IDS=$(jq -nc --arg visible "$visible" --arg infrared "$infrared" --arg raking "$raking" \
     --arg uv "$uv" --arg xray "$xray" '{visible: $visible, infrared: $infrared, raking: $raking, uv: $uv, xray: $xray}')
 export VT_IDS
-rc=0
 if [ "${VT_VIEWERS_BENCH:-0}" != only ]; then
-    node "$VT_SOURCE_DIR/tests/browser/viewers.mjs" "$base" "$T/browser" >"$T/browser.out" 2>&1 || rc=$?
-    cat "$T/browser.out"
-fi
-if [ "$rc" != 0 ]; then
-    # shellcheck disable=SC2034
-    VT_KEEP=1
-    fail "tests/browser/viewers.mjs exited $rc (tree kept in $T)"
+    browser_run viewers.mjs "$base" "$T/browser"
 fi
 if [ "${VT_VIEWERS_BENCH:-0}" != 0 ]; then
     node "$VT_SOURCE_DIR/bench/viewers.mjs" "$base" || fail "bench/viewers.mjs failed"
-fi
-if grep -E 'AddressSanitizer|LeakSanitizer|runtime error:' "$WEB/error.log" >/dev/null 2>&1; then
-    fail "the CGI reported a sanitizer error: $(grep -E -m 3 -A 10 'Sanitizer|runtime error' "$WEB/error.log")"
 fi
 echo "PASS $VT_TEST_NAME"

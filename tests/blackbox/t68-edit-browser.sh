@@ -12,13 +12,9 @@
 # Skipped (77) without lighttpd, node, playwright-core or Chromium.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
+source "$VT_SOURCE_DIR/tests/lib/browser.sh"
 
-CHROMIUM=/usr/bin/chromium
-[ -x "$VT_LIGHTTPD" ] || skip "lighttpd is not installed (scripts/install-deps)"
-command -v node >/dev/null || skip "node is not installed (scripts/install-deps)"
-[ -d "$VT_SOURCE_DIR/node_modules/playwright-core" ] || skip "node_modules/playwright-core is missing (npm ci)"
-[ -x "$CHROMIUM" ] || skip "$CHROMIUM is missing (scripts/install-deps)"
-vt_require_bins
+browser_require
 [ -x "$VT_BIN_DIR/vitrine-edit.cgi" ] || fail "vitrine-edit.cgi is missing: build the project first"
 
 vt_make_tree static
@@ -92,14 +88,7 @@ vt_lighttpd_launch "$WEB" WEB_PID
 ok "lighttpd listening on $base"
 
 mkdir -p "$T/browser"
-rc=0
-node "$VT_SOURCE_DIR/tests/browser/edit.mjs" "$base" "$id" "$T/browser" >"$T/browser.out" 2>&1 || rc=$?
-cat "$T/browser.out"
-if [ "$rc" != 0 ]; then
-    # shellcheck disable=SC2034
-    VT_KEEP=1
-    fail "tests/browser/edit.mjs exited $rc (tree kept in $T)"
-fi
+browser_run edit.mjs "$base" "$id" "$T/browser"
 assert_eq '[{"value":"silver"},{"value":"craquelure"}]' "$(vt show "$id" --json | jq -c .custom.keywords)" \
     "the store has the picked term"
 assert_eq '["ed","ed","ed"]' "$(vt history "$id" --json | jq -c '[.[].user]')" "three audit entries by ed"

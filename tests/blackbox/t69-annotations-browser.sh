@@ -7,14 +7,9 @@
 # without lighttpd, node, playwright-core or chromium, as t63.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
+source "$VT_SOURCE_DIR/tests/lib/browser.sh"
 
-CHROMIUM=/usr/bin/chromium
-[ -x "$VT_LIGHTTPD" ] || skip "lighttpd is not installed (scripts/install-deps)"
-command -v node >/dev/null || skip "node is not installed (scripts/install-deps)"
-[ -d "$VT_SOURCE_DIR/node_modules/playwright-core" ] ||
-    skip "node_modules/playwright-core is missing (npm ci, run by scripts/install-deps)"
-[ -x "$CHROMIUM" ] || skip "$CHROMIUM is missing (Debian package chromium, scripts/install-deps)"
-vt_require_bins
+browser_require
 
 vt_make_tree static
 base=http://127.0.0.1:$VT_PORT
@@ -46,49 +41,8 @@ cat >"$pub/mirador-annotations-test.html" <<EOF
   workspaceControlPanel: {enabled: false}});</script></body></html>
 EOF
 
-WEB=$T/httpd
-WEB_PID=
-mkdir -p "$WEB/upload"
-echo "vitrine test server" >"$WEB/index.txt"
-{
-    cat <<EOF
-server.document-root = "$pub"
-server.bind = "127.0.0.1"
-server.port = $VT_PORT
-server.errorlog = "$WEB/error.log"
-server.upload-dirs = ( "$WEB/upload" )
-server.modules += ( "mod_alias", "mod_cgi", "mod_setenv" )
-index-file.names = ( "index.html" )
-mimetype.assign = (
-    ".html" => "text/html; charset=utf-8", ".json" => "application/json",
-    ".css" => "text/css; charset=utf-8", ".js" => "text/javascript; charset=utf-8",
-    ".svg" => "image/svg+xml", ".png" => "image/png", ".jpg" => "image/jpeg" )
-alias.url = ( "/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi",
-              "/images/" => "$T/images/",
-              "/index.txt" => "$WEB/index.txt" )
-\$HTTP["url"] == "/cgi-bin/vitrine-search.cgi" {
-    cgi.assign = ( ".cgi" => "" )
-}
-EOF
-    printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s", "VITRINE_AUDIENCE" => "public"%s )\n' \
-        "$VT_CONF" "$(vt_lighttpd_sanitizer_env)"
-} >"$WEB/lighttpd.conf"
-stop_web() {
-    local pid=$WEB_PID
-    WEB_PID=
-    vt_lighttpd_stop "$pid"
-}
-VT_CLEANUPS+=(stop_web)
-vt_lighttpd_launch "$WEB" WEB_PID
-ok "lighttpd listening on $base"
+site_httpd_start "$pub"
 
 mkdir -p "$T/browser"
-rc=0
-node "$VT_SOURCE_DIR/tests/browser/annotations.mjs" "$base" "$id" "$T/browser" >"$T/browser.out" 2>&1 || rc=$?
-cat "$T/browser.out"
-if [ "$rc" != 0 ]; then
-    # shellcheck disable=SC2034
-    VT_KEEP=1
-    fail "tests/browser/annotations.mjs exited $rc (tree kept in $T)"
-fi
+browser_run annotations.mjs "$base" "$id" "$T/browser"
 echo "PASS $VT_TEST_NAME"

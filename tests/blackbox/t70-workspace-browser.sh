@@ -13,15 +13,9 @@
 # runs. Skipped (77) without lighttpd, node, playwright-core or Chromium.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
+source "$VT_SOURCE_DIR/tests/lib/browser.sh"
 
-CHROMIUM=/usr/bin/chromium
-[ -x "$VT_LIGHTTPD" ] || skip "lighttpd is not installed (scripts/install-deps)"
-command -v node >/dev/null || skip "node is not installed (scripts/install-deps)"
-[ -d "$VT_SOURCE_DIR/node_modules/playwright-core" ] || skip "node_modules/playwright-core is missing (npm ci)"
-[ -x "$CHROMIUM" ] || skip "$CHROMIUM is missing (scripts/install-deps)"
-[ -f "$VT_SOURCE_DIR/node_modules/@annotorious/openseadragon/dist/annotorious-openseadragon.js" ] ||
-    skip "node_modules/@annotorious/openseadragon is missing (npm ci)"
-vt_require_bins
+browser_require @annotorious/openseadragon
 [ -x "$VT_BIN_DIR/vitrine-edit.cgi" ] || fail "vitrine-edit.cgi is missing: build the project first"
 
 vt_make_tree static
@@ -98,14 +92,7 @@ vt_lighttpd_launch "$WEB" WEB_PID
 ok "lighttpd listening on $base (the shipped Content-Security-Policy of each tree)"
 
 mkdir -p "$T/browser"
-rc=0
-node "$VT_SOURCE_DIR/tests/browser/workspace.mjs" "$base" "$id" "$T/browser" >"$T/browser.out" 2>&1 || rc=$?
-cat "$T/browser.out"
-if [ "$rc" != 0 ]; then
-    # shellcheck disable=SC2034
-    VT_KEEP=1
-    fail "tests/browser/workspace.mjs exited $rc (tree kept in $T)"
-fi
+browser_run workspace.mjs "$base" "$id" "$T/browser"
 list=$(vt annotations list "$id" --json)
 assert_eq 2 "$(jq length <<<"$list")" "two annotations stored (the polygon deleted)"
 assert_eq '["descriptive","restoration"]' "$(jq -c '[.[].type] | sort' <<<"$list")" "their types"

@@ -271,13 +271,13 @@ async function uvPage(manifest) {
  * this site's images): at least two, every one drawn (complete, with a
  * width), none broken; a 404 would also be a failed request. Viewers load
  * only the thumbnails in view, each at a size they pick. Returns how many. */
-async function expectThumbnails(page, selector, what) {
-  await page.waitForFunction(([sel, prefix]) => {
+async function expectThumbnails(page, selector, what, min = 2) {
+  await page.waitForFunction(([sel, prefix, least]) => {
     // (Universal Viewer's own placeholder, "/images/data:...", is not one.)
     const imgs = [...document.querySelectorAll(sel)]
       .filter((i) => i.src.startsWith(prefix) && !i.src.startsWith(prefix + 'data:'));
-    return imgs.length >= 2 && imgs.every((i) => i.complete && i.naturalWidth > 0);
-  }, [selector, `${base}/images/`]).catch(async () => {
+    return imgs.length >= least && imgs.every((i) => i.complete && i.naturalWidth > 0);
+  }, [selector, `${base}/images/`, min]).catch(async () => {
     throw new StepFailure(`${what}: the thumbnails did not load: ${JSON.stringify(await page.$$eval(selector,
       (imgs) => imgs.map((i) => ({src: i.src, complete: i.complete, w: i.naturalWidth}))))}`);
   });
@@ -317,10 +317,20 @@ for (const a of fixture.assets) {
 
 await step('Mirador: the intervention manifest, with working thumbnails', async () => {
   const page = await miradorPage(interventionUrl, {thumbs: true});
-  const first = (await (await fetch(interventionUrl)).json()).items[0];
+  const items = (await (await fetch(interventionUrl)).json()).items;
+  const first = items[0];
+  // Every canvas's thumbnail exists, as the size the canvas states.
+  for (const c of items) {
+    const t = c.thumbnail && c.thumbnail[0];
+    check(t, `canvas ${c.id} has no thumbnail`);
+    const r = await fetch(t.id);
+    check(r.status === 200, `the thumbnail ${t.id} answers ${r.status}`);
+  }
   await expectFit(page, '.mirador-osd-container .openseadragon-canvas', first.width, first.height,
                   'Mirador, first canvas');
-  const n = await expectThumbnails(page, '.mirador-thumb-navigation img', 'Mirador');
+  // Mirador draws the strip's thumbnails at its height and loads those in
+  // view: a wide strip image (9000 x 600) can fill the view alone.
+  const n = await expectThumbnails(page, '.mirador-thumb-navigation img', 'Mirador', 1);
   console.log(`# Mirador: ${n} thumbnails in view, all loaded`);
   await page.waitForLoadState('networkidle');
   await finishPage(page);
