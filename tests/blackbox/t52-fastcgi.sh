@@ -141,7 +141,15 @@ same() {
     ok "same answer (HTTP $s2) from FastCGI and CGI: ${pi}?${q:0:60}" >&2
     cat "$T/body"
 }
-pids() { pgrep -d ' ' -f "^$VT_BIN_DIR/vitrine-search.cgi" | tr ' ' '\n' | sort | tr '\n' ' '; }
+# The FastCGI processes: the program's processes whose standard input is a
+# socket (lighttpd's mod_cgi gives a plain CGI a pipe; a sanitizer build's
+# CGI can still be exiting when this looks).
+pids() {
+    local p
+    for p in $(pgrep -f "^$VT_BIN_DIR/vitrine-search.cgi"); do
+        [[ $(readlink "/proc/$p/fd/0" 2>/dev/null) == socket:* ]] && echo "$p"
+    done | sort | tr '\n' ' '
+}
 
 note "--- the FastCGI processes"
 first_pids=$(pids)
