@@ -55,19 +55,20 @@ d4 3000 2000
 d5 5000 800
 d6 9000 600
 d7 30000 200"
-# The magenta images are ingested after the others (below), so that the
-# newest asset, the first of the top collection (listings are newest
-# first), is one of them whatever order the conversions end in.
+# The magenta images are ingested before the others (below), so that the
+# first manifest of the top collection (page collections list assets in
+# the order they were first ready) is one of them whatever order the
+# conversions end in: Universal Viewer's collection step looks for magenta.
 mkdir -p "$T/later"
 while read -r name w h; do
-    magenta "$T/later/2024.00042_$name.jpg" "$w" "$h"
+    magenta "$T/hot/photo/2024.00042_$name.jpg" "$w" "$h"
 done <<<"$SIZES"
 XSS1='<script>window.__xss=1</script>'
 XSS2='<img src=x onerror="window.__xss=1">'
 export XSS1 XSS2
-img_jpeg "$T/hot/photo/2023.00007_hostile.jpg" 640 480
+img_jpeg "$T/later/2023.00007_hostile.jpg" 640 480
 jq -n '{"title.en": ("Hostile " + env.XSS1), "description.en": ("Said " + env.XSS2),
-        "keywords.en": [env.XSS1, "plain"]}' >"$T/hot/photo/2023.00007_hostile.json" ||
+        "keywords.en": [env.XSS1, "plain"]}' >"$T/later/2023.00007_hostile.json" ||
     fail "could not write the sidecar"
 # Content Search: a grey 1600 x 1200 image with one public annotation (an
 # annotations sidecar) whose text holds a word no other asset has.
@@ -81,14 +82,14 @@ grey() {
     img__vips jpegsave "$c/s.v" "$1" --Q 95
     rm -f "$c"/*.v
 }
-grey "$T/hot/photo/2023.00008_annotated.jpg" 1600 1200
+grey "$T/later/2023.00008_annotated.jpg" 1600 1200
 jq -n '{type: "AnnotationPage", items: [
   {id: "flake", "vitrine:visibility": "public",
    body: {value: "Verfverlies rond craquelurezone"},
    target: {selector: {type: "FragmentSelector", value: "xywh=pixel:200,300,400,200"}}}]}' \
-    >"$T/hot/photo/2023.00008_annotated.annotations.json" || fail "could not write the annotations"
+    >"$T/later/2023.00008_annotated.annotations.json" || fail "could not write the annotations"
 vt_ingest
-mv "$T/later/"*.jpg "$T/hot/photo/"
+mv "$T/later/"* "$T/hot/photo/"
 vt_ingest
 
 pub=$T/site/public

@@ -379,14 +379,17 @@ vt_lighttpd_launch() {
     "$VT_LIGHTTPD" -D -f "$d/lighttpd.conf" >>"$d/stdout.log" 2>&1 &
     pid=$!
     printf -v "$pidvar" '%s' "$pid"
-    wait_for 10 vt__lighttpd_answers "$pid" "$d" ||
+    wait_for 10 vt__lighttpd_answers "$pid" || {
+        # (Said here: wait_for hides what the check prints.)
+        kill -0 "$pid" 2>/dev/null ||
+            fail "lighttpd died at start (port $VT_PORT): $(tail -n 20 "$d/error.log" "$d/stdout.log" 2>/dev/null)"
         fail "lighttpd did not answer on port $VT_PORT: $(tail -n 20 "$d/error.log" 2>/dev/null)"
+    }
 }
 
+# vt__lighttpd_answers PID: lighttpd PID is alive and serves /index.txt.
 vt__lighttpd_answers() {
-    kill -0 "$1" 2>/dev/null ||
-        fail "lighttpd died at start: $(tail -n 20 "$2/error.log" 2>/dev/null)"
-    curl -fsS "http://127.0.0.1:$VT_PORT/index.txt" >/dev/null
+    kill -0 "$1" 2>/dev/null && curl -fsS "http://127.0.0.1:$VT_PORT/index.txt" >/dev/null
 }
 
 # vt_lighttpd_stop PID: SIGTERM, then SIGKILL after 10 s. An empty PID is a
