@@ -65,18 +65,33 @@ vt_status vt_file_mkdirs(const char *path)
     return VT_OK;
 }
 
+/* fsync() of the folder open at @fd: 0, or the errno worth failing over.
+ * Some file systems (CIFS, some FUSE) refuse fsync on a folder; the data
+ * itself was synced, so that is not worth failing over. */
+static int fsync_folder(int fd)
+{
+    if (fsync(fd) == 0 || errno == EINVAL || errno == ENOTSUP)
+        return 0;
+    return errno;
+}
+
 vt_status vt_file_fsync_dir(const char *path)
 {
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return vt_error_set_errno(VT_ERR_IO, errno, "cannot open the folder %s", path);
-    int rc = fsync(fd);
-    int saved = errno;
+    int err = fsync_folder(fd);
     close(fd);
-    /* Some file systems (CIFS, some FUSE) refuse fsync on a folder; the
-     * data itself was synced, so that is not worth failing over. */
-    if (rc != 0 && saved != EINVAL && saved != ENOTSUP)
-        return vt_error_set_errno(VT_ERR_IO, saved, "cannot sync the folder %s", path);
+    if (err)
+        return vt_error_set_errno(VT_ERR_IO, err, "cannot sync the folder %s", path);
+    return VT_OK;
+}
+
+vt_status vt_file_fsync_dirfd(int dirfd, const char *shown)
+{
+    int err = fsync_folder(dirfd);
+    if (err)
+        return vt_error_set_errno(VT_ERR_IO, err, "cannot sync the folder of %s", shown);
     return VT_OK;
 }
 
@@ -165,14 +180,6 @@ static int open_parent(const char *path, char **ret_name, vt_status *ret_status)
     return fd;
 }
 
-static vt_status fsync_fd_dir(int dirfd, const char *shown)
-{
-    /* Some file systems (CIFS, some FUSE) refuse fsync on a folder; the
-     * data itself was synced, so that is not worth failing over. */
-    if (fsync(dirfd) != 0 && errno != EINVAL && errno != ENOTSUP)
-        return vt_error_set_errno(VT_ERR_IO, errno, "cannot sync the folder of %s", shown);
-    return VT_OK;
-}
 
 /* Gives @tmp the name @dst in @dirfd, never replacing an existing @dst (an
  * archived original is never replaced). renameat2(RENAME_NOREPLACE) does it
@@ -218,7 +225,7 @@ vt_status vt_file_copy_fd_at(int in, const char *src_shown, int dirfd, const cha
     if (st != VT_OK)
         unlinkat(dirfd, tmp, 0);
     else
-        st = fsync_fd_dir(dirfd, dst_shown);
+        st = vt_file_fsync_dirfd(dirfd, dst_shown);
     return st;
 }
 
@@ -272,9 +279,9 @@ vt_status vt_file_move_at(int src_dirfd, const char *src_name, const char *src_s
 
     /* renameat2(RENAME_NOREPLACE) keeps an existing destination safe from a race. */
     if (renameat2(src_dirfd, src_name, dst_dirfd, dst_name, RENAME_NOREPLACE) == 0) {
-        vt_status st = fsync_fd_dir(dst_dirfd, dst_shown);
+        vt_status st = vt_file_fsync_dirfd(dst_dirfd, dst_shown);
         if (st == VT_OK)
-            st = fsync_fd_dir(src_dirfd, src_shown);
+            st = vt_file_fsync_dirfd(src_dirfd, src_shown);
         return st;
     }
     if (errno == EEXIST)
@@ -316,7 +323,7 @@ vt_status vt_file_move_at(int src_dirfd, const char *src_name, const char *src_s
     if (unlinkat(src_dirfd, src_name, 0) != 0)
         return vt_error_set_errno(VT_ERR_IO, errno, "copied to %s but cannot remove %s",
                                   dst_shown, src_shown);
-    return fsync_fd_dir(src_dirfd, src_shown);
+    return vt_file_fsync_dirfd(src_dirfd, src_shown);
 }
 
 vt_status vt_file_move(const char *src, const char *dst)
@@ -365,7 +372,7 @@ vt_status vt_file_write_atomic_at(int dirfd, const char *name, const char *shown
     if (st != VT_OK)
         unlinkat(dirfd, tmp, 0);
     else
-        st = fsync_fd_dir(dirfd, shown);
+        st = vt_file_fsync_dirfd(dirfd, shown);
     return st;
 }
 

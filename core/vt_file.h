@@ -41,6 +41,9 @@ vt_status vt_file_mkdirs(const char *path);
 /* fsync() of a folder, so that entries created, renamed or removed in it
  * survive a power cut. */
 vt_status vt_file_fsync_dir(const char *path);
+/* The same for the folder open at @dirfd (@shown names a file in it, for
+ * the message). */
+vt_status vt_file_fsync_dirfd(int dirfd, const char *shown);
 
 /* Copies @src to a temporary name beside @dst (".tmp-" + its name, reused
  * and overwritten by a retry after a crash), fsyncs it, renames it to

@@ -419,8 +419,7 @@ static vt_status work_archive(vt_filejob *j, const vt_config *cfg)
                                    "archived %s but cannot remove it from the hotfolder", src.shown);
         if (s == VT_OK) {
             take_sidecars(j, cfg, &src, &dst);
-            if (fsync(src.dirfd) != 0 && errno != EINVAL && errno != ENOTSUP)
-                s = vt_error_set_errno(VT_ERR_IO, errno, "cannot sync the folder of %s", src.shown);
+            s = vt_file_fsync_dirfd(src.dirfd, src.shown);
         }
     }
     vt_place_close(&src);
