@@ -79,8 +79,12 @@ async function newPage(allow = []) {
       note('console error', msg.text(), msg.location()?.url || '');
   });
   page.on('pageerror', (err) => note('uncaught exception', String(err && err.stack || err)));
-  page.on('requestfailed', (req) =>
-    note('failed request', `${req.method()} ${req.failure()?.errorText || 'failed'}`, req.url()));
+  page.on('requestfailed', (req) => {
+    // A navigation away (a search submitted while terms.json still loads)
+    // aborts what the page was loading; a missing file is an HTTP error below.
+    if (req.failure()?.errorText !== 'net::ERR_ABORTED')
+      note('failed request', `${req.method()} ${req.failure()?.errorText || 'failed'}`, req.url());
+  });
   page.on('response', (res) => {
     if (res.status() >= 400)
       note('HTTP error', `${res.status()} ${res.request().method()}`, res.url());
