@@ -482,6 +482,28 @@ static vt_status work_quarantine(vt_filejob *j, const vt_config *cfg)
     return s;
 }
 
+vt_status vt_filejob_write_note(const vt_config *cfg, const vt_department *dept,
+                                const char *relpath, const char *text, char **ret_path)
+{
+    /* ".refused" keeps the note apart from the reason of a file of the same
+     * name that goes to quarantine later. */
+    g_autofree char *display = vt_name_display(relpath);
+    g_autofree char *rel = g_strconcat(dept->id, "/", display, ".refused", NULL);
+    vt_place dst = VT_PLACE_INIT;
+    vt_status s = vt_place_open(cfg->quarantine_dir, rel, VT_BENEATH_CREATE, &dst);
+    if (s != VT_OK)
+        return s;
+    g_autofree char *name = vt_file_free_name_at(dst.dirfd, dst.name, strlen(REASON_SUFFIX));
+    g_autofree char *dst_dir = g_path_get_dirname(dst.shown);
+    g_autofree char *why_name = g_strconcat(name, REASON_SUFFIX, NULL);
+    g_autofree char *why = g_build_filename(dst_dir, why_name, NULL);
+    s = vt_file_write_atomic_at(dst.dirfd, why_name, why, text, strlen(text));
+    vt_place_close(&dst);
+    if (s == VT_OK && ret_path)
+        *ret_path = g_steal_pointer(&why);
+    return s;
+}
+
 static vt_status work_restore(vt_filejob *j, const vt_config *cfg)
 {
     vt_place src = VT_PLACE_INIT, dst = VT_PLACE_INIT;

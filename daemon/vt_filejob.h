@@ -99,4 +99,14 @@ vt_status vt_filejob_archive_sidecar(int fd, const struct stat *st, int src_dirf
                                      const char *name, const char *shown, int archive_dirfd,
                                      const char *archive_shown);
 
+/* Writes @text as "NAME.refused.reason.txt" in the department @dept's
+ * quarantine folder (below @relpath's folder), for a file that was ingested
+ * in part (a sidecar whose harvested fields were refused): staff look for
+ * reasons there. NAME is @relpath's display name; the name is made free so
+ * that a quarantined file's own reason is never replaced. *ret_path (may be NULL)
+ * gets the note's path, owned by the caller. Blocks on one small fsync'ed
+ * write. */
+vt_status vt_filejob_write_note(const vt_config *cfg, const vt_department *dept,
+                                const char *relpath, const char *text, char **ret_path);
+
 #endif

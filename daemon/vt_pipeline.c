@@ -376,8 +376,9 @@ static void hash_done(vt_pipeline *p, vt_filejob *j)
 
 /* Sidecars that could not be read went to quarantine in the worker; the
  * store and the log hear of it here. */
-void vt__pipeline_refuse_harvested(vt_pipeline *p, const char *dept, const char *sidecar,
-                                   const char *id, json_t *fields)
+void vt__pipeline_refuse_harvested(vt_pipeline *p, const vt_department *dept,
+                                   const char *relpath, const char *shown, const char *id,
+                                   json_t *fields)
 {
     g_autofree char *dropped = vt_terms_drop_harvested(p->config, fields);
     if (!dropped)
@@ -386,8 +387,24 @@ void vt__pipeline_refuse_harvested(vt_pipeline *p, const char *dept, const char 
     g_free(p->last_refused);
     p->last_refused = g_strdup_printf(
         "%s: %s refused: harvested from the collection system ([harvest-fields]);"
-        " the sidecar's other fields applied", sidecar, dropped);
-    vt__pipeline_emit(p, VT_EVENT_ERROR, dept, sidecar, id, p->last_refused);
+        " the sidecar's other fields applied", shown, dropped);
+    vt__pipeline_emit(p, VT_EVENT_ERROR, dept->id, shown, id, p->last_refused);
+
+    /* Staff who dropped the sidecar read the quarantine folder, not the log. */
+    g_autofree char *when = vt_filejob_format_time(g_get_real_time() / G_USEC_PER_SEC);
+    g_autofree char *text = g_strdup_printf(
+        "vitrine ingested this file, but refused some of its metadata.\n\n"
+        "File:        %s\nDepartment:  %s\nWhen:        %s\nAsset:       %s\n"
+        "Refused:     %s\n\n"
+        "Why:\nThese fields are harvested from the collection system ([harvest-fields] in"
+        " vitrine's configuration). Their values come from there only: a sidecar, XMP or an"
+        " edit can never set them. Change them in the collection system. The file's other"
+        " fields were applied.\n\n"
+        "Nothing was lost and nothing needs to be done here: this note can be deleted.\n",
+        shown, dept->id, when, id, dropped);
+    g_autofree char *note = NULL;
+    if (vt_filejob_write_note(p->config, dept, relpath, text, &note) != VT_OK)
+        vt__pipeline_emit(p, VT_EVENT_ERROR, dept->id, shown, id, vt_error_message());
 }
 
 static void record_sidecar_quarantines(vt_pipeline *p, const vt_filejob *j)
@@ -424,7 +441,7 @@ static void archive_done(vt_pipeline *p, vt_filejob *j)
             g_autofree char *base = vt_asset_file_name(j->asset)
                 ? g_strdup(vt_asset_file_name(j->asset)) : g_strdup(id);
             g_autofree char *shown = g_strdup_printf("the sidecar of %s", base);
-            vt__pipeline_refuse_harvested(p, j->dept->id, shown, id, j->sidecar_fields);
+            vt__pipeline_refuse_harvested(p, j->dept, j->relpath, shown, id, j->sidecar_fields);
         }
         vt__update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING, .custom = j->sidecar_fields,
                         .p = p, .annotations = j->annotations,

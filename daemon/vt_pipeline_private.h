@@ -53,6 +53,9 @@ struct vt_pipeline {
     GHashTable *retry_timers; /* asset id -> GSource id */
     GHashTable *file_retries; /* absolute path -> file_retry: drops waiting to be offered again */
     GHashTable *orphan_sidecars; /* absolute path -> "size:mtime" of a sidecar with no image */
+    GPtrArray *writes;        /* store writes waiting for their group commit (vt__pipeline_write) */
+    guint writes_timer;
+    uint64_t commits, grouped;  /* group commits made, and the writes they held (bench, logs) */
 
     vt_indexer *indexer;      /* NULL when the index could not be opened */
     guint flush_timer;        /* index flush and site publication */
@@ -78,12 +81,16 @@ static inline int64_t vt__pipeline_now(void)
     return g_get_real_time() / G_USEC_PER_SEC;
 }
 
-/* Reports an event to the entry point (which logs it). */
 /* Drops from @fields (a sidecar's, changed in place) the fields that
  * [harvest-fields] names, and reports them: the log (an error event), the
- * daemon's status (refused, last_refused). @sidecar names the file. */
-void vt__pipeline_refuse_harvested(vt_pipeline *p, const char *dept, const char *sidecar,
-                                   const char *id, json_t *fields);
+ * daemon's status (refused, last_refused) and a reason file named after
+ * @relpath (the sidecar, or the image its sidecars came with) in the
+ * department's quarantine folder. @shown names the file in messages. */
+void vt__pipeline_refuse_harvested(vt_pipeline *p, const vt_department *dept,
+                                   const char *relpath, const char *shown, const char *id,
+                                   json_t *fields);
+
+/* Reports an event to the entry point (which logs it). */
 
 void vt__pipeline_emit(vt_pipeline *p, vt_event_kind kind, const char *dept, const char *source,
                        const char *id, const char *message);
@@ -95,6 +102,23 @@ void vt__pipeline_check_idle(vt_pipeline *p);
 void vt__pipeline_queue_convert(vt_pipeline *p, const char *id);
 /* Hands a file job to the worker threads (takes @j). */
 void vt__pipeline_start_job(vt_pipeline *p, vt_filejob *j);
+
+/* vt_pipeline_store.c: grouped writes. The ingest steps' records (a new
+ * drop, archived, converted, quarantined) wait a few milliseconds on the
+ * loop and are committed together, several files per LMDB commit (each
+ * commit is two fsyncs). @fn(txn, @fn_data) follows vt_store_write()'s
+ * rules and runs inside the group's transaction, after the writes queued
+ * before it; @then(p, status, @then_data) runs on the loop once the group
+ * is committed (durable), with VT_OK or the write's own failure and its
+ * message set: a group that fails is replayed one write per transaction,
+ * so one bad write fails alone. Whatever must follow a durable record (a
+ * drop is unlinked only after its ARCHIVING record is on disk) goes in
+ * @then. The pipeline is not idle while writes wait. */
+typedef void (*vt__written_fn)(vt_pipeline *p, vt_status status, void *then_data);
+void vt__pipeline_write(vt_pipeline *p, vt_store_fn fn, void *fn_data, vt__written_fn then,
+                        void *then_data);
+/* Commits the writes waiting now (and those their @then queue meanwhile). */
+void vt__pipeline_write_flush(vt_pipeline *p);
 
 /* vt_pipeline_store.c: transaction functions for vt_store_write/read. */
 /* The store side of a new or resumed drop, run inside one write txn. */

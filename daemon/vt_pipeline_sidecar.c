@@ -233,7 +233,7 @@ void vt__pipeline_late_sidecar(vt_pipeline *p, const vt_department *dept, const 
         json_decref(fields);
     } else if (s == VT_OK) {
         /* Harvested fields are refused, the others applied. */
-        vt__pipeline_refuse_harvested(p, dept->id, relpath, a->id, fields);
+        vt__pipeline_refuse_harvested(p, dept, relpath, relpath, a->id, fields);
         c.edit = json_object_size(fields) ? edit_of(fields) : NULL;
         bool empty = json_object_size(fields) == 0;
         json_decref(fields);

@@ -2,7 +2,8 @@
 # t14-harvest-fields: a field named in [harvest-fields] is harvested by
 # configuration: no sidecar (with its image or late) and no edit sets it,
 # even while the intervention's harvest fails; the sidecar's other fields
-# still apply and the refusal is in the log and in `vitrine status`.
+# still apply and the refusal is in the log, in `vitrine status` and in a
+# reason file in the quarantine folder.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
 
@@ -34,6 +35,12 @@ ok "the refusal is logged: $(grep -m1 'refused' <<<"$VT_ERR")"
 a=$(vt_asset photo 2019.12345_front.jpg)
 id=$(jq -r .id <<<"$a")
 assert_json '.custom.object_title == null' "$a" "the harvested field is not set by the sidecar"
+# Staff read the quarantine folder: a reason file says what was refused and why.
+note_file="$T/quarantine/photo/2019.12345_front.jpg.refused.reason.txt"
+[[ -f $note_file ]] || fail "no reason file for the refused field: $(find "$T/quarantine" -type f)"
+grep -q "^Refused: *object_title$" "$note_file" || fail "the reason file does not name the field: $(cat "$note_file")"
+grep -q "harvested from the collection system" "$note_file" || fail "the reason file does not say why: $(cat "$note_file")"
+ok "a reason file names the refused field: $note_file"
 assert_json '.custom.title[0].value == "Recto" and .custom.keywords[0].value == "vernis"' "$a" \
     "the sidecar's other fields apply"
 assert_exit 0 vt status --json
@@ -61,9 +68,15 @@ assert_exit 0 vt status
 grep -q "sidecars with refused fields since start: 1, latest: .*creator refused" <<<"$VT_OUT" ||
     fail "status does not show the refusal: $VT_OUT"
 ok "status shows it: $(grep refused <<<"$VT_OUT")"
+late_note="$T/quarantine/photo/2019.12345_front.json.refused.reason.txt"
+grep -q "^Refused: *creator$" "$late_note" 2>/dev/null ||
+    fail "the late sidecar's refusal has no reason file: $(find "$T/quarantine" -type f)"
+ok "the late sidecar's refusal has its reason file"
 # Only a harvested field: nothing applied, nothing quarantined.
 printf '{"creator": "Somebody else"}' >"$T/hot/photo/2019.12345_front.json"
 wait_for 30 bash -c "'$VT_BIN_DIR/vitrine' -c '$VT_CONF' status --json | jq -e '.daemon.refused == 2'" ||
     fail "the second late sidecar was not refused: $(tail -5 "$VT_DAEMON_LOG")"
-assert_eq 0 "$(vt status --json | jq .quarantine.files)" "a sidecar of harvested fields only is not quarantined"
+assert_eq 0 "$(vt status --json | jq .quarantine.files)" "a sidecar of harvested fields only is not quarantined (reason notes are not counted)"
+assert_eq 2 "$(find "$T/quarantine" -name '*.refused.reason.txt' | wc -l)" \
+    "a second refusal of the same sidecar replaces its note, no pile of notes"
 vt_daemon_stop
