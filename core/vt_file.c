@@ -388,6 +388,22 @@ vt_status vt_file_write_atomic(const char *path, const void *data, size_t len)
     return st;
 }
 
+vt_status vt_file_read_capped(int fd, const char *shown, size_t cap, GByteArray *out)
+{
+    guint8 buf[65536];
+    while (out->len <= cap) {
+        ssize_t n = read(fd, buf, MIN(sizeof buf, cap + 1 - out->len));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return vt_error_set_errno(VT_ERR_IO, errno, "cannot read %s", shown);
+        if (n == 0)
+            break;
+        g_byte_array_append(out, buf, (guint)n);
+    }
+    return VT_OK;
+}
+
 char *vt_file_free_name_at(int dirfd, const char *name, size_t reserve)
 {
     struct stat st;

@@ -20,6 +20,7 @@
 #ifndef VT_FILE_H
 #define VT_FILE_H
 
+#include <glib.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -51,6 +52,12 @@ vt_status vt_file_fsync_dirfd(int dirfd, const char *shown);
  * follows a symbolic link at @src. The kernel copies (copy_file_range)
  * where it can. */
 vt_status vt_file_copy_durable(const char *src, const char *dst);
+
+/* Appends to @out what @fd holds from its current offset, at most @cap + 1
+ * bytes whatever st_size says: a sparse, endless or still growing file
+ * costs no more than the cap. out->len > @cap means the file is over it
+ * (the caller says so in its own words). @shown names it in messages. */
+vt_status vt_file_read_capped(int fd, const char *shown, size_t cap, GByteArray *out);
 
 /* The same from the open regular file @in (read from its start) to @name
  * in the folder @dirfd. @src_shown and @dst_shown name them in messages. */

@@ -235,31 +235,21 @@ static vt_status read_entry(int dfd, const char *name, char **ret_text, size_t *
         return vt_error_set(VT_ERR_INVALID, "a file with %ju links, not a request file",
                             (uintmax_t)st.st_nlink);
     }
-    /* At most the cap plus one byte, whatever st_size says: a sparse file
-     * or one still growing cannot make the daemon read more. */
-    size_t cap = VT_SPOOL_MAX_REQUEST + 1, len = 0;
-    char *buf = g_malloc(cap + 1);
-    while (len < cap) {
-        ssize_t n = read(fd, buf + len, cap - len);
-        if (n < 0 && (errno == EINTR))
-            continue;
-        if (n < 0) {
-            int err = errno;
-            close(fd);
-            g_free(buf);
-            return vt_error_set_errno(VT_ERR_IO, err, "cannot read the request");
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
+    /* Read from the descriptor: a sparse file or one still growing cannot
+     * make the daemon read more than the cap. */
+    GByteArray *data = g_byte_array_new();
+    vt_status s = vt_file_read_capped(fd, "the request", VT_SPOOL_MAX_REQUEST, data);
     close(fd);
-    if (len > VT_SPOOL_MAX_REQUEST) {
-        g_free(buf);
-        return vt_error_set(VT_ERR_LIMIT, "the request is over the limit of %d bytes",
-                            VT_SPOOL_MAX_REQUEST);
+    if (s == VT_OK && data->len > VT_SPOOL_MAX_REQUEST)
+        s = vt_error_set(VT_ERR_LIMIT, "the request is over the limit of %d bytes",
+                         VT_SPOOL_MAX_REQUEST);
+    if (s != VT_OK) {
+        g_byte_array_unref(data);
+        return s;
     }
-    buf[len] = '\0';
+    size_t len = data->len;
+    g_byte_array_append(data, (const guint8 *)"", 1);
+    char *buf = (char *)g_byte_array_free(data, FALSE);
     *ret_text = buf;
     *ret_len = len;
     return VT_OK;
