@@ -3,12 +3,12 @@
  * Who calls it: vitrined (the only writer: put/delete in batches, then
  * commit, on its loop thread), `vitrine reindex`, and the search CGI
  * (read-only, one process per request). The implementation is C++
- * (vt_index.cc); no C++ type or exception crosses this header. Every call
- * returns a vt_status and sets the message (vt_error.h) where the failure is
- * found: VT_ERR_STORE for Xapian failures (database locked, corrupt,
- * missing), VT_ERR_INVALID for malformed documents, requests and queries
- * Xapian cannot parse, VT_ERR_LIMIT past the limits below, VT_ERR_NOMEM,
- * VT_ERR_INTERNAL for anything unexpected.
+ * (vt_index*.cc, listed in vt_index_private.h); no C++ type or exception
+ * crosses this header. Every call returns a vt_status and sets the message
+ * (vt_error.h) where the failure is found: VT_ERR_STORE for Xapian failures
+ * (database locked, corrupt, missing), VT_ERR_INVALID for malformed
+ * documents, requests and queries Xapian cannot parse, VT_ERR_LIMIT past the
+ * limits below, VT_ERR_NOMEM, VT_ERR_INTERNAL for anything unexpected.
  *
  * Threads: a vt_index is used by one thread at a time. Several processes may
  * hold read-only handles while one process writes; Xapian guarantees each
@@ -88,10 +88,10 @@
  * revision evaluates the query itself into bitmaps, from those postings
  * and Xapian's (phrases, NEAR and wildcards: from Xapian's matcher, for
  * that part of the query only), and counts facets from the table (the
- * fast path, vt_index.cc); otherwise (a writer's own searches, a missing
- * or stale table) Xapian's matcher does it all with a match spy. Totals
+ * fast path, vt_index_fast.cc); otherwise (a writer's own searches, a
+ * missing or stale table) Xapian's matcher does it all with a match spy. Totals
  * and facet counts are the same either way; ranks are BM25 on both, with
- * small differences (see vt_index.cc), and "percent" is relative to the
+ * small differences (see vt_index_fast.cc), and "percent" is relative to the
  * best match on the fast path.
  *
  * Queries (Xapian's QueryParser: phrases, AND/OR/NOT, +/-, field:word,

@@ -1,8 +1,9 @@
 /* vt_record.h: the stored record of an indexed document (its Xapian
  * document data): what a search hit shows without the state store.
  *
- * Who calls it: vt_index.cc, which writes one record per document in
- * vt_index_put() and reads the records of the hits of every search.
+ * Who calls it: vt_index_document.cc, which writes one record per document
+ * in vt_index_put(), and vt_index_snippet.cc, which reads the records of the
+ * hits of every search.
  *
  * Why not JSON: the search CGI is a fresh process per request, and parsing
  * and freeing the JSON records of 20 hits was an eighth of a request's
@@ -19,7 +20,7 @@
  * only an internal search may show. Readers skip kinds they do not
  * know, so a later writer may add some. Records written before this format
  * are compact JSON; they start with '{', never with VT_RECORD_MAGIC, and
- * vt_index.cc still reads them.
+ * vt_index_snippet.cc still reads them.
  *
  * Bytes are stored as given: text is UTF-8 because vt_index_put only
  * accepts JSON strings. */

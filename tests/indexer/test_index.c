@@ -1073,7 +1073,7 @@ static void test_facet_table_revision(Fixture *f, gconstpointer data)
 }
 
 /* The facet table's cached postings, found by parsing the table as
- * vt_index.cc writes it (its layout comment): the header, then after the
+ * vt_index_table.cc writes it (its layout comment): the header, then after the
  * facet data the postings and their index, each part from a multiple of 8
  * bytes. */
 typedef struct {
