@@ -7,6 +7,7 @@
 # web spool folder by a non-editor, which vitrined refuses.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
+source "$VT_SOURCE_DIR/tests/lib/browser.sh"
 
 vt_require_bins
 [ -x "$VT_LIGHTTPD" ] || skip "lighttpd is not installed (scripts/install-deps)"
@@ -24,53 +25,17 @@ vt_ingest
 id=$(vt_asset photo 2019.12345_a.jpg | jq -r .id)
 id2=$(vt_asset photo 2019.12345_b.jpg | jq -r .id)
 
-d=$T/edit-httpd
-mkdir -p "$d/www" "$d/upload"
-echo "vitrine test server" >"$d/www/index.txt"
-printf 'ed:edpw\npub:pubpw\nnobody:nopw\n' >"$d/users"
-cat >"$d/lighttpd.conf" <<EOF
-server.document-root = "$d/www"
-server.bind = "127.0.0.1"
-server.port = $VT_PORT
-server.errorlog = "$d/error.log"
-server.upload-dirs = ( "$d/upload" )
-server.modules += ( "mod_alias", "mod_auth", "mod_authn_file", "mod_cgi", "mod_setenv" )
-index-file.names = ( )
-mimetype.assign = ( ".txt" => "text/plain" )
-alias.url = ( "/internal/cgi-bin/vitrine-edit.cgi" => "$VT_BIN_DIR/vitrine-edit.cgi",
-              "/open/vitrine-edit.cgi" => "$VT_BIN_DIR/vitrine-edit.cgi" )
-cgi.assign = ( ".cgi" => "" )
-auth.backend = "plain"
-auth.backend.plain.userfile = "$d/users"
-\$HTTP["url"] =~ "^/internal/" {
-    auth.require = ( "" => ( "method" => "basic", "realm" => "staff", "require" => "valid-user" ) )
-}
-setenv.add-environment = ( "VITRINE_CONFIG" => "$VT_CONF"$(vt_lighttpd_sanitizer_env) )
-EOF
-pid=
-stop_httpd() { vt_lighttpd_stop "$pid"; }
-VT_CLEANUPS+=(stop_httpd)
-vt_lighttpd_launch "$d" pid
-ok "lighttpd with basic authentication on 127.0.0.1:$VT_PORT"
+mkdir -p "$T/www"
+staff_httpd_start "$T/www" "ed:edpw pub:pubpw nobody:nopw"
 
 url=http://127.0.0.1:$VT_PORT/internal/cgi-bin/vitrine-edit.cgi
 origin=http://127.0.0.1:$VT_PORT
-# post USER BODY [CURL_ARGS...]: sets STATUS and BODY; sends Origin: $ORIGIN
-# (the internal site's unless set otherwise, none if empty).
 ORIGIN=$origin
-post() {
-    local user=$1 body=$2
-    shift 2
-    STATUS=$(curl -sS --max-time 30 -o "$T/edit.body" -w '%{http_code}' -u "$user" \
-        -H "Content-Type: application/json" ${ORIGIN:+-H "Origin: $ORIGIN"} "$@" \
-        --data-binary "$body" "$url") || fail "curl failed"
-    BODY=$(cat "$T/edit.body")
-}
 empty_version=$(printf '{}' | sha256sum | cut -c1-16)
 edit='{"id":"'$id'","edit":{"set":{"keywords":["craquelure"]}}}'
 
 note "--- without vitrined: 503, nothing written"
-post ed:edpw "$edit" -H "If-Match: \"$empty_version\""
+edit_post ed:edpw "$edit" -H "If-Match: \"$empty_version\""
 assert_eq 503 "$STATUS" "503 without vitrined ($BODY)"
 grep -q "not running" <<<"$BODY" || fail "the 503 does not say why: $BODY"
 assert_eq "" "$(find "$T/spool" -name '*.json')" "nothing written to the spool"
@@ -86,52 +51,52 @@ s=$(curl -sS -o "$T/open.body" -w '%{http_code}' -H "Content-Type: application/j
 assert_eq 401 "$s" "the CGI itself refuses a request without REMOTE_USER"
 s=$(curl -sS -o /dev/null -w '%{http_code}' -u ed:edpw "$url")
 assert_eq 405 "$s" "GET refused"
-ORIGIN=http://evil.example post ed:edpw "$edit" -H "If-Match: $empty_version"
+ORIGIN=http://evil.example edit_post ed:edpw "$edit" -H "If-Match: $empty_version"
 assert_eq 403 "$STATUS" "another Origin refused"
-ORIGIN= post ed:edpw "$edit" -H "If-Match: $empty_version" -H "Sec-Fetch-Site: cross-site"
+ORIGIN= edit_post ed:edpw "$edit" -H "If-Match: $empty_version" -H "Sec-Fetch-Site: cross-site"
 assert_eq 403 "$STATUS" "Sec-Fetch-Site cross-site refused"
-ORIGIN= post ed:edpw "$edit" -H "If-Match: $empty_version"
+ORIGIN= edit_post ed:edpw "$edit" -H "If-Match: $empty_version"
 assert_eq 403 "$STATUS" "neither Origin nor Sec-Fetch-Site: refused"
 { printf '{"id":"%s","edit":{"set":{"note":["' "$id"; head -c 300000 /dev/zero | tr '\0' 'a'
   printf '"]}}}'; } >"$T/big.json"
-post ed:edpw "@$T/big.json" -H "If-Match: $empty_version"
+edit_post ed:edpw "@$T/big.json" -H "If-Match: $empty_version"
 assert_eq 413 "$STATUS" "oversized body refused"
-post ed:edpw '{"id":' -H "If-Match: $empty_version"
+edit_post ed:edpw '{"id":' -H "If-Match: $empty_version"
 assert_eq 400 "$STATUS" "invalid JSON refused"
-post ed:edpw '{"id":"'$id'","edit":{"set":{"title.es":["x"]}}}' -H "If-Match: $empty_version"
+edit_post ed:edpw '{"id":"'$id'","edit":{"set":{"title.es":["x"]}}}' -H "If-Match: $empty_version"
 assert_eq 400 "$STATUS" "unknown language refused ($BODY)"
-post ed:edpw '{"id":"'$id'","change":{}}' -H "If-Match: $empty_version"
+edit_post ed:edpw '{"id":"'$id'","change":{}}' -H "If-Match: $empty_version"
 assert_eq 400 "$STATUS" "wrong shape refused"
 STATUS=$(curl -sS -o /dev/null -w '%{http_code}' -u ed:edpw -H "Content-Type: text/plain" \
     -H "Origin: $origin" -H "If-Match: $empty_version" --data-binary "$edit" "$url")
 assert_eq 415 "$STATUS" "not JSON content type refused"
-post ed:edpw "$edit"
+edit_post ed:edpw "$edit"
 assert_eq 428 "$STATUS" "no If-Match refused"
-post nobody:nopw "$edit" -H "If-Match: $empty_version"
+edit_post nobody:nopw "$edit" -H "If-Match: $empty_version"
 assert_eq 403 "$STATUS" "a user who is not an editor is refused"
-post ed:edpw '{"id":"'$id'","edit":{"set":{"visibility":"internal"}}}' -H "If-Match: $empty_version"
+edit_post ed:edpw '{"id":"'$id'","edit":{"set":{"visibility":"internal"}}}' -H "If-Match: $empty_version"
 assert_eq 403 "$STATUS" "an editor may not change visibility"
 grep -q "publishers only" <<<"$BODY" || fail "the refusal does not say who may: $BODY"
 assert_eq null "$(vt show "$id" --json | jq -c .custom)" "nothing changed by the refusals"
 
 note "--- a saved edit, then a conflict"
-post ed:edpw "$edit" -H "If-Match: \"$empty_version\""
+edit_post ed:edpw "$edit" -H "If-Match: \"$empty_version\""
 assert_eq 200 "$STATUS" "edit saved ($BODY)"
 assert_eq saved "$(jq -r .status <<<"$BODY")" "answer says saved"
 assert_eq '[{"value":"craquelure"}]' "$(jq -c '.assets[0].custom.keywords' <<<"$BODY")" "the answer shows what was saved"
 v1=$(jq -r '.assets[0].version' <<<"$BODY")
 assert_ne "$empty_version" "$v1" "a new version"
 assert_eq '[{"value":"craquelure"}]' "$(vt show "$id" --json | jq -c .custom.keywords)" "stored"
-post pub:pubpw '{"id":"'$id'","edit":{"set":{"keywords":["vernis"]}}}' -H "If-Match: $empty_version"
+edit_post pub:pubpw '{"id":"'$id'","edit":{"set":{"keywords":["vernis"]}}}' -H "If-Match: $empty_version"
 assert_eq 409 "$STATUS" "a stale version is a conflict"
 assert_eq "$v1" "$(jq -r .version <<<"$BODY")" "the conflict gives the current version"
 assert_eq '[{"value":"craquelure"}]' "$(vt show "$id" --json | jq -c .custom.keywords)" "not overwritten"
 
 note "--- visibility by a publisher; bulk edit"
-post pub:pubpw '{"id":"'$id'","edit":{"set":{"visibility":"internal"}}}' -H "If-Match: $v1"
+edit_post pub:pubpw '{"id":"'$id'","edit":{"set":{"visibility":"internal"}}}' -H "If-Match: $v1"
 assert_eq 200 "$STATUS" "a publisher changes visibility ($BODY)"
 assert_eq internal "$(vt show "$id" --json | jq -r .visibility)" "asset internal"
-post ed:edpw '{"ids":["'$id'","'$id2'"],"edit":{"set":{"material":["oil"]}}}'
+edit_post ed:edpw '{"ids":["'$id'","'$id2'"],"edit":{"set":{"material":["oil"]}}}'
 assert_eq 200 "$STATUS" "bulk edit saved ($BODY)"
 assert_eq 2 "$(jq '.assets | length' <<<"$BODY")" "two assets in the answer"
 assert_eq '[{"value":"oil"}]' "$(vt show "$id2" --json | jq -c .custom.material)" "second asset edited"
@@ -148,13 +113,13 @@ assert_eq 1 "$(vt history "$id2" --json | jq length)" "one audit entry for the s
 
 note "--- caps on custom metadata (issue 13, Medium 6)"
 words=$(printf 'word %.0s' $(seq 1001))
-post ed:edpw "{\"ids\":[\"$id2\"],\"edit\":{\"set\":{\"note\":[\"${words% }\"]}}}"
+edit_post ed:edpw "{\"ids\":[\"$id2\"],\"edit\":{\"set\":{\"note\":[\"${words% }\"]}}}"
 assert_eq 400 "$STATUS" "a value of 1,001 words is refused by the CGI"
 grep -q "1001 words, over the limit of 1000" <<<"$BODY" || fail "the refusal does not say why: $BODY"
 chunk=$(printf 'abcdefghijklmn %.0s' $(seq 330))
 n=0
 for f in n1 n2 n3 n4 n5; do
-    post ed:edpw "{\"ids\":[\"$id2\"],\"edit\":{\"set\":{\"$f\":[\"${chunk% }\"]}}}"
+    edit_post ed:edpw "{\"ids\":[\"$id2\"],\"edit\":{\"set\":{\"$f\":[\"${chunk% }\"]}}}"
     [ "$STATUS" = 200 ] || break
     n=$((n + 1))
 done
@@ -162,7 +127,7 @@ assert_eq 4 "$n" "four 5 KB values fit in one asset's 20 KiB"
 assert_eq 400 "$STATUS" "the fifth is refused by vitrined"
 grep -q "over the limit of 20480 for one asset" <<<"$BODY" || fail "the refusal does not say why: $BODY"
 assert_eq null "$(vt show "$id2" --json | jq -c .custom.n5)" "nothing of the refused edit stored"
-post ed:edpw "{\"ids\":[\"$id2\"],\"edit\":{\"unset\":[\"n1\",\"n2\",\"n3\",\"n4\"]}}"
+edit_post ed:edpw "{\"ids\":[\"$id2\"],\"edit\":{\"unset\":[\"n1\",\"n2\",\"n3\",\"n4\"]}}"
 assert_eq 200 "$STATUS" "removing is always possible"
 
 note "--- a request forged into the web spool by a non-editor"
@@ -180,10 +145,10 @@ assert_eq public "$(vt show "$id2" --json | jq -r .visibility)" "still public"
 ok "a forged request file is refused as a forged HTTP request is"
 
 vt_daemon_stop
-post ed:edpw '{"id":"'$id2'","edit":{"set":{"material":["wood"]}}}' -H "If-Match: 0000000000000000"
+edit_post ed:edpw '{"id":"'$id2'","edit":{"set":{"material":["wood"]}}}' -H "If-Match: 0000000000000000"
 assert_eq 503 "$STATUS" "503 once vitrined has stopped"
 assert_eq "" "$(find "$T/spool/web" -maxdepth 1 -name '*.json')" "nothing left in the spool"
-if grep -E 'AddressSanitizer|runtime error:' "$d/error.log" >/dev/null 2>&1; then
-    fail "sanitizer report: $(grep -m 5 -A 10 Sanitizer "$d/error.log")"
+if grep -E 'AddressSanitizer|runtime error:' "$WEB/error.log" >/dev/null 2>&1; then
+    fail "sanitizer report: $(grep -m 5 -A 10 Sanitizer "$WEB/error.log")"
 fi
 ok "edit CGI: every refusal, a conflict, visibility, bulk, audit, forged request"

@@ -50,42 +50,7 @@ jq -e '[.[] | select(.field == "keywords" and .term == "craquelure")][0].count =
     >/dev/null || fail "internal terms.json lacks craquelure x 3: $(head -c 400 "$int/terms.json")"
 ok "internal page with the editor; terms.json has craquelure (3)"
 
-WEB=$T/httpd
-WEB_PID=
-mkdir -p "$WEB/upload"
-echo "vitrine test server" >"$WEB/index.txt"
-printf 'ed:edpw\npub:pubpw\n' >"$WEB/users"
-cat >"$WEB/lighttpd.conf" <<EOF
-server.document-root = "$T/site/public"
-server.bind = "127.0.0.1"
-server.port = $VT_PORT
-server.errorlog = "$WEB/error.log"
-server.upload-dirs = ( "$WEB/upload" )
-server.modules += ( "mod_alias", "mod_auth", "mod_authn_file", "mod_cgi", "mod_setenv" )
-index-file.names = ( "index.html" )
-mimetype.assign = (
-    ".html" => "text/html; charset=utf-8", ".json" => "application/json",
-    ".css" => "text/css; charset=utf-8", ".js" => "text/javascript; charset=utf-8",
-    ".mjs" => "text/javascript; charset=utf-8", ".map" => "application/json",
-    ".svg" => "image/svg+xml", ".png" => "image/png", ".jpg" => "image/jpeg",
-    ".txt" => "text/plain; charset=utf-8" )
-alias.url = ( "/internal/cgi-bin/vitrine-edit.cgi" => "$VT_BIN_DIR/vitrine-edit.cgi",
-              "/internal/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi",
-              "/internal/" => "$int/",
-              "/images/" => "$T/images/",
-              "/index.txt" => "$WEB/index.txt" )
-cgi.assign = ( ".cgi" => "" )
-auth.backend = "plain"
-auth.backend.plain.userfile = "$WEB/users"
-\$HTTP["url"] =~ "^/internal/" {
-    auth.require = ( "" => ( "method" => "basic", "realm" => "staff", "require" => "valid-user" ) )
-}
-setenv.add-environment = ( "VITRINE_CONFIG" => "$VT_CONF", "VITRINE_AUDIENCE" => "internal"$(vt_lighttpd_sanitizer_env) )
-EOF
-stop_web() { local pid=$WEB_PID; WEB_PID=; vt_lighttpd_stop "$pid"; }
-VT_CLEANUPS+=(stop_web)
-vt_lighttpd_launch "$WEB" WEB_PID
-ok "lighttpd listening on $base"
+staff_httpd_start "$T/site/public" "ed:edpw pub:pubpw"
 
 mkdir -p "$T/browser"
 browser_run edit.mjs "$base" "$id" "$T/browser"

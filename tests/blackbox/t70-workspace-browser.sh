@@ -43,11 +43,6 @@ test -s "$int/static/vendor/annotorious/annotorious-openseadragon.js" ||
     fail "Annotorious is not in the internal tree's static/vendor"
 ok "internal page with the workspace; Annotorious in static/vendor"
 
-WEB=$T/httpd
-WEB_PID=
-mkdir -p "$WEB/upload"
-echo "vitrine test server" >"$WEB/index.txt"
-printf 'ed:edpw\npub:pubpw\n' >"$WEB/users"
 # The shipped policies: the public site's, and the staff pages' (which
 # allow 'unsafe-eval' for Annotorious's PixiJS).
 csps=$(grep -o '"Content-Security-Policy" => "default-src '"'"'self'"'"'[^"]*"' \
@@ -56,40 +51,14 @@ csp=$(grep -v unsafe-eval <<<"$csps" | head -1)
 csp_internal=$(grep unsafe-eval <<<"$csps" | head -1)
 [ -n "$csp" ] && [ -n "$csp_internal" ] ||
     fail "no public and internal Content-Security-Policy in docs/web/lighttpd.conf"
-cat >"$WEB/lighttpd.conf" <<EOF
-server.document-root = "$T/site/public"
-server.bind = "127.0.0.1"
-server.port = $VT_PORT
-server.errorlog = "$WEB/error.log"
-server.upload-dirs = ( "$WEB/upload" )
-server.modules += ( "mod_alias", "mod_auth", "mod_authn_file", "mod_cgi", "mod_setenv" )
-index-file.names = ( "index.html" )
-mimetype.assign = (
-    ".html" => "text/html; charset=utf-8", ".json" => "application/json",
-    ".css" => "text/css; charset=utf-8", ".js" => "text/javascript; charset=utf-8",
-    ".mjs" => "text/javascript; charset=utf-8", ".map" => "application/json",
-    ".svg" => "image/svg+xml", ".png" => "image/png", ".jpg" => "image/jpeg",
-    ".txt" => "text/plain; charset=utf-8" )
-alias.url = ( "/internal/cgi-bin/vitrine-edit.cgi" => "$VT_BIN_DIR/vitrine-edit.cgi",
-              "/internal/" => "$int/",
-              "/images/" => "$T/images/",
-              "/index.txt" => "$WEB/index.txt" )
-cgi.assign = ( ".cgi" => "" )
-auth.backend = "plain"
-auth.backend.plain.userfile = "$WEB/users"
-\$HTTP["url"] =~ "^/internal/" {
-    auth.require = ( "" => ( "method" => "basic", "realm" => "staff", "require" => "valid-user" ) )
-    setenv.add-response-header = ( "Content-Security-Policy" => $csp_internal )
+staff_httpd_start "$T/site/public" "ed:edpw pub:pubpw" "
+\$HTTP[\"url\"] =~ \"^/internal/\" {
+    setenv.add-response-header = ( \"Content-Security-Policy\" => $csp_internal )
 }
-else \$HTTP["url"] =~ "" {
-    setenv.add-response-header = ( "Content-Security-Policy" => $csp )
-}
-setenv.add-environment = ( "VITRINE_CONFIG" => "$VT_CONF", "VITRINE_AUDIENCE" => "internal"$(vt_lighttpd_sanitizer_env) )
-EOF
-stop_web() { local pid=$WEB_PID; WEB_PID=; vt_lighttpd_stop "$pid"; }
-VT_CLEANUPS+=(stop_web)
-vt_lighttpd_launch "$WEB" WEB_PID
-ok "lighttpd listening on $base (the shipped Content-Security-Policy of each tree)"
+else \$HTTP[\"url\"] =~ \"\" {
+    setenv.add-response-header = ( \"Content-Security-Policy\" => $csp )
+}"
+ok "the shipped Content-Security-Policy of each tree"
 
 mkdir -p "$T/browser"
 browser_run workspace.mjs "$base" "$id" "$T/browser"

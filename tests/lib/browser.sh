@@ -40,26 +40,10 @@ browser_require() {
 # error.log in it); the server is stopped at exit.
 site_httpd_start() {
     local docroot=$1 extra=${2:-}
-    WEB=$T/httpd
-    mkdir -p "$WEB/upload"
-    echo "vitrine test server" >"$WEB/index.txt"
+    web_httpd_prepare
     {
+        web_conf_head "$docroot" '"mod_alias", "mod_cgi", "mod_setenv", "mod_access", "mod_rewrite"'
         cat <<EOF
-server.document-root = "$docroot"
-server.bind = "127.0.0.1"
-server.port = $VT_PORT
-server.errorlog = "$WEB/error.log"
-server.upload-dirs = ( "$WEB/upload" )
-server.modules += ( "mod_alias", "mod_cgi", "mod_setenv", "mod_access", "mod_rewrite" )
-index-file.names = ( "index.html" )
-mimetype.assign = (
-    ".html" => "text/html; charset=utf-8", ".json" => "application/json",
-    ".xml" => "application/xml", ".css" => "text/css; charset=utf-8",
-    ".js" => "text/javascript; charset=utf-8", ".mjs" => "text/javascript; charset=utf-8",
-    ".map" => "application/json", ".svg" => "image/svg+xml", ".png" => "image/png",
-    ".jpg" => "image/jpeg", ".jpeg" => "image/jpeg", ".gif" => "image/gif",
-    ".ico" => "image/vnd.microsoft.icon", ".woff" => "font/woff", ".woff2" => "font/woff2",
-    ".ttf" => "font/ttf", ".txt" => "text/plain; charset=utf-8" )
 alias.url = ( "/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi",
               "/images/" => "$T/images/",
               "/index.txt" => "$WEB/index.txt" )
@@ -76,6 +60,75 @@ EOF
             "$VT_CONF" "$(vt_lighttpd_sanitizer_env)"
         printf '%s\n' "$extra"
     } >"$WEB/lighttpd.conf"
+    web_httpd_launch
+}
+
+# staff_httpd_start DOCROOT "USER:PASSWORD..." [EXTRA]: lighttpd on
+# 127.0.0.1:$VT_PORT as docs/web sets up the staff side: basic
+# authentication (a plain user file) on /internal/, which serves the
+# internal tree ($T/site/internal) with the edit CGI and the internal
+# search CGI below /internal/cgi-bin/; DOCROOT at /, the images at
+# /images/, and /open/vitrine-edit.cgi, the edit CGI without
+# authentication (a request there has no REMOTE_USER). EXTRA (lighttpd
+# syntax) is appended. Sets $WEB; the server is stopped at exit.
+staff_httpd_start() {
+    local docroot=$1 users=$2 extra=${3:-}
+    web_httpd_prepare
+    tr ' ' '\n' <<<"$users" >"$WEB/users"
+    {
+        web_conf_head "$docroot" '"mod_alias", "mod_auth", "mod_authn_file", "mod_cgi", "mod_setenv"'
+        cat <<EOF
+alias.url = ( "/internal/cgi-bin/vitrine-edit.cgi" => "$VT_BIN_DIR/vitrine-edit.cgi",
+              "/internal/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi",
+              "/open/vitrine-edit.cgi" => "$VT_BIN_DIR/vitrine-edit.cgi",
+              "/internal/" => "$T/site/internal/",
+              "/images/" => "$T/images/",
+              "/index.txt" => "$WEB/index.txt" )
+cgi.assign = ( ".cgi" => "" )
+auth.backend = "plain"
+auth.backend.plain.userfile = "$WEB/users"
+\$HTTP["url"] =~ "^/internal/" {
+    auth.require = ( "" => ( "method" => "basic", "realm" => "staff", "require" => "valid-user" ) )
+}
+EOF
+        printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s", "VITRINE_AUDIENCE" => "internal"%s )\n' \
+            "$VT_CONF" "$(vt_lighttpd_sanitizer_env)"
+        printf '%s\n' "$extra"
+    } >"$WEB/lighttpd.conf"
+    web_httpd_launch
+}
+
+# web_httpd_prepare, web_conf_head DOCROOT MODULES, web_httpd_launch: what
+# both servers share: the server's folder, the head of its configuration
+# (where it listens and logs, its modules, the MIME types) and the launch,
+# with the stop registered at exit.
+web_httpd_prepare() {
+    WEB=$T/httpd
+    mkdir -p "$WEB/upload"
+    echo "vitrine test server" >"$WEB/index.txt"
+}
+
+web_conf_head() {
+    cat <<EOF
+server.document-root = "$1"
+server.bind = "127.0.0.1"
+server.port = $VT_PORT
+server.errorlog = "$WEB/error.log"
+server.upload-dirs = ( "$WEB/upload" )
+server.modules += ( $2 )
+index-file.names = ( "index.html" )
+mimetype.assign = (
+    ".html" => "text/html; charset=utf-8", ".json" => "application/json",
+    ".xml" => "application/xml", ".css" => "text/css; charset=utf-8",
+    ".js" => "text/javascript; charset=utf-8", ".mjs" => "text/javascript; charset=utf-8",
+    ".map" => "application/json", ".svg" => "image/svg+xml", ".png" => "image/png",
+    ".jpg" => "image/jpeg", ".jpeg" => "image/jpeg", ".gif" => "image/gif",
+    ".ico" => "image/vnd.microsoft.icon", ".woff" => "font/woff", ".woff2" => "font/woff2",
+    ".ttf" => "font/ttf", ".txt" => "text/plain; charset=utf-8" )
+EOF
+}
+
+web_httpd_launch() {
     [[ " ${VT_CLEANUPS[*]} " == *" site_httpd_stop "* ]] || VT_CLEANUPS+=(site_httpd_stop)
     vt_lighttpd_launch "$WEB" WEB_PID
     ok "lighttpd listening on http://127.0.0.1:$VT_PORT"
@@ -105,4 +158,18 @@ browser_run() {
         fail "the CGI reported a sanitizer error: $(grep -E -m 3 -A 10 'Sanitizer|runtime error' "$WEB/error.log")"
     fi
     ok "no sanitizer report in the web server's log"
+}
+
+# edit_post USER:PASSWORD BODY [CURL_ARGS...]: POSTs BODY (JSON) to the edit
+# CGI of staff_httpd_start as USER; sets STATUS and BODY. Sends
+# "Origin: $ORIGIN" when ORIGIN is not empty (the test sets it: the
+# internal site's origin, as a browser there would, or another).
+edit_post() {
+    local user=$1 body=$2
+    shift 2
+    STATUS=$(curl -sS --max-time 30 -o "$T/edit.body" -w '%{http_code}' -u "$user" \
+        -H "Content-Type: application/json" ${ORIGIN:+-H "Origin: $ORIGIN"} "$@" \
+        --data-binary "$body" "http://127.0.0.1:$VT_PORT/internal/cgi-bin/vitrine-edit.cgi") ||
+        fail "curl failed"
+    BODY=$(cat "$T/edit.body")
 }
