@@ -18,6 +18,7 @@
 #include "vt_file.h"
 #include "vt_harvest_map.h"
 #include "vt_indexer.h"
+#include "vt_mirror.h"
 #include "vt_site.h"
 #include "vt_meta.h"
 #include "vt_url.h"
@@ -471,6 +472,25 @@ static vt_status status_fn(vt_txn *txn, void *data)
     return vt_txn_status(txn);
 }
 
+/* One line per [mirror] target from the daemon's status file. */
+static void print_mirrors(json_t *mirrors)
+{
+    size_t i;
+    json_t *m;
+    json_array_foreach(mirrors, i, m) {
+        const char *error = json_string_value(json_object_get(m, "last_error"));
+        json_int_t failures = json_integer_value(json_object_get(m, "failures"));
+        printf("mirror %s (%s tree): %s, %lld push%s", json_string_value(json_object_get(m, "target")),
+               json_string_value(json_object_get(m, "tree")),
+               json_string_value(json_object_get(m, "state")),
+               (long long)json_integer_value(json_object_get(m, "pushes")),
+               json_integer_value(json_object_get(m, "pushes")) == 1 ? "" : "es");
+        if (failures)
+            printf(", FAILING (%lld in a row): %s", (long long)failures, error ? error : "-");
+        printf("\n");
+    }
+}
+
 int cli_status(cli_context *ctx, int argc, char **argv)
 {
     gboolean as_json = FALSE;
@@ -547,6 +567,7 @@ int cli_status(cli_context *ctx, int argc, char **argv)
             if (refused)
                 printf("sidecars with refused fields since start: %lld, latest: %s\n",
                        (long long)refused, last ? last : "-");
+            print_mirrors(json_object_get(daemon, "mirrors"));
         } else {
             printf("vitrined: not running\n");
         }
@@ -715,6 +736,15 @@ int cli_check_config(cli_context *ctx, int argc, char **argv)
         vt_config_free(c);
         return 2;
     }
+    vt_mirror *mirror = NULL;
+    if (vt_mirror_new(c, NULL, NULL, &mirror) != VT_OK) {
+        fprintf(stderr, "%s: %s\n", ctx->config_path, vt_error_message());
+        vt_harvest_config_free(harvest);
+        vt_config_free(c);
+        return 2;
+    }
+    size_t n_mirrors = vt_mirror_count(mirror);
+    vt_mirror_free(mirror);
     size_t synonym_groups = 0, synonym_words = 0;
     if (vt_indexer_check_synonyms(c, &synonym_groups, &synonym_words) != VT_OK) {
         fprintf(stderr, "%s: %s\n", ctx->config_path, vt_error_message());
@@ -728,6 +758,7 @@ int cli_check_config(cli_context *ctx, int argc, char **argv)
         printf("  synonyms: %zu group%s, %zu words, from %s\n", synonym_groups,
                synonym_groups == 1 ? "" : "s", synonym_words, c->synonyms_path);
     printf("  harvest: %s\n", harvest ? "on" : "off (no [harvest] group)");
+    printf("  mirrors: %zu rsync target%s\n", n_mirrors, n_mirrors == 1 ? "" : "s");
     vt_harvest_config_free(harvest);
     printf("  image server: %s, images in %s, served at %s\n", vt_image_server_name(c->server),
            c->images_dir, c->images_base_url);

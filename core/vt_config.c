@@ -49,7 +49,7 @@ static const char *const department_keys[] = {
 /* Groups owned by later modules (harvest, search): accepted here, checked
  * by their owners. */
 static const char *const other_groups[] = {"harvest", "harvest-fields", "harvest-namespaces",
-                                           NULL};
+                                           "mirror", NULL};
 
 #define DEPARTMENT_PREFIX "department:"
 
@@ -429,7 +429,7 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
         else if (!in_list(other_groups, g))
             problem(&l, g, NULL, "unknown group (known: vitrine, images, site, search, staff,"
                     " department:ID, harvest, harvest-fields, harvest-namespaces, annotations,"
-                    " annotation-type:NAME)");
+                    " annotation-type:NAME, mirror)");
     }
     if (c->n_departments == 0)
         problem(&l, NULL, NULL, "no [department:ID] group: vitrine needs at least one hotfolder");

@@ -15,6 +15,7 @@
 #include "vt_config.h"
 #include "vt_file.h"
 #include "vt_log.h"
+#include "vt_mirror.h"
 #include "vt_pipeline.h"
 #include "vt_spool.h"
 #include "vt_store.h"
@@ -25,6 +26,7 @@
 typedef struct {
     const vt_config *config;
     vt_pipeline *pipeline;
+    vt_mirror *mirror;      /* [mirror] targets, pushed after each publication */
     GMainLoop *loop;
     char *status_path;
     char *last_status;
@@ -39,11 +41,27 @@ static void on_event(const vt_event *event, void *data)
     vt_log_event(event, !d->verbose && event->kind == VT_EVENT_INFO);
 }
 
+static void on_published(void *data)
+{
+    daemon_state *d = data;
+    vt_mirror_kick(d->mirror);
+}
+
+static void on_mirror_result(bool ok, const char *target, const char *message, void *data)
+{
+    daemon_state *d = data;
+    if (ok && d->verbose)
+        vt_log_line(false, "mirror %s: pushed", target);
+    else if (!ok)
+        vt_log_line(true, "mirror %s: %s (tried again later)", target, message);
+}
+
 static json_t *status_json(const daemon_state *d)
 {
     vt_pipeline_stats s;
     vt_pipeline_get_stats(d->pipeline, &s);
-    return json_pack("{s:i, s:I, s:I, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:i, s:I, s:I, s:s?, s:I, s:s?, s:b}",
+    return json_pack("{s:i, s:I, s:I, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:i, s:I, s:I, s:s?, s:I, s:s?, s:b,"
+                     " s:o}",
                      "pid", (int)getpid(),
                      "started", (json_int_t)d->started,
                      "updated", (json_int_t)(g_get_real_time() / G_USEC_PER_SEC),
@@ -57,7 +75,8 @@ static json_t *status_json(const daemon_state *d)
                      "problem", s.problem,
                      "refused", (json_int_t)s.refused,
                      "last_refused", s.last_refused,
-                     "stopping", d->stop_deadline != 0);
+                     "stopping", d->stop_deadline != 0,
+                     "mirrors", vt_mirror_status_json(d->mirror));
 }
 
 static gboolean on_status(gpointer data)
@@ -72,6 +91,14 @@ static gboolean on_status(gpointer data)
         s.settling, s.file_jobs, s.waiting, s.converting, s.retrying, s.ingested, s.quarantined,
         s.refused,
         s.problem ? "; PROBLEM: " : "", s.problem ? s.problem : "");
+    /* Mirrors: the push count changes the line, so the file follows them. */
+    if (vt_mirror_count(d->mirror) > 0) {
+        char *with = g_strdup_printf("%s; mirrors: %u pushes, %zu of %zu failing", line,
+                                     vt_mirror_runs(d->mirror), vt_mirror_failing(d->mirror),
+                                     vt_mirror_count(d->mirror));
+        g_free(line);
+        line = with;
+    }
     if (g_strcmp0(line, d->last_status) != 0) {
         sd_notifyf(0, "STATUS=%s", line);
         g_free(d->last_status);
@@ -165,8 +192,19 @@ int main(int argc, char **argv)
                       .started = g_get_real_time() / G_USEC_PER_SEC};
     d.loop = g_main_loop_new(NULL, FALSE);
     d.status_path = g_build_filename(config->state_dir, "status.json", NULL);
-    vt_pipeline_options opt = {.daemon = true, .on_event = on_event, .data = &d};
+    vt_pipeline_options opt = {.daemon = true, .on_event = on_event,
+                               .on_published = on_published, .data = &d};
     int rc = 0;
+    if (vt_mirror_new(config, on_mirror_result, &d, &d.mirror) != VT_OK) {
+        vt_log_line(true, "%s", vt_error_message());
+        g_main_loop_unref(d.loop);
+        g_free(d.status_path);
+        vt_store_close(store);
+        vt_config_free(config);
+        return 2;
+    }
+    /* What was published while vitrined was down reaches the mirrors too. */
+    vt_mirror_kick(d.mirror);
     /* Held until exit: the edit CGI tells from it that vitrined runs. */
     int web_lock = -1;
     if (vt_spool_hold_web(config->spool_dir, &web_lock) != VT_OK)
@@ -194,6 +232,10 @@ int main(int argc, char **argv)
     vt_log_line(false, "stopped");
 
 out:
+    /* The last publications (in vt_pipeline_free) reach the mirrors at the
+     * next start: the loop that would watch a push has ended. */
+    vt_mirror_free(d.mirror);
+    d.mirror = NULL;
     vt_pipeline_free(d.pipeline);
     g_unlink(d.status_path);
     g_free(d.status_path);

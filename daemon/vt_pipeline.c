@@ -67,6 +67,8 @@ static gboolean on_terms(gpointer data)
     p->terms_timer = 0;
     if (p->publisher && vt_publisher_terms(p->publisher, p->store) != VT_OK)
         vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, NULL, vt_error_message());
+    else if (p->publisher && p->opt.on_published)
+        p->opt.on_published(p->opt.data);
     return G_SOURCE_REMOVE;
 }
 
@@ -90,6 +92,8 @@ static void publish_site(vt_pipeline *p)
     }
     if (files > 0 && !p->terms_timer)
         p->terms_timer = g_timeout_add_seconds(TERMS_SECONDS, on_terms, p);
+    if (files > 0 && p->opt.on_published)
+        p->opt.on_published(p->opt.data);
 }
 
 /* The index flush ran on its own thread (a commit at the metadata caps

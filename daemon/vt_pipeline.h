@@ -59,6 +59,9 @@ typedef struct {
     void (*on_event)(const vt_event *event, void *data);
     /* Called (from the loop) whenever the pipeline has nothing left to do. */
     void (*on_idle)(void *data);
+    /* Called (from the loop) after a publication changed site files
+     * (vitrined pushes them to mirrors: vt_mirror.h); may be NULL. */
+    void (*on_published)(void *data);
     void *data;
 } vt_pipeline_options;
 
