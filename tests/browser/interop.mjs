@@ -18,12 +18,9 @@
 // (served by the test at /__uv/) with its own uv.html. Every page: no
 // console error, no uncaught exception, no failed request, no response
 // >= 400, no dialog, window.__xss never set; what a step allows is named.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { Run, StepFailure, check, baseArg, outDirArg } from './harness.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
 const TIMEOUT_MS = 20000;
 const VIEWPORT = {width: 1000, height: 700};
 // Mirador 4 with React 19 logs this once when it renders (a React warning
@@ -33,29 +30,14 @@ const VIEWPORT = {width: 1000, height: 700};
 const MIRADOR_KNOWN_ERRORS = ['element.ref was removed',
                               'The `value` provided to the Tabs component is invalid'];
 
-const base = (process.argv[2] || '').replace(/\/+$/, '');
+const USAGE = 'node tests/browser/interop.mjs http://127.0.0.1:PORT FIXTURE.json [OUTDIR]';
+const base = baseArg(process.argv[2], USAGE);
 const fixturePath = process.argv[3];
-if (!/^https?:\/\/[^/]+$/.test(base) || !fixturePath) {
-  console.error('usage: node tests/browser/interop.mjs http://127.0.0.1:PORT FIXTURE.json [OUTDIR]');
+if (!fixturePath) {
+  console.error(`usage: ${USAGE}`);
   process.exit(2);
 }
 const fixture = JSON.parse(readFileSync(fixturePath, 'utf8'));
-let outDir = process.argv[4];
-if (outDir)
-  mkdirSync(outDir, {recursive: true});
-else
-  outDir = mkdtempSync(join(tmpdir(), 'vt-interop-'));
-
-class StepFailure extends Error {}
-function check(condition, message) {
-  if (!condition)
-    throw new StepFailure(message);
-}
-
-const started = Date.now();
-let browser;
-let context;
-let current = null;
 let helper;                         // a blank page that decodes screenshots
 
 const manifestUrl = (id) => `${base}/iiif/${id}/manifest.json`;
@@ -81,75 +63,17 @@ window.miradorInstance = Mirador.viewer({
 });
 </script></body></html>`;
 
-async function newPage(allow = []) {
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT_MS);
-  page.problems = [];
-  page.allowed = [];
-  page.responses = new Map();        // url -> status
-  const note = (kind, text, url = '') => {
-    const line = `${kind}: ${text}${url ? ' (' + url + ')' : ''}`;
-    (allow.some((f) => f({kind, text, url})) ? page.allowed : page.problems).push(line);
-  };
-  page.on('console', (msg) => {
-    if (msg.type() === 'error')
-      note('console error', msg.text(), msg.location()?.url || '');
-  });
-  page.on('pageerror', (err) => note('uncaught exception', String(err && err.stack || err)));
-  page.on('requestfailed', (req) =>
-    note('failed request', `${req.method()} ${req.failure()?.errorText || 'failed'}`, req.url()));
-  page.on('response', (res) => {
-    page.responses.set(res.url(), res.status());
-    if (res.status() >= 400)
-      note('HTTP error', `${res.status()} ${res.request().method()}`, res.url());
-  });
-  page.on('dialog', async (dialog) => {
-    note('dialog', `${dialog.type()} "${dialog.message()}"`);
-    await dialog.dismiss().catch(() => {});
-  });
-  await page.route(`${base}/__interop/mirador.html*`, (route) =>
-    route.fulfill({status: 200, contentType: 'text/html; charset=utf-8', body: MIRADOR_HTML}));
-  current = page;
-  return page;
-}
-
-async function finishPage(page) {
-  const xss = await page.evaluate(() => typeof window.__xss);
-  check(xss === 'undefined', `window.__xss is set (${xss}): a hostile value ran as code`);
-  check(page.problems.length === 0, `problems on ${page.url()}:\n  ${page.problems.join('\n  ')}`);
-  if (page.allowed.length > 0)
-    console.log(`# allowed ${page.allowed.length}: ${page.allowed[0].slice(0, 200)}`);
-  await page.close();
-  current = null;
-}
-
 // VT_INTEROP_ONLY=REGEX runs only the steps whose name matches (by hand).
-const only = process.env.VT_INTEROP_ONLY ? new RegExp(process.env.VT_INTEROP_ONLY) : null;
-
-async function step(name, fn) {
-  if (only && !only.test(name))
-    return;
-  try {
-    await fn();
-    console.log(`ok - ${name}`);
-  } catch (err) {
-    console.log(`not ok - ${name}`);
-    console.log(`FAIL: ${name}: ${err instanceof StepFailure ? err.message : err && err.stack || err}`);
-    if (current && !current.isClosed()) {
-      if (current.problems.length > 0)
-        console.log(`  problems seen on the page so far:\n    ${current.problems.join('\n    ')}`);
-      const shot = join(outDir, `failure-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
-      try {
-        await current.screenshot({path: shot});
-        console.log(`  screenshot: ${shot}`);
-      } catch (e) {
-        console.log(`  (no screenshot: ${e.message})`);
-      }
-    }
-    await browser?.close().catch(() => {});
-    process.exit(1);
-  }
-}
+// Every page can open the Mirador page above, served by a route.
+const run = new Run({
+  base, outDir: outDirArg(process.argv[4], 'vt-interop-'), timeout: TIMEOUT_MS, fullPageShots: false,
+  only: process.env.VT_INTEROP_ONLY ? new RegExp(process.env.VT_INTEROP_ONLY) : null,
+  onPage: (page) => page.route(`${base}/__interop/mirador.html*`, (route) =>
+    route.fulfill({status: 200, contentType: 'text/html; charset=utf-8', body: MIRADOR_HTML})),
+});
+const newPage = (allow) => run.newPage(allow);
+const finishPage = (page) => run.finishPage(page);
+const step = (name, fn) => run.step(name, fn);
 
 /* The box of magenta-ish pixels in a PNG screenshot: {w, h, n, x0, y0, x1, y1}
  * (n = 0: none). Decoded by Chromium on the helper page. */
@@ -288,14 +212,8 @@ async function expectThumbnails(page, selector, what, min = 2) {
                      !i.src.startsWith(prefix + 'data:')).length, `${base}/images/`);
 }
 
-try {
-  browser = await chromium.launch({executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: 30000});
-} catch (err) {
-  console.log(`FAIL: cannot start ${CHROMIUM}: ${err.message}`);
-  process.exit(1);
-}
-context = await browser.newContext({viewport: VIEWPORT, locale: 'en-GB', deviceScaleFactor: 1});
-helper = await context.newPage();
+await run.launch({viewport: VIEWPORT, locale: 'en-GB', deviceScaleFactor: 1});
+helper = await run.context.newPage();
 
 for (const a of fixture.assets) {
   await step(`Mirador: ${a.name} (${a.width} x ${a.height}) fills the viewer, centred`, async () => {
@@ -486,5 +404,4 @@ await step('Mirador: Content Search finds an annotation and highlights its regio
   await finishPage(page);
 });
 
-await browser.close();
-console.log(`# all interop checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+await run.close();

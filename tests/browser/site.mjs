@@ -16,120 +16,21 @@
 // page: no console error, no uncaught exception, no failed request, no
 // response >= 400, no dialog, window.__xss never set; the exceptions a step
 // allows are named in it.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { Run, StepFailure, check, sameSet, baseArg, outDirArg, MIRADOR_KNOWN_ERROR } from './harness.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const TIMEOUT_MS = 15000;           // one wait; the whole run stays well under 60 s
 const INTERVENTION = '2024.00042';
 const XSS = ['<script>window.__xss=1</script>', '"><img src=x onerror="window.__xss=1">'];
 const LABELS = {front: 'Altarpiece, front', back: 'Altarpiece, back',
                 xray: 'Altarpiece, radiograph', chalice: 'Chalice, detail'};
-// Mirador 4 with React 19 logs this once when it renders (a React warning
-// about MUI internals, not about our page); it is allowed on Mirador only.
-const MIRADOR_KNOWN_ERROR = 'element.ref was removed';
 const CGI_PATH = '/cgi-bin/vitrine-search.cgi';
 
-const base = (process.argv[2] || '').replace(/\/+$/, '');
-if (!/^https?:\/\/[^/]+$/.test(base)) {
-  console.error('usage: node tests/browser/site.mjs http://127.0.0.1:PORT [OUTDIR]');
-  process.exit(2);
-}
-let outDir = process.argv[3];
-if (outDir)
-  mkdirSync(outDir, {recursive: true});
-else
-  outDir = mkdtempSync(join(tmpdir(), 'vt-browser-'));
-
-class StepFailure extends Error {}
-
-function check(condition, message) {
-  if (!condition)
-    throw new StepFailure(message);
-}
-
-function sameSet(actual, expected) {
-  const a = [...new Set(actual)].sort();
-  const e = [...new Set(expected)].sort();
-  return a.length === e.length && a.every((v, i) => v === e[i]);
-}
-
+const base = baseArg(process.argv[2], 'node tests/browser/site.mjs http://127.0.0.1:PORT [OUTDIR]');
+// One wait; the whole run stays well under 60 s.
+const run = new Run({base, outDir: outDirArg(process.argv[3], 'vt-browser-'), timeout: 15000});
+const newPage = (allow) => run.newPage(allow);
+const finishPage = (page) => run.finishPage(page);
+const step = (name, fn) => run.step(name, fn);
 const ids = {};                     // fixture name -> asset id, from the home page
-const started = Date.now();
-let browser;
-let context;
-let current = null;                 // the page of the running step, for the screenshot
-
-/* A new page whose every problem is recorded in page.problems. Requests
- * and console errors matched by @allow (a list of predicates on
- * {kind, text, url}) are not problems. */
-async function newPage(allow = []) {
-  const page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT_MS);
-  page.problems = [];
-  page.allowed = [];
-  const note = (kind, text, url = '') => {
-    const line = `${kind}: ${text}${url ? ' (' + url + ')' : ''}`;
-    (allow.some((f) => f({kind, text, url})) ? page.allowed : page.problems).push(line);
-  };
-  page.on('console', (msg) => {
-    if (msg.type() === 'error')
-      note('console error', msg.text(), msg.location()?.url || '');
-  });
-  page.on('pageerror', (err) => note('uncaught exception', String(err && err.stack || err)));
-  page.on('requestfailed', (req) => {
-    // A navigation away (a search submitted while terms.json still loads)
-    // aborts what the page was loading; a missing file is an HTTP error below.
-    if (req.failure()?.errorText !== 'net::ERR_ABORTED')
-      note('failed request', `${req.method()} ${req.failure()?.errorText || 'failed'}`, req.url());
-  });
-  page.on('response', (res) => {
-    if (res.status() >= 400)
-      note('HTTP error', `${res.status()} ${res.request().method()}`, res.url());
-  });
-  page.on('dialog', async (dialog) => {
-    note('dialog', `${dialog.type()} "${dialog.message()}"`);
-    await dialog.dismiss().catch(() => {});
-  });
-  current = page;
-  return page;
-}
-
-/* The checks every page ends with. */
-async function finishPage(page) {
-  const xss = await page.evaluate(() => typeof window.__xss);
-  check(xss === 'undefined', `window.__xss is set (${xss}): a hostile value ran as code`);
-  check(page.problems.length === 0, `problems on ${page.url()}:\n  ${page.problems.join('\n  ')}`);
-  for (const line of page.allowed)
-    console.log(`# allowed on ${page.url().slice(base.length)}: ${line.slice(0, 300)}`);
-  await page.close();
-  current = null;
-}
-
-async function step(name, fn) {
-  try {
-    await fn();
-    console.log(`ok - ${name}`);
-  } catch (err) {
-    console.log(`not ok - ${name}`);
-    console.log(`FAIL: ${name}: ${err instanceof StepFailure ? err.message : err && err.stack || err}`);
-    if (current && !current.isClosed()) {
-      if (current.problems.length > 0)
-        console.log(`  problems seen on the page so far:\n    ${current.problems.join('\n    ')}`);
-      const shot = join(outDir, `failure-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
-      try {
-        await current.screenshot({path: shot, fullPage: true});
-        console.log(`  screenshot: ${shot}`);
-      } catch (e) {
-        console.log(`  (no screenshot: ${e.message})`);
-      }
-    }
-    await browser?.close().catch(() => {});
-    process.exit(1);
-  }
-}
 
 /* The search page's answer is in: search.js took the busy class off the body
  * and the status no longer ends with "…" ("Searching…"). */
@@ -157,15 +58,9 @@ function names(list) {
   return list.map(name).join(', ') || '(none)';
 }
 
-try {
-  browser = await chromium.launch({executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: 30000});
-} catch (err) {
-  console.log(`FAIL: cannot start ${CHROMIUM}: ${err.message}`);
-  process.exit(1);
-}
 // One context for the whole run: the favourite set on the asset page must be
 // in the same localStorage as the favourites page.
-context = await browser.newContext({viewport: {width: 1280, height: 900}, locale: 'en-GB'});
+await run.launch({viewport: {width: 1280, height: 900}, locale: 'en-GB'});
 
 await step('home: recent additions and departments, no error', async () => {
   const page = await newPage();
@@ -436,5 +331,4 @@ await step('search page with the CGI unreachable: a clear message, no exception'
   await finishPage(page);
 });
 
-await browser.close();
-console.log(`# all browser checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+await run.close();

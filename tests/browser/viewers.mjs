@@ -14,113 +14,35 @@
 // internal one. Each step prints "ok - ..." or fails with a screenshot in OUTDIR.
 // On every page: no console error, uncaught exception, failed request or
 // response >= 400 except the ones a step allows by name.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
+import { Run, StepFailure, check, baseArg, outDirArg, MIRADOR_KNOWN_ERROR } from './harness.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const TIMEOUT_MS = 20000;
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
 const AXE = join(root, 'node_modules', 'axe-core', 'axe.min.js');
-const MIRADOR_KNOWN_ERROR = 'element.ref was removed';
 const PX = 1;                       // sync tolerance, in screen pixels
 // axe-core is injected as an inline script, which the site's
 // Content-Security-Policy (t65 serves it) forbids: those pages bypass it.
 const AXE_CONTEXT = {bypassCSP: true};
 
-const base = (process.argv[2] || '').replace(/\/+$/, '');
-if (!/^https?:\/\/[^/]+$/.test(base)) {
-  console.error('usage: VT_IDS=... node tests/browser/viewers.mjs http://127.0.0.1:PORT [OUTDIR]');
-  process.exit(2);
-}
+const base = baseArg(process.argv[2], 'VT_IDS=... node tests/browser/viewers.mjs http://127.0.0.1:PORT [OUTDIR]');
 const ids = JSON.parse(process.env.VT_IDS || '{}');
 for (const k of ['visible', 'infrared', 'raking', 'uv', 'xray'])
   if (!/^[a-z0-9]+$/.test(ids[k] || '')) {
     console.error(`VT_IDS lacks ${k}`);
     process.exit(2);
   }
-let outDir = process.argv[3];
-if (outDir)
-  mkdirSync(outDir, {recursive: true});
-else
-  outDir = mkdtempSync(join(tmpdir(), 'vt-viewers-'));
-
-class StepFailure extends Error {}
-function check(condition, message) {
-  if (!condition)
-    throw new StepFailure(message);
-}
-
-const started = Date.now();
-let browser, context, current = null;
-
+const outDir = outDirArg(process.argv[3], 'vt-viewers-');
+const run = new Run({base, outDir, timeout: 20000});
 /* @fresh: in a context of its own, with an empty cache, so that every
  * image the page shows is a request that the step can see. */
-async function newPage(allow = [], viewport = {width: 1280, height: 900}, fresh = false) {
-  const page = fresh ? await (await browser.newContext(fresh === true ? {} : fresh)).newPage()
-                     : await context.newPage();
-  await page.setViewportSize(viewport);
-  page.setDefaultTimeout(TIMEOUT_MS);
-  page.problems = [];
-  page.allowed = [];
-  const note = (kind, text, url = '') => {
-    const line = `${kind}: ${text}${url ? ' (' + url + ')' : ''}`;
-    (allow.some((f) => f({kind, text, url})) ? page.allowed : page.problems).push(line);
-  };
-  page.on('console', (msg) => {
-    if (msg.type() === 'error')
-      note('console error', msg.text(), msg.location()?.url || '');
-  });
-  page.on('pageerror', (err) => note('uncaught exception', String(err && err.stack || err)));
-  page.on('requestfailed', (req) => {
-    // A navigation away aborts what the page was still loading.
-    if (req.failure()?.errorText !== 'net::ERR_ABORTED')
-      note('failed request', `${req.method()} ${req.failure()?.errorText || 'failed'}`, req.url());
-  });
-  page.on('response', (res) => {
-    if (res.status() >= 400)
-      note('HTTP error', `${res.status()} ${res.request().method()}`, res.url());
-  });
-  page.on('dialog', async (d) => {
-    note('dialog', d.message());
-    await d.dismiss().catch(() => {});
-  });
-  current = page;
-  return page;
-}
-
-async function finishPage(page) {
-  check(page.problems.length === 0, `problems on ${page.url()}:\n  ${page.problems.join('\n  ')}`);
-  for (const line of page.allowed)
-    console.log(`# allowed on ${page.url().slice(base.length, base.length + 60)}: ${line.slice(0, 200)}`);
-  await page.close();
-  if (page.context() !== context)
-    await page.context().close();
-  current = null;
-}
-
-async function step(name, fn) {
-  try {
-    await fn();
-    console.log(`ok - ${name}`);
-  } catch (err) {
-    console.log(`not ok - ${name}`);
-    console.log(`FAIL: ${name}: ${err instanceof StepFailure ? err.message : err && err.stack || err}`);
-    if (current && !current.isClosed()) {
-      if (current.problems.length)
-        console.log(`  problems seen on the page so far:\n    ${current.problems.join('\n    ')}`);
-      const shot = join(outDir, `failure-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`);
-      await current.screenshot({path: shot, fullPage: true}).then(() => console.log(`  screenshot: ${shot}`),
-                                                                 (e) => console.log(`  (no screenshot: ${e.message})`));
-    }
-    await browser?.close().catch(() => {});
-    process.exit(1);
-  }
-}
+const newPage = (allow = [], viewport = {width: 1280, height: 900}, fresh = false) =>
+  run.newPage(allow, {viewport, fresh});
+const finishPage = (page) => run.finishPage(page);
+const step = (name, fn) => run.step(name, fn);
 
 /* The 404 of a manifest that is not in this tree (unknown or internal id). */
 const missing = (...names) => ({url}) => names.some((id) => url.endsWith(`/iiif/${id}/manifest.json`));
@@ -236,8 +158,7 @@ async function axe(page, what) {
     console.log(`# axe-core on ${what}, minor or moderate: ${result.map((v) => v.id + ' (' + v.impact + ')').join(', ')}`);
 }
 
-browser = await chromium.launch({executablePath: CHROMIUM, args: ['--no-sandbox']});
-context = await browser.newContext({viewport: {width: 1280, height: 900}});
+await run.launch({viewport: {width: 1280, height: 900}});
 const all4 = [ids.visible, ids.infrared, ids.raking, ids.uv];
 const compareUrl = (list, mode, extra = '') => `${base}/compare.html#ids=${list.join(',')}&mode=${mode}${extra}`;
 
@@ -432,7 +353,7 @@ await step('curtain: the divider follows the pointer, the arrow keys and a finge
   check(later === now - 10, `arrow keys: ${now} -> ${later}, expected ${now - 10}`);
   check(Math.abs(await clipEdge() - later / 100 * frame.width) < 2, 'the clip did not follow the keys');
   // A finger drags the divider (touch events through CDP).
-  const cdp = await context.newCDPSession(page);
+  const cdp = await run.context.newCDPSession(page);
   const dbox = await divider.boundingBox();
   const tx = dbox.x + dbox.width / 2, ty = dbox.y + dbox.height / 2;
   await cdp.send('Input.dispatchTouchEvent', {type: 'touchStart', touchPoints: [{x: tx, y: ty}]});
@@ -739,5 +660,4 @@ await step('intervention page: "Compare these" with all its images, or the ticke
   await finishPage(page);
 });
 
-await browser.close();
-console.log(`# all viewer checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+await run.close();
