@@ -133,25 +133,6 @@ static bool sidecar_settling(const vt_filejob *j, int dirfd, const char *base)
 
 static vt_status work_quarantine(vt_filejob *j, const vt_config *cfg);
 
-/* Reads at most @cap + 1 bytes of @fd: a sparse or endless file (a link to
- * /dev/zero was refused earlier, a huge sparse file is not) costs no more
- * than the cap. */
-static vt_status read_capped(int fd, const char *shown, gsize cap, GByteArray *out)
-{
-    guint8 buf[65536];
-    while (out->len <= cap) {
-        ssize_t n = read(fd, buf, MIN(sizeof buf, cap + 1 - out->len));
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return vt_error_set_errno(VT_ERR_IO, errno, "cannot read %s", shown);
-        if (n == 0)
-            break;
-        g_byte_array_append(out, buf, (guint)n);
-    }
-    return VT_OK;
-}
-
 vt_status vt_filejob_open_sidecar(int dirfd, const char *name, const char *shown,
                                   json_t **ret_fields, int *ret_fd, struct stat *ret_st)
 {
@@ -167,7 +148,8 @@ vt_status vt_filejob_open_sidecar(int dirfd, const char *name, const char *shown
         return vt_error_set(VT_ERR_IO, "%s is not a regular file", shown);
     }
     g_autoptr(GByteArray) data = g_byte_array_new();
-    vt_status s = (gsize)st.st_size > cap ? VT_ERR_LIMIT : read_capped(fd, shown, cap, data);
+    vt_status s = (gsize)st.st_size > cap ? VT_ERR_LIMIT
+                                            : vt_file_read_capped(fd, shown, cap, data);
     if (s == VT_OK && data->len > cap)
         s = VT_ERR_LIMIT;
     if (s == VT_ERR_LIMIT)
