@@ -32,7 +32,8 @@ pub=$T/site/public
 # Mirador 4 (the site's vendor copy) on the public manifest, its annotations
 # panel open and every annotation highlighted: a page of the test's own.
 cat >"$pub/mirador-annotations-test.html" <<EOF
-<!doctype html><html><head><meta charset="utf-8"><title>Mirador annotations</title></head>
+<!doctype html><html><head><meta charset="utf-8"><title>Mirador annotations</title>
+<link rel="icon" href="data:,"></head>
 <body style="margin:0"><div id="m" style="position:absolute;inset:0"></div>
 <script src="static/vendor/mirador/mirador.min.js"></script>
 <script>Mirador.viewer({id: 'm', windows: [{manifestId: '$base/iiif/$id/manifest.json',

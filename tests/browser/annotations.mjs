@@ -11,56 +11,31 @@
 // the type's colour), the list and legend, the script shown as text and
 // never run, a click that zooms to the region, the #annotation=ID deep
 // link, and the search hit's link to the region.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { Run, check, baseArg, outDirArg } from './harness.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const TIMEOUT_MS = 15000;
 const XSS = '<script>window.__xss=1</script>';
-
-const base = (process.argv[2] || '').replace(/\/+$/, '');
+const USAGE = 'node tests/browser/annotations.mjs http://127.0.0.1:PORT ASSET_ID [OUTDIR]';
+const base = baseArg(process.argv[2], USAGE);
 const asset = process.argv[3] || '';
-if (!/^https?:\/\/[^/]+$/.test(base) || !/^[a-z0-9]+$/.test(asset)) {
-  console.error('usage: node tests/browser/annotations.mjs http://127.0.0.1:PORT ASSET_ID [OUTDIR]');
+if (!/^[a-z0-9]+$/.test(asset)) {
+  console.error(`usage: ${USAGE}`);
   process.exit(2);
 }
-let outDir = process.argv[4];
-if (outDir)
-  mkdirSync(outDir, {recursive: true});
-else
-  outDir = mkdtempSync(join(tmpdir(), 'vt-browser-'));
-
-function check(condition, message) {
-  if (!condition)
-    throw new Error(message);
-}
-
-const browser = await chromium.launch({executablePath: CHROMIUM, args: ['--no-sandbox']});
-const context = await browser.newContext({viewport: {width: 1280, height: 900}});
+const run = new Run({base, outDir: outDirArg(process.argv[4], 'vt-browser-'), timeout: 15000});
+await run.launch({viewport: {width: 1280, height: 900}});
 let page = null;
-const problems = [];
 
 // Mirador 4 with React 19 logs this once when it renders (as in site.mjs);
 // and when its sidebar opens on the annotations panel, now and then MUI
 // warns that the tab it is given is not registered yet (a race inside
-// Mirador, not our page: 1 run in 7 here).
+// Mirador, not our page: 1 run in 7 here). Allowed on Mirador only.
 const MIRADOR_KNOWN_ERRORS = ['element.ref was removed',
                               'The `value` provided to the Tabs component is invalid'];
 
 async function open(url) {
-  page = await context.newPage();
-  page.setDefaultTimeout(TIMEOUT_MS);
-  page.on('pageerror', (e) => problems.push('exception: ' + e.message));
-  page.on('console', (m) => {
-    if (m.type() === 'error' &&
-        !(url.includes('mirador') && MIRADOR_KNOWN_ERRORS.some((e) => m.text().includes(e))) &&
-        !m.text().startsWith('Failed to load resource'))
-      problems.push('console: ' + m.text());
-  });
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
-  page.on('dialog', (d) => { problems.push('dialog: ' + d.message()); d.dismiss(); });
+  page = await run.newPage(url.includes('mirador')
+    ? [({kind, text}) => kind === 'console error' && MIRADOR_KNOWN_ERRORS.some((e) => text.includes(e))]
+    : []);
   await page.goto(url);
   return page;
 }
@@ -71,7 +46,7 @@ const zoom = () => page.evaluate(() => {
   return v && v.world.getItemCount() ? v.viewport.getZoom(true) : null;
 });
 
-try {
+await run.step('two public annotations drawn over the image, in their type\'s colour', async () => {
   await open(`${base}/assets/${asset}.html`);
   await page.waitForSelector('#annotations[data-drawn="2"]');
   const shapes = await page.$$eval('.annotation-shape', (els) => els.map((e) => {
@@ -92,16 +67,18 @@ try {
   check(rectBox.left >= viewerBox.left && rectBox.right <= viewerBox.right &&
         rectBox.top >= viewerBox.top && rectBox.bottom <= viewerBox.bottom,
         'the rectangle lies over the viewer');
-  console.log('ok - two public annotations drawn over the image, in their type\'s colour');
+});
 
+await run.step('the list and legend, the script shown as text and never run', async () => {
   const items = await page.$$eval('.annotations__item', (els) => els.map((e) => e.textContent));
   check(items.length === 2, `two list entries: ${JSON.stringify(items)}`);
   check(items.some((t) => t.includes(XSS)), 'the script is listed as text');
   check(await page.evaluate(() => window.__xss === undefined), 'the script ran');
   const legend = await page.$$eval('.annotations__legend li:not([hidden])', (els) => els.map((e) => e.getAttribute('data-type')).sort());
   check(JSON.stringify(legend) === '["descriptive","restoration"]', `the legend shows the types drawn: ${legend}`);
-  console.log('ok - the list and legend, the script shown as text and never run');
+});
 
+await run.step('a click on a list entry zooms to its region', async () => {
   const before = await zoom();
   await page.click('.annotations__item[data-annotation="rect"]');
   await page.waitForFunction((z) => {
@@ -111,9 +88,10 @@ try {
   check(await page.$eval('.annotation-shape[data-annotation="rect"]', (e) => e.classList.contains('annotation-shape--current')),
         'the clicked annotation is marked');
   check(page.url().endsWith('#annotation=rect'), `the address names it: ${page.url()}`);
-  console.log('ok - a click on a list entry zooms to its region');
-  await page.close();
+  await run.finishPage(page);
+});
 
+await run.step('#annotation=ID opens the page zoomed on that region', async () => {
   await open(`${base}/assets/${asset}.html#annotation=poly`);
   await page.waitForSelector('.annotation-shape--current[data-annotation="poly"]');
   const deep = await page.evaluate(() => {
@@ -124,38 +102,30 @@ try {
   // The polygon (800,600)-(1200,1000): its centre is (1000, 800).
   check(Math.abs(deep.x - 1000) < 60 && Math.abs(deep.y - 800) < 60 && deep.zoom > deep.home * 1.5,
         `the deep link opens zoomed on the polygon: ${JSON.stringify(deep)}`);
-  console.log('ok - #annotation=ID opens the page zoomed on that region');
-  await page.close();
+  await run.finishPage(page);
+});
 
+await run.step('a search hit on an annotation links the page zoomed on its region', async () => {
   await open(`${base}/search.html?q=verflaag`);
   const link = await page.waitForSelector('.hit__annotation-link');
   const href = await link.getAttribute('href');
   check(href.endsWith(`/assets/${asset}.html#annotation=poly`), `the hit links the region: ${href}`);
   await link.click();
   await page.waitForSelector('.annotation-shape--current[data-annotation="poly"]');
-  console.log('ok - a search hit on an annotation links the page zoomed on its region');
-  await page.close();
+  await run.finishPage(page);
+});
 
-  // Mirador 4 reads the canvas's AnnotationPage: its annotations panel lists
-  // the two public annotations (their motivations are ones it shows), never
-  // the internal one, and runs no script.
+// Mirador 4 reads the canvas's AnnotationPage: its annotations panel lists
+// the two public annotations (their motivations are ones it shows), never
+// the internal one, and runs no script.
+await run.step('Mirador 4 lists the two public annotations of the canvas', async () => {
   await open(`${base}/mirador-annotations-test.html`);
   await page.waitForFunction(() => document.body.innerText.includes('Losse verflaag bij de hand'));
   const mirador = await page.evaluate(() => document.body.innerText);
   check(mirador.includes('flaking'), 'Mirador lists the restoration annotation');
   check(!mirador.includes('verzekering'), 'Mirador shows the internal annotation');
   check(/2 annotations/i.test(mirador), `Mirador counts 2 annotations: ${mirador.slice(0, 400)}`);
-  check(await page.evaluate(() => window.__xss === undefined), 'a script ran in Mirador');
-  console.log('ok - Mirador 4 lists the two public annotations of the canvas');
-  await page.close();
+  await run.finishPage(page);
+});
 
-  check(problems.length === 0, 'problems: ' + problems.join('; '));
-  console.log('ok - no console error, exception or dialog');
-} catch (e) {
-  if (page)
-    await page.screenshot({path: join(outDir, 'failure.png')}).catch(() => {});
-  console.error('FAIL: ' + e.message + (problems.length ? ' [' + problems.join('; ') + ']' : ''));
-  await browser.close();
-  process.exit(1);
-}
-await browser.close();
+await run.close();
