@@ -62,22 +62,29 @@ static vt_status load_synonyms(const vt_config *config, json_t **ret_groups)
             g_strstrip(words[k]);
             if (!*words[k])
                 continue;
-            /* The index expands one query word into its synonyms: a
-             * group of several words ("lead white") would match no word
-             * and made every reindex fail; say where it is instead. */
+            /* A member of several words ("lead white") is a phrase
+             * synonym (vt_index_set_synonyms); what the index would refuse
+             * is refused here with its line, not as "search index
+             * unavailable" at reindex. */
             const char *w = words[k];
-            bool blank = false;
-            for (const char *c = w; *c; c = g_utf8_next_char(c))
-                blank = blank || g_unichar_isspace(g_utf8_get_char(c));
-            if (blank || strlen(w) > SYNONYM_MAX_BYTES) {
+            unsigned n_words = 0;   /* runs of letters and digits: at least the index's words */
+            bool gap = true;
+            for (const char *c = w; *c; c = g_utf8_next_char(c)) {
+                bool letter = g_unichar_isalnum(g_utf8_get_char(c));
+                n_words += gap && letter;
+                gap = !letter;
+            }
+            if (n_words == 0 || n_words > VT_INDEX_SYNONYM_PHRASE_WORDS || strlen(w) > SYNONYM_MAX_BYTES) {
                 json_decref(group);
                 json_decref(groups);
                 return vt_error_set(VT_ERR_CONFIG,
                                     "[search] synonyms: %s line %zu: \"%s\" is %s; a group lists"
-                                    " single words separated by commas (vernis, varnish, Firnis);"
-                                    " leave the phrase out or keep one of its words",
+                                    " words or short phrases separated by commas (lead white,"
+                                    " loodwit, Bleiweiß)",
                                     path, i + 1, w,
-                                    blank ? "more than one word" : "longer than 64 bytes");
+                                    strlen(w) > SYNONYM_MAX_BYTES ? "longer than 64 bytes"
+                                    : n_words == 0                ? "not a word"
+                                                                  : "more than 8 words");
             }
             json_array_append_new(group, json_string(w));
         }

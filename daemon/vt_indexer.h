@@ -12,8 +12,9 @@
  *
  * The index lives in [search] index (default <state-dir>/index). Synonyms
  * come from [search] synonyms: a text file, one equivalence group a line,
- * words separated by commas ("vernis, varnish, Firnis"); '#' starts a
- * comment. Facet fields come from [search] facets.
+ * members separated by commas ("vernis, varnish, Firnis"); a member of
+ * several words is a phrase synonym ("lead white, loodwit, Bleiweiß": a
+ * search for loodwit finds the phrase "lead white"); '#' starts a comment. Facet fields come from [search] facets.
  *
  * Threads: the daemon's loop thread (it is the index's one writer), and
  * the one thread a vt_indexer_flush_start() runs the flush on.
@@ -35,10 +36,11 @@ typedef struct vt_indexer vt_indexer;
 char *vt_indexer_dir(const vt_config *config);
 
 /* Reads and checks the [search] synonyms file as vt_indexer_open() will:
- * each member one word of at most 64 bytes. *ret_groups and *ret_words
- * (may be NULL) get what it holds; 0 when no file is set. Errors:
- * VT_ERR_CONFIG naming the file and the line ("line 4: \"lead white\" is
- * more than one word"). For check-config. */
+ * each member a word or a phrase of at most VT_INDEX_SYNONYM_PHRASE_WORDS
+ * words, at most 64 bytes. *ret_groups and *ret_words (may be NULL) get
+ * what it holds (members); 0 when no file is set. Errors: VT_ERR_CONFIG
+ * naming the file and the line ("line 4: \"...\" is more than 8 words").
+ * For check-config. */
 vt_status vt_indexer_check_synonyms(const vt_config *config, size_t *ret_groups,
                                     size_t *ret_words);
 

@@ -156,6 +156,22 @@ std::string value_prefix(const std::string &name)
     return "XK" + field_prefix(name).substr(2);
 }
 
+std::vector<std::string> text_words(const std::string &text)
+{
+    Xapian::Document doc;
+    Xapian::TermGenerator tg;
+    tg.set_document(doc);
+    tg.index_text(text);
+    std::map<Xapian::termpos, std::string> at;
+    for (Xapian::TermIterator t = doc.termlist_begin(); t != doc.termlist_end(); ++t)
+        for (Xapian::PositionIterator p = t.positionlist_begin(); p != t.positionlist_end(); ++p)
+            at[*p] = *t;
+    std::vector<std::string> words;
+    for (const auto &w : at)
+        words.push_back(w.second);
+    return words;
+}
+
 /* Index of a language code ("nl", "fr-BE"...), or -1. */
 int lang_index(const char *lang)
 {

@@ -70,7 +70,9 @@
  * document: "field\x1fvalue\x1dlabel" joined by \x1e (department, type, year
  * always; plus the fields listed in the document's "facets"), counted over
  * every match (from the facet table below, or by a match spy), so counts
- * are exact even for multi-valued fields. Document data: the stored record
+ * are exact even for multi-valued fields; 2 = the sort key of the label
+ * (the title people read: case and accents folded, leading punctuation
+ * left out; none without a label), for sort "title". Document data: the stored record
  * (vt_record.h: id, label, text values, annotations with id, text, region
  * and lang), enough to build hits and snippets without the state store;
  * indexes written before that format hold compact JSON {"id", "label",
@@ -82,7 +84,7 @@
  *
  * The facet table: vt_index_commit() also writes "vitrine-facets.bin" in
  * the index folder, per document whether it exists and is public, its
- * length, its year and the ids of its facet values (from slot 1), and the
+ * length, its year, the rank of its title key and the ids of its facet values (from slot 1), and the
  * postings (documents and wdf) of the most frequent terms, for the
  * revision just committed. A read-only search whose snapshot has that
  * revision evaluates the query itself into bitmaps, from those postings
@@ -155,6 +157,7 @@ extern "C" {
 #define VT_INDEX_VALUES_MAX     10000   /* values + annotations per document */
 #define VT_INDEX_SYNONYM_GROUPS 100000
 #define VT_INDEX_SYNONYM_WORDS  64      /* members of one group */
+#define VT_INDEX_SYNONYM_PHRASE_WORDS 8 /* words of one member ("lead white": 2) */
 
 typedef struct vt_index vt_index;
 
@@ -210,12 +213,15 @@ vt_status vt_index_set_synonyms(vt_index *index, const json_t *groups);
 
 /* A search. @request (borrowed), every member optional:
  * {"q": "...", "filters": ["department:photo", "keywords:varnish"],
- *  "page": 1, "size": 20, "sort": "relevance"|"year"|"-year",
+ *  "page": 1, "size": 20, "sort": "relevance"|"year"|"-year"|"title",
  *  "lang": "nl"|"fr"|"en"|"de"|null, "audience": "public"|"internal",
  *  "facets": ["department", "type", "year", "keywords"]}
  * Filters of one field are OR-ed, of different fields AND-ed; a filter on a
  * metadata field matches its whole normalised value. Sorting by year puts
- * documents without a year last, either way.
+ * documents without a year last, either way; by title, A to Z by the
+ * label's sort key (value slot 2), documents without one last. Ties go by
+ * relevance. An index written before slot 2 sorts its documents as if
+ * they had no title until `vitrine reindex`.
  * On success *ret_result (caller owns) is
  * {"total": N (exact), "page": P, "size": S,
  *  "hits": [{"id", "label", "snippet" (HTML-escaped, <mark> around

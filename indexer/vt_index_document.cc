@@ -7,6 +7,10 @@
 #include "vt_index_private.h"
 #include "vt_record.h"
 
+extern "C" {
+#include "vt_meta.h"
+}
+
 #include <cstring>
 
 namespace vt_index_impl {
@@ -14,6 +18,38 @@ namespace vt_index_impl {
 namespace {
 
 const size_t METADATA_KEY_MAX = 240;  /* Xapian refuses longer metadata keys (245) */
+const size_t TITLE_KEY_MAX = 200;
+const size_t SYNONYM_BYTES_MAX = 64;  /* of a member as given */
+
+/* The synonym key of several words: their indexed forms (text_words())
+ * joined by one space, which is how the query side joins a run of words
+ * or the words of a phrase (Rewriter::phrase_member); empty without words. */
+std::string phrase_key(const std::string &text)
+{
+    std::string key;
+    for (const std::string &w : text_words(text))
+        key += (key.empty() ? "" : " ") + w;
+    return key;
+}     /* bytes of a title's sort key: enough to order by */
+
+/* The sort key of a label (value slot 2, sort=title): folded as the terms
+ * of suggestions are (vt_meta_normalise_term: case, accents, blanks), and
+ * without the characters before its first letter or digit, so that
+ * "Échafaudage" sorts with the e's and "(Detail) ..." with the d's. Empty:
+ * no key (the document sorts last). */
+std::string title_key(const char *label)
+{
+    g_autofree char *folded = vt_meta_normalise_term(label);
+    if (!folded)
+        return std::string();
+    const char *p = folded;
+    while (*p && !g_unichar_isalnum(g_utf8_get_char(p)))
+        p = g_utf8_next_char(p);
+    std::string key(p);
+    if (key.size() > TITLE_KEY_MAX)
+        key.resize(TITLE_KEY_MAX);
+    return key;
+}
 
 /* --- building a document --- */
 
@@ -96,13 +132,16 @@ struct Builder {
      * ([search] synonyms): the group's first member in byte order,
      * normalised, so that "vernis", "varnish" and "Firnis" are one facet
      * entry (and one filter, which adds that term too). Empty when @text
-     * is in no group (several words never are). */
+     * is in no group. Several words are a group's member when they are a
+     * phrase synonym, word for word ("Lead  white" is "lead white"). */
     std::string synonym_group(const std::string &text)
     {
         if (!index->wdb)
             return std::string();
         std::string word = lower(trim(text));
-        if (word.empty() || word.find(' ') != std::string::npos)
+        if (word.find_first_of(" \t") != std::string::npos)
+            word = phrase_key(word);  /* a phrase synonym ("lead white") */
+        if (word.empty())
             return std::string();
         std::string first = word;
         bool grouped = false;
@@ -268,8 +307,12 @@ vt_status put(vt_index *index, const json_t *doc)
         b.doc.add_value(SLOT_YEAR, Xapian::sortable_serialise((double)json_integer_value(year)));
         b.facet("year", y, y);
     }
-    if (label && *label)
+    if (label && *label) {
         b.text(field_prefix("label"), label, -1);
+        std::string key = title_key(label);
+        if (!key.empty())
+            b.doc.add_value(SLOT_TITLE, key);
+    }
 
     std::set<std::string> facet_fields;
     json_t *facets = json_object_get(doc, "facets");
@@ -416,6 +459,7 @@ vt_status set_synonyms(vt_index *index, const json_t *groups)
         fail(VT_ERR_LIMIT, "synonyms for %s: more than %d groups", dir, VT_INDEX_SYNONYM_GROUPS);
     /* Validate everything before touching the database. */
     std::vector<std::vector<std::string>> all;
+    bool phrases = false;
     size_t i;
     json_t *group;
     json_array_foreach(groups, i, group) {
@@ -427,12 +471,22 @@ vt_status set_synonyms(vt_index *index, const json_t *groups)
         json_t *m;
         json_array_foreach(group, k, m) {
             const char *s = json_string_value(m);
-            if (!s || strlen(s) > 64)
+            if (!s || strlen(s) > SYNONYM_BYTES_MAX)
                 fail(VT_ERR_INVALID, "synonyms for %s: group %zu: a member is not a short string",
                      dir, i + 1);
             std::string word = lower(trim(s));
-            if (word.empty() || word.find(' ') != std::string::npos || !is_plain_term(word))
-                fail(VT_ERR_INVALID, "synonyms for %s: group %zu: \"%s\" is not one word", dir,
+            if (word.find_first_of(" \t") != std::string::npos) {
+                /* A phrase synonym: stored as its words joined by one space
+                 * (Xapian's form of a multi-word key), found by a query as
+                 * a phrase or as those words in a row (Rewriter). */
+                word = phrase_key(word);
+                if (std::count(word.begin(), word.end(), ' ') >= VT_INDEX_SYNONYM_PHRASE_WORDS)
+                    fail(VT_ERR_LIMIT, "synonyms for %s: group %zu: \"%s\" has more than %d words", dir,
+                         i + 1, s, VT_INDEX_SYNONYM_PHRASE_WORDS);
+                phrases |= word.find(' ') != std::string::npos;
+            }
+            if (word.empty() || !is_plain_term(word))
+                fail(VT_ERR_INVALID, "synonyms for %s: group %zu: \"%s\" is not a word or phrase", dir,
                      i + 1, s);
             members.push_back(word);
         }
@@ -446,7 +500,7 @@ vt_status set_synonyms(vt_index *index, const json_t *groups)
     for (const auto &members : all) {
         for (const std::string &m : members) {
             std::set<std::string> mkeys{m};
-            for (size_t l = 0; l < N_LANGS; l++)
+            for (size_t l = 0; l < N_LANGS && m.find(' ') == std::string::npos; l++)
                 mkeys.insert("Z" + index->stems[l](m));
             for (const std::string &key : mkeys)
                 for (const std::string &other : members)
@@ -454,6 +508,8 @@ vt_status set_synonyms(vt_index *index, const json_t *groups)
                         index->wdb->add_synonym(key, other);
         }
     }
+    /* Empty removes the key: a reader then never looks for phrases. */
+    index->wdb->set_metadata(PHRASE_SYNONYMS_KEY, phrases ? "1" : "");
     return VT_OK;
 }
 

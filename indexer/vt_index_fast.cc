@@ -527,8 +527,10 @@ void fast_search(const Xapian::Database &db, const Table &t, const Xapian::Query
                 f(i * 64 + (size_t)__builtin_ctzll(x));
     };
 
-    /* Ranks: the sort key (years: none last either way), weight, docid. */
+    /* Ranks: the sort key (years, titles: none last), weight, docid. */
     auto key = [&](size_t d) -> int64_t {
+        if (sort == Sort::TITLE)
+            return t.title_rank[d] ? (int64_t)t.title_rank[d] : INT64_MAX;
         uint32_t y = t.year1[d];
         if (sort == Sort::YEAR)
             return y ? (int64_t)y : INT64_MAX;

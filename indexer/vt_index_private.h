@@ -42,12 +42,14 @@
 
 namespace vt_index_impl {
 
-enum : Xapian::valueno { SLOT_YEAR = 0, SLOT_FACETS = 1 };
+enum : Xapian::valueno { SLOT_YEAR = 0, SLOT_FACETS = 1, SLOT_TITLE = 2 };
 
 const char FACET_SEP = '\x1f';   /* between field and value */
 const char PAIR_SEP = '\x1e';    /* between pairs */
 const char LABEL_SEP = '\x1d';   /* between a facet value and its label (Builder::facet) */
 const char *const PAIRS_KEY = "vt:pairs";  /* metadata: "1" if every document has word pairs */
+/* metadata: "1" if a synonym group has a member of several words */
+const char *const PHRASE_SYNONYMS_KEY = "vt:phrase-synonyms";
 const size_t TERM_MAX = 245;     /* Xapian's limit on a term's length */
 const size_t FIELD_NAME_MAX = 32;
 /* Words and stems (Z + it) of annotations that only internal searches may
@@ -114,6 +116,9 @@ const Boolean *boolean_field(const std::string &name);
 std::string field_prefix(const std::string &name);
 std::string value_prefix(const std::string &name);
 int lang_index(const char *lang);
+/* The words of @text as the TermGenerator indexes them (lowercased,
+ * unstemmed), in order: how a phrase synonym is stored and matched. */
+std::vector<std::string> text_words(const std::string &text);
 
 inline bool is_plain_term(const std::string &t)
 {
@@ -149,6 +154,7 @@ struct Table {
     const uint64_t *pub = nullptr;
     const uint32_t *doclen = nullptr;
     const uint32_t *year1 = nullptr;
+    const uint32_t *title_rank = nullptr;
     const uint32_t *offsets = nullptr;
     const uint32_t *ids = nullptr;
     const uint32_t *string_offsets = nullptr;
@@ -285,7 +291,7 @@ void count_from_table(const Table &t, const std::set<std::string> &wanted, ForEa
     }
 }
 
-enum class Sort { RELEVANCE, YEAR, YEAR_DESC };
+enum class Sort { RELEVANCE, YEAR, YEAR_DESC, TITLE };
 
 /* The fast path (vt_index_fast.cc); throws Unsupported for a query nested
  * deeper than the parser's limits allow (Xapian's matcher then takes it). */

@@ -93,15 +93,17 @@ class FacetSpy : public Xapian::MatchSpy {
     std::unordered_set<std::string> pool;
 };
 
-/* Sorts by year, documents without one last in either direction. */
-class YearKey : public Xapian::KeyMaker {
+/* Sorts by the value of a slot (the year, the title key), documents
+ * without one last in either direction. */
+class SlotKey : public Xapian::KeyMaker {
+    Xapian::valueno slot;
     bool descending;
 
   public:
-    explicit YearKey(bool desc) : descending(desc) {}
+    SlotKey(Xapian::valueno s, bool desc) : slot(s), descending(desc) {}
     std::string operator()(const Xapian::Document &doc) const override
     {
-        std::string v = doc.get_value(SLOT_YEAR);
+        std::string v = doc.get_value(slot);
         if (v.empty())
             return std::string(1, descending ? '\0' : '\2');
         return "\1" + v;
@@ -154,19 +156,91 @@ struct Rewriter {
                 out.insert("Z" + prefix + index->stems[i](word));
     }
 
-    Xapian::Query expand(const std::string &term)
+    /* Splits a word's @term into its field prefix ("" or "XF<FIELD>:") and
+     * the word; false for a boolean term or an empty word. */
+    static bool split_term(const std::string &term, std::string &prefix, std::string &word)
     {
-        std::string prefix, word;
         if (term.compare(0, 2, "XF") == 0 && term.find(':') != std::string::npos) {
             prefix = term.substr(0, term.find(':') + 1);
             word = term.substr(prefix.size());
         } else if (is_plain_term(term)) {
+            prefix.clear();
             word = term;
         } else {
-            return Xapian::Query(term);  /* a boolean term */
+            return false;
         }
-        if (word.empty())
-            return Xapian::Query(term);
+        return !word.empty();
+    }
+
+    /* Whether the index has phrase synonyms (PHRASE_SYNONYMS_KEY), read
+     * once, at the first run of words that could be one. */
+    int phrase_synonyms = -1;
+    bool has_phrase_synonyms()
+    {
+        if (phrase_synonyms < 0)
+            phrase_synonyms = db.get_metadata(PHRASE_SYNONYMS_KEY) == "1";
+        return phrase_synonyms == 1;
+    }
+
+    /* The phrase of a multi-word synonym @s (its words joined by one
+     * space, as set_synonyms() stores them) under @prefix. */
+    Xapian::Query phrase_of(const std::string &prefix, const std::string &s)
+    {
+        std::vector<Xapian::Query> parts;
+        for (size_t start = 0;;) {
+            size_t blank = s.find(' ', start);
+            parts.emplace_back(prefix + s.substr(start, blank == std::string::npos ? blank : blank - start));
+            if (blank == std::string::npos)
+                break;
+            start = blank + 1;
+        }
+        expanded += parts.size();
+        return Xapian::Query(Xapian::Query::OP_PHRASE, parts.begin(), parts.end(), (Xapian::termcount)parts.size());
+    }
+
+    /* Adds the forms of @synonyms under @prefix: a single word to @terms
+     * with its stems in every language (its language is unknown), a
+     * multi-word one to @phrases as a phrase; with @with_internal their
+     * INTERNAL_PREFIX forms too. */
+    void add_synonyms(const std::string &prefix, const std::set<std::string> &synonyms, bool with_internal,
+                      std::set<std::string> &terms, std::vector<Xapian::Query> &phrases)
+    {
+        for (const std::string &s : synonyms) {
+            if (s.find(' ') != std::string::npos) {
+                phrases.push_back(phrase_of(prefix, s));
+                if (with_internal)
+                    phrases.push_back(phrase_of(INTERNAL_PREFIX, s));
+                continue;
+            }
+            terms.insert(prefix + s);
+            stems_of(prefix, s, true, terms);
+            if (with_internal) {
+                terms.insert(INTERNAL_PREFIX + s);
+                stems_of(INTERNAL_PREFIX, s, true, terms);
+            }
+        }
+    }
+
+    /* OP_SYNONYM of @terms (one term alone as itself), OR-ed with @phrases. */
+    Xapian::Query group_of(const std::set<std::string> &terms, std::vector<Xapian::Query> &phrases)
+    {
+        expanded += terms.size();
+        if (expanded > EXPANDED_TERMS_MAX)
+            fail(VT_ERR_LIMIT, "search: the query expands to more than %zu terms", EXPANDED_TERMS_MAX);
+        Xapian::Query group = terms.size() == 1
+                                  ? Xapian::Query(*terms.begin())
+                                  : Xapian::Query(Xapian::Query::OP_SYNONYM, terms.begin(), terms.end());
+        if (phrases.empty())
+            return group;
+        phrases.insert(phrases.begin(), group);
+        return Xapian::Query(Xapian::Query::OP_OR, phrases.begin(), phrases.end());
+    }
+
+    Xapian::Query expand(const std::string &term)
+    {
+        std::string prefix, word;
+        if (!split_term(term, prefix, word))
+            return Xapian::Query(term);  /* a boolean term */
         words.insert(word);
         std::set<std::string> terms{term};
         stems_of(prefix, word, false, terms);
@@ -186,20 +260,51 @@ struct Rewriter {
                  s != db.synonyms_end(key) && synonyms.size() < SYNONYMS_PER_WORD; ++s)
                 synonyms.insert(*s);
         synonyms.erase(word);
-        for (const std::string &s : synonyms) {
-            terms.insert(prefix + s);
-            stems_of(prefix, s, true, terms);  /* the synonym's language is unknown */
-            if (with_internal) {
-                terms.insert(INTERNAL_PREFIX + s);
-                stems_of(INTERNAL_PREFIX, s, true, terms);
-            }
+        std::vector<Xapian::Query> phrases;
+        add_synonyms(prefix, synonyms, with_internal, terms, phrases);
+        return group_of(terms, phrases);
+    }
+
+    /* Phrase synonyms the other way: when the words of @q from @first on
+     * (terms of one field, in a row: an AND of words or a phrase) are a
+     * multi-word member of a synonym group, the number of them (the
+     * longest run, at most VT_INDEX_SYNONYM_PHRASE_WORDS) and in
+     * @ret_alternatives the group's other members (words with their stems,
+     * phrases), which the caller ORs with them; 0 otherwise. */
+    size_t phrase_member(const Xapian::Query &q, size_t first, Xapian::Query &ret_alternatives)
+    {
+        size_t n = q.get_num_subqueries();
+        std::string prefix, key;
+        size_t found = 0;
+        for (size_t i = first; i < n && i - first < VT_INDEX_SYNONYM_PHRASE_WORDS; i++) {
+            Xapian::Query sub = q.get_subquery(i);
+            std::string p, word;
+            if (sub.get_type() != Xapian::Query::LEAF_TERM || !split_term(*sub.get_terms_begin(), p, word) ||
+                (i > first && p != prefix))
+                break;
+            prefix = p;
+            key += (i > first ? " " : "") + word;
+            if (i > first && db.synonyms_begin(key) != db.synonyms_end(key))
+                found = i - first + 1;
         }
-        expanded += terms.size();
-        if (expanded > EXPANDED_TERMS_MAX)
-            fail(VT_ERR_LIMIT, "search: the query expands to more than %zu terms", EXPANDED_TERMS_MAX);
-        if (terms.size() == 1)
-            return Xapian::Query(term);
-        return Xapian::Query(Xapian::Query::OP_SYNONYM, terms.begin(), terms.end());
+        if (!found)
+            return 0;
+        key.clear();
+        for (size_t i = first; i < first + found; i++)
+            key += (i > first ? " " : "") + (*q.get_subquery(i).get_terms_begin()).substr(prefix.size());
+        std::set<std::string> synonyms, terms;
+        for (Xapian::TermIterator s = db.synonyms_begin(key);
+             s != db.synonyms_end(key) && synonyms.size() < SYNONYMS_PER_WORD; ++s)
+            synonyms.insert(*s);
+        std::vector<Xapian::Query> phrases;
+        bool with_internal = internal && (prefix.empty() || prefix == field_prefix("annotation"));
+        add_synonyms(prefix, synonyms, with_internal, terms, phrases);
+        if (terms.empty()) {
+            ret_alternatives = Xapian::Query(Xapian::Query::OP_OR, phrases.begin(), phrases.end());
+        } else {
+            ret_alternatives = group_of(terms, phrases);
+        }
+        return found;
     }
 
     void collect_words(const Xapian::Query &q)
@@ -229,15 +334,39 @@ struct Rewriter {
         case Xapian::Query::OP_SYNONYM:
         case Xapian::Query::OP_MAX: {
             std::vector<Xapian::Query> subs;
-            for (size_t i = 0; i < q.get_num_subqueries(); i++)
-                subs.push_back(rewrite(q.get_subquery(i), depth + 1));
+            size_t n = q.get_num_subqueries();
+            /* Words in a row that are a phrase synonym (lead white): they
+             * as typed, or the other members of their group. */
+            bool runs = q.get_type() == Xapian::Query::OP_AND && n > 1 && has_phrase_synonyms();
+            for (size_t i = 0; i < n; i++) {
+                Xapian::Query alternatives;
+                size_t run = runs ? phrase_member(q, i, alternatives) : 0;
+                if (run == 0) {
+                    subs.push_back(rewrite(q.get_subquery(i), depth + 1));
+                    continue;
+                }
+                std::vector<Xapian::Query> typed;
+                for (size_t k = i; k < i + run; k++)
+                    typed.push_back(rewrite(q.get_subquery(k), depth + 1));
+                subs.push_back(Xapian::Query(Xapian::Query::OP_OR,
+                                             Xapian::Query(Xapian::Query::OP_AND, typed.begin(), typed.end()),
+                                             alternatives));
+                i += run - 1;
+            }
             return Xapian::Query(q.get_type(), subs.begin(), subs.end());
         }
-        default:
+        default: {
             /* Phrases and NEAR keep their positional unstemmed terms;
-             * wildcards, weights and value ranges are left as parsed. */
+             * wildcards, weights and value ranges are left as parsed. A
+             * phrase that is a phrase synonym ("lead white") also finds
+             * the other members of its group. */
             collect_words(q);
+            Xapian::Query alternatives;
+            if (q.get_type() == Xapian::Query::OP_PHRASE && has_phrase_synonyms() &&
+                phrase_member(q, 0, alternatives) == q.get_num_subqueries())
+                return Xapian::Query(Xapian::Query::OP_OR, q, alternatives);
             return q;
+        }
         }
     }
 };
@@ -357,7 +486,8 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
         fail(VT_ERR_INVALID, "search: audience \"%s\" is neither public nor internal", audience);
     bool internal = audience && strcmp(audience, "internal") == 0;
     const char *sort = member_string(request, "sort", "search", false);
-    if (sort && strcmp(sort, "relevance") != 0 && strcmp(sort, "year") != 0 && strcmp(sort, "-year") != 0)
+    if (sort && strcmp(sort, "relevance") != 0 && strcmp(sort, "year") != 0 && strcmp(sort, "-year") != 0 &&
+        strcmp(sort, "title") != 0)
         fail(VT_ERR_INVALID, "search: unknown sort \"%s\"", sort);
 
     FacetSpy spy;
@@ -432,6 +562,7 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
 
     Sort order = !sort || strcmp(sort, "relevance") == 0 ? Sort::RELEVANCE
                  : strcmp(sort, "year") == 0               ? Sort::YEAR
+                 : strcmp(sort, "title") == 0              ? Sort::TITLE
                                                            : Sort::YEAR_DESC;
     Xapian::doccount first = (Xapian::doccount)(page - 1) * (Xapian::doccount)size;
     Found found;
@@ -456,9 +587,9 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
     if (!fast) {
         Xapian::Enquire enquire(db);
         enquire.set_query(query);
-        YearKey year_key(order == Sort::YEAR_DESC);
+        SlotKey sort_key(order == Sort::TITLE ? SLOT_TITLE : SLOT_YEAR, order == Sort::YEAR_DESC);
         if (order != Sort::RELEVANCE)
-            enquire.set_sort_by_key_then_relevance(&year_key, order == Sort::YEAR_DESC);
+            enquire.set_sort_by_key_then_relevance(&sort_key, order == Sort::YEAR_DESC);
         std::vector<Xapian::docid> matched;
         if (!spy.wanted.empty()) {
             if (table)

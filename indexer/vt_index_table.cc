@@ -6,9 +6,11 @@
  * writer rewrites after every commit, from the committed documents, and
  * that a reader maps read-only. It holds per document what a search needs
  * for every match, in arrays indexed by docid: whether the document exists
- * and is public (bitmaps), its length (for BM25), its year plus one (0: none)
- * and the ids of its facet values (offsets into one id array); then the
- * facet value strings ("field\x1fvalue", as in value slot 1) by id.
+ * and is public (bitmaps), its length (for BM25), its year plus one (0: none),
+ * the rank of its title key among all documents' (value slot 2, 1 the
+ * first in byte order, equal keys the same rank; 0: none), and the ids of
+ * its facet values (offsets into one id array); then the facet value
+ * strings ("field\x1fvalue", as in value slot 1) by id.
  *
  * The invariant: the table describes exactly the Xapian revision written in
  * its header. A reader uses it only when that equals the revision of its
@@ -37,7 +39,7 @@
  * Layout (L = last docid, W = (L + 64) / 64 words of 64 bits, pad8: zero
  * bytes up to a multiple of 8 from the start of the file):
  *   header; u64 exists[W]; u64 public[W]; u32 doclen[L + 1];
- *   u32 year1[L + 1]; u32 offsets[L + 2]; u32 ids[n_ids];
+ *   u32 year1[L + 1]; u32 title_rank[L + 1]; u32 offsets[L + 2]; u32 ids[n_ids];
  *   u32 string_offsets[n_strings + 1]; char strings[strings_bytes]; pad8;
  *   postings[postings_bytes]: per term, u64 bits[W], u8 wdf[termfreq], pad8;
  *   u32 name_offsets[n_terms + 1]; char names[names_bytes] (sorted); pad8;
@@ -58,7 +60,9 @@ namespace vt_index_impl {
 namespace {
 
 const char TABLE_FILE[] = "vitrine-facets.bin";
-const char TABLE_MAGIC[8] = {'V', 'T', 'F', 'A', 'C', 'E', 'T', '2'};
+/* 3: title_rank. A table of an earlier version fails this check and is
+ * ignored (the slow path) until the next commit writes the new one. */
+const char TABLE_MAGIC[8] = {'V', 'T', 'F', 'A', 'C', 'E', 'T', '3'};
 const uint64_t POSTINGS_DENSITY = 16;
 const uint64_t POSTINGS_BYTES_PER_DOC = 128;
 
@@ -96,7 +100,7 @@ TableParts table_parts(const TableHeader &h)
     TableParts p;
     uint64_t l = h.lastdocid;
     uint64_t facets = sizeof(TableHeader) + 2 * 8 * (uint64_t)table_words(h.lastdocid) +
-                      4 * ((l + 1) * 2 + (l + 2) + h.n_ids + (uint64_t)h.n_strings + 1) + h.strings_bytes;
+                      4 * ((l + 1) * 3 + (l + 2) + h.n_ids + (uint64_t)h.n_strings + 1) + h.strings_bytes;
     p.size = 0;
     if (h.postings_bytes > SIZE_MAX / 4 || h.postings_bytes % 8 != 0)
         return p;
@@ -226,7 +230,8 @@ std::unique_ptr<Table> table_load(const std::string &dir)
     t->pub = t->exists + w;
     t->doclen = (const uint32_t *)(t->pub + w);
     t->year1 = t->doclen + (size_t)h.lastdocid + 1;
-    t->offsets = t->year1 + (size_t)h.lastdocid + 1;
+    t->title_rank = t->year1 + (size_t)h.lastdocid + 1;
+    t->offsets = t->title_rank + (size_t)h.lastdocid + 1;
     t->ids = t->offsets + (size_t)h.lastdocid + 2;
     t->string_offsets = t->ids + h.n_ids;
     t->strings = (const char *)(t->string_offsets + (size_t)h.n_strings + 1);
@@ -258,6 +263,27 @@ std::unique_ptr<Table> table_load(const std::string &dir)
     return t;
 }
 
+/* The rank of every document's title key (value slot 2) in byte order,
+ * from 1, equal keys sharing one; 0 for a document without one. Sorting
+ * by title then compares two numbers (fast_search) instead of reading a
+ * value per match. */
+std::vector<uint32_t> title_ranks(const Xapian::Database &db, Xapian::docid last)
+{
+    std::vector<std::pair<std::string, Xapian::docid>> keys;
+    for (Xapian::ValueIterator v = db.valuestream_begin(SLOT_TITLE); v != db.valuestream_end(SLOT_TITLE); ++v)
+        keys.emplace_back(*v, v.get_docid());
+    std::sort(keys.begin(), keys.end());
+    std::vector<uint32_t> rank((size_t)last + 1, 0);
+    uint32_t r = 0;
+    for (size_t i = 0; i < keys.size(); i++) {
+        if (i == 0 || keys[i].first != keys[i - 1].first)
+            r++;
+        if (keys[i].second <= last)
+            rank[keys[i].second] = r;
+    }
+    return rank;
+}
+
 /* Writes the facet table of the last commit (see Table). Failures are
  * VT_ERR_IO with the path; the commit itself stands either way. */
 vt_status table_write(vt_index *index)
@@ -282,6 +308,7 @@ vt_status table_write(vt_index *index)
         pub[*p >> 6] |= 1ull << (*p & 63);
     for (Xapian::ValueIterator v = db.valuestream_begin(SLOT_YEAR); v != db.valuestream_end(SLOT_YEAR); ++v)
         year1[v.get_docid()] = (uint32_t)Xapian::sortable_unserialise(*v) + 1;
+    std::vector<uint32_t> title_rank = title_ranks(db, last);
     std::vector<uint32_t> offsets((size_t)last + 2, 0), ids;
     std::unordered_map<std::string, uint32_t> by_string;
     std::vector<std::string> strings;
@@ -325,6 +352,7 @@ vt_status table_write(vt_index *index)
     put_bytes(pub.data(), pub.size() * 8);
     put_bytes(doclen.data(), doclen.size() * 4);
     put_bytes(year1.data(), year1.size() * 4);
+    put_bytes(title_rank.data(), title_rank.size() * 4);
     put_bytes(offsets.data(), offsets.size() * 4);
     put_bytes(ids.data(), ids.size() * 4);
     put_bytes(string_offsets.data(), string_offsets.size() * 4);

@@ -295,7 +295,7 @@ static void set_audience(json_t *search, const vt_request_settings *settings)
 static vt_status parse_search(const params_seen *ps, const vt_request_settings *settings, vt_request *r)
 {
     static const char *const allowed[] = {"q", "page", "size", "sort", "lang", "f", NULL};
-    static const char *const sorts[] = {"relevance", "year", "-year", NULL};
+    static const char *const sorts[] = {"relevance", "year", "-year", "title", NULL};
     static const char *const langs[] = {"nl", "fr", "en", "de", NULL};
     if (get(ps, "field"))
         return vt_error_set(VT_ERR_INVALID, "parameter field is only used with suggest");
@@ -324,7 +324,7 @@ static vt_status parse_search(const params_seen *ps, const vt_request_settings *
     const char *sort = get(ps, "sort");
     if (sort) {
         if (!one_of(sort, sorts))
-            return vt_error_set(VT_ERR_INVALID, "sort must be relevance, year or -year, not '%.*s'",
+            return vt_error_set(VT_ERR_INVALID, "sort must be relevance, year, -year or title, not '%.*s'",
                                 QUOTE_MAX, sort);
         json_object_set_new(search, "sort", json_string(sort));
     }

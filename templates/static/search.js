@@ -37,9 +37,9 @@
     q: (params.get('q') || '').trim().slice(0, 1000),
     filters: params.getAll('f').filter(function (f) { return FILTER_RE.test(f); }).slice(0, 20),
     page: Math.max(1, parseInt(params.get('page') || '1', 10) || 1),
-    /* relevance (the default), -year (newest first), year (oldest first):
-     * what the search CGI's sort= takes. */
-    sort: ['-year', 'year'].indexOf(params.get('sort')) >= 0 ? params.get('sort') : ''
+    /* relevance (the default), -year (newest first), year (oldest first),
+     * title (A to Z): what the search CGI's sort= takes. */
+    sort: ['-year', 'year', 'title'].indexOf(params.get('sort')) >= 0 ? params.get('sort') : ''
   };
   var departments = V.departmentLabels();
 

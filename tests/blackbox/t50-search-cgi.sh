@@ -116,6 +116,11 @@ r=$(cgi_get "f=department:xray&f=year:2021")
 assert_eq '["x2a"]' "$(ids "$r")" "filters of two facets are AND-ed"
 r=$(cgi_get "q=&size=2&page=2&sort=-year")
 assert_json '.page == 2 and .size == 2 and (.hits | length) == 2 and .hits[0].rank == 3' "$r" "paging"
+r=$(cgi_get "sort=title")
+assert_eq '["Bildnis eines Mannes","Detail of the hands","Landscape with windmill","Paysage d'"'"'hiver","Portret van een vrouw","Restauratie van het altaarstuk","Röntgenopname altaarstuk","Röntgenopname portret","Stilleven met bloemen"]' \
+    "$(jq -c '[.hits[].label]' <<<"$r")" "sort=title: A to Z by the label, Rö with the ro's"
+r=$(cgi_get "q=r%C3%B6ntgenopname&sort=title&size=1&page=2")
+assert_json '.total == 2 and .hits[0].label == "Röntgenopname portret" and .hits[0].rank == 2' "$r" "  paged"
 
 note "--- synonyms across languages"
 r=$(cgi_get "q=varnish")
@@ -184,6 +189,7 @@ bad() {
     fi
     ok "?${query:0:60}${*:+ ($*)} -> $expected: $(jq -r .error "$T/cgi.body")"
 }
+bad "sort=-title" 400 "sort must be relevance, year, -year or title"
 bad "q=%G1" 400 "percent-encoding"
 bad "q=abc%4" 400 "percent-encoding"
 bad "q=%FF%FE" 400 "UTF-8"

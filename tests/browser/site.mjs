@@ -158,6 +158,18 @@ await step('search: sort control, a friendly syntax error, Browse all on a phone
   const sorted = await searchDone(page);
   check(!sorted.error && sorted.ids.length === 3, `sorted newest first: ${sorted.status}`);
   check(await select.inputValue() === '-year', 'the sort control does not show the order in use');
+  // Title (A to Z): the order of the labels shown, whatever their case and accents.
+  const [byTitle] = await Promise.all([
+    page.waitForResponse((r) => r.url().startsWith(base + CGI_PATH + '?')),
+    select.selectOption('title'),
+  ]);
+  check(new URL(byTitle.url()).searchParams.get('sort') === 'title', `the CGI was asked ${byTitle.url()}`);
+  const titled = await searchDone(page);
+  const labels = await page.locator('#search-hits .hit__title a').allTextContents();
+  const folded = labels.map((l) => l.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase());
+  check(!titled.error && labels.length === 3 && folded.every((l, i) => i === 0 || folded[i - 1] <= l),
+        `sorted by title: ${JSON.stringify(labels)} (${titled.status})`);
+  check(await select.inputValue() === 'title', 'the sort control does not show the title order');
   await page.goto(`${base}/search.html?q=AND`, {waitUntil: 'networkidle'});
   const bad = await searchDone(page);
   check(/This search cannot be read.*For example: vernis OR varnish/.test(bad.status),

@@ -319,8 +319,58 @@ static void test_sort_and_paging(Fixture *f, gconstpointer data)
     g_assert_cmpint(try_search(f->index, parse("{\"page\": 9999999999}"), &result), ==, VT_ERR_LIMIT);
     g_assert_cmpint(try_search(f->index, parse("{\"page\": 5000, \"size\": 100}"), &result), ==, VT_ERR_LIMIT);
     g_assert_cmpint(try_search(f->index, parse("{\"page\": \"2\"}"), &result), ==, VT_ERR_INVALID);
-    g_assert_cmpint(try_search(f->index, parse("{\"sort\": \"title\"}"), &result), ==, VT_ERR_INVALID);
+    g_assert_cmpint(try_search(f->index, parse("{\"sort\": \"-title\"}"), &result), ==, VT_ERR_INVALID);
     g_assert_null(result);
+}
+
+/* The labels of @index's hits for @request, in order, joined by "|". */
+static char *hit_labels(vt_index *index, const char *request)
+{
+    json_t *r = search(index, request);
+    GString *out = g_string_new(NULL);
+    size_t i;
+    json_t *hit;
+    json_array_foreach(json_object_get(r, "hits"), i, hit)
+        g_string_append_printf(out, "%s%s", i ? "|" : "", json_string_value(json_object_get(hit, "label")));
+    json_decref(r);
+    return g_string_free(out, FALSE);
+}
+
+/* sort=title: A to Z by the label, case and accents folded and leading
+ * punctuation left out, a document without a label last; ties by
+ * relevance; the same order on the writer's slow path and a reader's fast
+ * path (the facet table's title ranks), over pages too. */
+static void test_sort_by_title(Fixture *f, gconstpointer data)
+{
+    static const char *const labels[] = {"zebra crossing", "Échafaudage", "apple tree", "(Detail) vernis",
+                                         "Bleiweiß", "ZEBRA CROSSING", "éclat", NULL};
+    for (size_t i = 0; i < G_N_ELEMENTS(labels); i++) {
+        char id[8];
+        g_snprintf(id, sizeof id, "t%zu", i);
+        json_t *doc = json_pack("{s:s, s:s, s:s, s:s?, s:{s:[s]}}", "id", id, "department", "photo",
+                                "visibility", "public", "label", labels[i], "fields", "description",
+                                i == 5 ? "vernis vernis vernis" : "vernis");
+        g_assert_cmpint(vt_index_put(f->index, doc), ==, VT_OK);
+        json_decref(doc);
+    }
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    vt_index *reader = NULL;
+    g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+    /* "ZEBRA CROSSING" has vernis three times: the first of the tie. The
+     * document without a label (an empty one in its hit) is last. */
+    const char *expected = "apple tree|Bleiweiß|(Detail) vernis|Échafaudage|éclat|ZEBRA CROSSING|zebra crossing|";
+    vt_index *both[] = {f->index, reader};
+    for (size_t k = 0; k < 2; k++) {
+        g_autofree char *all = hit_labels(both[k], "{\"q\": \"vernis\", \"sort\": \"title\"}");
+        g_assert_cmpstr(all, ==, expected);
+        g_autofree char *page2 =
+            hit_labels(both[k], "{\"q\": \"vernis\", \"sort\": \"title\", \"size\": 3, \"page\": 2}");
+        g_assert_cmpstr(page2, ==, "Échafaudage|éclat|ZEBRA CROSSING");
+    }
+    /* Relevance is another order. */
+    g_autofree char *relevance = hit_labels(reader, "{\"q\": \"vernis\"}");
+    g_assert_cmpstr(relevance, !=, expected);
+    vt_index_close(reader);
 }
 
 static void test_public_audience(Fixture *f, gconstpointer data)
@@ -389,7 +439,10 @@ static void test_synonyms(Fixture *f, gconstpointer data)
     assert_ids(f->index, "{\"q\": \"varnish\", " INTERNAL "}", "a1,a5");
     assert_ids(f->index, "{\"q\": \"board\", " PUBLIC "}", "a2");
 
-    groups = parse("[[\"two words\", \"x\"]]");
+    groups = parse("[[\"one two three four five six seven eight nine\", \"x\"]]");
+    g_assert_cmpint(vt_index_set_synonyms(f->index, groups), ==, VT_ERR_LIMIT);
+    json_decref(groups);
+    groups = parse("[[\"- -\", \"x\"]]");
     g_assert_cmpint(vt_index_set_synonyms(f->index, groups), ==, VT_ERR_INVALID);
     json_decref(groups);
     groups = parse("[\"vernis\"]");
@@ -397,6 +450,73 @@ static void test_synonyms(Fixture *f, gconstpointer data)
     json_decref(groups);
     /* A failed call changed nothing. */
     assert_ids(f->index, "{\"q\": \"board\", " PUBLIC "}", "a2");
+}
+
+/* A member of several words is a phrase synonym: a word of its group
+ * finds the phrase (its words adjacent, in order, in one value), and the
+ * phrase, typed as one or as words in a row, finds the group's other
+ * members; keyword values of the group are one facet entry; on the
+ * writer's slow path and a reader's fast path alike. */
+static void test_phrase_synonyms(Fixture *f, gconstpointer data)
+{
+    json_t *groups = parse("[[\"lead white\", \"loodwit\", \"blanc de  plomb\", \"Bleiweiß\"],"
+                           " [\"vernis\", \"varnish\"]]");
+    g_assert_cmpint(vt_index_set_synonyms(f->index, groups), ==, VT_OK);
+    json_decref(groups);
+    put(f->index, "{\"id\": \"s1\", \"department\": \"photo\", \"visibility\": \"public\","
+                  " \"fields\": {\"description\": [{\"value\": \"Traces of lead white under the paint\","
+                  " \"lang\": \"en\"}], \"keywords\": [\"Lead  white\"]}, \"facets\": [\"keywords\"]}");
+    put(f->index, "{\"id\": \"s2\", \"department\": \"photo\", \"visibility\": \"public\","
+                  " \"fields\": {\"description\": [{\"value\": \"Loodwit in de grondlaag\", \"lang\": \"nl\"}],"
+                  " \"keywords\": [\"loodwit\"]}, \"facets\": [\"keywords\"]}");
+    put(f->index, "{\"id\": \"s3\", \"department\": \"photo\", \"visibility\": \"public\","
+                  " \"fields\": {\"description\": [\"white paint with lead\", \"a lead\", \"white ground\"]}}");
+    put(f->index, "{\"id\": \"s4\", \"department\": \"xray\", \"visibility\": \"public\","
+                  " \"fields\": {\"description\": [{\"value\": \"Le blanc de plomb est visible\", \"lang\": \"fr\"}],"
+                  " \"keywords\": [\"blanc de plomb\"]}, \"facets\": [\"keywords\"]}");
+    put(f->index, "{\"id\": \"s5\", \"department\": \"xray\", \"visibility\": \"public\","
+                  " \"fields\": {\"keywords\": [\"Bleiweiß\"]}, \"facets\": [\"keywords\"]}");
+    put(f->index, "{\"id\": \"s6\", \"department\": \"xray\", \"visibility\": \"public\", \"fields\": {},"
+                  " \"annotations\": [{\"id\": \"n\", \"text\": \"lead white retouching\", \"internal\": true}]}");
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    vt_index *reader = NULL;
+    g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+    vt_index *both[] = {f->index, reader};
+    for (size_t k = 0; k < 2; k++) {
+        vt_index *ix = both[k];
+        assert_ids(ix, "{\"q\": \"loodwit\", " PUBLIC "}", "s1,s2,s4,s5");  /* not s3: apart */
+        assert_ids(ix, "{\"q\": \"loodwit\", " INTERNAL "}", "s1,s2,s4,s5,s6");
+        assert_ids(ix, "{\"q\": \"Bleiweiß\", " PUBLIC "}", "s1,s2,s4,s5");
+        assert_ids(ix, "{\"q\": \"\\\"lead white\\\"\", " PUBLIC "}", "s1,s2,s4,s5");
+        assert_ids(ix, "{\"q\": \"\\\"blanc de plomb\\\"\", " PUBLIC "}", "s1,s2,s4,s5");
+        /* Words in a row: as typed (s3 has both) or the group. */
+        assert_ids(ix, "{\"q\": \"lead white\", " PUBLIC "}", "s1,s2,s3,s4,s5");
+        assert_ids(ix, "{\"q\": \"lead white traces\", " PUBLIC "}", "s1");
+        assert_ids(ix, "{\"q\": \"description:loodwit\", " PUBLIC "}", "s1,s2,s4");
+        assert_ids(ix, "{\"q\": \"loodwit NOT department:xray\", " PUBLIC "}", "s1,s2");
+        json_t *r = search(ix, "{\"q\": \"loodwit\", \"filters\": [\"department:photo\"], "
+                               "\"facets\": [\"keywords\"], " PUBLIC "}");
+        json_t *hit = json_array_get(json_object_get(r, "hits"), 0);
+        if (strcmp(json_string_value(json_object_get(hit, "id")), "s1") != 0)
+            hit = json_array_get(json_object_get(r, "hits"), 1);
+        g_assert_nonnull(strstr(json_string_value(json_object_get(hit, "snippet")), "<mark>lead</mark>"));
+        json_decref(r);
+        /* One facet entry for the group, keyed by its first member. */
+        r = search(ix, "{\"facets\": [\"keywords\"], " PUBLIC "}");
+        g_assert_cmpint(json_array_size(json_object_get(json_object_get(r, "facets"), "keywords")), ==, 1);
+        g_assert_cmpint(facet_count(r, "keywords", "blanc de plomb"), ==, 4);
+        json_decref(r);
+        assert_ids(ix, "{\"filters\": [\"keywords:blanc de plomb\"], " PUBLIC "}", "s1,s2,s4,s5");
+    }
+    /* Synonyms without a phrase: the phrase is gone. */
+    groups = parse("[[\"vernis\", \"varnish\"]]");
+    g_assert_cmpint(vt_index_set_synonyms(f->index, groups), ==, VT_OK);
+    json_decref(groups);
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    g_assert_cmpint(vt_index_reopen(reader), ==, VT_OK);
+    assert_ids(reader, "{\"q\": \"loodwit\", " PUBLIC "}", "s2");
+    assert_ids(reader, "{\"q\": \"\\\"lead white\\\"\", " PUBLIC "}", "s1");
+    vt_index_close(reader);
 }
 
 static const char *suggestion_of(json_t *result)
@@ -928,6 +1048,7 @@ static const char *const FAST_REQUESTS[] = {
     "{\"q\": \"vernis\", \"filters\": [\"department:photo\", \"department:xray\", \"keywords:goud\"]}",
     "{\"q\": \"van\", \"filters\": [\"year:2019\"], \"sort\": \"-year\"}",
     "{\"q\": \"van\", \"sort\": \"year\"}",
+    "{\"q\": \"vernis OR goud\", \"sort\": \"title\"}",
     /* Weighed only where the filters leave documents (Evaluator::filter):
      * a synonym group twice, a phrase, a filter inside the query. */
     "{\"q\": \"vernis varnish\", \"filters\": [\"year:2019\"]}",
@@ -1103,10 +1224,10 @@ static TableLayout table_layout(const char *table, size_t size)
     TableLayout t;
     g_assert_cmpuint(size, >=, sizeof t.h);
     memcpy(&t.h, table, sizeof t.h);
-    g_assert_cmpmem(t.h.magic, 8, "VTFACET2", 8);
+    g_assert_cmpmem(t.h.magic, 8, "VTFACET3", 8);
     size_t l = t.h.lastdocid;
     t.words = (l + 64) / 64;
-    size_t facets = sizeof t.h + 16 * t.words + 4 * ((l + 1) * 2 + (l + 2) + t.h.n_ids + t.h.n_strings + 1) +
+    size_t facets = sizeof t.h + 16 * t.words + 4 * ((l + 1) * 3 + (l + 2) + t.h.n_ids + t.h.n_strings + 1) +
                     t.h.strings_bytes;
     t.postings = pad8(facets);
     t.name_offsets = t.postings + t.h.postings_bytes;
@@ -1234,9 +1355,11 @@ int main(int argc, char **argv)
     ADD("/index/phrase-pairs", test_phrase_pairs, NULL);
     ADD("/index/facets-and-filters", test_facets_and_filters, &corpus);
     ADD("/index/sort-and-paging", test_sort_and_paging, &corpus);
+    ADD("/index/sort-by-title", test_sort_by_title, NULL);
     ADD("/index/public-audience", test_public_audience, &corpus);
     ADD("/index/stemming", test_stemming, &corpus);
     ADD("/index/synonyms", test_synonyms, &corpus);
+    ADD("/index/phrase-synonyms", test_phrase_synonyms, NULL);
     ADD("/index/spelling", test_spelling, &corpus);
     ADD("/index/suggest", test_suggest, &corpus);
     ADD("/index/annotations-and-snippets", test_annotations_and_snippets, &corpus);

@@ -360,7 +360,7 @@ static void test_hostile_params(void)
     for (size_t i = 0; i < G_N_ELEMENTS(bad_sizes); i++)
         parse_fails(bad_sizes[i], VT_ERR_INVALID, "size must be a whole number from 1 to 100");
     parse_fails("page=10000&size=2", VT_ERR_INVALID, "past the first 10000 results");
-    parse_fails("sort=date", VT_ERR_INVALID, "sort must be relevance, year or -year");
+    parse_fails("sort=date", VT_ERR_INVALID, "sort must be relevance, year, -year or title");
     parse_fails("sort=", VT_ERR_INVALID, "sort must be");
     parse_fails("lang=es", VT_ERR_INVALID, "lang must be nl, fr, en or de");
 
