@@ -35,7 +35,7 @@ static const char *const default_loaders[] = {"jpeg", "tiff", "png", "webp", "jp
                                               NULL};
 static const char *const site_keys[] = {"dir", "base-url", "internal-base-url", "title",
                                          "templates", "originals-base-url", "rights",
-                                         "attribution", NULL};
+                                         "attribution", "languages", NULL};
 static const char *const search_keys[] = {"audience", "synonyms", "facets", "index",
                                            "request-seconds", "fastcgi-max-requests",
                                            "fastcgi-max-mb", NULL};
@@ -186,6 +186,24 @@ static bool metadata_pattern_valid(const char *word)
     while (g_ascii_isalnum(*p) || *p == '-' || *p == '_')
         p++;
     return *p == '\0' || strcmp(p, "*") == 0;
+}
+
+/* [site] languages: a BCP 47 language with an optional region (nl, pt-BR):
+ * it names a folder of the site and a gettext catalogue. */
+static bool language_valid(const char *code)
+{
+    size_t n = 0;
+    while (g_ascii_islower(code[n]))
+        n++;
+    if (n < 2 || n > 3)
+        return false;
+    if (code[n] == '\0')
+        return true;
+    if (code[n] != '-')
+        return false;
+    const char *region = code + n + 1;
+    size_t r = strspn(region, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+    return r >= 2 && r <= 3 && region[r] == '\0';
 }
 
 /* A comma-separated list of words, each passing @valid; @fallback (may be
@@ -493,6 +511,12 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
                 "http://creativecommons.org/licenses/by/4.0/ or "
                 "http://rightsstatements.org/vocab/InC/1.0/)", c->site_rights);
     c->site_attribution = get_string(&l, "site", "attribution", NULL);
+    c->site_languages = get_words(&l, "site", "languages", NULL, language_valid,
+                                  "not a language code (nl, fr, en, de, pt-BR)");
+    for (size_t i = 0; c->site_languages[i]; i++)
+        for (size_t k = 0; k < i; k++)
+            if (strcmp(c->site_languages[i], c->site_languages[k]) == 0)
+                problem(&l, "site", "languages", "'%s' is listed twice", c->site_languages[i]);
 
     load_search(&l, c);
     check_overlaps(&l, c);
@@ -588,6 +612,7 @@ void vt_config_free(vt_config *c)
     g_free(c->site_attribution);
     g_free(c->synonyms_path);
     g_strfreev(c->facets);
+    g_strfreev(c->site_languages);
     g_strfreev(c->loaders);
     g_strfreev(c->keep_metadata);
     g_strfreev(c->drop_metadata);

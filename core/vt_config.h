@@ -87,6 +87,9 @@ typedef struct {
     char *site_rights;        /* the institution's default rights URI (Creative Commons or
                                * RightsStatements.org, http:// as IIIF wants it), or NULL */
     char *site_attribution;   /* the institution's credit line (requiredStatement), or NULL */
+    char **site_languages;    /* NULL-terminated interface languages, the default first
+                               * (empty: one English site as before); with two or more each
+                               * tree has a page folder per language (<tree>/nl/...) */
 
     /* [search] */
     bool search_internal;     /* audience=internal: the CGI may show internal assets */

@@ -69,6 +69,11 @@ char *vt_url_page(const vt_config *c, const char *id)
 {
     if (!check_id(id))
         return NULL;
+    /* With two or more languages the pages are in a folder per language;
+     * a link that names no language goes to the default one. */
+    if (c->site_languages && c->site_languages[0] && c->site_languages[1])
+        return g_strconcat(c->site_base_url, "/", c->site_languages[0], "/assets/", id, ".html",
+                           NULL);
     return g_strconcat(c->site_base_url, "/assets/", id, ".html", NULL);
 }
 

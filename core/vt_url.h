@@ -18,7 +18,8 @@
  *                  wrote (listed in <images.dir>/<id>/info.json "sizes");
  *                  others: <service>/full/!T,T/0/default.jpg with T =
  *                  images.thumbnail-size
- *   page           <site.base-url>/assets/<id>.html
+ *   page           <site.base-url>/assets/<id>.html (<site.base-url>/<lang>/assets/<id>.html,
+ *                  the default language's, with two or more [site] languages)
  *   manifest       <site.base-url>/iiif/<id>/manifest.json
  *   canvas         <site.base-url>/iiif/<id>/canvas/1 (one image per asset)
  *   search         <site.base-url>/cgi-bin/vitrine-search.cgi

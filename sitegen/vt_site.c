@@ -362,6 +362,13 @@ vt_status vt_site_open(const vt_config *config, vt_site **ret_site)
         st = vt_template_set_check(s->templates);
     if (st == VT_OK)
         st = vt_annotation_types_load(config->keyfile, &s->annotation_types);
+    size_t n_languages = config->site_languages ? g_strv_length(config->site_languages) : 0;
+    s->catalogues = g_new0(vt_i18n *, n_languages + 1);
+    for (size_t i = 0; st == VT_OK && i < n_languages; i++) {
+        st = vt_i18n_load(config->site_languages[i], &s->catalogues[i]);
+        if (st == VT_OK)
+            s->n_languages++;
+    }
     static const char *const needed[] = {"home", "search", "favourites", "asset", "intervention",
                                          "department"};
     for (size_t i = 0; st == VT_OK && i < G_N_ELEMENTS(needed); i++)
@@ -383,6 +390,9 @@ void vt_site_free(vt_site *s)
         return;
     vt_template_set_free(s->templates);
     vt_annotation_types_free(s->annotation_types);
+    for (size_t i = 0; s->catalogues && s->catalogues[i]; i++)
+        vt_i18n_free(s->catalogues[i]);
+    g_free(s->catalogues);
     g_free(s->templates_dir);
     g_free(s->vendor_dir);
     g_free(s);
@@ -760,7 +770,7 @@ static vt_status publish_fn(vt_txn *txn, void *data)
         if (vt__site_item_load(txn, c, id, &item) != VT_OK) {
             /* Gone: its files go, and the page that listed it is redone. */
             for (int a = 0; a < VT_AUDIENCE__COUNT; a++)
-                pc->files += vt__site_asset_remove(pc->trees[a], id);
+                pc->files += vt__site_asset_remove(s, pc->trees[a], id);
             g_autofree char *dept = NULL;
             uint64_t pos = vt_publog_position(txn, id, &dept);
             if (pos > 0) {
@@ -776,7 +786,7 @@ static vt_status publish_fn(vt_txn *txn, void *data)
                 st = vt__site_asset_write(s, pc->trees[a], txn, item);
                 pc->files += 3;
             } else {
-                pc->files += vt__site_asset_remove(pc->trees[a], id);
+                pc->files += vt__site_asset_remove(s, pc->trees[a], id);
             }
         }
         vt__site_views_clear(&views);

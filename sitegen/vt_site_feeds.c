@@ -32,6 +32,14 @@ vt_status vt__site_top_collection(const vt_site_tree *t)
 
 /* ------------------------------------------------------------ sitemaps */
 
+/* The pages' folder a sitemap lists: the default language's ("nl/") with
+ * two or more languages (the pages name the others with hreflang), else "". */
+static char *sitemap_prefix(const vt_site_tree *t)
+{
+    char **langs = t->view.site_languages;
+    return langs && langs[0] && langs[1] ? g_strconcat(langs[0], "/", NULL) : g_strdup("");
+}
+
 vt_status vt__site_sitemap_chunk(const vt_site_tree *t, vt_txn *txn, const vt_department *d,
                                  uint64_t chunk)
 {
@@ -45,6 +53,7 @@ vt_status vt__site_sitemap_chunk(const vt_site_tree *t, vt_txn *txn, const vt_de
     g_autoptr(GArray) entries = g_array_new(FALSE, FALSE, sizeof(vt_publog_entry));
     vt_publog_range(txn, d->id, chunk * VT_PUBLOG_SITEMAP + 1, (chunk + 1) * VT_PUBLOG_SITEMAP,
                     entries);
+    g_autofree char *prefix = sitemap_prefix(t);
     GString *xml = g_string_sized_new(64 * 1024);
     g_string_append(xml, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                          "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
@@ -53,8 +62,8 @@ vt_status vt__site_sitemap_chunk(const vt_site_tree *t, vt_txn *txn, const vt_de
         if (!e->ready || (t->audience == VT_AUDIENCE_PUBLIC && !e->is_public))
             continue;
         /* Ids are [a-z0-9]: nothing to escape. */
-        g_string_append_printf(xml, "<url><loc>%s/assets/%s.html</loc></url>\n",
-                               t->view.site_base_url, e->id);
+        g_string_append_printf(xml, "<url><loc>%s/%sassets/%s.html</loc></url>\n",
+                               t->view.site_base_url, prefix, e->id);
     }
     g_string_append(xml, "</urlset>\n");
     g_autofree char *rel = g_strdup_printf("sitemaps/%s-%" PRIu64 ".xml", d->id, chunk);
@@ -86,13 +95,16 @@ vt_status vt__site_sitemap_index(const vt_site_tree *t, vt_txn *txn)
     /* The pages that are not assets: home, search, departments. */
     GString *pages = g_string_new("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                                   "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
-    g_string_append_printf(pages, "<url><loc>%s/index.html</loc></url>\n", t->view.site_base_url);
-    g_string_append_printf(pages, "<url><loc>%s/search.html</loc></url>\n", t->view.site_base_url);
+    g_autofree char *prefix = sitemap_prefix(t);
+    g_string_append_printf(pages, "<url><loc>%s/%sindex.html</loc></url>\n",
+                           t->view.site_base_url, prefix);
+    g_string_append_printf(pages, "<url><loc>%s/%ssearch.html</loc></url>\n",
+                           t->view.site_base_url, prefix);
     for (size_t i = 0; i < t->view.n_departments; i++) {
         const vt_department *d = &t->view.departments[i];
         if (vt__site_department_shown(t, d))
-            g_string_append_printf(pages, "<url><loc>%s/departments/%s/index.html</loc></url>\n",
-                                   t->view.site_base_url, d->id);
+            g_string_append_printf(pages, "<url><loc>%s/%sdepartments/%s/index.html</loc></url>\n",
+                                   t->view.site_base_url, prefix, d->id);
     }
     g_string_append(pages, "</urlset>\n");
     st = vt__site_write(t, "sitemaps/pages.xml", pages->str, pages->len);

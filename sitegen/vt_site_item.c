@@ -51,6 +51,17 @@ static void pick_label(vt_site_item *item)
         item->label = g_strdup(json_string_value(json_object_get(chosen, "value")));
         const char *lang = json_string_value(json_object_get(chosen, "lang"));
         item->label_lang = lang ? g_strdup(lang) : NULL;
+        /* The same source's title in each language, for pages in that
+         * language (the first of each). */
+        item->labels = json_object();
+        size_t i;
+        json_t *v;
+        json_array_foreach(from, i, v) {
+            const char *l = json_string_value(json_object_get(v, "lang"));
+            const char *text = json_string_value(json_object_get(v, "value"));
+            if (l && text && !json_object_get(item->labels, l))
+                json_object_set_new(item->labels, l, json_string(text));
+        }
     }
     json_decref(from);
     if (!item->label) {
@@ -120,6 +131,7 @@ void vt__site_item_free(vt_site_item *item)
     json_decref(item->view);
     g_free(item->label);
     g_free(item->label_lang);
+    json_decref(item->labels);
     g_free(item->thumbnail);
     g_free(item);
 }
@@ -134,6 +146,8 @@ json_t *vt__site_card(const vt_site_tree *t, const vt_site_item *item, const cha
                              "thumbnail", item->thumbnail, "department", "id", a->department,
                              "label", d ? d->label : a->department, "intervention",
                              a->intervention);
+    if (card && item->labels && json_object_size(item->labels) > 1)
+        json_object_set(card, "labels", item->labels);
     /* A size only when known: width="0" would hide the image. */
     if (card && item->thumb_w > 0 && item->thumb_h > 0) {
         json_object_set_new(card, "thumbnail_width", json_integer(item->thumb_w));

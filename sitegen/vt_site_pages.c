@@ -33,27 +33,181 @@ static json_t *departments_json(const vt_site_tree *t, vt_txn *txn, const char *
     return list;
 }
 
+/* The language's own name, for the language switch. */
+static const char *language_name(const char *lang)
+{
+    static const char *const names[][2] = {
+        {"nl", "Nederlands"}, {"fr", "Français"}, {"en", "English"}, {"de", "Deutsch"},
+        {"it", "Italiano"}, {"es", "Español"}, {"pt", "Português"}, {"la", "Latina"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+        if (strcmp(names[i][0], lang) == 0)
+            return names[i][1];
+    return lang;
+}
+
+/* Metadata in the page's language first: in every "values" list of @node
+ * ([{value, lang}]), the values in @lang come first, then those without a
+ * language, then the others, each of those marked "other": true (the page
+ * shows its language); a value whose text was already shown is dropped, so
+ * the same word never stands there once per language. */
+static void localise(json_t *node, const char *lang)
+{
+    if (json_is_array(node)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(node, i, v)
+            localise(v, lang);
+        return;
+    }
+    if (!json_is_object(node))
+        return;
+    const char *key;
+    json_t *v;
+    /* A title in the page's language ({labels: {lang: title}}) is the label. */
+    const char *own = json_string_value(json_object_get(json_object_get(node, "labels"), lang));
+    if (own) {
+        json_object_set_new(node, "label", json_string(own));
+        json_object_set_new(node, "lang", json_string(lang));
+    }
+    json_object_foreach(node, key, v) {
+        if (strcmp(key, "values") != 0 || !json_is_array(v)) {
+            localise(v, lang);
+            continue;
+        }
+        json_t *sorted = json_array();
+        GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+        for (int pass = 0; pass < 3; pass++) {
+            size_t i;
+            json_t *e;
+            json_array_foreach(v, i, e) {
+                const char *l = json_string_value(json_object_get(e, "lang"));
+                const char *text = json_string_value(json_object_get(e, "value"));
+                int rank = !l ? 1 : strcmp(l, lang) == 0 ? 0 : 2;
+                if (rank != pass || (text && g_hash_table_contains(seen, text)))
+                    continue;
+                if (text)
+                    g_hash_table_add(seen, (gpointer)text);
+                json_t *copy = json_copy(e);
+                if (rank == 2)
+                    json_object_set_new(copy, "other", json_true());
+                json_array_append_new(sorted, copy);
+            }
+        }
+        g_hash_table_destroy(seen);
+        json_object_set_new(node, "values", sorted);
+    }
+}
+
+char *vt__site_page_prefix(const vt_site *s, size_t i)
+{
+    if (s->n_languages < 2)
+        return g_strdup("");
+    return g_strconcat(vt_i18n_lang(s->catalogues[i]), "/", NULL);
+}
+
+unsigned vt__site_remove_page(const vt_site *s, const vt_site_tree *t, const char *rel)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < MAX(s->n_languages, 1); i++) {
+        g_autofree char *prefix = vt__site_page_prefix(s, i);
+        g_autofree char *path = g_strconcat(prefix, rel, NULL);
+        n += vt__site_remove(t, path);
+    }
+    return n;
+}
+
+/* [{lang, name, url (from this page), href (absolute), current}] of page
+ * @rel, @shared being the way from it to the tree's root. */
+static json_t *languages_json(const vt_site *s, const vt_site_tree *t, const char *kind,
+                              const char *shared, const char *rel, size_t current)
+{
+    json_t *list = json_array();
+    /* The 404 page is served at any address: its switch goes home. */
+    const char *target = strcmp(kind, "notfound") == 0 ? "index.html" : rel;
+    for (size_t i = 0; i < s->n_languages; i++) {
+        const char *lang = vt_i18n_lang(s->catalogues[i]);
+        g_autofree char *url = g_strconcat(shared, lang, "/", target, NULL);
+        g_autofree char *href = g_strconcat(t->view.site_base_url, "/", lang, "/", target, NULL);
+        json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:s, s:b}", "lang", lang, "name",
+                                              language_name(lang), "url", url, "href", href,
+                                              "current", i == current));
+    }
+    return list;
+}
+
+/* The fixed pages' titles are interface text; the others' are data. */
+static bool title_is_text(const char *kind)
+{
+    static const char *const kinds[] = {"search", "favourites", "compare", "story", "notfound"};
+    for (size_t i = 0; i < G_N_ELEMENTS(kinds); i++)
+        if (strcmp(kinds[i], kind) == 0)
+            return true;
+    return false;
+}
+
 vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, const char *name,
                           const char *kind, const char *title, const char *root, json_t *extra,
                           const char *rel)
 {
     g_autofree char *search = vt_url_search(&t->view);
-    g_autofree char *terms = g_strconcat(root, "terms.json", NULL);
-    json_t *ctx = extra ? extra : json_object();
-    json_object_set_new(ctx, "site",
-                        json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o}", "title",
-                                  t->view.site_title, "root", root, "base", t->view.site_base_url,
-                                  "audience", vt_audience_name(t->audience), "internal",
+    json_t *base = extra ? extra : json_object();
+    vt_status st = VT_OK;
+    bool absolute = strstr(root, "://") != NULL;
+    /* @root leads to the page folder: the tree's root with one language, a
+     * language's folder with more, whose shared files (static/, iiif/,
+     * assets/ID.json, terms.json) are one folder up. */
+    g_autofree char *shared = s->n_languages < 2 || absolute ? g_strdup(root)
+                                                              : g_strconcat(root, "../", NULL);
+    g_autofree char *terms = g_strconcat(shared, "terms.json", NULL);
+    json_object_set_new(base, "site",
+                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o}", "title",
+                                  t->view.site_title, "root", shared, "pages", root, "base",
+                                  t->view.site_base_url, "audience",
+                                  vt_audience_name(t->audience), "internal",
                                   t->audience == VT_AUDIENCE_INTERNAL, "search_url", search,
                                   "terms_url", terms, "departments",
                                   departments_json(t, txn, root, false)));
-    json_object_set_new(ctx, "page", json_pack("{s:s, s:s, s:s}", "kind", kind, "title", title,
-                                               "lang", "en"));
-    GString *out = vt__site_text_buffer();
-    vt_status st = vt_template_render(s->templates, name, ctx, out);
-    if (st == VT_OK)
-        st = vt__site_write(t, rel, out->str, out->len);
-    json_decref(ctx);
+    for (size_t i = 0; i < MAX(s->n_languages, 1) && st == VT_OK; i++) {
+        const vt_i18n *cat = s->n_languages ? s->catalogues[i] : NULL;
+        const char *lang = cat ? vt_i18n_lang(cat) : "en";
+        g_autofree char *prefix = vt__site_page_prefix(s, i);
+        g_autofree char *path = g_strconcat(prefix, rel, NULL);
+        json_t *ctx = s->n_languages ? json_deep_copy(base) : json_incref(base);
+        if (s->n_languages) {
+            localise(ctx, lang);
+            if (absolute) {
+                g_autofree char *pages = g_strconcat(root, prefix, NULL);
+                json_t *site = json_object_get(ctx, "site");
+                json_object_set_new(site, "pages", json_string(pages));
+                json_object_set_new(site, "departments", departments_json(t, txn, pages, false));
+            }
+        }
+        const char *own = json_string_value(
+            json_object_get(json_object_get(ctx, "asset"), "label"));
+        /* An asset's title in the page's language (localise). */
+        const char *page_title = strcmp(kind, "asset") == 0 && own ? own : title;
+        json_t *page = json_pack("{s:s, s:s, s:s}", "kind", kind, "title",
+                                 title_is_text(kind) ? vt_i18n_gettext(cat, page_title)
+                                                     : page_title,
+                                 "lang", lang);
+        if (s->n_languages > 1) {
+            json_object_set_new(page, "multilingual", json_true());
+            json_object_set_new(page, "languages",
+                                languages_json(s, t, kind, shared, rel, i));
+        }
+        json_object_set_new(ctx, "page", page);
+        GString *out = vt__site_text_buffer();
+        st = vt_template_render_translated(s->templates, name, ctx, vt_i18n_translate,
+                                           (void *)cat, out);
+        if (st == VT_OK)
+            st = vt__site_write(t, path, out->str, out->len);
+        /* The web servers answer any missing address with <tree>/404.html
+         * (docs/web): the default language's. */
+        if (st == VT_OK && i == 0 && *prefix && strcmp(kind, "notfound") == 0)
+            st = vt__site_write(t, rel, out->str, out->len);
+        json_decref(ctx);
+    }
+    json_decref(base);
     return st;
 }
 
@@ -327,6 +481,9 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
 
     json_t *rec = record_json(t, item);
     g_autofree char *json_rel = g_strconcat("assets/", a->id, ".json", NULL);
+    /* From assets/ID.html, or from LANG/assets/ID.html. */
+    g_autofree char *json_url = s->n_languages > 1 ? g_strconcat("../../", json_rel, NULL)
+                                                   : g_strdup(g_strrstr(json_rel, "/") + 1);
     st = vt__site_write_json(t, json_rel, rec);
     json_decref(rec);
     if (st != VT_OK) {
@@ -353,7 +510,7 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
         d ? d->label : a->department, "url", dept_url, "intervention", intervention, "width",
         a->width, "height", a->height, "image", image_json(c, a), "thumbnail",
         item->thumbnail, "manifest", manifest_url, "json",
-        g_strrstr(json_rel, "/") + 1, "viewers", viewers_json(manifest_url), "downloads",
+        json_url, "viewers", viewers_json(manifest_url), "downloads",
         downloads_json(c, a), "original",
         t->audience == VT_AUDIENCE_INTERNAL ? original_json(c, a) : json_null(), "metadata",
         metadata_json(item->view), "created", created);
@@ -386,17 +543,19 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
     if (rights || (c->site_attribution && *c->site_attribution))
         json_object_set_new(asset, "rights", json_pack("{s:s?, s:s?}", "uri", rights,
                                                        "attribution", c->site_attribution));
+    if (item->labels && json_object_size(item->labels) > 1)
+        json_object_set(asset, "labels", item->labels);
     g_autofree char *rel = g_strconcat("assets/", a->id, ".html", NULL);
     return vt__site_render(s, t, txn, "asset", "asset", item->label, "../",
                            json_pack("{s:o}", "asset", asset), rel);
 }
 
-unsigned vt__site_asset_remove(const vt_site_tree *t, const char *id)
+unsigned vt__site_asset_remove(const vt_site *s, const vt_site_tree *t, const char *id)
 {
     static const char *const forms[][2] = {
-        {"assets/", ".html"}, {"assets/", ".json"}, {"iiif/", "/manifest.json"},
-        {"iiif/", "/annotations.json"}};
-    unsigned n = 0;
+        {"assets/", ".json"}, {"iiif/", "/manifest.json"}, {"iiif/", "/annotations.json"}};
+    g_autofree char *page = g_strconcat("assets/", id, ".html", NULL);
+    unsigned n = vt__site_remove_page(s, t, page);
     for (size_t i = 0; i < G_N_ELEMENTS(forms); i++) {
         g_autofree char *rel = g_strconcat(forms[i][0], id, forms[i][1], NULL);
         n += vt__site_remove(t, rel);
@@ -461,7 +620,7 @@ static vt_status intervention_tree(const vt_site *s, const vt_site_tree *t, vt_t
             g_ptr_array_add(items, item);
     }
     if (items->len == 0) {
-        vt__site_remove(t, page_rel);
+        vt__site_remove_page(s, t, page_rel);
         vt__site_remove(t, manifest_rel);
         vt__site_remove(t, coll_rel);
         return VT_OK;
@@ -759,6 +918,37 @@ vt_status vt__site_home(const vt_site *s, const vt_site_tree *t, vt_txn *txn)
                            "index.html");
 }
 
+/* With a folder per language, the tree's index.html: where a web server
+ * without the Accept-Language redirect of docs/web (or file://) lands. It
+ * goes on to the default language at once and lists the others. */
+static vt_status language_root(const vt_site *s, const vt_site_tree *t)
+{
+    const char *first = vt_i18n_lang(s->catalogues[0]);
+    g_autofree char *title = g_markup_escape_text(t->view.site_title, -1);
+    GString *html = g_string_new(NULL);
+    g_string_append_printf(html,
+                           "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+                           "<title>%s</title>\n"
+                           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                           "<meta http-equiv=\"refresh\" content=\"0; url=%s/index.html\">\n",
+                           first, title, first);
+    for (size_t i = 0; i < s->n_languages; i++)
+        g_string_append_printf(html, "<link rel=\"alternate\" hreflang=\"%s\" href=\"%s/%s/\">\n",
+                               vt_i18n_lang(s->catalogues[i]), t->view.site_base_url,
+                               vt_i18n_lang(s->catalogues[i]));
+    g_string_append_printf(html, "</head>\n<body>\n<main>\n<h1>%s</h1>\n<ul>\n", title);
+    for (size_t i = 0; i < s->n_languages; i++) {
+        const char *lang = vt_i18n_lang(s->catalogues[i]);
+        g_string_append_printf(html,
+                               "<li><a href=\"%s/index.html\" hreflang=\"%s\" lang=\"%s\">%s</a></li>\n",
+                               lang, lang, lang, language_name(lang));
+    }
+    g_string_append(html, "</ul>\n</main>\n</body>\n</html>\n");
+    vt_status st = vt__site_write(t, "index.html", html->str, html->len);
+    g_string_free(html, TRUE);
+    return st;
+}
+
 vt_status vt__site_fixed_pages(const vt_site *s, const vt_site_tree *t, vt_txn *txn)
 {
     vt_status st = vt__site_render(s, t, txn, "search", "search", "Search", "", NULL,
@@ -780,5 +970,7 @@ vt_status vt__site_fixed_pages(const vt_site *s, const vt_site_tree *t, vt_txn *
         st = vt__site_render(s, t, txn, "notfound", "notfound", "Page not found", root, NULL,
                              "404.html");
     }
+    if (st == VT_OK && s->n_languages > 1)
+        st = language_root(s, t);
     return st;
 }

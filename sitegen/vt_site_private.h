@@ -9,6 +9,7 @@
 
 #include "vt_annotation.h"
 #include "vt_asset.h"
+#include "vt_i18n.h"
 #include "vt_publog.h"
 #include "vt_site.h"
 #include "vt_template.h"
@@ -20,6 +21,11 @@ struct vt_site {
     char *templates_dir;      /* the installed (or source) templates */
     char *vendor_dir;         /* node_modules or the installed vendor folder, or NULL */
     uint64_t activity_written[VT_AUDIENCE__COUNT]; /* last activity seq on disk */
+    /* [site] languages' catalogues, the default first (none: one English
+     * page tree, as before languages existed). With two or more, every
+     * page is written once per language under <tree>/<lang>/. */
+    vt_i18n **catalogues;
+    size_t n_languages;
     bool activity_known;      /* activity_written read from the trees */
 };
 
@@ -40,6 +46,7 @@ typedef struct {
     json_t *view;             /* vt_meta_merged() */
     char *label;              /* plain text for cards and titles */
     char *label_lang;         /* its language, or NULL */
+    json_t *labels;           /* {lang: title} of the label's source, or NULL */
     char *thumbnail;          /* absolute URL */
     int thumb_w, thumb_h;
     uint64_t position;
@@ -55,6 +62,11 @@ GString *vt__site_text_buffer(void);
 void vt__site_buffers_free(void);
 /* Removes a file if present; true if there was one. */
 bool vt__site_remove(const vt_site_tree *t, const char *rel);
+/* Removes the page @rel in every language's folder (or at @rel with one
+ * language); the number of files removed. */
+unsigned vt__site_remove_page(const vt_site *s, const vt_site_tree *t, const char *rel);
+/* "nl/" for language @i of a site with two or more, else "". Caller frees. */
+char *vt__site_page_prefix(const vt_site *s, size_t i);
 
 /* ---- vt_site_item.c: loading ---- */
 vt_status vt__site_item_load(vt_txn *txn, const vt_config *c, const char *id,
@@ -82,7 +94,7 @@ vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, 
                           const char *rel);
 vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
                                const vt_site_item *item);
-unsigned vt__site_asset_remove(const vt_site_tree *t, const char *id);
+unsigned vt__site_asset_remove(const vt_site *s, const vt_site_tree *t, const char *id);
 vt_status vt__site_intervention(const vt_site *s, const vt_site_tree *const *trees, size_t n_trees,
                                 vt_txn *txn, const char *number);
 /* Listing page @page (1-based) of @d in every tree, and its sub-collection;

@@ -38,7 +38,8 @@ typedef enum {
     NODE_RAW,       /* {{{name}}}, {{&name}} */
     NODE_SECTION,
     NODE_INVERTED,
-    NODE_PARTIAL
+    NODE_PARTIAL,
+    NODE_TRANSLATE  /* {{_ text}}: translated, placeholders filled, escaped */
 } node_kind;
 
 /* A dotted name split into its parts; parts == NULL means ".". */
@@ -70,6 +71,7 @@ struct node {
             char *indent;      /* standalone: its indentation; inline: NULL */
             size_t indent_len;
         } partial;
+        char *msgid;           /* NODE_TRANSLATE: blanks inside collapsed */
     } u;
 };
 
@@ -119,6 +121,9 @@ static void nodes_clear(node *nodes, size_t n)
         case NODE_PARTIAL:
             g_free(nd->u.partial.name);
             g_free(nd->u.partial.indent);
+            break;
+        case NODE_TRANSLATE:
+            g_free(nd->u.msgid);
             break;
         }
     }
@@ -278,7 +283,8 @@ typedef enum {
     TAG_INVERTED,
     TAG_CLOSE,
     TAG_PARTIAL,
-    TAG_COMMENT
+    TAG_COMMENT,
+    TAG_TRANSLATE
 } tag_kind;
 
 static vt_status handle_tag(parser *p, tag_kind kind, guint line, const char *name, size_t len,
@@ -345,10 +351,44 @@ static vt_status handle_tag(parser *p, tag_kind kind, guint line, const char *na
         g_array_append_val(p->levels[p->depth], nd);
         return VT_OK;
 
+    case TAG_TRANSLATE: {
+        if (memchr(name, '\n', len))
+            return parse_error(p, line, "translatable text spans lines", name, len);
+        /* Placeholders: {name}, a name as {{name}} takes it. */
+        for (size_t i = 0; i < len; i++) {
+            if (name[i] == '}')
+                return parse_error(p, line, "'}' without '{' in translatable text", name, len);
+            if (name[i] != '{')
+                continue;
+            const char *end = memchr(name + i, '}', len - i);
+            name_path check;
+            if (!end || (st = parse_name(p, line, name + i + 1, (size_t)(end - name) - i - 1,
+                                         &check)) != VT_OK)
+                return end ? st : parse_error(p, line, "'{' without '}' in translatable text",
+                                              name, len);
+            name_path_clear(&check);
+            i = (size_t)(end - name);
+        }
+        nd.kind = NODE_TRANSLATE;
+        GString *id = g_string_sized_new(len);
+        for (size_t i = 0; i < len; i++)
+            if (!is_blank(name[i]) || (id->len && id->str[id->len - 1] != ' '))
+                g_string_append_c(id, is_blank(name[i]) ? ' ' : name[i]);
+        nd.u.msgid = g_string_free(id, FALSE);
+        g_array_append_val(p->levels[p->depth], nd);
+        return VT_OK;
+    }
+
     case TAG_COMMENT:
         break;
     }
     return VT_OK;
+}
+
+/* "_" and a blank: the tag is translatable text. */
+static gboolean body_is_translate(const char *src, size_t body, size_t end)
+{
+    return body + 1 < end && src[body] == '_' && is_blank(src[body + 1]);
 }
 
 /* One pass over the source: find "{{", classify the tag, apply the
@@ -375,6 +415,22 @@ static vt_status parse(parser *p)
                 return parse_error(p, line, "unterminated tag: '{{{' without '}}}'", NULL, 0);
             body_end = (size_t)(close - src);
             tag_end = body_end + 3;
+        } else if (body_is_translate(src, tag_start + 2, len)) {
+            /* {{_ text {name} text}}: the braces of placeholders pair up,
+             * so "{count}}}" ends with the placeholder, then the tag. */
+            body = tag_start + 2;
+            size_t at = body, open_braces = 0;
+            while (at + 1 < len && !(open_braces == 0 && src[at] == '}' && src[at + 1] == '}')) {
+                if (src[at] == '{')
+                    open_braces++;
+                else if (src[at] == '}' && open_braces > 0)
+                    open_braces--;
+                at++;
+            }
+            if (at + 1 >= len)
+                return parse_error(p, line, "unterminated tag: '{{_' without '}}'", NULL, 0);
+            body_end = at;
+            tag_end = body_end + 2;
         } else {
             body = tag_start + 2;
             const char *close = memmem(src + body, len - body, "}}", 2);
@@ -387,6 +443,9 @@ static vt_status parse(parser *p)
         tag_kind kind = TAG_VAR;
         if (triple) {
             kind = TAG_RAW;
+        } else if (body_is_translate(src, body, body_end)) {
+            kind = TAG_TRANSLATE;
+            body += 2;
         } else if (body < body_end) {
             char sigil = src[body];
             switch (sigil) {
@@ -416,7 +475,7 @@ static vt_status parse(parser *p)
          * line goes: the blanks before it, the blanks after and the line end. */
         gboolean standalone = FALSE;
         size_t line_start = tag_start, next = tag_end;
-        if (kind != TAG_VAR && kind != TAG_RAW) {
+        if (kind != TAG_VAR && kind != TAG_RAW && kind != TAG_TRANSLATE) {
             while (line_start > text_start && is_blank(src[line_start - 1]))
                 line_start--;
             size_t after = tag_end;
@@ -736,6 +795,8 @@ typedef struct {
     guint partial_depth;
     const template *tpl;      /* where we are, for messages */
     guint line;
+    vt_template_translate_fn translate; /* NULL: the text as written */
+    void *translate_data;
 } render_state;
 
 static vt_status output_limit(const render_state *rs)
@@ -873,6 +934,49 @@ static const json_t *lookup(const render_state *rs, const name_path *path)
     return value;
 }
 
+/* lookup() for a dotted name written in translated text ("count",
+ * "asset.label"), without splitting it. */
+static const json_t *lookup_text(const render_state *rs, const char *name, size_t len)
+{
+    const char *dot = memchr(name, '.', len);
+    size_t first = dot ? (size_t)(dot - name) : len;
+    const json_t *value = NULL;
+    for (size_t i = rs->depth; i-- > 0;) {
+        if (json_is_object(rs->stack[i]) &&
+            (value = json_object_getn(rs->stack[i], name, first)) != NULL)
+            break;
+    }
+    while (value && dot) {
+        const char *part = dot + 1;
+        dot = memchr(part, '.', len - (size_t)(part - name));
+        size_t n = dot ? (size_t)(dot - part) : len - (size_t)(part - name);
+        value = json_is_object(value) ? json_object_getn(value, part, n) : NULL;
+    }
+    return value;
+}
+
+/* {{_ text}}: the translation of the text (or the text), escaped, each
+ * {name} replaced by the escaped value of name. A translation's brace
+ * without its pair is text. */
+static vt_status emit_translated(render_state *rs, const char *msgid)
+{
+    const char *text = rs->translate ? rs->translate(msgid, rs->translate_data) : NULL;
+    if (!text || !*text)
+        text = msgid;
+    vt_status st = VT_OK;
+    while (*text && st == VT_OK) {
+        const char *open = strchr(text, '{');
+        const char *close = open ? strchr(open, '}') : NULL;
+        if (!close) {
+            return emit_escaped(rs, text, strlen(text));
+        }
+        if ((st = emit_escaped(rs, text, (size_t)(open - text))) == VT_OK)
+            st = emit_value(rs, lookup_text(rs, open + 1, (size_t)(close - open) - 1), TRUE);
+        text = close + 1;
+    }
+    return st;
+}
+
 static gboolean is_falsy(const json_t *value)
 {
     return !value || json_is_null(value) || json_is_false(value) ||
@@ -993,6 +1097,9 @@ static vt_status render_nodes(render_state *rs, const template *tpl, const node 
         case NODE_PARTIAL:
             st = render_partial(rs, tpl, nd, indent_off, indent_len);
             break;
+        case NODE_TRANSLATE:
+            st = emit_translated(rs, nd->u.msgid);
+            break;
         }
     }
     return st;
@@ -1000,6 +1107,13 @@ static vt_status render_nodes(render_state *rs, const template *tpl, const node 
 
 vt_status vt_template_render(const vt_template_set *set, const char *name, const json_t *data,
                              GString *out)
+{
+    return vt_template_render_translated(set, name, data, NULL, NULL, out);
+}
+
+vt_status vt_template_render_translated(const vt_template_set *set, const char *name,
+                                        const json_t *data, vt_template_translate_fn translate,
+                                        void *translate_data, GString *out)
 {
     const template *tpl = g_hash_table_lookup(set->templates, name);
     if (!tpl)
@@ -1011,6 +1125,8 @@ vt_status vt_template_render(const vt_template_set *set, const char *name, const
         .out_limit = out->len + VT_TEMPLATE_MAX_OUTPUT,
         .cap = VT_TEMPLATE_MAX_NESTING,
         .tpl = tpl,
+        .translate = translate,
+        .translate_data = translate_data,
     };
     rs.stack = rs.inline_stack;
     if (data)

@@ -34,6 +34,14 @@
  *                     context. Partials are looked up when rendering, so an
  *                     override of "header" changes every page that uses it.
  *  {{! comment }}     removed; may span lines.
+ *  {{_ text}}         interface text, translated when rendered: the
+ *                     translation of "text" (runs of blanks made one space;
+ *                     one line) from vt_template_render_translated's
+ *                     function, or the text itself, HTML-escaped. "{name}"
+ *                     inside it is a placeholder filled with the escaped
+ *                     value of name ({{name}}'s lookup), in the translation
+ *                     as in the text: {{_ Images: {count}}}. Inline, never
+ *                     standalone. po/update-pot extracts these texts.
  * Whitespace inside tags is ignored ({{ name }}, {{# name }}). A line holding
  * only white space and one section, inverted, closing, partial or comment tag
  * is removed from the output (the spec's "standalone" rule, also for "\r\n"),
@@ -111,5 +119,16 @@ vt_status vt_template_set_check(const vt_template_set *set);
  * (over VT_TEMPLATE_MAX_OUTPUT bytes or VT_TEMPLATE_MAX_STEPS steps). */
 vt_status vt_template_render(const vt_template_set *set, const char *name, const json_t *data,
                              GString *out);
+
+/* Translates interface text: returns the translation of @msgid, or NULL
+ * (or "") for none. Called from the rendering thread; must not change
+ * anything the other renders share. */
+typedef const char *(*vt_template_translate_fn)(const char *msgid, void *data);
+
+/* vt_template_render, with {{_ text}} translated by @translate (NULL: the
+ * text as written). */
+vt_status vt_template_render_translated(const vt_template_set *set, const char *name,
+                                        const json_t *data, vt_template_translate_fn translate,
+                                        void *translate_data, GString *out);
 
 #endif

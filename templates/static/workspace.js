@@ -6,7 +6,7 @@
  * file while there are none), data-types
  * (vt_annotation_types_json: [{name, label, colour, fields: [{name, kind,
  * choices?}]}]), data-width/-height (the image's size) and data-terms
- * (terms.json, for suggestions).
+ * (terms.json, for suggestions while a term is typed).
  *
  * Annotorious 3 (static/vendor/annotorious/, the plain-script build of
  * @annotorious/openseadragon, global AnnotoriousOSD) draws over viewer.js's
@@ -273,12 +273,19 @@
                     text: 'Draw polygon'}),
     V.el('button', {type: 'button', 'data-tool': 'view', 'aria-pressed': 'true',
                     text: 'Move the image'}),
-    V.el('button', {type: 'button', 'data-tool': 'here', text: 'Rectangle over this view'})
+    V.el('button', {type: 'button', 'data-tool': 'here', text: 'Rectangle over this view'}),
+    V.el('button', {type: 'button', 'data-tool': 'keyboard', 'aria-pressed': 'false',
+                    text: 'Polygon by keyboard'}),
+    V.el('button', {type: 'button', 'data-keyboard': 'close', hidden: true, disabled: true,
+                    text: 'Close the polygon'}),
+    V.el('button', {type: 'button', 'data-keyboard': 'cancel', hidden: true,
+                    text: 'Cancel the polygon'})
   ]);
   var hint = V.el('p', {className: 'workspace__hint', text:
     'Rectangle: click a corner, then the opposite one. Polygon: click each point, then the' +
     ' first again. Escape stops drawing; click a shape to select it, drag it or its handles' +
-    ' to change it.'});
+    ' to change it. Polygon by keyboard: arrow keys move the crosshair (Shift: further), + and' +
+    ' - zoom, Enter adds a point, Backspace takes the last back, Escape cancels.'});
 
   var schemeSelect = V.el('select', {id: 'ws-scheme'}, [
     V.el('option', {value: 'type', text: 'By type'}),
@@ -322,8 +329,6 @@
   root.appendChild(hint);
   root.appendChild(colours);
   root.appendChild(layout);
-  var datalists = V.el('div', {hidden: true});
-  root.appendChild(datalists);
 
   /* ---- filters, list, legend ---------------------------------------------- */
 
@@ -452,22 +457,105 @@
 
   /* ---- the form ------------------------------------------------------------ */
 
-  function datalistFor(field) {
-    var id = 'ws-terms-' + field;
-    if (document.getElementById(id))
-      return id;
-    var dl = V.el('datalist', {id: id});
+  /* A term or terms field suggests the terms in use (terms.json, most used
+   * first): its own field's, then the other fields', by prefix of what is
+   * typed (for a terms field, of the term after the last comma, which a
+   * choice replaces), accents and case ignored. The ARIA 1.2 combobox
+   * pattern: the input keeps the focus; Down and Up move, Enter or a click
+   * takes the highlighted term, Escape closes the list. */
+  var SUGGESTED = 8;
+
+  function suggestionsFor(field, typed) {
+    var want = V.fold(typed.trim());
+    var found = [];
     var seen = {};
-    var same = terms.filter(function (t) { return t.field === field; });
-    var other = terms.filter(function (t) { return t.field !== field; });
-    same.concat(other).slice(0, 300).forEach(function (t) {
-      if (seen[t.term])
-        return;
-      seen[t.term] = true;
-      dl.appendChild(V.el('option', {value: t.term}));
+    if (want === '')
+      return found;
+    [true, false].forEach(function (own) {
+      for (var i = 0; i < terms.length && found.length < SUGGESTED; i++) {
+        var t = terms[i];
+        var folded = V.fold(t.term);
+        if ((t.field === field) !== own || seen[folded] || folded.indexOf(want) !== 0 ||
+            t.term === typed.trim())
+          continue;
+        seen[folded] = true;
+        found.push(t);
+      }
     });
-    datalists.appendChild(dl);
-    return id;
+    return found;
+  }
+
+  function suggesting(input, field, many) {
+    var listId = input.id + '-terms';
+    var box = V.el('ul', {id: listId, className: 'combobox__list', role: 'listbox',
+                          'aria-label': 'Terms in use', hidden: true});
+    var shown = [];
+    var active = -1;
+    input.setAttribute('role', 'combobox');
+    input.setAttribute('aria-autocomplete', 'list');
+    input.setAttribute('aria-expanded', 'false');
+    input.setAttribute('aria-controls', listId);
+    input.setAttribute('autocomplete', 'off');
+    function typed() {
+      return many ? input.value.slice(input.value.lastIndexOf(',') + 1) : input.value;
+    }
+    function close() {
+      shown = [];
+      active = -1;
+      box.textContent = '';
+      box.hidden = true;
+      input.setAttribute('aria-expanded', 'false');
+      input.removeAttribute('aria-activedescendant');
+    }
+    function highlight(i) {
+      Array.prototype.forEach.call(box.children, function (li, k) {
+        li.setAttribute('aria-selected', k === i ? 'true' : 'false');
+      });
+      active = i;
+      input.setAttribute('aria-activedescendant', listId + '-' + i);
+    }
+    function take(i) {
+      var head = many ? input.value.slice(0, input.value.lastIndexOf(',') + 1) : '';
+      input.value = (head ? head + ' ' : '') + shown[i].term;
+      close();
+    }
+    function update() {
+      close();
+      shown = suggestionsFor(field, typed());
+      shown.forEach(function (t, i) {
+        var li = V.el('li', {id: listId + '-' + i, role: 'option', 'aria-selected': 'false',
+                             className: 'combobox__option'}, [
+          t.term, V.el('span', {className: 'combobox__field', text: ' ' + String(t.field || '').replace(/_/g, ' ') +
+                                (typeof t.count === 'number' ? ' (' + t.count + ')' : '')})]);
+        /* mousedown, not click: the input keeps the focus. */
+        li.addEventListener('mousedown', function (event) {
+          event.preventDefault();
+          take(i);
+        });
+        box.appendChild(li);
+      });
+      box.hidden = shown.length === 0;
+      input.setAttribute('aria-expanded', String(shown.length > 0));
+    }
+    input.addEventListener('input', update);
+    input.addEventListener('blur', close);
+    input.addEventListener('keydown', function (event) {
+      if (box.hidden)
+        return;
+      var n = shown.length;
+      if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        highlight(event.key === 'ArrowDown' ? (active + 1) % n : (active <= 0 ? n - 1 : active - 1));
+      } else if (event.key === 'Enter' && active >= 0) {
+        take(active);
+      } else if (event.key === 'Escape') {
+        close();   /* and not the panel */
+        event.stopPropagation();
+      } else {
+        return;
+      }
+      event.preventDefault();
+    });
+    return V.el('div', {className: 'combobox'}, [input, box]);
   }
 
   function inputFor(f, value, n) {
@@ -497,15 +585,14 @@
         attrs.placeholder = 'YYYY, YYYY-MM or YYYY-MM-DD';
         attrs.pattern = '\\d{4}(-\\d{2}(-\\d{2})?)?';
       }
-      if (f.kind === 'term' || f.kind === 'terms')
-        attrs.list = datalistFor(f.name);
       if (f.kind === 'terms')
         attrs['aria-describedby'] = 'ws-hint-' + n;
       input = V.el('input', attrs);
       input.value = value === undefined ? '' : (Array.isArray(value) ? value.join(', ') : String(value));
     }
     var label = f.name.charAt(0).toUpperCase() + f.name.slice(1).replace(/-/g, ' ');
-    var row = V.el('div', {className: 'workspace__row'}, [V.el('label', {'for': id, text: label}), input]);
+    var row = V.el('div', {className: 'workspace__row'}, [V.el('label', {'for': id, text: label}),
+      f.kind === 'term' || f.kind === 'terms' ? suggesting(input, f.name, f.kind === 'terms') : input]);
     if (f.kind === 'terms')
       row.appendChild(V.el('span', {id: 'ws-hint-' + n, className: 'workspace__help',
                                     text: 'several terms: separate them with commas'}));
@@ -826,7 +913,9 @@
     });
     if (!anno)
       return;
-    if (tool === 'view') {
+    if (tool !== 'keyboard')
+      stopKeyboard();
+    if (tool === 'view' || tool === 'keyboard') {
       anno.setDrawingEnabled(false);
     } else {
       anno.setDrawingTool(tool);
@@ -845,30 +934,178 @@
     return rec;
   }
 
-  toolbar.addEventListener('click', function (event) {
-    var b = event.target.closest('[data-tool]');
-    if (!b)
-      return;
-    var tool = b.getAttribute('data-tool');
-    if (tool !== 'here') {
-      setTool(tool);
-      return;
-    }
-    if (!viewer)
-      return;
-    /* The middle half of what is shown, for keyboard users. */
-    var r = viewer.viewport.viewportToImageRectangle(viewer.viewport.getBounds(true));
-    var x = clampX(r.x + r.width / 4), y = clampY(r.y + r.height / 4);
-    var shape = {x: x, y: y, w: Math.max(1, clampX(r.x + r.width * 3 / 4) - x),
-                 h: Math.max(1, clampY(r.y + r.height * 3 / 4) - y)};
-    var rec = addNew(shape);
+  /* A new shape, made here: drawn, selected, its form open and focused. */
+  function begin(rec) {
     quietly(function () { anno.addAnnotation(toAnnotorious(rec)); });
     open(rec.id, false);
     refresh();
     var first = panel.querySelector('[id^="ws-field-"]');
     if (first)
       first.focus();
+  }
+
+  toolbar.addEventListener('click', function (event) {
+    var k = event.target.closest('[data-keyboard]');
+    if (k && kb) {
+      if (k.getAttribute('data-keyboard') === 'close')
+        closeKeyboard();
+      else
+        setTool('view');
+      return;
+    }
+    var b = event.target.closest('[data-tool]');
+    if (!b || !viewer)
+      return;
+    var tool = b.getAttribute('data-tool');
+    if (tool === 'keyboard') {
+      setTool(tool);
+      startKeyboard();
+      return;
+    }
+    if (tool !== 'here') {
+      setTool(tool);
+      return;
+    }
+    /* The middle half of what is shown, for keyboard users. */
+    var r = viewer.viewport.viewportToImageRectangle(viewer.viewport.getBounds(true));
+    var x = clampX(r.x + r.width / 4), y = clampY(r.y + r.height / 4);
+    var shape = {x: x, y: y, w: Math.max(1, clampX(r.x + r.width * 3 / 4) - x),
+                 h: Math.max(1, clampY(r.y + r.height * 3 / 4) - y)};
+    begin(addNew(shape));
   });
+
+  /* ---- a polygon by keyboard ---------------------------------------------- */
+
+  /* Annotorious draws with a pointer only. "Polygon by keyboard" puts a
+   * crosshair at the view's centre, in a focusable region over the image:
+   * arrow keys move it (10 screen pixels, 50 with Shift; the view follows
+   * at its edges), + and - zoom around it, Enter adds a point there,
+   * Backspace takes the last one back, Escape cancels, and "Close the
+   * polygon" (3 points or more) makes it a new annotation, as one drawn
+   * with the mouse. Points are whole image pixels; the region's
+   * data-crosshair and data-points say where they are. */
+  var POINTS_MAX = 2000;
+  var SVG_NS = 'http://www.w3.org/2000/svg';
+  var kb = null;   /* {x, y, points, pad, svg} while drawing */
+  var kbClose = toolbar.querySelector('[data-keyboard="close"]');
+  var kbCancel = toolbar.querySelector('[data-keyboard="cancel"]');
+
+  function svgEl(tag, attrs) {
+    var node = document.createElementNS(SVG_NS, tag);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, String(attrs[k])); });
+    return node;
+  }
+
+  function screenOf(x, y) {
+    return viewer.viewport.imageToViewerElementCoordinates(new window.OpenSeadragon.Point(x, y));
+  }
+
+  function drawKeyboard() {
+    if (!kb)
+      return;
+    var c = screenOf(kb.x, kb.y);
+    var pts = kb.points.map(function (p) { var q = screenOf(p[0], p[1]); return q.x + ',' + q.y; });
+    var colour = cssColour('--ws-type-' + (typeSelect.value || ''), '#000000');
+    kb.svg.textContent = '';
+    if (pts.length)
+      kb.svg.appendChild(svgEl('polyline', {points: pts.concat([c.x + ',' + c.y]).join(' '), fill: 'none',
+                                            stroke: colour, 'stroke-width': 2, 'stroke-dasharray': '6 3'}));
+    kb.points.forEach(function (p) {
+      var q = screenOf(p[0], p[1]);
+      kb.svg.appendChild(svgEl('circle', {cx: q.x, cy: q.y, r: 4, fill: colour}));
+    });
+    [[-12, 0, 12, 0], [0, -12, 0, 12]].forEach(function (l) {
+      kb.svg.appendChild(svgEl('line', {x1: c.x + l[0], y1: c.y + l[1], x2: c.x + l[2], y2: c.y + l[3],
+                                        stroke: '#000000', 'stroke-width': 3}));
+      kb.svg.appendChild(svgEl('line', {x1: c.x + l[0], y1: c.y + l[1], x2: c.x + l[2], y2: c.y + l[3],
+                                        stroke: '#ffffff', 'stroke-width': 1}));
+    });
+    kb.pad.setAttribute('data-crosshair', kb.x + ',' + kb.y);
+    kb.pad.setAttribute('data-points', JSON.stringify(kb.points));
+  }
+
+  function startKeyboard() {
+    stopKeyboard();
+    var r = viewer.viewport.viewportToImageRectangle(viewer.viewport.getBounds(true));
+    var pad = V.el('div', {className: 'workspace__crosshair', tabindex: '0', role: 'application',
+                           'aria-roledescription': 'polygon drawing',
+                           'aria-label': 'Polygon by keyboard: arrow keys move the crosshair, ' +
+                                         'Enter adds a point, Escape cancels'});
+    pad.style.cssText = 'position:absolute;inset:0;z-index:5;pointer-events:none;outline-offset:-3px';
+    var svg = svgEl('svg', {width: '100%', height: '100%', 'aria-hidden': 'true'});
+    svg.style.cssText = 'position:absolute;inset:0';
+    pad.appendChild(svg);
+    viewer.container.appendChild(pad);
+    kb = {x: clampX(r.x + r.width / 2), y: clampY(r.y + r.height / 2), points: [], pad: pad, svg: svg};
+    pad.addEventListener('keydown', keyboardKey);
+    kbClose.hidden = kbCancel.hidden = false;
+    kbClose.disabled = true;
+    drawKeyboard();
+    pad.focus();
+    say('Polygon by keyboard: move the crosshair with the arrow keys, Enter adds a point.');
+  }
+
+  function stopKeyboard() {
+    if (!kb)
+      return;
+    kb.pad.remove();
+    kb = null;
+    kbClose.hidden = kbCancel.hidden = true;
+  }
+
+  function closeKeyboard() {
+    if (kb.points.length < 3) {
+      say('A polygon needs 3 points at least.');
+      return;
+    }
+    var points = kb.points;
+    setTool('view');
+    begin(addNew({points: points}));
+    say('Polygon of ' + points.length + ' points: fill in the form and save.');
+  }
+
+  function keyboardKey(event) {
+    var steps = {ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1]};
+    var vp = viewer.viewport;
+    if (steps[event.key]) {
+      /* Screen pixels to image pixels at the current zoom. */
+      var px = event.shiftKey ? 50 : 10;
+      var o = vp.viewerElementToImageCoordinates(new window.OpenSeadragon.Point(0, 0));
+      var one = vp.viewerElementToImageCoordinates(new window.OpenSeadragon.Point(1, 1));
+      kb.x = clampX(kb.x + steps[event.key][0] * px * (one.x - o.x));
+      kb.y = clampY(kb.y + steps[event.key][1] * px * (one.y - o.y));
+      var c = screenOf(kb.x, kb.y);
+      var size = vp.getContainerSize(), margin = 30;
+      var dx = c.x < margin ? c.x - margin : (c.x > size.x - margin ? c.x - size.x + margin : 0);
+      var dy = c.y < margin ? c.y - margin : (c.y > size.y - margin ? c.y - size.y + margin : 0);
+      if (dx || dy)
+        vp.panBy(vp.deltaPointsFromPixels(new window.OpenSeadragon.Point(dx, dy)));
+    } else if (event.key === '+' || event.key === '=' || event.key === '-') {
+      vp.zoomBy(event.key === '-' ? 1 / 1.5 : 1.5, vp.imageToViewportCoordinates(kb.x, kb.y));
+    } else if (event.key === 'Enter') {
+      var last = kb.points[kb.points.length - 1];
+      if (kb.points.length >= POINTS_MAX)
+        say('A polygon has ' + POINTS_MAX + ' points at most.');
+      else if (!last || last[0] !== kb.x || last[1] !== kb.y)
+        kb.points.push([kb.x, kb.y]);
+      say('Point ' + kb.points.length + ' at ' + kb.x + ', ' + kb.y + '.');
+    } else if (event.key === 'Backspace') {
+      kb.points.pop();
+      say(kb.points.length + (kb.points.length === 1 ? ' point.' : ' points.'));
+    } else if (event.key === 'Escape') {
+      event.stopPropagation();
+      setTool('view');
+      say('Polygon cancelled.');
+      toolbar.querySelector('[data-tool="keyboard"]').focus();
+    } else {
+      return;
+    }
+    event.preventDefault();
+    if (kb) {
+      kbClose.disabled = kb.points.length < 3;
+      drawKeyboard();
+    }
+  }
 
   root.addEventListener('keydown', function (event) {
     if (event.key === 'Escape') {
@@ -885,12 +1122,25 @@
 
   function start(items) {
     viewer = box.vitrineViewer;
-    anno = window.AnnotoriousOSD.createOSDAnnotator(viewer, {
-      drawingEnabled: false,   /* drawing mode: Annotorious's default, click on a desktop, drag on touch */
-      autoSave: true,          /* a move or reshape is reported once the pointer rests */
-      userSelectAction: 'EDIT',
-      style: styleFor
-    });
+    try {
+      anno = window.AnnotoriousOSD.createOSDAnnotator(viewer, {
+        drawingEnabled: false,   /* drawing mode: Annotorious's default, click on a desktop, drag on touch */
+        autoSave: true,          /* a move or reshape is reported once the pointer rests */
+        userSelectAction: 'EDIT',
+        style: styleFor
+      });
+    } catch (e) {
+      /* PixiJS 7, inside Annotorious's build, refuses to start where
+       * new Function is refused (docs/web: the staff pages' policy). */
+      anno = null;
+      root.setAttribute('data-ready', 'failed');
+      say(/unsafe-eval/.test(String(e && e.message))
+        ? 'The annotation workspace cannot draw: this page\'s Content-Security-Policy must allow ' +
+          '\'unsafe-eval\' (Annotorious draws with PixiJS, which compiles code at run time).'
+        : 'The annotation workspace could not start its drawing layer.');
+      return;
+    }
+    viewer.addHandler('update-viewport', drawKeyboard);
     items.forEach(function (ann) {
       var rec = fromW3C(ann);
       if (!rec || records[rec.id])
@@ -904,17 +1154,9 @@
         return;
       var shape = shapeOf(a);
       /* Annotorious's id stays its own until vitrined gives one. */
-      var rec = addNew(shape);
-      quietly(function () {
-        anno.removeAnnotation(a.id);
-        anno.addAnnotation(toAnnotorious(rec));
-      });
+      quietly(function () { anno.removeAnnotation(a.id); });
       setTool('view');
-      open(rec.id, false);
-      refresh();
-      var first = panel.querySelector('[id^="ws-field-"]');
-      if (first)
-        first.focus();
+      begin(addNew(shape));
       say('Drawn: fill in the form and save.');
     });
     anno.on('updateAnnotation', function (a) {

@@ -7,15 +7,20 @@
 # both are there; the rectangle dragged is saved where it was dropped; the
 # polygon is deleted from its panel; switching the colour scheme (by type, by damage type)
 # changes the colours drawn; publisher "pub" makes a public annotation
-# from the keyboard ("Rectangle over this view"); the public page shows
-# that one only. Then the store, the audit trail and the trees are checked.
-# lighttpd serves both trees, the static tiles and vitrine-edit.cgi; vitrined
-# runs. Skipped (77) without lighttpd, node, playwright-core or Chromium.
+# from the keyboard ("Rectangle over this view") and a public tag polygon
+# drawn by keyboard, terms picked from the suggestions (the image's
+# keywords, from a sidecar, are in terms.json); the public page shows those
+# two only, Mirador draws both and Universal Viewer finds both by a search
+# inside the image; without 'unsafe-eval' the workspace says why it cannot
+# draw. Then the store, the audit trail and the trees are checked.
+# lighttpd serves both trees, the static tiles, vitrine-edit.cgi and the
+# public search CGI; vitrined runs. Skipped (77) without lighttpd, node,
+# playwright-core, Annotorious, Mirador, Universal Viewer or Chromium.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
 source "$VT_SOURCE_DIR/tests/lib/browser.sh"
 
-browser_require @annotorious/openseadragon
+browser_require @annotorious/openseadragon mirador universalviewer
 [ -x "$VT_BIN_DIR/vitrine-edit.cgi" ] || fail "vitrine-edit.cgi is missing: build the project first"
 
 vt_make_tree static
@@ -32,6 +37,8 @@ mkdir -p "$T/img"
 vips black "$T/img/black.v" 1200 800 --bands 3 || fail "vips black failed"
 vips linear "$T/img/black.v" "$T/hot/photo/2024.00042_panel.jpg" 1 128 --uchar ||
     fail "vips linear failed"
+jq -n '{keywords: ["craquelure", "oak"]}' >"$T/hot/photo/2024.00042_panel.json" ||
+    fail "could not write the sidecar"
 vt_ingest
 id=$(vt_asset photo 2024.00042_panel.jpg | jq -r .id)
 vt_daemon_start
@@ -51,7 +58,17 @@ csp=$(grep -v unsafe-eval <<<"$csps" | head -1)
 csp_internal=$(grep unsafe-eval <<<"$csps" | head -1)
 [ -n "$csp" ] && [ -n "$csp_internal" ] ||
     fail "no public and internal Content-Security-Policy in docs/web/lighttpd.conf"
+# Universal Viewer searches inside the image with the public search CGI
+# (the manifest's Content Search service) and asks full/90, of each canvas
+# (its thumbnail, as docs/web answers).
 staff_httpd_start "$T/site/public" "ed:edpw pub:pubpw" "
+server.modules += ( \"mod_rewrite\" )
+alias.url += ( \"/cgi-bin/vitrine-search.cgi\" => \"$VT_BIN_DIR/vitrine-search.cgi\" )
+\$HTTP[\"url\"] =~ \"^/cgi-bin/vitrine-search[.]cgi(/|\$)\" {
+    setenv.add-environment = ( \"VITRINE_CONFIG\" => \"$VT_CONF\", \"VITRINE_AUDIENCE\" => \"public\"$(vt_lighttpd_sanitizer_env) )
+}
+url.rewrite-if-not-file = (
+    \"^/images/([a-z0-9]{1,64})/full/[0-9]{1,6},/0/default[.]jpg\$\" => \"/images/\$1/thumbnail.jpg\" )
 \$HTTP[\"url\"] =~ \"^/internal/\" {
     setenv.add-response-header = ( \"Content-Security-Policy\" => $csp_internal )
 }
@@ -63,23 +80,32 @@ ok "the shipped Content-Security-Policy of each tree"
 mkdir -p "$T/browser"
 browser_run workspace.mjs "$base" "$id" "$T/browser"
 list=$(vt annotations list "$id" --json)
-assert_eq 2 "$(jq length <<<"$list")" "two annotations stored (the polygon deleted)"
-assert_eq '["descriptive","restoration"]' "$(jq -c '[.[].type] | sort' <<<"$list")" "their types"
+assert_eq 3 "$(jq length <<<"$list")" "three annotations stored (ed's polygon deleted)"
+assert_eq '["descriptive","restoration","tag"]' "$(jq -c '[.[].type] | sort' <<<"$list")" "their types"
+assert_eq oak "$(jq -r '.[] | select(.type == "restoration") | .fields.material' <<<"$list")" \
+    "the material picked from the suggestions"
+assert_eq '["blistered","craquelure"]' "$(jq -c '.[] | select(.type == "tag") | .fields.terms' <<<"$list")" \
+    "the tag's terms, the second picked from the suggestions"
+poly=$(grep '^# polygon ' "$T/browser.out" | sed 's/^# polygon //')
+assert_eq "$poly" "$(jq -c '.[] | select(.type == "tag") | .shape.points' <<<"$list")" \
+    "the polygon drawn by keyboard, point for point"
 assert_eq flaking "$(jq -r '.[] | select(.type == "restoration") | .fields.damage' <<<"$list")" \
     "the rectangle's damage type"
 assert_eq '{"x":150,"y":150,"w":400,"h":300}' \
     "$(jq -c '.[] | select(.type == "restoration") | .shape' <<<"$list")" "the rectangle where it was dragged"
-assert_eq '["ed","pub"]' "$(jq -c '[.[].creator] | sort' <<<"$list")" "creators from REMOTE_USER"
-assert_eq public "$(jq -r '.[] | select(.creator == "pub") | .visibility' <<<"$list")" \
-    "the publisher's annotation is public"
+assert_eq '["ed","pub","pub"]' "$(jq -c '[.[].creator] | sort' <<<"$list")" "creators from REMOTE_USER"
+assert_eq '["public","public"]' "$(jq -c '[.[] | select(.creator == "pub") | .visibility]' <<<"$list")" \
+    "the publisher's annotations are public"
 hist=$(vt history "$id" --json)
-assert_eq '["ed","ed","ed","ed","pub"]' "$(jq -c '[.[].user]' <<<"$hist")" "one audit entry per change"
-assert_eq '["create","create","update","delete","create"]' \
-    "$(jq -c '[.[].change.annotation.action]' <<<"$hist")" "created, created, moved, deleted, created"
+assert_eq '["ed","ed","ed","ed","pub","pub"]' "$(jq -c '[.[] | select(.change.annotation) | .user]' <<<"$hist")" \
+    "one audit entry per change"
+assert_eq '["create","create","update","delete","create","create"]' \
+    "$(jq -c '[.[] | select(.change.annotation) | .change.annotation.action]' <<<"$hist")" \
+    "created, created, moved, deleted, created, created"
 assert_eq '<img src=x onerror="window.__xss=1"> loose paint' \
     "$(jq -r '.[] | select(.change.annotation.action == "delete") | .change.annotation.before.fields.text' <<<"$hist")" \
     "the polygon's text was stored as text (the audit entry of its deletion)"
 pubpage=$T/site/public/iiif/$id/annotations.json
-assert_eq 1 "$(jq '.items | length' "$pubpage")" "the public AnnotationPage holds the public one only"
+assert_eq 2 "$(jq '.items | length' "$pubpage")" "the public AnnotationPage holds the public ones only"
 vt_daemon_stop
 echo "PASS $VT_TEST_NAME"

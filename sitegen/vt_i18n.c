@@ -1,0 +1,90 @@
+/* vt_i18n.c: the interface's translations through glibc's gettext, one
+ * text domain per language (vt_i18n.h). */
+#include "vt_i18n.h"
+
+#include <glib.h>
+#include <libintl.h>
+#include <locale.h>
+#include <string.h>
+
+#ifndef VT_DATADIR
+#define VT_DATADIR "/usr/local/share/vitrine"
+#endif
+#ifndef VT_LOCALE_BUILD_DIR
+#define VT_LOCALE_BUILD_DIR "locale"
+#endif
+
+/* The locale whose folder holds the catalogues: always present in glibc
+ * (2.35 and later), and not "C", for which gettext translates nothing. */
+#define CATALOGUE_LOCALE "C.UTF-8"
+
+struct vt_i18n {
+    char *lang;
+    char *domain;             /* "vitrine-nl" */
+};
+
+static char *locale_dir(void)
+{
+    const char *env = g_getenv("VITRINE_LOCALE_DIR");
+    if (env && *env)
+        return g_strdup(env);
+    if (g_file_test(VT_DATADIR "/locale", G_FILE_TEST_IS_DIR))
+        return g_strdup(VT_DATADIR "/locale");
+    return g_strdup(VT_LOCALE_BUILD_DIR);
+}
+
+vt_status vt_i18n_load(const char *lang, vt_i18n **ret_cat)
+{
+    g_autofree char *dir = locale_dir();
+    g_autofree char *domain = g_strconcat("vitrine-", lang, NULL);
+    g_autofree char *file = g_strconcat(domain, ".mo", NULL);
+    g_autofree char *path = g_build_filename(dir, CATALOGUE_LOCALE, "LC_MESSAGES", file, NULL);
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+        return vt_error_set(VT_ERR_NOT_FOUND,
+                            "no interface catalogue for language '%s' (no %s; the build makes"
+                            " it from po/%s.po, or set VITRINE_LOCALE_DIR)",
+                            lang, path, lang);
+    const char *now = setlocale(LC_MESSAGES, NULL);
+    if (!now || strcmp(now, CATALOGUE_LOCALE) != 0) {
+        if (!setlocale(LC_MESSAGES, CATALOGUE_LOCALE))
+            return vt_error_set(VT_ERR_INTERNAL, "the C library has no %s locale: the interface"
+                                " cannot be translated", CATALOGUE_LOCALE);
+    }
+    if (!bindtextdomain(domain, dir) || !bind_textdomain_codeset(domain, "UTF-8"))
+        return vt_error_set(VT_ERR_NOMEM, "cannot bind the text domain %s", domain);
+    vt_i18n *cat = g_new0(vt_i18n, 1);
+    cat->lang = g_strdup(lang);
+    cat->domain = g_steal_pointer(&domain);
+    *ret_cat = cat;
+    return VT_OK;
+}
+
+void vt_i18n_free(vt_i18n *cat)
+{
+    if (!cat)
+        return;
+    g_free(cat->lang);
+    g_free(cat->domain);
+    g_free(cat);
+}
+
+const char *vt_i18n_lang(const vt_i18n *cat)
+{
+    return cat->lang;
+}
+
+const char *vt_i18n_gettext(const vt_i18n *cat, const char *msgid)
+{
+    return cat ? dgettext(cat->domain, msgid) : msgid;
+}
+
+const char *vt_i18n_ngettext(const vt_i18n *cat, const char *one, const char *other,
+                             unsigned long n)
+{
+    return cat ? dngettext(cat->domain, one, other, n) : (n == 1 ? one : other);
+}
+
+const char *vt_i18n_translate(const char *msgid, void *data)
+{
+    return vt_i18n_gettext(data, msgid);
+}
