@@ -140,7 +140,10 @@
 
   function renderHit(hit) {
     var label = typeof hit.label === 'string' && hit.label !== '' ? hit.label : String(hit.id || '');
-    var page = V.safeUrl(hit.page);
+    /* With a folder per language the service's page is the default
+     * language's: a hit leads to the page in this page's language. */
+    var page = V.safeUrl(V.pages !== V.root && /^[a-z0-9]{1,64}$/.test(hit.id || '')
+                         ? V.pages + 'assets/' + hit.id + '.html' : hit.page);
     var thumbnail = V.safeUrl(hit.thumbnail);
     var figure = el(page ? 'a' : 'span', {className: 'hit__thumb', href: page, tabindex: page ? '-1' : null,
                                           'aria-hidden': page ? 'true' : null}, [

@@ -1,0 +1,125 @@
+// tests/browser/i18n.mjs: the site in several languages (issue 12), in
+// headless Chromium, on a site generated with [site] languages=nl,fr,en.
+// A visitor on the Dutch page of an asset switches to French with the
+// keyboard (the language switch is a list of links) and lands on the same
+// asset, in French; then to English. A hit of the French search page leads
+// to the French page of its asset. axe-core finds no serious or critical
+// violation on home, search, asset, intervention and favourites in each
+// language. Run by tests/blackbox/t74-languages-browser.sh:
+//   VT_ASSET=ID VT_INTERVENTION=N node tests/browser/i18n.mjs http://127.0.0.1:PORT [OUTDIR]
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Run, check, baseArg, outDirArg } from './harness.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const AXE = join(here, '..', '..', 'node_modules', 'axe-core', 'axe.min.js');
+const base = baseArg(process.argv[2],
+                     'VT_ASSET=ID VT_INTERVENTION=N node tests/browser/i18n.mjs http://127.0.0.1:PORT [OUTDIR]');
+const asset = process.env.VT_ASSET || '';
+const intervention = process.env.VT_INTERVENTION || '';
+if (!/^[a-z0-9]+$/.test(asset) || !/^[0-9.]+$/.test(intervention)) {
+  console.error('VT_ASSET and VT_INTERVENTION are needed');
+  process.exit(2);
+}
+const LANGS = {nl: 'Over dit beeld', fr: 'À propos de cette image', en: 'About this image'};
+const run = new Run({base, outDir: outDirArg(process.argv[3], 'vt-i18n-'), timeout: 20000});
+await run.launch({viewport: {width: 1280, height: 900}});
+
+/* The page's language, its asset (the favourite toggle's id) and its
+ * "About this image" heading. */
+async function assetPage(page) {
+  return page.evaluate(() => ({
+    lang: document.documentElement.lang,
+    id: document.querySelector('.favourite-toggle')?.dataset.id,
+    about: document.getElementById('about-title')?.textContent,
+    current: document.querySelector('.language-switch [aria-current="page"]')?.getAttribute('hreflang'),
+  }));
+}
+
+/* Tabs from the top of the page to the switch's link to @lang and presses
+ * Enter there: the switch works with the keyboard alone. */
+async function switchByKeyboard(page, lang) {
+  await page.keyboard.press('Tab');   // the skip link first
+  for (let i = 0; i < 40; i++) {
+    const at = await page.evaluate(() => {
+      const a = document.activeElement;
+      return a && a.closest('.language-switch') ? a.getAttribute('hreflang') : null;
+    });
+    if (at === lang) {
+      await Promise.all([page.waitForURL(`**/${lang}/assets/${asset}.html`), page.keyboard.press('Enter')]);
+      return;
+    }
+    await page.keyboard.press('Tab');
+  }
+  check(false, `no link to ${lang} in the language switch within 40 tabs`);
+}
+
+await run.step('the language switch keeps the visitor on the same asset', async () => {
+  const page = await run.newPage();
+  await page.goto(`${base}/nl/assets/${asset}.html`);
+  let seen = await assetPage(page);
+  check(seen.lang === 'nl' && seen.id === asset && seen.about === LANGS.nl && seen.current === 'nl',
+        `the Dutch page: ${JSON.stringify(seen)}`);
+  await switchByKeyboard(page, 'fr');
+  seen = await assetPage(page);
+  check(seen.lang === 'fr' && seen.id === asset && seen.about === LANGS.fr && seen.current === 'fr',
+        `after choosing Français: ${JSON.stringify(seen)}`);
+  await switchByKeyboard(page, 'en');
+  seen = await assetPage(page);
+  check(seen.lang === 'en' && seen.id === asset && seen.about === LANGS.en && seen.current === 'en',
+        `after choosing English: ${JSON.stringify(seen)}`);
+  // Its hreflang alternates name the same asset in every language.
+  const alternates = await page.evaluate(() => [...document.querySelectorAll('link[rel="alternate"][hreflang]')]
+    .map((l) => l.hreflang + ' ' + new URL(l.href).pathname));
+  check(alternates.join(',') === ['nl', 'fr', 'en'].map((l) => `${l} /${l}/assets/${asset}.html`).join(','),
+        `hreflang alternates: ${alternates}`);
+  await run.finishPage(page);
+});
+
+await run.step('a search hit leads to the asset page in the search page\'s language', async () => {
+  const page = await run.newPage();
+  await page.goto(`${base}/fr/search.html?q=panel`);
+  const link = page.locator('#search-hits a[href*="/assets/"]').first();
+  await link.waitFor();
+  const href = await link.evaluate((a) => new URL(a.href).pathname);
+  check(href === `/fr/assets/${asset}.html`, `the hit links to ${href}`);
+  await run.finishPage(page);
+});
+
+async function axe(page, what) {
+  await page.addScriptTag({path: AXE});
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, {resultTypes: ['violations']});
+    return r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                                     nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' '))}));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  check(bad.length === 0, `axe-core on ${what}: ${JSON.stringify(bad, null, 1)}`);
+  if (result.length)
+    console.log(`# axe-core on ${what}, minor or moderate: ${result.map((v) => v.id + ' (' + v.impact + ')').join(', ')}`);
+}
+
+const pages = {
+  home: 'index.html',
+  search: 'search.html?q=panel',
+  asset: `assets/${asset}.html`,
+  intervention: `interventions/${intervention}.html`,
+  favourites: 'favourites.html',
+};
+for (const lang of Object.keys(LANGS)) {
+  await run.step(`axe-core: no serious or critical violation in ${lang}`, async () => {
+    for (const [what, path] of Object.entries(pages)) {
+      const page = await run.newPage();
+      await page.goto(`${base}/${lang}/${path}`);
+      check(await page.evaluate(() => document.documentElement.lang) === lang,
+            `${lang}/${path} is not lang=${lang}`);
+      if (what === 'search')   // the results are in (or the search said why not)
+        await page.waitForFunction(() => !/…$/.test(document.getElementById('search-status')?.textContent || '…'));
+      if (what === 'asset')
+        await page.waitForSelector('.viewer-controls:not([hidden])');
+      await axe(page, `${lang}/${path}`);
+      await run.finishPage(page);
+    }
+  });
+}
+await run.close();
