@@ -151,7 +151,8 @@
   window.vitrine = {
     root: body.getAttribute('data-root') || '',
     /* Links to pages: the language's folder with [site] languages (else root). */
-    pages: body.getAttribute('data-pages') || body.getAttribute('data-root') || '',
+    pages: body.hasAttribute('data-pages') ? body.getAttribute('data-pages')
+                                           : body.getAttribute('data-root') || '',
     searchUrl: body.getAttribute('data-search-url') || '',
     termsUrl: body.getAttribute('data-terms-url') || '',
     fold: fold,
