@@ -25,7 +25,11 @@
  * one flush each; the value gets " RUN-i" appended so that every edit
  * changes something, also on a store edited before. Prints one line per
  * edit and, with K > 1, the median and p95 (nearest rank) and the median
- * CPU time.
+ * CPU time. With VT_BENCH_INDEX=1 in the environment, the search index
+ * follows each edit too, timed apart after the site's flush: what the
+ * daemon's index flush does for one asset (vt_indexer_flush: the document
+ * redone, a Xapian commit and the facet table rewritten); its lines start
+ * with "index" (the index must exist: `vitrine reindex` first).
  *
  * floor DIR LIST: the file system's floor for a site: LIST holds "SIZE
  * PATH" lines (find SITE -type f -printf '%s %P\n'); every PATH is created
@@ -59,6 +63,7 @@
 
 #include "vt_asset.h"
 #include "vt_config.h"
+#include "vt_indexer.h"
 #include "vt_meta.h"
 #include "vt_publisher.h"
 #include "vt_publog.h"
@@ -513,7 +518,14 @@ static int cmd_touch(const vt_config *c, vt_store *store, const char *id, const 
     g_autoptr(GHashTable) taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     double *ms = g_new(double, (size_t)repeat), *cpu_ms = g_new(double, (size_t)repeat);
     unsigned long files_total = 0;
-    int rc = 0, done = 0;
+    int rc = 0, done = 0, idone = 0;
+    vt_indexer *indexer = NULL;
+    double *ims = g_new(double, (size_t)repeat), *icpu_ms = g_new(double, (size_t)repeat);
+    if (g_strcmp0(getenv("VT_BENCH_INDEX"), "1") == 0 && vt_indexer_open(c, &indexer) != VT_OK) {
+        fprintf(stderr, "vt-bench-site: index: %s\n", vt_error_message());
+        rc = 1;
+        repeat = 0;
+    }
     /* Each run its own values, so that rerunning on a kept store still
      * changes something. */
     gint64 run = g_get_real_time() / G_USEC_PER_SEC;
@@ -560,8 +572,29 @@ static int cmd_touch(const vt_config *c, vt_store *store, const char *id, const 
             rc = 1;
             break;
         }
+        if (indexer) {
+            vt_indexer_mark(indexer, target);
+            c0 = cpu_seconds();
+            t0 = now_seconds();
+            s = vt_indexer_flush(indexer, store);
+            t1 = now_seconds();
+            c1 = cpu_seconds();
+            if (s != VT_OK) {
+                fprintf(stderr, "vt-bench-site: index flush: %s\n", vt_error_message());
+                rc = 1;
+                break;
+            }
+            ims[idone] = (t1 - t0) * 1000;
+            icpu_ms[idone++] = (c1 - c0) * 1000;
+            printf("index %s: flush %.2f ms (CPU %.2f ms)\n", target, (t1 - t0) * 1000,
+                   (c1 - c0) * 1000);
+        }
     }
     print_summary("touch", ms, cpu_ms, (size_t)done, files_total);
+    print_summary("index", ims, icpu_ms, (size_t)idone, 0);
+    vt_indexer_close(indexer);
+    g_free(ims);
+    g_free(icpu_ms);
     g_free(ms);
     g_free(cpu_ms);
     vt_publisher_close(pub);

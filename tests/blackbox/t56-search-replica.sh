@@ -62,7 +62,7 @@ VT_CLEANUPS+=(stop_server)
 # (a reader whose table is older than its Xapian revision takes the slower
 # path, with the same answers; never the reverse order's wrong counts).
 replicate() {
-    wait_for 10 xapian-replicate -h 127.0.0.1 -p "$port" -m index -o -r 0 "$T/node/index" ||
+    wait_for 30 xapian-replicate -h 127.0.0.1 -p "$port" -m index -o -r 0 "$T/node/index" ||
         fail "xapian-replicate failed: $(xapian-replicate -h 127.0.0.1 -p "$port" -m index -o "$T/node/index" 2>&1 | tail -n 3)"
     rsync -t "$T/state/index/vitrine-facets.bin" "$T/node/index/" || fail "rsync of the facet table failed"
 }
