@@ -17,6 +17,7 @@
 #include "vt_convert.h"
 #include "vt_file.h"
 #include "vt_harvest_map.h"
+#include "vt_imagemove.h"
 #include "vt_indexer.h"
 #include "vt_mirror.h"
 #include "vt_site.h"
@@ -752,6 +753,12 @@ int cli_check_config(cli_context *ctx, int argc, char **argv)
         vt_config_free(c);
         return 2;
     }
+    if (vt_imagemove_check(c) != VT_OK) {
+        fprintf(stderr, "%s: %s\n", ctx->config_path, vt_error_message());
+        vt_harvest_config_free(harvest);
+        vt_config_free(c);
+        return 2;
+    }
     int warnings = 0;
     printf("%s: configuration OK\n", ctx->config_path);
     if (c->synonyms_path)
@@ -762,6 +769,8 @@ int cli_check_config(cli_context *ctx, int argc, char **argv)
     vt_harvest_config_free(harvest);
     printf("  image server: %s, images in %s, served at %s\n", vt_image_server_name(c->server),
            c->images_dir, c->images_base_url);
+    printf("  internal images in %s, served at %s (behind the internal site's"
+           " authentication)\n", c->images_internal_dir, c->images_internal_base_url);
     print_loaders(c);
     for (size_t i = 0; i < c->n_departments; i++) {
         const vt_department *d = &c->departments[i];

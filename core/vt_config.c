@@ -26,7 +26,8 @@ static const char *const vitrine_keys[] = {
     "rescan-minutes", "convert-timeout-seconds", "convert-memory-mb", NULL};
 static const char *const images_keys[] = {
     "server", "dir", "base-url", "max-pixels", "tile-size", "quality",
-    "thumbnail-size", "download-size", "loaders", "keep-metadata", "drop-metadata", NULL};
+    "thumbnail-size", "download-size", "loaders", "keep-metadata", "drop-metadata",
+    "internal-dir", "internal-base-url", NULL};
 /* The loaders of convert/vt_image.h's VT_IMAGE_LOADERS (keep in step) and
  * its default allow-list. */
 static const char *const known_loaders[] = {"jpeg", "png", "tiff", "webp", "jp2k", "heif",
@@ -388,6 +389,7 @@ static void check_overlaps(loader *l, vt_config *c)
         {"[vitrine] quarantine-dir", c->quarantine_dir},
         {"[vitrine] spool-dir", c->spool_dir},
         {"[images] dir", c->images_dir},
+        {"[images] internal-dir", c->images_internal_dir},
         {"[site] dir", c->site_dir},
     };
     for (size_t i = 0; i < c->n_departments; i++) {
@@ -517,6 +519,26 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
         for (size_t k = 0; k < i; k++)
             if (strcmp(c->site_languages[i], c->site_languages[k]) == 0)
                 problem(&l, "site", "languages", "'%s' is listed twice", c->site_languages[i]);
+    {
+        /* The images of internal assets have a root of their own, served
+         * only behind the internal site's authentication (docs/web/). */
+        g_autofree char *dir = get_string(&l, "images", "internal-dir", NULL);
+        c->images_internal_dir = dir ? get_path(&l, "images", "internal-dir", NULL)
+                                     : c->images_dir ? g_build_filename(c->images_dir, "internal",
+                                                                        NULL)
+                                                     : NULL;
+        c->images_internal_base_url = get_url(&l, "images", "internal-base-url", NULL);
+        if (!c->images_internal_base_url && c->site_internal_base_url)
+            c->images_internal_base_url = g_strconcat(c->site_internal_base_url, "/images", NULL);
+        if (c->images_internal_dir && c->images_dir &&
+            strcmp(c->images_internal_dir, c->images_dir) == 0)
+            problem(&l, "images", "internal-dir", "is [images] dir itself: internal images need"
+                    " a root of their own");
+        if (c->images_internal_base_url && c->images_base_url &&
+            strcmp(c->images_internal_base_url, c->images_base_url) == 0)
+            problem(&l, "images", "internal-base-url", "is [images] base-url itself: internal"
+                    " images must be served apart, behind the internal site's authentication");
+    }
 
     load_search(&l, c);
     check_overlaps(&l, c);
@@ -602,6 +624,8 @@ void vt_config_free(vt_config *c)
     g_free(c->spool_dir);
     g_free(c->images_dir);
     g_free(c->images_base_url);
+    g_free(c->images_internal_dir);
+    g_free(c->images_internal_base_url);
     g_free(c->site_dir);
     g_free(c->site_base_url);
     g_free(c->site_internal_base_url);
@@ -663,8 +687,20 @@ bool vt_visibility_parse(const char *text, vt_visibility *ret_visibility)
 void vt_config_audience_view(const vt_config *config, bool internal, vt_config *ret_view)
 {
     *ret_view = *config;
+    ret_view->audience_internal = internal;
     if (internal)
         ret_view->site_base_url = config->site_internal_base_url;
+}
+
+const char *vt_config_images_dir(const vt_config *config, vt_visibility where)
+{
+    return where == VT_VISIBILITY_INTERNAL ? config->images_internal_dir : config->images_dir;
+}
+
+const char *vt_config_images_base_url(const vt_config *config, vt_visibility where)
+{
+    return where == VT_VISIBILITY_INTERNAL ? config->images_internal_base_url
+                                           : config->images_base_url;
 }
 
 bool vt_config_rights_valid(const char *uri)

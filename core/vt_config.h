@@ -64,6 +64,10 @@ typedef struct {
     vt_image_server server;
     char *images_dir;
     char *images_base_url;    /* no trailing slash */
+    char *images_internal_dir;      /* the images of internal assets (default <dir>/internal),
+                                     * served only behind the internal site's authentication */
+    char *images_internal_base_url; /* where they are served (default
+                                     * <site.internal-base-url>/images) */
     uint64_t max_pixels;      /* width * height above this is refused */
     int tile_size;
     int quality;              /* JPEG quality of tiles and derivatives */
@@ -106,6 +110,7 @@ typedef struct {
     size_t n_departments;
 
     GKeyFile *keyfile;        /* owned; later modules read their own groups */
+    bool audience_internal;   /* set only in an internal view (vt_config_audience_view) */
 } vt_config;
 
 /* Loads and validates @path. On success *ret_config is owned by the caller
@@ -131,11 +136,18 @@ char *vt_config_get_raw(GKeyFile *kf, const char *group, const char *key);
 const char *vt_image_server_name(vt_image_server server);
 
 /* A read-only view of @config for one audience: a struct copy whose
- * site_base_url is the internal tree's URL when @internal, so that every
+ * site_base_url is the internal tree's URL when @internal (and
+ * audience_internal true), so that every
  * URL builder (vt_url.h, vt_manifest.h) names the internal tree's files.
  * The view borrows every pointer of @config: never vt_config_free() it, and
  * do not use it after @config is freed. */
 void vt_config_audience_view(const vt_config *config, bool internal, vt_config *ret_view);
+/* The root that holds the images (pyramid, static tiles, derivatives/) of
+ * an asset of visibility @where, and the URL it is served from: internal
+ * assets have their own (internal-dir, internal-base-url). Borrowed. */
+const char *vt_config_images_dir(const vt_config *config, vt_visibility where);
+const char *vt_config_images_base_url(const vt_config *config, vt_visibility where);
+
 /* Is @uri a rights URI that IIIF accepts (Creative Commons or
  * RightsStatements.org, http://)? For [site] rights and per-asset values. */
 bool vt_config_rights_valid(const char *uri);

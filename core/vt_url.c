@@ -31,18 +31,20 @@ static bool check_id(const char *id)
 /* URLs are joined with g_strconcat, not printf: the search CGI makes three
  * per hit and the site generator several per asset. */
 
-char *vt_url_image_service(const vt_config *c, const char *id)
+char *vt_url_image_service(const vt_config *c, const char *id, vt_visibility where)
 {
     if (!check_id(id))
         return NULL;
+    const char *base = vt_config_images_base_url(c, where);
     if (c->server == VT_SERVER_IIPSRV)
-        return g_strconcat(c->images_base_url, "/", id, ".tif", NULL);
-    return g_strconcat(c->images_base_url, "/", id, NULL);
+        return g_strconcat(base, "/", id, ".tif", NULL);
+    return g_strconcat(base, "/", id, NULL);
 }
 
-char *vt_url_thumbnail(const vt_config *c, const char *id, int width, int height)
+char *vt_url_thumbnail(const vt_config *c, const char *id, vt_visibility where, int width,
+                       int height)
 {
-    g_autofree char *service = vt_url_image_service(c, id);
+    g_autofree char *service = vt_url_image_service(c, id, where);
     if (!service)
         return NULL;
     int w = width, h = height;
@@ -111,12 +113,23 @@ void vt_url_fit(int width, int height, int bound, int *ret_width, int *ret_heigh
     *ret_height = MAX(1, (int)(height * scale + 0.5));
 }
 
-vt_status vt_url_static_thumbnail_size(const vt_config *c, const char *id, int *ret_width,
-                                       int *ret_height)
+vt_visibility vt_url_image_place(const vt_config *c, const char *id, bool internal_audience)
+{
+    if (!internal_audience || !vt_url_id_valid(id) || !c->images_internal_dir)
+        return VT_VISIBILITY_PUBLIC;
+    g_autofree char *name = c->server == VT_SERVER_STATIC ? g_strdup(id)
+                                                          : g_strconcat(id, ".tif", NULL);
+    g_autofree char *path = g_build_filename(c->images_internal_dir, name, NULL);
+    return g_file_test(path, G_FILE_TEST_EXISTS) ? VT_VISIBILITY_INTERNAL : VT_VISIBILITY_PUBLIC;
+}
+
+vt_status vt_url_static_thumbnail_size(const vt_config *c, const char *id, vt_visibility where,
+                                       int *ret_width, int *ret_height)
 {
     if (!check_id(id))
         return VT_ERR_INVALID;
-    g_autofree char *path = g_build_filename(c->images_dir, id, "info.json", NULL);
+    g_autofree char *path = g_build_filename(vt_config_images_dir(c, where), id, "info.json",
+                                             NULL);
     g_autofree char *data = NULL;
     gsize len = 0;
     g_autoptr(GError) gerr = NULL;

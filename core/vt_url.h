@@ -11,7 +11,10 @@
  * the error message) rather than a URL that could point elsewhere.
  * Every returned string is owned by the caller (g_free).
  *
- * The scheme:
+ * The scheme (an internal asset's images have a root and a URL of their
+ * own, [images] internal-dir and internal-base-url: every image function
+ * takes the asset's visibility and uses that root's URL in place of
+ * <images.base-url>, so that no public document names an internal image):
  *   image service  cantaloupe, static: <images.base-url>/<id>
  *                  iipsrv:             <images.base-url>/<id>.tif
  *   thumbnail      static: <service>/full/W,H/0/default.jpg, a size vitrine
@@ -45,13 +48,14 @@ void vt_url_fit(int width, int height, int bound, int *ret_width, int *ret_heigh
 /* True when @id is [a-z0-9]{1,VT_URL_ID_MAX}. */
 bool vt_url_id_valid(const char *id);
 
-char *vt_url_image_service(const vt_config *c, const char *id);
+char *vt_url_image_service(const vt_config *c, const char *id, vt_visibility where);
 
 /* @width and @height (both > 0) are used by server=static only: one of the
  * sizes listed in the asset's info.json (vt_url_static_thumbnail_size).
  * With static and no size (0), the !T,T form is returned: a level-0 server
  * cannot answer it, so callers should find the size first. */
-char *vt_url_thumbnail(const vt_config *c, const char *id, int width, int height);
+char *vt_url_thumbnail(const vt_config *c, const char *id, vt_visibility where, int width,
+                       int height);
 
 char *vt_url_page(const vt_config *c, const char *id);
 char *vt_url_manifest(const vt_config *c, const char *id);
@@ -61,11 +65,19 @@ char *vt_url_canvas(const vt_config *c, const char *id);
 char *vt_url_annotations(const vt_config *c, const char *id);
 char *vt_url_search(const vt_config *c);
 
-/* For server=static: the listed size ("sizes" of <images.dir>/<id>/info.json)
+/* For server=static: the listed size ("sizes" of <root>/<id>/info.json, root
+ * vt_config_images_dir(@where))
  * that is the thumbnail: the largest whose longest side is at most
  * images.thumbnail-size, else the smallest. VT_ERR_NOT_FOUND (no file),
  * VT_ERR_INVALID (not an info.json with sizes), VT_ERR_LIMIT (too big). */
-vt_status vt_url_static_thumbnail_size(const vt_config *c, const char *id, int *ret_width,
-                                       int *ret_height);
+vt_status vt_url_static_thumbnail_size(const vt_config *c, const char *id, vt_visibility where,
+                                       int *ret_width, int *ret_height);
+
+/* For a reader that knows an id but not its asset's visibility (the search
+ * CGI's hits): the root that holds its images. For the public audience
+ * (@internal_audience false) always PUBLIC, without looking; for the
+ * internal one INTERNAL when <internal-dir>/<id> (iipsrv, cantaloupe:
+ * <id>.tif) exists. One stat(). */
+vt_visibility vt_url_image_place(const vt_config *c, const char *id, bool internal_audience);
 
 #endif

@@ -488,9 +488,12 @@ static char *joined(char **words)
 }
 
 vt_status vt_convert_start(const vt_config *config, const char *input, const char *id,
-                           const char *rights, vt_convert_done_fn done, void *data)
+                           vt_visibility where, const char *rights, vt_convert_done_fn done,
+                           void *data)
 {
-    if (!config || !config->images_dir || !input || !done)
+    const char *images_dir = config ? vt_config_images_dir(config, where) : NULL;
+    const char *base_url = config ? vt_config_images_base_url(config, where) : NULL;
+    if (!config || !images_dir || !input || !done)
         return vt_error_set(VT_ERR_INVALID, "vt_convert_start: missing argument");
     if (!id_valid(id))
         return vt_error_set(VT_ERR_INVALID, "vt_convert_start: \"%s\" cannot name image files",
@@ -498,7 +501,7 @@ vt_status vt_convert_start(const vt_config *config, const char *input, const cha
 
     conversion *c = g_new0(conversion, 1);
     c->context = g_main_context_ref_thread_default();
-    c->images_dir = g_strdup(config->images_dir);
+    c->images_dir = g_strdup(images_dir);
     c->id = g_strdup(id);
     c->input = g_strdup(input);
     c->timeout_seconds = config->convert_timeout_seconds;
@@ -507,9 +510,9 @@ vt_status vt_convert_start(const vt_config *config, const char *input, const cha
     c->data = data;
     c->started = g_get_monotonic_time();
 
-    if (access(config->images_dir, W_OK | X_OK) != 0) {
+    if (access(images_dir, W_OK | X_OK) != 0) {
         fail_early(c, result_new(VT_ERR_TRANSIENT, "The image folder %s is not writable: %s",
-                                 config->images_dir, g_strerror(errno)));
+                                 images_dir, g_strerror(errno)));
         return VT_OK;
     }
     struct stat st;
@@ -535,11 +538,9 @@ vt_status vt_convert_start(const vt_config *config, const char *input, const cha
 
     g_autofree char *a_input = g_strdup_printf("--input=%s", input);
     g_autofree char *a_id = g_strdup_printf("--id=%s", id);
-    g_autofree char *a_dir = g_strdup_printf("--images-dir=%s", config->images_dir);
+    g_autofree char *a_dir = g_strdup_printf("--images-dir=%s", images_dir);
     g_autofree char *a_server = g_strdup_printf("--server=%s", server_arg(config->server));
-    g_autofree char *a_url = g_strdup_printf("--base-url=%s", config->images_base_url
-                                                                  ? config->images_base_url
-                                                                  : "");
+    g_autofree char *a_url = g_strdup_printf("--base-url=%s", base_url ? base_url : "");
     g_autofree char *a_max = g_strdup_printf("--max-pixels=%" PRIu64, config->max_pixels);
     g_autofree char *a_tile = g_strdup_printf("--tile-size=%d", config->tile_size);
     g_autofree char *a_q = g_strdup_printf("--quality=%d", config->quality);

@@ -40,7 +40,9 @@ typedef struct {
 /* Called with the outcome; the callee owns @result (vt_convert_result_free). */
 typedef void (*vt_convert_done_fn)(vt_convert_result *result, void *data);
 
-/* Starts converting @input into config->images_dir under @id.
+/* Starts converting @input into the image root of an asset of visibility
+ * @where (vt_config_images_dir(): images_dir, or internal-dir for an
+ * internal asset, whose info.json then names internal-base-url) under @id.
  *
  * The published images keep the embedded rights and credit that
  * config->keep_metadata / drop_metadata select (convert/vt_keep.h); where
@@ -57,7 +59,8 @@ typedef void (*vt_convert_done_fn)(vt_convert_result *result, void *data);
  *
  * On any failure the temporary files of @id are removed before @done. */
 vt_status vt_convert_start(const vt_config *config, const char *input, const char *id,
-                           const char *rights, vt_convert_done_fn done, void *data);
+                           vt_visibility where, const char *rights, vt_convert_done_fn done,
+                           void *data);
 
 /* The asset's own rights URI for vt_convert_start(): the first "rights"
  * value of @metadata (an object of fields as in vt_meta.h; may be NULL)

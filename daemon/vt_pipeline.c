@@ -723,14 +723,17 @@ static void pump_conversions(vt_pipeline *p)
             g_free(id);
             continue;
         }
-        /* Leftovers of a conversion that was killed with us. */
+        /* Leftovers of a conversion that was killed with us (in either
+         * image root: the asset's visibility may have changed since). */
         vt_convert_cleanup(p->config->images_dir, id);
+        vt_convert_cleanup(p->config->images_internal_dir, id);
         convert_ctx *c = g_new0(convert_ctx, 1);
         c->p = p;
         c->id = id;
         p->converting++;
         g_autofree char *rights = asset_rights(p, a);
-        vt_status s = vt_convert_start(p->config, a->original, id, rights, convert_done, c);
+        vt_status s = vt_convert_start(p->config, a->original, id, a->visibility, rights,
+                                       convert_done, c);
         if (s != VT_OK) {
             p->converting--;
             g_hash_table_remove(p->queued, id);
@@ -1067,7 +1070,8 @@ vt_status vt_pipeline_new(const vt_config *config, vt_store *store,
 static vt_status make_dirs(const vt_pipeline *p)
 {
     const char *dirs[] = {p->config->originals_dir, p->config->quarantine_dir,
-                          p->config->images_dir, p->config->spool_dir};
+                          p->config->images_dir, p->config->images_internal_dir,
+                          p->config->spool_dir};
     for (size_t i = 0; i < G_N_ELEMENTS(dirs); i++) {
         vt_status s = vt_file_mkdirs(dirs[i]);
         if (s != VT_OK)

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "vt_beneath.h"
+#include "vt_imagemove.h"
 #include "vt_name.h"
 #include "vt_pipeline_private.h"
 #include "vt_terms.h"
@@ -189,6 +190,10 @@ vt_status vt__pipeline_update_fn(vt_txn *txn, void *data)
     if (c->p && a->state == VT_ASSET_READY)
         c->annotations_refused = vt__pipeline_annotations_ready(txn, c->p, a);
     vt_terms_put_asset(txn, before, a);
+    /* Converted into the root of the visibility it had when the conversion
+     * started, which a sidecar or an edit may have changed since. */
+    if (c->p && a->state == VT_ASSET_READY)
+        vt_imagemove_note(txn, c->p->config, a);
     vt_asset_free(before);
     vt_asset_free(a);
     return vt_txn_status(txn);

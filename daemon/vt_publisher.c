@@ -3,10 +3,12 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "vt_imagemove.h"
 #include "vt_publog.h"
 #include "vt_site.h"
 
 struct vt_publisher {
+    const vt_config *config;
     vt_site *site;
 };
 
@@ -17,6 +19,7 @@ vt_status vt_publisher_open(const vt_config *config, vt_publisher **ret_publishe
     if (s != VT_OK)
         return s;
     vt_publisher *p = g_new0(vt_publisher, 1);
+    p->config = config;
     p->site = site;
     *ret_publisher = p;
     return VT_OK;
@@ -50,6 +53,8 @@ static vt_status clear_marks(vt_txn *txn, void *data)
 
 bool vt_publisher_pending(vt_store *store)
 {
+    if (vt_imagemove_pending(store))
+        return true;
     g_autoptr(GPtrArray) a = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) i = g_ptr_array_new_with_free_func(g_free);
     marks m = {a, i};
@@ -74,6 +79,11 @@ vt_status vt_publisher_flush(vt_publisher *p, vt_store *store, unsigned *ret_fil
     g_autoptr(GPtrArray) assets = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(GPtrArray) interventions = g_ptr_array_new_with_free_func(g_free);
     marks m = {assets, interventions};
+    /* Images first, so that the pages name them where they are now. A
+     * move that failed keeps its mark, says why, and is tried again at
+     * the next flush; the site is published meanwhile. */
+    vt_status moved = vt_imagemove_run(p->config, store, NULL);
+    g_autofree char *move_error = moved != VT_OK ? g_strdup(vt_error_message()) : NULL;
     vt_status s = vt_store_read(store, read_marks, &m);
     if (s != VT_OK)
         return s;
@@ -92,6 +102,8 @@ vt_status vt_publisher_flush(vt_publisher *p, vt_store *store, unsigned *ret_fil
         s = vt_store_write(store, clear_marks, &m);
     if (s == VT_OK && ret_files)
         *ret_files = files;
+    if (s == VT_OK && moved != VT_OK)
+        return vt_error_set(moved, "%s", move_error);
     return s;
 }
 

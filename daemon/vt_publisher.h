@@ -8,7 +8,9 @@
  * (at the next start at the latest) publishes them. With no site yet (first
  * start, or the site folder was emptied) the flush is a full rebuild; it
  * runs on the loop thread (ingest waits for it) and feeds systemd's
- * watchdog while it works.
+ * watchdog while it works. Before it publishes, the flush moves the images
+ * of assets whose visibility changed into their new root (vt_imagemove), so
+ * that every page names an image where it is.
  *
  * terms.json costs what the vocabulary costs, not what one change costs:
  * the pipeline calls vt_publisher_terms() on a slower timer.

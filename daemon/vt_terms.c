@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vt_harvest_map.h"
+#include "vt_imagemove.h"
 #include "vt_meta.h"
 #include "vt_publog.h"
 #include "vt_termlist.h"
@@ -208,6 +209,9 @@ vt_status vt_terms_edit_asset(vt_txn *txn, const vt_config *config, const char *
     if (changed) {
         a->updated = g_get_real_time() / G_USEC_PER_SEC;
         vt_terms_put_asset(txn, before, a);
+        /* A new visibility: its images move to that root (vt_imagemove). */
+        if (a->visibility != before->visibility)
+            vt_imagemove_note(txn, config, a);
     }
     json_decref(meta);
     vt_asset_free(before);

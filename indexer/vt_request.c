@@ -553,12 +553,15 @@ json_t *vt_request_search_answer(const vt_config *config, json_t *result)
             continue;
         }
         int w = 0, h = 0;
+        /* An internal asset's images are in their own root (internal
+         * audience only: a public answer never names it). */
+        vt_visibility where = vt_url_image_place(config, id, config->audience_internal);
         if (config->server == VT_SERVER_STATIC &&
-            vt_url_static_thumbnail_size(config, id, &w, &h) != VT_OK) {
+            vt_url_static_thumbnail_size(config, id, where, &w, &h) != VT_OK) {
             /* No tiles (yet): a level-0 server has no thumbnail to give. */
             set_url(hit, "thumbnail", NULL);
         } else {
-            set_url(hit, "thumbnail", vt_url_thumbnail(config, id, w, h));
+            set_url(hit, "thumbnail", vt_url_thumbnail(config, id, where, w, h));
         }
         set_url(hit, "manifest", vt_url_manifest(config, id));
         set_url(hit, "page", vt_url_page(config, id));

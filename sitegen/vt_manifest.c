@@ -383,12 +383,13 @@ static const char *department_label(const vt_config *c, const char *department_i
 /* ------------------------------------------------------------------ */
 /* Image: service, sizes, canvas, thumbnail */
 
-/* The "sizes" of <images.dir>/<id>/info.json, as [{width, height}], or NULL
- * when there is no such file or nothing usable in it: the manifest then
- * simply goes without them. */
-static json_t *static_sizes(const vt_config *c, const char *id)
+/* The "sizes" of <root>/<id>/info.json (the root of the asset's visibility),
+ * as [{width, height}], or NULL when there is no such file or nothing usable
+ * in it: the manifest then simply goes without them. */
+static json_t *static_sizes(const vt_config *c, const vt_asset *a)
 {
-    g_autofree char *path = g_build_filename(c->images_dir, id, "info.json", NULL);
+    g_autofree char *path = g_build_filename(vt_config_images_dir(c, a->visibility), a->id,
+                                             "info.json", NULL);
     GStatBuf st;
     /* Checked before reading: a stray huge file must not be loaded whole. */
     if (g_stat(path, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > VT_URL_INFO_MAX)
@@ -428,7 +429,7 @@ static json_t *static_sizes(const vt_config *c, const char *id)
 static bool static_largest_whole(const vt_config *c, const vt_asset *a, int *ret_width,
                                  int *ret_height)
 {
-    g_autofree char *dir_path = g_build_filename(c->images_dir, a->id, "full", NULL);
+    g_autofree char *dir_path = g_build_filename(vt_config_images_dir(c, a->visibility), a->id, "full", NULL);
     GDir *dir = g_dir_open(dir_path, 0, NULL);
     if (!dir)
         return false;
@@ -498,7 +499,7 @@ static void image_info_clear(image_info *im)
 static vt_status image_info_init(const vt_config *c, const vt_asset *a, image_info *im)
 {
     memset(im, 0, sizeof *im);
-    im->service_url = vt_url_image_service(c, a->id);
+    im->service_url = vt_url_image_service(c, a->id, a->visibility);
     im->canvas_url = vt_url_canvas(c, a->id);
     if (!im->service_url || !im->canvas_url) {
         image_info_clear(im);
@@ -512,7 +513,7 @@ static vt_status image_info_init(const vt_config *c, const vt_asset *a, image_in
     case VT_SERVER_STATIC:
         /* libvips writes no "sizes"; the ones vitrine adds (thumbnail and
          * download) are the only whole-image sizes a level-0 server has. */
-        im->sizes = static_sizes(c, a->id);
+        im->sizes = static_sizes(c, a);
         im->service = json_pack("{s:s, s:s, s:s, s:O*}", "id", im->service_url, "type",
                                 "ImageService3", "profile", "level0", "sizes", im->sizes);
         break;
@@ -587,13 +588,13 @@ static json_t *thumbnail_new(const vt_config *c, const vt_asset *a, const image_
 {
     int w, h;
     if (c->server == VT_SERVER_STATIC) {
-        if (!im->sizes || vt_url_static_thumbnail_size(c, a->id, &w, &h) != VT_OK)
+        if (!im->sizes || vt_url_static_thumbnail_size(c, a->id, a->visibility, &w, &h) != VT_OK)
             return NULL;
     } else {
         /* "!T,T": scaled to fit T x T, never up. */
         vt_url_fit(a->width, a->height, c->thumbnail_size > 0 ? c->thumbnail_size : 1, &w, &h);
     }
-    g_autofree char *url = vt_url_thumbnail(c, a->id, w, h);
+    g_autofree char *url = vt_url_thumbnail(c, a->id, a->visibility, w, h);
     if (!url)
         return NULL;
     return json_pack("[{s:s, s:s, s:s, s:i, s:i, s:[O]}]", "id", url, "type", "Image", "format",

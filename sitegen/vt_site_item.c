@@ -75,10 +75,10 @@ static void pick_thumbnail(const vt_config *c, vt_site_item *item)
     const vt_asset *a = item->a;
     int w = 0, h = 0;
     if (c->server == VT_SERVER_STATIC) {
-        if (vt_url_static_thumbnail_size(c, a->id, &w, &h) != VT_OK)
+        if (vt_url_static_thumbnail_size(c, a->id, a->visibility, &w, &h) != VT_OK)
             w = h = 0;
     }
-    item->thumbnail = vt_url_thumbnail(c, a->id, w, h);
+    item->thumbnail = vt_url_thumbnail(c, a->id, a->visibility, w, h);
     /* The server scales to fit !T,T: the same arithmetic, for the width
      * and height attributes that keep the layout still. */
     if (w == 0 && a->width > 0 && a->height > 0)

@@ -258,7 +258,7 @@ static const char *summary_of(const json_t *view)
 
 static json_t *image_json(const vt_config *c, const vt_asset *a)
 {
-    g_autofree char *service = vt_url_image_service(c, a->id);
+    g_autofree char *service = vt_url_image_service(c, a->id, a->visibility);
     g_autofree char *info = g_strconcat(service, "/info.json", NULL);
     int version = c->server == VT_SERVER_IIPSRV ? 2 : 3;
     int level = c->server == VT_SERVER_STATIC ? 0 : c->server == VT_SERVER_IIPSRV ? 1 : 2;
@@ -270,7 +270,7 @@ static json_t *image_json(const vt_config *c, const vt_asset *a)
  * the largest size there), else the server scales to fit. */
 static json_t *downloads_json(const vt_config *c, const vt_asset *a)
 {
-    g_autofree char *service = vt_url_image_service(c, a->id);
+    g_autofree char *service = vt_url_image_service(c, a->id, a->visibility);
     int side = MIN(c->download_size, MAX(a->width, a->height));
     int w, h;
     vt_url_fit(a->width, a->height, c->download_size, &w, &h);

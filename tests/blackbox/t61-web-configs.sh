@@ -85,28 +85,7 @@ printf 'staff:%s\n' "$(openssl passwd -6 's3cret pass')" >"$T/htpasswd"
 
 # --- docs/web/lighttpd.conf on the tree ---------------------------------------
 D=$T/httpd
-mkdir -p "$D/upload"
-# The sanitizer options of the test run reach the CGI the same way as
-# VITRINE_CONFIG (mod_cgi gives a CGI a fresh environment).
-extra=$(vt_lighttpd_sanitizer_env)
-sed -e "s#/srv/vitrine/site#$S#g" \
-    -e "s#/srv/iiif/images#$T/images#g" \
-    -e "s#/srv/vitrine/originals#$T/originals#g" \
-    -e "s#/usr/lib/cgi-bin/vitrine-search.cgi#$VT_BIN_DIR/vitrine-search.cgi#g" \
-    -e "s#/usr/lib/cgi-bin/vitrine-edit.cgi#$VT_BIN_DIR/vitrine-edit.cgi#g" \
-    -e "s#/etc/vitrine/vitrine.conf#$VT_CONF#g" \
-    -e "s#/etc/vitrine/htpasswd#$T/htpasswd#g" \
-    -e "s#^server.port *= *80\$#server.port = $VT_PORT\nserver.bind = \"127.0.0.1\"#" \
-    -e "/^server.username\|^server.groupname/d" \
-    -e "s#/var/log/lighttpd#$D#g" \
-    -e "s#/run/lighttpd.pid#$D/lighttpd.pid#g" \
-    -e "s#/var/cache/lighttpd/uploads#$D/upload#g" \
-    -e "s#\(\"VITRINE_AUDIENCE\" => \"[a-z]*\"\)#\1$extra#" \
-    "$WEB/lighttpd.conf" >"$D/lighttpd.conf"
-# Every placeholder must have been replaced, or the test would not test the file.
-left=$(grep -v '^ *#' "$D/lighttpd.conf" | grep -E '/srv/|/etc/|/usr/lib|/var/|/run/|www-data' || true)
-assert_eq "" "$left" "placeholders left in the substituted lighttpd.conf"
-grep -q "server.port = $VT_PORT" "$D/lighttpd.conf" || fail "server.port = 80 was not found in lighttpd.conf"
+web_lighttpd_conf "$S" "$D/lighttpd.conf"
 ok "server.port and server.bind set"
 
 [[ " ${VT_CLEANUPS[*]} " == *" stop_web "* ]] || VT_CLEANUPS+=(stop_web)
@@ -179,6 +158,14 @@ expect 200 "/images/p1a/full/100,/0/default.jpg"
 assert_same_bytes "$T/images/p1a/full/100,80/0/default.jpg" "$T/body" "  full/100, is its own file"
 expect 404 "/images/p2b/full/90,/0/default.jpg"
 expect 403 /images/p1a.tif
+# Internal assets' images have their own root, served only behind the login.
+mkdir -p "$T/images/internal/i1a"
+jq -n --arg id "$base/internal/images/i1a" '{id: $id, type: "ImageService3"}' >"$T/images/internal/i1a/info.json"
+expect 404 /images/internal/i1a/info.json
+expect 404 /images/internal/
+expect 401 /internal/images/i1a/info.json
+expect 200 /internal/images/i1a/info.json "${AUTH[@]}"
+assert_eq "private, max-age=2592000" "$(header Cache-Control)" "  internal tiles are private"
 get /images/
 assert_ne 200 "$STATUS" "GET /images/ (no folder listing)"
 grep -q p1a "$T/body" && fail "  the answer names an id"

@@ -39,8 +39,8 @@ static void test_id(void)
     g_assert_null(vt_url_page(c, "../x"));
     g_assert_nonnull(strstr(vt_error_message(), "not an asset id"));
     g_assert_null(vt_url_manifest(c, "X"));
-    g_assert_null(vt_url_thumbnail(c, "a?b", 0, 0));
-    g_assert_null(vt_url_image_service(c, ""));
+    g_assert_null(vt_url_thumbnail(c, "a?b", VT_VISIBILITY_PUBLIC, 0, 0));
+    g_assert_null(vt_url_image_service(c, "", VT_VISIBILITY_PUBLIC));
     g_assert_null(vt_url_canvas(c, NULL));
     vt_config_free(c);
 }
@@ -66,10 +66,10 @@ static void test_fit(void)
 static void test_cantaloupe(void)
 {
     vt_config *c = load("cantaloupe", "/srv/iiif");
-    g_autofree char *service = vt_url_image_service(c, "ab12");
+    g_autofree char *service = vt_url_image_service(c, "ab12", VT_VISIBILITY_PUBLIC);
     /* The config drops the trailing slash of base-url. */
     g_assert_cmpstr(service, ==, "https://iiif.example.org/iiif/3/ab12");
-    g_autofree char *thumb = vt_url_thumbnail(c, "ab12", 120, 80);
+    g_autofree char *thumb = vt_url_thumbnail(c, "ab12", VT_VISIBILITY_PUBLIC, 120, 80);
     g_assert_cmpstr(thumb, ==, "https://iiif.example.org/iiif/3/ab12/full/!300,300/0/default.jpg");
     g_autofree char *page = vt_url_page(c, "ab12");
     g_assert_cmpstr(page, ==, "https://collection.example.org/assets/ab12.html");
@@ -85,9 +85,9 @@ static void test_cantaloupe(void)
 static void test_iipsrv(void)
 {
     vt_config *c = load("iipsrv", "/srv/iiif");
-    g_autofree char *service = vt_url_image_service(c, "ab12");
+    g_autofree char *service = vt_url_image_service(c, "ab12", VT_VISIBILITY_PUBLIC);
     g_assert_cmpstr(service, ==, "https://iiif.example.org/iiif/3/ab12.tif");
-    g_autofree char *thumb = vt_url_thumbnail(c, "ab12", 0, 0);
+    g_autofree char *thumb = vt_url_thumbnail(c, "ab12", VT_VISIBILITY_PUBLIC, 0, 0);
     g_assert_cmpstr(thumb, ==, "https://iiif.example.org/iiif/3/ab12.tif/full/!300,300/0/default.jpg");
     vt_config_free(c);
 }
@@ -113,38 +113,38 @@ static void test_static(void)
     g_autofree char *tmp = g_dir_make_tmp("vt-test-url-XXXXXX", NULL);
     g_assert_nonnull(tmp);
     vt_config *c = load("static", tmp);
-    g_autofree char *service = vt_url_image_service(c, "ab12");
+    g_autofree char *service = vt_url_image_service(c, "ab12", VT_VISIBILITY_PUBLIC);
     g_assert_cmpstr(service, ==, "https://iiif.example.org/iiif/3/ab12");
-    g_autofree char *thumb = vt_url_thumbnail(c, "ab12", 300, 200);
+    g_autofree char *thumb = vt_url_thumbnail(c, "ab12", VT_VISIBILITY_PUBLIC, 300, 200);
     g_assert_cmpstr(thumb, ==, "https://iiif.example.org/iiif/3/ab12/full/300,200/0/default.jpg");
 
     int w = -1, h = -1;
     /* No info.json yet. */
-    g_assert_cmpint(vt_url_static_thumbnail_size(c, "ab12", &w, &h), ==, VT_ERR_NOT_FOUND);
+    g_assert_cmpint(vt_url_static_thumbnail_size(c, "ab12", VT_VISIBILITY_PUBLIC, &w, &h), ==, VT_ERR_NOT_FOUND);
     g_assert_cmpint(w, ==, -1);
-    g_assert_cmpint(vt_url_static_thumbnail_size(c, "../x", &w, &h), ==, VT_ERR_INVALID);
+    g_assert_cmpint(vt_url_static_thumbnail_size(c, "../x", VT_VISIBILITY_PUBLIC, &w, &h), ==, VT_ERR_INVALID);
 
     /* The largest listed size within thumbnail-size (300). */
     write_info(tmp, "ab12",
                "{\"sizes\": [{\"width\": 1500, \"height\": 1000}, {\"width\": 300, \"height\": 200},"
                " {\"width\": 150, \"height\": 100}, {\"width\": 1200, \"height\": 800}]}");
-    g_assert_cmpint(vt_url_static_thumbnail_size(c, "ab12", &w, &h), ==, VT_OK);
+    g_assert_cmpint(vt_url_static_thumbnail_size(c, "ab12", VT_VISIBILITY_PUBLIC, &w, &h), ==, VT_OK);
     g_assert_cmpint(w, ==, 300);
     g_assert_cmpint(h, ==, 200);
 
     /* None small enough: the smallest. */
     write_info(tmp, "cd34", "{\"sizes\": [{\"width\": 900, \"height\": 1200}, {\"width\": 450, \"height\": 600}]}");
-    g_assert_cmpint(vt_url_static_thumbnail_size(c, "cd34", &w, &h), ==, VT_OK);
+    g_assert_cmpint(vt_url_static_thumbnail_size(c, "cd34", VT_VISIBILITY_PUBLIC, &w, &h), ==, VT_OK);
     g_assert_cmpint(w, ==, 450);
     g_assert_cmpint(h, ==, 600);
 
     /* Garbage and sizes without numbers. */
     write_info(tmp, "ef56", "not json");
     w = h = -1;
-    g_assert_cmpint(vt_url_static_thumbnail_size(c, "ef56", &w, &h), ==, VT_ERR_INVALID);
+    g_assert_cmpint(vt_url_static_thumbnail_size(c, "ef56", VT_VISIBILITY_PUBLIC, &w, &h), ==, VT_ERR_INVALID);
     g_assert_nonnull(strstr(vt_error_message(), "info.json"));
     write_info(tmp, "ef56", "{\"sizes\": [{\"width\": -3, \"height\": 2}, {\"width\": \"x\"}]}");
-    g_assert_cmpint(vt_url_static_thumbnail_size(c, "ef56", &w, &h), ==, VT_ERR_INVALID);
+    g_assert_cmpint(vt_url_static_thumbnail_size(c, "ef56", VT_VISIBILITY_PUBLIC, &w, &h), ==, VT_ERR_INVALID);
     g_assert_cmpint(w, ==, -1);
 
     remove_info(tmp, "ab12");
@@ -154,10 +154,62 @@ static void test_static(void)
     vt_config_free(c);
 }
 
+/* An internal asset's images: their own root and URL (defaults: <dir>/internal
+ * and <site.internal-base-url>/images); the search CGI finds the root of an
+ * id for the internal audience only. */
+static void test_internal(void)
+{
+    g_autofree char *tmp = g_dir_make_tmp("vt-test-url-XXXXXX", NULL);
+    vt_config *c = load("static", tmp);
+    g_autofree char *internal = g_build_filename(tmp, "internal", NULL);
+    g_assert_cmpstr(vt_config_images_dir(c, VT_VISIBILITY_INTERNAL), ==, internal);
+    g_assert_cmpstr(vt_config_images_dir(c, VT_VISIBILITY_PUBLIC), ==, tmp);
+    g_autofree char *service = vt_url_image_service(c, "ab12", VT_VISIBILITY_INTERNAL);
+    g_assert_cmpstr(service, ==, "https://collection.example.org/internal/images/ab12");
+    g_autofree char *thumb = vt_url_thumbnail(c, "ab12", VT_VISIBILITY_INTERNAL, 30, 20);
+    g_assert_cmpstr(thumb, ==,
+                    "https://collection.example.org/internal/images/ab12/full/30,20/0/default.jpg");
+
+    g_assert_cmpint(vt_url_image_place(c, "ab12", true), ==, VT_VISIBILITY_PUBLIC);
+    g_assert_cmpint(g_mkdir(internal, 0755), ==, 0);
+    write_info(internal, "ab12", "{\"sizes\": [{\"width\": 30, \"height\": 20}]}");
+    g_assert_cmpint(vt_url_image_place(c, "ab12", true), ==, VT_VISIBILITY_INTERNAL);
+    g_assert_cmpint(vt_url_image_place(c, "ab12", false), ==, VT_VISIBILITY_PUBLIC);
+    int w = 0, h = 0;
+    g_assert_cmpint(vt_url_static_thumbnail_size(c, "ab12", VT_VISIBILITY_PUBLIC, &w, &h), ==,
+                    VT_ERR_NOT_FOUND);
+    g_assert_cmpint(vt_url_static_thumbnail_size(c, "ab12", VT_VISIBILITY_INTERNAL, &w, &h), ==,
+                    VT_OK);
+    g_assert_cmpint(w, ==, 30);
+    remove_info(internal, "ab12");
+    g_assert_cmpint(g_rmdir(internal), ==, 0);
+    g_assert_cmpint(g_rmdir(tmp), ==, 0);
+    vt_config_free(c);
+
+    /* Configured, and refused where it would serve internal images publicly. */
+    const char *base = "[vitrine]\nstate-dir=/s\noriginals-dir=/o\nquarantine-dir=/q\n"
+                       "spool-dir=/p\n[site]\ndir=/site\nbase-url=https://c.example.org\n"
+                       "[department:photo]\nhotfolder=/h\nlabel=P\n[images]\nserver=static\n"
+                       "dir=/img\nbase-url=https://c.example.org/images\n";
+    g_autofree char *ok = g_strconcat(base, "internal-dir=/img-staff\n"
+                                      "internal-base-url=https://staff.example.org/img/\n", NULL);
+    g_assert_cmpint(vt_config_load_data(ok, "test", NULL, &c), ==, VT_OK);
+    g_assert_cmpstr(c->images_internal_dir, ==, "/img-staff");
+    g_assert_cmpstr(c->images_internal_base_url, ==, "https://staff.example.org/img");
+    vt_config_free(c);
+    g_autofree char *same = g_strconcat(base, "internal-dir=/img\n"
+                                        "internal-base-url=https://c.example.org/images\n", NULL);
+    c = NULL;
+    g_assert_cmpint(vt_config_load_data(same, "test", NULL, &c), ==, VT_ERR_CONFIG);
+    g_assert_nonnull(strstr(vt_error_message(), "internal-dir"));
+    g_assert_nonnull(strstr(vt_error_message(), "internal-base-url"));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/url/id", test_id);
+    g_test_add_func("/url/internal", test_internal);
     g_test_add_func("/url/fit", test_fit);
     g_test_add_func("/url/cantaloupe", test_cantaloupe);
     g_test_add_func("/url/iipsrv", test_iipsrv);

@@ -162,7 +162,7 @@ static vt_convert_result *run_rights(fixture *f, const char *input, const char *
     g_source_set_callback(stuck, on_stuck, NULL, NULL);
     g_source_attach(stuck, context);
 
-    g_assert_cmpint(vt_convert_start(&f->config, input, id, rights, on_done, &w), ==, VT_OK);
+    g_assert_cmpint(vt_convert_start(&f->config, input, id, VT_VISIBILITY_PUBLIC, rights, on_done, &w), ==, VT_OK);
     w.start_returned = true;
     g_main_loop_run(w.loop);
     /* Give a wrongly repeated callback its chance to show. */
@@ -686,11 +686,11 @@ static void never(vt_convert_result *result, void *data)
 
 static void test_invalid(fixture *f, gconstpointer data)
 {
-    g_assert_cmpint(vt_convert_start(&f->config, "/x.jpg", "../up", NULL, never, NULL), ==,
+    g_assert_cmpint(vt_convert_start(&f->config, "/x.jpg", "../up", VT_VISIBILITY_PUBLIC, NULL, never, NULL), ==,
                     VT_ERR_INVALID);
-    g_assert_cmpint(vt_convert_start(&f->config, "/x.jpg", ".hidden", NULL, never, NULL), ==,
+    g_assert_cmpint(vt_convert_start(&f->config, "/x.jpg", ".hidden", VT_VISIBILITY_PUBLIC, NULL, never, NULL), ==,
                     VT_ERR_INVALID);
-    g_assert_cmpint(vt_convert_start(&f->config, NULL, "abc", NULL, never, NULL), ==, VT_ERR_INVALID);
+    g_assert_cmpint(vt_convert_start(&f->config, NULL, "abc", VT_VISIBILITY_PUBLIC, NULL, never, NULL), ==, VT_ERR_INVALID);
     while (g_main_context_iteration(NULL, FALSE))
         ;
     vt_convert_result_free(NULL);

@@ -67,7 +67,8 @@ EOF
 # 127.0.0.1:$VT_PORT as docs/web sets up the staff side: basic
 # authentication (a plain user file) on /internal/, which serves the
 # internal tree ($T/site/internal) with the edit CGI and the internal
-# search CGI below /internal/cgi-bin/; DOCROOT at /, the images at
+# search CGI below /internal/cgi-bin/ and internal assets' images at
+# /internal/images/ ([images] internal-dir); DOCROOT at /, the images at
 # /images/, and /open/vitrine-edit.cgi, the edit CGI without
 # authentication (a request there has no REMOTE_USER). EXTRA (lighttpd
 # syntax) is appended. Sets $WEB; the server is stopped at exit.
@@ -81,6 +82,7 @@ staff_httpd_start() {
 alias.url = ( "/internal/cgi-bin/vitrine-edit.cgi" => "$VT_BIN_DIR/vitrine-edit.cgi",
               "/internal/cgi-bin/vitrine-search.cgi" => "$VT_BIN_DIR/vitrine-search.cgi",
               "/open/vitrine-edit.cgi" => "$VT_BIN_DIR/vitrine-edit.cgi",
+              "/internal/images/" => "$T/images/internal/",
               "/internal/" => "$T/site/internal/",
               "/images/" => "$T/images/",
               "/index.txt" => "$WEB/index.txt" )

@@ -104,3 +104,34 @@ cgi_server_log_clean() {
     fi
     ok "no sanitizer report or crash in the web server's log"
 }
+
+# web_lighttpd_conf SITE OUT: docs/web/lighttpd.conf with its placeholder paths
+# replaced by the test tree's (SITE is the site folder, images in $T/images,
+# originals in $T/originals, the config $VT_CONF, the password file
+# $T/htpasswd, logs and pid in OUT's folder), listening on 127.0.0.1:$VT_PORT.
+# Fails when a placeholder is left, since the test would not test the file.
+web_lighttpd_conf() {
+    local site=$1 out=$2 d extra left
+    d=$(dirname "$out")
+    mkdir -p "$d/upload"
+    # The sanitizer options of the test run reach the CGI the same way as
+    # VITRINE_CONFIG (mod_cgi gives a CGI a fresh environment).
+    extra=$(vt_lighttpd_sanitizer_env)
+    sed -e "s#/srv/vitrine/site#$site#g" \
+        -e "s#/srv/iiif/images#$T/images#g" \
+        -e "s#/srv/vitrine/originals#$T/originals#g" \
+        -e "s#/usr/lib/cgi-bin/vitrine-search.cgi#$VT_BIN_DIR/vitrine-search.cgi#g" \
+        -e "s#/usr/lib/cgi-bin/vitrine-edit.cgi#$VT_BIN_DIR/vitrine-edit.cgi#g" \
+        -e "s#/etc/vitrine/vitrine.conf#$VT_CONF#g" \
+        -e "s#/etc/vitrine/htpasswd#$T/htpasswd#g" \
+        -e "s#^server.port *= *80\$#server.port = $VT_PORT\nserver.bind = \"127.0.0.1\"#" \
+        -e "/^server.username\|^server.groupname/d" \
+        -e "s#/var/log/lighttpd#$d#g" \
+        -e "s#/run/lighttpd.pid#$d/lighttpd.pid#g" \
+        -e "s#/var/cache/lighttpd/uploads#$d/upload#g" \
+        -e "s#\(\"VITRINE_AUDIENCE\" => \"[a-z]*\"\)#\1$extra#" \
+        "$VT_SOURCE_DIR/docs/web/lighttpd.conf" >"$out"
+    left=$(grep -v '^ *#' "$out" | grep -E '/srv/|/etc/|/usr/lib|/var/|/run/|www-data' || true)
+    assert_eq "" "$left" "placeholders left in the substituted lighttpd.conf"
+    grep -q "server.port = $VT_PORT" "$out" || fail "server.port = 80 was not found in lighttpd.conf"
+}
