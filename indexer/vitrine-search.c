@@ -273,8 +273,10 @@ static int run(const exchange *ex, resident *res, const vt_config *config,
             out = json_array();
             st = out ? VT_OK : VT_ERR_NOMEM;
         } else {
-            st = vt_index_suggest(index, request->prefix, NULL, request->limit,
-                                  !settings->internal, &out);
+            /* Counted within this manifest's annotations (IIIF: what a
+             * content search of it would find), not the collection. */
+            st = vt_index_suggest_in(index, request->manifest, request->prefix, request->limit,
+                                     !settings->internal, &out);
         }
         if (st == VT_OK)
             answer = vt_request_autocomplete_answer(config, request, out);

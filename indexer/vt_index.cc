@@ -183,6 +183,18 @@ int lang_index(const char *lang)
     return -1;
 }
 
+json_t *terms_json(const std::vector<std::pair<std::string, Xapian::doccount>> &found, int limit)
+{
+    JsonRef list(json_array());
+    for (size_t k = 0; k < found.size() && k < (size_t)limit; k++) {
+        JsonRef entry(json_object());
+        jset(entry.get(), "term", jstr(found[k].first));
+        jset(entry.get(), "count", json_integer((json_int_t)found[k].second));
+        jappend(list.get(), entry.release());
+    }
+    return list.release();
+}
+
 const char *member_string(const json_t *object, const char *key, const char *what, bool required)
 {
     json_t *v = json_object_get(object, key);
@@ -379,6 +391,14 @@ vt_status vt_index_suggest(vt_index *index, const char *prefix, const char *fiel
 {
     return guard(index, "suggest from index", index->dir.c_str(),
                  [&]() { return suggest(index, prefix, field, limit, public_only, ret_terms); });
+}
+
+VT_EXPORT
+vt_status vt_index_suggest_in(vt_index *index, const char *id, const char *prefix, int limit,
+                              bool public_only, json_t **ret_terms)
+{
+    return guard(index, "suggest from index", index->dir.c_str(),
+                 [&]() { return suggest_in(index, id, prefix, limit, public_only, ret_terms); });
 }
 
 VT_EXPORT

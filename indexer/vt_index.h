@@ -247,6 +247,20 @@ vt_status vt_index_search(vt_index *index, const json_t *request, json_t **ret_r
 vt_status vt_index_suggest(vt_index *index, const char *prefix, const char *field, int limit,
                            bool public_only, json_t **ret_terms);
 
+/* Completions of @prefix within the annotations of asset @id: the IIIF
+ * Content Search autocomplete of its manifest, which counts within that
+ * manifest, not the collection. The words of its annotation texts (as
+ * indexed: lowercased, unstemmed) that start with @prefix (lowercased),
+ * each with the number of those annotations that contain it (of the first
+ * VT_INDEX_ANNOTATIONS_SCANNED, as a content search looks at), most first,
+ * then by word, at most @limit (1..VT_INDEX_SUGGEST_MAX). @public_only
+ * leaves out internal annotations, and answers [] for an internal asset,
+ * as for an unknown one. On success *ret_terms (caller owns) is
+ * [{"term": "craquelure", "count": 3}, ...]. */
+#define VT_INDEX_ANNOTATIONS_SCANNED 50
+vt_status vt_index_suggest_in(vt_index *index, const char *id, const char *prefix, int limit,
+                              bool public_only, json_t **ret_terms);
+
 /* Number of documents (0 on any failure). */
 unsigned vt_index_count(vt_index *index);
 

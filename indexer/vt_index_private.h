@@ -131,6 +131,9 @@ inline std::string pair_term(const std::string &word, const std::string &next)
     return "XP" + word + " " + next;
 }
 
+/* [{"term", "count"}] of the first @limit of @found (vt_index.cc). */
+json_t *terms_json(const std::vector<std::pair<std::string, Xapian::doccount>> &found, int limit);
+
 /* Members of a JSON request or document (vt_index.cc). */
 const char *member_string(const json_t *object, const char *key, const char *what, bool required);
 const char *short_string(const json_t *object, const char *key, const char *what, bool required);
@@ -304,6 +307,10 @@ void fast_search(const Xapian::Database &db, const Table &t, const Xapian::Query
  * @lang (-1: all four); internal annotations only if @internal. Caller owns. */
 json_t *hits_json(vt_index *index, const Xapian::Database &db, const Xapian::Query &query,
                   const Found &found, int lang, bool internal);
+
+/* vt_index_suggest_in() (vt_index_snippet.cc: it reads the stored record). */
+vt_status suggest_in(vt_index *index, const char *id, const char *prefix, int limit, bool public_only,
+                     json_t **ret_terms);
 
 }  // namespace vt_index_impl
 

@@ -727,14 +727,7 @@ vt_status suggest(vt_index *index, const char *prefix, const char *field, int li
                     found.end());
         std::sort(found.begin(), found.end(), by_count);
     }
-    JsonRef list(json_array());
-    for (size_t k = 0; k < found.size() && k < (size_t)limit; k++) {
-        JsonRef entry(json_object());
-        jset(entry.get(), "term", jstr(found[k].first));
-        jset(entry.get(), "count", json_integer((json_int_t)found[k].second));
-        jappend(list.get(), entry.release());
-    }
-    *ret_terms = list.release();
+    *ret_terms = terms_json(found, limit);
     return VT_OK;
 }
 

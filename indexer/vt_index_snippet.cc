@@ -11,7 +11,7 @@ namespace vt_index_impl {
 
 namespace {
 
-const size_t ANNOTATIONS_SCANNED = 50;   /* per hit, for snippets */
+const size_t ANNOTATIONS_SCANNED = VT_INDEX_ANNOTATIONS_SCANNED;   /* per hit, for snippets */
 const size_t SNIPPET_LENGTH = 200;
 const int SNIPPET_PROBE_CHARS = 4;  /* of a term, looked for in a text before snippets (search()) */
 
@@ -347,6 +347,46 @@ json_t *hits_json(vt_index *index, const Xapian::Database &db, const Xapian::Que
         jappend(hits.get(), hit.release());
     }
     return hits.release();
+}
+
+vt_status suggest_in(vt_index *index, const char *id, const char *prefix, int limit, bool public_only,
+                     json_t **ret_terms)
+{
+    if (!id || !*id || strlen(id) > VT_INDEX_VALUE_MAX)
+        fail(VT_ERR_INVALID, "suggest: the asset id is empty or too long");
+    if (!prefix || !*prefix || strlen(prefix) > VT_INDEX_VALUE_MAX || !g_utf8_validate(prefix, -1, nullptr))
+        fail(VT_ERR_INVALID, "suggest: the prefix is empty, too long or not UTF-8");
+    if (limit < 1 || limit > VT_INDEX_SUGGEST_MAX)
+        fail(VT_ERR_LIMIT, "suggest: limit %d is not in 1..%d", limit, VT_INDEX_SUGGEST_MAX);
+    std::string start = lower(prefix);
+    const Xapian::Database &db = *index->db;
+    std::string idterm = "Q" + std::string(id);
+    std::map<std::string, Xapian::doccount> counts;   /* word -> annotations using it */
+    Xapian::PostingIterator p = db.postlist_begin(idterm);
+    if (p != db.postlist_end(idterm)) {
+        Xapian::Document doc = db.get_document(*p);
+        Xapian::TermIterator vis = doc.termlist_begin();
+        vis.skip_to("XVpublic");
+        bool is_public = vis != doc.termlist_end() && *vis == "XVpublic";
+        std::string data = doc.get_data();
+        Stored stored(data);
+        for (size_t k = 0; k < stored.annotations.size() && k < ANNOTATIONS_SCANNED && (is_public || !public_only);
+             k++) {
+            const Stored::Annotation &an = stored.annotations[k];
+            if (an.internal && public_only)
+                continue;
+            std::vector<std::string> words = text_words(std::string(an.text));
+            std::sort(words.begin(), words.end());
+            words.erase(std::unique(words.begin(), words.end()), words.end());
+            for (const std::string &w : words)
+                if (w.compare(0, start.size(), start) == 0)
+                    counts[w]++;
+        }
+    }
+    std::vector<std::pair<std::string, Xapian::doccount>> found(counts.begin(), counts.end());
+    std::stable_sort(found.begin(), found.end(), [](const auto &a, const auto &b) { return a.second > b.second; });
+    *ret_terms = terms_json(found, limit);
+    return VT_OK;
 }
 
 }  // namespace vt_index_impl

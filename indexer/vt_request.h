@@ -71,7 +71,7 @@ typedef enum {
     VT_REQUEST_SEARCH,          /* vt_index_search(search) */
     VT_REQUEST_SUGGEST,         /* vt_index_suggest(prefix, field, limit) */
     VT_REQUEST_CONTENT_SEARCH,  /* vt_index_search(search) on one asset */
-    VT_REQUEST_AUTOCOMPLETE     /* vt_index_suggest(prefix, NULL, limit) */
+    VT_REQUEST_AUTOCOMPLETE     /* vt_index_suggest_in(manifest, prefix, limit) */
 } vt_request_kind;
 
 typedef struct {

@@ -59,7 +59,10 @@ cat >"$T/fixture.json" <<'EOF'
    "facets": ["keywords"]},
   {"id": "p3a", "department": "photo", "visibility": "public", "type": "detail", "year": 2019,
    "label": "Detail of the hands",
-   "fields": {"title": [{"value": "Detail of the hands", "lang": "en"}], "creator": ["Rubens"]}},
+   "fields": {"title": [{"value": "Detail of the hands", "lang": "en"}], "creator": ["Rubens"]},
+   "annotations": [{"id": "h1", "text": "Vergeelde hand", "lang": "nl"},
+                   {"id": "h2", "text": "vergeelde mouw", "lang": "nl"},
+                   {"id": "h3", "text": "Vergeelde achtergrond, vergeelde rand", "lang": "nl"}]},
   {"id": "r1a", "department": "paint", "intervention": "2021.00007", "visibility": "public",
    "type": "photo", "year": 2021, "label": "Restauratie van het altaarstuk",
    "fields": {"title": [{"value": "Restauratie van het altaarstuk", "lang": "nl"}]}},
@@ -171,6 +174,13 @@ assert_json '.resources[0] | .["@type"] == "oa:Annotation" and .resource.chars =
     "$r" "  plain text and region"
 r=$(cgi_get "manifest=p1a&q=verg&autocomplete=1")
 assert_json '.type == "TermPage" and ([.items[].value] | index("vergeelde") != null)' "$r" "2.0 autocomplete"
+# Counted within the manifest (p1a: one annotation, p3a: three), not the
+# collection (two documents).
+assert_json '[.items[] | select(.value == "vergeelde")][0].total == 1' "$r" "  counted in p1a's annotations"
+r=$(cgi_get "manifest=p3a&q=verg&autocomplete=1")
+assert_json '[.items[] | select(.value == "vergeelde")][0].total == 3' "$r" "  counted in p3a's annotations"
+r=$(cgi_get "manifest=p3a&q=retou&autocomplete=1")
+assert_json '.items == []' "$r" "  a word of another manifest is not offered"
 r=$(cgi_get "manifest=p1a&q=verg&autocomplete=1&v=1")
 assert_json '.["@type"] == "search:TermList" and ([.terms[].match] | index("vergeelde") != null)' "$r" "1.0 autocomplete"
 

@@ -557,6 +557,70 @@ static json_t *suggest(vt_index *index, const char *prefix, const char *field, i
     return terms;
 }
 
+/* The terms of vt_index_suggest_in(), "term:count" joined by ",". */
+static char *suggest_in(vt_index *index, const char *id, const char *prefix, bool public_only)
+{
+    json_t *terms = NULL;
+    if (vt_index_suggest_in(index, id, prefix, 10, public_only, &terms) != VT_OK)
+        g_error("vt_index_suggest_in: %s", vt_error_message());
+    GString *out = g_string_new(NULL);
+    size_t i;
+    json_t *t;
+    json_array_foreach(terms, i, t)
+        g_string_append_printf(out, "%s%s:%lld", i ? "," : "", json_string_value(json_object_get(t, "term")),
+                               (long long)json_integer_value(json_object_get(t, "count")));
+    json_decref(terms);
+    return g_string_free(out, FALSE);
+}
+
+/* A manifest's autocomplete counts within its own annotations (IIIF
+ * Content Search): two assets that use a word a different number of times
+ * give different counts, a word of another asset is not offered, and a
+ * public search counts no internal annotation and no internal asset. */
+static void test_suggest_in_asset(Fixture *f, gconstpointer data)
+{
+    put(f->index, "{\"id\": \"m1\", \"department\": \"photo\", \"visibility\": \"public\", \"fields\": {},"
+                  " \"annotations\": [{\"id\": \"1\", \"text\": \"Craquelure, craquelure in the sky\"},"
+                  " {\"id\": \"2\", \"text\": \"craquelure near the edge\"},"
+                  " {\"id\": \"3\", \"text\": \"Craquelé varnish\"},"
+                  " {\"id\": \"4\", \"text\": \"craquelure, staff note\", \"internal\": true},"
+                  " {\"id\": \"5\", \"text\": \"a tear\"}]}");
+    put(f->index, "{\"id\": \"m2\", \"department\": \"photo\", \"visibility\": \"public\", \"fields\": {},"
+                  " \"annotations\": [{\"id\": \"1\", \"text\": \"craquelure\"}, {\"id\": \"2\", \"text\": \"crack\"}]}");
+    put(f->index, "{\"id\": \"m3\", \"department\": \"photo\", \"visibility\": \"internal\", \"fields\": {},"
+                  " \"annotations\": [{\"id\": \"1\", \"text\": \"craquelure\"}]}");
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    vt_index *reader = NULL;
+    g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+    static const struct {
+        const char *id, *prefix;
+        bool public_only;
+        const char *expected;
+    } cases[] = {
+        {"m1", "Craq", true, "craquelure:2,craquelé:1"},
+        {"m1", "craq", false, "craquelure:3,craquelé:1"},
+        {"m2", "craq", true, "craquelure:1"},
+        {"m2", "cra", true, "crack:1,craquelure:1"},
+        {"m1", "tea", true, "tear:1"},
+        {"m2", "tea", true, ""},
+        {"m3", "craq", true, ""},
+        {"m3", "craq", false, "craquelure:1"},
+        {"nosuchasset", "craq", false, ""},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *got = suggest_in(reader, cases[i].id, cases[i].prefix, cases[i].public_only);
+        if (strcmp(got, cases[i].expected) != 0)
+            g_error("%s %s%s: %s, expected %s", cases[i].id, cases[i].prefix,
+                    cases[i].public_only ? " (public)" : "", got, cases[i].expected);
+    }
+    json_t *terms = NULL;
+    g_assert_cmpint(vt_index_suggest_in(reader, "m1", "", 10, true, &terms), ==, VT_ERR_INVALID);
+    g_assert_cmpint(vt_index_suggest_in(reader, "", "c", 10, true, &terms), ==, VT_ERR_INVALID);
+    g_assert_cmpint(vt_index_suggest_in(reader, "m1", "c", 0, true, &terms), ==, VT_ERR_LIMIT);
+    g_assert_null(terms);
+    vt_index_close(reader);
+}
+
 static void test_suggest(Fixture *f, gconstpointer data)
 {
     json_t *t = suggest(f->index, "Va", NULL, 10, false);
@@ -1362,6 +1426,7 @@ int main(int argc, char **argv)
     ADD("/index/phrase-synonyms", test_phrase_synonyms, NULL);
     ADD("/index/spelling", test_spelling, &corpus);
     ADD("/index/suggest", test_suggest, &corpus);
+    ADD("/index/suggest-in-asset", test_suggest_in_asset, NULL);
     ADD("/index/annotations-and-snippets", test_annotations_and_snippets, &corpus);
     ADD("/index/internal-annotations", test_internal_annotations, NULL);
     ADD("/index/facet-values", test_facet_values, NULL);
