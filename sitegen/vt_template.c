@@ -970,8 +970,13 @@ static vt_status emit_translated(render_state *rs, const char *msgid)
         if (!close) {
             return emit_escaped(rs, text, strlen(text));
         }
-        if ((st = emit_escaped(rs, text, (size_t)(open - text))) == VT_OK)
-            st = emit_value(rs, lookup_text(rs, open + 1, (size_t)(close - open) - 1), TRUE);
+        const json_t *value = lookup_text(rs, open + 1, (size_t)(close - open) - 1);
+        if ((st = emit_escaped(rs, text, (size_t)(open - text))) != VT_OK)
+            break;
+        /* A name the context lacks stays as written: the scripts' texts
+         * (templates/README.md) fill their own placeholders. */
+        st = value ? emit_value(rs, value, TRUE)
+                   : emit_escaped(rs, open, (size_t)(close - open) + 1);
         text = close + 1;
     }
     return st;

@@ -40,7 +40,9 @@
  *                     function, or the text itself, HTML-escaped. "{name}"
  *                     inside it is a placeholder filled with the escaped
  *                     value of name ({{name}}'s lookup), in the translation
- *                     as in the text: {{_ Images: {count}}}. Inline, never
+ *                     as in the text: {{_ Images: {count}}}; a name the
+ *                     context does not have stays "{name}" (a script fills
+ *                     it: the texts of <template id="vt-strings">). Inline, never
  *                     standalone. po/update-pot extracts these texts.
  * Whitespace inside tags is ignored ({{ name }}, {{# name }}). A line holding
  * only white space and one section, inverted, closing, partial or comment tag

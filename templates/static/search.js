@@ -19,8 +19,9 @@
   var FACET_SHOWN = 8;         /* values shown before "Show all" */
   var TIMEOUT_MS = 15000;
   var FILTER_RE = /^[a-z][a-z0-9_]{0,31}:[^]+$/;
-  var FACET_NAMES = {department: 'Department', type: 'Type', year: 'Year',
-                     keywords: 'Keywords', creator: 'Creator', material: 'Material'};
+  var FACET_NAMES = ['department', 'type', 'year', 'keywords', 'creator', 'material'];
+  var t = V.t;
+  var locale = document.documentElement.lang || 'en';
 
   var status = document.getElementById('search-status');
   var hitsList = document.getElementById('search-hits');
@@ -48,7 +49,8 @@
     input.value = state.q;
 
   function fieldName(field) {
-    return FACET_NAMES[field] || field.charAt(0).toUpperCase() + field.slice(1).replace(/_/g, ' ');
+    return FACET_NAMES.indexOf(field) >= 0 ? t('facet-' + field)
+         : field.charAt(0).toUpperCase() + field.slice(1).replace(/_/g, ' ');
   }
 
   /* Facet values as people wrote them ("Rubens"), from the answer's
@@ -112,18 +114,18 @@
       filtersBox.hidden = true;
       return;
     }
-    var list = el('ul', {className: 'chips', 'aria-label': 'Active filters'});
+    var list = el('ul', {className: 'chips', 'aria-label': t('filters')});
     state.filters.forEach(function (f) {
       list.appendChild(el('li', null, [
         el('a', {className: 'chip', href: withoutFilter(f),
-                 'aria-label': 'Remove filter ' + filterName(f)},
+                 'aria-label': t('remove-filter', {name: filterName(f)})},
            [filterName(f), el('span', {className: 'chip__x', 'aria-hidden': 'true', text: '×'})])
       ]));
     });
     filtersBox.appendChild(list);
     if (state.filters.length > 1)
       filtersBox.appendChild(el('a', {className: 'clear-filters', href: pageHref({filters: []}),
-                                      text: 'Remove all filters'}));
+                                      text: t('remove-all')}));
     filtersBox.hidden = false;
   }
 
@@ -133,8 +135,10 @@
       suggestionBox.hidden = true;
       return;
     }
-    suggestionBox.append('Did you mean ',
-                         el('a', {href: pageHref({q: suggestion}), text: suggestion}), '?');
+    /* The link goes where the translation puts {suggestion}. */
+    var parts = t('did-you-mean').split('{suggestion}');
+    suggestionBox.append(parts[0], el('a', {href: pageHref({q: suggestion}), text: suggestion}),
+                         parts.slice(1).join(''));
     suggestionBox.hidden = false;
   }
 
@@ -148,7 +152,7 @@
     var figure = el(page ? 'a' : 'span', {className: 'hit__thumb', href: page, tabindex: page ? '-1' : null,
                                           'aria-hidden': page ? 'true' : null}, [
       thumbnail ? el('img', {src: thumbnail, alt: label, loading: 'lazy', decoding: 'async'})
-                : el('span', {className: 'card__noimage', text: 'No preview'})
+                : el('span', {className: 'card__noimage', text: t('no-preview')})
     ]);
     var title = el('h3', {className: 'hit__title', dir: 'auto'}, [
       page ? el('a', {href: page, text: label}) : label
@@ -159,7 +163,7 @@
     if (typeof hit.department === 'string' && hit.department !== '')
       where.push(departments[hit.department] || hit.department);
     if (typeof hit.intervention === 'string' && hit.intervention !== '')
-      where.push('Intervention ' + hit.intervention);
+      where.push(t('intervention', {number: hit.intervention}));
     if (where.length > 0)
       text.appendChild(el('p', {className: 'hit__where', text: where.join(' · ')}));
     if (typeof hit.snippet === 'string' && hit.snippet !== '') {
@@ -169,23 +173,23 @@
     }
     var annotations = Array.isArray(hit.annotations) ? hit.annotations.slice(0, 5) : [];
     if (annotations.length > 0) {
-      var list = el('ul', {className: 'hit__annotations', 'aria-label': 'Matching annotations'});
+      var list = el('ul', {className: 'hit__annotations', 'aria-label': t('matching-annotations')});
       annotations.forEach(function (a) {
         if (!a || typeof a.snippet !== 'string')
           return;
-        var item = el('li', null, [el('span', {className: 'hit__annotation-kind', text: 'Annotation: '})]);
+        var item = el('li', null, [el('span', {className: 'hit__annotation-kind', text: t('annotation') + ' '})]);
         item.appendChild(V.sanitizeSnippet(a.snippet));
         /* The page opens zoomed on the annotation's region (annotations.js). */
         if (page && typeof a.id === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(a.id))
           item.append(' ', el('a', {className: 'hit__annotation-link', href: page + '#annotation=' + a.id,
-                                    text: 'Show on the image'}));
+                                    text: t('show-on-image')}));
         list.appendChild(item);
       });
       text.appendChild(list);
     }
     var manifest = V.safeUrl(hit.manifest);
     if (manifest)
-      text.appendChild(el('p', {className: 'hit__links'}, [el('a', {href: manifest, text: 'IIIF manifest'})]));
+      text.appendChild(el('p', {className: 'hit__links'}, [el('a', {href: manifest, text: t('manifest')})]));
     return el('li', {className: 'hit'}, [figure, text]);
   }
 
@@ -215,7 +219,7 @@
                             'aria-current': on ? 'true' : null}, [
           el('span', {className: 'facet__value', text: valueName(field, value)}),
           el('span', {className: 'facet__count', text: String(Number(v.count) || 0)}),
-          on ? el('span', {className: 'visually-hidden', text: ' (selected; remove this filter)'}) : null
+          on ? el('span', {className: 'visually-hidden', text: ' ' + t('selected')}) : null
         ]);
         var item = el('li', {className: i >= FACET_SHOWN && !on ? 'is-extra' : null}, [link]);
         list.appendChild(item);
@@ -227,7 +231,7 @@
           el('a', {href: withoutFilter(filter), className: 'facet__link is-active', 'aria-current': 'true'}, [
             el('span', {className: 'facet__value', text: valueName(field, filter.slice(field.length + 1))}),
             el('span', {className: 'facet__count', text: '0'}),
-            el('span', {className: 'visually-hidden', text: ' (selected; remove this filter)'})
+            el('span', {className: 'visually-hidden', text: ' ' + t('selected')})
           ])
         ]));
       });
@@ -238,11 +242,11 @@
       if (extra > 0) {
         list.classList.add('is-collapsed');
         var more = el('button', {type: 'button', className: 'facet__more', 'aria-expanded': 'false',
-                                 text: 'Show all ' + list.children.length});
+                                 text: t('show-all', {n: list.children.length})});
         more.addEventListener('click', function () {
           var open = list.classList.toggle('is-collapsed') === false;
           more.setAttribute('aria-expanded', open ? 'true' : 'false');
-          more.textContent = open ? 'Show fewer' : 'Show all ' + list.children.length;
+          more.textContent = open ? t('show-fewer') : t('show-all', {n: list.children.length});
         });
         group.appendChild(more);
       }
@@ -269,11 +273,11 @@
       }
       list.appendChild(el('li', null, [el('a', {href: pageHref({filters: state.filters, page: n}),
                                                  rel: rel || null,
-                                                 'aria-label': rel ? null : 'Page ' + n,
+                                                 'aria-label': rel ? null : t('page', {n: n}),
                                                  text: text})]));
     }
     if (page > 1)
-      add(page - 1, 'Previous', 'prev');
+      add(page - 1, t('previous'), 'prev');
     var from = Math.max(1, page - 2), to = Math.min(pages, page + 2);
     if (from > 1) {
       add(1, '1');
@@ -288,7 +292,7 @@
       add(pages, String(pages));
     }
     if (page < pages)
-      add(page + 1, 'Next', 'next');
+      add(page + 1, t('next'), 'next');
     pagerNav.appendChild(list);
     pagerNav.hidden = false;
   }
@@ -298,15 +302,17 @@
     var size = Number(answer.size) || PAGE_SIZE;
     var page = Number(answer.page) || state.page;
     var hits = Array.isArray(answer.hits) ? answer.hits : [];
-    var count = total === 1 ? '1 image' : total.toLocaleString('en') + ' images';
+    var n = total.toLocaleString(locale);
     var text;
     if (total === 0)
-      text = state.q ? 'No image matches “' + state.q + '”.' : 'No image matches these filters.';
+      text = state.q ? t('none-q', {q: state.q}) : t('none');
     else
-      text = (state.q ? count + (total === 1 ? ' matches “' : ' match “') + state.q + '”' : count) +
-             (total > size ? ', page ' + page + ' of ' + Math.ceil(Math.min(total, RESULT_MAX) / size) : '') + '.';
+      text = (state.q ? t(total === 1 ? 'one-q' : 'many-q', {n: n, q: state.q})
+                      : t(total === 1 ? 'one' : 'many', {n: n})) +
+             (total > size ? t('page-of', {page: page, pages: Math.ceil(Math.min(total, RESULT_MAX) / size)})
+                           : '') + '.';
     setStatus(text);
-    document.title = (state.q ? 'Search: ' + state.q : 'Search') + ' | ' +
+    document.title = (state.q ? t('title-q', {q: state.q}) : t('title')) + ' | ' +
                      document.title.split(' | ').slice(1).join(' | ');
     renderSuggestion(answer.suggestion);
     hitsList.replaceChildren();
@@ -326,7 +332,7 @@
     var base = V.safeUrl(V.searchUrl);
     renderFilters();
     if (!base) {
-      showError('Search is not set up on this site (no search service address).');
+      showError(t('not-set-up'));
       return;
     }
     var url = new URL(base);
@@ -339,7 +345,7 @@
       url.searchParams.set('sort', state.sort);
 
     document.body.classList.add('is-searching');
-    setStatus(state.q ? 'Searching for “' + state.q + '”…' : 'Loading the collection…');
+    setStatus(state.q ? t('searching-q', {q: state.q}) : t('loading'));
     var controller = typeof AbortController === 'function' ? new AbortController() : null;
     var timer = controller ? setTimeout(function () { controller.abort(); }, TIMEOUT_MS) : 0;
     fetch(url.href, {headers: {Accept: 'application/json'}, signal: controller ? controller.signal : undefined})
@@ -362,17 +368,16 @@
           if (r.response.status === 400 && answer && typeof answer.error === 'string')
             showError(detail);   /* the service's own words: what to type instead */
           else if (r.response.status === 503)
-            showError('The search service is not available at the moment (' + detail + '). Please try again in a minute.');
+            showError(t('unavailable', {detail: detail}));
           else
-            showError('The search service could not answer this search: ' + detail + '.');
+            showError(t('failed', {detail: detail}));
           return;
         }
         render(answer);
       })
       .catch(function () {
         clearTimeout(timer);
-        showError('The search service cannot be reached. Check your connection and try again; ' +
-                  'if it keeps failing, tell the site\'s administrators.');
+        showError(t('unreachable'));
       });
   }
 

@@ -3,7 +3,8 @@
 // A visitor on the Dutch page of an asset switches to French with the
 // keyboard (the language switch is a list of links) and lands on the same
 // asset, in French; then to English. A hit of the French search page leads
-// to the French page of its asset. axe-core finds no serious or critical
+// to the French page of its asset, and the search script speaks French.
+// axe-core finds no serious or critical
 // violation on home, search, asset, intervention and favourites in each
 // language. Run by tests/blackbox/t74-languages-browser.sh:
 //   VT_ASSET=ID VT_INTERVENTION=N node tests/browser/i18n.mjs http://127.0.0.1:PORT [OUTDIR]
@@ -83,6 +84,11 @@ await run.step('a search hit leads to the asset page in the search page\'s langu
   await link.waitFor();
   const href = await link.evaluate((a) => new URL(a.href).pathname);
   check(href === `/fr/assets/${asset}.html`, `the hit links to ${href}`);
+  // The script's own text is French too (static/search.js reads V.t).
+  const status = await page.locator('#search-status').textContent();
+  check(status === '1 image correspond à « panel ».', `the French search says: ${status}`);
+  const facet = await page.locator('#facet-groups h3').first().textContent();
+  check(facet === 'Département', `the first facet is called ${facet}`);
   await run.finishPage(page);
 });
 

@@ -62,6 +62,9 @@ static void test_tag(void)
         /* A translation's brace without its pair is text; text is escaped. */
         {"{{_ Broken {brace}}}", "{\"brace\": \"B\"}", "Broken B", "Cassé {brace"},
         {"{{_ Tom & Jerry}}", NULL, "Tom &amp; Jerry", "Tom &amp; Jerry &lt;b&gt;"},
+        /* A name the context lacks stays for a script to fill. */
+        {"{{_ Images: {count}}}", "{\"other\": 1}", "Images: {count}", "Images : {count}"},
+        {"{{_ Images: {count}}}", "{\"count\": null}", "Images: ", "Images : "},
         /* Not translated: the text as written. */
         {"{{_ Unknown text}}", NULL, "Unknown text", "Unknown text"},
     };
