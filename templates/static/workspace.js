@@ -398,31 +398,54 @@
     }
   }
 
+  /* The list: the first LIST_AT_ONCE entries at once, the rest in chunks
+   * in the next tasks, so that a workspace of thousands is usable (image,
+   * shapes, the first entries) before its whole list is built;
+   * data-listed says when it is. A newer rendering stops an older one's
+   * rest. One click handler for the whole list. */
+  var LIST_AT_ONCE = 200;
+  var LIST_CHUNK = 500;
+  var listing = 0;
+
+  function listEntry(id) {
+    var rec = records[id];
+    var swatch = V.el('span', {className: 'workspace__swatch', 'aria-hidden': 'true'});
+    swatch.style.backgroundColor = colourOf(rec);
+    return V.el('li', null, [V.el('button', {type: 'button', className: 'workspace__item',
+                                            'data-annotation': id,
+                                            'aria-pressed': id === selected ? 'true' : 'false'}, [
+      swatch,
+      V.el('span', {className: 'workspace__type', text: labelOf(rec)}),
+      V.el('span', {className: 'workspace__text', text: summaryOf(rec)}),
+      V.el('span', {className: 'workspace__meta', text:
+        (rec.saved ? (rec.creator || '') + ', ' + rec.visibility : 'not saved yet')})
+    ])]);
+  }
+
   function renderList() {
-    list.textContent = '';
+    var generation = ++listing;
     var creators = {};
-    var shown = 0;
-    order.forEach(function (id) {
+    var shown = order.filter(function (id) {
       var rec = records[id];
       if (rec.creator)
         creators[rec.creator] = true;
-      if (!matches(rec))
-        return;
-      shown++;
-      var swatch = V.el('span', {className: 'workspace__swatch', 'aria-hidden': 'true'});
-      swatch.style.backgroundColor = colourOf(rec);
-      var button = V.el('button', {type: 'button', className: 'workspace__item',
-                                   'data-annotation': id,
-                                   'aria-pressed': id === selected ? 'true' : 'false'}, [
-        swatch,
-        V.el('span', {className: 'workspace__type', text: labelOf(rec)}),
-        V.el('span', {className: 'workspace__text', text: summaryOf(rec)}),
-        V.el('span', {className: 'workspace__meta', text:
-          (rec.saved ? (rec.creator || '') + ', ' + rec.visibility : 'not saved yet')})
-      ]);
-      button.addEventListener('click', function () { open(id, true); });
-      list.appendChild(V.el('li', null, [button]));
+      return matches(rec);
     });
+    list.textContent = '';
+    root.removeAttribute('data-listed');
+    (function more(from) {
+      if (generation !== listing)
+        return;
+      var fragment = document.createDocumentFragment();
+      var to = Math.min(shown.length, from + (from === 0 ? LIST_AT_ONCE : LIST_CHUNK));
+      for (var i = from; i < to; i++)
+        fragment.appendChild(listEntry(shown[i]));
+      list.appendChild(fragment);
+      if (to < shown.length)
+        setTimeout(function () { more(to); }, 0);
+      else
+        root.setAttribute('data-listed', String(shown.length));
+    })(0);
     var current = filterCreator.value;
     while (filterCreator.options.length > 1)
       filterCreator.remove(1);
@@ -431,17 +454,53 @@
     });
     filterCreator.value = creators[current] ? current : '';
     root.setAttribute('data-count', String(order.length));
-    root.setAttribute('data-shown', String(shown));
+    root.setAttribute('data-shown', String(shown.length));
+  }
+
+  /* The selected entry marked, without building the list again. */
+  function markSelected() {
+    Array.prototype.forEach.call(list.querySelectorAll('button[aria-pressed="true"]'), function (b) {
+      b.setAttribute('aria-pressed', 'false');
+    });
+    var b = selected && list.querySelector('button[data-annotation="' + selected + '"]');
+    if (b)
+      b.setAttribute('aria-pressed', 'true');
+  }
+
+  list.addEventListener('click', function (event) {
+    var b = event.target.closest('button[data-annotation]');
+    if (b)
+      open(b.getAttribute('data-annotation'), true);
+  });
+
+  /* Annotorious draws every shape again for each setStyle (twice) and
+   * setFilter (which also looks each shape up among the layer's children:
+   * quadratic), seconds with thousands of shapes in software WebGL. So the
+   * style is given again only when the colours may have changed (another
+   * scheme or legend), the filter only while one is set or when it is
+   * lifted. A shape added or saved is styled by styleFor as it is added. */
+  var styled = null;     /* the scheme and legend the shapes were styled with */
+  var filtered = false;  /* a filter is set in Annotorious */
+
+  function styleKey() {
+    return scheme + '\n' + cache.values.join('\n');
   }
 
   function refresh() {
     recolour();
     renderLegend();
     renderList();
-    if (anno) {
+    if (!anno)
+      return;
+    if (styleKey() !== styled) {
+      styled = styleKey();
       anno.setStyle(styleFor);
-      anno.setFilter(function (a) { return matches(records[a.id]); });
     }
+    var filtering = !!(filterType.value || filterCreator.value || filterField.value ||
+                       filterText.value.trim());
+    if (filtering || filtered)
+      anno.setFilter(filtering ? function (a) { return matches(records[a.id]); } : undefined);
+    filtered = filtering;
   }
 
   [filterType, filterCreator, filterField].forEach(function (s) {
@@ -889,7 +948,7 @@
     if (rec.saved && history.replaceState)
       history.replaceState(null, '', '#annotation=' + id);
     showPanel(rec);
-    renderList();
+    markSelected();
     root.setAttribute('data-selected', id);
   }
 
@@ -898,7 +957,7 @@
     if (anno)
       anno.cancelSelected();
     showPanel(null);
-    renderList();
+    markSelected();
     root.removeAttribute('data-selected');
     if (focusList && list.querySelector('button'))
       list.querySelector('button').focus();
@@ -1148,6 +1207,9 @@
       records[rec.id] = rec;
       order.push(rec.id);
     });
+    /* Styled as they are added, with the colours read once. */
+    recolour();
+    styled = styleKey();
     anno.setAnnotations(order.map(function (id) { return toAnnotorious(records[id]); }), true);
     anno.on('createAnnotation', function (a) {
       if (quiet)
