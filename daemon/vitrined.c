@@ -61,7 +61,7 @@ static json_t *status_json(const daemon_state *d)
     vt_pipeline_stats s;
     vt_pipeline_get_stats(d->pipeline, &s);
     return json_pack("{s:i, s:I, s:I, s:{s:i, s:i, s:i, s:i, s:i, s:i}, s:i, s:I, s:I, s:s?, s:I, s:s?, s:b,"
-                     " s:o}",
+                     " s:o, s:{s:I, s:I}}",
                      "pid", (int)getpid(),
                      "started", (json_int_t)d->started,
                      "updated", (json_int_t)(g_get_real_time() / G_USEC_PER_SEC),
@@ -76,7 +76,9 @@ static json_t *status_json(const daemon_state *d)
                      "refused", (json_int_t)s.refused,
                      "last_refused", s.last_refused,
                      "stopping", d->stop_deadline != 0,
-                     "mirrors", vt_mirror_status_json(d->mirror));
+                     "mirrors", vt_mirror_status_json(d->mirror),
+                     /* the ingest steps' store commits: records / commits = files per commit */
+                     "store", "commits", (json_int_t)s.commits, "records", (json_int_t)s.records);
 }
 
 static gboolean on_status(gpointer data)

@@ -299,12 +299,22 @@ static void file_done(vt_pipeline *p, const vt_filejob *j)
         g_hash_table_remove(p->file_retries, j->path);
 }
 
-static void hash_done(vt_pipeline *p, vt_filejob *j)
+static void recorded(vt_pipeline *p, vt_status status, void *data);
+
+/* A drop's record waits for its group commit (vt__pipeline_write). */
+typedef struct {
+    vt__record_ctx c;
+    vt_filejob *j;      /* the hash job, holding the drop's path */
+} record_wait;
+
+/* Returns true when it kept @j (a write waits for it), else @j is the
+ * caller's to free; so do archive_done and quarantine_done. */
+static bool hash_done(vt_pipeline *p, vt_filejob *j)
 {
     if (j->status != VT_OK) {
         end_inflight(p, j);
         retry_file_later(p, j, j->message);
-        return;
+        return false;
     }
     if (j->vanished) {
         if (j->crosses_link)
@@ -313,7 +323,7 @@ static void hash_done(vt_pipeline *p, vt_filejob *j)
                  " file left alone (the link itself goes to quarantine)");
         end_inflight(p, j);
         file_done(p, j);
-        return;
+        return false;
     }
     if (j->is_symlink) {
         g_autofree char *why = g_strdup_printf(
@@ -321,30 +331,49 @@ static void hash_done(vt_pipeline *p, vt_filejob *j)
             " follows links out of a hotfolder. Copy the image itself into the hotfolder.",
             j->link_target ? j->link_target : "");
         quarantine_file(p, j, j->dept, j->path, NULL, why);
-        return;
+        return false;
     }
     if (j->hard_linked) {
         quarantine_file(p, j, j->dept, j->path, NULL,
                         "This file has more than one name (a hard link): another name of the same"
                         " file may be outside the hotfolder, so vitrine does not take it. Copy the"
                         " image itself into the hotfolder.");
-        return;
+        return false;
     }
     if (j->changed || (j->sidecar_settling && p->opt.daemon)) {
         reoffer_later(p, j);
-        return;
+        return false;
     }
     if (j->size == 0) {
         quarantine_file(p, j, j->dept, j->path, NULL,
                         "The file is empty (0 bytes): the copy or the export that made it did not"
                         " finish. Copy or export the image again.");
-        return;
+        return false;
     }
 
-    vt__record_ctx c = {.p = p, .j = j, .display = vt_name_display(j->relpath)};
-    vt_status s = vt_store_write(p->store, vt__pipeline_record_fn, &c);
+    /* The archive step unlinks the drop: it starts only once the
+     * ARCHIVING record is committed, in recorded(). */
+    record_wait *w = g_new0(record_wait, 1);
+    w->j = j;
+    w->c = (vt__record_ctx){.p = p, .j = j, .display = vt_name_display(j->relpath)};
+    vt__pipeline_write(p, vt__pipeline_record_fn, &w->c, recorded, w);
+    return true;
+}
+
+static void recorded(vt_pipeline *p, vt_status status, void *data)
+{
+    record_wait *w = data;
+    vt_filejob *j = w->j;
+    vt__record_ctx c = w->c;
+    g_free(w);
     g_free(c.display);
-    if (s != VT_OK) {
+    if (status == VT_OK && p->shutting_down) {
+        /* Recorded ARCHIVING (or a duplicate): the next start resumes it
+         * from the drop, still in its hotfolder. */
+        vt_asset_free(c.asset);
+        vt_asset_free(c.duplicate_of);
+        end_inflight(p, j);
+    } else if (status != VT_OK) {
         /* The store refused (disk full, say): the drop stays and is
          * offered again after a back-off. */
         g_autofree char *why = g_strdup(vt_error_message());
@@ -352,9 +381,7 @@ static void hash_done(vt_pipeline *p, vt_filejob *j)
         vt_asset_free(c.duplicate_of);
         end_inflight(p, j);
         retry_file_later(p, j, why);
-        return;
-    }
-    if (c.duplicate_of) {
+    } else if (c.duplicate_of) {
         vt_asset *d = c.duplicate_of;
         g_autofree char *when = vt_filejob_format_time(d->created);
         g_autofree char *why = g_strdup_printf(
@@ -363,19 +390,20 @@ static void hash_done(vt_pipeline *p, vt_filejob *j)
             d->id, d->sha256, d->source, d->department, when);
         vt_asset_free(d);
         quarantine_file(p, j, j->dept, j->path, NULL, why);
-        return;
+    } else {
+        vt_filejob *a = g_new0(vt_filejob, 1);
+        a->kind = VT_FILEJOB_ARCHIVE;
+        a->dept = j->dept;
+        a->relpath = g_strdup(j->relpath);
+        a->path = g_strdup(j->path);
+        a->asset = c.asset;
+        a->dev = j->dev;             /* the archive step copies this very file */
+        a->ino = j->ino;
+        a->inflight = j->inflight;   /* the archive job inherits the path */
+        j->inflight = false;
+        vt__pipeline_start_job(p, a);
     }
-    vt_filejob *a = g_new0(vt_filejob, 1);
-    a->kind = VT_FILEJOB_ARCHIVE;
-    a->dept = j->dept;
-    a->relpath = g_strdup(j->relpath);
-    a->path = g_strdup(j->path);
-    a->asset = c.asset;
-    a->dev = j->dev;             /* the archive step copies this very file */
-    a->ino = j->ino;
-    a->inflight = j->inflight;   /* the archive job inherits the path */
-    j->inflight = false;
-    vt__pipeline_start_job(p, a);
+    vt_filejob_free(j);
 }
 
 /* Sidecars that could not be read went to quarantine in the worker; the
@@ -411,22 +439,55 @@ void vt__pipeline_refuse_harvested(vt_pipeline *p, const vt_department *dept,
         vt__pipeline_emit(p, VT_EVENT_ERROR, dept->id, shown, id, vt_error_message());
 }
 
-static void record_sidecar_quarantines(vt_pipeline *p, const vt_filejob *j)
+/* An archived drop's CONVERTING record (and its bad sidecars' quarantine
+ * records) waits for its group commit. */
+typedef struct {
+    vt__update_ctx u;
+    vt_filejob *j;      /* the archive job, holding the drop's path */
+} archive_wait;
+
+static vt_status archived_fn(vt_txn *txn, void *data)
 {
+    archive_wait *w = data;
     size_t i;
     json_t *rec;
-    json_array_foreach(j->sidecar_quarantined, i, rec) {
-        vt__sidecar_ctx c = {j->dept->id, rec};
-        if (vt_store_write(p->store, vt__pipeline_sidecar_record_fn, &c) != VT_OK)
-            vt__pipeline_emit(p, VT_EVENT_ERROR, j->dept->id, NULL, NULL, vt_error_message());
+    json_array_foreach(w->j->sidecar_quarantined, i, rec) {
+        vt__sidecar_ctx c = {w->j->dept->id, rec};
+        vt_status s = vt__pipeline_sidecar_record_fn(txn, &c);
+        if (s != VT_OK)
+            return s;
+    }
+    return vt__pipeline_update_fn(txn, &w->u);
+}
+
+static void archived(vt_pipeline *p, vt_status status, void *data)
+{
+    archive_wait *w = data;
+    vt_filejob *j = w->j;
+    const char *id = j->asset->id;
+    if (status != VT_OK)
+        vt__pipeline_emit(p, VT_EVENT_ERROR, j->dept->id, j->asset->source, id,
+                          vt_error_message());
+    end_inflight(p, j);
+    file_done(p, j);
+    size_t i;
+    json_t *rec;
+    json_array_foreach(j->sidecar_quarantined, i, rec) {   /* moved, whatever the store said */
         p->quarantined++;
         vt__pipeline_emit(p, VT_EVENT_QUARANTINED, j->dept->id,
              json_string_value(json_object_get(rec, "source")), NULL,
              json_string_value(json_object_get(rec, "reason")));
     }
+    if (status == VT_OK) {
+        vt__pipeline_mark_changed(p, id);
+        vt__pipeline_queue_convert(p, id);
+    }
+    g_free(w->u.annotations_refused);
+    g_free(w);
+    vt_filejob_free(j);
 }
 
-static void archive_done(vt_pipeline *p, vt_filejob *j)
+static bool archive_done(vt_pipeline *p, vt_filejob *j)
 {
     const char *id = j->asset->id;
 
@@ -438,7 +499,7 @@ static void archive_done(vt_pipeline *p, vt_filejob *j)
              "removed from the hotfolder before it was archived; forgotten");
         end_inflight(p, j);
         file_done(p, j);
-        return;
+        return false;
     }
     if (j->status == VT_OK) {
         if (j->sidecar_fields) {
@@ -447,30 +508,44 @@ static void archive_done(vt_pipeline *p, vt_filejob *j)
             g_autofree char *shown = g_strdup_printf("the sidecar of %s", base);
             vt__pipeline_refuse_harvested(p, j->dept, j->relpath, shown, id, j->sidecar_fields);
         }
-        vt__update_ctx u = {.id = id, .state = VT_ASSET_CONVERTING, .custom = j->sidecar_fields,
-                        .p = p, .annotations = j->annotations,
-                        .annotations_name = j->annotations_name};
-        end_inflight(p, j);
-        file_done(p, j);
-        record_sidecar_quarantines(p, j);
-        if (update_asset(p, &u) == VT_OK)
-            vt__pipeline_queue_convert(p, id);
-        return;
+        /* The drop keeps its path until the record is committed. */
+        archive_wait *w = g_new0(archive_wait, 1);
+        w->j = j;
+        w->u = (vt__update_ctx){.id = id, .state = VT_ASSET_CONVERTING,
+                                .custom = j->sidecar_fields, .p = p,
+                                .annotations = j->annotations,
+                                .annotations_name = j->annotations_name};
+        vt__pipeline_write(p, archived_fn, w, archived, w);
+        return true;
     }
     if (j->changed) {
         vt__update_ctx u = {.id = id, .remove = true};
         update_asset(p, &u);
         reoffer_later(p, j);
-        return;
+        return false;
     }
     /* Could not archive (disk full, permissions): the drop stays in the
      * hotfolder and the asset stays ARCHIVING, and the drop is offered
      * again after a back-off (or at the next run, in batch mode). */
     end_inflight(p, j);
     retry_file_later(p, j, j->message);
+    return false;
 }
 
-static void quarantine_done(vt_pipeline *p, vt_filejob *j)
+static void quarantine_recorded(vt_pipeline *p, vt_status status, void *data)
+{
+    vt_filejob *j = data;
+    const char *source = j->asset ? j->asset->source : j->relpath;
+    if (status != VT_OK)
+        vt__pipeline_emit(p, VT_EVENT_ERROR, j->dept->id, source, NULL, vt_error_message());
+    else if (j->asset)
+        vt__pipeline_mark_changed(p, j->asset->id);
+    p->quarantined++;
+    vt__pipeline_emit(p, VT_EVENT_QUARANTINED, j->dept->id, source, j->asset ? j->asset->id : NULL, j->reason);
+    vt_filejob_free(j);
+}
+
+static bool quarantine_done(vt_pipeline *p, vt_filejob *j)
 {
     const char *source = j->asset ? j->asset->source : j->relpath;
     end_inflight(p, j);
@@ -482,17 +557,12 @@ static void quarantine_done(vt_pipeline *p, vt_filejob *j)
         vt__pipeline_emit(p, VT_EVENT_ERROR, j->dept->id, source, j->asset ? j->asset->id : NULL, msg);
         if (!p->opt.daemon)
             p->pending++;
-        return;
+        return false;
     }
     if (j->vanished)
-        return;
-    vt_status s = vt_store_write(p->store, vt__pipeline_quarantine_record_fn, j);
-    if (s != VT_OK)
-        vt__pipeline_emit(p, VT_EVENT_ERROR, j->dept->id, source, NULL, vt_error_message());
-    else if (j->asset)
-        vt__pipeline_mark_changed(p, j->asset->id);
-    p->quarantined++;
-    vt__pipeline_emit(p, VT_EVENT_QUARANTINED, j->dept->id, source, j->asset ? j->asset->id : NULL, j->reason);
+        return false;
+    vt__pipeline_write(p, vt__pipeline_quarantine_record_fn, j, quarantine_recorded, j);
+    return true;
 }
 
 static void restore_done(vt_pipeline *p, vt_filejob *j)
@@ -516,13 +586,15 @@ static gboolean on_done(gint fd, GIOCondition cond, gpointer data)
     vt_filejob *j;
     while ((j = g_async_queue_try_pop(p->done))) {
         p->file_jobs--;
+        bool kept = false;   /* a grouped write waits for the job */
         switch (j->kind) {
-        case VT_FILEJOB_HASH:       hash_done(p, j); break;
-        case VT_FILEJOB_ARCHIVE:    archive_done(p, j); break;
-        case VT_FILEJOB_QUARANTINE: quarantine_done(p, j); break;
+        case VT_FILEJOB_HASH:       kept = hash_done(p, j); break;
+        case VT_FILEJOB_ARCHIVE:    kept = archive_done(p, j); break;
+        case VT_FILEJOB_QUARANTINE: kept = quarantine_done(p, j); break;
         case VT_FILEJOB_RESTORE:    restore_done(p, j); break;
         }
-        vt_filejob_free(j);
+        if (!kept)
+            vt_filejob_free(j);
     }
     vt__pipeline_check_idle(p);
     return G_SOURCE_CONTINUE;
@@ -621,6 +693,41 @@ static void convert_failed_transient(vt_pipeline *p, const char *id, const char 
     vt__pipeline_emit(p, VT_EVENT_RETRYING, NULL, NULL, id, msg);
 }
 
+/* A converted asset's READY record waits for its group commit. */
+typedef struct {
+    vt__update_ctx u;
+    vt_convert_result *result;
+    char *id;
+} convert_wait;
+
+static void converted(vt_pipeline *p, vt_status status, void *data)
+{
+    convert_wait *w = data;
+    const char *id = w->id;
+    if (status != VT_OK) {
+        vt__pipeline_emit(p, VT_EVENT_ERROR, NULL, NULL, id, vt_error_message());
+    } else {
+        vt__pipeline_mark_changed(p, id);
+        p->ingested++;
+        vt_asset *a = load_asset(p, id);
+        g_autofree char *msg = a ? g_strdup_printf("%d x %d %s, %.1f s", a->width, a->height,
+                                                   a->format ? a->format : "image",
+                                                   w->result->seconds)
+                                 : NULL;
+        vt__pipeline_emit(p, VT_EVENT_INGESTED, a ? a->department : NULL, a ? a->source : NULL, id, msg);
+        if (w->u.annotations_refused)
+            vt__pipeline_emit(p, VT_EVENT_ERROR, a ? a->department : NULL,
+                              a ? a->source : NULL, id, w->u.annotations_refused);
+        if (a)
+            vt__pipeline_harvest_want(p, a->intervention, false);
+        vt_asset_free(a);
+    }
+    g_free(w->u.annotations_refused);
+    vt_convert_result_free(w->result);
+    g_free(w->id);
+    g_free(w);
+}
+
 static void convert_done(vt_convert_result *result, void *data)
 {
     convert_ctx *c = data;
@@ -632,24 +739,15 @@ static void convert_done(vt_convert_result *result, void *data)
     g_hash_table_remove(p->queued, id);
 
     if (result->status == VT_OK) {
-        vt__update_ctx u = {.id = id, .state = VT_ASSET_READY, .result = result->result,
-                        .count_attempt = true, .p = p};
-        if (update_asset(p, &u) == VT_OK) {
-            p->ingested++;
-            vt_asset *a = load_asset(p, id);
-            g_autofree char *msg = a ? g_strdup_printf("%d x %d %s, %.1f s", a->width, a->height,
-                                                       a->format ? a->format : "image",
-                                                       result->seconds)
-                                     : NULL;
-            vt__pipeline_emit(p, VT_EVENT_INGESTED, a ? a->department : NULL, a ? a->source : NULL, id, msg);
-            if (u.annotations_refused)
-                vt__pipeline_emit(p, VT_EVENT_ERROR, a ? a->department : NULL,
-                                  a ? a->source : NULL, id, u.annotations_refused);
-            if (a)
-                vt__pipeline_harvest_want(p, a->intervention, false);
-            vt_asset_free(a);
-        }
-        g_free(u.annotations_refused);
+        /* READY waits for its group commit; the worker's slot is free now. */
+        convert_wait *w = g_new0(convert_wait, 1);
+        w->result = result;
+        w->id = id;
+        w->u = (vt__update_ctx){.id = id, .state = VT_ASSET_READY, .result = result->result,
+                                .count_attempt = true, .p = p};
+        vt__pipeline_write(p, vt__pipeline_update_fn, &w->u, converted, w);
+        pump_conversions(p);
+        return;
     } else if (result->status == VT_ERR_TRANSIENT) {
         convert_failed_transient(p, id, result->message ? result->message : "temporary failure");
     } else {
@@ -1179,6 +1277,7 @@ vt_status vt_pipeline_start(vt_pipeline *p, const char *const *paths)
 bool vt_pipeline_is_idle(const vt_pipeline *p)
 {
     return p->file_jobs == 0 && g_hash_table_size(p->inflight) == 0 && p->converting == 0 &&
+           (!p->writes || p->writes->len == 0) &&
            (!p->harvesting || g_hash_table_size(p->harvesting) == 0) &&
            p->convert_queue.length == 0;
 }
@@ -1222,6 +1321,8 @@ void vt_pipeline_get_stats(const vt_pipeline *p, vt_pipeline_stats *ret)
     ret->problem = p->problem;
     ret->refused = p->refused;
     ret->last_refused = p->last_refused;
+    ret->commits = p->commits;
+    ret->records = p->grouped;
 }
 
 void vt_pipeline_shutdown(vt_pipeline *p)
@@ -1256,6 +1357,13 @@ void vt_pipeline_free(vt_pipeline *p)
 {
     if (!p)
         return;
+    /* Records still waiting for their commit are written (their next steps
+     * are left for the next start, as a shutdown leaves them). */
+    p->shutting_down = true;
+    vt__pipeline_write_flush(p);
+    if (p->writes)
+        g_ptr_array_free(p->writes, TRUE);
+    p->writes = NULL;
     vt_pipeline_shutdown(p);
     if (p->pool)
         g_thread_pool_free(p->pool, TRUE, TRUE);   /* drop queued jobs, wait for running */

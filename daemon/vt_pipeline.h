@@ -80,6 +80,8 @@ typedef struct {
     const char *problem;  /* a lasting problem (borrowed), or NULL */
     uint64_t refused;     /* sidecars whose [harvest-fields] fields were refused, since start */
     const char *last_refused;  /* the latest such refusal (borrowed), or NULL */
+    uint64_t commits;     /* store commits of the ingest steps' records, since start */
+    uint64_t records;     /* the records they held (records / commits: files per commit) */
 } vt_pipeline_stats;
 
 vt_status vt_pipeline_new(const vt_config *config, vt_store *store,

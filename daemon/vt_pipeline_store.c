@@ -222,3 +222,108 @@ vt_status vt__pipeline_load_fn(vt_txn *txn, void *data)
     return vt_asset_get(txn, c->id, &c->asset);
 }
 
+
+/* ------------------------------------------------------------ grouped writes */
+
+/* How long a write waits for others to share its commit while the
+ * conversion workers are busy anyway; with a worker idle, the group goes at
+ * the loop's next turn (it still holds every result of this turn). */
+#define GROUP_WAIT_MS 40
+/* A group this large is committed without waiting for the window. */
+#define GROUP_MAX 256
+
+typedef struct {
+    vt_store_fn fn;
+    void *fn_data;
+    vt__written_fn then;
+    void *then_data;
+    vt_status status;
+    char *message;    /* the failure's message, kept until @then runs */
+} pending_write;
+
+static vt_status group_fn(vt_txn *txn, void *data)
+{
+    GPtrArray *writes = data;
+    for (guint i = 0; i < writes->len; i++) {
+        pending_write *w = g_ptr_array_index(writes, i);
+        vt_status s = w->fn(txn, w->fn_data);
+        if (s == VT_OK)
+            s = vt_txn_status(txn);
+        if (s != VT_OK)
+            return s;
+    }
+    return VT_OK;
+}
+
+static gboolean on_write_timer(gpointer data)
+{
+    vt_pipeline *p = data;
+    p->writes_timer = 0;
+    vt__pipeline_write_flush(p);
+    vt__pipeline_check_idle(p);
+    return G_SOURCE_REMOVE;
+}
+
+static void arm_write_timer(vt_pipeline *p)
+{
+    bool worker_idle = p->converting < (unsigned)p->config->workers &&
+                       g_queue_is_empty(&p->convert_queue);
+    guint ms = p->writes->len >= GROUP_MAX || worker_idle ? 0 : GROUP_WAIT_MS;
+    if (p->writes_timer && ms > 0)
+        return;   /* the window already runs */
+    if (p->writes_timer)
+        g_source_remove(p->writes_timer);
+    p->writes_timer = g_timeout_add(ms, on_write_timer, p);
+}
+
+void vt__pipeline_write(vt_pipeline *p, vt_store_fn fn, void *fn_data, vt__written_fn then,
+                        void *then_data)
+{
+    if (!p->writes)
+        p->writes = g_ptr_array_new();
+    pending_write *w = g_new0(pending_write, 1);
+    w->fn = fn;
+    w->fn_data = fn_data;
+    w->then = then;
+    w->then_data = then_data;
+    g_ptr_array_add(p->writes, w);
+    p->idle_reported = false;
+    arm_write_timer(p);
+}
+
+void vt__pipeline_write_flush(vt_pipeline *p)
+{
+    if (p->writes_timer) {
+        g_source_remove(p->writes_timer);
+        p->writes_timer = 0;
+    }
+    /* @then may queue writes of its own: they form the next group. */
+    while (p->writes && p->writes->len > 0) {
+        GPtrArray *group = p->writes;
+        p->writes = g_ptr_array_new();
+        bool together = group->len > 1 && vt_store_write(p->store, group_fn, group) == VT_OK;
+        if (together)
+            p->commits++;
+        else
+            p->commits += group->len;
+        p->grouped += group->len;
+        for (guint i = 0; i < group->len && !together; i++) {
+            /* A write alone, or a failed group: one transaction each, so a
+             * failure stays with the write that caused it. */
+            pending_write *w = g_ptr_array_index(group, i);
+            w->status = vt_store_write(p->store, w->fn, w->fn_data);
+            if (w->status != VT_OK)
+                w->message = g_strdup(vt_error_message());
+        }
+        for (guint i = 0; i < group->len; i++) {
+            pending_write *w = g_ptr_array_index(group, i);
+            if (w->status != VT_OK)
+                vt_error_set(w->status, "%s", w->message);
+            if (w->then)
+                w->then(p, w->status, w->then_data);
+            g_free(w->message);
+            g_free(w);
+        }
+        g_ptr_array_free(group, TRUE);
+    }
+}

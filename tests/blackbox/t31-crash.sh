@@ -7,6 +7,9 @@
 # quarantined as a duplicate of itself), every original is archived once and
 # verifies, and no .tmp-* file is left behind. A fifth round stops it with
 # SIGTERM in the middle of the work instead: exit 0, and the same outcome.
+# A sixth drops 150 files and kills once the daemon reports grouped commits
+# (store records committed several to a commit: records pending, archive
+# steps and conversions waiting on them), with the same outcome.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
 
@@ -19,21 +22,29 @@ n_total_at_least() { [ "$(vt_count_state all)" -ge "$1" ]; }
 # ms_after_drop MS: MS milliseconds have passed since the drop.
 ms_after_drop() { [ $(( ($(vt_now_us) - DROP_US) / 1000 )) -ge "$1" ]; }
 n_ready_at_least() { [ "$(vt_count_state ready)" -ge "$1" ]; }
+# grouped_at_least N: the running daemon has committed at least N records,
+# at least twice as many as its commits (status.json, every 2 s).
+grouped_at_least() {
+    vt status --json | jq -e --argjson n "$1" \
+        '.daemon.store as $s | $s.records >= $n and $s.records >= 2 * $s.commits' >/dev/null
+}
 
-# round R CONDITION ARG [W H]: drops PER_ROUND new files (W x H, default
+# round R CONDITION ARG [W H]: drops $COUNT (default PER_ROUND) new files (W x H, default
 # 64 x 48), kills vitrined ($STOP: kill9, or stop for SIGTERM) once CONDITION
 # ARG holds, restarts it and waits for everything.
 STOP=kill9
 round() {
-    local r=$1 cond=$2 arg=$3 total=$(( $1 * PER_ROUND ))
-    note "=== round $r: $STOP once '$cond $arg'"
-    img_factory "$T/src/r$r" "$PER_ROUND" "r$r" $(( (r - 1) * PER_ROUND + 1 )) "${4:-64}" "${5:-48}"
+    local r=$1 cond=$2 arg=$3 n=${COUNT:-$PER_ROUND}
+    total=$(( total + n ))
+    note "=== round $r: $n files, $STOP once '$cond $arg'"
+    img_factory "$T/src/r$r" "$n" "r$r" $(( total - n + 1 )) "${4:-64}" "${5:-48}"
     sha256sum "$T/src/r$r/"*.jpg | cut -d' ' -f1 >>"$T/dropped.sha"
     mkdir -p "$hot/round$r"
     vt_daemon_start
     DROP_US=$(vt_now_us)
     mv "$T/src/r$r/"* "$hot/round$r/"
     wait_for 120 "$cond" "$arg" || fail "round $r: '$cond $arg' not reached in 120 s"
+    note "before the $STOP: $(vt status --json | jq -c '.daemon.store')"
     "vt_daemon_$STOP"
     note "at the $STOP: $(vt status --json | jq -c .assets)"
     vt_daemon_start
@@ -61,6 +72,7 @@ round() {
 }
 
 : >"$T/dropped.sha"
+total=0
 # settle-seconds=1: 1.3 s after the drop the files are being archived;
 # 800 x 600 JPEGs (~0.5 MB) make that take a while.
 round 1 ms_after_drop 1300 800 600
@@ -69,5 +81,7 @@ round 3 n_ready_at_least $(( 2 * PER_ROUND + 20 ))
 round 4 n_ready_at_least $(( 3 * PER_ROUND + 45 ))
 STOP=stop
 round 5 n_ready_at_least $(( 4 * PER_ROUND + 20 ))
+STOP=kill9 COUNT=150
+round 6 grouped_at_least 30
 
 echo "PASS $VT_TEST_NAME"
