@@ -20,7 +20,8 @@
 import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const CHROMIUM = '/usr/bin/chromium';
 // Mirador 4 with React 19 logs this once when it renders (a React warning
@@ -28,6 +29,9 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const MIRADOR_KNOWN_ERROR = 'element.ref was removed';
 
 export class StepFailure extends Error {}
+
+const AXE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules', 'axe-core',
+                 'axe.min.js');
 
 export function check(condition, message) {
   if (!condition)
@@ -166,4 +170,21 @@ export class Run {
     await this.browser?.close();
     console.log(`# ${((Date.now() - this.started) / 1000).toFixed(1)} s`);
   }
+}
+
+/* axe-core on the page as it is (injected as an inline script: a page
+ * served with the site's Content-Security-Policy needs a context with
+ * bypassCSP): a step failure for any serious or critical violation, the
+ * others listed as a note. */
+export async function axe(page, what) {
+  await page.addScriptTag({path: AXE});
+  const result = await page.evaluate(async () => {
+    const r = await window.axe.run(document, {resultTypes: ['violations']});
+    return r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
+                                     nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' '))}));
+  });
+  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  check(bad.length === 0, `axe-core on ${what}: ${JSON.stringify(bad, null, 1)}`);
+  if (result.length)
+    console.log(`# axe-core on ${what}, minor or moderate: ${result.map((v) => v.id + ' (' + v.impact + ')').join(', ')}`);
 }

@@ -8,12 +8,8 @@
 // violation on home, search, asset, intervention and favourites in each
 // language. Run by tests/blackbox/t74-languages-browser.sh:
 //   VT_ASSET=ID VT_INTERVENTION=N node tests/browser/i18n.mjs http://127.0.0.1:PORT [OUTDIR]
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Run, check, baseArg, outDirArg } from './harness.mjs';
+import { Run, check, baseArg, outDirArg, axe } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const AXE = join(here, '..', '..', 'node_modules', 'axe-core', 'axe.min.js');
 const base = baseArg(process.argv[2],
                      'VT_ASSET=ID VT_INTERVENTION=N node tests/browser/i18n.mjs http://127.0.0.1:PORT [OUTDIR]');
 const asset = process.env.VT_ASSET || '';
@@ -92,18 +88,6 @@ await run.step('a search hit leads to the asset page in the search page\'s langu
   await run.finishPage(page);
 });
 
-async function axe(page, what) {
-  await page.addScriptTag({path: AXE});
-  const result = await page.evaluate(async () => {
-    const r = await window.axe.run(document, {resultTypes: ['violations']});
-    return r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
-                                     nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' '))}));
-  });
-  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  check(bad.length === 0, `axe-core on ${what}: ${JSON.stringify(bad, null, 1)}`);
-  if (result.length)
-    console.log(`# axe-core on ${what}, minor or moderate: ${result.map((v) => v.id + ' (' + v.impact + ')').join(', ')}`);
-}
 
 const pages = {
   home: 'index.html',

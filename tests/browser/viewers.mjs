@@ -18,11 +18,10 @@ import { writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
-import { Run, StepFailure, check, baseArg, outDirArg, MIRADOR_KNOWN_ERROR } from './harness.mjs';
+import { Run, StepFailure, check, baseArg, outDirArg, MIRADOR_KNOWN_ERROR, axe } from './harness.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
-const AXE = join(root, 'node_modules', 'axe-core', 'axe.min.js');
 const PX = 1;                       // sync tolerance, in screen pixels
 // axe-core is injected as an inline script, which the site's
 // Content-Security-Policy (t65 serves it) forbids: those pages bypass it.
@@ -145,18 +144,6 @@ async function singleLoaded(page) {
   });
 }
 
-async function axe(page, what) {
-  await page.addScriptTag({path: AXE});
-  const result = await page.evaluate(async () => {
-    const r = await window.axe.run(document, {resultTypes: ['violations']});
-    return r.violations.map((v) => ({id: v.id, impact: v.impact, help: v.help,
-                                     nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' '))}));
-  });
-  const bad = result.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  check(bad.length === 0, `axe-core on ${what}: ${JSON.stringify(bad, null, 1)}`);
-  if (result.length)
-    console.log(`# axe-core on ${what}, minor or moderate: ${result.map((v) => v.id + ' (' + v.impact + ')').join(', ')}`);
-}
 
 await run.launch({viewport: {width: 1280, height: 900}});
 const all4 = [ids.visible, ids.infrared, ids.raking, ids.uv];
