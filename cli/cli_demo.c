@@ -309,7 +309,8 @@ static bool lighttpd_safe(const char *s)
 
 /* The demo's web server: public tree at /, internal tree at /internal/ (no
  * authentication: it listens on 127.0.0.1 only), the CGI at both, the
- * static tiles at /images/, the API fixture at /api/. docs/web/lighttpd.conf
+ * static tiles at /images/ (internal assets' at /internal/images/ only),
+ * the API fixture at /api/. docs/web/lighttpd.conf
  * is the production version. */
 static char *lighttpd_config(const char *dir, int port, const char *cgi)
 {
@@ -338,7 +339,9 @@ static char *lighttpd_config(const char *dir, int port, const char *cgi)
         "    \"/internal/cgi-bin/vitrine-search.cgi\" => \"%3$s\",\n"
         "    \"/cgi-bin/vitrine-search.cgi\" => \"%3$s\",\n"
         "    \"/internal/originals/\" => \"%1$s/originals/\",\n"
+        "    \"/internal/images/\" => \"%1$s/images/internal/\",\n"
         "    \"/internal/\" => \"%1$s/site/internal/\",\n"
+        "    \"/images/internal/\" => \"%1$s/images/.not-public/\",\n"
         "    \"/images/\" => \"%1$s/images/\",\n"
         "    \"/api/\" => \"%1$s/api/\" )\n"
         "url.redirect = ( \"^/internal$\" => \"/internal/\" )\n"
@@ -373,7 +376,7 @@ static char *lighttpd_config(const char *dir, int port, const char *cgi)
         "    mimetype.assign = ( \".json\" => \"application/ld+json;profile=\\\"http://iiif.io/api/presentation/3/context.json\\\"\" )\n"
         "    setenv.set-response-header = ( \"Access-Control-Allow-Origin\" => \"*\" )\n"
         "}\n"
-        "else $HTTP[\"url\"] =~ \"^(/internal)?/activity/|^/images/|^/api/\" {\n"
+        "else $HTTP[\"url\"] =~ \"^(/internal)?/activity/|^(/internal)?/images/|^/api/\" {\n"
         "    setenv.set-response-header = ( \"Access-Control-Allow-Origin\" => \"*\" )\n"
         "}\n");
     return g_string_free(c, FALSE);

@@ -150,6 +150,16 @@ expect 200 "/images/$recto/info.json"
 assert_eq "*" "$(header Access-Control-Allow-Origin)" "  info.json CORS"
 assert_eq "application/json" "$(header Content-Type)" "  info.json Content-Type"
 assert_json ".id == \"$base/images/$recto\"" "$(cat "$T/body")" "  info.json id is under /images/"
+# An internal asset's images (microscopy, and the x-ray its sidecar made
+# internal) are served below /internal/images/ only.
+internal_ready() {
+    dvt list --json | jq -e '[.[] | select(.visibility == "internal" and .state == "ready")] | length > 0'
+}
+wait_for 60 internal_ready || fail "no internal asset is ready"
+xr=$(dvt list --json | jq -r '[.[] | select(.visibility == "internal" and .state == "ready")][0].id')
+expect 404 "/images/$xr/info.json"
+expect 200 "/internal/images/$xr/info.json"
+assert_json ".id == \"$base/internal/images/$xr\"" "$(cat "$T/body")" "  its info.json id is under /internal/images/"
 
 note "--- a new drop"
 img_jpeg "$T/new.jpg" 800 600
