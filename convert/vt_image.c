@@ -710,12 +710,16 @@ static vt_status check_options(const vt_image_options *opt)
                             opt->id ? opt->id : "(null)");
     if (opt->max_pixels == 0 || opt->tile_size < 16 || opt->tile_size > 4096 ||
         opt->quality < 1 || opt->quality > 100 || opt->thumbnail_size < 16 ||
-        opt->thumbnail_size > 8192 || opt->download_size < 16 || opt->download_size > 16384)
+        opt->thumbnail_size > 8192 || (opt->download_size != 0 && opt->download_size < 16) ||
+        opt->download_size > 16384)
         return vt_error_set(VT_ERR_INVALID,
                             "vt_image_convert: an option is out of range (max-pixels %" PRIu64
                             ", tile size %d, quality %d, thumbnail %d, download %d)",
                             opt->max_pixels, opt->tile_size, opt->quality,
                             opt->thumbnail_size, opt->download_size);
+    if (opt->download_size == 0 && opt->server == VT_SERVER_STATIC)
+        return vt_error_set(VT_ERR_INVALID, "vt_image_convert: static tiles need a download JPEG"
+                                            " (download size 0 is for image servers)");
     return VT_OK;
 }
 
@@ -1212,12 +1216,12 @@ static vt_status commit(job *j, char **ret_tif, char **ret_thumb, char **ret_dow
         }
     }
     if ((status = rename_into_place(j->tmp_thumb, thumb)) != VT_OK ||
-        (status = rename_into_place(j->tmp_download, download)) != VT_OK ||
+        (j->tmp_download && (status = rename_into_place(j->tmp_download, download)) != VT_OK) ||
         (status = rename_into_place(j->tmp_tif, tif)) != VT_OK)
         return status;
     *ret_tif = g_steal_pointer(&tif);
     *ret_thumb = g_steal_pointer(&thumb);
-    *ret_download = g_steal_pointer(&download);
+    *ret_download = j->tmp_download ? g_steal_pointer(&download) : NULL;
     *ret_tiles = g_steal_pointer(&tiles);
     return VT_OK;
 }
@@ -1263,11 +1267,13 @@ static vt_status convert(job *j, json_t **ret_result)
         return status;
 
     j->tmp_thumb = tmp_path(opt, "thumb.jpg");
-    j->tmp_download = tmp_path(opt, "download.jpg");
+    /* Download size 0: the image server makes downloads, none is written. */
+    j->tmp_download = opt->download_size ? tmp_path(opt, "download.jpg") : NULL;
     if ((status = write_derivative(j, "thumbnail", opt->thumbnail_size, false, j->tmp_thumb,
                                    &j->thumb_w, &j->thumb_h)) != VT_OK ||
-        (status = write_derivative(j, "download JPEG", opt->download_size, true,
-                                   j->tmp_download, &j->download_w, &j->download_h)) != VT_OK)
+        (j->tmp_download &&
+         (status = write_derivative(j, "download JPEG", opt->download_size, true,
+                                    j->tmp_download, &j->download_w, &j->download_h)) != VT_OK))
         return status;
     if (opt->server == VT_SERVER_STATIC && (status = write_tiles(j)) != VT_OK)
         return status;
@@ -1277,7 +1283,7 @@ static vt_status convert(job *j, json_t **ret_result)
         return status;
 
     json_t *result = json_pack(
-        "{s:i, s:i, s:s, s:i, s:s, s:i, s:b, s:b, s:i, s:s, s:s, s:s,"
+        "{s:i, s:i, s:s, s:i, s:s, s:i, s:b, s:b, s:i, s:s, s:s, s:s?,"
         " s:i, s:i, s:i, s:i, s:o, s:O}",
         "width", j->width, "height", j->height, "format", j->format, "bands", j->bands,
         "interpretation", vips_enum_nick(VIPS_TYPE_INTERPRETATION, j->interpretation),

@@ -478,7 +478,15 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
     c->tile_size = get_int(&l, "images", "tile-size", 512, 64, 4096);
     c->quality = get_int(&l, "images", "quality", 85, 1, 100);
     c->thumbnail_size = get_int(&l, "images", "thumbnail-size", 400, 16, 4096);
-    c->download_size = get_int(&l, "images", "download-size", 2048, 64, 16384);
+    c->download_size = get_int(&l, "images", "download-size", 2048, 0, 16384);
+    /* 0: no download JPEG, the image server makes downloads (not static
+     * tiles, whose largest listed size is that JPEG). */
+    if (c->download_size > 0 && c->download_size < 64)
+        problem(&l, "images", "download-size", "'%d' is not 0 or a whole number from 64 to 16384",
+                c->download_size);
+    else if (c->download_size == 0 && c->server == VT_SERVER_STATIC)
+        problem(&l, "images", "download-size",
+                "0 (no download JPEG) needs an image server that makes downloads, not static tiles");
     c->loaders = get_words(&l, "images", "loaders", default_loaders, loader_valid,
                            "not a loader vitrine uses (jpeg, png, tiff, webp, jp2k, heif, gif, "
                            "jxl, ppm)");

@@ -271,9 +271,12 @@ static json_t *image_json(const vt_config *c, const vt_asset *a)
 static json_t *downloads_json(const vt_config *c, const vt_asset *a)
 {
     g_autofree char *service = vt_url_image_service(c, a->id, a->visibility);
-    int side = MIN(c->download_size, MAX(a->width, a->height));
+    /* download-size=0: no download JPEG was made; the server makes the
+     * whole image (a static tree always has its download). */
+    int size = c->download_size > 0 ? c->download_size : MAX(a->width, a->height);
+    int side = MIN(size, MAX(a->width, a->height));
     int w, h;
-    vt_url_fit(a->width, a->height, c->download_size, &w, &h);
+    vt_url_fit(a->width, a->height, size, &w, &h);
     g_autofree char *url = NULL;
     if (c->server == VT_SERVER_STATIC)
         url = g_strdup_printf("%s/full/%d,%d/0/default.jpg", service, w, h);

@@ -104,18 +104,24 @@ typedef struct {
     json_t *result;
 } outcome;
 
+/* The defaults, converting @input as @id into the fixture's folder. */
+static void options_for(fixture *f, const char *input, const char *id, vt_image_options *opt)
+{
+    vt_image_options_init(opt);
+    opt->input = input;
+    opt->id = id;
+    opt->images_dir = f->images_dir;
+    opt->images_base_url = "https://images.example.org/iiif";
+}
+
 static outcome convert_with(fixture *f, const char *input, const char *id,
                             vt_image_server server, uint64_t max_pixels)
 {
     vt_image_options opt;
     outcome o = { 0 };
 
-    vt_image_options_init(&opt);
-    opt.input = input;
-    opt.id = id;
-    opt.images_dir = f->images_dir;
+    options_for(f, input, id, &opt);
     opt.server = server;
-    opt.images_base_url = "https://images.example.org/iiif";
     if (max_pixels)
         opt.max_pixels = max_pixels;
     vt_error_clear();
@@ -729,6 +735,37 @@ static void test_unwritable(fixture *f, gconstpointer data)
     g_assert_null(r);
 }
 
+/* download size 0 (an image server that makes downloads): the pyramid and
+ * the thumbnail only; refused for static tiles, whose largest size is the
+ * download. */
+static void test_no_download(fixture *f, gconstpointer data)
+{
+    g_autofree char *in = write_jpeg(f, make_rgb(f, 1800, 1200), "photo.jpg");
+    vt_image_options opt;
+    options_for(f, in, "nodl", &opt);
+    opt.download_size = 0;
+    json_t *r = NULL;
+    g_assert_cmpint(vt_image_convert(&opt, &r), ==, VT_OK);
+    g_assert_true(json_is_null(json_object_get(r, "download")));
+    g_assert_cmpint(jint(r, "download_width"), ==, 0);
+    g_autofree char *tif = g_build_filename(f->images_dir, "nodl.tif", NULL);
+    g_autofree char *thumb = g_build_filename(f->images_dir, "derivatives", "nodl-thumb.jpg", NULL);
+    g_autofree char *download =
+        g_build_filename(f->images_dir, "derivatives", "nodl-download.jpg", NULL);
+    g_assert_cmpstr(jstr(r, "image"), ==, tif);
+    g_assert_cmpstr(jstr(r, "thumbnail"), ==, thumb);
+    g_assert_true(g_file_test(thumb, G_FILE_TEST_IS_REGULAR));
+    g_assert_false(g_file_test(download, G_FILE_TEST_EXISTS));
+    assert_no_tmp(f);
+    json_decref(r);
+
+    r = NULL;
+    opt.server = VT_SERVER_STATIC;
+    g_assert_cmpint(vt_image_convert(&opt, &r), ==, VT_ERR_INVALID);
+    g_assert_nonnull(strstr(vt_error_message(), "static tiles need a download"));
+    g_assert_null(r);
+}
+
 static void test_cleanup(fixture *f, gconstpointer data)
 {
     static const char *const leftovers[] = { ".tmp-a.tif", ".tmp-a.thumb.jpg", ".tmp-a.work" };
@@ -816,6 +853,7 @@ int main(int argc, char **argv)
     ADD("/image/embedded", test_embedded);
     ADD("/image/unwritable", test_unwritable);
     ADD("/image/cleanup", test_cleanup);
+    ADD("/image/no-download", test_no_download);
 #undef ADD
     int rc = g_test_run();
     vips_shutdown();

@@ -124,6 +124,16 @@ static void test_problems(void)
                                         "t", NULL, &c), ==, VT_OK);
     vt_config_free(c);
 
+    /* download-size=0: no download JPEG, for image servers only. */
+    expect_problem("[images]\ndownload-size=10\n[department:photo]\nhotfolder=/h\n",
+                   "'10' is not 0 or a whole number from 64 to 16384", 1);
+    expect_problem("[images]\nserver=static\ndownload-size=0\n[department:photo]\nhotfolder=/h\n",
+                   "[images] download-size: 0 (no download JPEG) needs an image server", 1);
+    g_assert_cmpint(vt_config_load_data("[images]\ndownload-size=0\n[department:a]\nhotfolder=/h\n",
+                                        "t", NULL, &c), ==, VT_OK);
+    g_assert_cmpint(c->download_size, ==, 0);
+    vt_config_free(c);
+
     /* Every problem is listed, not just the first. */
     expect_problem("[vitrine]\nworkers=0\nfoo=1\n[images]\nserver=x\n", "[vitrine] foo", 4);
 }
