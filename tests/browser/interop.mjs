@@ -149,10 +149,12 @@ async function expectFit(page, selector, width, height, what) {
   const el = page.locator(selector).first();
   await el.waitFor({state: 'visible'});
   let last = null;
-  const deadline = Date.now() + TIMEOUT_MS;
+  // A loaded machine takes seconds per screenshot: the wait is long, and
+  // only a failure waits it out.
+  const deadline = Date.now() + 3 * TIMEOUT_MS;
   let good = 0;
   while (Date.now() < deadline) {
-    const b = await magentaBox(await el.screenshot());
+    const b = await magentaBox(await el.screenshot({timeout: 3 * TIMEOUT_MS}));
     const scale = Math.min(b.w / width, b.h / height);
     const ew = width * scale, eh = height * scale;
     const tol = (e) => Math.max(3, 0.08 * e);
