@@ -23,7 +23,7 @@
     var ids = picked.length > 0 ? picked : all.slice(0, MAX);
     var ok = ids.length >= MIN && ids.length <= MAX;
     if (ok) {
-      link.href = V.root + 'compare.html#ids=' + ids.join(',') + '&mode=sync';
+      link.href = V.pages + 'compare.html#ids=' + ids.join(',') + '&mode=sync';
       link.removeAttribute('aria-disabled');
     } else {
       link.removeAttribute('href');

@@ -8,6 +8,7 @@
   'use strict';
 
   var V = window.vitrine;
+  var t = V.t;
   var KEY = 'vitrine.favourites';
   var MAX = 1000;              /* entries kept */
   var LABEL_MAX = 500;
@@ -64,7 +65,7 @@
                       url: here, thumbnail: V.safeUrl(button.getAttribute('data-thumbnail')) || ''});
       }
       if (!save(list)) {
-        button.setAttribute('title', 'This browser does not allow the site to keep favourites.');
+        button.setAttribute('title', t('no-storage'));
         return;
       }
       refresh();
@@ -105,7 +106,7 @@
       var ok = n >= COMPARE_MIN && n <= COMPARE_MAX;
       if (compare) {
         if (ok) {
-          compare.href = V.root + 'compare.html#ids=' + selected.join(',') + '&mode=sync';
+          compare.href = V.pages + 'compare.html#ids=' + selected.join(',') + '&mode=sync';
           compare.removeAttribute('aria-disabled');
         } else {
           compare.removeAttribute('href');
@@ -113,9 +114,9 @@
         }
       }
       if (count)
-        count.textContent = (n === 0 ? 'No image selected' : n === 1 ? '1 image selected' : n + ' images selected') +
-          (ok ? '.' : ': select ' + COMPARE_MIN + ' to ' + COMPARE_MAX + ' to compare them.') +
-          ' Sharing takes ' + (n === 0 ? 'all your favourites.' : 'the selected images.');
+        count.textContent = t(n === 0 ? 'selected-none' : n === 1 ? 'selected-one' : 'selected-many', {n: n}) +
+          (ok ? '.' : t('select-to-compare', {min: COMPARE_MIN, max: COMPARE_MAX})) +
+          ' ' + t(n === 0 ? 'sharing-all' : 'sharing-selected');
       if (share)
         share.refresh();
     }
@@ -134,11 +135,11 @@
           refreshTools();
         });
         item.appendChild(V.el('label', {className: 'card__select'},
-                              [tick, V.el('span', {className: 'visually-hidden', text: 'Select ' + f.label.slice(0, LABEL_MAX)}),
-                               V.el('span', {'aria-hidden': 'true', text: 'Select'})]));
+                              [tick, V.el('span', {className: 'visually-hidden', text: t('select-label', {label: f.label.slice(0, LABEL_MAX)})}),
+                               V.el('span', {'aria-hidden': 'true', text: t('select')})]));
         var remove = V.el('button', {type: 'button', className: 'card__remove',
-                                     'aria-label': 'Remove ' + f.label.slice(0, LABEL_MAX) + ' from favourites',
-                                     text: 'Remove'});
+                                     'aria-label': t('remove-label', {label: f.label.slice(0, LABEL_MAX)}),
+                                     text: t('remove')});
         remove.addEventListener('click', function () {
           var index = Array.prototype.indexOf.call(listBox.children, item);
           save(load().filter(function (g) { return g.id !== f.id; }));
@@ -149,8 +150,7 @@
       });
       if (status)
         status.textContent = list.length === 0
-          ? 'You have no favourites yet. Open an image and press “Favourite” to keep it here.'
-          : list.length === 1 ? '1 favourite.' : list.length + ' favourites.';
+          ? t('none') : t(list.length === 1 ? 'one' : 'many', {n: list.length});
       if (clear)
         clear.hidden = list.length === 0;
       refreshTools();
@@ -169,7 +169,7 @@
 
     if (clear)
       clear.addEventListener('click', function () {
-        if (window.confirm('Remove all your favourites from this browser?')) {
+        if (window.confirm(t('confirm-clear'))) {
           save([]);
           render(0);
         }

@@ -87,14 +87,14 @@
         field.select();
         if (note)
           note.textContent = clean(ids).length < ids.length
-            ? 'A shared manifest holds at most ' + MAX + ' images: these are the first ' + MAX + '.' : '';
+            ? V.t('share-max', {max: MAX}) : '';
       });
     if (copy)
       copy.addEventListener('click', function () {
         field.select();
         var done = function (ok) {
           if (note)
-            note.textContent = ok ? 'Copied.' : 'Select the address and copy it (Ctrl+C).';
+            note.textContent = ok ? V.t('copied') : V.t('copy-by-hand');
         };
         if (navigator.clipboard && navigator.clipboard.writeText)
           navigator.clipboard.writeText(field.value).then(function () { done(true); },

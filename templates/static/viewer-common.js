@@ -64,7 +64,7 @@
       });
       return {id: id, ok: true, label: label.value || id, lang: label.lang, width: canvas.width,
               height: canvas.height, info: info, manifest: url, canvas: canvas.id,
-              page: V.root + 'assets/' + id + '.html', annotations: annotations};
+              page: V.pages + 'assets/' + id + '.html', annotations: annotations};
     }).catch(function (err) {
       return {id: id, ok: false, reason: String(err && err.message || err).slice(0, 200)};
     });

@@ -107,6 +107,12 @@ for (const lang of Object.keys(LANGS)) {
         await page.waitForFunction(() => !/…$/.test(document.getElementById('search-status')?.textContent || '…'));
       if (what === 'asset')
         await page.waitForSelector('.viewer-controls:not([hidden])');
+      if (what === 'favourites' && lang === 'fr') {   // favourites.js's text, in French
+        const status = page.locator('#favourites-status');
+        await page.waitForFunction(() => document.getElementById('favourites-status').textContent !== '');
+        const text = await status.textContent();
+        check(text.startsWith('Vous n\'avez pas encore de favoris.'), `the French favourites say: ${text}`);
+      }
       await axe(page, `${lang}/${path}`);
       await run.finishPage(page);
     }
