@@ -124,6 +124,17 @@ grep -q "$base/internal/images/$id" "$T/site/internal/assets/$id.html" ||
 ok "  the internal page and manifest name only the internal image URL"
 public_tree_silent
 verify_clean
+# The search: an internal hit's thumbnail is an internal image URL that
+# answers; the public search does not find the asset.
+hit_thumb() {
+    curl -sS --max-time 30 "${AUTH[@]}" "$base/internal/cgi-bin/vitrine-search.cgi?q=2024.00001" |
+        jq -er --arg id "$id" '.hits[] | select(.id == $id) | .thumbnail'
+}
+wait_for 30 hit_thumb || fail "the internal search has no hit for $id"
+assert_eq "$base/internal/images/$id/full/400,300/0/default.jpg" "$(hit_thumb)" "  the internal hit's thumbnail"
+assert_eq 200 "$(status "${AUTH[@]}" "$(hit_thumb)")" "  and it answers"
+assert_eq 0 "$(curl -sS --max-time 30 "$base/cgi-bin/vitrine-search.cgi?q=2024.00001" | jq .total)" \
+    "  the public search does not find it"
 
 note "--- vitrine set visibility=public"
 vt set "$id" visibility=public >"$T/set.out" 2>&1 || fail "vitrine set failed: $(cat "$T/set.out")"
@@ -133,6 +144,19 @@ served_from public
 assert_eq "$base/images/$id" "$(jq -r .id "$PUB/$id/info.json")" "  info.json id names the public URL again"
 assert_eq "" "$(find "$INT" -name "*$id*")" "  nothing of $id left in the internal root"
 verify_clean
+
+note "--- check-config refuses an internal-dir on another file system"
+if [ -d /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$T")" ]; then
+    sed "s#^dir=$T/images\$#&\ninternal-dir=/dev/shm#" "$VT_CONF" >"$T/other-fs.conf"
+    grep -q '^internal-dir=/dev/shm$' "$T/other-fs.conf" || fail "internal-dir not set"
+    rc=0
+    "$VT_BIN_DIR/vitrine" -c "$T/other-fs.conf" check-config >"$T/check.out" 2>&1 || rc=$?
+    assert_eq 2 "$rc" "  check-config exit status"
+    grep -q "not on the file system" "$T/check.out" || fail "  check-config does not say why: $(cat "$T/check.out")"
+    ok "  and says why"
+else
+    note "  /dev/shm is missing or on the test's file system: not checked"
+fi
 
 note "--- a move cut off half-way, then SIGKILL"
 rm -rf "$INT/derivatives"
