@@ -151,7 +151,7 @@
     }
     if (moveFocus && box)
       box.scrollIntoView({block: 'nearest'});
-    say('Showing annotation ' + (entries.indexOf(entry) + 1) + ' of ' + entries.length + '.');
+    say(V.t('annotation-shown', {n: entries.indexOf(entry) + 1, total: entries.length}));
   }
 
   function show(page) {
@@ -189,7 +189,7 @@
       Array.prototype.forEach.call(legend.querySelectorAll('[data-type]'), function (item) {
         item.hidden = !seenTypes[item.getAttribute('data-type')];
       });
-    say(entries.length === 1 ? '1 annotation.' : entries.length + ' annotations.');
+    say(V.t(entries.length === 1 ? 'annotations-one' : 'annotations-many', {n: entries.length}));
     if (viewerOf())
       place();
     else if (box && box.vitrineViewer)
@@ -200,13 +200,13 @@
     say('');
     return;
   }
-  say('Loading the annotations…');
+  say(V.t('annotations-loading'));
   fetch(url, {credentials: 'same-origin'}).then(function (response) {
     if (!response.ok)
       throw new Error('HTTP ' + response.status);
     return response.json();
   }).then(show).catch(function () {
-    say('The annotations could not be loaded.');
+    say(V.t('annotations-failed'));
   });
 
   window.addEventListener('hashchange', function () {

@@ -136,7 +136,8 @@
     list.hidden = false;
     input.setAttribute('aria-expanded', 'true');
     input.removeAttribute('aria-activedescendant');
-    announcer.textContent = found.length === 1 ? '1 suggestion' : found.length + ' suggestions';
+    announcer.textContent = V.t(found.length === 1 ? 'suggestions-one' : 'suggestions-many',
+                                {n: found.length});
   }
 
   function update() {

@@ -21,6 +21,8 @@
   var controls = section.querySelector('.viewer-controls');
   var hint = section.querySelector('.viewer__hint');
   var info = window.vitrine ? window.vitrine.safeUrl(box.getAttribute('data-info')) : null;
+  /* The page's texts (V.t), or their keys without vitrine.js. */
+  var V = window.vitrine || {t: function (key) { return key; }};
 
   function say(text) {
     if (status)
@@ -28,7 +30,7 @@
   }
 
   if (typeof window.OpenSeadragon !== 'function' || !info) {
-    say('The zoomable viewer is not available here; this is a preview of the image.');
+    say(V.t('viewer-unavailable'));
     return;
   }
 
@@ -73,24 +75,23 @@
     var canvas = viewer.canvas;
     if (canvas) {
       canvas.setAttribute('role', 'application');
-      canvas.setAttribute('aria-roledescription', 'zoomable image');
-      canvas.setAttribute('aria-label', (box.getAttribute('data-label') || 'Image') +
-                          ': arrow keys move, plus and minus zoom, 0 fits the whole image');
+      canvas.setAttribute('aria-roledescription', V.t('viewer-role'));
+      canvas.setAttribute('aria-label', V.t('viewer-label',
+                                            {label: box.getAttribute('data-label') || V.t('image')}));
     }
   });
 
   viewer.addHandler('open-failed', function (event) {
     box.classList.remove('is-loading');
     stage.hidden = true;
-    say('The zoomable image could not be loaded' +
-        (event && event.message ? ' (' + String(event.message).slice(0, 200) + ')' : '') +
-        '. This is a preview of the image.');
+    say(V.t('viewer-failed', {
+      detail: event && event.message ? ' (' + String(event.message).slice(0, 200) + ')' : ''}));
   });
 
   viewer.addHandler('tile-load-failed', function () {
     failed++;
     if (failed === 3)
-      say('Some parts of the image could not be loaded from the image server.');
+      say(V.t('viewer-tiles-failed'));
   });
 
   if (!controls)

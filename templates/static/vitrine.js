@@ -148,8 +148,9 @@
                        (u === 0 ? '' : ' (' + bytes.toLocaleString('en') + ' bytes)');
   });
 
-  /* Interface text for the scripts: the page's <template id="vt-strings">
-   * holds each text the generator translated into the page's language,
+  /* Interface text for the scripts: the page's <template class="vt-strings">
+   * (the header's, the page's own) hold each text the generator translated
+   * into the page's language,
    * <span data-k="KEY">text</span>; t(KEY, {name: value}) gives it with its
    * {name} placeholders filled (as text: callers put it in with
    * textContent). A key the page lacks gives the key, which a test would see. */
@@ -157,10 +158,12 @@
   function t(key, values) {
     if (!strings) {
       strings = Object.create(null);
-      var tpl = document.getElementById('vt-strings');
-      var spans = tpl && tpl.content ? tpl.content.querySelectorAll('[data-k]') : [];
-      for (var i = 0; i < spans.length; i++)
-        strings[spans[i].getAttribute('data-k')] = spans[i].textContent;
+      var tpls = document.querySelectorAll('template.vt-strings');
+      for (var k = 0; k < tpls.length; k++) {
+        var spans = tpls[k].content.querySelectorAll('[data-k]');
+        for (var i = 0; i < spans.length; i++)
+          strings[spans[i].getAttribute('data-k')] = spans[i].textContent;
+      }
     }
     var text = key in strings ? strings[key] : key;
     return text.replace(/\{([A-Za-z0-9_.]+)\}/g, function (all, name) {
