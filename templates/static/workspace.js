@@ -829,8 +829,24 @@
     });
   }
 
+  /* One save of an annotation at a time: a change made while one is on
+   * its way (a shape dragged on after the pointer rested, autoSave) waits
+   * for its answer and goes with the version it gives, the latest change
+   * only; else the second would carry the old version and be refused as a
+   * conflict with the first. id -> true, or {values} waiting (the
+   * section's data-save-queued names it meanwhile). */
+  var saving = {};
+
   function save(rec, values) {
     var wasNew = !rec.saved;
+    if (saving[rec.id]) {
+      saving[rec.id] = {values: values};
+      root.setAttribute('data-save-queued', rec.id);
+      return;
+    }
+    saving[rec.id] = true;
+    if (root.getAttribute('data-save-queued') === rec.id)
+      root.removeAttribute('data-save-queued');
     var annotation = {type: rec.type, shape: values.shape, fields: values.fields,
                       visibility: values.visibility};
     if (!wasNew)
@@ -839,19 +855,35 @@
     post(wasNew ? 'annotation-create' : 'annotation-update', {annotation: annotation},
          wasNew ? null : rec.version)
       .then(function (a) {
+        var waiting = saving[rec.id];
+        delete saving[rec.id];
         if (a.status === 200 && a.body.annotation) {
           var saved = fromStored(a.body.annotation, a.body.version);
+          if (waiting && waiting.values)
+            saved.shape = waiting.values.shape;   /* where it is now, saved next */
           var oldId = rec.id;
+          /* A shape moved or reshaped and saved as it is: Annotorious
+           * already draws it (or a newer one the person is still dragging:
+           * putting the shape back in would end that drag). */
+          var drawn = oldId === saved.id && rec.type === saved.type &&
+            JSON.stringify(rec.fields) === JSON.stringify(saved.fields) &&
+            JSON.stringify(values.shape) === JSON.stringify(a.body.annotation.shape);
           delete records[oldId];
           records[saved.id] = saved;
           order[order.indexOf(oldId)] = saved.id;
-          selected = saved.id;
-          replaceShape(oldId, saved);
-          if (anno)
-            anno.setSelected(saved.id);
-          showPanel(saved);
+          if (!drawn) {
+            replaceShape(oldId, saved);
+            if (anno)
+              anno.setSelected(saved.id);
+          }
+          if (!drawn || selected === oldId) {
+            selected = saved.id;
+            showPanel(saved);
+          }
           refresh();
           say('Saved annotation ' + saved.id + '.');
+          if (waiting && waiting.values)
+            save(saved, waiting.values);
           return;
         }
         if (a.status === 409 && a.body.annotation) {
@@ -866,7 +898,10 @@
         if (err)
           err.textContent = failure(a);
       })
-      .catch(function () { say('Not saved: the server did not answer.'); });
+      .catch(function () {
+        delete saving[rec.id];
+        say('Not saved: the server did not answer.');
+      });
   }
 
   function forget(id) {

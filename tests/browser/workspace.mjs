@@ -328,12 +328,36 @@ try {
   await page.locator('#viewer').scrollIntoViewIfNeeded();
   await clickImage(page, 300, 250);
   await page.locator('#workspace[data-selected="' + rectId + '"]').waitFor({state: 'attached'});
-  const from = await at(page, 300, 250), to = await at(page, 350, 300);
+  /* Annotorious reports the shape once the pointer has rested 1 s (its
+   * autoSave), during a drag too. The drag rests half way, so that one
+   * save is sent then; its answer is held back until the drop's change is
+   * queued behind it, which is then sent with the version the first
+   * gives (sent at once with the old one, it would be refused as a
+   * conflict). The last save is where it was dropped. */
+  const from = await at(page, 300, 250), half = await at(page, 325, 275), to = await at(page, 350, 300);
+  const isUpdate = (r) => r.url().includes('vitrine-edit.cgi') && r.method() === 'POST' &&
+    (r.postData() || '').includes('"annotation-update"');
+  let held = 0;
+  await page.route('**/vitrine-edit.cgi', async (route) => {
+    if (isUpdate(route.request()) && held++ === 0)
+      await page.locator(`#workspace[data-save-queued="${rectId}"]`).waitFor({state: 'attached'});
+    await route.continue();
+  });
   await page.mouse.move(from.x, from.y);
   await page.mouse.down();
-  await page.mouse.move(to.x, to.y, {steps: 10});
+  const firstSave = page.waitForRequest(isUpdate);
+  await page.mouse.move(half.x, half.y, {steps: 5});
+  await firstSave;
+  await page.mouse.move(to.x, to.y, {steps: 5});
   await page.mouse.up();
-  await page.locator('.workspace__status').filter({hasText: `Saved annotation ${rectId}.`}).waitFor();
+  await page.waitForFunction(([id]) => {
+    const x = Number(document.getElementById('ws-region-x')?.value);
+    return Math.abs(x - 150) <= 6 &&
+      document.querySelector('.workspace__status').textContent === `Saved annotation ${id}.`;
+  }, [rectId]);
+  await page.unroute('**/vitrine-edit.cgi');
+  check(held >= 2, 'the drop\'s change was not sent after the first save: ' + held + ' updates');
+  check(!(await page.locator('.workspace__status').textContent()).includes('Someone else'), 'a conflict');
   const moved = {};
   for (const k of ['x', 'y', 'w', 'h'])
     moved[k] = Number(await page.locator('#ws-region-' + k).inputValue());
@@ -341,7 +365,8 @@ try {
         'the moved region is ' + JSON.stringify(moved));
   check(await page.locator('#ws-field-damage').inputValue() === 'flaking', 'the move lost the form');
   await page.getByRole('button', {name: 'Close'}).click();
-  ok('the rectangle dragged by 50 px: saved at once as ' + JSON.stringify(moved));
+  ok('the rectangle dragged by 50 px, resting half way: saved there, then where it was dropped, ' +
+     JSON.stringify(moved) + ' (' + held + ' updates, the second queued behind the first)');
 
   step = 'deep link';
   await page.goto(`${internalUrl}#annotation=${polyId}`);
