@@ -31,8 +31,8 @@
     }
     if (hint)
       hint.textContent = picked.length === 0
-        ? (all.length > MAX ? '(the first six; tick the images to compare below)' : '(tick images below to compare fewer)')
-        : '(' + picked.length + ' ticked' + (ok ? ')' : ': tick 2 to 6)');
+        ? V.t(all.length > MAX ? 'pick-first-six' : 'pick-fewer')
+        : V.t(ok ? 'pick-ticked' : 'pick-ticked-range', {n: picked.length});
   }
 
   document.querySelectorAll('.group .card').forEach(function (card) {
@@ -41,7 +41,7 @@
       return;
     all.push(id);
     var label = (card.querySelector('.card__label') || {}).textContent || id;
-    var box = V.el('input', {type: 'checkbox', 'aria-label': 'Compare ' + label.trim()});
+    var box = V.el('input', {type: 'checkbox', 'aria-label': V.t('pick-compare', {label: label.trim()})});
     box.addEventListener('change', function () {
       picked = picked.filter(function (x) { return x !== id; });
       if (box.checked)

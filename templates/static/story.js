@@ -136,7 +136,8 @@
     W.loadAsset(id).then(loadStory).then(function (steps) {
       if (steps.length > 0) {
         link.hidden = false;
-        link.setAttribute('aria-label', 'Story: ' + steps.length + (steps.length === 1 ? ' step' : ' steps'));
+        link.setAttribute('aria-label', V.t(steps.length === 1 ? 'story-one-step' : 'story-steps',
+                                            {n: steps.length}));
       }
     });
   }
@@ -170,11 +171,11 @@
     }
 
     if (!W || !W.ID_RE.test(id)) {
-      say('No image given: open a story from an image’s page (“Story”).');
+      say(V.t('story-no-image'));
       return;
     }
     if (typeof OSD !== 'function') {
-      say('The story needs OpenSeadragon, which is not installed on this site.');
+      say(V.t('story-no-viewer'));
       return;
     }
 
@@ -225,7 +226,7 @@
         stepLinks.appendChild(V.el('li', {}, [V.el('a', {href: l.url, rel: 'noopener noreferrer', text: l.label})]));
       });
       stepLinks.hidden = step.links.length === 0;
-      progressText.textContent = 'Step ' + (index + 1) + ' of ' + steps.length;
+      progressText.textContent = V.t('story-step', {n: index + 1, total: steps.length});
       progress.max = steps.length;
       progress.value = index + 1;
       prev.disabled = index === 0;
@@ -296,22 +297,23 @@
     W.loadAsset(id).then(function (a) {
       asset = a;
       if (!a.ok) {
-        say('No image “' + id + '” on this site.');
+        say(V.t('story-unknown', {id: id}));
         return null;
       }
       back.href = a.page;
-      heading.textContent = 'Story: ' + a.label;
+      heading.textContent = V.t('story-title', {label: a.label});
       if (a.lang)
         heading.setAttribute('lang', a.lang);
-      document.title = 'Story: ' + a.label + ' | ' + document.title.split(' | ').slice(1).join(' | ');
+      document.title = V.t('story-title', {label: a.label}) + ' | ' +
+                       document.title.split(' | ').slice(1).join(' | ');
       return loadStory(a);
     }).then(function (list) {
       if (!list)
         return;
       if (list.length === 0) {
-        say('This image has no story.');
+        say(V.t('story-none'));
         back.hidden = false;
-        pageBox.appendChild(V.el('p', {}, [V.el('a', {href: asset.page, text: 'Back to the image'})]));
+        pageBox.appendChild(V.el('p', {}, [V.el('a', {href: asset.page, text: V.t('story-back')})]));
         return;
       }
       steps = list;
@@ -326,7 +328,7 @@
         pageBox.setAttribute('data-ready', 'true');
       });
       viewer.addHandler('open-failed', function () {
-        say('The image could not be loaded from the image server.');
+        say(V.t('story-image-failed'));
       });
     });
   }
