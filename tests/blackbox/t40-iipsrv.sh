@@ -11,6 +11,9 @@ source "$VT_SOURCE_DIR/tests/lib/iiif-server.sh"
 iiif_server_require iipsrv
 vt_require_bins
 vt_make_tree iipsrv
+# One iipsrv over [images] dir: all three images public (an internal one's
+# pyramid is in internal-dir, served by a second endpoint: t44).
+sed -i '/^\[department:xray\]/,$ s/^visibility=internal$/visibility=public/' "$VT_CONF"
 
 img_jpeg "$T/hot/photo/big.jpg" 1500 1100
 img_exif_rotated "$T/hot/photo/turned.jpg" 1200 900
