@@ -45,24 +45,31 @@ static const char *language_name(const char *lang)
     return lang;
 }
 
-/* Metadata in the page's language first: in every "values" list of @node
+/* Metadata in the page's language first (and field labels translated by
+ * @cat): in every "values" list of @node
  * ([{value, lang}]), the values in @lang come first, then those without a
  * language, then the others, each of those marked "other": true (the page
  * shows its language); a value whose text was already shown is dropped, so
  * the same word never stands there once per language. */
-static void localise(json_t *node, const char *lang)
+static void localise(json_t *node, const char *lang, const vt_i18n *cat)
 {
     if (json_is_array(node)) {
         size_t i;
         json_t *v;
         json_array_foreach(node, i, v)
-            localise(v, lang);
+            localise(v, lang, cat);
         return;
     }
     if (!json_is_object(node))
         return;
     const char *key;
     json_t *v;
+    /* A metadata field's label, made from its name ("Keywords"), in the
+     * page's language where the catalogue has it (po/field-labels). */
+    const char *field_label = json_string_value(json_object_get(node, "label"));
+    if (field_label && json_is_string(json_object_get(node, "name")) &&
+        (json_object_get(node, "values") || json_object_get(node, "kind")))
+        json_object_set_new(node, "label", json_string(vt_i18n_gettext(cat, field_label)));
     /* A title in the page's language ({labels: {lang: title}}) is the label. */
     const char *own = json_string_value(json_object_get(json_object_get(node, "labels"), lang));
     if (own) {
@@ -71,7 +78,7 @@ static void localise(json_t *node, const char *lang)
     }
     json_object_foreach(node, key, v) {
         if (strcmp(key, "values") != 0 || !json_is_array(v)) {
-            localise(v, lang);
+            localise(v, lang, cat);
             continue;
         }
         json_t *sorted = json_array();
@@ -174,7 +181,7 @@ vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, 
         g_autofree char *path = g_strconcat(prefix, rel, NULL);
         json_t *ctx = s->n_languages ? json_deep_copy(base) : json_incref(base);
         if (s->n_languages) {
-            localise(ctx, lang);
+            localise(ctx, lang, cat);
             if (absolute) {
                 g_autofree char *pages = g_strconcat(root, prefix, NULL);
                 json_t *site = json_object_get(ctx, "site");

@@ -93,7 +93,9 @@ en_kw=$(kw "$pub/en/assets/$id.html")
 [[ $en_kw == *'lang="en">varnish</dd>'*'<span class="field__lang">'* ]] ||
     fail "en page: keywords not English first: $en_kw"
 assert_eq 1 "$(grep -o '>vernis<\|</span> vernis<' <<<"$nl_kw" | wc -l)" "vernis once on the nl page"
-ok "values in the page's language first, others marked with theirs, no repeated word"
+grep -q '<dt>Trefwoorden</dt>' "$pub/nl/assets/$id.html" || fail "nl page: the keywords field is not labelled in Dutch"
+grep -q '<dt>Mots-clés</dt>' "$pub/fr/assets/$id.html" || fail "fr page: the keywords field is not labelled in French"
+ok "values in the page's language first, others marked with theirs, no repeated word; field labels translated"
 
 note "--- an edit rewrites the page in every language; a removal removes them all"
 vt set "$id" creator="Peter Paul Rubens" >/dev/null 2>&1 || fail "vitrine set failed"
