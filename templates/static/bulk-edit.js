@@ -7,6 +7,8 @@
  * only. */
 (function () {
   'use strict';
+  /* The page's texts (V.t), or their keys without vitrine.js. */
+  var V = window.vitrine || {t: function (key) { return key; }};
 
   var root = document.querySelector('[data-module="bulk-edit"]');
   var hits = document.getElementById('search-hits');
@@ -22,8 +24,7 @@
 
   function update() {
     var n = count();
-    button.textContent = n ? 'Apply to the ' + n + ' selected image' + (n === 1 ? '' : 's')
-                           : 'Apply to the selected images';
+    button.textContent = V.t(n === 0 ? 'bulk-apply' : n === 1 ? 'bulk-apply-one' : 'bulk-apply-many', {n: n});
     button.disabled = n === 0;
   }
 
@@ -47,7 +48,7 @@
     var label = document.createElement('label');
     label.className = 'bulk-edit__pick-label';
     label.htmlFor = box.id;
-    label.textContent = 'Select ' + (title ? title.textContent : id);
+    label.textContent = V.t('bulk-select', {label: title ? title.textContent : id});
     box.addEventListener('change', function () {
       if (box.checked) selected[id] = true;
       else delete selected[id];
@@ -72,17 +73,17 @@
     var ids = Object.keys(selected);
     var field = root.elements.field.value.trim();
     var value = root.elements.value.value.trim();
-    if (!ids.length) { say('Tick at least one image first.'); return; }
+    if (!ids.length) { say(V.t('bulk-tick-first')); return; }
     if (!/^[a-z][a-z0-9_-]*$/.test(field) || field === 'visibility') {
-      say('A field name is lower case letters, digits, - and _ (visibility is set on each page).');
+      say(V.t('bulk-bad-name'));
       return;
     }
-    if (!value) { say('Type a value first.'); return; }
+    if (!value) { say(V.t('ed-type-value')); return; }
     var v = { value: value };
     if (root.elements.lang.value) v.lang = root.elements.lang.value;
     var set = {};
     set[field] = [v];
-    say('Saving…');
+    say(V.t('ed-saving'));
     fetch(root.getAttribute('data-edit-url'), {
       method: 'POST',
       credentials: 'same-origin',
@@ -94,13 +95,13 @@
       });
     }).then(function (a) {
       if (a.status === 200 && a.body.assets) {
-        say('Saved on ' + a.body.assets.length + ' image' + (a.body.assets.length === 1 ? '' : 's') + '.');
+        say(V.t(a.body.assets.length === 1 ? 'bulk-saved-one' : 'bulk-saved-many', {n: a.body.assets.length}));
       } else if (a.status === 202) {
-        say('Queued: vitrine will apply it shortly.');
+        say(V.t('bulk-queued'));
       } else {
-        say((a.body && a.body.message) || ('Not saved (HTTP ' + a.status + ').'));
+        say((a.body && a.body.message) || V.t('ed-not-saved', {status: a.status}));
       }
-    }).catch(function () { say('Not saved: the server did not answer.'); });
+    }).catch(function () { say(V.t('ed-no-answer')); });
   });
 
   update();

@@ -13,6 +13,8 @@
  * at once. Text goes in with textContent only. */
 (function () {
   'use strict';
+  /* The page's texts (V.t), or their keys without vitrine.js. */
+  var V = window.vitrine || {t: function (key) { return key; }};
 
   var root = document.querySelector('[data-module="metadata-editor"]');
   if (!root || !window.fetch) return;
@@ -110,8 +112,8 @@
         var remove = document.createElement('button');
         remove.type = 'button';
         remove.className = 'metadata-editor__remove';
-        remove.textContent = 'Remove';
-        remove.setAttribute('aria-label', 'Remove ' + label(name) + ': ' + v.value);
+        remove.textContent = V.t('ed-remove');
+        remove.setAttribute('aria-label', V.t('ed-remove-value', {field: label(name), value: v.value}));
         remove.addEventListener('click', function () { removeValue(name, i); });
         li.appendChild(text);
         li.appendChild(document.createTextNode(' '));
@@ -125,7 +127,7 @@
   /* ---- saving ------------------------------------------------------------- */
 
   function send(edit, done) {
-    say('Saving…');
+    say(V.t('ed-saving'));
     fetch(editUrl, {
       method: 'POST',
       credentials: 'same-origin',
@@ -143,17 +145,17 @@
         root.setAttribute('data-visibility', saved.visibility);
         custom = saved.custom || {};
         render();
-        say('Saved.');
+        say(V.t('ed-saved'));
         if (done) done();
       } else if (a.status === 409) {
-        say('Someone else saved a change first: reload the page to see it, then edit again.');
+        say(V.t('ed-conflict'));
       } else if (a.status === 202) {
-        say('Queued: vitrine will apply it shortly. Reload the page in a moment.');
+        say(V.t('ed-queued'));
       } else {
-        say((a.body && a.body.message) || ('Not saved (HTTP ' + a.status + ').'));
+        say((a.body && a.body.message) || V.t('ed-not-saved', {status: a.status}));
       }
     }).catch(function () {
-      say('Not saved: the server did not answer.');
+      say(V.t('ed-no-answer'));
     });
   }
 
@@ -166,12 +168,12 @@
 
   function check(name, value) {
     if (!/^[a-z][a-z0-9_-]*$/.test(name) || name.length > 64)
-      return 'A field name is lower case letters, digits, - and _.';
-    if (name === 'visibility') return 'Use the visibility form below.';
+      return V.t('ed-bad-name');
+    if (name === 'visibility') return V.t('ed-visibility');
     if (kind() === 'url' && !/^https?:\/\/[^\s]+$/i.test(value))
-      return 'A link starts with http:// or https://.';
+      return V.t('ed-bad-url');
     if (kind() === 'date' && !/^\d{4}(-\d{2}(-\d{2})?)?$/.test(value))
-      return 'A date is YYYY, YYYY-MM or YYYY-MM-DD.';
+      return V.t('ed-bad-date');
     return null;
   }
 
@@ -188,18 +190,18 @@
 
   function showWarning(t) {
     while (warning.firstChild) warning.removeChild(warning.firstChild);
-    warning.appendChild(document.createTextNode('Did you mean \u2018' + t.term + '\u2019, used ' +
-      t.count + (t.count === 1 ? ' time' : ' times') + '? '));
+    warning.appendChild(document.createTextNode(
+      V.t(t.count === 1 ? 'ed-did-you-mean-once' : 'ed-did-you-mean', {term: t.term, n: t.count}) + ' '));
     var use = document.createElement('button');
     use.type = 'button';
-    use.textContent = 'Use \u2018' + t.term + '\u2019';
+    use.textContent = V.t('ed-use', {term: t.term});
     use.addEventListener('click', function () {
       valueInput.value = t.term;
       warning.hidden = true;
       valueInput.focus();
     });
     warning.appendChild(use);
-    warning.appendChild(document.createTextNode(' or press Add value again to keep yours.'));
+    warning.appendChild(document.createTextNode(' ' + V.t('ed-keep-yours')));
     warning.hidden = false;
   }
 
@@ -208,7 +210,7 @@
     closeList();
     var name = field();
     var value = valueInput.value.trim();
-    if (!value) { say('Type a value first.'); valueInput.focus(); return; }
+    if (!value) { say(V.t('ed-type-value')); valueInput.focus(); return; }
     var problem = check(name, value);
     if (problem) { say(problem); return; }
     var near = nearDuplicate(name, value);
