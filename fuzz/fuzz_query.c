@@ -1,9 +1,11 @@
-/* fuzz_query.c: vt_index_search and vt_index_suggest on arbitrary query
- * strings (the search CGI passes "q", "f" and "suggest" from the URL).
+/* fuzz_query.c: vt_index_search, vt_index_suggest and vt_index_suggest_in
+ * on arbitrary query strings (the search CGI passes "q", "f", "suggest" and
+ * a manifest's autocomplete q from the URL).
  *
  * The input is split at the first two NUL bytes into q, a filter and a
- * completion prefix. A small index (one public, one internal asset, one
- * synonym group) is built once in a temporary folder, removed at exit.
+ * completion prefix. A small index (one public, one internal asset, a
+ * synonym group and a phrase synonym group) is built once in a temporary
+ * folder, removed at exit.
  * Besides "no crash, no leak, no hang" it checks what callers rely on: a
  * status from the documented set, a result only on success, and the
  * internal asset never in a public answer. Violations abort(). */
@@ -77,7 +79,8 @@ static void set_up(void)
     put("{\"id\": \"int\", \"department\": \"xray\", \"intervention\": \"2019.12345\","
         " \"visibility\": \"internal\", \"label\": \"Geheim\","
         " \"fields\": {\"title\": [{\"value\": \"Firnis geheim\", \"lang\": \"de\"}]}}");
-    json_t *groups = json_loads("[[\"vernis\", \"varnish\", \"firnis\"]]", 0, NULL);
+    json_t *groups = json_loads("[[\"vernis\", \"varnish\", \"firnis\"],"
+                                " [\"lead white\", \"loodwit\", \"blanc de plomb\"]]", 0, NULL);
     check(vt_index_set_synonyms(index_, groups) == VT_OK);
     json_decref(groups);
     check(vt_index_commit(index_) == VT_OK);
@@ -134,6 +137,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     status = vt_index_search(index_, request, &result);
     check(documented(status));
     json_decref(result);
+    /* And by title. */
+    json_object_set_new(request, "sort", json_string("title"));
+    result = NULL;
+    status = vt_index_search(index_, request, &result);
+    check(documented(status));
+    json_decref(result);
     json_decref(request);
 
     json_t *terms = NULL;
@@ -142,6 +151,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_decref(terms);
     terms = NULL;
     status = vt_index_suggest(index_, prefix, "keywords", 10, true, &terms);
+    check(documented(status) && (status == VT_OK) == (terms != NULL));
+    json_decref(terms);
+    /* A manifest's autocomplete: the public asset's annotations. */
+    terms = NULL;
+    status = vt_index_suggest_in(index_, "pub", prefix, 10, true, &terms);
     check(documented(status) && (status == VT_OK) == (terms != NULL));
     json_decref(terms);
 
