@@ -30,12 +30,6 @@
   var OSD = window.OpenSeadragon;
   var MIN = 2, MAX = 6;
   var MODES = ['sync', 'curtain', 'independent', 'layers'];
-  var HELP = {
-    sync: 'Zoom, pan or rotate one image and the others follow. The image under the pointer, or with the keyboard focus, leads.',
-    curtain: 'Two images on top of each other. The divider follows the pointer; touch screens drag it; with the divider focused, the arrow keys move it.',
-    independent: 'Every image moves on its own.',
-    layers: 'All images stacked in one view. Each image has an opacity slider and can be hidden.'
-  };
   var FAV_KEY = 'vitrine.favourites';
 
   var page = document.querySelector('.page.compare');
@@ -60,7 +54,7 @@
   }
 
   if (!W || typeof OSD !== 'function') {
-    say('The compare view needs OpenSeadragon, which is not installed on this site.');
+    say(V.t('cmp-no-viewer'));
     return;
   }
 
@@ -227,10 +221,10 @@
 
   function placeholder(item) {
     return V.el('div', {className: 'compare-placeholder', role: 'img',
-                        'aria-label': 'No image ' + item.id},
-                [V.el('p', {text: 'No image “' + item.id + '” here'}),
+                        'aria-label': V.t('cmp-no-image', {id: item.id})},
+                [V.el('p', {text: V.t('cmp-no-image-here', {id: item.id})}),
                  V.el('p', {className: 'compare-placeholder__why',
-                            text: 'It does not exist, or it is not shown on this site (' + (item.reason || 'unknown') + ').'})]);
+                            text: V.t('cmp-why', {reason: item.reason || V.t('reason-unknown')})})]);
   }
 
   function itemLabel(item) {
@@ -284,7 +278,7 @@
       v.addHandler('open-failed', function () {
         if (gen !== generation)
           return;
-        panel.replaceChildren(placeholder({id: item.id, reason: 'its image server did not answer'}), caption);
+        panel.replaceChildren(placeholder({id: item.id, reason: V.t('reason-no-server')}), caption);
         viewers[i] = null;
         setTimeout(function () { v.destroy(); }, 0);
         expected--;
@@ -360,8 +354,9 @@
         if (tiled[item.id])
           single.world.setItemIndex(tiled[item.id], Math.min(i, single.world.getItemCount() - 1));
       });
-      W.label(single, state.mode === 'curtain' ? 'Curtain of ' + shown.map(itemLabel).join(' and ')
-                                                : 'Layers of ' + shown.map(itemLabel).join(', '));
+      W.label(single, state.mode === 'curtain'
+                      ? V.t('cmp-curtain-of', {a: itemLabel(shown[0]), b: shown[1] ? itemLabel(shown[1]) : ''})
+                      : V.t('cmp-layers-of', {labels: shown.map(itemLabel).join(', ')}));
       if (view)
         applyView(single, true);
       else
@@ -477,13 +472,13 @@
       var label = itemLabel(item);
       var title = item.ok
         ? V.el('a', {href: item.page, dir: 'auto', lang: item.lang || null, text: label})
-        : V.el('span', {text: item.id + ' (not on this site)'});
+        : V.el('span', {text: V.t('cmp-not-here', {id: item.id})});
       var up = V.el('button', {type: 'button', className: 'button-secondary', 'data-action': 'up',
-                               'aria-label': 'Move ' + label + ' earlier', text: '↑'});
+                               'aria-label': V.t('cmp-earlier', {label: label}), text: '↑'});
       var down = V.el('button', {type: 'button', className: 'button-secondary', 'data-action': 'down',
-                                 'aria-label': 'Move ' + label + ' later', text: '↓'});
+                                 'aria-label': V.t('cmp-later', {label: label}), text: '↓'});
       var remove = V.el('button', {type: 'button', className: 'button-secondary', 'data-action': 'remove',
-                                   'aria-label': 'Remove ' + label + ' from the comparison', text: 'Remove'});
+                                   'aria-label': V.t('cmp-remove', {label: label}), text: V.t('remove')});
       up.disabled = i === 0;
       down.disabled = i === items.length - 1;
       up.addEventListener('click', function () { move(i, -1); });
@@ -507,10 +502,10 @@
           };
         };
         var details = V.el('details', {className: 'compare-align'}, [
-          V.el('summary', {text: 'Alignment of ' + label}),
-          numberField('Offset across (% of width)', a.x * 100, '0.1', set('x', -1, 1, 100)),
-          numberField('Offset down (% of width)', a.y * 100, '0.1', set('y', -1, 1, 100)),
-          numberField('Scale (%)', a.s * 100, '0.5', set('s', 0.1, 10, 100))
+          V.el('summary', {text: V.t('cmp-alignment', {label: label})}),
+          numberField(V.t('cmp-offset-x'), a.x * 100, '0.1', set('x', -1, 1, 100)),
+          numberField(V.t('cmp-offset-y'), a.y * 100, '0.1', set('y', -1, 1, 100)),
+          numberField(V.t('cmp-scale'), a.s * 100, '0.5', set('s', 0.1, 10, 100))
         ]);
         var reset = V.el('button', {type: 'button', className: 'button-secondary', text: 'Reset alignment'});
         reset.addEventListener('click', function () {
@@ -569,7 +564,7 @@
       addSelect.appendChild(V.el('option', {value: f.id, text: f.label.slice(0, 200)}));
     });
     if (options.length === 0)
-      addSelect.appendChild(V.el('option', {value: '', text: state.ids.length >= MAX ? 'Six images at most' : 'No other favourite'}));
+      addSelect.appendChild(V.el('option', {value: '', text: V.t(state.ids.length >= MAX ? 'cmp-six-at-most' : 'cmp-no-other')}));
     var full = state.ids.length >= MAX;
     addSelect.disabled = options.length === 0 || full;
     addButton.disabled = options.length === 0 || full;
@@ -600,7 +595,7 @@
     document.querySelectorAll('input[name="compare-mode"]').forEach(function (radio) {
       radio.checked = radio.value === state.mode;
     });
-    help.textContent = HELP[state.mode];
+    help.textContent = V.t('help-' + state.mode);
     renderCurtainControls();
     var rotate = toolbar.querySelector('[data-action="rotate"]');
     rotate.disabled = state.mode === 'curtain';
@@ -611,12 +606,12 @@
     var missing = items.length - ok;
     var text;
     if (items.length === 0)
-      text = 'No images to compare. Choose 2 to 6 on your favourites page, or on an intervention page (“Compare these”).';
+      text = V.t('cmp-none');
     else
-      text = ok + (ok === 1 ? ' image' : ' images') + ' to compare' +
-        (missing ? '; ' + missing + ' not found on this site' : '') +
-        (dropped ? '; ' + dropped + ' more in the address left out (six at most)' : '') +
-        (ok < MIN ? '. Add another image to compare.' : '.');
+      text = V.t(ok === 1 ? 'cmp-one' : 'cmp-many', {n: ok}) +
+        (missing ? V.t('cmp-missing', {n: missing}) : '') +
+        (dropped ? V.t('cmp-dropped', {n: dropped}) : '') +
+        (ok < MIN ? V.t('cmp-add-another') : '.');
     say(text);
   }
 

@@ -12,6 +12,7 @@
  * compare page keeps the curtain's rotation at 0. */
 (function () {
   'use strict';
+  var V = window.vitrine;
 
   var OSD = window.OpenSeadragon;
   var BIG = 1e7;              /* image pixels: "everything on that side" */
@@ -41,9 +42,9 @@
       var pct = Math.round(at * 100);
       divider.setAttribute('aria-orientation', dir === 'v' ? 'horizontal' : 'vertical');
       divider.setAttribute('aria-valuenow', String(pct));
-      divider.setAttribute('aria-label', 'Curtain divider between ' + o.labels[0] + ' and ' + o.labels[1]);
-      divider.setAttribute('aria-valuetext', pct + '%: ' + o.labels[0] + (dir === 'v' ? ' on the left, ' : ' above, ') +
-                           o.labels[1] + (dir === 'v' ? ' on the right' : ' below'));
+      divider.setAttribute('aria-label', V.t('cur-divider', {a: o.labels[0], b: o.labels[1]}));
+      divider.setAttribute('aria-valuetext', V.t(dir === 'v' ? 'cur-value-v' : 'cur-value-h',
+                                                 {pct: pct, a: o.labels[0], b: o.labels[1]}));
       divider.className = 'curtain-divider curtain-divider--' + dir;
       if (dir === 'v') {
         divider.style.left = (at * 100) + '%';

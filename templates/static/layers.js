@@ -13,8 +13,8 @@
   function control(label, tiledImage, layer) {
     var range = V.el('input', {type: 'range', min: '0', max: '100', step: '1',
                                value: String(Math.round(layer.opacity * 100)),
-                               'aria-label': 'Opacity of ' + label});
-    var shown = V.el('input', {type: 'checkbox', 'aria-label': 'Show ' + label});
+                               'aria-label': V.t('lay-opacity', {label: label})});
+    var shown = V.el('input', {type: 'checkbox', 'aria-label': V.t('lay-show', {label: label})});
     shown.checked = layer.visible;
     var value = V.el('output', {text: Math.round(layer.opacity * 100) + '%'});
 

@@ -41,19 +41,19 @@
    * rejects. */
   function loadAsset(id) {
     if (!ID_RE.test(id || ''))
-      return Promise.resolve({id: String(id).slice(0, 64), ok: false, reason: 'not an image identifier'});
+      return Promise.resolve({id: String(id).slice(0, 64), ok: false, reason: V.t('reason-not-id')});
     if (cache[id])
       return cache[id];
     var url = V.safeUrl(V.root + 'iiif/' + id + '/manifest.json');
     cache[id] = fetch(url, {credentials: 'same-origin'}).then(function (response) {
       if (!response.ok)
-        throw new Error(response.status === 404 ? 'not on this site' : 'HTTP ' + response.status);
+        throw new Error(response.status === 404 ? V.t('reason-not-here') : 'HTTP ' + response.status);
       return response.json();
     }).then(function (m) {
       var canvas = first(m && m.items);
       var info = infoOf(canvas);
       if (!canvas || !info || !(canvas.width > 0) || !(canvas.height > 0))
-        throw new Error('no image in its manifest');
+        throw new Error(V.t('reason-no-image'));
       var label = text(canvas.label || m.label);
       var annotations = null;
       (Array.isArray(canvas.annotations) ? canvas.annotations : []).some(function (page) {
@@ -96,8 +96,8 @@
     if (!canvas)
       return;
     canvas.setAttribute('role', 'application');
-    canvas.setAttribute('aria-roledescription', 'zoomable image');
-    canvas.setAttribute('aria-label', name + ': ' + (keys || 'arrow keys move, plus and minus zoom, 0 fits the whole image'));
+    canvas.setAttribute('aria-roledescription', V.t('viewer-role'));
+    canvas.setAttribute('aria-label', keys ? name + ': ' + keys : V.t('viewer-label', {label: name}));
   }
 
   window.vitrineViewers = {loadAsset: loadAsset, options: options, label: label, text: text,
