@@ -135,21 +135,23 @@ while IFS='|' read -r -u 3 dept src w h fmt iv maker; do
     assert_same_bytes "$dropped" "$T/originals/$dept/$src" "  archived original"
     assert_no_file "$T/hot/$dept/$src" "  hotfolder copy"
 
-    assert_eq "$T/images/$id.tif" "$(jq -r .image <<<"$a")" "  image path"
+    # An internal asset's images are in their own root ([images] internal-dir).
+    if [ "$vis" = public ]; then root=$T/images; else root=$T/images/internal; fi
+    assert_eq "$root/$id.tif" "$(jq -r .image <<<"$a")" "  image path"
     assert_json '.tiles == null' "$a" "  no static tiles (server=cantaloupe)"
-    check_tiff "$T/images/$id.tif" "$w" "$h"
-    bands=$(vipsheader -f bands "$T/images/$id.tif")
+    check_tiff "$root/$id.tif" "$w" "$h"
+    bands=$(vipsheader -f bands "$root/$id.tif")
     if [ "$src" = grey.jpg ]; then
         [ "$bands" = 1 ] || [ "$bands" = 3 ] || fail "  greyscale TIFF has $bands bands"
         ok "  greyscale TIFF has $bands band(s)"
     else
-        assert_eq "3 srgb" "$bands $(img_interpretation "$T/images/$id.tif")" "  TIFF bands and colour space"
+        assert_eq "3 srgb" "$bands $(img_interpretation "$root/$id.tif")" "  TIFF bands and colour space"
     fi
 
     thumb=$(jq -r .thumbnail <<<"$a")
     down=$(jq -r .download <<<"$a")
-    case $thumb in "$T/images/derivatives/"*) ;; *) fail "  thumbnail $thumb is not under images/derivatives/" ;; esac
-    case $down in "$T/images/derivatives/"*) ;; *) fail "  download $down is not under images/derivatives/" ;; esac
+    case $thumb in "$root/derivatives/"*) ;; *) fail "  thumbnail $thumb is not under $root/derivatives/" ;; esac
+    case $down in "$root/derivatives/"*) ;; *) fail "  download $down is not under $root/derivatives/" ;; esac
     assert_file "$thumb" "  thumbnail"
     assert_file "$down" "  download JPEG"
     long=$(longest "$w" "$h")
@@ -163,8 +165,8 @@ while IFS='|' read -r -u 3 dept src w h fmt iv maker; do
     fi
     case $src in
     alpha.png)
-        check_white "$T/images/$id.tif" 3 3 "  TIFF top-left"
-        check_white "$T/images/$id.tif" 3 $((h - 4)) "  TIFF bottom-left"
+        check_white "$root/$id.tif" 3 3 "  TIFF top-left"
+        check_white "$root/$id.tif" 3 $((h - 4)) "  TIFF bottom-left"
         tsize=$(img_size "$thumb")
         check_white "$thumb" 2 2 "  thumbnail top-left"
         check_white "$thumb" 2 $((${tsize#* } - 3)) "  thumbnail bottom-left"
