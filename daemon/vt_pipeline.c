@@ -5,7 +5,10 @@
  *    copy is on disk and its SHA-256 verified, and the asset's state is
  *    advanced past ARCHIVING only after that removal. So at any crash, an
  *    ARCHIVING asset has its bytes in the hotfolder, in the archive, or
- *    both, and the archive step can simply run again.
+ *    both, and the archive step can simply run again. Records are committed
+ *    in groups (vt__pipeline_write): the archive step, which unlinks the
+ *    drop, starts only once its ARCHIVING record is committed, never on a
+ *    record still waiting for its group.
  *  - A path is "in flight" (p->inflight) from its offer until its hash,
  *    archive or quarantine job ends, so repeated inotify events, rescans and
  *    the start-up resume never run two jobs on one file.
