@@ -107,6 +107,8 @@ static vt_status move_one(const vt_config *c, const vt_asset *a, int f)
     if (s == VT_ERR_NOT_FOUND)
         s = VT_OK;
     if (s == VT_OK)
+        s = vt_file_mkdirs(to_root);   /* the root itself (vitrined makes it at start) */
+    if (s == VT_OK)
         s = vt_place_open(to_root, rel, VT_BENEATH_CREATE, &dst);
     if (s != VT_OK)
         goto out;

@@ -57,6 +57,15 @@ IMAGE_PATHS=("$id/info.json" "$id/$tile" "$id/full/400,300/0/default.jpg"
              "derivatives/$id-download.jpg")
 
 status() { curl -sS --max-time 30 -o /dev/null -w '%{http_code}' "$@"; }
+# settled WANT CURL_ARGS...: the answer is WANT, or becomes it within 10 s
+# (lighttpd's stat cache may answer for a file renamed away for a moment).
+settled() {
+    local want=$1
+    shift
+    is_status() { [ "$(status "$@")" = "$want" ]; }
+    wait_for 10 is_status "$@" || true
+    status "$@"
+}
 
 # served_from ROOT: every image URL answers 200 from ROOT's location and 404
 # from the other; the internal location asks for the login whatever is there.
@@ -64,8 +73,8 @@ served_from() {
     local where=$1 p pub_want int_want
     if [ "$where" = public ]; then pub_want=200 int_want=404; else pub_want=404 int_want=200; fi
     for p in "${IMAGE_PATHS[@]}"; do
-        assert_eq "$pub_want" "$(status "$base/images/$p")" "  public   /images/$p"
-        assert_eq "$int_want" "$(status "${AUTH[@]}" "$base/internal/images/$p")" "  internal /internal/images/$p"
+        assert_eq "$pub_want" "$(settled "$pub_want" "$base/images/$p")" "  public   /images/$p"
+        assert_eq "$int_want" "$(settled "$int_want" "${AUTH[@]}" "$base/internal/images/$p")" "  internal /internal/images/$p"
         assert_eq 401 "$(status "$base/internal/images/$p")" "  /internal/images/$p without the login"
     done
     # The pyramid is for image servers: refused on both, and only in its root.
