@@ -152,6 +152,9 @@ static gboolean on_signal(gpointer data)
 
 int main(int argc, char **argv)
 {
+    /* The site's catalogues are chosen per page (vt_i18n.h), never by
+     * LANGUAGE; unset here, before any thread reads the environment. */
+    g_unsetenv("LANGUAGE");
     g_autofree char *config_path = NULL;
     gboolean version = FALSE, verbose = FALSE;
     GOptionEntry entries[] = {

@@ -50,6 +50,11 @@ vt_status vt_i18n_load(const char *lang, vt_i18n **ret_cat)
             return vt_error_set(VT_ERR_INTERNAL, "the C library has no %s locale: the interface"
                                 " cannot be translated", CATALOGUE_LOCALE);
     }
+    /* LANGUAGE (an admin's shell often has one) would take gettext to
+     * <dir>/<LANGUAGE>/... and leave every page untranslated: the page
+     * chooses the catalogue here, never the environment. */
+    if (g_getenv("LANGUAGE"))
+        g_unsetenv("LANGUAGE");
     if (!bindtextdomain(domain, dir) || !bind_textdomain_codeset(domain, "UTF-8"))
         return vt_error_set(VT_ERR_NOMEM, "cannot bind the text domain %s", domain);
     vt_i18n *cat = g_new0(vt_i18n, 1);

@@ -9,13 +9,15 @@
  * dgettext and no switch of LANGUAGE or of the locale per page. The one
  * locale setting: vt_i18n_load sets LC_MESSAGES to C.UTF-8 (the plain "C"
  * locale translates nothing), which the folder C.UTF-8 matches without any
- * locale being installed.
+ * locale being installed; and it unsets LANGUAGE, which would otherwise
+ * choose the catalogue by the user's shell rather than by the page.
  *
  * Where catalogues are looked for: $VITRINE_LOCALE_DIR, else the installed
  * <datadir>/vitrine/locale, else the build tree's.
  *
  * Lifetime and threads: load catalogues on one thread, before rendering
- * (setlocale and bindtextdomain are not for concurrent use); then any
+ * (setlocale, unsetenv and bindtextdomain are not for concurrent use:
+ * vitrined unsets LANGUAGE in main, before its threads); then any
  * number of threads may look up at once. Strings returned are gettext's,
  * valid as long as the process.
  */
