@@ -17,6 +17,7 @@
 #include "vt_convert.h"
 #include "vt_file.h"
 #include "vt_harvest_map.h"
+#include "vt_i18n.h"
 #include "vt_imagemove.h"
 #include "vt_indexer.h"
 #include "vt_mirror.h"
@@ -759,8 +760,22 @@ int cli_check_config(cli_context *ctx, int argc, char **argv)
         vt_config_free(c);
         return 2;
     }
+    /* Each language's interface catalogue, as rebuild and vitrined load them. */
+    for (size_t i = 0; c->site_languages && c->site_languages[i]; i++) {
+        vt_i18n *cat = NULL;
+        if (vt_i18n_load(c->site_languages[i], &cat) != VT_OK) {
+            fprintf(stderr, "%s: [site] languages: %s\n", ctx->config_path, vt_error_message());
+            vt_config_free(c);
+            return 2;
+        }
+        vt_i18n_free(cat);
+    }
     int warnings = 0;
     printf("%s: configuration OK\n", ctx->config_path);
+    if (c->site_languages && c->site_languages[0]) {
+        g_autofree char *langs = g_strjoinv(", ", c->site_languages);
+        printf("  languages: %s (the first is the default; each has its catalogue)\n", langs);
+    }
     if (c->synonyms_path)
         printf("  synonyms: %zu group%s, %zu words, from %s\n", synonym_groups,
                synonym_groups == 1 ? "" : "s", synonym_words, c->synonyms_path);

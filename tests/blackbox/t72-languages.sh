@@ -117,11 +117,17 @@ after=$(cd "$pub" && find . -type f -name '*.html' | sort | xargs md5sum)
 assert_eq "$before" "$after" "pages after a rebuild"
 ok "a rebuild leaves every language's pages as they were"
 
+assert_exit 0 vt check-config
+grep -q "^  languages: nl, fr, en (the first is the default" <<<"$VT_OUT" ||
+    fail "check-config does not list the languages: $VT_OUT"
 note "--- a language without a catalogue is refused"
 sed -i 's/^languages=.*/languages=nl, xx/' "$VT_CONF"
 rc=0; out=$(vt rebuild 2>&1) || rc=$?
 [ "$rc" != 0 ] || fail "a language without a catalogue was accepted"
 [[ $out == *"no interface catalogue for language 'xx'"* ]] || fail "unclear message: $out"
+rc=0; out=$(vt check-config 2>&1) || rc=$?
+[ "$rc" = 2 ] || fail "check-config accepted a language without a catalogue (exit $rc): $out"
+[[ $out == *"languages: no interface catalogue for language 'xx'"* ]] || fail "check-config is unclear: $out"
 sed -i 's/^languages=.*/languages=nl, nl/' "$VT_CONF"
 rc=0; out=$(vt check-config 2>&1) || rc=$?
 [ "$rc" != 0 ] || fail "a language listed twice was accepted"
