@@ -37,9 +37,17 @@ VT_PORT=
 # Functions other libs register to run at exit (e.g. stopping lighttpd).
 VT_CLEANUPS=()
 
+# The last command that failed outside a test (set -e stops there without
+# a word): vt__cleanup names it.
+VT_LAST_ERROR=
+trap 'VT_LAST_ERROR="line $LINENO: $BASH_COMMAND (exit $?)"' ERR
+
 vt__cleanup() {
     local rc=$? fn
     set +e
+    if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ -z "${VT_FAILED:-}" ] && [ -n "$VT_LAST_ERROR" ]; then
+        echo "FAIL: $VT_TEST_NAME stopped at $VT_LAST_ERROR" >&2
+    fi
     if [ -n "$VT_DAEMON_PID" ]; then
         kill -KILL "$VT_DAEMON_PID" 2>/dev/null
         wait "$VT_DAEMON_PID" 2>/dev/null
@@ -65,6 +73,7 @@ ok() { echo "ok - $*"; }
 note() { echo "# $*"; }
 
 fail() {
+    VT_FAILED=1
     echo "FAIL: $*" >&2
     if [ -s "$VT_DAEMON_LOG" ]; then
         echo "--- last lines of $VT_DAEMON_LOG:" >&2
