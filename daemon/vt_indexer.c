@@ -285,8 +285,24 @@ json_t *vt_indexer_document(const vt_config *config, const vt_asset *a, const js
                             "fields", fields,
                             "facets", facets,
                             "annotations");
-    if (doc)
-        json_object_set_new(doc, "year", year ? json_integer(year) : json_null());
+    if (!doc)
+        return NULL;
+    json_object_set_new(doc, "year", year ? json_integer(year) : json_null());
+    /* The title in each language it has (the first value of each), so that
+     * a search page shows a hit in the page's language (issue 12). */
+    json_t *labels = json_object();
+    size_t i;
+    json_t *t;
+    json_array_foreach(json_object_get(fields, "title"), i, t) {
+        const char *lang = json_string_value(json_object_get(t, "lang"));
+        const char *value = json_string_value(json_object_get(t, "value"));
+        if (lang && value && !json_object_get(labels, lang))
+            json_object_set_new(labels, lang, json_string(value));
+    }
+    if (json_object_size(labels) > 0)
+        json_object_set_new(doc, "labels", labels);
+    else
+        json_decref(labels);
     return doc;
 }
 

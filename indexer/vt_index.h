@@ -179,6 +179,7 @@ vt_status vt_index_reopen(vt_index *index);
  * {"id": "ab12...", "department": "photo", "intervention": "2019.12345"|null,
  *  "visibility": "public"|"internal", "type": "photo"|"xray"|null,
  *  "year": 2019|null, "label": "display label",
+ *  "labels": {"nl": "Paneel", "fr": "Panneau"} (the label per language, or absent),
  *  "fields": {"title": [{"value": "Portret van...", "lang": "nl"}],
  *             "creator": ["Rubens"], ...},     (items: objects or strings)
  *  "annotations": [{"id": "anno-1", "text": "...", "lang": "en",
@@ -224,7 +225,8 @@ vt_status vt_index_set_synonyms(vt_index *index, const json_t *groups);
  * they had no title until `vitrine reindex`.
  * On success *ret_result (caller owns) is
  * {"total": N (exact), "page": P, "size": S,
- *  "hits": [{"id", "label", "snippet" (HTML-escaped, <mark> around
+ *  "hits": [{"id", "label", "labels" (as put; only when there are some),
+ *            "snippet" (HTML-escaped, <mark> around
  *            matches), "annotations": [{"id", "region", "snippet"}] (those
  *            with a match), "rank" (1-based, over the whole result),
  *            "percent"}],

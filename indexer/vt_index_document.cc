@@ -283,6 +283,20 @@ vt_status put(vt_index *index, const json_t *doc)
     const char *intervention = short_string(doc, "intervention", w, false);
     const char *type = short_string(doc, "type", w, false);
     const char *label = member_string(doc, "label", w, false);
+    /* The label per language, for a search page in that language. */
+    std::vector<std::string> labels;
+    json_t *by_lang = json_object_get(doc, "labels");
+    if (by_lang && !json_is_null(by_lang) && !json_is_object(by_lang))
+        fail(VT_ERR_INVALID, "%s: \"labels\" is not an object", w);
+    const char *lang_key;
+    json_t *lang_label;
+    json_object_foreach(by_lang, lang_key, lang_label) {
+        if (!json_is_string(lang_label))
+            fail(VT_ERR_INVALID, "%s: \"labels\".%s is not a string", w, lang_key);
+        if (!*lang_key || strlen(lang_key) > 16 || strchr(lang_key, '\t'))
+            fail(VT_ERR_INVALID, "%s: \"labels\" has a key that is not a language", w);
+        labels.push_back(std::string(lang_key) + '\t' + json_string_value(lang_label));
+    }
     json_t *year = json_object_get(doc, "year");
     if (year && !json_is_null(year) &&
         (!json_is_integer(year) || json_integer_value(year) < 0 || json_integer_value(year) > 9999))
@@ -402,6 +416,8 @@ vt_status put(vt_index *index, const json_t *doc)
     vt_record_append(data, VT_RECORD_ID, id, strlen(id));
     if (label)
         vt_record_append(data, VT_RECORD_LABEL, label, strlen(label));
+    for (const std::string &l : labels)
+        vt_record_append(data, VT_RECORD_LABEL_IN, l.data(), l.size());
     for (const std::string &t : b.texts)
         vt_record_append(data, VT_RECORD_TEXT, t.data(), t.size());
     json_t *annotations = json_object_get(doc, "annotations");

@@ -106,6 +106,7 @@ struct Stored {
         bool internal = false;   /* for internal searches only */
     };
     std::string_view id, label;
+    std::vector<std::pair<std::string_view, std::string_view>> labels;   /* lang, label */
     std::vector<std::string_view> texts;
     std::vector<Annotation> annotations;
 
@@ -137,6 +138,12 @@ private:
             switch (kind) {
             case VT_RECORD_ID: id = v; break;
             case VT_RECORD_LABEL: label = v; break;
+            case VT_RECORD_LABEL_IN: {
+                size_t tab = v.find('\t');
+                if (tab != std::string_view::npos)
+                    labels.emplace_back(v.substr(0, tab), v.substr(tab + 1));
+                break;
+            }
             case VT_RECORD_TEXT: texts.push_back(v); break;
             case VT_RECORD_ANNOTATION_ID: annotations.push_back(Annotation{v, {}, {}, false, false}); break;
             case VT_RECORD_ANNOTATION_INTERNAL:
@@ -296,6 +303,12 @@ json_t *hits_json(vt_index *index, const Xapian::Database &db, const Xapian::Que
         JsonRef hit(json_object());
         jset(hit.get(), "id", jstr(stored.id));
         jset(hit.get(), "label", jstr(stored.label));
+        if (!stored.labels.empty()) {
+            JsonRef by_lang(json_object());
+            for (const auto &l : stored.labels)
+                jset(by_lang.get(), std::string(l.first).c_str(), jstr(l.second));
+            jset(hit.get(), "labels", by_lang.release());
+        }
         /* Where the image belongs, for the hit's context line: its
          * department (id, from the facets value) and intervention (its
          * "XI" term). */

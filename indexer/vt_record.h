@@ -14,7 +14,8 @@
  *   item   := kind (one byte, vt_record_kind) length (LEB128, at most
  *             VT_RECORD_ITEM_MAX) bytes
  *
- * Kinds: the asset id, its label, one item per text value (in field
+ * Kinds: the asset id, its label, its label per language (one item each,
+ * "LANG\tlabel"), one item per text value (in field
  * order), and per annotation its id, then its text, region and language
  * (the last two only when it has them), and a mark on an annotation that
  * only an internal search may show. Readers skip kinds they do not
@@ -42,6 +43,7 @@ typedef enum {
     VT_RECORD_END = 0,           /* vt_record_next(): no item left */
     VT_RECORD_ID = 'i',
     VT_RECORD_LABEL = 'l',
+    VT_RECORD_LABEL_IN = 'L',    /* "LANG\tlabel": the label in one language */
     VT_RECORD_TEXT = 't',
     VT_RECORD_ANNOTATION_ID = 'a',  /* starts an annotation */
     VT_RECORD_ANNOTATION_TEXT = 'b',

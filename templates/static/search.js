@@ -143,7 +143,13 @@
   }
 
   function renderHit(hit) {
-    var label = typeof hit.label === 'string' && hit.label !== '' ? hit.label : String(hit.id || '');
+    /* The title in the page's language when the image has one (hit.labels),
+     * else the site's label, else the id. */
+    var lang = document.documentElement.lang;
+    var own = hit.labels && typeof hit.labels === 'object' &&
+              Object.prototype.hasOwnProperty.call(hit.labels, lang) ? hit.labels[lang] : null;
+    var label = typeof own === 'string' && own !== '' ? own
+              : typeof hit.label === 'string' && hit.label !== '' ? hit.label : String(hit.id || '');
     /* With a folder per language the service's page is the default
      * language's: a hit leads to the page in this page's language. */
     var page = V.safeUrl(V.pages !== V.root && /^[a-z0-9]{1,64}$/.test(hit.id || '')

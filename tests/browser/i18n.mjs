@@ -80,6 +80,9 @@ await run.step('a search hit leads to the asset page in the search page\'s langu
   await link.waitFor();
   const href = await link.evaluate((a) => new URL(a.href).pathname);
   check(href === `/fr/assets/${asset}.html`, `the hit links to ${href}`);
+  // Its title is the French one (the CGI's hit.labels), not the site's English label.
+  const title = await page.locator('#search-hits .hit__title a').first().textContent();
+  check(title === 'Panneau, face', `the French search shows the hit as "${title}"`);
   // The script's own text is French too (static/search.js reads V.t).
   const status = await page.locator('#search-status').textContent();
   check(status === '1 image correspond à « panel ».', `the French search says: ${status}`);

@@ -852,11 +852,21 @@ static void test_replace_and_delete(Fixture *f, gconstpointer data)
     g_assert_cmpstr(suggestion_of(r), ==, "windmill");
     json_decref(r);
     put(f->index, "{\"id\": \"a4\", \"department\": \"paintings\", \"visibility\": \"public\","
-                  " \"label\": \"Seascape\", \"fields\": {\"title\": [\"A stormy seascape\"]}}");
+                  " \"label\": \"Seascape\", \"labels\": {\"nl\": \"Zeegezicht\", \"fr\": \"Marine\"},"
+                  " \"fields\": {\"title\": [\"A stormy seascape\"]}}");
     g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
     g_assert_cmpuint(vt_index_count(f->index), ==, 1);
     assert_ids(f->index, "{\"q\": \"windmill\"}", "");
     assert_ids(f->index, "{\"q\": \"stormy\"}", "a4");
+    /* The hit carries the label per language, for a page in that language. */
+    r = search(f->index, "{\"q\": \"stormy\"}");
+    json_t *hit = json_array_get(json_object_get(r, "hits"), 0);
+    g_assert_cmpstr(json_string_value(json_object_get(hit, "label")), ==, "Seascape");
+    json_t *labels = json_object_get(hit, "labels");
+    g_assert_cmpuint(json_object_size(labels), ==, 2);
+    g_assert_cmpstr(json_string_value(json_object_get(labels, "nl")), ==, "Zeegezicht");
+    g_assert_cmpstr(json_string_value(json_object_get(labels, "fr")), ==, "Marine");
+    json_decref(r);
     /* The spelling dictionary forgot the replaced words. */
     r = search(f->index, "{\"q\": \"wimdmill\"}");
     g_assert_true(json_is_null(json_object_get(r, "suggestion")));
@@ -929,6 +939,9 @@ static void test_invalid_documents(Fixture *f, gconstpointer data)
         "{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"public\", \"fields\": {\"title\": [42]}}",
         "{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"public\", \"fields\": []}",
         "{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"public\", \"annotations\": [{\"id\": \"a\"}]}",
+        "{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"public\", \"labels\": [\"Paneel\"]}",
+        "{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"public\", \"labels\": {\"nl\": 3}}",
+        "{\"id\": \"x\", \"department\": \"photo\", \"visibility\": \"public\", \"labels\": {\"\": \"x\"}}",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         json_t *doc = parse(bad[i]);
