@@ -216,10 +216,16 @@ vt_port_is_free() {
 }
 
 # vt_free_port: prints a TCP port nothing listens on (racy, good enough here).
+# It is below the kernel's ephemeral range: a port in that range can be the
+# local end of any connection (Chromium's, curl's in a parallel test), which
+# no listener shows, and bind() then fails with "Address already in use".
 vt_free_port() {
-    local p _
+    local p _ low=10000 high=32767 range
+    range=$(cat /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null) || range=
+    [[ $range =~ ^([0-9]+)[[:space:]] ]] && (( BASH_REMATCH[1] - 1 > low + 1000 )) &&
+        high=$(( BASH_REMATCH[1] - 1 ))
     for _ in $(seq 50); do
-        p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+        p=$(( low + (RANDOM * 32768 + RANDOM) % (high - low + 1) ))
         if vt_port_is_free "$p"; then echo "$p"; return 0; fi
     done
     fail "no free TCP port found"
