@@ -82,24 +82,7 @@ struct Builder {
      * without, then stems in @lang, or in all four languages. */
     void text(const std::string &prefix, const std::string &value, int lang)
     {
-        count_value(value);
-        tg.set_stemmer(Xapian::Stem());
-        tg.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
-        if (!prefix.empty()) {
-            tg.index_text(value, 1, prefix);
-            tg.increase_termpos(100);  /* no phrase across two values */
-        }
-        tg.index_text(value);
-        tg.increase_termpos(100);
-        tg.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL_Z);
-        for (size_t i = 0; i < N_LANGS; i++) {
-            if (lang >= 0 && (size_t)lang != i)
-                continue;
-            tg.set_stemmer(index->stems[i]);
-            if (!prefix.empty())
-                tg.index_text_without_positions(value, 1, prefix);
-            tg.index_text_without_positions(value);
-        }
+        words(value, lang, prefix, true);
     }
 
     /* @value of an annotation that only internal searches may find (an
@@ -109,19 +92,39 @@ struct Builder {
      * search adds INTERNAL_PREFIX forms to every plain word (Rewriter). */
     void internal_text(const std::string &value, int lang)
     {
+        words(value, lang, INTERNAL_PREFIX, false);
+    }
+
+private:
+    /* The words of @value with @prefix (if any) and, if @plain, without
+     * one: first positional and unstemmed (each pass followed by a gap, no
+     * phrase across two values), then their stems in @lang or in all. */
+    void words(const std::string &value, int lang, const std::string &prefix, bool plain)
+    {
         count_value(value);
         tg.set_stemmer(Xapian::Stem());
         tg.set_stemming_strategy(Xapian::TermGenerator::STEM_NONE);
-        tg.index_text(value, 1, INTERNAL_PREFIX);
-        tg.increase_termpos(100);
+        if (!prefix.empty()) {
+            tg.index_text(value, 1, prefix);
+            tg.increase_termpos(100);
+        }
+        if (plain) {
+            tg.index_text(value);
+            tg.increase_termpos(100);
+        }
         tg.set_stemming_strategy(Xapian::TermGenerator::STEM_ALL_Z);
         for (size_t i = 0; i < N_LANGS; i++) {
             if (lang >= 0 && (size_t)lang != i)
                 continue;
             tg.set_stemmer(index->stems[i]);
-            tg.index_text_without_positions(value, 1, INTERNAL_PREFIX);
+            if (!prefix.empty())
+                tg.index_text_without_positions(value, 1, prefix);
+            if (plain)
+                tg.index_text_without_positions(value);
         }
     }
+
+public:
 
     /* Counts @value (normalised) of @field as a facet of this document,
      * with its label: the first spelling (@text) the index met for it, kept
