@@ -39,7 +39,7 @@ static const char *const site_keys[] = {"dir", "base-url", "internal-base-url", 
                                          "attribution", "languages", NULL};
 static const char *const search_keys[] = {"audience", "synonyms", "facets", "index",
                                            "request-seconds", "fastcgi-max-requests",
-                                           "fastcgi-max-mb", NULL};
+                                           "fastcgi-max-mb", "fastcgi-cache-mb", NULL};
 /* annotation_type and damage_type come from the assets' annotations
  * (daemon/vt_indexer.c). */
 static const char *const default_facets[] = {"department", "type", "year", "keywords",
@@ -379,6 +379,7 @@ static void load_search(loader *l, vt_config *c)
     c->search_fastcgi_max_requests = get_int(l, "search", "fastcgi-max-requests", 10000, 1,
                                              1000000000);
     c->search_fastcgi_max_mb = get_int(l, "search", "fastcgi-max-mb", 512, 32, 1 << 20);
+    c->search_fastcgi_cache_mb = get_int(l, "search", "fastcgi-cache-mb", 16, 0, 1 << 20);
 }
 
 static void check_overlaps(loader *l, vt_config *c)

@@ -105,6 +105,7 @@ typedef struct {
     int search_request_seconds;      /* wall-clock limit of one search request (default 10) */
     int search_fastcgi_max_requests; /* a FastCGI process exits after this many (default 10000) */
     int search_fastcgi_max_mb;       /* ... or once its resident memory passes this (default 512) */
+    int search_fastcgi_cache_mb;     /* its answer cache, within that memory (default 16; 0: none) */
 
     vt_department *departments;
     size_t n_departments;

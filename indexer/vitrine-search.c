@@ -49,6 +49,26 @@
  * the process manager noticed: lighttpd answers 503 meanwhile (measured:
  * every request for a second), and spawn-fcgi restarts nothing at all.
  * Only if that exec fails does the process exit.
+ *
+ * The answer cache (FastCGI only, [search] fastcgi-cache-mb, default 16;
+ * 0: none). Visitors repeat themselves (the home page's and "Browse all"'s
+ * facet counts, popular words, page 2, the same completions), and a search
+ * at 200,000 records costs milliseconds of CPU, so a process keeps the
+ * complete answers (headers and body, the bytes sent) of its successful
+ * requests whose answer depends on the index and the config alone:
+ * searches, completions, IIIF Content Search and its autocomplete. Not
+ * selections (made from the published manifests, which change without a
+ * new index revision; they have their own ETag), errors, nor, with
+ * [images] server=static, searches (each hit's thumbnail size is read from
+ * its info.json, which the daemon writes apart from the index). The key is
+ * the query string, its parameters in the order of their names
+ * (request_key), the path form of Content Search made its query form; the
+ * audience is not in it, as a process serves one audience (above) and its
+ * cache is its own. The whole cache is dropped when the
+ * config is reloaded, or the index's snapshot changes: another folder, a
+ * new revision, or the facet table of the revision appearing
+ * (vt_index_snapshot). It counts towards fastcgi-max-mb like the rest of
+ * the process, and a restarted process starts empty.
  */
 #include <errno.h>
 #include <signal.h>
@@ -63,6 +83,7 @@
 
 #include <fcgiapp.h>
 
+#include "vt_answer_cache.h"
 #include "vt_arena.h"
 #include "vt_config.h"
 #include "vt_index.h"
@@ -76,6 +97,15 @@ typedef struct {
     FCGX_Stream *out, *err; /* FastCGI streams; NULL: stdout, stderr */
 } exchange;
 
+/* The index snapshot an answer was made from (vt_index_snapshot). */
+typedef struct {
+    bool known;           /* false: nothing read yet, or the reading failed */
+    dev_t dev;            /* the index folder */
+    ino_t ino;
+    guint64 revision;
+    bool table;
+} snapshot;
+
 /* What a FastCGI process keeps between requests (NULL for a CGI). */
 typedef struct {
     char *config_path;
@@ -84,6 +114,9 @@ typedef struct {
     vt_index *index;
     struct stat index_stat;   /* the index folder, when index was opened */
     int audience;             /* -1 before the first request, else internal (1) or not */
+    vt_answer_cache *cache;   /* NULL: [search] fastcgi-cache-mb=0 */
+    snapshot cached;          /* what the cache's answers were made from */
+    long cache_hits;          /* answers sent from the cache by this process */
 } resident;
 
 static const char *param(const exchange *ex, const char *name)
@@ -108,12 +141,13 @@ static void log_error(const exchange *ex, const char *format, ...)
     va_end(ap);
 }
 
-/* Sends @text (headers and body) whole; returns 0 or 1 (an exit code). */
-static int emit(const exchange *ex, const GString *text)
+/* Sends @len bytes of @text (headers and body) whole; returns 0 or 1 (an
+ * exit code). */
+static int emit(const exchange *ex, const char *text, size_t len)
 {
     if (ex->out)
-        return FCGX_PutStr(text->str, (int)text->len, ex->out) == (int)text->len ? 0 : 1;
-    return fwrite(text->str, 1, text->len, stdout) == text->len && fflush(stdout) == 0 ? 0 : 1;
+        return FCGX_PutStr(text, (int)len, ex->out) == (int)len ? 0 : 1;
+    return fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0 ? 0 : 1;
 }
 
 static const char *reason(int status)
@@ -130,9 +164,12 @@ static const char *reason(int status)
     }
 }
 
-/* Sends the headers and @answer (taken over); NULL is an internal error. */
-static int respond(const exchange *ex, int status, json_t *answer)
+/* The headers and @answer (taken over; NULL is an internal error) as sent
+ * (caller frees). *ret_whole says whether it is @answer's own, with
+ * @status, rather than an error put in its place. */
+static GString *answer_text(int status, json_t *answer, bool *ret_whole)
 {
+    *ret_whole = answer != NULL;
     if (!answer) {
         status = 500;
         answer = vt_request_error_answer(status, "internal error while building the answer");
@@ -153,10 +190,34 @@ static int respond(const exchange *ex, int status, json_t *answer)
     if (!answer || vt_jsonout_append(text, answer) != VT_OK) {
         g_string_truncate(text, headers);
         g_string_append(text, "{\"error\":\"out of memory\",\"status\":500}");
+        *ret_whole = false;
     }
     g_string_append_c(text, '\n');
     json_decref(answer);
-    int rc = emit(ex, text);
+    return text;
+}
+
+/* Sends the headers and @answer (taken over); NULL is an internal error. */
+static int respond(const exchange *ex, int status, json_t *answer)
+{
+    bool whole;
+    GString *text = answer_text(status, answer, &whole);
+    int rc = emit(ex, text->str, text->len);
+    g_string_free(text, TRUE);
+    return rc;
+}
+
+/* Sends @answer (taken over) with status 200 and keeps the bytes sent in
+ * @cache under @key (both NULL: nothing is kept), unless an error took its
+ * place. */
+static int respond_and_keep(const exchange *ex, json_t *answer, vt_answer_cache *cache,
+                            const char *key)
+{
+    bool whole;
+    GString *text = answer_text(200, answer, &whole);
+    if (cache && key && whole)
+        (void)vt_answer_cache_store(cache, key, text->str, text->len);
+    int rc = emit(ex, text->str, text->len);
     g_string_free(text, TRUE);
     return rc;
 }
@@ -227,6 +288,74 @@ static vt_status index_get(resident *res, const char *dir, vt_index **ret_index,
     return VT_OK;
 }
 
+/* Whether the answer to @request depends on the index and the config
+ * alone, so that it may be kept (see the top of this file). */
+static bool cacheable(const vt_config *config, const vt_request *request)
+{
+    return request->kind != VT_REQUEST_SEARCH || config->server != VT_SERVER_STATIC;
+}
+
+/* Compares the names (up to '=') of two name=value pairs, given as
+ * g_ptr_array_sort gives them (pointers to the pointers). */
+static int by_name(gconstpointer a, gconstpointer b)
+{
+    const char *x = *(const char *const *)a, *y = *(const char *const *)b;
+    size_t nx = strcspn(x, "="), ny = strcspn(y, "=");
+    int c = memcmp(x, y, MIN(nx, ny));
+    return c ? c : (nx > ny) - (nx < ny);
+}
+
+/* The cache key of @query (a query string the parser accepted, a path
+ * form of Content Search already made one by vt_request_path_query): its
+ * name=value pairs ordered by name, so that q=a&size=20 and size=20&q=a
+ * share an answer. The parser does not care about that order, but for the
+ * pairs of a repeated name (f), which keep theirs (a stable sort). A name
+ * written with '%' or '+' (two spellings of one name would not sort
+ * together) leaves the pairs as they came. Built from the query string
+ * rather than the parsed request, so that a parameter added to the parser
+ * later can never be left out of the key. Caller frees. */
+static char *request_key(const char *query)
+{
+    g_auto(GStrv) pairs = g_strsplit(query ? query : "", "&", -1);
+    GPtrArray *kept = g_ptr_array_new();
+    bool sortable = true;
+    for (char **p = pairs; *p; p++) {
+        if (!**p)
+            continue;   /* a&&b is a&b to the parser */
+        if (strcspn(*p, "%+") < strcspn(*p, "="))
+            sortable = false;
+        g_ptr_array_add(kept, *p);
+    }
+    if (sortable)
+        g_ptr_array_sort(kept, by_name);
+    g_ptr_array_add(kept, NULL);
+    char *key = g_strjoinv("&", (char **)kept->pdata);
+    g_ptr_array_free(kept, TRUE);
+    return key;
+}
+
+/* The answer cache of @res for a request on @index (index_get's), emptied
+ * first if @index's snapshot is not the one its answers were made from;
+ * NULL for a CGI, with the cache off, or when the snapshot cannot be read
+ * (then nothing is kept until it can). */
+static vt_answer_cache *cache_get(resident *res, vt_index *index)
+{
+    if (!res || !res->cache)
+        return NULL;
+    snapshot now = {.dev = res->index_stat.st_dev, .ino = res->index_stat.st_ino, .known = true};
+    if (vt_index_snapshot(index, &now.revision, &now.table) != VT_OK) {
+        vt_answer_cache_clear(res->cache);
+        res->cached.known = false;
+        return NULL;
+    }
+    if (!res->cached.known || now.dev != res->cached.dev || now.ino != res->cached.ino ||
+        now.revision != res->cached.revision || now.table != res->cached.table) {
+        vt_answer_cache_clear(res->cache);
+        res->cached = now;
+    }
+    return res->cache;
+}
+
 /* @config is the audience's view (URLs of its tree). */
 static int run(const exchange *ex, resident *res, const vt_config *config,
                const vt_request_settings *settings, const char *query)
@@ -242,6 +371,16 @@ static int run(const exchange *ex, resident *res, const vt_config *config,
     if (st != VT_OK) {
         vt_request_free(request);
         return index_failure(ex, st);
+    }
+
+    vt_answer_cache *cache = cacheable(config, request) ? cache_get(res, index) : NULL;
+    g_autofree char *key = cache ? request_key(query) : NULL;
+    const char *kept = NULL;
+    gsize kept_len = 0;
+    if (key && vt_answer_cache_lookup(cache, key, &kept, &kept_len)) {
+        res->cache_hits++;
+        vt_request_free(request);
+        return emit(ex, kept, kept_len);
     }
 
     json_t *answer = NULL, *out = NULL;
@@ -284,7 +423,7 @@ static int run(const exchange *ex, resident *res, const vt_config *config,
         break;
     }
     /* Answer first; then a release CGI ends at once (end_early). */
-    int rc = st == VT_OK ? respond(ex, 200, answer) : index_failure(ex, st);
+    int rc = st == VT_OK ? respond_and_keep(ex, answer, cache, key) : index_failure(ex, st);
     if (owned) {
         end_early(rc);
         vt_index_close(index);
@@ -333,7 +472,7 @@ static int run_selection(const exchange *ex, const vt_config *view, const char *
         g_string_append_c(text, '\n');
     }
     g_string_free(body, TRUE);
-    int rc = emit(ex, text);
+    int rc = emit(ex, text->str, text->len);
     g_string_free(text, TRUE);
     return rc;
 }
@@ -376,6 +515,13 @@ static vt_status config_get(const exchange *ex, resident *res, vt_config **ret_c
     res->config = config;
     res->config_path = g_strdup(path);
     res->config_stat = st;
+    /* Answers made with another config (URLs, facets, the cache's size)
+     * are not this one's. */
+    vt_answer_cache_free(res->cache);
+    res->cache = config->search_fastcgi_cache_mb > 0
+                     ? vt_answer_cache_new((gsize)config->search_fastcgi_cache_mb << 20)
+                     : NULL;
+    res->cached.known = false;
     *ret_config = config;
     return VT_OK;
 }
@@ -538,13 +684,19 @@ static int serve_fastcgi(char **argv)
         long max_requests = res.config ? res.config->search_fastcgi_max_requests : 10000;
         long mb = resident_mb();
         if (served >= max_requests || mb > limit_mb) {
+            vt_answer_cache_stats cs = {0};
+            if (res.cache)
+                vt_answer_cache_get_stats(res.cache, &cs);
             log_error(&ex, "this FastCGI process restarts after %ld requests (%ld MB resident): "
-                           "[search] fastcgi-max-requests=%ld, fastcgi-max-mb=%ld",
-                      served, mb, max_requests, limit_mb);
+                           "[search] fastcgi-max-requests=%ld, fastcgi-max-mb=%ld; answer cache: "
+                           "%ld answers sent from it, %u kept (%lu KB)%s",
+                      served, mb, max_requests, limit_mb, res.cache_hits, cs.entries,
+                      (unsigned long)(cs.bytes / 1024), res.cache ? "" : ", off (fastcgi-cache-mb=0)");
             done = true;
         }
         FCGX_Finish_r(&request);
     }
+    vt_answer_cache_free(res.cache);
     vt_index_close(res.index);
     vt_config_free(res.config);
     g_free(res.config_path);

@@ -336,6 +336,25 @@ vt_status vt_index_reopen(vt_index *index)
 }
 
 VT_EXPORT
+vt_status vt_index_snapshot(vt_index *index, guint64 *ret_revision, bool *ret_table)
+{
+    return guard(index, "read the revision of index", index->dir.c_str(), [&]() -> vt_status {
+        Xapian::rev revision = index->db->get_revision();
+        bool table = false;
+        if (!index->writable) {
+            /* Mapped as a search maps it (vt_index_query.cc), so that the
+             * search after this finds it mapped. */
+            if (!index->table || index->table->revision != revision)
+                index->table = table_load(index->dir);
+            table = index->table && index->table->revision == revision;
+        }
+        *ret_revision = revision;
+        *ret_table = table;
+        return VT_OK;
+    });
+}
+
+VT_EXPORT
 vt_status vt_index_put(vt_index *index, const json_t *doc)
 {
     return guard(index, "put in index", index->dir.c_str(), [&]() {

@@ -175,6 +175,16 @@ void vt_index_close(vt_index *index);
 /* A reader moves to the latest commit (a writer: no-op). */
 vt_status vt_index_reopen(vt_index *index);
 
+/* What a search of @index answers from: in *ret_revision the revision of
+ * its snapshot (Xapian's Database::get_revision(), which every commit
+ * changes; vt_index_reopen() moves it), and in *ret_table whether the
+ * facet table of that revision is there (a reader's search then takes the
+ * fast path, whose ranks and percents may differ a little from the slow
+ * path's; always false for a writer). The same two values, for the same
+ * folder, mean the same answers: a FastCGI process keeps its answers while
+ * they stay. */
+vt_status vt_index_snapshot(vt_index *index, guint64 *ret_revision, bool *ret_table);
+
 /* Adds or replaces the document of one asset (writer only). @doc (borrowed):
  * {"id": "ab12...", "department": "photo", "intervention": "2019.12345"|null,
  *  "visibility": "public"|"internal", "type": "photo"|"xray"|null,

@@ -12,6 +12,12 @@
 # over, and so does one signalled by the request-seconds timer; the public
 # pool never answers an internal asset while the internal pool does, and
 # refuses a request that comes with the other audience.
+# The answer cache: a repeated request gets the same bytes as the first and
+# as the CGI (also written another way: parameters reordered, the path form
+# of Content Search), from the cache (each restarted image counts what it
+# sent from it); a commit, a replaced index folder and a config change are
+# seen at once; fastcgi-cache-mb=0 turns it off; the public pool never
+# answers an internal hit that the internal pool has cached.
 # Skipped (77) only without lighttpd.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/lighttpd-cgi.sh"
@@ -141,6 +147,27 @@ same() {
     ok "same answer (HTTP $s2) from FastCGI and CGI: ${pi}?${q:0:60}" >&2
     cat "$T/body"
 }
+# twice QUERY [PATH-INFO] [QUERY2]: the FastCGI answers PATH-INFO?QUERY
+# twice (the second from its cache, if it keeps that kind) and then ?QUERY2
+# (the same request written another way; default: the first again), each
+# with the bytes the CGI answers the first with (status, content type,
+# body).
+twice() {
+    local q=$1 pi=${2:-} q2=${3:-} s n url
+    s=$(fetch "$base/cgi/vitrine-search.cgi$pi${q:+?$q}")
+    grep -i '^content-type:' "$T/headers" | tr -d '\r' >"$T/type.cgi"
+    cp "$T/body" "$T/body.cgi"
+    for n in 1 2 3; do
+        url=$base/cgi-bin/vitrine-search.cgi$pi${q:+?$q}
+        if [ "$n" = 3 ] && [ -n "$q2" ]; then url=$base/cgi-bin/vitrine-search.cgi?$q2; fi
+        [ "$(fetch "$url")" = "$s" ] || fail "$url: FastCGI $(head -n 1 "$T/headers") ($n), CGI HTTP $s"
+        grep -i '^content-type:' "$T/headers" | tr -d '\r' | cmp -s - "$T/type.cgi" ||
+            fail "$url: $(grep -i '^content-type:' "$T/headers") ($n), CGI $(cat "$T/type.cgi")"
+        cmp -s "$T/body" "$T/body.cgi" ||
+            fail "$url: FastCGI answer $n is not the CGI's bytes: $(cmp "$T/body" "$T/body.cgi" 2>&1); $(head -c 300 "$T/body")"
+    done
+    ok "the CGI's bytes (HTTP $s), three times: $pi?${q:0:40} ${q2:+and ?${q2:0:40}}"
+}
 # The FastCGI processes: the program's processes whose standard input is a
 # socket (lighttpd's mod_cgi gives a plain CGI a pipe; a sanitizer build's
 # CGI can still be exiting when this looks).
@@ -188,6 +215,16 @@ for q in "q=%G1" "q=%FF%FE" "q=a%00b" "q=$(head -c 2000 /dev/zero | tr '\0' a)" 
     same "$q" >/dev/null
 done
 assert_eq 405 "$(fetch -X POST --data q=x "$base/cgi-bin/vitrine-search.cgi")" "POST: 405"
+
+note "--- repeated requests: the same bytes, from the answer cache"
+twice "q=vernis&size=2&sort=year" "" "sort=year&size=2&q=vernis"
+twice ""
+twice "f=department%3Aphoto&q=portret&f=type%3Aphoto" "" "q=portret&f=department%3Aphoto&f=type%3Aphoto"
+twice "suggest=ver&size=3" "" "size=3&suggest=ver"
+twice "manifest=p1a&q=vernis&v=1" "" "v=1&q=vernis&manifest=p1a"
+twice "q=vernis" /manifest/p1a "manifest=p1a&q=vernis"
+twice "q=verg" /autocomplete/p1a/v1
+twice "selection=p1a,x1a"
 assert_eq "$first_pids" "$(pids)" "the same processes answered everything (none restarted)"
 
 note "--- public and internal pools"
@@ -198,6 +235,21 @@ for q in "q=geheim" "q=secretum" "f=visibility%3Ainternal" "suggest=secr"; do
     jq -e '(.hits // .terms) | length > 0' "$T/body" >/dev/null || fail "internal ?$q: nothing: $(head -c 300 "$T/body")"
 done
 ok "alternating requests: the public pool never shows i1a, the internal pool does"
+# Now the internal pool has these answers cached: asked again, the public
+# pool still answers its own (twice: the second from its own cache).
+for q in "q=geheim" "q=secretum" "f=visibility%3Ainternal" "suggest=secr"; do
+    for pool in internal public public; do
+        [ "$pool" = internal ] && path=internal/cgi-bin || path=cgi-bin
+        [ "$(fetch "$base/$path/vitrine-search.cgi?$q")" = 200 ] || fail "$pool ?$q: HTTP error"
+        if [ "$pool" = internal ]; then
+            jq -e '(.hits // .terms) | length > 0' "$T/body" >/dev/null || fail "internal ?$q (cached): nothing"
+        else
+            jq -e '(.hits // .terms) | length == 0' "$T/body" >/dev/null ||
+                fail "public ?$q after the internal pool cached it: $(head -c 300 "$T/body")"
+        fi
+    done
+done
+ok "  and again, with the internal answers cached: the public pool never shows i1a"
 assert_eq 500 "$(fetch "$base/cgi-bin/vitrine-search.cgi?q=pinprobe")" \
     "the public pool given VITRINE_AUDIENCE=internal (a misconfigured server) refuses"
 assert_json '.status == 500 and (.error | contains("not configured correctly"))' "$(cat "$T/body")" "  with a JSON error"
@@ -220,7 +272,8 @@ cat >"$T/more.json" <<'EOF'
 EOF
 fixture "$T/more.json" "$T/state/index"
 r=$(same "q=molen")
-assert_eq '["m1a"]' "$(jq -c '[.hits[].id]' <<<"$r")" "after the commit: the new document"
+assert_eq '["m1a"]' "$(jq -c '[.hits[].id]' <<<"$r")" "after the commit: the new document (not the cached answer)"
+twice "q=molen"
 r=$(same "")
 assert_eq 5 "$(jq .total <<<"$r")" "  counted among everything"
 assert_eq 4 "$(jq '[.facets.department[] | select(.value == "photo")][0].count' <<<"$r")" "  and in the facet counts (photo: 4)"
@@ -244,6 +297,18 @@ assert_eq 200 "$(fetch "$base/cgi-bin/vitrine-search.cgi?q=zeegezicht")" "  and 
 assert_eq 1 "$(jq .total "$T/body")" "  the document again"
 assert_eq "$first_pids" "$(pids)" "  by the same processes"
 
+note "--- a config change is seen by cached answers"
+r=$(same "q=zeegezicht")
+assert_eq "$base/assets/z1a.html" "$(jq -r '.hits[0].page' <<<"$r")" "zeegezicht links the site"
+sed -i "s|^base-url=$base\$|base-url=http://museum.example|" "$VT_CONF"
+grep -q '^base-url=http://museum.example$' "$VT_CONF" || fail "could not change [site] base-url"
+r=$(same "q=zeegezicht")
+assert_eq "http://museum.example/assets/z1a.html" "$(jq -r '.hits[0].page' <<<"$r")" \
+    "  [site] base-url changed: the new URL, not the cached answer"
+sed -i "s|^base-url=http://museum.example\$|base-url=$base|" "$VT_CONF"
+r=$(same "q=zeegezicht")
+assert_eq "$base/assets/z1a.html" "$(jq -r '.hits[0].page' <<<"$r")" "  and back"
+
 note "--- recycling after fastcgi-max-requests (a config change is picked up)"
 # A process restarts by executing its program again on the same listening
 # socket (same pid: no window in which lighttpd finds nobody listening),
@@ -253,7 +318,9 @@ fds_before=$(fds)
 sed -i 's/^fastcgi-max-requests=1000$/fastcgi-max-requests=4/' "$VT_CONF"
 grep -q '^fastcgi-max-requests=4$' "$VT_CONF" || fail "could not set fastcgi-max-requests=4"
 for i in $(seq 1 30); do
-    s=$(fetch "$base/cgi-bin/vitrine-search.cgi?q=zeegezicht")
+    # Written two ways, one cache entry.
+    if ((i % 2)); then q="q=zeegezicht&size=20"; else q="size=20&q=zeegezicht"; fi
+    s=$(fetch "$base/cgi-bin/vitrine-search.cgi?$q")
     [ "$s" = 200 ] || fail "request $i after the limit: HTTP $s: $(head -c 300 "$T/body"); log: $(tail -n 5 "$d/error.log")"
     jq -e '.total == 1 and .hits[0].id == "z1a"' "$T/body" >/dev/null || fail "request $i: wrong answer: $(head -c 300 "$T/body")"
 done
@@ -261,6 +328,13 @@ ok "30 requests across the restarts, every one answered 200 with the right hit"
 ends=$(grep -c 'FastCGI process restarts after 4 requests' "$d/error.log" || true)
 [ "$ends" -ge 7 ] || fail "the log has $ends 'restarts after 4 requests' lines, expected 7 or more: $(tail -n 5 "$d/error.log")"
 ok "the public process restarted $ends times, after every 4 requests, and said so in the log"
+# Each image but the first (which had served more) answered its first
+# request by searching and the next three from its cache, whichever way
+# the request was written.
+hits=$(grep -c 'restarts after 4 requests.*answer cache: 3 answers sent from it, 1 kept' "$d/error.log" || true)
+[ "$hits" -ge 6 ] ||
+    fail "$hits images say they sent 3 of their 4 answers from the cache, expected 6 or more: $(grep -m 2 'restarts after 4' "$d/error.log")"
+ok "  $hits of those images sent 3 of their 4 answers from the cache"
 assert_eq "$first_pids" "$(pids)" "  in place: the same pids, lighttpd had nothing to restart"
 [ "$(fds)" -le "$fds_before" ] || fail "the processes hold $(fds) descriptors, $fds_before before the restarts"
 ok "  no descriptor left over by the old images ($(fds), $fds_before before)"
@@ -268,6 +342,23 @@ if grep -E 'child exited|Connection refused|are down' "$d/error.log" >/dev/null;
     fail "lighttpd lost a backend: $(grep -E -m 3 'child exited|Connection refused|are down' "$d/error.log")"
 fi
 ok "lighttpd never lost its backend"
+
+note "--- fastcgi-cache-mb=0: no cache"
+echo "fastcgi-cache-mb=0" >>"$VT_CONF"
+tail -n 4 "$VT_CONF" | grep -q '^fastcgi-max-requests=4$' || fail "fastcgi-cache-mb=0 did not go into [search]"
+off_before=$(grep -c 'off (fastcgi-cache-mb=0)' "$d/error.log" || true)
+for i in $(seq 1 12); do
+    s=$(fetch "$base/cgi-bin/vitrine-search.cgi?q=zeegezicht")
+    [ "$s" = 200 ] || fail "request $i with the cache off: HTTP $s: $(head -c 300 "$T/body"); log: $(tail -n 5 "$d/error.log")"
+    jq -e '.total == 1 and .hits[0].id == "z1a"' "$T/body" >/dev/null || fail "request $i: wrong answer: $(head -c 300 "$T/body")"
+done
+off=$(grep -c 'restarts after 4 requests.*answer cache: 0 answers sent from it, 0 kept (0 KB), off (fastcgi-cache-mb=0)' "$d/error.log" || true)
+[ "$((off - off_before))" -ge 2 ] ||
+    fail "with fastcgi-cache-mb=0, $((off - off_before)) images say the cache is off and sent nothing from it: $(tail -n 3 "$d/error.log")"
+ok "fastcgi-cache-mb=0: 12 right answers, none from a cache ($((off - off_before)) images say it is off)"
+twice "q=zeegezicht&size=5"
+sed -i '/^fastcgi-cache-mb=0$/d' "$VT_CONF"
+
 assert_eq 200 "$(fetch "$base/internal/cgi-bin/vitrine-search.cgi?q=zeegezicht")" "the internal pool, after the swap"
 for p in $(pids); do
     ! find "/proc/$p/fd" -mindepth 1 -printf '%l\n' | grep -q '(deleted)' ||
