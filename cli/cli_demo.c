@@ -438,21 +438,22 @@ static int make_samples(const char *dir)
  * "vernis" and "Firnis". One word per member: the index expands words,
  * not phrases ("lead white" is refused by check-config, with its line). */
 static const char demo_synonyms[] =
-    "# vitrine demo: synonym groups, one a line, words separated by commas.\n"
-    "# Each member is one word: phrases such as \"lead white\" are refused.\n"
-    "vernis, varnish, Firnis\n"
-    "loodwit, céruse, ceruse, Bleiweiß\n"
-    "craquelure, craquelé, Krakelüre\n"
-    "retouche, retouch, Retusche\n"
-    "vergeling, jaunissement, yellowing, Vergilbung\n"
-    "afschilfering, écaillage, flaking, Abblätterung\n"
-    "reiniging, nettoyage, cleaning, Reinigung\n"
-    "vergulding, dorure, gilding, Vergoldung\n"
-    "doek, toile, canvas, Leinwand\n"
-    "paneel, panneau, panel, Holztafel\n"
-    "ultramarijn, outremer, ultramarine, Ultramarin\n"
-    "vermiljoen, vermillon, vermilion, Zinnober\n"
-    "röntgenopname, radiographie, radiograph, Röntgenaufnahme\n";
+    "# vitrine demo: synonym groups, one a line, members separated by commas.\n"
+    "# A member may be a phrase (lead white); @nl, @fr, @en, @de say its language,\n"
+    "# which labels the group's facet entry on the search page of that language.\n"
+    "vernis@nl, vernis@fr, varnish@en, Firnis@de\n"
+    "loodwit@nl, blanc de plomb@fr, céruse@fr, lead white@en, ceruse@en, Bleiweiß@de\n"
+    "craquelure@nl, craquelure@fr, craquelé@fr, craquelure@en, Krakelüre@de\n"
+    "retouche@nl, retouche@fr, retouch@en, Retusche@de\n"
+    "vergeling@nl, jaunissement@fr, yellowing@en, Vergilbung@de\n"
+    "afschilfering@nl, écaillage@fr, flaking@en, Abblätterung@de\n"
+    "reiniging@nl, nettoyage@fr, cleaning@en, Reinigung@de\n"
+    "vergulding@nl, dorure@fr, gilding@en, Vergoldung@de\n"
+    "doek@nl, toile@fr, canvas@en, Leinwand@de\n"
+    "paneel@nl, panneau@fr, panel@en, Holztafel@de\n"
+    "ultramarijn@nl, outremer@fr, ultramarine@en, Ultramarin@de\n"
+    "vermiljoen@nl, vermillon@fr, vermilion@en, Zinnober@de\n"
+    "röntgenopname@nl, radiographie@fr, radiograph@en, Röntgenaufnahme@de\n";
 
 static int make_api(const char *dir)
 {

@@ -32,7 +32,19 @@ char *vt_indexer_dir(const vt_config *config)
     return g_strdup(config->index_dir);
 }
 
-/* Synonym groups from the [search] synonyms file; NULL when none is set. */
+/* Is @tag a language a synonym may be tagged with: one the index stems or
+ * one of [site] languages? */
+static bool synonym_lang_known(const vt_config *config, const char *tag)
+{
+    static const char *const stemmed[] = {"nl", "fr", "en", "de", NULL};
+    if (g_strv_contains(stemmed, tag))
+        return true;
+    return config->site_languages && g_strv_contains((const char *const *)config->site_languages, tag);
+}
+
+/* Synonym groups from the [search] synonyms file; NULL when none is set.
+ * A member tagged with its language ("vernis@nl", as SKOS literals are
+ * written) is {"value": "vernis", "lang": "nl"} (vt_index_set_synonyms). */
 static vt_status load_synonyms(const vt_config *config, json_t **ret_groups)
 {
     const char *path = config->synonyms_path;
@@ -62,6 +74,22 @@ static vt_status load_synonyms(const vt_config *config, json_t **ret_groups)
             g_strstrip(words[k]);
             if (!*words[k])
                 continue;
+            char *at = strrchr(words[k], '@');
+            const char *tag = NULL;
+            if (at) {
+                *at = '\0';
+                tag = g_strstrip(at + 1);
+                g_strstrip(words[k]);
+                if (!synonym_lang_known(config, tag)) {
+                    json_decref(group);
+                    json_decref(groups);
+                    return vt_error_set(VT_ERR_CONFIG,
+                                        "[search] synonyms: %s line %zu: \"%s@%s\" has an unknown language"
+                                        " tag; a tag is nl, fr, en, de or one of [site] languages"
+                                        " (vernis@nl, varnish@en)",
+                                        path, i + 1, words[k], tag);
+                }
+            }
             /* A member of several words ("lead white") is a phrase
              * synonym (vt_index_set_synonyms); what the index would refuse
              * is refused here with its line, not as "search index
@@ -86,7 +114,8 @@ static vt_status load_synonyms(const vt_config *config, json_t **ret_groups)
                                     : n_words == 0                ? "not a word"
                                                                   : "more than 8 words");
             }
-            json_array_append_new(group, json_string(w));
+            json_array_append_new(group, tag ? json_pack("{s:s, s:s}", "value", w, "lang", tag)
+                                             : json_string(w));
         }
         if (json_array_size(group) >= 2)
             json_array_append_new(groups, group);

@@ -14,7 +14,10 @@
  * come from [search] synonyms: a text file, one equivalence group a line,
  * members separated by commas ("vernis, varnish, Firnis"); a member of
  * several words is a phrase synonym ("lead white, loodwit, Bleiweiß": a
- * search for loodwit finds the phrase "lead white"); '#' starts a comment. Facet fields come from [search] facets.
+ * search for loodwit finds the phrase "lead white"); a member may end in
+ * its language tag ("vernis@nl, varnish@en": nl, fr, en, de or one of
+ * [site] languages), which labels the group's facet entry in that
+ * language; '#' starts a comment. Facet fields come from [search] facets.
  *
  * Threads: the daemon's loop thread (it is the index's one writer), and
  * the one thread a vt_indexer_flush_start() runs the flush on.
@@ -39,7 +42,8 @@ char *vt_indexer_dir(const vt_config *config);
  * each member a word or a phrase of at most VT_INDEX_SYNONYM_PHRASE_WORDS
  * words, at most 64 bytes. *ret_groups and *ret_words (may be NULL) get
  * what it holds (members); 0 when no file is set. Errors: VT_ERR_CONFIG
- * naming the file and the line ("line 4: \"...\" is more than 8 words").
+ * naming the file and the line ("line 4: \"...\" is more than 8 words",
+ * "line 2: \"vernis@xx\" has an unknown language tag").
  * For check-config. */
 vt_status vt_indexer_check_synonyms(const vt_config *config, size_t *ret_groups,
                                     size_t *ret_words);

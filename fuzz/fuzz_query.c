@@ -4,8 +4,9 @@
  *
  * The input is split at the first two NUL bytes into q, a filter and a
  * completion prefix. A small index (one public, one internal asset, a
- * synonym group and a phrase synonym group) is built once in a temporary
- * folder, removed at exit.
+ * synonym group with language tags and a phrase synonym group) is built
+ * once in a temporary folder, removed at exit. Each query is also asked
+ * with a display language (hl: snippets and group labels in it).
  * Besides "no crash, no leak, no hang" it checks what callers rely on: a
  * status from the documented set, a result only on success, and the
  * internal asset never in a public answer. Violations abort(). */
@@ -70,19 +71,24 @@ static void set_up(void)
     char *dir = g_build_filename(tmp, "index", NULL);
     check(vt_index_open(dir, true, &index_) == VT_OK);
     g_free(dir);
+    /* Before the documents: their keywords then join the groups' facet
+     * entries. */
+    json_t *groups = json_loads("[[{\"value\": \"vernis\", \"lang\": \"nl\"}, {\"value\": \"varnish\", \"lang\": \"en\"},"
+                                " \"firnis\"],"
+                                " [\"lead white\", \"loodwit\", \"blanc de plomb\"]]", 0, NULL);
+    check(vt_index_set_synonyms(index_, groups) == VT_OK);
+    json_decref(groups);
     put("{\"id\": \"pub\", \"department\": \"photo\", \"intervention\": \"2019.12345\","
         " \"visibility\": \"public\", \"type\": \"photo\", \"year\": 2019, \"label\": \"Portret\","
         " \"fields\": {\"title\": [{\"value\": \"Portret van een vrouw\", \"lang\": \"nl\"}],"
-        " \"keywords\": [\"vernis\", \"craquelure\"]},"
+        " \"description\": [{\"value\": \"Vernis jauni\", \"lang\": \"fr\"},"
+        "  {\"value\": \"Yellowed varnish\", \"lang\": \"en\"}],"
+        " \"keywords\": [\"vernis\", \"craquelure\", {\"value\": \"eik\", \"lang\": \"nl\"}]},"
         " \"annotations\": [{\"id\": \"n1\", \"text\": \"craquelure\", \"region\": \"xywh=1,2,3,4\"}],"
         " \"facets\": [\"keywords\"]}");
     put("{\"id\": \"int\", \"department\": \"xray\", \"intervention\": \"2019.12345\","
         " \"visibility\": \"internal\", \"label\": \"Geheim\","
         " \"fields\": {\"title\": [{\"value\": \"Firnis geheim\", \"lang\": \"de\"}]}}");
-    json_t *groups = json_loads("[[\"vernis\", \"varnish\", \"firnis\"],"
-                                " [\"lead white\", \"loodwit\", \"blanc de plomb\"]]", 0, NULL);
-    check(vt_index_set_synonyms(index_, groups) == VT_OK);
-    json_decref(groups);
     check(vt_index_commit(index_) == VT_OK);
     atexit(clean_up);
 }
@@ -142,6 +148,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     result = NULL;
     status = vt_index_search(index_, request, &result);
     check(documented(status));
+    json_decref(result);
+    /* And for a French reader, without lang. */
+    json_object_del(request, "lang");
+    json_object_set_new(request, "hl", json_string("fr"));
+    result = NULL;
+    status = vt_index_search(index_, request, &result);
+    check(documented(status));
+    json_array_foreach(json_object_get(result, "hits"), i, hit)
+        check(strcmp(json_string_value(json_object_get(hit, "id")), "int") != 0);
     json_decref(result);
     json_decref(request);
 

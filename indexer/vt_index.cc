@@ -183,6 +183,13 @@ int lang_index(const char *lang)
     return -1;
 }
 
+bool same_language(std::string_view a, std::string_view b)
+{
+    a = a.substr(0, a.find('-'));
+    b = b.substr(0, b.find('-'));
+    return !a.empty() && a.size() == b.size() && g_ascii_strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
 json_t *terms_json(const std::vector<std::pair<std::string, Xapian::doccount>> &found, int limit)
 {
     JsonRef list(json_array());

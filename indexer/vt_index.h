@@ -73,14 +73,17 @@
  * are exact even for multi-valued fields; 2 = the sort key of the label
  * (the title people read: case and accents folded, leading punctuation
  * left out; none without a label), for sort "title". Document data: the stored record
- * (vt_record.h: id, label, text values, annotations with id, text, region
- * and lang), enough to build hits and snippets without the state store;
+ * (vt_record.h: id, label, labels per language, text values with their
+ * language, annotations with id, text, region and lang), enough to build
+ * hits and snippets without the state store;
  * indexes written before that format hold compact JSON {"id", "label",
  * "text": [values], "annotations": [...]}, which is still read.
  * Metadata key "vt:fields": JSON array of every field name ever indexed, so
  * a reader knows which field: prefixes to accept; "vt:l:" field \x1f value:
  * the label of a facet value (its first spelling), so that every document
- * stores the same one.
+ * stores the same one; "vt:group-labels": the labels per language of the
+ * synonym groups that have tagged members (one blob, read by a search with
+ * a display language, once per snapshot).
  *
  * The facet table: vt_index_commit() also writes "vitrine-facets.bin" in
  * the index folder, per document whether it exists and is public, its
@@ -112,7 +115,7 @@
  * (e.g. 2019.12345) also matches the boolean term XI<query>, so it returns
  * every asset of that intervention, in every department.
  *
- * Synonyms: equivalence groups of single words. Keys are stored unprefixed,
+ * Synonyms: equivalence groups of words and phrases. Keys are stored unprefixed,
  * both as the lowercased word and as Z<stem> in each of the four languages;
  * values are the other members, unstemmed. The query rewrite applies them
  * to plain words and to every field prefix alike, so there is one entry
@@ -219,13 +222,19 @@ vt_status vt_index_commit(vt_index *index);
 
 /* Replaces all synonyms with @groups (borrowed), e.g.
  * [["vernis", "varnish", "Firnis"], ...] (writer only; commit to publish).
- * Members are single words. */
+ * Members are words or phrases of at most VT_INDEX_SYNONYM_PHRASE_WORDS
+ * words; a member may be {"value": "vernis", "lang": "nl"} instead, a
+ * language tag of letters, digits and '-': the group's facet entry is then
+ * labelled in that language for a search with that display language (the
+ * first member of each language). */
 vt_status vt_index_set_synonyms(vt_index *index, const json_t *groups);
 
 /* A search. @request (borrowed), every member optional:
  * {"q": "...", "filters": ["department:photo", "keywords:varnish"],
  *  "page": 1, "size": 20, "sort": "relevance"|"year"|"-year"|"title",
- *  "lang": "nl"|"fr"|"en"|"de"|null, "audience": "public"|"internal",
+ *  "lang": "nl"|"fr"|"en"|"de"|null (stems the query in that language only),
+ *  "hl": "nl" (the reader's language, any tag: snippets and facet labels),
+ *  "audience": "public"|"internal",
  *  "facets": ["department", "type", "year", "keywords"]}
  * Filters of one field are OR-ed, of different fields AND-ed; a filter on a
  * metadata field matches its whole normalised value. Sorting by year puts
@@ -236,14 +245,22 @@ vt_status vt_index_set_synonyms(vt_index *index, const json_t *groups);
  * On success *ret_result (caller owns) is
  * {"total": N (exact), "page": P, "size": S,
  *  "hits": [{"id", "label", "labels" (as put; only when there are some),
- *            "snippet" (HTML-escaped, <mark> around
- *            matches), "annotations": [{"id", "region", "snippet"}] (those
+ *            "snippet" (HTML-escaped, <mark> around matches; with "hl",
+ *            made from the texts in that language and those without one,
+ *            or else from another language's texts when the match is
+ *            only there, that language then in "snippet_lang"),
+ *            "annotations": [{"id", "region", "snippet"}] (those
  *            with a match), "rank" (1-based, over the whole result),
  *            "percent"}],
  *  "facets": {"keywords": [{"value": "vernis", "label": "Vernis",
  *            "count": 3}, ...]} (most frequent first, then by value; value
  *            is the normalised form, what a filter names; label the first
- *            spelling the index met, what people read),
+ *            spelling the index met, what people read; with "hl", a
+ *            synonym group with tagged members also has "labels":
+ *            {"nl": "vernis", "en": "varnish"}, and its label is the one
+ *            in hl, if any; and an entry whose label's language is known
+ *            (a value given with "lang", or a group's tagged member) has
+ *            it in "lang"),
  *  "suggestion": "corrected query" | null} */
 vt_status vt_index_search(vt_index *index, const json_t *request, json_t **ret_result);
 

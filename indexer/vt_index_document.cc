@@ -51,6 +51,19 @@ std::string title_key(const char *label)
     return key;
 }
 
+/* A value's language as the stored record keeps it (VT_RECORD_TEXT_IN):
+ * as given when it is a short tag of letters, digits and '-' (nl, pt-BR),
+ * else none (the value is then shown in every language's snippet). */
+std::string record_lang(const char *lang)
+{
+    if (!lang || !*lang || strlen(lang) > LANG_TAG_MAX)
+        return std::string();
+    for (const char *p = lang; *p; p++)
+        if (!g_ascii_isalnum(*p) && *p != '-')
+            return std::string();
+    return lang;
+}
+
 /* --- building a document --- */
 
 struct Builder {
@@ -59,7 +72,8 @@ struct Builder {
     Xapian::TermGenerator tg;
     std::string id;
     std::set<std::pair<std::string, std::string>> facets;  /* field, value */
-    std::vector<std::string> texts;                        /* document data */
+    /* document data: each text value with its language ("" without) */
+    std::vector<std::pair<std::string, std::string>> texts;
     size_t n_values = 0;
 
     Builder(vt_index *ix, const std::string &asset) : index(ix), id(asset)
@@ -126,11 +140,6 @@ private:
 
 public:
 
-    /* Counts @value (normalised) of @field as a facet of this document,
-     * with its label: the first spelling (@text) the index met for it, kept
-     * in the metadata ("vt:l:" FIELD \x1f VALUE), so that every document
-     * gives the same pair and counts are not split by spelling ("Rubens",
-     * "RUBENS"). The slot holds VALUE \x1d LABEL. */
     /* The facet value of @text when it is a member of a synonym group
      * ([search] synonyms): the group's first member in byte order,
      * normalised, so that "vernis", "varnish" and "Firnis" are one facet
@@ -157,7 +166,15 @@ public:
         return grouped ? normalise(first) : std::string();
     }
 
-    void facet(const std::string &field, const std::string &value, const std::string &text)
+    /* Counts @value (normalised) of @field as a facet of this document,
+     * with its label: the first spelling (@text) the index met for it, and
+     * that spelling's language (@lang, "" for none), kept in the metadata
+     * ("vt:l:" FIELD \x1f VALUE = LABEL [\x1c LANG]), so that every
+     * document gives the same pair and counts are not split by spelling
+     * ("Rubens", "RUBENS"). The slot holds VALUE \x1d LABEL [\x1c LANG];
+     * a value met before languages were kept has none until a reindex. */
+    void facet(const std::string &field, const std::string &value, const std::string &text,
+               const std::string &lang = std::string())
     {
         std::string key = field + FACET_SEP + value;
         auto cached = index->facet_labels.find(key);
@@ -172,6 +189,8 @@ public:
                 label = display_form(text);
                 if (label.empty())
                     label = value;
+                if (!lang.empty())
+                    label += LANG_SEP + lang;
                 if (meta.size() <= METADATA_KEY_MAX)
                     index->wdb->set_metadata(meta, label);
             }
@@ -296,7 +315,7 @@ vt_status put(vt_index *index, const json_t *doc)
     json_object_foreach(by_lang, lang_key, lang_label) {
         if (!json_is_string(lang_label))
             fail(VT_ERR_INVALID, "%s: \"labels\".%s is not a string", w, lang_key);
-        if (!*lang_key || strlen(lang_key) > 16 || strchr(lang_key, '\t'))
+        if (!*lang_key || strlen(lang_key) > LANG_TAG_MAX || strchr(lang_key, '\t'))
             fail(VT_ERR_INVALID, "%s: \"labels\" has a key that is not a language", w);
         labels.push_back(std::string(lang_key) + '\t' + json_string_value(lang_label));
     }
@@ -373,7 +392,7 @@ vt_status put(vt_index *index, const json_t *doc)
             if (!*text)
                 continue;
             b.text(reserved ? "" : field_prefix(name), text, lang_index(lang));
-            b.texts.push_back(text);
+            b.texts.emplace_back(record_lang(lang), text);
             std::string norm = normalise(text);
             if (reserved || norm.empty() || norm.size() > VT_INDEX_VALUE_MAX)
                 continue;
@@ -382,7 +401,7 @@ vt_status put(vt_index *index, const json_t *doc)
                 std::string group = b.synonym_group(text);
                 if (!group.empty() && group.size() <= VT_INDEX_VALUE_MAX && group != norm)
                     b.boolean(value_prefix(name) + group);
-                b.facet(name, group.empty() ? norm : group, text);
+                b.facet(name, group.empty() ? norm : group, text, record_lang(lang));
             }
         }
     }
@@ -421,8 +440,14 @@ vt_status put(vt_index *index, const json_t *doc)
         vt_record_append(data, VT_RECORD_LABEL, label, strlen(label));
     for (const std::string &l : labels)
         vt_record_append(data, VT_RECORD_LABEL_IN, l.data(), l.size());
-    for (const std::string &t : b.texts)
-        vt_record_append(data, VT_RECORD_TEXT, t.data(), t.size());
+    for (const auto &[lang, t] : b.texts) {
+        if (lang.empty()) {
+            vt_record_append(data, VT_RECORD_TEXT, t.data(), t.size());
+        } else {
+            std::string item = lang + '\t' + t;
+            vt_record_append(data, VT_RECORD_TEXT_IN, item.data(), item.size());
+        }
+    }
     json_t *annotations = json_object_get(doc, "annotations");
     if (annotations && !json_is_null(annotations) && !json_is_array(annotations))
         fail(VT_ERR_INVALID, "%s: \"annotations\" is not an array", w);
@@ -478,6 +503,10 @@ vt_status set_synonyms(vt_index *index, const json_t *groups)
         fail(VT_ERR_LIMIT, "synonyms for %s: more than %d groups", dir, VT_INDEX_SYNONYM_GROUPS);
     /* Validate everything before touching the database. */
     std::vector<std::vector<std::string>> all;
+    /* The labels of each group's facet entry per language (from its
+     * tagged members): the group's facet value (synonym_group()) ->
+     * (language, label), the first member of each language. */
+    std::map<std::string, std::vector<std::pair<std::string, std::string>>> labels;
     bool phrases = false;
     size_t i;
     json_t *group;
@@ -486,13 +515,23 @@ vt_status set_synonyms(vt_index *index, const json_t *groups)
             fail(VT_ERR_INVALID, "synonyms for %s: group %zu is not an array of at most %d words",
                  dir, i + 1, VT_INDEX_SYNONYM_WORDS);
         std::vector<std::string> members;
+        std::vector<std::pair<std::string, std::string>> tagged;   /* language, label */
         size_t k;
         json_t *m;
         json_array_foreach(group, k, m) {
-            const char *s = json_string_value(m);
+            /* "vernis" or {"value": "vernis", "lang": "nl"} */
+            const char *s = json_is_object(m) ? json_string_value(json_object_get(m, "value"))
+                                              : json_string_value(m);
             if (!s || strlen(s) > SYNONYM_BYTES_MAX)
                 fail(VT_ERR_INVALID, "synonyms for %s: group %zu: a member is not a short string",
                      dir, i + 1);
+            if (json_is_object(m) && json_object_get(m, "lang")) {
+                const char *lang = json_string_value(json_object_get(m, "lang"));
+                if (!lang || !*lang || record_lang(lang) != lang)
+                    fail(VT_ERR_INVALID, "synonyms for %s: group %zu: \"%s\" has a language that is"
+                         " not a language tag", dir, i + 1, s);
+                tagged.emplace_back(lang, display_form(trim(s)));
+            }
             std::string word = lower(trim(s));
             if (word.find_first_of(" \t") != std::string::npos) {
                 /* A phrase synonym: stored as its words joined by one space
@@ -508,6 +547,14 @@ vt_status set_synonyms(vt_index *index, const json_t *groups)
                 fail(VT_ERR_INVALID, "synonyms for %s: group %zu: \"%s\" is not a word or phrase", dir,
                      i + 1, s);
             members.push_back(word);
+        }
+        if (!tagged.empty() && !members.empty()) {
+            /* The same value as synonym_group() gives a member's facet. */
+            std::string value = normalise(*std::min_element(members.begin(), members.end()));
+            auto &by_lang = labels[value];
+            for (auto &t : tagged)
+                if (std::none_of(by_lang.begin(), by_lang.end(), [&](const auto &l) { return l.first == t.first; }))
+                    by_lang.push_back(std::move(t));
         }
         all.push_back(std::move(members));
     }
@@ -529,6 +576,15 @@ vt_status set_synonyms(vt_index *index, const json_t *groups)
     }
     /* Empty removes the key: a reader then never looks for phrases. */
     index->wdb->set_metadata(PHRASE_SYNONYMS_KEY, phrases ? "1" : "");
+    std::string blob;
+    for (const auto &[value, by_lang] : labels) {
+        if (!blob.empty())
+            blob += PAIR_SEP;
+        blob += value;
+        for (const auto &[lang, label] : by_lang)
+            blob += LABEL_SEP + lang + FACET_SEP + label;
+    }
+    index->wdb->set_metadata(GROUP_LABELS_KEY, blob);
     return VT_OK;
 }
 

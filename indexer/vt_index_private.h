@@ -47,9 +47,17 @@ enum : Xapian::valueno { SLOT_YEAR = 0, SLOT_FACETS = 1, SLOT_TITLE = 2 };
 const char FACET_SEP = '\x1f';   /* between field and value */
 const char PAIR_SEP = '\x1e';    /* between pairs */
 const char LABEL_SEP = '\x1d';   /* between a facet value and its label (Builder::facet) */
+const char LANG_SEP = '\x1c';    /* between a facet label and its language, if known */
 const char *const PAIRS_KEY = "vt:pairs";  /* metadata: "1" if every document has word pairs */
 /* metadata: "1" if a synonym group has a member of several words */
 const char *const PHRASE_SYNONYMS_KEY = "vt:phrase-synonyms";
+/* metadata: the labels per language of synonym groups' facet entries, one
+ * blob (set_synonyms writes it, search() reads it once per snapshot, and
+ * only for a request with a display language): records sorted by the
+ * group's facet value, joined by PAIR_SEP, each VALUE then per language
+ * LABEL_SEP LANG FACET_SEP LABEL. Absent without tagged members. */
+const char *const GROUP_LABELS_KEY = "vt:group-labels";
+const size_t LANG_TAG_MAX = 16;  /* bytes of a language tag (nl, pt-BR) kept with a value */
 const size_t TERM_MAX = 245;     /* Xapian's limit on a term's length */
 const size_t FIELD_NAME_MAX = 32;
 /* Words and stems (Z + it) of annotations that only internal searches may
@@ -232,6 +240,11 @@ struct vt_index {
      * from or written to the metadata this session */
     std::unordered_map<std::string, std::string> facet_labels;
     bool pairs = false;                       /* writer: index word pairs (PAIRS_KEY) */
+    /* reader: GROUP_LABELS_KEY of the snapshot group_labels_revision, read
+     * at the first search that needs it (a FastCGI process keeps it) */
+    std::string group_labels;
+    Xapian::rev group_labels_revision = 0;
+    bool group_labels_read = false;
 };
 
 namespace vt_index_impl {
@@ -304,9 +317,16 @@ void fast_search(const Xapian::Database &db, const Table &t, const Xapian::Query
 
 /* The "hits" array of an answer (vt_index_snippet.cc): per hit of @found,
  * its stored record with snippets marking the words of @query, stemmed in
- * @lang (-1: all four); internal annotations only if @internal. Caller owns. */
+ * @lang (-1: all four); internal annotations only if @internal. With a
+ * display language @hl (empty: none) the snippet is made from the texts in
+ * that language and those without one, or from another language's texts
+ * (named in "snippet_lang") only when the match is there. Caller owns. */
 json_t *hits_json(vt_index *index, const Xapian::Database &db, const Xapian::Query &query,
-                  const Found &found, int lang, bool internal);
+                  const Found &found, int lang, bool internal, const std::string &hl);
+
+/* Whether language tags @a and @b name the same language (their primary
+ * subtags are equal, case aside: "nl" and "nl-BE"). */
+bool same_language(std::string_view a, std::string_view b);
 
 /* vt_index_suggest_in() (vt_index_snippet.cc: it reads the stored record). */
 vt_status suggest_in(vt_index *index, const char *id, const char *prefix, int limit, bool public_only,

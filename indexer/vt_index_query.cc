@@ -423,6 +423,84 @@ bool word_matches(vt_index *index, const Xapian::Database &db, const std::string
     return false;
 }
 
+/* GROUP_LABELS_KEY of @db's snapshot, read once per snapshot (a reader;
+ * a writer reads it each time, as its own set_synonyms() may change it). */
+std::string_view group_labels_of(vt_index *index, const Xapian::Database &db)
+{
+    if (index->writable || !index->group_labels_read || index->group_labels_revision != db.get_revision()) {
+        index->group_labels = db.get_metadata(GROUP_LABELS_KEY);
+        index->group_labels_revision = db.get_revision();
+        index->group_labels_read = true;
+    }
+    return index->group_labels;
+}
+
+/* The languages and labels of the group whose facet value is @value in
+ * @blob (GROUP_LABELS_KEY: records sorted by value), from its first
+ * LABEL_SEP on; empty when it has none. A binary search over the blob's
+ * bytes, each step going back to the start of its record: no parse of the
+ * whole blob, which a CGI process would pay on every request. */
+std::string_view group_record(std::string_view blob, std::string_view value)
+{
+    size_t lo = 0, hi = blob.size();   /* lo: the start of a record */
+    while (lo < hi) {
+        size_t start = lo + (hi - lo) / 2;
+        while (start > lo && blob[start - 1] != PAIR_SEP)
+            start--;
+        size_t end = blob.find(PAIR_SEP, start);
+        if (end == std::string_view::npos)
+            end = blob.size();
+        std::string_view record = blob.substr(start, end - start);
+        std::string_view key = record.substr(0, record.find(LABEL_SEP));
+        int c = key.compare(value);
+        if (c == 0)
+            return key.size() < record.size() ? record.substr(key.size()) : std::string_view();
+        if (c < 0)
+            lo = end + 1;
+        else
+            hi = start;
+    }
+    return std::string_view();
+}
+
+/* Sets "labels" ({lang: label}) of facet entry @entry from a group's
+ * @record (group_record()), and "label" with its "lang": the one in @hl
+ * if the group has it, else @first (the first spelling the index met),
+ * with its language (@first_lang, or that of the group's label it is). */
+void label_in(json_t *entry, std::string_view record, std::string_view first, std::string_view first_lang,
+              const std::string &hl)
+{
+    JsonRef labels(json_object());
+    std::string_view chosen, chosen_lang;
+    for (size_t at = 0; at < record.size();) {
+        size_t end = record.find(LABEL_SEP, at + 1);
+        if (end == std::string_view::npos)
+            end = record.size();
+        std::string_view item = record.substr(at + 1, end - at - 1);   /* LANG FACET_SEP LABEL */
+        size_t sep = item.find(FACET_SEP);
+        at = end;
+        if (sep == std::string_view::npos)
+            continue;
+        std::string lang(item.substr(0, sep));
+        std::string_view label = item.substr(sep + 1);
+        jset(labels.get(), lang.c_str(), jstr(label));
+        if (chosen.empty() && same_language(lang, hl)) {
+            chosen = label;
+            chosen_lang = item.substr(0, sep);
+        }
+        if (chosen.empty() && first_lang.empty() && normalise(std::string(label)) == normalise(std::string(first)))
+            first_lang = item.substr(0, sep);
+    }
+    if (chosen.empty()) {
+        chosen = first;
+        chosen_lang = first_lang;
+    }
+    jset(entry, "label", jstr(chosen));
+    if (!chosen_lang.empty())
+        jset(entry, "lang", jstr(chosen_lang));
+    jset(entry, "labels", labels.release());
+}
+
 /* "Did you mean": the query as typed, with each word that matches nothing
  * replaced by a spelling suggestion that matches something. */
 json_t *suggestion(vt_index *index, const Xapian::Database &db, const std::string &q,
@@ -481,6 +559,14 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
     int lang = lang_index(lang_text);
     if (lang_text && *lang_text && lang < 0)
         fail(VT_ERR_INVALID, "search: unknown language \"%s\"", lang_text);
+    /* The display language: any short tag (the site's languages are not
+     * only the four the index stems). */
+    const char *hl_text = member_string(request, "hl", "search", false);
+    std::string hl = hl_text ? hl_text : "";
+    if (hl.size() > LANG_TAG_MAX || std::any_of(hl.begin(), hl.end(), [](char c) {
+            return !g_ascii_isalnum(c) && c != '-';
+        }))
+        fail(VT_ERR_INVALID, "search: \"hl\" is not a language tag");
     const char *audience = member_string(request, "audience", "search", false);
     if (audience && strcmp(audience, "public") != 0 && strcmp(audience, "internal") != 0)
         fail(VT_ERR_INVALID, "search: audience \"%s\" is neither public nor internal", audience);
@@ -616,7 +702,10 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
         }
     }
 
-    JsonRef hits(hits_json(index, db, query, found, lang, internal));
+    JsonRef hits(hits_json(index, db, query, found, lang, internal, hl));
+    /* Synonym groups' labels per language, for a reader of language hl. */
+    std::string_view group_labels = !hl.empty() && !facet_names.empty() ? group_labels_of(index, db)
+                                                                         : std::string_view();
 
     JsonRef facet_json(json_object());
     for (const std::string &name : facet_names) {
@@ -662,7 +751,21 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
         for (size_t k = 0; k < counts.size() && k < VT_INDEX_FACET_VALUES; k++) {
             JsonRef entry(json_object());
             jset(entry.get(), "value", jstr(counts[k].value));
-            jset(entry.get(), "label", jstr(counts[k].label));
+            /* LABEL \x1c LANG: a label whose language the index kept. */
+            std::string_view label = counts[k].label, label_lang;
+            size_t lang_sep = label.find(LANG_SEP);
+            if (lang_sep != std::string_view::npos) {
+                label_lang = label.substr(lang_sep + 1);
+                label = label.substr(0, lang_sep);
+            }
+            std::string_view labels = group_record(group_labels, counts[k].value);
+            if (!labels.empty()) {
+                label_in(entry.get(), labels, label, label_lang, hl);
+            } else {
+                jset(entry.get(), "label", jstr(label));
+                if (!hl.empty() && !label_lang.empty())
+                    jset(entry.get(), "lang", jstr(label_lang));
+            }
             jset(entry.get(), "count", json_integer((json_int_t)counts[k].count));
             jappend(list.get(), entry.release());
         }

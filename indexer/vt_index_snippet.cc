@@ -107,7 +107,10 @@ struct Stored {
     };
     std::string_view id, label;
     std::vector<std::pair<std::string_view, std::string_view>> labels;   /* lang, label */
-    std::vector<std::string_view> texts;
+    struct Text {
+        std::string_view lang, text;   /* lang empty: none */
+    };
+    std::vector<Text> texts;
     std::vector<Annotation> annotations;
 
     explicit Stored(const std::string &data)
@@ -144,7 +147,13 @@ private:
                     labels.emplace_back(v.substr(0, tab), v.substr(tab + 1));
                 break;
             }
-            case VT_RECORD_TEXT: texts.push_back(v); break;
+            case VT_RECORD_TEXT: texts.push_back(Text{{}, v}); break;
+            case VT_RECORD_TEXT_IN: {
+                size_t tab = v.find('\t');
+                if (tab != std::string_view::npos)
+                    texts.push_back(Text{v.substr(0, tab), v.substr(tab + 1)});
+                break;
+            }
             case VT_RECORD_ANNOTATION_ID: annotations.push_back(Annotation{v, {}, {}, false, false}); break;
             case VT_RECORD_ANNOTATION_INTERNAL:
                 if (!annotations.empty())
@@ -183,7 +192,7 @@ private:
         json_t *t;
         json_array_foreach(json_object_get(json, "text"), k, t) {
             if (json_is_string(t))
-                texts.emplace_back(json_string_value(t), json_string_length(t));
+                texts.push_back(Text{{}, std::string_view(json_string_value(t), json_string_length(t))});
         }
         json_array_foreach(json_object_get(json, "annotations"), k, t) {
             const json_t *region = json_object_get(t, "region");
@@ -252,10 +261,74 @@ std::string snippet(const Xapian::MSet &mset, const std::vector<Xapian::Stem> &s
     return head_snippet(text);
 }
 
+/* The texts of @stored that @keep (by their language) joined by " · ",
+ * after @label unless it is empty, each value once: an image with
+ * "vernis" as a Dutch and a French keyword shows it once. Only the first
+ * DISTINCT_CHECKED values are compared (a record may have thousands). */
+template <typename Keep>
+std::string join_texts(const Stored &stored, std::string_view label, Keep keep)
+{
+    const size_t DISTINCT_CHECKED = 64;
+    std::string text;
+    std::vector<std::string_view> seen;
+    auto add = [&](std::string_view t) {
+        if (t.empty() || std::find(seen.begin(), seen.end(), t) != seen.end())
+            return;
+        if (seen.size() < DISTINCT_CHECKED)
+            seen.push_back(t);
+        if (!text.empty())
+            text += " · ";
+        text += t;
+    };
+    add(label);
+    for (const Stored::Text &t : stored.texts)
+        if (keep(t.lang))
+            add(t.text);
+    return text;
+}
+
+/* The snippet of a hit for a reader of language @hl (see hits_json()):
+ * from the texts in @hl and those without a language when the match is
+ * there or nowhere, else from the first other language whose texts have it
+ * (its tag in *@ret_lang). */
+std::string snippet_in(const Xapian::MSet &mset, const std::vector<Xapian::Stem> &stems, const Stored &stored,
+                       std::string_view label, const std::string &hl, const std::vector<std::string> &probes,
+                       std::string_view *ret_lang)
+{
+    std::string own = join_texts(stored, label,
+                                 [&](std::string_view l) { return l.empty() || same_language(l, hl); });
+    /* may_match() first: no match can be where no term starts (the usual
+     * case for the other languages), and a try costs a Xapian snippet. */
+    std::string s = may_match(probes, own) ? snippet(mset, stems, own, true, probes) : std::string();
+    if (!s.empty())
+        return s;
+    std::vector<std::string_view> others;   /* in the order of their first text */
+    for (const Stored::Text &t : stored.texts)
+        if (!t.lang.empty() && !same_language(t.lang, hl) &&
+            std::none_of(others.begin(), others.end(), [&](std::string_view o) { return same_language(o, t.lang); }))
+            others.push_back(t.lang);
+    for (std::string_view other : others) {
+        std::string text = join_texts(stored, std::string_view(),
+                                      [&](std::string_view l) { return !l.empty() && same_language(l, other); });
+        s = may_match(probes, text) ? snippet(mset, stems, text, true, probes) : std::string();
+        if (!s.empty()) {
+            *ret_lang = other;
+            return s;
+        }
+    }
+    /* No match in any text (a hit found by its intervention number or a
+     * filter alone): the start of the reader's own texts. */
+    if (!own.empty() || others.empty())
+        return head_snippet(own);
+    *ret_lang = others[0];
+    return head_snippet(join_texts(stored, std::string_view(),
+                                   [&](std::string_view l) { return !l.empty() && same_language(l, others[0]); }));
+}
+
 }  // namespace
 
 json_t *hits_json(vt_index *index, const Xapian::Database &db, const Xapian::Query &query,
-                  const Found &found, int lang, bool internal)
+                  const Found &found, int lang, bool internal, const std::string &hl)
 {
     /* Snippets highlight every query word wherever it matched (a field, a
      * synonym, a phrase): an MSet of the same words without prefixes. */
@@ -288,7 +361,7 @@ json_t *hits_json(vt_index *index, const Xapian::Database &db, const Xapian::Que
      * read a B-tree block per term: 0.2 to 0.7 ms a request. */
     Xapian::Enquire hl_enquire(empty_database());
     hl_enquire.set_query(Xapian::Query(Xapian::Query::OP_OR, hl_terms.begin(), hl_terms.end()));
-    Xapian::MSet hl = hl_enquire.get_mset(0, 0);
+    Xapian::MSet hl_mset = hl_enquire.get_mset(0, 0);
     std::vector<Xapian::Stem> snippet_stems{Xapian::Stem()};
     for (size_t k = 0; k < N_LANGS; k++)
         if (lang < 0 || (size_t)lang == k)
@@ -331,21 +404,25 @@ json_t *hits_json(vt_index *index, const Xapian::Database &db, const Xapian::Que
         /* The label is most often a title, which is among the texts too:
          * then it is not repeated (the snippet read "Portret · Portret ·
          * ...", and marking costs about 2,000 instructions a word). */
-        bool label_in_texts =
-            std::find(stored.texts.begin(), stored.texts.end(), stored.label) != stored.texts.end();
-        std::string text(label_in_texts ? std::string_view() : stored.label);
-        for (std::string_view t : stored.texts) {
-            if (!text.empty())
-                text += " · ";
-            text += t;
+        bool label_in_texts = std::any_of(stored.texts.begin(), stored.texts.end(),
+                                          [&](const Stored::Text &t) { return t.text == stored.label; });
+        std::string_view label = label_in_texts ? std::string_view() : stored.label;
+        if (hl.empty()) {
+            std::string text = join_texts(stored, label, [](std::string_view) { return true; });
+            jset(hit.get(), "snippet", jstr(snippet(hl_mset, snippet_stems, text, false, probes)));
+        } else {
+            std::string_view snippet_lang;
+            jset(hit.get(), "snippet",
+                 jstr(snippet_in(hl_mset, snippet_stems, stored, label, hl, probes, &snippet_lang)));
+            if (!snippet_lang.empty())
+                jset(hit.get(), "snippet_lang", jstr(snippet_lang));
         }
-        jset(hit.get(), "snippet", jstr(snippet(hl, snippet_stems, text, false, probes)));
         JsonRef annos(json_array());
         for (size_t k = 0; k < stored.annotations.size() && k < ANNOTATIONS_SCANNED; k++) {
             const Stored::Annotation &an = stored.annotations[k];
             if (an.internal && !internal)
                 continue;   /* never in a public answer */
-            std::string s = snippet(hl, snippet_stems, std::string(an.text), true, probes);
+            std::string s = snippet(hl_mset, snippet_stems, std::string(an.text), true, probes);
             if (s.empty())
                 continue;
             JsonRef a(json_object());

@@ -15,8 +15,9 @@
  *             VT_RECORD_ITEM_MAX) bytes
  *
  * Kinds: the asset id, its label, its label per language (one item each,
- * "LANG\tlabel"), one item per text value (in field
- * order), and per annotation its id, then its text, region and language
+ * "LANG\tlabel"), one item per text value (in field order; a value with a
+ * language as "LANG\ttext", so that a snippet can be made in the reader's
+ * language), and per annotation its id, then its text, region and language
  * (the last two only when it has them), and a mark on an annotation that
  * only an internal search may show. Readers skip kinds they do not
  * know, so a later writer may add some. Records written before this format
@@ -45,6 +46,7 @@ typedef enum {
     VT_RECORD_LABEL = 'l',
     VT_RECORD_LABEL_IN = 'L',    /* "LANG\tlabel": the label in one language */
     VT_RECORD_TEXT = 't',
+    VT_RECORD_TEXT_IN = 'T',     /* "LANG\ttext": a text value in one language */
     VT_RECORD_ANNOTATION_ID = 'a',  /* starts an annotation */
     VT_RECORD_ANNOTATION_TEXT = 'b',
     VT_RECORD_ANNOTATION_REGION = 'r',

@@ -128,7 +128,8 @@ typedef struct {
 /* Every parameter the CGI knows; anything else is refused. */
 static const param_def params[] = {
     {"q", false},        {"f", true},         {"page", false},       {"size", false},
-    {"sort", false},     {"lang", false},     {"suggest", false},    {"field", false},
+    {"sort", false},     {"lang", false},     {"hl", false},         {"suggest", false},
+    {"field", false},
     {"manifest", false}, {"v", false},        {"autocomplete", false},
     /* Defined by the IIIF Search API; accepted with manifest and ignored. */
     {"motivation", false}, {"date", false},   {"user", false},       {"min", false},
@@ -292,9 +293,21 @@ static void set_audience(json_t *search, const vt_request_settings *settings)
     json_object_set_new(search, "audience", json_string(settings->internal ? "internal" : "public"));
 }
 
+/* hl (the display language): a language tag as [site] languages takes
+ * them (core/vt_config.c: nl, pt-BR), so that any page of the site may
+ * send its own; unlike lang it need not be one the index stems. */
+static bool display_language_valid(const char *code)
+{
+    size_t n = strspn(code, "abcdefghijklmnopqrstuvwxyz"), region = 0;
+    if (code[n] == '-')
+        region = strspn(code + n + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
+    return n >= 2 && n <= 3 &&
+           (code[n] == '\0' || (region >= 2 && region <= 3 && code[n + 1 + region] == '\0'));
+}
+
 static vt_status parse_search(const params_seen *ps, const vt_request_settings *settings, vt_request *r)
 {
-    static const char *const allowed[] = {"q", "page", "size", "sort", "lang", "f", NULL};
+    static const char *const allowed[] = {"q", "page", "size", "sort", "lang", "hl", "f", NULL};
     static const char *const sorts[] = {"relevance", "year", "-year", "title", NULL};
     static const char *const langs[] = {"nl", "fr", "en", "de", NULL};
     if (get(ps, "field"))
@@ -334,6 +347,13 @@ static vt_status parse_search(const params_seen *ps, const vt_request_settings *
             return vt_error_set(VT_ERR_INVALID, "lang must be nl, fr, en or de, not '%.*s'", QUOTE_MAX,
                                 lang);
         json_object_set_new(search, "lang", json_string(lang));
+    }
+    const char *hl = get(ps, "hl");
+    if (hl) {
+        if (!display_language_valid(hl))
+            return vt_error_set(VT_ERR_INVALID, "hl must be a language such as nl or pt-BR, not '%.*s'",
+                                QUOTE_MAX, hl);
+        json_object_set_new(search, "hl", json_string(hl));
     }
     if (ps->filters->len > 0) {
         json_t *filters = json_array();

@@ -21,7 +21,10 @@
  *
  * Parameters ('+' is a space, %XX a byte, both in names and values):
  *   search (the default): q, f (repeatable field:value), page (1..10000),
- *       size (1..100), sort (relevance|year|-year|title), lang (nl|fr|en|de)
+ *       size (1..100), sort (relevance|year|-year|title), lang (nl|fr|en|de:
+ *       stem the query in that language only), hl (the display language,
+ *       a tag such as nl or pt-BR: snippets and facet labels in it first;
+ *       lang stays free, a visitor on the Dutch page may type French)
  *   completions: suggest=PREFIX [field=NAME] [size=1..100, default 10]
  *   IIIF Content Search on one asset: manifest=ID q=... [v=1|2]
  *       [autocomplete=1] [lang]; motivation, date, user and min (defined by

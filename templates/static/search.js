@@ -3,10 +3,12 @@
  * and shows the hits, the facets with their counts, the pages, "did you
  * mean" and the annotations that match under each hit.
  *
- * The answer (indexer/vt_request.c, vt_index.h): {total, page, size,
- * hits: [{id, label, snippet, annotations: [{id, region, snippet}],
- * thumbnail, manifest, page}], facets: {field: [{value, label, count}]},
- * suggestion}; an error is {error, status} with an HTTP status >= 400.
+ * The request names the page's language (hl=), for snippets and facet
+ * labels in it. The answer (indexer/vt_request.c, vt_index.h): {total,
+ * page, size, hits: [{id, label, labels, snippet, snippet_lang,
+ * annotations: [{id, region, snippet}], thumbnail, manifest, page}],
+ * facets: {field: [{value, label, lang, labels, count}]}, suggestion}; an
+ * error is {error, status} with an HTTP status >= 400.
  * Every string of it is put in the page as text; the snippets, HTML with
  * <mark> highlights, go through vitrine.sanitizeSnippet(). */
 (function () {
@@ -22,6 +24,21 @@
   var FACET_NAMES = ['department', 'type', 'year', 'keywords', 'creator', 'material'];
   var t = V.t;
   var locale = document.documentElement.lang || 'en';
+  /* The page's language as the CGI's hl= takes it (nl, pt-BR), or none. */
+  var pageLang = /^[a-z]{2,3}(-[A-Z0-9]{2,3})?$/.test(document.documentElement.lang)
+               ? document.documentElement.lang : '';
+
+  /* Do language tags @a and @b name one language (nl, nl-BE)? */
+  function sameLanguage(a, b) {
+    return typeof a === 'string' && typeof b === 'string' && a !== '' &&
+           a.split('-')[0].toLowerCase() === b.split('-')[0].toLowerCase();
+  }
+
+  /* A mark for a text in another language than the page's: its tag, as
+   * the asset page shows one (field__lang). */
+  function langMark(block, lang) {
+    return el('span', {className: block + '__lang', text: lang});
+  }
 
   var status = document.getElementById('search-status');
   var hitsList = document.getElementById('search-hits');
@@ -56,6 +73,23 @@
   /* Facet values as people wrote them ("Rubens"), from the answer's
    * labels; the value itself (normalised, "rubens") is what a filter names. */
   var labels = {};
+
+  /* What a facet entry shows: a synonym group's label in the page's
+   * language (v.labels) when it has one, else v.label, with its language
+   * when the answer knows it. */
+  function entryLabel(v) {
+    var own = v.labels && typeof v.labels === 'object' && pageLang &&
+              Object.prototype.hasOwnProperty.call(v.labels, pageLang) ? v.labels[pageLang] : null;
+    if (typeof own === 'string' && own !== '')
+      return {text: own, lang: pageLang};
+    return {text: typeof v.label === 'string' ? v.label : '',
+            lang: typeof v.lang === 'string' && /^[A-Za-z0-9-]{1,16}$/.test(v.lang) ? v.lang : ''};
+  }
+
+  /* Is an entry's label in another language than the page's? */
+  function otherLanguage(label) {
+    return label.lang !== '' && pageLang !== '' && !sameLanguage(label.lang, pageLang);
+  }
 
   function valueName(field, value) {
     if (field === 'department' && departments[value])
@@ -173,7 +207,13 @@
     if (where.length > 0)
       text.appendChild(el('p', {className: 'hit__where', text: where.join(' · ')}));
     if (typeof hit.snippet === 'string' && hit.snippet !== '') {
-      var snippet = el('p', {className: 'hit__snippet'});
+      /* A snippet from another language's texts (the match was only
+       * there) says which. */
+      var snippetLang = typeof hit.snippet_lang === 'string' && /^[A-Za-z0-9-]{1,16}$/.test(hit.snippet_lang)
+                      ? hit.snippet_lang : null;
+      var snippet = el('p', {className: 'hit__snippet', lang: snippetLang});
+      if (snippetLang)
+        snippet.append(langMark('hit', snippetLang), ' ');
       snippet.appendChild(V.sanitizeSnippet(hit.snippet));
       text.appendChild(snippet);
     }
@@ -211,19 +251,31 @@
       var headingId = 'facet-' + field;
       var list = el('ul', {className: 'facet__values'});
       var seen = {};
+      /* Values in the page's language (or in none) first, each group in
+       * the answer's order (most frequent first); the others after them,
+       * marked with their language. */
+      values = values.filter(function (v) {
+        return v && (typeof v.value === 'string' || typeof v.value === 'number');
+      });
+      values = values.filter(function (v) { return !otherLanguage(entryLabel(v)); })
+        .concat(values.filter(function (v) { return otherLanguage(entryLabel(v)); }));
       values.forEach(function (v, i) {
-        if (!v || (typeof v.value !== 'string' && typeof v.value !== 'number'))
-          return;
         var value = String(v.value);
         var filter = field + ':' + value;
-        if (typeof v.label === 'string')
-          labels[filter] = v.label;
+        var shown = entryLabel(v);
+        if (shown.text !== '')
+          labels[filter] = shown.text;
         seen[filter] = true;
         var on = state.filters.indexOf(filter) >= 0;
+        var other = otherLanguage(shown);
         var link = el('a', {href: on ? withoutFilter(filter) : withFilter(filter),
                             className: 'facet__link' + (on ? ' is-active' : ''),
                             'aria-current': on ? 'true' : null}, [
-          el('span', {className: 'facet__value', text: valueName(field, value)}),
+          /* The value alone in facet__value; another language's tag after it. */
+          other ? el('span', {className: 'facet__label'}, [
+                    el('span', {className: 'facet__value', lang: shown.lang, text: valueName(field, value)}),
+                    ' ', langMark('facet', shown.lang)])
+                : el('span', {className: 'facet__value', text: valueName(field, value)}),
           el('span', {className: 'facet__count', text: String(Number(v.count) || 0)}),
           on ? el('span', {className: 'visually-hidden', text: ' ' + t('selected')}) : null
         ]);
@@ -349,6 +401,8 @@
     url.searchParams.set('size', String(PAGE_SIZE));
     if (state.sort)
       url.searchParams.set('sort', state.sort);
+    if (pageLang)
+      url.searchParams.set('hl', pageLang);
 
     document.body.classList.add('is-searching');
     setStatus(state.q ? t('searching-q', {q: state.q}) : t('loading'));

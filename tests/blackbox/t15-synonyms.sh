@@ -6,7 +6,10 @@
 # loodwit finds the phrase and the phrase finds loodwit, and its keyword
 # values join the group's facet entry; a member the index cannot take (nine
 # words) is refused by check-config and reindex with its line (it said
-# "search index unavailable" and no more).
+# "search index unavailable" and no more). Members tagged with their
+# language (vernis@nl, varnish@en) label the group's facet entry in the
+# language the search asks for (hl=), and an unknown tag is refused with
+# its line.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
 
@@ -17,10 +20,12 @@ note "--- the demo's synonyms"
 DEMO=$T/demo
 assert_exit 0 "$VITRINE" demo --dir "$DEMO" --port "$(vt_free_port)" --prepare-only
 assert_file "$DEMO/synonyms.txt" "the demo's synonyms file"
-for group in "vernis, varnish, Firnis" "loodwit, céruse, ceruse, Bleiweiß" "craquelure, craquelé, Krakelüre"; do
+for group in "vernis@nl, vernis@fr, varnish@en, Firnis@de" \
+    "loodwit@nl, blanc de plomb@fr, céruse@fr, lead white@en, ceruse@en, Bleiweiß@de" \
+    "craquelure@nl, craquelure@fr, craquelé@fr, craquelure@en, Krakelüre@de"; do
     grep -qxF "$group" "$DEMO/synonyms.txt" || fail "the demo's synonyms lack '$group'"
 done
-ok "the demo's synonyms have vernis/varnish/Firnis, loodwit/Bleiweiß, craquelure"
+ok "the demo's synonyms have vernis/varnish/Firnis, loodwit/lead white/Bleiweiß, craquelure, tagged"
 assert_exit 0 "$VITRINE" -c "$DEMO/vitrine.conf" check-config
 groups=$(grep -cv '^#' "$DEMO/synonyms.txt")
 grep -qE "synonyms: $groups groups, [0-9]+ words, from .*synonyms.txt" <<<"$VT_OUT" ||
@@ -90,7 +95,34 @@ facets=$(search "" | jq -c '.facets.keywords')
 assert_json 'map(select(.label == "Bleiweiß" or .label == "Lead white")) | length == 1 and .[0].count == 2' \
     "$facets" "Bleiweiß and Lead white are one keywords entry, counted 2"
 
+note "--- members tagged with their language label the group's facet entry (hl=)"
+printf '# tagged\nvernis@nl, vernis@fr, varnish@en, Firnis@de\nlead white@en, loodwit@nl, blanc de plomb@fr, Bleiweiß@de\n' \
+    >"$T/synonyms.txt"
+assert_exit 0 vt check-config
+grep -q "synonyms: 2 groups, 8 words" <<<"$VT_OUT" || fail "check-config does not count the tagged file: $VT_OUT"
+assert_exit 0 vt reindex
+keywords_in() {
+    REQUEST_METHOD=GET QUERY_STRING="$1" VITRINE_CONFIG=$VT_CONF \
+        "$VT_BIN_DIR/vitrine-search.cgi" | sed '1,/^\r\?$/d' | jq -c '.facets.keywords'
+}
+for case in "fr vernis blanc de plomb" "nl vernis loodwit" "en varnish lead white" "de Firnis Bleiweiß"; do
+    read -r hl varnish white <<<"$case"
+    facets=$(keywords_in "hl=$hl")
+    assert_json "map(select(.value == \"firnis\")) | length == 1 and .[0].count == 2 and
+                 .[0].label == \"$varnish\" and .[0].lang == \"$hl\"" "$facets" "hl=$hl: vernis and Varnish are '$varnish'"
+    assert_json "map(select(.value == \"blanc de plomb\")) | length == 1 and .[0].count == 2 and
+                 .[0].label == \"$white\"" "$facets" "hl=$hl: Bleiweiß and Lead white are '$white'"
+done
+assert_json 'map(select(.value == "firnis")) | .[0].labels == {"nl": "vernis", "fr": "vernis", "en": "varnish", "de": "Firnis"}' \
+    "$(keywords_in hl=fr)" "the entry carries every language's label"
+assert_json 'map(select(has("labels"))) | length == 0' "$(keywords_in "")" "without hl, no labels (the answer of before)"
+
 note "--- a member the index cannot take is refused with its line"
+printf '# comment\nvernis@nl, varnish@en\nlead white@en, loodwit@xx\n' >"$T/synonyms.txt"
+assert_exit 2 vt check-config
+grep -q 'line 3: "loodwit@xx" has an unknown language tag' <<<"$VT_ERR" ||
+    fail "check-config does not name line 3 and the tag: $VT_ERR"
+ok "check-config: $VT_ERR"
 printf '# comment\nvernis, varnish\nlead white, one two three four five six seven eight nine\n' >"$T/synonyms.txt"
 assert_exit 2 vt check-config
 grep -q 'line 3: "one two three four five six seven eight nine" is more than 8 words' <<<"$VT_ERR" ||

@@ -215,6 +215,8 @@ bad "q=a&q=b" 400 "more than once"
 bad "unknown=1" 400 "unknown parameter"
 bad "callback=cb&q=x" 400 "JSONP"
 bad "lang=xx" 400 "lang"
+bad "hl=nl%22%3E%3Cscript%3E" 400 "hl must be a language"
+bad "hl=nl&hl=fr" 400 "more than once"
 bad "f=nocolon" 400 "field:value"
 bad "q=x" 405 "GET" -X POST --data "q=x"
 bad "q=x" 405 "GET" -X DELETE

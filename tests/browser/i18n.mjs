@@ -3,7 +3,9 @@
 // A visitor on the Dutch page of an asset switches to French with the
 // keyboard (the language switch is a list of links) and lands on the same
 // asset, in French; then to English. A hit of the French search page leads
-// to the French page of its asset, and the search script speaks French.
+// to the French page of its asset, and the search script speaks French; its
+// snippets are French (a match only in another language is marked), and a
+// synonym group is one keywords entry, labelled in the page's language.
 // axe-core finds no serious or critical
 // violation on home, search, asset, intervention and favourites in each
 // language. Run by tests/blackbox/t74-languages-browser.sh:
@@ -91,6 +93,34 @@ await run.step('a search hit leads to the asset page in the search page\'s langu
   await run.finishPage(page);
 });
 
+await run.step('a search shows snippets and synonym groups in the page\'s language', async () => {
+  const page = await run.newPage();
+  await page.goto(`${base}/fr/search.html?q=vernis`);
+  const snippet = page.locator('#search-hits .hit__snippet').first();
+  await snippet.waitFor();
+  // The French texts only (the CGI's hl=fr), not a run of three languages.
+  const text = await snippet.textContent();
+  check(text.includes('Vernis jauni') && !/Vergeelde|Yellowed/.test(text), `the French snippet: ${text}`);
+  check(await snippet.getAttribute('lang') === null, 'the French snippet is marked as another language');
+  // vernis (nl) and varnish (en) are one keywords entry, labelled in French.
+  const keywords = () => page.locator('section[aria-labelledby="facet-keywords"] .facet__value')
+    .allTextContents().then((all) => all.join('|'));
+  let shown = await keywords();
+  check(shown === 'vernis', `the French keywords facet shows ${shown}`);
+  await page.goto(`${base}/en/search.html?q=vernis`);
+  await page.locator('#search-hits .hit__snippet').first().waitFor();
+  shown = await keywords();
+  check(shown === 'varnish', `the English keywords facet shows ${shown}`);
+  // A match only in the French texts: the English page shows it, marked.
+  await page.goto(`${base}/en/search.html?q=jauni`);
+  const marked = page.locator('#search-hits .hit__snippet').first();
+  await marked.waitFor();
+  check(await marked.getAttribute('lang') === 'fr', 'the French snippet on the English page has no lang="fr"');
+  const mark = await marked.locator('.hit__lang').textContent();
+  const whole = await marked.textContent();
+  check(mark === 'fr' && whole.includes('jauni'), `the English page's snippet: ${whole}`);
+  await run.finishPage(page);
+});
 
 const pages = {
   home: 'index.html',

@@ -1421,6 +1421,218 @@ static void test_cached_postings(Fixture *f, gconstpointer data)
     vt_index_close(reader);
 }
 
+/* The entry of @value in facet @name of @result, or NULL. */
+static json_t *facet_entry(json_t *result, const char *name, const char *value)
+{
+    size_t i;
+    json_t *entry;
+    json_array_foreach(json_object_get(json_object_get(result, "facets"), name), i, entry) {
+        if (g_strcmp0(json_string_value(json_object_get(entry, "value")), value) == 0)
+            return entry;
+    }
+    return NULL;
+}
+
+/* Commits the writer's changes and opens a reader on them (caller closes):
+ * for tests that check the writer's slow path and a reader's fast path. */
+static vt_index *commit_and_read(Fixture *f)
+{
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    vt_index *reader = NULL;
+    g_assert_cmpint(vt_index_open(f->dir, false, &reader), ==, VT_OK);
+    return reader;
+}
+
+/* Snippets in the reader's language (issue 12): the stored record keeps
+ * each text's language, and a search with "hl" makes the snippet from the
+ * texts in that language and those without one, or from another
+ * language's texts only when the match is there (named in snippet_lang);
+ * a value is never shown twice; without hl the snippet is as before. On
+ * the writer's slow path and a reader's fast path alike. */
+static void test_snippet_language(Fixture *f, gconstpointer data)
+{
+    put(f->index, "{\"id\": \"m1\", \"department\": \"photo\", \"visibility\": \"public\","
+                  " \"intervention\": \"2024.00042\", \"label\": \"Panel with varnish\","
+                  " \"labels\": {\"nl\": \"Paneel met vernis\", \"fr\": \"Panneau au vernis\"},"
+                  " \"fields\": {\"title\": [{\"value\": \"Paneel met vernis\", \"lang\": \"nl\"},"
+                  "   {\"value\": \"Panneau au vernis\", \"lang\": \"fr\"},"
+                  "   {\"value\": \"Panel with varnish\", \"lang\": \"en\"}],"
+                  "  \"description\": [{\"value\": \"Vergeelde vernislaag\", \"lang\": \"nl\"},"
+                  "   {\"value\": \"Couche de vernis jaunie\", \"lang\": \"fr\"},"
+                  "   {\"value\": \"Yellowed varnish layer\", \"lang\": \"en-GB\"}],"
+                  "  \"keywords\": [{\"value\": \"vernis\", \"lang\": \"nl\"}, {\"value\": \"vernis\", \"lang\": \"fr\"},"
+                  "   {\"value\": \"varnish\", \"lang\": \"en\"}],"
+                  "  \"inventory\": [\"Inv. 1234\"]}}");
+    vt_index *reader = commit_and_read(f);
+    vt_index *both[] = {f->index, reader};
+    for (size_t k = 0; k < 2; k++) {
+        vt_index *ix = both[k];
+        /* The match in the reader's language: its texts and the one
+         * without a language, "vernis" once. */
+        json_t *r = search(ix, "{\"q\": \"panneau\", \"hl\": \"fr\", " PUBLIC "}");
+        json_t *hit = hit_by_id(r, "m1");
+        const char *s = json_string_value(json_object_get(hit, "snippet"));
+        g_assert_cmpstr(s, ==, "<mark>Panneau</mark> au vernis · Couche de vernis jaunie · vernis · Inv. 1234");
+        g_assert_null(json_object_get(hit, "snippet_lang"));
+        json_decref(r);
+        /* A word of another language found by its synonyms would be marked
+         * in the reader's texts; "yellowed" is only in the English ones
+         * (en and en-GB are one language): the snippet is theirs, and says
+         * so. */
+        r = search(ix, "{\"q\": \"yellowed\", \"hl\": \"fr\", " PUBLIC "}");
+        hit = hit_by_id(r, "m1");
+        g_assert_cmpstr(json_string_value(json_object_get(hit, "snippet")), ==,
+                        "Panel with varnish · <mark>Yellowed</mark> varnish layer · varnish");
+        g_assert_cmpstr(json_string_value(json_object_get(hit, "snippet_lang")), ==, "en");
+        json_decref(r);
+        /* A reader whose language has no text: the texts without one,
+         * else the language where the match is. */
+        r = search(ix, "{\"q\": \"inv\", \"hl\": \"de\", " PUBLIC "}");
+        hit = hit_by_id(r, "m1");
+        g_assert_cmpstr(json_string_value(json_object_get(hit, "snippet")), ==, "<mark>Inv</mark>. 1234");
+        g_assert_null(json_object_get(hit, "snippet_lang"));
+        json_decref(r);
+        r = search(ix, "{\"q\": \"vergeelde\", \"hl\": \"de\", " PUBLIC "}");
+        hit = hit_by_id(r, "m1");
+        g_assert_nonnull(strstr(json_string_value(json_object_get(hit, "snippet")), "<mark>Vergeelde</mark>"));
+        g_assert_null(strstr(json_string_value(json_object_get(hit, "snippet")), "Couche"));
+        g_assert_cmpstr(json_string_value(json_object_get(hit, "snippet_lang")), ==, "nl");
+        json_decref(r);
+        /* Found by its intervention number (no match in any text): the
+         * start of the reader's own texts. */
+        r = search(ix, "{\"q\": \"2024.00042\", \"hl\": \"nl\", " PUBLIC "}");
+        hit = hit_by_id(r, "m1");
+        g_assert_cmpstr(json_string_value(json_object_get(hit, "snippet")), ==,
+                        "Paneel met vernis · Vergeelde vernislaag · vernis · Inv. 1234");
+        g_assert_null(json_object_get(hit, "snippet_lang"));
+        json_decref(r);
+        /* Without hl: every text, each value once. */
+        r = search(ix, "{\"q\": \"2024.00042\", " PUBLIC "}");
+        s = json_string_value(json_object_get(hit_by_id(r, "m1"), "snippet"));
+        g_assert_true(g_str_has_prefix(s, "Paneel met vernis · Panneau au vernis · Panel with varnish · "));
+        g_assert_nonnull(strstr(s, "vernis · varnish"));
+        g_assert_null(strstr(s, "vernis · vernis"));
+        json_decref(r);
+    }
+    /* hl is a language tag, nothing else. */
+    const char *bad[] = {"{\"hl\": \"n l\"}", "{\"hl\": \"nl\\tfr\"}", "{\"hl\": 3}",
+                         "{\"hl\": \"abcdefghijklmnopq\"}"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        json_t *result = NULL;
+        g_assert_cmpint(try_search(reader, parse(bad[i]), &result), ==, VT_ERR_INVALID);
+        g_assert_null(result);
+    }
+    vt_index_close(reader);
+}
+
+/* Synonym groups with tagged members: one facet entry, labelled in the
+ * reader's language (hl), with the labels of every language; a value in
+ * no group keeps the language it was given; without hl the answer is as
+ * before. The labels follow a new set of synonyms (a reader reads them
+ * once per snapshot). */
+static void test_group_labels(Fixture *f, gconstpointer data)
+{
+    json_t *groups = parse(
+        "[[{\"value\": \"vernis\", \"lang\": \"nl\"}, {\"value\": \"vernis\", \"lang\": \"fr\"},"
+        "  {\"value\": \"varnish\", \"lang\": \"en\"}, {\"value\": \"Firnis\", \"lang\": \"de\"}],"
+        " [{\"value\": \"lead white\", \"lang\": \"en\"}, {\"value\": \"loodwit\", \"lang\": \"nl\"},"
+        "  {\"value\": \"blanc de  plomb\", \"lang\": \"fr\"}, {\"value\": \"céruse\", \"lang\": \"fr\"},"
+        "  {\"value\": \"Bleiweiß\", \"lang\": \"de\"}],"
+        " [\"tear\", \"rip\"]]");
+    g_assert_cmpint(vt_index_set_synonyms(f->index, groups), ==, VT_OK);
+    json_decref(groups);
+    const char *docs[] = {
+        "{\"id\": \"g1\", \"department\": \"photo\", \"visibility\": \"public\","
+        " \"fields\": {\"keywords\": [\"Varnish\"]}, \"facets\": [\"keywords\"]}",
+        "{\"id\": \"g2\", \"department\": \"photo\", \"visibility\": \"public\","
+        " \"fields\": {\"keywords\": [{\"value\": \"Firnis\", \"lang\": \"de\"}]}, \"facets\": [\"keywords\"]}",
+        "{\"id\": \"g3\", \"department\": \"photo\", \"visibility\": \"public\","
+        " \"fields\": {\"keywords\": [\"Lead white\"]}, \"facets\": [\"keywords\"]}",
+        "{\"id\": \"g4\", \"department\": \"photo\", \"visibility\": \"public\","
+        " \"fields\": {\"keywords\": [{\"value\": \"Eik\", \"lang\": \"nl\"}]}, \"facets\": [\"keywords\"]}",
+        "{\"id\": \"g5\", \"department\": \"photo\", \"visibility\": \"public\","
+        " \"fields\": {\"keywords\": [\"rip\"]}, \"facets\": [\"keywords\"]}",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(docs); i++)
+        put(f->index, docs[i]);
+    vt_index *reader = commit_and_read(f);
+    vt_index *both[] = {f->index, reader};
+    for (size_t k = 0; k < 2; k++) {
+        vt_index *ix = both[k];
+        json_t *r = search(ix, "{\"facets\": [\"keywords\"], \"hl\": \"fr\", " PUBLIC "}");
+        g_assert_cmpuint(json_array_size(json_object_get(json_object_get(r, "facets"), "keywords")), ==, 4);
+        /* The group's value is its first member ("firnis"), its label the
+         * French one, with every language's. */
+        json_t *e = facet_entry(r, "keywords", "firnis");
+        g_assert_cmpint(json_integer_value(json_object_get(e, "count")), ==, 2);
+        g_assert_cmpstr(json_string_value(json_object_get(e, "label")), ==, "vernis");
+        g_assert_cmpstr(json_string_value(json_object_get(e, "lang")), ==, "fr");
+        json_t *labels = json_object_get(e, "labels");
+        g_assert_cmpuint(json_object_size(labels), ==, 4);
+        g_assert_cmpstr(json_string_value(json_object_get(labels, "nl")), ==, "vernis");
+        g_assert_cmpstr(json_string_value(json_object_get(labels, "en")), ==, "varnish");
+        g_assert_cmpstr(json_string_value(json_object_get(labels, "de")), ==, "Firnis");
+        /* A phrase group: the first French member, blanks collapsed. */
+        e = facet_entry(r, "keywords", "blanc de plomb");
+        g_assert_cmpstr(json_string_value(json_object_get(e, "label")), ==, "blanc de plomb");
+        g_assert_cmpstr(json_string_value(json_object_get(json_object_get(e, "labels"), "en")), ==,
+                        "lead white");
+        /* In no group: as given, with its language. */
+        e = facet_entry(r, "keywords", "eik");
+        g_assert_cmpstr(json_string_value(json_object_get(e, "label")), ==, "Eik");
+        g_assert_cmpstr(json_string_value(json_object_get(e, "lang")), ==, "nl");
+        g_assert_null(json_object_get(e, "labels"));
+        /* A group without tags: its first spelling, no language. */
+        e = facet_entry(r, "keywords", "rip");
+        g_assert_cmpstr(json_string_value(json_object_get(e, "label")), ==, "rip");
+        g_assert_null(json_object_get(e, "lang"));
+        g_assert_null(json_object_get(e, "labels"));
+        json_decref(r);
+
+        r = search(ix, "{\"facets\": [\"keywords\"], \"hl\": \"de-CH\", " PUBLIC "}");
+        g_assert_cmpstr(facet_label(r, "keywords", "firnis"), ==, "Firnis");
+        g_assert_cmpstr(facet_label(r, "keywords", "blanc de plomb"), ==, "Bleiweiß");
+        json_decref(r);
+        /* A language without a label: the first spelling met, and its
+         * language when it is one of the group's labels. */
+        r = search(ix, "{\"facets\": [\"keywords\"], \"hl\": \"es\", " PUBLIC "}");
+        e = facet_entry(r, "keywords", "firnis");
+        g_assert_cmpstr(json_string_value(json_object_get(e, "label")), ==, "Varnish");
+        g_assert_cmpstr(json_string_value(json_object_get(e, "lang")), ==, "en");
+        g_assert_cmpuint(json_object_size(json_object_get(e, "labels")), ==, 4);
+        json_decref(r);
+        /* Without hl: the answer of before (first spelling, nothing else). */
+        r = search(ix, "{\"facets\": [\"keywords\"], " PUBLIC "}");
+        e = facet_entry(r, "keywords", "firnis");
+        g_assert_cmpstr(json_string_value(json_object_get(e, "label")), ==, "Varnish");
+        g_assert_null(json_object_get(e, "labels"));
+        g_assert_null(json_object_get(facet_entry(r, "keywords", "eik"), "lang"));
+        json_decref(r);
+    }
+    /* Tags that are not language tags are refused, and change nothing. */
+    const char *bad[] = {"[[{\"value\": \"x\", \"lang\": \"n l\"}, \"y\"]]",
+                         "[[{\"value\": \"x\", \"lang\": 3}, \"y\"]]",
+                         "[[{\"value\": \"x\", \"lang\": \"\"}, \"y\"]]",
+                         "[[{\"value\": 3, \"lang\": \"nl\"}, \"y\"]]"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        groups = parse(bad[i]);
+        g_assert_cmpint(vt_index_set_synonyms(f->index, groups), ==, VT_ERR_INVALID);
+        json_decref(groups);
+    }
+    /* Synonyms without tags: a reader on the new snapshot has no labels. */
+    groups = parse("[[\"vernis\", \"varnish\", \"Firnis\"]]");
+    g_assert_cmpint(vt_index_set_synonyms(f->index, groups), ==, VT_OK);
+    json_decref(groups);
+    g_assert_cmpint(vt_index_commit(f->index), ==, VT_OK);
+    g_assert_cmpint(vt_index_reopen(reader), ==, VT_OK);
+    json_t *r = search(reader, "{\"facets\": [\"keywords\"], \"hl\": \"fr\", " PUBLIC "}");
+    json_t *e = facet_entry(r, "keywords", "firnis");
+    g_assert_cmpstr(json_string_value(json_object_get(e, "label")), ==, "Varnish");
+    g_assert_null(json_object_get(e, "labels"));
+    json_decref(r);
+    vt_index_close(reader);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -1450,5 +1662,7 @@ int main(int argc, char **argv)
     ADD("/index/fast-path", test_fast_path, NULL);
     ADD("/index/facet-table-revision", test_facet_table_revision, NULL);
     ADD("/index/cached-postings", test_cached_postings, NULL);
+    ADD("/index/snippet-language", test_snippet_language, NULL);
+    ADD("/index/group-labels", test_group_labels, NULL);
     return g_test_run();
 }

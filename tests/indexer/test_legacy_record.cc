@@ -14,6 +14,7 @@ extern "C" {
 
 #include <xapian.h>
 
+#include <cstring>
 #include <string>
 
 namespace {
@@ -78,6 +79,14 @@ std::string legacy_json(const std::string &data)
         case VT_RECORD_ID: json_object_set_new(doc, "id", s); break;
         case VT_RECORD_LABEL: json_object_set_new(doc, "label", s); break;
         case VT_RECORD_TEXT: json_array_append_new(texts, s); break;
+        case VT_RECORD_TEXT_IN: {
+            /* The earlier vitrine kept the text without its language. */
+            const char *tab = (const char *)memchr(v, '\t', n);
+            g_assert_nonnull(tab);
+            json_array_append_new(texts, json_stringn(tab + 1, n - (size_t)(tab + 1 - v)));
+            json_decref(s);
+            break;
+        }
         case VT_RECORD_ANNOTATION_ID:
             anno = json_pack("{s:o, s:s, s:n, s:n}", "id", s, "text", "", "region", "lang");
             json_array_append_new(annos, anno);

@@ -179,6 +179,15 @@ static void test_search(void)
     vt_request_free(r);
     r = parse_ok("page=1&size=100&sort=relevance&lang=de");
     vt_request_free(r);
+    /* The display language is apart from lang (which stems the query):
+     * any language tag a site may have, nl or pt-BR. */
+    r = parse_ok("q=vernis&lang=fr&hl=nl");
+    g_assert_cmpstr(json_string_value(json_object_get(r->search, "hl")), ==, "nl");
+    g_assert_cmpstr(json_string_value(json_object_get(r->search, "lang")), ==, "fr");
+    vt_request_free(r);
+    r = parse_ok("hl=pt-BR");
+    g_assert_cmpstr(json_string_value(json_object_get(r->search, "hl")), ==, "pt-BR");
+    vt_request_free(r);
 }
 
 static void test_audience(void)
@@ -363,6 +372,13 @@ static void test_hostile_params(void)
     parse_fails("sort=date", VT_ERR_INVALID, "sort must be relevance, year, -year or title");
     parse_fails("sort=", VT_ERR_INVALID, "sort must be");
     parse_fails("lang=es", VT_ERR_INVALID, "lang must be nl, fr, en or de");
+    const char *bad_hls[] = {"hl=", "hl=n", "hl=NL", "hl=nl-", "hl=nl_BE", "hl=nl-be", "hl=dutch",
+                             "hl=nl%0A", "hl=%3Cscript%3E", "hl=nl-BE-x", "hl=../fr"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad_hls); i++)
+        parse_fails(bad_hls[i], VT_ERR_INVALID, "hl must be a language such as nl or pt-BR");
+    parse_fails("hl=nl&hl=fr", VT_ERR_INVALID, "more than once");
+    parse_fails("manifest=ab12&q=x&hl=nl", VT_ERR_INVALID, "hl");
+    parse_fails("suggest=ver&hl=nl", VT_ERR_INVALID, "hl");
 
     /* Filters. */
     parse_fails("f=photo", VT_ERR_INVALID, "f must be field:value");
