@@ -959,6 +959,34 @@ static vt_status language_root(const vt_site *s, const vt_site_tree *t)
     return st;
 }
 
+/* static/lang/LANG.html, the texts of the static Mirador and Universal
+ * Viewer pages (templates/viewer-strings.html) in each language, and in
+ * English always (a page opened without ?lang=, or with one the site does
+ * not have). static/ is one folder that every language's pages link to, so
+ * its pages cannot be rendered per language: open-in.js fetches the file of
+ * the language it is given. */
+static vt_status viewer_strings(const vt_site *s, const vt_site_tree *t)
+{
+    vt_status st = VT_OK;
+    bool english = false;
+    for (size_t i = 0; i <= s->n_languages && st == VT_OK; i++) {
+        const vt_i18n *cat = i < s->n_languages ? s->catalogues[i] : NULL;
+        const char *lang = cat ? vt_i18n_lang(cat) : "en";
+        if (!cat && english)
+            break;
+        english = english || strcmp(lang, "en") == 0;
+        json_t *ctx = json_pack("{s:{s:s}}", "page", "lang", lang);
+        GString *out = vt__site_text_buffer();
+        st = vt_template_render_translated(s->templates, "viewer-strings", ctx, vt_i18n_translate,
+                                           (void *)cat, out);
+        json_decref(ctx);
+        g_autofree char *rel = g_strconcat("static/lang/", lang, ".html", NULL);
+        if (st == VT_OK)
+            st = vt__site_write(t, rel, out->str, out->len);
+    }
+    return st;
+}
+
 vt_status vt__site_fixed_pages(const vt_site *s, const vt_site_tree *t, vt_txn *txn)
 {
     vt_status st = vt__site_render(s, t, txn, "search", "search", "Search", "", NULL,
@@ -982,5 +1010,7 @@ vt_status vt__site_fixed_pages(const vt_site *s, const vt_site_tree *t, vt_txn *
     }
     if (st == VT_OK && s->n_languages > 1)
         st = language_root(s, t);
+    if (st == VT_OK && vt_template_set_has(s->templates, "viewer-strings"))
+        st = viewer_strings(s, t);
     return st;
 }

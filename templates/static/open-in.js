@@ -2,7 +2,9 @@
  * (window.vitrineOpenIn). Only a manifest of this site's own origin is
  * opened: a manifest file (…/manifest.json, …/collection.json) or a shared
  * selection made by the site's search CGI (…/vitrine-search.cgi?selection=…);
- * the pages are not open viewers for any address someone puts in a link. */
+ * the pages are not open viewers for any address someone puts in a link.
+ * ?lang= (the opening page's language) chooses the language of their texts
+ * and of the viewer. */
 (function () {
   'use strict';
 
@@ -36,5 +38,53 @@
     } catch (e) { /* keep the link to the home page */ }
   }
 
-  window.vitrineOpenIn = {manifestParam: manifestParam, backLink: backLink};
+  /* The ?lang= of this page (the language of the page that opened it), or
+   * null. */
+  function language() {
+    var lang = new URLSearchParams(location.search).get('lang');
+    return lang && /^[a-z]{2,3}(-[A-Za-z0-9]{1,8})?$/.test(lang) ? lang : null;
+  }
+
+  /* This page's texts in ?lang=: static/ is one folder for every
+   * language, so the generator writes each language's texts as
+   * static/lang/LANG.html (templates/viewer-strings.html; en.html always,
+   * which a page without ?lang= or with one the site lacks reads), whose
+   * <template class="vt-strings"> is added to this page for V.t
+   * (vitrine.js). Then done(lang), lang being the language the page now
+   * speaks (null: no texts could be had, the page stays as written). */
+  function translate(done) {
+    var V = window.vitrine;
+    if (!V || !window.fetch || !window.DOMParser)
+      return done(null);
+    function texts(lang) {
+      return fetch('lang/' + lang + '.html', {credentials: 'same-origin'}).then(function (r) {
+        return r.ok ? r.text() : null;
+      }).then(function (html) {
+        return html ? {lang: lang, html: html} : null;
+      });
+    }
+    var wanted = language() || 'en';
+    texts(wanted).then(function (got) {
+      return got || wanted === 'en' ? got : texts('en');
+    }).then(function (got) {
+      var strings = got && new DOMParser().parseFromString(got.html, 'text/html')
+        .querySelector('template.vt-strings');
+      if (!strings)
+        return null;
+      document.body.appendChild(document.importNode(strings, true));
+      document.documentElement.lang = got.lang;
+      var skip = document.querySelector('.skip-link');
+      var back = document.querySelector('.mirador-bar__back');
+      if (skip)
+        skip.textContent = V.t('vw-skip');
+      if (back)
+        back.textContent = V.t('vw-back');
+      return got.lang;
+    }).catch(function () {
+      return null;
+    }).then(done);
+  }
+
+  window.vitrineOpenIn = {manifestParam: manifestParam, backLink: backLink, language: language,
+                          translate: translate};
 })();

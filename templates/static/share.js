@@ -35,11 +35,14 @@
     return cgi.split('?')[0] + '?selection=' + ids.join(',');
   }
 
-  /* This site's viewer page @page ("mirador" or "uv") for @manifest. */
+  /* This site's viewer page @page ("mirador" or "uv") for @manifest, in
+   * this page's language (open-in.js). */
   function viewerUrl(page, manifest) {
     if (!manifest)
       return null;
-    return (V ? V.root : '') + 'static/' + page + '.html?manifest=' + encodeURIComponent(manifest);
+    var lang = document.documentElement.lang;
+    return (V ? V.root : '') + 'static/' + page + '.html?manifest=' + encodeURIComponent(manifest) +
+           (lang ? '&lang=' + encodeURIComponent(lang) : '');
   }
 
   function setup(box, getIds) {

@@ -27,7 +27,12 @@
  * If-Match: the annotation's version, core/vt_staff.h); the answer is what
  * vitrined stored (its id, version, creator), shown at once. A conflict
  * (409) says so and shows the current version. Values are text:
- * textContent, never HTML. */
+ * textContent, never HTML.
+ *
+ * Texts: V.t, from the asset page's strings (ws-*, the editor's ed-* and
+ * the annotations' where they say the same), in the page's language; the
+ * built-in types' fields are labelled by ws-label-NAME, other fields by
+ * their name. Type labels, choices and values are the configuration's. */
 (function () {
   'use strict';
 
@@ -42,7 +47,7 @@
       status.textContent = text;
   }
   if (!window.AnnotoriousOSD || typeof window.AnnotoriousOSD.createOSDAnnotator !== 'function') {
-    say('The annotation workspace could not load its drawing library.');
+    say(V.t('ws-no-library'));
     return;
   }
 
@@ -260,47 +265,52 @@
             version: version || '', saved: true};
   }
 
+  /* A field's label: the page's text for the built-in types' fields
+   * (<span data-k="ws-label-NAME">), else made from its name as the
+   * configuration wrote it ("sample-id": "Sample id"). */
+  function fieldLabel(name) {
+    var key = 'ws-label-' + name;
+    var text = V.t('ws-label-' + name);
+    return text !== key ? text : name.charAt(0).toUpperCase() + name.slice(1).replace(/[-_]/g, ' ');
+  }
+
   /* ---- the page's parts ------------------------------------------------ */
 
   var typeSelect = V.el('select', {id: 'ws-new-type'},
     types.map(function (t) { return V.el('option', {value: t.name, text: t.label || t.name}); }));
   var toolbar = V.el('div', {className: 'workspace__tools', role: 'toolbar',
-                             'aria-label': 'Drawing tools'}, [
-    V.el('label', {'for': 'ws-new-type', text: 'New annotation: '}), typeSelect,
+                             'aria-label': V.t('ws-tools')}, [
+    V.el('label', {'for': 'ws-new-type', text: V.t('ws-new-type') + ' '}), typeSelect,
     V.el('button', {type: 'button', 'data-tool': 'rectangle', 'aria-pressed': 'false',
-                    text: 'Draw rectangle'}),
+                    text: V.t('ws-draw-rectangle')}),
     V.el('button', {type: 'button', 'data-tool': 'polygon', 'aria-pressed': 'false',
-                    text: 'Draw polygon'}),
+                    text: V.t('ws-draw-polygon')}),
     V.el('button', {type: 'button', 'data-tool': 'view', 'aria-pressed': 'true',
-                    text: 'Move the image'}),
-    V.el('button', {type: 'button', 'data-tool': 'here', text: 'Rectangle over this view'}),
+                    text: V.t('ws-move')}),
+    V.el('button', {type: 'button', 'data-tool': 'here', text: V.t('ws-here')}),
     V.el('button', {type: 'button', 'data-tool': 'keyboard', 'aria-pressed': 'false',
-                    text: 'Polygon by keyboard'}),
+                    text: V.t('ws-keyboard')}),
     V.el('button', {type: 'button', 'data-keyboard': 'close', hidden: true, disabled: true,
-                    text: 'Close the polygon'}),
+                    text: V.t('ws-kb-close')}),
     V.el('button', {type: 'button', 'data-keyboard': 'cancel', hidden: true,
-                    text: 'Cancel the polygon'})
+                    text: V.t('ws-kb-cancel')})
   ]);
-  var hint = V.el('p', {className: 'workspace__hint', text:
-    'Rectangle: click a corner, then the opposite one. Polygon: click each point, then the' +
-    ' first again. Escape stops drawing; click a shape to select it, drag it or its handles' +
-    ' to change it. Polygon by keyboard: arrow keys move the crosshair (Shift: further), + and' +
-    ' - zoom, Enter adds a point, Backspace takes the last back, Escape cancels.'});
+  var hint = V.el('p', {className: 'workspace__hint', text: V.t('ws-hint')});
 
   var schemeSelect = V.el('select', {id: 'ws-scheme'}, [
-    V.el('option', {value: 'type', text: 'By type'}),
-    V.el('option', {value: 'damage', text: 'By damage type (restoration)'}),
-    V.el('option', {value: 'treatment', text: 'By treatment (restoration)'})
+    V.el('option', {value: 'type', text: V.t('ws-by-type')}),
+    V.el('option', {value: 'damage', text: V.t('ws-by-damage')}),
+    V.el('option', {value: 'treatment', text: V.t('ws-by-treatment')})
   ]);
-  var legend = V.el('ul', {className: 'workspace__legend', 'aria-label': 'Colours'});
+  var legend = V.el('ul', {className: 'workspace__legend', 'aria-label': V.t('ws-legend')});
   var colours = V.el('div', {className: 'workspace__colours'}, [
-    V.el('label', {'for': 'ws-scheme', text: 'Colours: '}), schemeSelect, legend
+    V.el('label', {'for': 'ws-scheme', text: V.t('ws-colours') + ' '}), schemeSelect, legend
   ]);
 
-  var filterType = V.el('select', {id: 'ws-filter-type'}, [V.el('option', {value: '', text: 'Any type'})]
+  var filterType = V.el('select', {id: 'ws-filter-type'}, [V.el('option', {value: '', text: V.t('ws-any-type')})]
     .concat(types.map(function (t) { return V.el('option', {value: t.name, text: t.label || t.name}); })));
   var filterCreator = V.el('select', {id: 'ws-filter-creator'},
-                           [V.el('option', {value: '', text: 'Anyone'})]);
+                           [V.el('option', {value: '', text: V.t('ws-anyone')})]);
   var fieldNames = [];
   types.forEach(function (t) {
     t.fields.forEach(function (f) {
@@ -308,18 +318,18 @@
         fieldNames.push(f.name);
     });
   });
-  var filterField = V.el('select', {id: 'ws-filter-field'}, [V.el('option', {value: '', text: 'Any field'})]
-    .concat(fieldNames.map(function (n) { return V.el('option', {value: n, text: n}); })));
+  var filterField = V.el('select', {id: 'ws-filter-field'}, [V.el('option', {value: '', text: V.t('ws-any-field')})]
+    .concat(fieldNames.map(function (n) { return V.el('option', {value: n, text: fieldLabel(n)}); })));
   var filterText = V.el('input', {id: 'ws-filter-text', type: 'search', autocomplete: 'off'});
   var filters = V.el('fieldset', {className: 'workspace__filters'}, [
-    V.el('legend', {text: 'Show only'}),
-    V.el('label', {'for': 'ws-filter-type', text: 'Type'}), filterType,
-    V.el('label', {'for': 'ws-filter-creator', text: 'Creator'}), filterCreator,
-    V.el('label', {'for': 'ws-filter-field', text: 'Field'}), filterField,
-    V.el('label', {'for': 'ws-filter-text', text: 'Containing'}), filterText
+    V.el('legend', {text: V.t('ws-show-only')}),
+    V.el('label', {'for': 'ws-filter-type', text: V.t('ws-type')}), filterType,
+    V.el('label', {'for': 'ws-filter-creator', text: V.t('ws-creator')}), filterCreator,
+    V.el('label', {'for': 'ws-filter-field', text: V.t('ws-field')}), filterField,
+    V.el('label', {'for': 'ws-filter-text', text: V.t('ws-containing')}), filterText
   ]);
 
-  var list = V.el('ol', {className: 'workspace__list', 'aria-label': 'Annotations of this image'});
+  var list = V.el('ol', {className: 'workspace__list', 'aria-label': V.t('ws-list')});
   var panel = V.el('form', {className: 'workspace__panel', 'aria-labelledby': 'ws-panel-title',
                             hidden: true, novalidate: true});
   var layout = V.el('div', {className: 'workspace__layout'}, [
@@ -372,9 +382,10 @@
       if (v === undefined || f.kind === 'language')
         return;
       v = Array.isArray(v) ? v.join(', ') : String(v);
-      parts.push(f.name === 'text' || f.name === 'terms' ? v : f.name + ': ' + v);
+      parts.push(f.name === 'text' || f.name === 'terms' ? v
+                 : V.t('ws-field-value', {field: fieldLabel(f.name), value: v}));
     });
-    return parts.join(' · ') || '(no values yet)';
+    return parts.join(' · ') || V.t('ws-no-values');
   }
 
   function renderLegend() {
@@ -394,7 +405,7 @@
       var none = cssColour('--ws-scheme-none', '#8c8c8c');
       swatch.style.backgroundColor = none;
       legend.appendChild(V.el('li', {'data-value': '', 'data-colour': none},
-                              [swatch, 'no restoration information']));
+                              [swatch, V.t('ws-no-restoration')]));
     }
   }
 
@@ -418,7 +429,9 @@
       V.el('span', {className: 'workspace__type', text: labelOf(rec)}),
       V.el('span', {className: 'workspace__text', text: summaryOf(rec)}),
       V.el('span', {className: 'workspace__meta', text:
-        (rec.saved ? (rec.creator || '') + ', ' + rec.visibility : 'not saved yet')})
+        (rec.saved ? V.t('ws-item-meta', {creator: rec.creator || '?', visibility:
+          rec.visibility === 'public' ? V.t('ws-public') : V.t('ws-internal')})
+                   : V.t('ws-not-saved-yet'))})
     ])]);
   }
 
@@ -511,7 +524,7 @@
     scheme = schemeSelect.value;
     root.setAttribute('data-scheme', scheme);
     refresh();
-    say('Colours ' + schemeSelect.options[schemeSelect.selectedIndex].textContent.toLowerCase() + '.');
+    say(V.t('ws-colours-now', {scheme: schemeSelect.options[schemeSelect.selectedIndex].textContent}));
   });
 
   /* ---- the form ------------------------------------------------------------ */
@@ -547,7 +560,7 @@
   function suggesting(input, field, many) {
     var listId = input.id + '-terms';
     var box = V.el('ul', {id: listId, className: 'combobox__list', role: 'listbox',
-                          'aria-label': 'Terms in use', hidden: true});
+                          'aria-label': V.t('ws-terms-in-use'), hidden: true});
     var shown = [];
     var active = -1;
     input.setAttribute('role', 'combobox');
@@ -622,11 +635,11 @@
     var attrs = {id: id, name: f.name, 'data-kind': f.kind};
     var input;
     if (f.kind === 'choice') {
-      input = V.el('select', attrs, [V.el('option', {value: '', text: '(none)'})].concat(
+      input = V.el('select', attrs, [V.el('option', {value: '', text: V.t('ws-none')})].concat(
         (f.choices || []).map(function (c) { return V.el('option', {value: c, text: c}); })));
       input.value = value === undefined ? '' : String(value);
     } else if (f.kind === 'language') {
-      input = V.el('select', attrs, [V.el('option', {value: '', text: '(none)'})].concat(
+      input = V.el('select', attrs, [V.el('option', {value: '', text: V.t('ws-none')})].concat(
         ['nl', 'fr', 'en', 'de'].map(function (c) { return V.el('option', {value: c, text: c}); })));
       input.value = value === undefined ? '' : String(value);
     } else if (f.kind === 'text' && (f.name === 'text' || f.name === 'treatment')) {
@@ -641,7 +654,7 @@
       else
         attrs.type = 'text';
       if (f.kind === 'date') {
-        attrs.placeholder = 'YYYY, YYYY-MM or YYYY-MM-DD';
+        attrs.placeholder = V.t('ws-date-format');
         attrs.pattern = '\\d{4}(-\\d{2}(-\\d{2})?)?';
       }
       if (f.kind === 'terms')
@@ -649,27 +662,26 @@
       input = V.el('input', attrs);
       input.value = value === undefined ? '' : (Array.isArray(value) ? value.join(', ') : String(value));
     }
-    var label = f.name.charAt(0).toUpperCase() + f.name.slice(1).replace(/-/g, ' ');
-    var row = V.el('div', {className: 'workspace__row'}, [V.el('label', {'for': id, text: label}),
+    var row = V.el('div', {className: 'workspace__row'}, [V.el('label', {'for': id, text: fieldLabel(f.name)}),
       f.kind === 'term' || f.kind === 'terms' ? suggesting(input, f.name, f.kind === 'terms') : input]);
     if (f.kind === 'terms')
       row.appendChild(V.el('span', {id: 'ws-hint-' + n, className: 'workspace__help',
-                                    text: 'several terms: separate them with commas'}));
+                                    text: V.t('ws-terms-help')}));
     return row;
   }
 
   function regionInputs(rec) {
-    var row = V.el('fieldset', {className: 'workspace__region'}, [V.el('legend', {text: 'Region (pixels)'})]);
+    var row = V.el('fieldset', {className: 'workspace__region'}, [V.el('legend', {text: V.t('ws-region')})]);
     if (rec.shape.points) {
-      row.appendChild(V.el('p', {text: 'Polygon of ' + rec.shape.points.length +
-                                       ' points: drag its handles to reshape it.'}));
+      row.appendChild(V.el('p', {text: V.t('ws-polygon-reshape', {n: rec.shape.points.length})}));
       return row;
     }
     ['x', 'y', 'w', 'h'].forEach(function (k) {
       var id = 'ws-region-' + k;
       var input = V.el('input', {id: id, name: 'region-' + k, type: 'number', min: '0',
                                  step: '1', value: String(rec.shape[k])});
-      row.appendChild(V.el('label', {'for': id, text: {x: 'Left', y: 'Top', w: 'Width', h: 'Height'}[k]}));
+      row.appendChild(V.el('label', {'for': id, text: {x: V.t('ws-left'), y: V.t('ws-top'), w: V.t('ws-width'),
+                                                       h: V.t('ws-height')}[k]}));
       row.appendChild(input);
     });
     return row;
@@ -690,26 +702,26 @@
       showPanel(rec);
       refresh();
     });
-    panel.appendChild(V.el('h3', {id: 'ws-panel-title', text: (rec.saved ? 'Annotation ' : 'New annotation ') +
-                                                        (rec.saved ? rec.id : '')}));
+    panel.appendChild(V.el('h3', {id: 'ws-panel-title', text: rec.saved ? V.t('ws-annotation', {id: rec.id})
+                                                                   : V.t('ws-new-annotation')}));
     if (rec.saved)
-      panel.appendChild(V.el('p', {className: 'workspace__meta', text: 'By ' + (rec.creator || '?') +
-                                                                    '; version ' + rec.version}));
-    panel.appendChild(V.el('div', {className: 'workspace__row'}, [V.el('label', {'for': 'ws-type', text: 'Type'}), typeSel]));
+      panel.appendChild(V.el('p', {className: 'workspace__meta', text:
+        V.t('ws-by-version', {creator: rec.creator || '?', version: rec.version})}));
+    panel.appendChild(V.el('div', {className: 'workspace__row'}, [V.el('label', {'for': 'ws-type', text: V.t('ws-type')}), typeSel]));
     (t ? t.fields : []).forEach(function (f, n) {
       panel.appendChild(inputFor(f, rec.fields[f.name], n));
     });
     var vis = V.el('select', {id: 'ws-visibility', name: 'visibility'}, [
-      V.el('option', {value: 'internal', text: 'Internal (staff only)'}),
-      V.el('option', {value: 'public', text: 'Public (publishers only)'})]);
+      V.el('option', {value: 'internal', text: V.t('ws-vis-internal')}),
+      V.el('option', {value: 'public', text: V.t('ws-vis-public')})]);
     vis.value = rec.visibility;
-    panel.appendChild(V.el('div', {className: 'workspace__row'}, [V.el('label', {'for': 'ws-visibility', text: 'Visibility'}), vis]));
+    panel.appendChild(V.el('div', {className: 'workspace__row'}, [V.el('label', {'for': 'ws-visibility', text: V.t('ws-visibility')}), vis]));
     panel.appendChild(regionInputs(rec));
     panel.appendChild(V.el('p', {className: 'workspace__error', role: 'alert'}));
     var actions = V.el('div', {className: 'workspace__actions'}, [
-      V.el('button', {type: 'submit', text: 'Save'}),
-      V.el('button', {type: 'button', 'data-action': 'delete', text: rec.saved ? 'Delete' : 'Discard'}),
-      V.el('button', {type: 'button', 'data-action': 'close', text: 'Close'})
+      V.el('button', {type: 'submit', text: V.t('ws-save')}),
+      V.el('button', {type: 'button', 'data-action': 'delete', text: rec.saved ? V.t('ws-delete') : V.t('ws-discard')}),
+      V.el('button', {type: 'button', 'data-action': 'close', text: V.t('ws-close')})
     ]);
     panel.appendChild(actions);
     actions.querySelector('[data-action="delete"]').addEventListener('click', function () { remove(rec.id); });
@@ -729,15 +741,16 @@
       var raw = input.value.trim();
       if (raw === '')
         return;
+      var label = fieldLabel(f.name);
       if (raw.length > 8192) {
-        error = f.name + ' is too long (at most 8192 characters).';
+        error = V.t('ws-too-long', {field: label, max: 8192});
       } else if (f.kind === 'url' && !/^https?:\/\/[^\s"<>\\]+$/i.test(raw)) {
-        error = f.name + ': a link starts with http:// or https://.';
+        error = V.t('ws-field-error', {field: label, error: V.t('ed-bad-url')});
       } else if (f.kind === 'date' && !/^\d{4}(-\d{2}(-\d{2})?)?$/.test(raw)) {
-        error = f.name + ': a date is YYYY, YYYY-MM or YYYY-MM-DD.';
+        error = V.t('ws-field-error', {field: label, error: V.t('ed-bad-date')});
       } else if (f.kind === 'number') {
         if (!isFinite(Number(raw)))
-          error = f.name + ': a number is expected.';
+          error = V.t('ws-field-error', {field: label, error: V.t('ws-not-number')});
         else
           fields[f.name] = Number(raw);
         return;
@@ -750,7 +763,7 @@
     if (!error && !Object.keys(fields).some(function (k) {
       return !t || t.fields.some(function (f) { return f.name === k && f.kind !== 'language'; });
     }))
-      error = 'Fill in at least one field.';
+      error = V.t('ws-fill-one');
     var shape = rec.shape;
     if (!shape.points && panel.querySelector('[name="region-x"]')) {
       var r = {};
@@ -758,7 +771,7 @@
         r[k] = Math.round(Number(panel.querySelector('[name="region-' + k + '"]').value));
       });
       if (!(r.w > 0 && r.h > 0 && r.x >= 0 && r.y >= 0 && r.x + r.w <= width && r.y + r.h <= height))
-        error = error || 'The region must lie inside the image (' + width + ' × ' + height + ').';
+        error = error || V.t('ws-region-outside', {w: width, h: height});
       shape = r;
     }
     return error ? {error: error} : {fields: fields, shape: shape,
@@ -799,11 +812,10 @@
 
   function failure(a) {
     if (a.status === 409)
-      return 'Someone else changed this annotation first (now version ' +
-             (a.body.version || '?') + '): nothing was saved. Its current form is shown.';
+      return V.t('ws-conflict', {version: a.body.version || '?'});
     if (a.status === 202)
-      return 'Queued: vitrine will apply it shortly; reload the page in a moment.';
-    return (a.body && a.body.message) || ('Not saved (HTTP ' + a.status + ').');
+      return V.t('ed-queued');
+    return (a.body && a.body.message) || V.t('ed-not-saved', {status: a.status});
   }
 
   /* Changes made here, not by the person: Annotorious reports them as
@@ -851,7 +863,7 @@
                       visibility: values.visibility};
     if (!wasNew)
       annotation.id = rec.id;
-    say('Saving…');
+    say(V.t('ed-saving'));
     post(wasNew ? 'annotation-create' : 'annotation-update', {annotation: annotation},
          wasNew ? null : rec.version)
       .then(function (a) {
@@ -881,7 +893,7 @@
             showPanel(saved);
           }
           refresh();
-          say('Saved annotation ' + saved.id + '.');
+          say(V.t('ws-saved', {id: saved.id}));
           if (waiting && waiting.values)
             save(saved, waiting.values);
           return;
@@ -900,7 +912,7 @@
       })
       .catch(function () {
         delete saving[rec.id];
-        say('Not saved: the server did not answer.');
+        say(V.t('ed-no-answer'));
       });
   }
 
@@ -922,20 +934,20 @@
       return;
     if (!rec.saved) {
       forget(id);
-      say('Discarded.');
+      say(V.t('ws-discarded'));
       return;
     }
-    say('Deleting…');
+    say(V.t('ws-deleting'));
     post('annotation-delete', {annotation: {id: id}}, rec.version).then(function (a) {
       if (a.status === 200) {
         forget(id);
-        say('Deleted annotation ' + id + '.');
+        say(V.t('ws-deleted', {id: id}));
       } else {
         if (anno && !anno.getAnnotationById(id))
           quietly(function () { anno.addAnnotation(toAnnotorious(rec)); });
         say(failure(a));
       }
-    }).catch(function () { say('Not deleted: the server did not answer.'); });
+    }).catch(function () { say(V.t('ws-not-deleted')); });
   }
 
   /* A shape moved or reshaped in the image: saved at once for a saved one. */
@@ -1122,9 +1134,8 @@
     stopKeyboard();
     var r = viewer.viewport.viewportToImageRectangle(viewer.viewport.getBounds(true));
     var pad = V.el('div', {className: 'workspace__crosshair', tabindex: '0', role: 'application',
-                           'aria-roledescription': 'polygon drawing',
-                           'aria-label': 'Polygon by keyboard: arrow keys move the crosshair, ' +
-                                         'Enter adds a point, Escape cancels'});
+                           'aria-roledescription': V.t('ws-kb-role'),
+                           'aria-label': V.t('ws-kb-label')});
     pad.style.cssText = 'position:absolute;inset:0;z-index:5;pointer-events:none;outline-offset:-3px';
     var svg = svgEl('svg', {width: '100%', height: '100%', 'aria-hidden': 'true'});
     svg.style.cssText = 'position:absolute;inset:0';
@@ -1136,7 +1147,7 @@
     kbClose.disabled = true;
     drawKeyboard();
     pad.focus();
-    say('Polygon by keyboard: move the crosshair with the arrow keys, Enter adds a point.');
+    say(V.t('ws-kb-start'));
   }
 
   function stopKeyboard() {
@@ -1149,13 +1160,13 @@
 
   function closeKeyboard() {
     if (kb.points.length < 3) {
-      say('A polygon needs 3 points at least.');
+      say(V.t('ws-kb-few'));
       return;
     }
     var points = kb.points;
     setTool('view');
     begin(addNew({points: points}));
-    say('Polygon of ' + points.length + ' points: fill in the form and save.');
+    say(V.t('ws-kb-done', {n: points.length}));
   }
 
   function keyboardKey(event) {
@@ -1179,17 +1190,17 @@
     } else if (event.key === 'Enter') {
       var last = kb.points[kb.points.length - 1];
       if (kb.points.length >= POINTS_MAX)
-        say('A polygon has ' + POINTS_MAX + ' points at most.');
+        say(V.t('ws-kb-max', {max: POINTS_MAX}));
       else if (!last || last[0] !== kb.x || last[1] !== kb.y)
         kb.points.push([kb.x, kb.y]);
-      say('Point ' + kb.points.length + ' at ' + kb.x + ', ' + kb.y + '.');
+      say(V.t('ws-kb-point', {n: kb.points.length, x: kb.x, y: kb.y}));
     } else if (event.key === 'Backspace') {
       kb.points.pop();
-      say(kb.points.length + (kb.points.length === 1 ? ' point.' : ' points.'));
+      say(kb.points.length === 1 ? V.t('ws-kb-one') : V.t('ws-kb-many', {n: kb.points.length}));
     } else if (event.key === 'Escape') {
       event.stopPropagation();
       setTool('view');
-      say('Polygon cancelled.');
+      say(V.t('ws-kb-cancelled'));
       toolbar.querySelector('[data-tool="keyboard"]').focus();
     } else {
       return;
@@ -1228,10 +1239,7 @@
        * new Function is refused (docs/web: the staff pages' policy). */
       anno = null;
       root.setAttribute('data-ready', 'failed');
-      say(/unsafe-eval/.test(String(e && e.message))
-        ? 'The annotation workspace cannot draw: this page\'s Content-Security-Policy must allow ' +
-          '\'unsafe-eval\' (Annotorious draws with PixiJS, which compiles code at run time).'
-        : 'The annotation workspace could not start its drawing layer.');
+      say(/unsafe-eval/.test(String(e && e.message)) ? V.t('ws-csp') : V.t('ws-no-layer'));
       return;
     }
     viewer.addHandler('update-viewport', drawKeyboard);
@@ -1254,7 +1262,7 @@
       quietly(function () { anno.removeAnnotation(a.id); });
       setTool('view');
       begin(addNew(shape));
-      say('Drawn: fill in the form and save.');
+      say(V.t('ws-drawn'));
     });
     anno.on('updateAnnotation', function (a) {
       if (!quiet)
@@ -1282,7 +1290,7 @@
     });
     refresh();
     root.setAttribute('data-ready', 'true');
-    say(order.length === 1 ? '1 annotation.' : order.length + ' annotations.');
+    say(order.length === 1 ? V.t('annotations-one') : V.t('annotations-many', {n: order.length}));
     var wanted = /(?:^#|&)annotation=([A-Za-z0-9_-]{1,64})/.exec(location.hash);
     if (wanted && records[wanted[1]])
       open(wanted[1], true);
@@ -1295,7 +1303,7 @@
   function whenViewerOpen(fn) {
     var v = box.vitrineViewer;
     if (!v) {
-      say('The annotation workspace needs the zoomable viewer.');
+      say(V.t('ws-no-viewer'));
       return;
     }
     var started = false;
@@ -1337,7 +1345,7 @@
     ? fetch(termsUrl, {credentials: 'same-origin'}).then(function (r) { return r.ok ? r.json() : []; })
       .catch(function () { return []; })
     : Promise.resolve([]);
-  say('Loading the annotations…');
+  say(V.t('annotations-loading'));
   Promise.all([page, termList]).then(function (got) {
     terms = (Array.isArray(got[1]) ? got[1] : []).filter(function (t) {
       return t && typeof t.term === 'string' && t.term.length <= 200;
@@ -1345,7 +1353,7 @@
     var items = got[0] && Array.isArray(got[0].items) ? got[0].items : [];
     whenViewerOpen(function () { start(items); });
   }).catch(function () {
-    say('The annotations could not be loaded.');
+    say(V.t('annotations-failed'));
   });
 
   window.addEventListener('hashchange', function () {

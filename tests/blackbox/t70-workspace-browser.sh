@@ -12,7 +12,11 @@
 # keywords, from a sidecar, are in terms.json); the public page shows those
 # two only, Mirador draws both and Universal Viewer finds both by a search
 # inside the image; without 'unsafe-eval' the workspace says why it cannot
-# draw. Then the store, the audit trail and the trees are checked.
+# draw. The site is in English and French ([site] languages=en,fr): those
+# steps run on /en/; on the French internal page the workspace speaks
+# French, and the French public page opens Mirador and Universal Viewer in
+# French (axe-core clean). Then the store, the audit trail and the trees
+# are checked.
 # lighttpd serves both trees, the static tiles, vitrine-edit.cgi and the
 # public search CGI; vitrined runs. Skipped (77) without lighttpd, node,
 # playwright-core, Annotorious, Mirador, Universal Viewer or Chromium.
@@ -20,12 +24,14 @@ source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
 source "$VT_SOURCE_DIR/tests/lib/browser.sh"
 
-browser_require @annotorious/openseadragon mirador universalviewer
+browser_require @annotorious/openseadragon mirador universalviewer axe-core
 [ -x "$VT_BIN_DIR/vitrine-edit.cgi" ] || fail "vitrine-edit.cgi is missing: build the project first"
 
 vt_make_tree static
 base=http://127.0.0.1:$VT_PORT
 sed -i "s|^base-url=http://127.0.0.1:$VT_PORT/iiif\$|base-url=$base/images|" "$VT_CONF"
+sed -i 's/^\[site\]$/[site]\nlanguages=en,fr/' "$VT_CONF"
+grep -q '^languages=en,fr$' "$VT_CONF" || fail "could not set [site] languages in $VT_CONF"
 cat >>"$VT_CONF" <<EOF
 
 [staff]
@@ -43,9 +49,10 @@ vt_ingest
 id=$(vt_asset photo 2024.00042_panel.jpg | jq -r .id)
 vt_daemon_start
 int=$T/site/internal
-wait_for 30 test -f "$int/assets/$id.html" || fail "the internal page of $id was not written"
-grep -q 'id="workspace"' "$int/assets/$id.html" || fail "the internal page has no workspace"
-grep -q 'id="workspace"' "$T/site/public/assets/$id.html" && fail "the public page has the workspace"
+wait_for 30 test -f "$int/en/assets/$id.html" || fail "the internal page of $id was not written"
+grep -q 'id="workspace"' "$int/en/assets/$id.html" || fail "the internal page has no workspace"
+grep -q 'id="workspace"' "$int/fr/assets/$id.html" || fail "the French internal page has no workspace"
+grep -q 'id="workspace"' "$T/site/public/en/assets/$id.html" && fail "the public page has the workspace"
 test -s "$int/static/vendor/annotorious/annotorious-openseadragon.js" ||
     fail "Annotorious is not in the internal tree's static/vendor"
 ok "internal page with the workspace; Annotorious in static/vendor"

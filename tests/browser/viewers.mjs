@@ -566,8 +566,10 @@ await step('favourites: select to compare; share as IIIF manifest (the internal 
   check(v.status === 0, `the shared manifest is not valid Presentation 3: ${v.stdout}${v.stderr}`);
   const mirador = await page.locator('[data-share="mirador"]').getAttribute('href');
   const uv = await page.locator('[data-share="uv"]').getAttribute('href');
-  check(mirador && mirador.includes(encodeURIComponent(manifestUrl)), `Open in Mirador: ${mirador}`);
-  check(uv && uv.includes(encodeURIComponent(manifestUrl)), `Open in UV: ${uv}`);
+  check(mirador && mirador.includes(encodeURIComponent(manifestUrl)) && mirador.endsWith('&lang=en'),
+        `Open in Mirador (with the page's language): ${mirador}`);
+  check(uv && uv.includes(encodeURIComponent(manifestUrl)) && uv.endsWith('&lang=en'),
+        `Open in UV (with the page's language): ${uv}`);
   await axe(page, 'favourites.html');
   await finishPage(page);
 });

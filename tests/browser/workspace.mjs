@@ -20,7 +20,11 @@
 // draws the two shapes over the public canvas (counted on screen) and
 // Universal Viewer 4 draws the two as hits of a search inside the image;
 // under a policy without 'unsafe-eval' the workspace says why it cannot
-// draw. Each step prints "ok - ..." or fails with a screenshot in OUTDIR.
+// draw. The site is in English and French ([site] languages=en,fr): the
+// steps above run on /en/; the French internal page's workspace speaks
+// French (its tools, a new annotation's form, its check and its discard,
+// axe-core clean), and the French public page opens the site's own Mirador
+// and Universal Viewer pages in French (our texts and the viewers'). Each step prints "ok - ..." or fails with a screenshot in OUTDIR.
 // No uncaught exception, no console error, no failed request.
 //
 // The fixture also gives the image the keywords "craquelure" and "oak"
@@ -30,6 +34,7 @@ import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { axe } from './harness.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TIMEOUT_MS = 15000;
@@ -49,10 +54,11 @@ function ok(message) { console.log('ok - ' + message); }
 
 const browser = await chromium.launch({executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: 30000});
 const pages = [];
-async function open(user, password) {
+/* @options: more of the context's (bypassCSP, for axe-core's inline script). */
+async function open(user, password, options) {
   const context = await browser.newContext({
     viewport: {width: 1280, height: 900}, locale: 'en-GB',
-    httpCredentials: user ? {username: user, password} : undefined});
+    httpCredentials: user ? {username: user, password} : undefined, ...options});
   const page = await context.newPage();
   page.setDefaultTimeout(TIMEOUT_MS);
   page.on('pageerror', (err) => problems.push('uncaught exception: ' + String(err)));
@@ -70,7 +76,7 @@ async function open(user, password) {
   return page;
 }
 
-const internalUrl = `${base}/internal/assets/${id}.html`;
+const internalUrl = `${base}/internal/en/assets/${id}.html`;
 
 async function ready(page) {
   await page.locator('#workspace[data-ready="true"]').waitFor({state: 'attached'});
@@ -293,7 +299,7 @@ try {
   const texts = await items.allTextContents();
   check(texts.some((t) => t.includes('<img src=x onerror="window.__xss=1"> loose paint')),
         'the polygon\'s text is not shown as text: ' + JSON.stringify(texts));
-  check(texts.some((t) => t.includes('damage: flaking') && t.includes('material: oak')),
+  check(texts.some((t) => t.includes('Damage type: flaking') && t.includes('Material: oak')),
         'the rectangle is not listed with its picked material: ' + JSON.stringify(texts));
   check(await page.locator('#workspace img').count() === 0, 'an element was made from a value');
   check(await page.evaluate(() => window.__xss) === undefined, 'the script payload ran');
@@ -470,9 +476,68 @@ try {
         'the cancelled polygon was kept: ' + await pp.locator('#workspace').getAttribute('data-count'));
   ok('Escape cancels a polygon by keyboard, the focus back on its button');
 
+  step = 'the workspace in French';
+  /* The internal page in /fr/: the workspace's texts come from the page
+   * (po/fr.po), none is left in English; a rectangle over the view gets a
+   * French form, refused empty in French, and discarded (nothing saved). */
+  const frp = await open('pub', 'pubpw', {bypassCSP: true});
+  await frp.goto(`${base}/internal/fr/assets/${id}.html`);
+  await ready(frp);
+  check(await frp.evaluate(() => document.documentElement.lang) === 'fr', 'the page is not in French');
+  check(await frp.getByRole('toolbar', {name: 'Outils de dessin'}).count() === 1, 'no toolbar "Outils de dessin"');
+  for (const name of ['Dessiner un rectangle', 'Dessiner un polygone', 'Déplacer l\'image',
+                      'Rectangle sur cette vue', 'Polygone au clavier'])
+    check(await frp.getByRole('button', {name, exact: true}).count() === 1, `no button "${name}"`);
+  check(/^Rectangle : cliquez sur un coin/.test(await frp.locator('.workspace__hint').textContent()),
+        'the hint is not French: ' + await frp.locator('.workspace__hint').textContent());
+  const frItems = await frp.locator('.workspace__item').allTextContents();
+  check(frItems.length === 3 && frItems.filter((t) => t.endsWith('pub, Publique')).length === 2 &&
+        frItems.some((t) => t.includes('Type de dommage : flaking')),
+        'the list is not French: ' + JSON.stringify(frItems));
+  await frp.selectOption('#ws-new-type', 'restoration');
+  await frp.getByRole('button', {name: 'Rectangle sur cette vue'}).click();
+  const frForm = frp.locator('form.workspace__panel');
+  await frForm.waitFor({state: 'visible'});
+  check(await frp.locator('#ws-panel-title').textContent() === 'Nouvelle annotation', 'the form\'s title');
+  for (const [field, label] of [['damage', 'Type de dommage'], ['treatment', 'Traitement'],
+                                ['conservator', 'Restaurateur'], ['visibility', 'Visibilité']])
+    check(await frp.locator(`label[for="ws-${field === 'visibility' ? '' : 'field-'}${field}"]`).textContent() === label,
+          `the ${field} field is not labelled "${label}"`);
+  await frForm.getByRole('button', {name: 'Enregistrer'}).click();
+  check(await frForm.locator('.workspace__error').textContent() === 'Remplissez au moins un champ.',
+        'the empty form\'s error: ' + await frForm.locator('.workspace__error').textContent());
+  /* Annotorious's handles of the selected shape (its SVG) are buttons
+   * without a name: third-party markup, left out. */
+  await axe(frp, 'the French workspace', ['#viewer svg']);
+  await frForm.getByRole('button', {name: 'Abandonner'}).click();
+  await frp.locator('.workspace__status').filter({hasText: /^Abandonnée\.$/}).waitFor();
+  check(await frp.locator('#workspace').getAttribute('data-count') === '3', 'the discarded rectangle stayed');
+  ok('the French internal page\'s workspace speaks French (tools, list, form, its check, "Abandonnée."), ' +
+     'axe-core clean');
+
+  step = 'Mirador in French';
+  /* The French public page's "open in" link passes its language: our page
+   * and Mirador's own menus are French. */
+  const frMirador = await open(null, null, {bypassCSP: true});
+  frMirador.allowed.push(/element\.ref was removed/, /The `value` provided to the Tabs component is invalid/);
+  await frMirador.goto(`${base}/fr/assets/${id}.html`);
+  const miradorLink = frMirador.getByRole('link', {name: 'Ouvrir dans Mirador sur ce site'});
+  check(/static\/mirador\.html\?manifest=[^&]+&lang=fr$/.test(await miradorLink.getAttribute('href')),
+        'the link: ' + await miradorLink.getAttribute('href'));
+  await Promise.all([frMirador.waitForURL(/\/static\/mirador\.html\?/), miradorLink.click()]);
+  await frMirador.getByRole('button', {name: 'Options de fenêtre'}).first().waitFor();
+  check(await frMirador.evaluate(() => document.documentElement.lang) === 'fr', 'the Mirador page is not fr');
+  check(await frMirador.locator('.mirador-bar__back').textContent() === '← Retour à la collection',
+        'the back link: ' + await frMirador.locator('.mirador-bar__back').textContent());
+  check(await frMirador.locator('.skip-link').textContent() === 'Aller à la visionneuse', 'the skip link');
+  /* Our part of the page (Mirador's own markup, #mirador, has MUI's
+   * aria-orientation on a tablist's parent: third-party, left out). */
+  await axe(frMirador, 'the French Mirador page', ['#mirador']);
+  ok('the French page opens Mirador in French: "← Retour à la collection", Mirador\'s "Options de fenêtre"');
+
   step = 'public page';
   const visitor = await open(null, null);
-  const publicUrl = `${base}/assets/${id}.html`;
+  const publicUrl = `${base}/en/assets/${id}.html`;
   /* vitrined publishes the page again after each save: until it has both. */
   for (let i = 0; i < 40; i++) {
     await visitor.goto(publicUrl);
@@ -537,9 +602,16 @@ try {
    * bounds. "blistered" is in both public annotations and nowhere else. */
   const uv = await open(null, null);
   uv.allowed.push(/\/images\/data:image\//, /Failed to load resource/);
-  await uv.goto(`${base}/static/uv.html?manifest=${encodeURIComponent(manifest)}`);
+  /* From the French page: UV's own texts are French too (its fr-FR). */
+  await uv.goto(`${base}/fr/assets/${id}.html`);
+  const uvLink = uv.getByRole('link', {name: 'Ouvrir dans Universal Viewer sur ce site'});
+  await Promise.all([uv.waitForURL(/\/static\/uv\.html\?/), uvLink.click()]);
   const searchBox = uv.locator('input.searchText:visible').first();
   await searchBox.waitFor({state: 'visible', timeout: 30000});
+  check(await uv.locator('.mirador-bar__back').textContent() === '← Retour à la collection',
+        'the UV page\'s back link: ' + await uv.locator('.mirador-bar__back').textContent());
+  const uvText = await uv.evaluate(() => document.getElementById('uv').innerText);
+  check(uvText.includes('Chercher dans ce document'), 'Universal Viewer is not French: ' + uvText.slice(0, 300));
   const answer = uv.waitForResponse((r) => r.url().includes('/vitrine-search.cgi/manifest/'));
   await searchBox.fill('blistered');
   await searchBox.press('Enter');

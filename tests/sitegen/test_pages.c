@@ -32,6 +32,9 @@ static const char *const page_templates[] = {"home", "search", "favourites", "as
                                              "notfound",
                                              NULL};
 static const char *const partials[] = {"header", "footer", "card", NULL};
+/* Templates that are not pages: static/lang/LANG.html, the texts of the
+ * static Mirador and Universal Viewer pages (test_viewer_strings). */
+static const char *const not_pages[] = {"viewer-strings", NULL};
 
 /* ------------------------------------------------------------------ */
 /* Helpers */
@@ -366,7 +369,7 @@ static void test_every_page_template_has_a_fixture(void)
         if (!g_str_has_suffix(entry, ".html"))
             continue;
         g_autofree char *base = g_strndup(entry, strlen(entry) - strlen(".html"));
-        if (g_strv_contains(partials, base))
+        if (g_strv_contains(partials, base) || g_strv_contains(not_pages, base))
             continue;
         if (!g_strv_contains(page_templates, base))
             g_error("templates/%s has no fixture in tests/sitegen/pages/", entry);
@@ -464,7 +467,7 @@ static void test_asset_values_and_langs(void)
     g_assert_nonnull(find(all, "a", "href", "../interventions/2019.12345.html"));
     g_assert_nonnull(find(all, "a", "href", "../departments/photo/index.html"));
     g_assert_nonnull(find(all, "a", "href", "https://vitrine.example.org/iiif/p1a/manifest.json"));
-    g_assert_nonnull(find(all, "a", "href", "../static/mirador.html?manifest=../iiif/p1a/manifest.json"));
+    g_assert_nonnull(find(all, "a", "href", "../static/mirador.html?manifest=../iiif/p1a/manifest.json&lang=en"));
     g_assert_nonnull(find(all, "a", "href",
                           "https://vitrine.example.org/iiif/p1a/full/1500,2000/0/default.jpg"));
     g_assert_nonnull(find(all, "a", "href", "p1a.json"));
@@ -584,7 +587,7 @@ static void test_intervention_and_department(void)
     g_autofree char *xray = text_of(h2_xray);
     g_assert_cmpstr(xray, ==, "X-radiography " PAYLOAD_SCRIPT);
     g_assert_true(h2_xray->children && h2_xray->children->type == XML_TEXT_NODE);
-    g_assert_nonnull(find(all, "a", "href", "../static/mirador.html?manifest=../iiif/intervention/2019.12345/manifest.json"));
+    g_assert_nonnull(find(all, "a", "href", "../static/mirador.html?manifest=../iiif/intervention/2019.12345/manifest.json&lang=en"));
     g_assert_nonnull(find(all, "a", "href", "https://vitrine.example.org/iiif/collection/intervention/2019.12345.json"));
     g_ptr_array_free(all, TRUE);
     xmlFreeDoc(doc);
@@ -656,6 +659,29 @@ static void test_script_pages(void)
     vt_template_set_free(set);
 }
 
+/* viewer-strings.html: the page's language, and the texts open-in.js,
+ * mirador-page.js and uv-page.js ask for in a <template class="vt-strings">,
+ * their {placeholders} left for the scripts. */
+static void test_viewer_strings(void)
+{
+    vt_template_set *set = load_templates();
+    json_t *data = json_pack("{s:{s:s}}", "page", "lang", "fr");
+    g_autofree char *html = render(set, "viewer-strings", data);
+    json_decref(data);
+    htmlDocPtr doc = parse_html(html);
+    GPtrArray *all = elements(doc);
+    assert_attr(find(all, "html", NULL, NULL), "lang", "fr");
+    g_assert_nonnull(find(all, "template", "class", "vt-strings"));
+    g_assert_nonnull(strstr(html, "<span data-k=\"vw-skip\">Skip to the viewer</span>"));
+    g_assert_nonnull(strstr(html, "<span data-k=\"vw-back\">"));
+    g_assert_nonnull(strstr(html, "open {name} from an image"));
+    g_assert_nonnull(strstr(html, "<span data-k=\"vw-not-installed\">{name} is not installed on this "
+                                  "site. The IIIF manifest is at {url}.</span>"));
+    g_ptr_array_free(all, TRUE);
+    xmlFreeDoc(doc);
+    vt_template_set_free(set);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -667,6 +693,7 @@ int main(int argc, char **argv)
     g_test_add_func("/pages/cards", test_cards);
     g_test_add_func("/pages/intervention-and-department", test_intervention_and_department);
     g_test_add_func("/pages/script-pages", test_script_pages);
+    g_test_add_func("/pages/viewer-strings", test_viewer_strings);
     int rc = g_test_run();
     xmlCleanupParser();
     return rc;
