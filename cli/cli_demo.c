@@ -131,6 +131,7 @@ static const struct {
     "\n[site]\n" \
     "dir=site\n" \
     "title=vitrine demo\n" \
+    "languages=nl,fr,en              # a page tree each (/nl/, /fr/, /en/); / goes by Accept-Language\n" \
     "base-url=http://127.0.0.1:%1$d\n" \
     "internal-base-url=http://127.0.0.1:%1$d/internal\n" \
     "originals-base-url=http://127.0.0.1:%1$d/internal/originals\n" \
@@ -300,6 +301,32 @@ static int config_port(const char *conf)
     return (int)port;
 }
 
+/* The [site] languages of the demo's config (its page folders), or NULL
+ * without two or more: a value that is not a language tag (a user's edit)
+ * leaves the list out, so that nothing odd goes into lighttpd.conf. */
+static char **config_languages(const char *conf)
+{
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    if (!g_key_file_load_from_file(kf, conf, G_KEY_FILE_NONE, NULL))
+        return NULL;
+    g_autofree char *raw = vt_config_get_raw(kf, "site", "languages");
+    if (!raw)
+        return NULL;
+    char **langs = g_strsplit(raw, ",", -1);
+    for (size_t i = 0; langs[i]; i++) {
+        g_strstrip(langs[i]);
+        if (!g_regex_match_simple("^[a-z]{2,3}(-[A-Za-z0-9]{1,8})?$", langs[i], 0, 0)) {
+            g_strfreev(langs);
+            return NULL;
+        }
+    }
+    if (g_strv_length(langs) < 2) {
+        g_strfreev(langs);
+        return NULL;
+    }
+    return langs;
+}
+
 /* A lighttpd string literal may not hold '"' or '\' as they are; our paths
  * go into them unquoted, so such a path is refused. */
 static bool lighttpd_safe(const char *s)
@@ -310,9 +337,11 @@ static bool lighttpd_safe(const char *s)
 /* The demo's web server: public tree at /, internal tree at /internal/ (no
  * authentication: it listens on 127.0.0.1 only), the CGI at both, the
  * static tiles at /images/ (internal assets' at /internal/images/ only),
- * the API fixture at /api/. docs/web/lighttpd.conf
- * is the production version. */
-static char *lighttpd_config(const char *dir, int port, const char *cgi)
+ * the API fixture at /api/; with @languages (two or more, the default
+ * first), / and /internal/ go to the visitor's language by Accept-Language.
+ * docs/web/lighttpd.conf is the production version. */
+static char *lighttpd_config(const char *dir, int port, const char *cgi,
+                             const char *const *languages)
 {
     GString *c = g_string_new(NULL);
     g_string_append_printf(
@@ -347,6 +376,26 @@ static char *lighttpd_config(const char *dir, int port, const char *cgi)
         "url.redirect = ( \"^/internal$\" => \"/internal/\" )\n"
         "$HTTP[\"url\"] =~ \"/\\.\" { url.access-deny = ( \"\" ) }\n",
         dir, port, cgi);
+
+    /* docs/web/lighttpd.conf's block for [site] languages: the first
+     * language of Accept-Language that the site has, else the default; a
+     * 302, which no browser keeps (the answer depends on the visitor). */
+    if (languages && languages[0] && languages[1]) {
+        g_string_append(c, "$HTTP[\"url\"] =~ \"^(/internal)?/$\" {\n"
+                           "    url.redirect-code = 302\n");
+        for (size_t i = 1; languages[i]; i++)
+            g_string_append_printf(c,
+                                   "    %s$REQUEST_HEADER[\"Accept-Language\"] =~ \"^ *(?i:%s)\\b\" {\n"
+                                   "        url.redirect = ( \"^(/internal)?/$\" => \"$1/%s/\" )\n"
+                                   "    }\n",
+                                   i == 1 ? "" : "else ", languages[i], languages[i]);
+        g_string_append_printf(c,
+                               "    else $HTTP[\"url\"] =~ \"\" {\n"
+                               "        url.redirect = ( \"^(/internal)?/$\" => \"$1/%s/\" )\n"
+                               "    }\n"
+                               "}\n",
+                               languages[0]);
+    }
 
     /* The sanitizer options of a test run reach the CGI as the config does
      * (mod_cgi gives a CGI a fresh environment). */
@@ -747,7 +796,8 @@ int cli_demo(cli_context *ctx, int argc, char **argv)
         if (write_text(conf, text) != 0)
             return 1;
     }
-    g_autofree char *web_text = lighttpd_config(dir, port, cgi);
+    g_auto(GStrv) languages = config_languages(conf);
+    g_autofree char *web_text = lighttpd_config(dir, port, cgi, (const char *const *)languages);
     g_autofree char *logs = g_build_filename(dir, "logs", NULL);
     if (vt_file_mkdirs(logs) != VT_OK) {
         fprintf(stderr, "vitrine demo: %s\n", vt_error_message());

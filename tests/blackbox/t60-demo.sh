@@ -7,7 +7,12 @@
 # the collection-API fixture is served, and harvested titles are searchable.
 # A file copied into a hotfolder appears in search; once the site generator
 # writes <site.dir>/public/, also the home page, an asset page, and the new
-# file's page within 30 s. SIGTERM stops the demo, lighttpd and vitrined.
+# file's page within 30 s. The demo is in three languages ([site]
+# languages=nl,fr,en): / and /internal/ go to the visitor's language by
+# Accept-Language (a 302; Dutch, the default, without one the site has), an
+# asset's page is in /nl/, /fr/ and /en/, each in its language with the
+# object's title in it, and its language switch leads to the same asset in
+# the others. SIGTERM stops the demo, lighttpd and vitrined.
 # A second demo on a taken port is refused with a clear message.
 # Skipped (77) only without lighttpd.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
@@ -73,6 +78,10 @@ assert_file "$DEMO/api/interventions/2024.01234.json" "API record"
 assert_file "$DEMO/hotfolders/photo/2024.01234_recto.json" "a sidecar"
 assert_file "$DEMO/hotfolders/microscopy/2024.01234_cross-section.tif" "a microscopy sample"
 assert_exit 0 dvt check-config
+grep -q '^languages=nl,fr,en\b' "$DEMO/vitrine.conf" || fail "the demo's config is not in nl, fr and en"
+grep -q 'Accept-Language.*(?i:fr)' "$DEMO/lighttpd.conf" ||
+    fail "the demo's lighttpd.conf does not send / by Accept-Language"
+ok "the demo's site is in nl, fr and en; its lighttpd.conf redirects / by Accept-Language"
 "$VT_LIGHTTPD" -tt -f "$DEMO/lighttpd.conf" >"$T/tt.out" 2>&1 || fail "lighttpd -tt: $(cat "$T/tt.out")"
 ok "lighttpd accepts the demo's lighttpd.conf"
 other=$(vt_free_port)
@@ -175,19 +184,58 @@ wait_for 30 found || fail "the new file is not in search within 30 s"
 ok "the new file is in search after $(( ($(vt_now_us) - start) / 1000 )) ms"
 
 if [ -f "$DEMO/site/public/index.html" ]; then
-    note "--- the site"
-    expect 200 /
+    note "--- the site, in three languages"
+    # redirect PATH ACCEPT-LANGUAGE WANT: a 302 to WANT ("" sends no header).
+    redirect() {
+        if [ -n "$2" ]; then get "$1" -H "Accept-Language: $2"; else get "$1"; fi
+        [ "$STATUS" = 302 ] || fail "GET $1 (Accept-Language: ${2:-none}): HTTP $STATUS, expected 302"
+        local location
+        location=$(header Location)
+        [[ $location == "$3" || $location == "$base$3" ]] ||
+            fail "GET $1 (Accept-Language: ${2:-none}) goes to $location, not $3"
+        ok "  GET $1 with Accept-Language '${2:-none}' -> $3"
+    }
+    redirect / "fr-BE,fr;q=0.9,en;q=0.5" /fr/
+    redirect / "en-GB,en;q=0.9" /en/
+    redirect / "de-DE" /nl/
+    redirect / "" /nl/
+    redirect /internal/ "fr" /internal/fr/
+    expect 200 /fr/
     assert_eq "text/html; charset=utf-8" "$(header Content-Type)" "  home page Content-Type"
-    expect 200 "/assets/$recto.html"
+    grep -q '<html lang="fr"' "$T/body" || fail "/fr/ is not in French: $(head -c 300 "$T/body")"
+    # pagein LANG ID: the asset's page in LANG, with its language switch.
+    pagein() {
+        expect 200 "/$1/assets/$2.html"
+        grep -q "<html lang=\"$1\"" "$T/body" || fail "  /$1/assets/$2.html is not in $1"
+        for other in nl fr en; do
+            grep -q "<a href=\"../../$other/assets/$2.html\" hreflang=\"$other\"" "$T/body" ||
+                fail "  /$1/assets/$2.html has no switch to /$other/assets/$2.html: $(grep -o '<nav class="language-switch".*' "$T/body" | head -c 400)"
+        done
+    }
+    pagein nl "$recto"
+    grep -q 'Over dit beeld' "$T/body" || fail "  the nl page does not say 'Over dit beeld'"
+    grep -q 'Portret van een dame met parelsnoer' "$T/body" || fail "  the nl page lacks the object's nl title"
+    ok "  in Dutch, with the object's Dutch title"
+    pagein fr "$recto"
+    grep -q 'propos de cette image' "$T/body" || fail "  the fr page does not say 'À propos de cette image'"
+    grep -q 'une dame au collier de perles' "$T/body" || fail "  the fr page lacks the object's fr title"
+    grep -q 'static/mirador.html?manifest=[^"]*&amp;lang=fr"' "$T/body" ||
+        fail "  the fr page's Mirador link does not pass its language"
+    ok "  in French, with the object's French title; Mirador is opened in French"
+    pagein en "$recto"
+    grep -q 'About this image' "$T/body" || fail "  the en page does not say 'About this image'"
+    ok "  in English"
+    expect 200 "/static/lang/fr.html"
+    expect 404 "/assets/$recto.html"
     expect 200 "/iiif/$recto/manifest.json"
     assert_eq "*" "$(header Access-Control-Allow-Origin)" "  manifest CORS"
-    page() { [ -f "$DEMO/site/public/assets/$id.html" ]; }
-    wait_for 30 page || fail "site/public/assets/$id.html did not appear within 30 s"
+    page() { [ -f "$DEMO/site/public/en/assets/$id.html" ]; }
+    wait_for 30 page || fail "site/public/en/assets/$id.html did not appear within 30 s"
     ok "the new file's page appeared after $(( ($(vt_now_us) - start) / 1000 )) ms"
-    expect 200 "/assets/$id.html"
+    for lang in nl fr en; do expect 200 "/$lang/assets/$id.html"; done
     cs=$(asset microscopy 2024.01234_cross-section.tif)
-    assert_no_file "$DEMO/site/public/assets/$cs.html" "  the microscopy page in the public tree"
-    expect 200 "/internal/assets/$cs.html"
+    assert_no_file "$DEMO/site/public/nl/assets/$cs.html" "  the microscopy page in the public tree"
+    expect 200 "/internal/nl/assets/$cs.html"
 else
     note "site/public/index.html is not there (no site generator yet): pages not checked"
 fi
