@@ -189,9 +189,7 @@ static bool metadata_pattern_valid(const char *word)
     return *p == '\0' || strcmp(p, "*") == 0;
 }
 
-/* [site] languages: a BCP 47 language with an optional region (nl, pt-BR):
- * it names a folder of the site and a gettext catalogue. */
-static bool language_valid(const char *code)
+bool vt_config_language_valid(const char *code)
 {
     size_t n = 0;
     while (g_ascii_islower(code[n]))
@@ -522,7 +520,7 @@ static vt_status load(GKeyFile *kf, const char *origin, const char *base_dir,
                 "http://creativecommons.org/licenses/by/4.0/ or "
                 "http://rightsstatements.org/vocab/InC/1.0/)", c->site_rights);
     c->site_attribution = get_string(&l, "site", "attribution", NULL);
-    c->site_languages = get_words(&l, "site", "languages", NULL, language_valid,
+    c->site_languages = get_words(&l, "site", "languages", NULL, vt_config_language_valid,
                                   "not a language code (nl, fr, en, de, pt-BR)");
     for (size_t i = 0; c->site_languages[i]; i++)
         for (size_t k = 0; k < i; k++)

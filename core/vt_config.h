@@ -153,6 +153,11 @@ const char *vt_config_images_base_url(const vt_config *config, vt_visibility whe
  * RightsStatements.org, http://)? For [site] rights and per-asset values. */
 bool vt_config_rights_valid(const char *uri);
 
+/* A language as [site] languages takes it: a BCP 47 language with an
+ * optional region (nl, pt-BR), which names a folder of the site and a
+ * gettext catalogue; the search CGI's hl= takes the same. */
+bool vt_config_language_valid(const char *code);
+
 const char *vt_visibility_name(vt_visibility visibility);
 /* Parses "public"/"internal"; returns false for anything else. */
 bool vt_visibility_parse(const char *text, vt_visibility *ret_visibility);

@@ -11,6 +11,7 @@
 
 #include <string.h>
 
+#include "vt_config.h"
 #include "vt_url.h"
 
 #define FIELD_NAME_MAX 32
@@ -293,18 +294,6 @@ static void set_audience(json_t *search, const vt_request_settings *settings)
     json_object_set_new(search, "audience", json_string(settings->internal ? "internal" : "public"));
 }
 
-/* hl (the display language): a language tag as [site] languages takes
- * them (core/vt_config.c: nl, pt-BR), so that any page of the site may
- * send its own; unlike lang it need not be one the index stems. */
-static bool display_language_valid(const char *code)
-{
-    size_t n = strspn(code, "abcdefghijklmnopqrstuvwxyz"), region = 0;
-    if (code[n] == '-')
-        region = strspn(code + n + 1, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789");
-    return n >= 2 && n <= 3 &&
-           (code[n] == '\0' || (region >= 2 && region <= 3 && code[n + 1 + region] == '\0'));
-}
-
 static vt_status parse_search(const params_seen *ps, const vt_request_settings *settings, vt_request *r)
 {
     static const char *const allowed[] = {"q", "page", "size", "sort", "lang", "hl", "f", NULL};
@@ -350,7 +339,7 @@ static vt_status parse_search(const params_seen *ps, const vt_request_settings *
     }
     const char *hl = get(ps, "hl");
     if (hl) {
-        if (!display_language_valid(hl))
+        if (!vt_config_language_valid(hl))
             return vt_error_set(VT_ERR_INVALID, "hl must be a language such as nl or pt-BR, not '%.*s'",
                                 QUOTE_MAX, hl);
         json_object_set_new(search, "hl", json_string(hl));

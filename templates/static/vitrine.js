@@ -107,7 +107,7 @@
     var frame = el('span', {className: 'card__frame'}, [
       thumbnail
         ? el('img', {src: thumbnail, alt: label, lang: lang, loading: 'lazy', decoding: 'async'})
-        : el('span', {className: 'card__noimage', text: 'No preview'})
+        : el('span', {className: 'card__noimage', text: t('no-preview')})
     ]);
     var link = el(url ? 'a' : 'span', {className: 'card__link', href: url}, [
       frame, el('span', {className: 'card__label', dir: 'auto', lang: lang, text: label})
@@ -129,23 +129,33 @@
   }
 
   /* Progressive touches on values the templates can only print raw:
-   * dates (<time class="date">) in words, byte counts (data-bytes) in MB. */
-  document.querySelectorAll('time.date[datetime]').forEach(function (t) {
-    var when = new Date(t.getAttribute('datetime'));
+   * dates (<time class="date">) in words, byte counts (data-bytes) in MB,
+   * both in the page's language (the site's English is British: day,
+   * month, year). */
+  var pageLang = document.documentElement.lang || 'en';
+  var locale = pageLang === 'en' ? 'en-GB' : pageLang;
+  document.querySelectorAll('time.date[datetime]').forEach(function (node) {
+    var when = new Date(node.getAttribute('datetime'));
     if (!isNaN(when.getTime()))
-      t.textContent = when.toLocaleString('en-GB', {dateStyle: 'long', timeStyle: 'short'});
+      node.textContent = when.toLocaleString(locale, {dateStyle: 'long', timeStyle: 'short'});
   });
+  function formatUnit(n, unit, display, digits) {
+    return new Intl.NumberFormat(locale, {style: 'unit', unit: unit, unitDisplay: display,
+                                          maximumFractionDigits: digits}).format(n);
+  }
   document.querySelectorAll('[data-bytes]').forEach(function (node) {
     var bytes = Number(node.getAttribute('data-bytes'));
     if (!isFinite(bytes) || bytes < 0)
       return;
-    var units = ['bytes', 'kB', 'MB', 'GB', 'TB'], value = bytes, u = 0;
+    /* Intl says the units in the page's language (1,2 Mo; 1.234 bytes). */
+    var units = ['byte', 'kilobyte', 'megabyte', 'gigabyte', 'terabyte'], value = bytes, u = 0;
     while (value >= 1000 && u < units.length - 1) {
       value /= 1000;
       u++;
     }
-    node.textContent = (u === 0 ? String(bytes) : value.toFixed(value < 10 ? 1 : 0)) + ' ' + units[u] +
-                       (u === 0 ? '' : ' (' + bytes.toLocaleString('en') + ' bytes)');
+    var exact = formatUnit(bytes, 'byte', 'long', 0);
+    node.textContent = u === 0 ? exact
+                               : formatUnit(value, units[u], 'short', value < 10 ? 1 : 0) + ' (' + exact + ')';
   });
 
   /* Interface text for the scripts: the page's <template class="vt-strings">

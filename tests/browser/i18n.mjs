@@ -75,6 +75,22 @@ await run.step('the language switch keeps the visitor on the same asset', async 
   await run.finishPage(page);
 });
 
+await run.step('dates are written in the page\'s language', async () => {
+  const months = {
+    nl: /januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december/,
+    fr: /janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre/,
+    en: /January|February|March|April|May|June|July|August|September|October|November|December/,
+  };
+  const page = await run.newPage();
+  for (const lang of ['nl', 'fr', 'en']) {
+    await page.goto(`${base}/${lang}/assets/${asset}.html`);
+    const when = await page.locator('time.date').first().textContent();
+    check(months[lang].test(when) && !Object.keys(months).some((l) => l !== lang && months[l].test(when)),
+          `the ${lang} asset page's date reads "${when}"`);
+  }
+  await run.finishPage(page);
+});
+
 await run.step('a search hit leads to the asset page in the search page\'s language', async () => {
   const page = await run.newPage();
   await page.goto(`${base}/fr/search.html?q=panel`);
