@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# t74-languages-browser: a site generated with [site] languages=nl,fr,en,
+# t74-languages-browser: a site generated with [site] languages=nl,fr,en,de,
 # served by lighttpd, in headless Chromium (tests/browser/i18n.mjs): the
 # language switch, used with the keyboard on an asset page, lands on the
 # same asset in the chosen language; a French search shows French
 # snippets (another language's marked) and the synonym group's French
 # label; axe-core finds no serious or critical
-# violation on home, search, asset, intervention and favourites in nl, fr
-# and en. Skipped (77) without lighttpd, node, Chromium or node_modules.
+# violation on home, search, asset, intervention and favourites in nl, fr,
+# en and de. Skipped (77) without lighttpd, node, Chromium or node_modules.
 source "${VT_SOURCE_DIR:-$(dirname "$0")/../..}/tests/lib/common.sh"
 source "$VT_SOURCE_DIR/tests/lib/images.sh"
 source "$VT_SOURCE_DIR/tests/lib/browser.sh"
@@ -15,7 +15,7 @@ browser_require axe-core openseadragon
 vt_make_tree static
 base=http://127.0.0.1:$VT_PORT
 sed -i "s|^base-url=http://127.0.0.1:$VT_PORT/iiif\$|base-url=$base/images|" "$VT_CONF"
-sed -i '/^\[site\]/a languages=nl,fr,en' "$VT_CONF"
+sed -i '/^\[site\]/a languages=nl,fr,en,de' "$VT_CONF"
 img_jpeg "$T/hot/photo/2024.00042_panel.jpg" 800 600
 # Synonyms tagged with their language: the keywords facet shows the
 # group's label in the page's language.

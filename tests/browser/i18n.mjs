@@ -1,5 +1,5 @@
 // tests/browser/i18n.mjs: the site in several languages (issue 12), in
-// headless Chromium, on a site generated with [site] languages=nl,fr,en.
+// headless Chromium, on a site generated with [site] languages=nl,fr,en,de.
 // A visitor on the Dutch page of an asset switches to French with the
 // keyboard (the language switch is a list of links) and lands on the same
 // asset, in French; then to English. A hit of the French search page leads
@@ -20,7 +20,8 @@ if (!/^[a-z0-9]+$/.test(asset) || !/^[0-9.]+$/.test(intervention)) {
   console.error('VT_ASSET and VT_INTERVENTION are needed');
   process.exit(2);
 }
-const LANGS = {nl: 'Over dit beeld', fr: 'À propos de cette image', en: 'About this image'};
+const LANGS = {nl: 'Over dit beeld', fr: 'À propos de cette image', en: 'About this image',
+               de: 'Über dieses Bild'};
 const run = new Run({base, outDir: outDirArg(process.argv[3], 'vt-i18n-'), timeout: 20000});
 await run.launch({viewport: {width: 1280, height: 900}});
 
@@ -70,7 +71,7 @@ await run.step('the language switch keeps the visitor on the same asset', async 
   // Its hreflang alternates name the same asset in every language.
   const alternates = await page.evaluate(() => [...document.querySelectorAll('link[rel="alternate"][hreflang]')]
     .map((l) => l.hreflang + ' ' + new URL(l.href).pathname));
-  check(alternates.join(',') === ['nl', 'fr', 'en'].map((l) => `${l} /${l}/assets/${asset}.html`).join(','),
+  check(alternates.join(',') === Object.keys(LANGS).map((l) => `${l} /${l}/assets/${asset}.html`).join(','),
         `hreflang alternates: ${alternates}`);
   await run.finishPage(page);
 });
