@@ -428,6 +428,34 @@ static char *reason_text(const vt_filejob *j, const char *source, const char *de
 
 #define REASON_SUFFIX ".reason.txt"
 
+/* Opens the quarantine folder of @rel (DEPT/NAME, made if missing) in
+ * @dst and picks a free name there for NAME that leaves room for the
+ * reason file beside it: *ret_name and *ret_dir (the folder as shown),
+ * owned by the caller. */
+static vt_status quarantine_slot(const vt_config *cfg, const char *rel, vt_place *dst, char **ret_name,
+                                 char **ret_dir)
+{
+    vt_status s = vt_place_open(cfg->quarantine_dir, rel, VT_BENEATH_CREATE, dst);
+    if (s != VT_OK)
+        return s;
+    *ret_name = vt_file_free_name_at(dst->dirfd, dst->name, strlen(REASON_SUFFIX));
+    *ret_dir = g_path_get_dirname(dst->shown);
+    return VT_OK;
+}
+
+/* Writes @text as the reason file of @name in @dst (@dir as shown);
+ * *ret_path (may be NULL) gets its path, owned by the caller. */
+static vt_status write_reason(const vt_place *dst, const char *dir, const char *name, const char *text,
+                              char **ret_path)
+{
+    g_autofree char *why_name = g_strconcat(name, REASON_SUFFIX, NULL);
+    g_autofree char *why = g_build_filename(dir, why_name, NULL);
+    vt_status s = vt_file_write_atomic_at(dst->dirfd, why_name, why, text, strlen(text));
+    if (s == VT_OK && ret_path)
+        *ret_path = g_steal_pointer(&why);
+    return s;
+}
+
 static vt_status work_quarantine(vt_filejob *j, const vt_config *cfg)
 {
     const char *source = j->asset ? j->asset->source : j->relpath;
@@ -437,14 +465,12 @@ static vt_status work_quarantine(vt_filejob *j, const vt_config *cfg)
     if (s != VT_OK)
         return place_gone(j, s) ? VT_OK : s;
     g_autofree char *rel = g_build_filename(j->dept->id, display, NULL);
-    s = vt_place_open(cfg->quarantine_dir, rel, VT_BENEATH_CREATE, &dst);
+    g_autofree char *name = NULL, *dst_dir = NULL;
+    s = quarantine_slot(cfg, rel, &dst, &name, &dst_dir);
     if (s != VT_OK) {
         vt_place_close(&src);
         return s;
     }
-    /* The name leaves room for the reason file beside it. */
-    g_autofree char *name = vt_file_free_name_at(dst.dirfd, dst.name, strlen(REASON_SUFFIX));
-    g_autofree char *dst_dir = g_path_get_dirname(dst.shown);
     char *dest = g_build_filename(dst_dir, name, NULL);
     s = vt_file_move_at(src.dirfd, src.name, src.shown, dst.dirfd, name, dest);
     if (s == VT_ERR_NOT_FOUND) {
@@ -455,9 +481,8 @@ static vt_status work_quarantine(vt_filejob *j, const vt_config *cfg)
         g_free(dest);
     } else {
         j->dest = dest;
-        g_autofree char *why_name = g_strconcat(name, REASON_SUFFIX, NULL);
         g_autofree char *text = reason_text(j, display, j->dept->id);
-        s = vt_file_write_atomic_at(dst.dirfd, why_name, dest, text, strlen(text));
+        s = write_reason(&dst, dst_dir, name, text, NULL);
     }
     vt_place_close(&src);
     vt_place_close(&dst);
@@ -472,17 +497,12 @@ vt_status vt_filejob_write_note(const vt_config *cfg, const vt_department *dept,
     g_autofree char *display = vt_name_display(relpath);
     g_autofree char *rel = g_strconcat(dept->id, "/", display, ".refused", NULL);
     vt_place dst = VT_PLACE_INIT;
-    vt_status s = vt_place_open(cfg->quarantine_dir, rel, VT_BENEATH_CREATE, &dst);
+    g_autofree char *name = NULL, *dst_dir = NULL;
+    vt_status s = quarantine_slot(cfg, rel, &dst, &name, &dst_dir);
     if (s != VT_OK)
         return s;
-    g_autofree char *name = vt_file_free_name_at(dst.dirfd, dst.name, strlen(REASON_SUFFIX));
-    g_autofree char *dst_dir = g_path_get_dirname(dst.shown);
-    g_autofree char *why_name = g_strconcat(name, REASON_SUFFIX, NULL);
-    g_autofree char *why = g_build_filename(dst_dir, why_name, NULL);
-    s = vt_file_write_atomic_at(dst.dirfd, why_name, why, text, strlen(text));
+    s = write_reason(&dst, dst_dir, name, text, ret_path);
     vt_place_close(&dst);
-    if (s == VT_OK && ret_path)
-        *ret_path = g_steal_pointer(&why);
     return s;
 }
 
