@@ -42,9 +42,6 @@ ok "asset $id ready and published"
 echo "vitrine test server" >"$T/site/public/index.txt"   # what vt_lighttpd_launch polls
 D=$T/httpd
 web_lighttpd_conf "$T/site" "$D/lighttpd.conf"
-[[ " ${VT_CLEANUPS[*]} " == *" stop_web "* ]] || VT_CLEANUPS+=(stop_web)
-WEB_PID=
-stop_web() { local p=$WEB_PID; WEB_PID=; vt_lighttpd_stop "$p"; }
 vt_lighttpd_launch "$D" WEB_PID
 ok "docs/web/lighttpd.conf serves the tree on 127.0.0.1:$VT_PORT"
 

@@ -63,7 +63,6 @@ fastcgi.server = (
   "/iiif/" => $(iipsrv_server public "$T/images" iiif)
 )
 EOF
-[[ " ${VT_CLEANUPS[*]} " == *" iiif_server_stop "* ]] || VT_CLEANUPS+=(iiif_server_stop)
 vt_lighttpd_launch "$D" VT_HTTPD_PID
 ok "lighttpd with two iipsrv endpoints on 127.0.0.1:$VT_PORT"
 

@@ -121,7 +121,6 @@ include "$d/fastcgi.conf"
     }
 }
 EOF
-VT_CLEANUPS+=(cgi_server_stop)
 vt_lighttpd_launch "$d" VT_CGI_PID
 ok "lighttpd with docs/web/lighttpd-fastcgi.conf listening on 127.0.0.1:$VT_PORT"
 

@@ -88,9 +88,6 @@ D=$T/httpd
 web_lighttpd_conf "$S" "$D/lighttpd.conf"
 ok "server.port and server.bind set"
 
-[[ " ${VT_CLEANUPS[*]} " == *" stop_web "* ]] || VT_CLEANUPS+=(stop_web)
-WEB_PID=
-stop_web() { local p=$WEB_PID; WEB_PID=; vt_lighttpd_stop "$p"; }
 vt_lighttpd_launch "$D" WEB_PID   # runs lighttpd -tt first
 ok "lighttpd accepts docs/web/lighttpd.conf and listens on 127.0.0.1:$VT_PORT"
 
@@ -279,7 +276,7 @@ expect 401 "/internal/cgi-bin/vitrine-edit.cgi"
 expect 405 "/internal/cgi-bin/vitrine-edit.cgi" "${AUTH[@]}"
 cgi_server_log() { grep -E 'AddressSanitizer|LeakSanitizer|runtime error:|Segmentation' "$D/error.log" || true; }
 assert_eq "" "$(cgi_server_log)" "sanitizer reports or crashes in lighttpd's error log"
-stop_web
+vt_lighttpd_stop_var WEB_PID
 ok "lighttpd stopped"
 
 # --- nginx and Apache: syntax only, when installed --------------------------

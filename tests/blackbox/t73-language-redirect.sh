@@ -29,9 +29,6 @@ D=$T/httpd
 web_lighttpd_conf "$S" "$D/lighttpd.conf"
 grep -q '^#lang \$HTTP\["url"\]' "$D/lighttpd.conf" || fail "lighttpd.conf has no commented languages block"
 sed -i 's/^#lang //' "$D/lighttpd.conf"
-[[ " ${VT_CLEANUPS[*]} " == *" stop_web "* ]] || VT_CLEANUPS+=(stop_web)
-WEB_PID=
-stop_web() { local p=$WEB_PID; WEB_PID=; vt_lighttpd_stop "$p"; }
 vt_lighttpd_launch "$D" WEB_PID
 ok "lighttpd accepts docs/web/lighttpd.conf with the languages block"
 

@@ -131,17 +131,12 @@ EOF
 }
 
 web_httpd_launch() {
-    [[ " ${VT_CLEANUPS[*]} " == *" site_httpd_stop "* ]] || VT_CLEANUPS+=(site_httpd_stop)
     vt_lighttpd_launch "$WEB" WEB_PID
     ok "lighttpd listening on http://127.0.0.1:$VT_PORT"
 }
 
 # site_httpd_stop: stops it. Safe to call twice.
-site_httpd_stop() {
-    local pid=$WEB_PID
-    WEB_PID=
-    vt_lighttpd_stop "$pid"
-}
+site_httpd_stop() { vt_lighttpd_stop_var WEB_PID; }
 
 # browser_run SCRIPT ARG...: node tests/browser/SCRIPT ARG..., its output
 # shown. A failure keeps the tree (screenshots are in it); then the web

@@ -34,8 +34,11 @@ VT_DAEMON_PID=
 VT_DAEMON_LOG=$T/vitrined.log
 VT_PORT=
 
-# Functions other libs register to run at exit (e.g. stopping lighttpd).
+# Functions other libs register to run at exit (e.g. stopping an API stub).
 VT_CLEANUPS=()
+# The variables holding the pids of the lighttpd servers vt_lighttpd_launch
+# started: each is stopped at exit (vt_lighttpd_stop_var).
+VT_LIGHTTPD_PIDVARS=()
 
 # The last command that failed outside a test (set -e stops there without
 # a word): vt__cleanup names it.
@@ -53,6 +56,7 @@ vt__cleanup() {
         wait "$VT_DAEMON_PID" 2>/dev/null
     fi
     for fn in "${VT_CLEANUPS[@]}"; do "$fn"; done
+    for fn in "${VT_LIGHTTPD_PIDVARS[@]}"; do vt_lighttpd_stop_var "$fn"; done
     if [ "${VT_KEEP:-0}" = 1 ]; then
         echo "# kept $T"
     else
@@ -386,10 +390,12 @@ vt_lighttpd_sanitizer_env() {
 }
 
 # vt_lighttpd_launch DIR PIDVAR: checks DIR/lighttpd.conf, runs lighttpd on
-# it in the background (its pid goes into the variable named PIDVAR) and
-# returns once http://127.0.0.1:$VT_PORT/index.txt answers.
+# it in the background (its pid goes into the variable named PIDVAR, and
+# it is stopped at exit) and returns once
+# http://127.0.0.1:$VT_PORT/index.txt answers.
 vt_lighttpd_launch() {
     local d=$1 pidvar=$2 out pid
+    [[ " ${VT_LIGHTTPD_PIDVARS[*]} " == *" $pidvar "* ]] || VT_LIGHTTPD_PIDVARS+=("$pidvar")
     out=$("$VT_LIGHTTPD" -tt -f "$d/lighttpd.conf" 2>&1) || fail "lighttpd rejects its config: $out"
     "$VT_LIGHTTPD" -D -f "$d/lighttpd.conf" >>"$d/stdout.log" 2>&1 &
     pid=$!
@@ -405,6 +411,14 @@ vt_lighttpd_launch() {
 # vt__lighttpd_answers PID: lighttpd PID is alive and serves /index.txt.
 vt__lighttpd_answers() {
     kill -0 "$1" 2>/dev/null && curl -fsS "http://127.0.0.1:$VT_PORT/index.txt" >/dev/null
+}
+
+# vt_lighttpd_stop_var PIDVAR: stops the lighttpd whose pid the variable
+# named PIDVAR holds, and empties it (so a second call is a no-op).
+vt_lighttpd_stop_var() {
+    local pid=${!1}
+    printf -v "$1" '%s' ''
+    vt_lighttpd_stop "$pid"
 }
 
 # vt_lighttpd_stop PID: SIGTERM, then SIGKILL after 10 s. An empty PID is a

@@ -69,18 +69,13 @@ EOF
         *) fail "iiif_server_start: unknown mode '$mode' (iipsrv or static)" ;;
         esac
     } >"$d/lighttpd.conf"
-    [[ " ${VT_CLEANUPS[*]} " == *" iiif_server_stop "* ]] || VT_CLEANUPS+=(iiif_server_stop)
     vt_lighttpd_launch "$d" VT_HTTPD_PID
     ok "lighttpd ($mode) listening on 127.0.0.1:$VT_PORT"
 }
 
 # iiif_server_stop: stops lighttpd (and, through it, iipsrv). Safe to call twice.
-iiif_server_stop() {
-    local pid=$VT_HTTPD_PID
-    VT_HTTPD_PID=
-    vt_lighttpd_stop "$pid"
-    # lighttpd stops the iipsrv it spawned when it stops itself.
-}
+# lighttpd stops the iipsrv it spawned when it stops itself.
+iiif_server_stop() { vt_lighttpd_stop_var VT_HTTPD_PID; }
 
 # iiif_url PATH: prints http://127.0.0.1:PORT/PATH.
 iiif_url() { echo "http://127.0.0.1:$VT_PORT/${1#/}"; }

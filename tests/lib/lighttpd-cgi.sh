@@ -55,17 +55,12 @@ EOF
         printf 'setenv.add-environment = ( "VITRINE_CONFIG" => "%s"%s )\n' "$config" \
             "$(vt_lighttpd_sanitizer_env)"
     } >"$d/lighttpd.conf"
-    [[ " ${VT_CLEANUPS[*]} " == *" cgi_server_stop "* ]] || VT_CLEANUPS+=(cgi_server_stop)
     vt_lighttpd_launch "$d" VT_CGI_PID
     ok "lighttpd (CGI, VITRINE_CONFIG=${config#"$T"/}) listening on 127.0.0.1:$VT_PORT"
 }
 
 # cgi_server_stop: stops lighttpd. Safe to call twice.
-cgi_server_stop() {
-    local pid=$VT_CGI_PID
-    VT_CGI_PID=
-    vt_lighttpd_stop "$pid"
-}
+cgi_server_stop() { vt_lighttpd_stop_var VT_CGI_PID; }
 
 # cgi_url QUERY: the CGI's URL with QUERY_STRING QUERY (already encoded).
 cgi_url() { echo "http://127.0.0.1:$VT_PORT/cgi-bin/vitrine-search.cgi${1:+?$1}"; }
