@@ -12,60 +12,39 @@
 // a value added and removed again; the visibility change refused with the
 // CGI's message; after a reload the published page lists the changes in
 // its history; from the internal search results two of the three
-// altarpiece images are ticked and given material = oak. Each step prints "ok - ..." or fails with a screenshot in
-// OUTDIR. No uncaught exception, no console error but the 403 the refused
-// step expects.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// altarpiece images are ticked and given material = oak. Each step prints
+// "ok - ..." or fails with a screenshot in OUTDIR (tests/browser/harness.mjs).
+// No uncaught exception, console error, failed request, response >= 400 or
+// dialog but the edit CGI's 403 the refused step expects.
+import { Run, check, baseArg, idArg, outDirArg } from './harness.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const TIMEOUT_MS = 15000;
-const base = (process.argv[2] || '').replace(/\/+$/, '');
-const id = process.argv[3] || '';
-if (!/^https?:\/\/[^/]+$/.test(base) || !/^[a-z0-9]+$/.test(id)) {
-  console.error('usage: node tests/browser/edit.mjs http://127.0.0.1:PORT ASSET_ID [OUTDIR]');
-  process.exit(2);
-}
-let outDir = process.argv[4];
-if (outDir) mkdirSync(outDir, {recursive: true});
-else outDir = mkdtempSync(join(tmpdir(), 'vt-edit-'));
+const USAGE = 'node tests/browser/edit.mjs http://127.0.0.1:PORT ASSET_ID [OUTDIR]';
+const base = baseArg(process.argv[2], USAGE);
+const id = idArg(process.argv[3], USAGE);
+const run = new Run({base, outDir: outDirArg(process.argv[4], 'vt-edit-'), timeout: 15000});
+await run.launch({viewport: {width: 1280, height: 900}, locale: 'en-GB',
+                  httpCredentials: {username: 'ed', password: 'edpw'}});
 
-const problems = [];
+// The refused step expects the edit CGI's 403 (and the console's line
+// about it); nowhere else.
 let allow403 = false;
-function check(cond, message) { if (!cond) throw new Error(message); }
-function ok(message) { console.log('ok - ' + message); }
-
-const browser = await chromium.launch({executablePath: CHROMIUM, args: ['--no-sandbox'], timeout: 30000});
-const context = await browser.newContext({viewport: {width: 1280, height: 900}, locale: 'en-GB',
-                                          httpCredentials: {username: 'ed', password: 'edpw'}});
-const page = await context.newPage();
-page.setDefaultTimeout(TIMEOUT_MS);
-page.on('pageerror', (err) => problems.push('uncaught exception: ' + String(err)));
-page.on('console', (msg) => {
-  if (msg.type() === 'error' && !(allow403 && /403/.test(msg.text())))
-    problems.push('console error: ' + msg.text());
-});
-page.on('response', (r) => {
-  const url = r.url();
-  if (r.status() >= 400 && !(allow403 && r.status() === 403 && url.includes('vitrine-edit.cgi')))
-    problems.push('HTTP ' + r.status() + ' for ' + url);
-});
-
+const page = await run.newPage([({kind, text, url}) => allow403 && url.includes('vitrine-edit.cgi') &&
+  ((kind === 'HTTP error' && text.startsWith('403 ')) ||
+   (kind === 'console error' && /status of 403/.test(text)))]);
 const assetUrl = `${base}/internal/assets/${id}.html`;
-try {
+const editor = page.locator('[data-module="metadata-editor"]');
+const value = editor.getByLabel('Value', {exact: true});
+
+await run.step('logged in; the internal page shows the metadata form', async () => {
   await page.goto(assetUrl);
-  const editor = page.locator('[data-module="metadata-editor"]');
   await editor.locator('form.metadata-editor__add').waitFor({state: 'visible'});
   check(await page.locator('.metadata-editor__status').textContent() === '',
         'the editor did not start (its status still says it needs JavaScript)');
-  ok('logged in; the internal page shows the metadata form');
+});
 
+await run.step('near-duplicate pointed out with its count', async () => {
   // The terms arrive by fetch: wait until typing suggests something.
-  const value = editor.getByLabel('Value', {exact: true});
   await editor.getByLabel('Field', {exact: true}).selectOption('keywords');
-
   // A near-duplicate is pointed out before it is saved.
   await value.fill('Craquelure ');
   await editor.getByRole('button', {name: 'Add value'}).click();
@@ -73,9 +52,10 @@ try {
   await warning.waitFor({state: 'visible'});
   const said = await warning.textContent();
   check(said.includes('Did you mean \u2018craquelure\u2019, used 3 times?'), 'warning: ' + said);
-  ok('near-duplicate pointed out: ' + said.split('?')[0] + '?');
+  console.log('# ' + said.split('?')[0] + '?');
+});
 
-  // Typing suggests the term in use; pick it with the keyboard.
+await run.step('typing "craq" suggests craquelure (3); picked with ArrowDown + Enter', async () => {
   await value.fill('');
   await value.pressSequentially('craq', {delay: 40});
   const option = editor.getByRole('option', {name: /craquelure/});
@@ -86,14 +66,16 @@ try {
   check(await option.getAttribute('aria-selected') === 'true', 'ArrowDown did not select it');
   await value.press('Enter');
   check(await value.inputValue() === 'craquelure', 'picking did not fill the value');
-  ok('typing "craq" suggests craquelure (3); picked with ArrowDown + Enter');
+});
+
+await run.step('saved; the page shows keywords silver, craquelure at once', async () => {
   await editor.getByRole('button', {name: 'Add value'}).click();
   await page.locator('.metadata-editor__status', {hasText: 'Saved.'}).waitFor();
   const shown = await page.locator('.metadata-group--custom [data-field="keywords"] dd').allTextContents();
   check(JSON.stringify(shown) === JSON.stringify(['silver', 'craquelure']), 'shown: ' + JSON.stringify(shown));
-  ok('saved; the page shows keywords silver, craquelure at once');
+});
 
-  // Add a value in French, then remove it with its own button.
+await run.step('a value added (fr) and removed again', async () => {
   await editor.getByLabel('Field', {exact: true}).selectOption('material');
   await value.fill('bois');
   await editor.getByLabel('Language').selectOption('fr');
@@ -101,16 +83,18 @@ try {
   await page.locator('.metadata-group--custom [data-field="material"] dd[lang="fr"]', {hasText: 'bois'}).waitFor();
   await editor.getByRole('button', {name: 'Remove Material: bois'}).click();
   await page.locator('.metadata-group--custom [data-field="material"]').waitFor({state: 'detached'});
-  ok('a value added (fr) and removed again');
+});
 
-  // An editor may not change the visibility: the CGI's answer is shown.
+await run.step('visibility refused for an editor, with the CGI\'s message', async () => {
   allow403 = true;
   await editor.getByLabel('Visibility (publishers only)').selectOption('internal');
   await editor.getByRole('button', {name: 'Change visibility'}).click();
   await page.locator('.metadata-editor__status', {hasText: 'publishers only'}).waitFor();
   allow403 = false;
-  ok('visibility refused for an editor: ' + await page.locator('.metadata-editor__status').textContent());
+  console.log('# ' + await page.locator('.metadata-editor__status').textContent());
+});
 
+await run.step('after publishing, the page\'s history has the 3 changes by ed (web)', async () => {
   // vitrined publishes the page again: the history lists the changes.
   let history = [];
   for (let i = 0; i < 40; i++) {
@@ -122,10 +106,10 @@ try {
   check(history.length === 3, 'history entries: ' + JSON.stringify(history));
   check(history.some((h) => /ed \(web\)[\s\S]*keywords: silver → silver, craquelure/.test(h)),
         'no history entry for the keyword: ' + JSON.stringify(history));
-  ok('after publishing, the page\'s history has the 3 changes by ed (web)');
+});
 
-  // Bulk edit from the internal search results: tick two of the three
-  // altarpiece images, set material = oak (en) on them.
+await run.step('bulk edit from the search results: material = oak (en) saved on the 2 ticked images', async () => {
+  // Tick two of the three altarpiece images, set material = oak (en) on them.
   await page.goto(`${base}/internal/search.html?q=altarpiece`);
   await page.locator('#search-hits li.hit').nth(2).waitFor();
   check(await page.locator('#search-hits li.hit').count() === 3, 'expected 3 altarpiece hits');
@@ -137,14 +121,7 @@ try {
   await page.locator('#bulk-lang').selectOption('en');
   await apply.click();
   await page.locator('.bulk-edit__status', {hasText: 'Saved on 2 images.'}).waitFor();
-  ok('bulk edit from the search results: material = oak (en) saved on the 2 ticked images');
+});
 
-  check(problems.length === 0, problems.join('; '));
-  ok('no console error, uncaught exception or failed request');
-} catch (err) {
-  await page.screenshot({path: join(outDir, 'failure.png'), fullPage: true}).catch(() => {});
-  console.error('FAIL: ' + err.message + (problems.length ? ' (also: ' + problems.join('; ') + ')' : ''));
-  await browser.close();
-  process.exit(1);
-}
-await browser.close();
+await run.step('no console error, uncaught exception, failed request or dialog', () => run.finishPage(page));
+await run.close();

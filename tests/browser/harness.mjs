@@ -56,6 +56,16 @@ export function baseArg(arg, usage) {
   return base;
 }
 
+/* An asset id argument (lower-case letters and digits), or exit 2 with
+ * @usage. */
+export function idArg(arg, usage) {
+  if (!/^[a-z0-9]+$/.test(arg || '')) {
+    console.error(`usage: ${usage}`);
+    process.exit(2);
+  }
+  return arg;
+}
+
 /* OUTDIR, created; a new temporary folder named @prefix... without one. */
 export function outDirArg(arg, prefix) {
   if (!arg)
