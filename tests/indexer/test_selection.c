@@ -7,6 +7,7 @@
  * otherwise). */
 #include "vt_selection.h"
 #include "vt_file.h"
+#include "vt_test_cgi.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -123,16 +124,11 @@ static void publish(const char *tree, const char *base, const char *id, const ch
 static void fixture_set_up(Fixture *f, gconstpointer data)
 {
     (void)data;
-    const char *bin = g_getenv("VT_BIN_DIR");
-    f->cgi = bin ? g_build_filename(bin, "vitrine-search.cgi", NULL) : NULL;
+    f->cgi = vt_test_cgi_path();
     GError *error = NULL;
     f->tmp = g_dir_make_tmp("vt-selection-XXXXXX", &error);
     g_assert_no_error(error);
-    const char *const dirs[] = {"state", "originals", "quarantine", "spool", "images", "hot"};
-    for (size_t i = 0; i < G_N_ELEMENTS(dirs); i++) {
-        g_autofree char *d = g_build_filename(f->tmp, dirs[i], NULL);
-        g_assert_cmpint(g_mkdir_with_parents(d, 0755), ==, 0);
-    }
+    f->config = vt_test_cgi_config_new(f->tmp);
     /* aa01 and cc03 public (both trees), bb02 internal only. */
     g_autofree char *pub = g_build_filename(f->tmp, "site", "public", NULL);
     g_autofree char *in = g_build_filename(f->tmp, "site", "internal", NULL);
@@ -146,18 +142,6 @@ static void fixture_set_up(Fixture *f, gconstpointer data)
     g_assert_cmpint(g_mkdir_with_parents(bad_dir, 0755), ==, 0);
     g_autofree char *bad = g_build_filename(bad_dir, "manifest.json", NULL);
     g_assert_true(g_file_set_contents(bad, "{\"type\": \"Manifest\", \"items\": ", -1, NULL));
-
-    g_autofree char *text = g_strdup_printf(
-        "[vitrine]\nstate-dir=%1$s/state\noriginals-dir=%1$s/originals\n"
-        "quarantine-dir=%1$s/quarantine\nspool-dir=%1$s/spool\n"
-        "[images]\nserver=cantaloupe\ndir=%1$s/images\nbase-url=https://iiif.example.org/iiif/3\n"
-        "[site]\ndir=%1$s/site\nbase-url=https://collection.example.org\n"
-        "internal-base-url=https://intra.example.org/collection\n"
-        "[department:photo]\nhotfolder=%1$s/hot\nvisibility=public\n"
-        "[search]\nindex=%1$s/index\naudience=public\n",
-        f->tmp);
-    f->config = g_build_filename(f->tmp, "vitrine.conf", NULL);
-    g_assert_true(g_file_set_contents(f->config, text, -1, NULL));
 }
 
 static void fixture_tear_down(Fixture *f, gconstpointer data)
@@ -230,55 +214,20 @@ static void test_manifest(Fixture *f, gconstpointer data)
     vt_config_free(config);
 }
 
-/* Runs the CGI; returns its status, headers and body (caller owns). */
+/* Runs the CGI with @query, VITRINE_AUDIENCE=@audience and
+ * HTTP_IF_NONE_MATCH=@if_none_match (NULL: unset); returns its status,
+ * headers and body (caller owns). */
 static int run_cgi(Fixture *f, const char *query, const char *audience, const char *if_none_match,
                    char **ret_headers, char **ret_body)
 {
-    GPtrArray *env = g_ptr_array_new_with_free_func(g_free);
-    g_ptr_array_add(env, g_strdup("REQUEST_METHOD=GET"));
-    g_ptr_array_add(env, g_strdup_printf("QUERY_STRING=%s", query));
-    g_ptr_array_add(env, g_strdup_printf("VITRINE_CONFIG=%s", f->config));
-    if (audience)
-        g_ptr_array_add(env, g_strdup_printf("VITRINE_AUDIENCE=%s", audience));
-    if (if_none_match)
-        g_ptr_array_add(env, g_strdup_printf("HTTP_IF_NONE_MATCH=%s", if_none_match));
-    const char *const keep[] = {"ASAN_OPTIONS", "LSAN_OPTIONS", "UBSAN_OPTIONS"};
-    for (size_t i = 0; i < G_N_ELEMENTS(keep); i++)
-        if (g_getenv(keep[i]))
-            g_ptr_array_add(env, g_strdup_printf("%s=%s", keep[i], g_getenv(keep[i])));
-    g_ptr_array_add(env, NULL);
-    char *argv[] = {f->cgi, NULL};
-    g_autofree char *out = NULL;
-    int wait_status = 0;
-    GError *error = NULL;
-    g_assert_true(g_spawn_sync(NULL, argv, (char **)env->pdata, G_SPAWN_STDERR_TO_DEV_NULL, NULL,
-                               NULL, &out, NULL, &wait_status, &error));
-    g_assert_no_error(error);
-    g_ptr_array_free(env, TRUE);
-    g_assert_true(g_spawn_check_wait_status(wait_status, NULL));
-    char *end = strstr(out, "\r\n\r\n");
-    g_assert_nonnull(end);
-    *ret_headers = g_strndup(out, (gsize)(end - out));
-    *ret_body = g_strdup(end + 4);
-    int status = 0;
-    g_assert_cmpint(sscanf(out, "Status: %d", &status), ==, 1);
-    return status;
-}
-
-static char *header(const char *headers, const char *name)
-{
-    g_autofree char *key = g_strdup_printf("\r\n%s: ", name);
-    const char *p = strstr(headers, key);
-    if (!p)
-        return NULL;
-    p += strlen(key);
-    return g_strndup(p, strcspn(p, "\r"));
+    const char *const extra[] = {"VITRINE_AUDIENCE", audience, "HTTP_IF_NONE_MATCH", if_none_match, NULL};
+    return vt_test_cgi_get(f->cgi, f->config, query, extra, ret_headers, ret_body);
 }
 
 static void test_cgi(Fixture *f, gconstpointer data)
 {
     (void)data;
-    if (!f->cgi || !g_file_test(f->cgi, G_FILE_TEST_IS_EXECUTABLE)) {
+    if (!f->cgi) {
         g_test_skip("vitrine-search.cgi is not built");
         return;
     }
@@ -286,13 +235,13 @@ static void test_cgi(Fixture *f, gconstpointer data)
     /* Public: the internal asset named in the URL is not in the answer,
      * and no search index is needed (there is none). */
     g_assert_cmpint(run_cgi(f, "selection=aa01,bb02", "public", NULL, &headers, &body), ==, 200);
-    g_autofree char *type = header(headers, "Content-Type");
+    g_autofree char *type = vt_test_cgi_header(headers, "Content-Type");
     g_assert_true(g_str_has_prefix(type, "application/ld+json"));
-    g_autofree char *cors = header(headers, "Access-Control-Allow-Origin");
+    g_autofree char *cors = vt_test_cgi_header(headers, "Access-Control-Allow-Origin");
     g_assert_cmpstr(cors, ==, "*");
-    g_autofree char *cache = header(headers, "Cache-Control");
+    g_autofree char *cache = vt_test_cgi_header(headers, "Cache-Control");
     g_assert_nonnull(strstr(cache, "max-age="));
-    g_autofree char *etag = header(headers, "ETag");
+    g_autofree char *etag = vt_test_cgi_header(headers, "ETag");
     g_assert_nonnull(etag);
     json_t *m = json_loads(body, 0, NULL);
     g_assert_nonnull(m);
@@ -311,7 +260,7 @@ static void test_cgi(Fixture *f, gconstpointer data)
     g_free(body);
     /* Another selection has another tag. */
     g_assert_cmpint(run_cgi(f, "selection=aa01", "public", etag, &headers, &body), ==, 200);
-    g_autofree char *other = header(headers, "ETag");
+    g_autofree char *other = vt_test_cgi_header(headers, "ETag");
     g_assert_cmpstr(other, !=, etag);
     g_free(headers);
     g_free(body);
@@ -330,7 +279,7 @@ static void test_cgi(Fixture *f, gconstpointer data)
     const char *const bad[] = {"selection=../etc", "selection=aa01&q=x", "selection="};
     for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
         g_assert_cmpint(run_cgi(f, bad[i], "public", NULL, &headers, &body), ==, 400);
-        g_autofree char *c = header(headers, "Access-Control-Allow-Origin");
+        g_autofree char *c = vt_test_cgi_header(headers, "Access-Control-Allow-Origin");
         g_assert_cmpstr(c, ==, "*");
         m = json_loads(body, 0, NULL);
         g_assert_true(json_is_string(json_object_get(m, "error")));
