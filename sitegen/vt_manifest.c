@@ -225,37 +225,73 @@ static char *asset_json_url(const vt_config *c, const char *id)
 /* ------------------------------------------------------------------ */
 /* Metadata */
 
+/* What a known asset's documents take from its view alone, the same for
+ * every audience: made by the first document that needs it, shared by the
+ * others (the site writes each asset in two trees). */
+enum { PART_LABEL, PART_METADATA, PART_SUMMARY, PART__COUNT };
+
 /* Views the caller already computed (vt_manifest_views_set), this thread. */
 static __thread struct {
     const vt_asset *const *assets;
     const json_t *const *harvested;
     const json_t *const *views;
     size_t n;
+    json_t **parts;    /* [i * PART__COUNT + part]: NULL until made; json_null() for none */
 } known_views;
 
 void vt_manifest_views_set(const vt_asset *const *assets, const json_t *const *harvested,
                            const json_t *const *views, size_t n)
 {
+    vt_manifest_views_clear();
     known_views.assets = assets;
     known_views.harvested = harvested;
     known_views.views = views;
     known_views.n = n;
+    known_views.parts = g_new0(json_t *, n * PART__COUNT + 1);
 }
 
 void vt_manifest_views_clear(void)
 {
+    for (size_t i = 0; known_views.parts && i < known_views.n * PART__COUNT; i++)
+        json_decref(known_views.parts[i]);
+    g_free(known_views.parts);
     memset(&known_views, 0, sizeof known_views);
+}
+
+/* The index of @a (with @harvested) in the known views, or n. */
+static size_t known_index(const vt_asset *a, const json_t *harvested)
+{
+    for (size_t i = 0; a && i < known_views.n; i++)
+        if (known_views.assets[i] == a && known_views.harvested[i] == harvested)
+            return i;
+    return known_views.n;
+}
+
+/* Part @part of known asset @k (new reference, or NULL for none), made by
+ * @make(@a, @view) the first time. Not known (@k == n): made each time. */
+static json_t *known_part(size_t k, int part,
+                          json_t *(*make)(const vt_asset *a, const json_t *view),
+                          const vt_asset *a, const json_t *view)
+{
+    if (k >= known_views.n)
+        return make(a, view);
+    json_t **slot = &known_views.parts[k * PART__COUNT + part];
+    if (!*slot) {
+        json_t *made = make(a, view);
+        *slot = made ? made : json_null();
+    }
+    return json_is_null(*slot) ? NULL : json_incref(*slot);
 }
 
 /* The display view (vt_meta_merged) of an asset's custom, harvested and
  * embedded metadata. @a may be NULL for harvested fields alone. */
 static vt_status merged_view(const vt_asset *a, const json_t *harvested, json_t **ret_view)
 {
-    for (size_t i = 0; a && i < known_views.n; i++)
-        if (known_views.assets[i] == a && known_views.harvested[i] == harvested) {
-            *ret_view = json_incref((json_t *)known_views.views[i]);
-            return VT_OK;
-        }
+    size_t k = known_index(a, harvested);
+    if (k < known_views.n) {
+        *ret_view = json_incref((json_t *)known_views.views[k]);
+        return VT_OK;
+    }
     json_t *metadata = json_object();
     if (!metadata)
         return vt_error_set(VT_ERR_NOMEM, "manifest: out of memory");
@@ -283,8 +319,9 @@ static json_t *asset_label(const vt_asset *a, const json_t *view)
 
 /* The metadata array (see the header for what is left out and how sources
  * are told apart). */
-static json_t *metadata_new(const json_t *view)
+static json_t *metadata_new(const vt_asset *a, const json_t *view)
 {
+    (void)a;
     static const char *const sources[] = { "custom", "harvested", "embedded" };
     json_t *md = json_array();
     if (!md)
@@ -309,6 +346,13 @@ static json_t *metadata_new(const json_t *view)
         }
     }
     return md;
+}
+
+/* The summary: the "description" values as a language map (NULL: none). */
+static json_t *summary_new(const vt_asset *a, const json_t *view)
+{
+    (void)a;
+    return lang_map_from_values(json_object_get(view, "description"), NULL, true);
 }
 
 /* [a-zA-Z0-9._~/-] and %XX only: the characters of the CC and
@@ -685,21 +729,27 @@ json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *h
         json_array_append_new(part_of,
                               ref_new(department, "Collection", lang_map_one("en", dept_label)));
 
+    /* One label in three places (the manifest, its canvas, its homepage),
+     * and with the metadata and summary in the other audience's manifest
+     * (known_part): jansson values may be shared, documents are only
+     * written out. */
+    size_t k = known_index(a, harvested_fields);
+    json_t *label = known_part(k, PART_LABEL, asset_label, a, view);
     json_t *doc = json_pack(
         "{s:o, s:s, s:s, s:o, s:o*, s:o, s:o, s:s*, s:o*, s:[o], "
         "s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:o, s:s}], s:o, s:o}",
         "@context", context_with_search(),
         "id", id,
         "type", "Manifest",
-        "label", asset_label(a, view),
-        "summary", lang_map_from_values(json_object_get(view, "description"), NULL, true),
-        "metadata", metadata_new(view),
+        "label", json_incref(label),
+        "summary", known_part(k, PART_SUMMARY, summary_new, a, view),
+        "metadata", known_part(k, PART_METADATA, metadata_new, a, view),
         "requiredStatement", attribution_new(c, &dept_label, 1),
         "rights", rights,
         "thumbnail", thumbnail_new(c, a, &im),
-        "items", canvas_new(c, a, &im, asset_label(a, view)),
+        "items", canvas_new(c, a, &im, json_incref(label)),
         "seeAlso", "id", see_also, "type", "Dataset", "format", "application/json",
-        "homepage", "id", page, "type", "Text", "label", asset_label(a, view),
+        "homepage", "id", page, "type", "Text", "label", label,
         "format", "text/html",
         "partOf", part_of,
         "service", search_service_new(c, a->id));
@@ -804,7 +854,11 @@ json_t *vt_manifest_intervention(const vt_config *c, const char *number,
             json_decref(thumbnail);
             return NULL;
         }
-        json_array_append_new(canvases, canvas_new(c, a, &im, asset_label(a, view)));
+        json_array_append_new(canvases,
+                              canvas_new(c, a, &im,
+                                         known_part(known_index(a, harvested ? harvested[i]
+                                                                              : NULL),
+                                                    PART_LABEL, asset_label, a, view)));
         if (!thumbnail)
             thumbnail = thumbnail_new(c, a, &im);
         image_info_clear(&im);
@@ -870,7 +924,10 @@ static json_t *manifest_refs_new(const vt_config *c, const vt_asset *const *asse
             return NULL;
         }
         g_autofree char *url = vt_url_manifest(c, assets[i]->id);
-        json_array_append_new(items, ref_new(url, "Manifest", asset_label(assets[i], view)));
+        size_t k = known_index(assets[i], harvested ? harvested[i] : NULL);
+        json_array_append_new(items, ref_new(url, "Manifest",
+                                             known_part(k, PART_LABEL, asset_label, assets[i],
+                                                        view)));
         json_decref(view);
     }
     return items;

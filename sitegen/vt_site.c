@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,8 +74,13 @@ static int open_creating_parents(const char *path)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 && errno == ENOENT) {
+        /* Nearly every new folder (iiif/ID/, one per asset) sits in one
+         * that exists: one mkdir, where g_mkdir_with_parents() would stat
+         * every component of the path first. EEXIST: another worker was
+         * quicker. */
         g_autofree char *parent = g_path_get_dirname(path);
-        if (g_mkdir_with_parents(parent, 0755) == 0)
+        if (mkdir(parent, 0755) == 0 || errno == EEXIST ||
+            g_mkdir_with_parents(parent, 0755) == 0)
             fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     }
     return fd;
@@ -172,12 +178,64 @@ static bool same_content(const char *path, const char *data, size_t len)
     return same;
 }
 
+/* Sends @len bytes of file @src to @fd (then closed), in the kernel: a
+ * copy without a buffer of our own for the static files (megabytes of
+ * viewers per tree). */
+static vt_status send_fd(const char *path, int fd, int src, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = sendfile(fd, src, NULL, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int e = n < 0 ? errno : EIO;
+            close(fd);
+            return vt_error_set_errno(VT_ERR_IO, e, "cannot write %s", path);
+        }
+        len -= (size_t)n;
+    }
+    if (close(fd) != 0)
+        return vt_error_set_errno(VT_ERR_IO, errno, "cannot write %s", path);
+    return VT_OK;
+}
+
+/* Puts @len bytes at @rel in tree @t (full path @path): those of @data, or
+ * with @src >= 0 those of that file. A visitor sees the old file or the new
+ * one, never a part: written beside it and renamed. No fsync: the site is
+ * rebuilt from the store (a crash at worst leaves files a rebuild rewrites,
+ * and .tmp- files it prunes). */
+static vt_status put_file(const vt_site_tree *t, const char *rel, const char *path,
+                          const char *data, int src, size_t len)
+{
+    /* DIR/REL-FOLDER/.tmp-BASE */
+    const char *slash = strrchr(rel, '/');
+    size_t base_at = slash ? (size_t)(slash - rel) + 1 : 0;
+    size_t dir_len = strlen(t->dir), rel_len = strlen(rel);
+    char *tmp = g_malloc(dir_len + rel_len + sizeof "/.tmp-");
+    char *end = mempcpy(tmp, t->dir, dir_len);
+    *end++ = '/';
+    end = mempcpy(end, rel, base_at);
+    end = mempcpy(end, ".tmp-", 5);
+    memcpy(end, rel + base_at, rel_len - base_at + 1);
+    vt_status st = VT_OK;
+    int fd = open_creating_parents(tmp);
+    if (fd < 0)
+        st = vt_error_set_errno(VT_ERR_IO, errno, "cannot create %s", tmp);
+    if (st == VT_OK) {
+        st = src >= 0 ? send_fd(tmp, fd, src, len) : write_fd(tmp, fd, data, len);
+        if (st == VT_OK && rename(tmp, path) != 0)
+            st = vt_error_set_errno(VT_ERR_IO, errno, "cannot rename %s to %s", tmp, path);
+        if (st != VT_OK)
+            (void)unlink(tmp);
+    }
+    g_free(tmp);
+    return st;
+}
+
 vt_status vt__site_write(const vt_site_tree *t, const char *rel, const char *data, size_t len)
 {
-    /* DIR/REL, and DIR/REL-FOLDER/.tmp-BASE below: one allocation each,
-     * for every file of the site. */
-    const char *slash = strrchr(rel, '/');
-    int base_at = slash ? (int)(slash - rel) + 1 : 0;
+    /* DIR/REL, and DIR/REL-FOLDER/.tmp-BASE in put_file: one allocation
+     * each, for every file of the site. */
     char *path = g_strconcat(t->dir, "/", rel, NULL);
     if (t->keep) {
         /* A rebuild: remember the file (the rest is pruned at the end) and
@@ -191,23 +249,7 @@ vt_status vt__site_write(const vt_site_tree *t, const char *rel, const char *dat
             return VT_OK;
         }
     }
-    /* A visitor sees the old file or the new one, never a part: write
-     * beside it and rename. No fsync: the site is rebuilt from the store
-     * (a crash at worst leaves files a rebuild rewrites, and .tmp- files
-     * it prunes). */
-    char *tmp = g_strdup_printf("%s/%.*s.tmp-%s", t->dir, base_at, rel, rel + base_at);
-    vt_status st = VT_OK;
-    int fd = open_creating_parents(tmp);
-    if (fd < 0)
-        st = vt_error_set_errno(VT_ERR_IO, errno, "cannot create %s", tmp);
-    if (st == VT_OK) {
-        st = write_fd(tmp, fd, data, len);
-        if (st == VT_OK && rename(tmp, path) != 0)
-            st = vt_error_set_errno(VT_ERR_IO, errno, "cannot rename %s to %s", tmp, path);
-        if (st != VT_OK)
-            (void)unlink(tmp);
-    }
-    g_free(tmp);
+    vt_status st = put_file(t, rel, path, data, -1, len);
     g_free(path);
     return st;
 }
@@ -226,6 +268,8 @@ vt_status vt__site_write_json(const vt_site_tree *t, const char *rel, const json
 
 bool vt__site_remove(const vt_site_tree *t, const char *rel)
 {
+    if (t->fresh)
+        return false;
     g_autofree char *path = g_build_filename(t->dir, rel, NULL);
     return unlink(path) == 0;
 }
@@ -234,6 +278,21 @@ bool vt__site_remove(const vt_site_tree *t, const char *rel)
  * identical). */
 static vt_status copy_file(const vt_site_tree *t, const char *from, const char *rel)
 {
+    if (!t->keep) {
+        /* Nothing to compare with: the kernel copies it. */
+        int src = open(from, O_RDONLY | O_CLOEXEC);
+        struct stat sb;
+        if (src < 0 || fstat(src, &sb) != 0) {
+            vt_status st = vt_error_set_errno(VT_ERR_IO, errno, "cannot read %s", from);
+            if (src >= 0)
+                close(src);
+            return st;
+        }
+        g_autofree char *path = g_strconcat(t->dir, "/", rel, NULL);
+        vt_status st = put_file(t, rel, path, NULL, src, (size_t)sb.st_size);
+        close(src);
+        return st;
+    }
     g_autoptr(GError) err = NULL;
     g_autofree char *data = NULL;
     gsize len = 0;
@@ -362,6 +421,15 @@ vt_status vt_site_open(const vt_config *config, vt_site **ret_site)
         st = vt_template_set_check(s->templates);
     if (st == VT_OK)
         st = vt_annotation_types_load(config->keyfile, &s->annotation_types);
+    if (st == VT_OK) {
+        json_t *types = vt_annotation_types_json(s->annotation_types);
+        char *text = json_dumps(types, JSON_COMPACT);
+        s->annotation_types_text = json_string(text ? text : "[]");
+        free(text);
+        json_decref(types);
+        if (vt_staff_new(config, &s->staff) != VT_OK)
+            s->staff = NULL;
+    }
     size_t n_languages = config->site_languages ? g_strv_length(config->site_languages) : 0;
     s->catalogues = g_new0(vt_i18n *, n_languages + 1);
     for (size_t i = 0; st == VT_OK && i < n_languages; i++) {
@@ -390,6 +458,8 @@ void vt_site_free(vt_site *s)
         return;
     vt_template_set_free(s->templates);
     vt_annotation_types_free(s->annotation_types);
+    vt_staff_free(s->staff);
+    json_decref(s->annotation_types_text);
     for (size_t i = 0; s->catalogues && s->catalogues[i]; i++)
         vt_i18n_free(s->catalogues[i]);
     g_free(s->catalogues);
@@ -415,12 +485,15 @@ static void tree_init(const vt_site *s, vt_site_tree *t, vt_audience audience)
     t->audience = audience;
     vt_config_audience_view(s->config, audience == VT_AUDIENCE_INTERNAL, &t->view);
     t->dir = tree_path(s, audience);
+    vt__site_tree_contexts(s, t);
 }
 
 static void tree_clear(vt_site_tree *t)
 {
     if (t->keep)
         g_hash_table_unref(t->keep);
+    for (size_t i = 0; i < VT_SITE_ROOTS; i++)
+        json_decref(t->site_json[i]);
     g_free(t->dir);
 }
 
@@ -514,6 +587,13 @@ static gpointer rebuild_worker(gpointer data)
         if (i >= (gint)ctx->work->len || g_atomic_int_get(&ctx->failed))
             break;
         work_call call = {ctx, &g_array_index(ctx->work, work, i)};
+        /* Most interventions were rendered by the listing page that loaded
+         * their last asset (vt__site_department_page): no transaction for
+         * them (beginning one allocates enough to make glibc consolidate
+         * the thread's free chunks). */
+        if (call.w->kind == WORK_INTERVENTION &&
+            !vt__site_gather_claim(ctx->trees[0]->gather, call.w->number))
+            continue;
         vt_status st = vt_store_read(ctx->store, do_work, &call);
         if (st != VT_OK) {
             g_mutex_lock(&ctx->lock);
@@ -556,15 +636,29 @@ static vt_status plan(vt_txn *txn, void *data)
     GArray *list = p->ctx->work;
     const vt_config *c = p->ctx->s->config;
     p->total = 0;
+    /* The departments' listing pages in step (each at its share of its
+     * department's pages): an intervention's assets arrive together and
+     * sit in about the same share of each department's positions, so its
+     * last one is loaded soon after its first (vt__site_department_page
+     * renders it then, holding the others meanwhile). */
+    uint64_t most = 0;
+    for (size_t i = 0; i < c->n_departments; i++)
+        most = MAX(most, vt_publog_pages(txn, c->departments[i].id));
+    for (uint64_t step = 1; step <= most; step++) {
+        for (size_t i = 0; i < c->n_departments; i++) {
+            const vt_department *d = &c->departments[i];
+            uint64_t pages = vt_publog_pages(txn, d->id);
+            /* This department's pages up to step/most of them. */
+            for (uint64_t pg = (step - 1) * pages / most + 1; pg <= step * pages / most; pg++) {
+                work w = {WORK_PAGE, d, pg, NULL};
+                g_array_append_val(list, w);
+            }
+        }
+    }
     for (size_t i = 0; i < c->n_departments; i++) {
         const vt_department *d = &c->departments[i];
         uint64_t last = vt_publog_last_position(txn, d->id);
         p->total += (unsigned)vt_publog_count(txn, d->id, VT_AUDIENCE_INTERNAL);
-        uint64_t pages = vt_publog_pages(txn, d->id);
-        for (uint64_t pg = 1; pg <= pages; pg++) {
-            work w = {WORK_PAGE, d, pg, NULL};
-            g_array_append_val(list, w);
-        }
         for (uint64_t ch = 0; last > 0 && ch <= vt_publog_sitemap_of(last); ch++) {
             work w = {WORK_SITEMAP, d, ch, NULL};
             g_array_append_val(list, w);
@@ -579,6 +673,9 @@ static vt_status plan(vt_txn *txn, void *data)
 typedef struct {
     vt_site *s;
     vt_site_tree *tree;
+    vt_store *store;       /* for single_worker */
+    vt_status status;      /* single_worker's, and its message */
+    char *message;
 } single_ctx;
 
 /* What one tree has once: home, fixed pages, collections, sitemap index,
@@ -603,6 +700,30 @@ static vt_status tree_singles(vt_txn *txn, void *data)
     if (st == VT_OK)
         sc->s->activity_written[t->audience] = vt_publog_activity_last(txn, t->audience);
     return st;
+}
+
+/* tree_singles of one tree, in its own read transaction and thread. */
+static gpointer single_worker(gpointer data)
+{
+    single_ctx *sc = data;
+    sc->status = vt_store_read(sc->store, tree_singles, sc);
+    if (sc->status != VT_OK)
+        sc->message = g_strdup(vt_error_message());
+    return NULL;
+}
+
+/* True when @dir does not exist or holds nothing. */
+static bool tree_is_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return errno == ENOENT;
+    bool empty = true;
+    struct dirent *de;
+    while (empty && (de = readdir(d)))
+        empty = strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+    closedir(d);
+    return empty;
 }
 
 /* Removes from @rel (a folder of tree @t) every file a rebuild did not
@@ -666,10 +787,22 @@ vt_status vt_site_rebuild(vt_site *s, vt_store *store, unsigned threads,
     ctx.work = g_array_new(FALSE, FALSE, sizeof(work));
     g_array_set_clear_func(ctx.work, work_clear);
     vt_site_tree trees[VT_AUDIENCE__COUNT];
+    vt_site_places *places = vt__site_places_new();
+    vt_site_gather *gather = vt__site_gather_new();
     for (int a = 0; a < VT_AUDIENCE__COUNT; a++) {
         tree_init(s, &trees[a], (vt_audience)a);
-        trees[a].keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-        trees[a].keep_lock = &keep_lock;
+        trees[a].places = places;
+        trees[a].gather = gather;
+        /* Into an empty tree (the first rebuild, or the site folder
+         * removed) there is nothing to compare with and nothing to prune:
+         * files are written as publishing writes them, without an open to
+         * compare, a path remembered per file and a walk of the tree at
+         * the end. The lock keeps the daemon from adding files meanwhile. */
+        trees[a].fresh = tree_is_empty(trees[a].dir);
+        if (!trees[a].fresh) {
+            trees[a].keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+            trees[a].keep_lock = &keep_lock;
+        }
         ctx.trees[a] = &trees[a];
     }
     for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++)
@@ -704,17 +837,33 @@ vt_status vt_site_rebuild(vt_site *s, vt_store *store, unsigned threads,
         if (st != VT_OK)
             vt_error_set(st, "%s", ctx.message);
     }
-    for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++) {
-        single_ctx sc = {s, &trees[a]};
-        st = vt_store_read(store, tree_singles, &sc);
+    /* The trees' own files (home, collections, activity pages: the
+     * activity pages take a while on a large site) at once, a thread each:
+     * they share nothing they change. */
+    if (st == VT_OK) {
+        single_ctx sc[VT_AUDIENCE__COUNT];
+        GThread *singles[VT_AUDIENCE__COUNT];
+        for (int a = 0; a < VT_AUDIENCE__COUNT; a++) {
+            sc[a] = (single_ctx){s, &trees[a], store, VT_OK, NULL};
+            singles[a] = g_thread_new("vt-site", single_worker, &sc[a]);
+        }
+        for (int a = 0; a < VT_AUDIENCE__COUNT; a++) {
+            g_thread_join(singles[a]);
+            if (st == VT_OK && sc[a].status != VT_OK)
+                st = vt_error_set(sc[a].status, "%s", sc[a].message);
+            g_free(sc[a].message);
+        }
     }
     for (int a = 0; st == VT_OK && a < VT_AUDIENCE__COUNT; a++)
-        prune(&trees[a], "");
+        if (trees[a].keep)
+            prune(&trees[a], "");
     if (st == VT_OK)
         s->activity_known = true;
     for (int a = 0; a < VT_AUDIENCE__COUNT; a++) {
         tree_clear(&trees[a]);
     }
+    vt__site_places_free(places);
+    vt__site_gather_free(gather);
     if (ret_assets && st == VT_OK)
         *ret_assets = (unsigned)g_atomic_int_get(&ctx.done_assets);
     g_array_free(ctx.work, TRUE);

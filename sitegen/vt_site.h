@@ -24,8 +24,10 @@
  *    work item: a listing page, an intervention, a sitemap file), in place:
  *    each file is compared with the one there and replaced (temporary name,
  *    rename) only if it differs; files no longer part of the site are
- *    pruned at the end. A visitor sees whole files throughout. Cost grows
- *    with the collection. Marks made while it runs are published after.
+ *    pruned at the end. Into an empty tree (the first rebuild) there is
+ *    nothing to compare or prune: every file is just written. A visitor
+ *    sees whole files throughout. Cost grows with the collection. Marks
+ *    made while it runs are published after.
  *  - vt_site_publish(): what some changes touch (the dirty marks of
  *    vt_publog.h): the assets' pages and manifests, their interventions,
  *    the listing pages, sub-collections and sitemap files that hold them,

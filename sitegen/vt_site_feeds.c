@@ -127,16 +127,21 @@ static char **containers_of(const vt_site_tree *t, vt_txn *txn, const char *id)
 {
     GPtrArray *out = g_ptr_array_new();
     vt_asset *a = NULL;
-    if (vt_asset_get(txn, id, &a) == VT_OK) {
-        if (a->intervention && vt_manifest_intervention_valid(a->intervention)) {
-            g_ptr_array_add(out, g_strconcat("iiif/intervention/", a->intervention,
-                                             "/manifest.json", NULL));
+    /* A rebuild's listing pages have loaded (nearly) every asset already:
+     * their place, rather than parsing each record again. */
+    const vt_site_place *known = vt__site_place_get(t->places, id);
+    if (known || vt_asset_get(txn, id, &a) == VT_OK) {
+        const char *number = known ? known->intervention : a->intervention;
+        if (number && vt_manifest_intervention_valid(number)) {
+            g_ptr_array_add(out, g_strconcat("iiif/intervention/", number, "/manifest.json",
+                                             NULL));
             g_ptr_array_add(out, g_strdup("Manifest"));
-            g_ptr_array_add(out, g_strconcat("iiif/collection/intervention/", a->intervention,
-                                             ".json", NULL));
+            g_ptr_array_add(out, g_strconcat("iiif/collection/intervention/", number, ".json",
+                                             NULL));
             g_ptr_array_add(out, g_strdup("Collection"));
         }
-        const vt_department *d = vt_config_department(&t->view, a->department);
+        const vt_department *d =
+            vt_config_department(&t->view, known ? known->department : a->department);
         uint64_t position = vt_publog_position(txn, id, NULL);
         if (d && vt__site_department_shown(t, d)) {
             if (position > 0) {
@@ -156,34 +161,72 @@ static char **containers_of(const vt_site_tree *t, vt_txn *txn, const char *id)
     return (char **)g_ptr_array_free(out, FALSE);
 }
 
+/* {"id", "type", "object": {"id", "type"}, "endTime"}: one entry of an
+ * activity page, as json_pack would make it, without its UTF-8 check of
+ * every string (most of the activity pages' cost): every string here is
+ * ASCII we made (asset ids, department ids, intervention numbers, times,
+ * types) after the tree's base URL, which vt__site_activity checks once.
+ * NULL without memory. */
+static json_t *activity_new(const char *id, const char *type, const char *object,
+                            const char *object_type, const char *when)
+{
+    json_t *entry = json_object(), *target = json_object();
+    if (!entry || !target ||
+        json_object_set_new_nocheck(target, "id", json_string_nocheck(object)) != 0 ||
+        json_object_set_new_nocheck(target, "type", json_string_nocheck(object_type)) != 0 ||
+        json_object_set_new_nocheck(entry, "id", json_string_nocheck(id)) != 0 ||
+        json_object_set_new_nocheck(entry, "type", json_string_nocheck(type)) != 0 ||
+        json_object_set_new_nocheck(entry, "object", json_incref(target)) != 0 ||
+        json_object_set_new_nocheck(entry, "endTime", json_string_nocheck(when)) != 0)
+        g_clear_pointer(&entry, json_decref);
+    json_decref(target);
+    return entry;
+}
+
+/* One activity page being made. */
+typedef struct {
+    const vt_site_tree *t;
+    json_t *items;            /* its orderedItems */
+    vt_txn *txn;
+    GHashTable *exists;       /* path in the tree -> 2 present, 1 absent */
+    bool base_ok;             /* the tree's base URL is UTF-8 */
+} activity_page;
+
 static bool add_activity(const vt_publog_activity *act, void *data)
 {
-    void **ctx = data;
-    const vt_site_tree *t = ctx[0];
-    json_t *items = ctx[1];
-    vt_txn *txn = ctx[2];
+    activity_page *ap = data;
+    const vt_site_tree *t = ap->t;
+    json_t *items = ap->items;
+    vt_txn *txn = ap->txn;
+    GHashTable *exists = ap->exists;
     g_autofree char *manifest = vt_url_manifest(&t->view, act->id);
     g_autofree char *when = vt__site_iso_time(act->time);
     g_autofree char *id = g_strdup_printf("%s/activity/%s-%" PRIu64, t->view.site_base_url,
                                           vt_audience_name(t->audience), act->seq);
-    if (!manifest)
+    /* A base URL that is not UTF-8 (a hand-edited config) makes no entry,
+     * as json_pack() refused it. */
+    if (!manifest || !ap->base_ok)
         return true;
-    json_array_append_new(items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "id", id, "type",
-                                           act->type, "object", "id", manifest, "type",
-                                           "Manifest", "endTime", when));
+    json_array_append_new(items, activity_new(id, act->type, manifest, "Manifest", when));
     /* The intervention manifest and the collections that list the asset
      * changed with it: an aggregator following the stream must see them
      * too. An Update each, for those that exist in the tree now. */
     g_auto(GStrv) containers = containers_of(t, txn, act->id);
     for (size_t k = 0; containers[k] && containers[k + 1]; k += 2) {
-        g_autofree char *path = g_build_filename(t->dir, containers[k], NULL);
-        if (!g_file_test(path, G_FILE_TEST_IS_REGULAR))
+        /* Many changes name the same documents (the top collection, a
+         * department's, a page's): each is looked for once per page. */
+        gpointer known = g_hash_table_lookup(exists, containers[k]);
+        if (!known) {
+            g_autofree char *path = g_build_filename(t->dir, containers[k], NULL);
+            known = GINT_TO_POINTER(g_file_test(path, G_FILE_TEST_IS_REGULAR) ? 2 : 1);
+            g_hash_table_insert(exists, g_strdup(containers[k]), known);
+        }
+        if (known != GINT_TO_POINTER(2))
             continue;
         g_autofree char *object = g_strconcat(t->view.site_base_url, "/", containers[k], NULL);
         g_autofree char *sub = g_strdup_printf("%s/%zu", id, k / 2 + 1);
-        json_array_append_new(items, json_pack("{s:s, s:s, s:{s:s, s:s}, s:s}", "id", sub,
-                                               "type", "Update", "object", "id", object, "type",
-                                               containers[k + 1], "endTime", when));
+        json_array_append_new(items, activity_new(sub, "Update", object, containers[k + 1],
+                                                  when));
     }
     return true;
 }
@@ -200,9 +243,12 @@ vt_status vt__site_activity(const vt_site_tree *t, vt_txn *txn, uint64_t from)
         first_page--;
     for (uint64_t p = first_page; p <= pages; p++) {
         json_t *items = json_array();
-        void *ctx[3] = {(void *)t, items, txn};
+        activity_page ap = {t, items, txn,
+                            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+                            g_utf8_validate(t->view.site_base_url, -1, NULL)};
         vt_publog_activities(txn, t->audience, (p - 1) * VT_PUBLOG_ACTIVITY_PAGE + 1,
-                             p * VT_PUBLOG_ACTIVITY_PAGE, add_activity, ctx);
+                             p * VT_PUBLOG_ACTIVITY_PAGE, add_activity, &ap);
+        g_hash_table_destroy(ap.exists);
         g_autofree char *id = activity_page_url(t, p);
         /* No startIndex: a page holds VT_PUBLOG_ACTIVITY_PAGE asset changes,
          * each followed by the documents that changed with it. */

@@ -3,6 +3,7 @@
 #include "vt_site_private.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "vt_manifest.h"
 #include "vt_meta.h"
@@ -10,8 +11,15 @@
 
 char *vt__site_iso_time(int64_t unix_seconds)
 {
-    g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(unix_seconds > 0 ? unix_seconds : 0);
-    return t ? g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ") : g_strdup("1970-01-01T00:00:00Z");
+    /* gmtime_r, not GDateTime: a rebuild formats several times per asset,
+     * and GDateTime's formatting showed in profiles. The same range as
+     * GDateTime (up to 9999-12-31), the epoch outside it. */
+    struct tm tm;
+    time_t t = unix_seconds > 0 && unix_seconds <= INT64_C(253402300799) ? (time_t)unix_seconds : 0;
+    char text[sizeof "9999-12-31T23:59:59Z"];
+    if (!gmtime_r(&t, &tm) || strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return g_strdup("1970-01-01T00:00:00Z");
+    return g_strdup(text);
 }
 
 bool vt__site_department_shown(const vt_site_tree *t, const vt_department *d)
@@ -95,6 +103,7 @@ vt_status vt__site_item_load(vt_txn *txn, const vt_config *c, const char *id,
     if (s != VT_OK)
         return s;
     vt_site_item *item = g_new0(vt_site_item, 1);
+    item->refs = 1;
     item->a = a;
     if (a->intervention) {
         json_t *h = vt_txn_get_json(txn, VT_TABLE_HARVEST, a->intervention);
@@ -122,9 +131,15 @@ vt_status vt__site_item_load(vt_txn *txn, const vt_config *c, const char *id,
     return VT_OK;
 }
 
+vt_site_item *vt__site_item_ref(vt_site_item *item)
+{
+    g_atomic_int_inc(&item->refs);
+    return item;
+}
+
 void vt__site_item_free(vt_site_item *item)
 {
-    if (!item)
+    if (!item || !g_atomic_int_dec_and_test(&item->refs))
         return;
     vt_asset_free(item->a);
     json_decref(item->harvested);
@@ -132,8 +147,60 @@ void vt__site_item_free(vt_site_item *item)
     g_free(item->label);
     g_free(item->label_lang);
     json_decref(item->labels);
+    json_decref(item->page_metadata);
     g_free(item->thumbnail);
     g_free(item);
+}
+
+struct vt_site_places {
+    GMutex lock;
+    GHashTable *by_id;        /* its id -> vt_site_place (owned) */
+};
+
+vt_site_places *vt__site_places_new(void)
+{
+    vt_site_places *places = g_new0(vt_site_places, 1);
+    g_mutex_init(&places->lock);
+    places->by_id = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free);
+    return places;
+}
+
+void vt__site_places_free(vt_site_places *places)
+{
+    if (!places)
+        return;
+    g_hash_table_destroy(places->by_id);
+    g_mutex_clear(&places->lock);
+    g_free(places);
+}
+
+void vt__site_place_add(vt_site_places *places, const vt_asset *a)
+{
+    if (!places)
+        return;
+    /* One allocation an asset: a rebuild of 100,000 assets keeps 100,000. */
+    const char *dept = a->department ? a->department : "";
+    size_t id_len = strlen(a->id) + 1, dept_len = strlen(dept) + 1;
+    size_t number_len = a->intervention ? strlen(a->intervention) + 1 : 0;
+    vt_site_place *place = g_malloc(sizeof *place + id_len + dept_len + number_len);
+    memcpy(place->id, a->id, id_len);
+    char *at = place->id + id_len;
+    place->department = memcpy(at, dept, dept_len);
+    place->intervention = number_len ? memcpy(at + dept_len, a->intervention, number_len)
+                                     : NULL;
+    g_mutex_lock(&places->lock);
+    g_hash_table_replace(places->by_id, place->id, place);
+    g_mutex_unlock(&places->lock);
+}
+
+const vt_site_place *vt__site_place_get(vt_site_places *places, const char *id)
+{
+    if (!places)
+        return NULL;
+    g_mutex_lock(&places->lock);
+    const vt_site_place *place = g_hash_table_lookup(places->by_id, id);
+    g_mutex_unlock(&places->lock);
+    return place;
 }
 
 json_t *vt__site_card(const vt_site_tree *t, const vt_site_item *item, const char *root)

@@ -142,6 +142,41 @@ static json_t *languages_json(const vt_site *s, const vt_site_tree *t, const cha
     return list;
 }
 
+/* The way from a page @root away from its folder to the tree's root: the
+ * same with one language; with more, the language's folder is one level
+ * further down, and the shared files (static/, iiif/, assets/ID.json,
+ * terms.json) are one folder up. Caller frees. */
+static char *shared_root(const vt_site *s, const char *root)
+{
+    bool absolute = strstr(root, "://") != NULL;
+    return s->n_languages < 2 || absolute ? g_strdup(root) : g_strconcat(root, "../", NULL);
+}
+
+/* The pages' "site" object (templates/README.md) for a page @root away
+ * from the tree's root (new reference). */
+static json_t *site_json(const vt_site *s, const vt_site_tree *t, vt_txn *txn, const char *root)
+{
+    g_autofree char *search = vt_url_search(&t->view);
+    g_autofree char *shared = shared_root(s, root);
+    g_autofree char *terms = g_strconcat(shared, "terms.json", NULL);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o}", "title",
+                     t->view.site_title, "root", shared, "pages", root, "base",
+                     t->view.site_base_url, "audience", vt_audience_name(t->audience),
+                     "internal", t->audience == VT_AUDIENCE_INTERNAL, "search_url", search,
+                     "terms_url", terms, "departments", departments_json(t, txn, root, false));
+}
+
+/* The roots of nearly every page (home, assets/ and interventions/,
+ * departments/D/): their "site" objects are made once per tree. */
+static const char *const site_roots[] = {"", "../", "../../"};
+G_STATIC_ASSERT(G_N_ELEMENTS(site_roots) == VT_SITE_ROOTS);
+
+void vt__site_tree_contexts(const vt_site *s, vt_site_tree *t)
+{
+    for (size_t i = 0; i < VT_SITE_ROOTS; i++)
+        t->site_json[i] = site_json(s, t, NULL, site_roots[i]);
+}
+
 /* The fixed pages' titles are interface text; the others' are data. */
 static bool title_is_text(const char *kind)
 {
@@ -156,24 +191,15 @@ vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, 
                           const char *kind, const char *title, const char *root, json_t *extra,
                           const char *rel)
 {
-    g_autofree char *search = vt_url_search(&t->view);
     json_t *base = extra ? extra : json_object();
     vt_status st = VT_OK;
     bool absolute = strstr(root, "://") != NULL;
-    /* @root leads to the page folder: the tree's root with one language, a
-     * language's folder with more, whose shared files (static/, iiif/,
-     * assets/ID.json, terms.json) are one folder up. */
-    g_autofree char *shared = s->n_languages < 2 || absolute ? g_strdup(root)
-                                                              : g_strconcat(root, "../", NULL);
-    g_autofree char *terms = g_strconcat(shared, "terms.json", NULL);
-    json_object_set_new(base, "site",
-                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:o}", "title",
-                                  t->view.site_title, "root", shared, "pages", root, "base",
-                                  t->view.site_base_url, "audience",
-                                  vt_audience_name(t->audience), "internal",
-                                  t->audience == VT_AUDIENCE_INTERNAL, "search_url", search,
-                                  "terms_url", terms, "departments",
-                                  departments_json(t, txn, root, false)));
+    g_autofree char *shared = shared_root(s, root);
+    json_t *made = NULL;
+    for (size_t i = 0; i < G_N_ELEMENTS(t->site_json) && !made; i++)
+        if (t->site_json[i] && strcmp(site_roots[i], root) == 0)
+            made = json_incref(t->site_json[i]);
+    json_object_set_new(base, "site", made ? made : site_json(s, t, txn, root));
     for (size_t i = 0; i < MAX(s->n_languages, 1) && st == VT_OK; i++) {
         const vt_i18n *cat = s->n_languages ? s->catalogues[i] : NULL;
         const char *lang = cat ? vt_i18n_lang(cat) : "en";
@@ -254,6 +280,18 @@ static json_t *metadata_json(const json_t *view)
         }
     }
     return out;
+}
+
+/* metadata_json() of @item's view (new reference): the same on both
+ * trees' pages, made by the first. Only asset pages use it, and they are
+ * written by the thread that loaded the item (a rebuild's other threads
+ * may read the item's other fields meanwhile, never this one). */
+static json_t *page_metadata(const vt_site_item *item)
+{
+    vt_site_item *cache = (vt_site_item *)item;
+    if (!cache->page_metadata)
+        cache->page_metadata = metadata_json(item->view);
+    return json_incref(cache->page_metadata);
 }
 
 /* The first description value, for the page's summary. */
@@ -418,10 +456,10 @@ static json_t *object_context(const vt_site_item *item)
     }
     return NULL;
 }
-static json_t *staff_json(const vt_config *c, vt_txn *txn, const vt_asset *a)
+static json_t *staff_json(const vt_site *s, const vt_config *c, vt_txn *txn, const vt_asset *a)
 {
-    vt_staff *staff = NULL;
-    if (vt_staff_new(c, &staff) != VT_OK)
+    const vt_staff *staff = s->staff;
+    if (!staff)
         return NULL;
     g_autofree char *version = vt_staff_version(a->custom);
     g_autofree char *edit_url = g_strconcat(c->site_base_url, "/cgi-bin/vitrine-edit.cgi", NULL);
@@ -457,7 +495,6 @@ static json_t *staff_json(const vt_config *c, vt_txn *txn, const vt_asset *a)
     json_t *out = json_pack("{s:s, s:s, s:o, s:o, s:s}", "version", version, "edit_url", edit_url,
                             "fields", vt_staff_fields(staff, a->department), "history", history,
                             "visibility", vt_visibility_name(a->visibility));
-    vt_staff_free(staff);
     return out;
 }
 
@@ -523,7 +560,7 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
         json_url, "viewers", viewers_json(manifest_url), "downloads",
         downloads_json(c, a), "original",
         t->audience == VT_AUDIENCE_INTERNAL ? original_json(c, a) : json_null(), "metadata",
-        metadata_json(item->view), "created", created);
+        page_metadata(item), "created", created);
     if (!asset) {
         json_decref(annotations);
         return vt_error_set(VT_ERR_NOMEM, "site: cannot build the page of %s", a->id);
@@ -533,20 +570,16 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
     if (object)
         json_object_set_new(asset, "object", object);
     if (t->audience == VT_AUDIENCE_INTERNAL) {
-        json_t *staff = staff_json(c, txn, a);
+        json_t *staff = staff_json(s, c, txn, a);
         if (staff) {
             /* The annotation workspace (static/workspace.js): the types and
              * the tree's AnnotationPage, which may not exist yet. */
-            json_t *types = vt_annotation_types_json(s->annotation_types);
-            char *types_text = json_dumps(types, JSON_COMPACT);
-            json_decref(types);
             g_autofree char *page_url = vt_url_annotations(c, a->id);
             json_object_set_new(staff, "workspace",
-                                json_pack("{s:s, s:s, s:i, s:i}", "types",
-                                          types_text ? types_text : "[]", "annotations_url",
+                                json_pack("{s:O, s:s, s:i, s:i}", "types",
+                                          s->annotation_types_text, "annotations_url",
                                           page_url ? page_url : "", "width", a->width, "height",
                                           a->height));
-            free(types_text);
             json_object_set_new(asset, "staff", staff);
         }
     }
@@ -703,6 +736,21 @@ static vt_status intervention_tree(const vt_site *s, const vt_site_tree *t, vt_t
                            extra, page_rel);
 }
 
+/* Intervention @number's files in every tree, from all its @items. */
+static vt_status intervention_render(const vt_site *s, const vt_site_tree *const *trees,
+                                     size_t n_trees, vt_txn *txn, const char *number,
+                                     GPtrArray *items)
+{
+    g_ptr_array_sort_with_data(items, by_department_position, (gpointer)&trees[0]->view);
+    vt_site_views views;
+    vt__site_views_set(&views, (vt_site_item *const *)items->pdata, items->len);
+    vt_status st = VT_OK;
+    for (size_t i = 0; i < n_trees && st == VT_OK; i++)
+        st = intervention_tree(s, trees[i], txn, number, items);
+    vt__site_views_clear(&views);
+    return st;
+}
+
 vt_status vt__site_intervention(const vt_site *s, const vt_site_tree *const *trees, size_t n_trees,
                                 vt_txn *txn, const char *number)
 {
@@ -712,14 +760,125 @@ vt_status vt__site_intervention(const vt_site *s, const vt_site_tree *const *tre
     g_autofree char *prefix = g_strconcat(number, "\x1f", NULL);
     collect_ctx ctx = {txn, &trees[0]->view, items};
     vt_txn_foreach(txn, VT_TABLE_INTERVENTIONS, prefix, collect_intervention, &ctx);
-    g_ptr_array_sort_with_data(items, by_department_position, (gpointer)&trees[0]->view);
-    vt_site_views views;
-    vt__site_views_set(&views, (vt_site_item *const *)items->pdata, items->len);
-    vt_status st = VT_OK;
-    for (size_t i = 0; i < n_trees && st == VT_OK; i++)
-        st = intervention_tree(s, trees[i], txn, number, items);
-    vt__site_views_clear(&views);
-    return st;
+    return intervention_render(s, trees, n_trees, txn, number, items);
+}
+
+/* ------------------------------------------------------------ gathering */
+
+/* Most items held for interventions not complete yet: beyond it, an
+ * intervention met for the first time is left to its own work item (which
+ * loads its assets again), so that memory stays bounded whatever the order
+ * of the listing pages. The rebuild takes the departments' pages in step,
+ * so that an intervention's assets, which usually arrive together, are
+ * loaded close together: a few pages' worth are held at a time. */
+#define GATHER_HELD_MAX 2000
+
+struct vt_site_gather {
+    GMutex lock;
+    GHashTable *open;   /* number -> gathering: some of its items loaded */
+    GHashTable *done;   /* numbers rendered, or claimed by their work item */
+    guint held;         /* items in open */
+};
+
+typedef struct {
+    char *number;
+    GPtrArray *items;   /* references */
+    guint needed;       /* its entries in the interventions table */
+} gathering;
+
+static void gathering_free(gpointer p)
+{
+    gathering *g = p;
+    if (!g)
+        return;
+    g_ptr_array_unref(g->items);
+    g_free(g->number);
+    g_free(g);
+}
+
+vt_site_gather *vt__site_gather_new(void)
+{
+    vt_site_gather *gather = g_new0(vt_site_gather, 1);
+    g_mutex_init(&gather->lock);
+    gather->open = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, gathering_free);
+    gather->done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    return gather;
+}
+
+void vt__site_gather_free(vt_site_gather *gather)
+{
+    if (!gather)
+        return;
+    g_hash_table_destroy(gather->open);
+    g_hash_table_destroy(gather->done);
+    g_mutex_clear(&gather->lock);
+    g_free(gather);
+}
+
+bool vt__site_gather_claim(vt_site_gather *gather, const char *number)
+{
+    if (!gather)
+        return true;
+    g_mutex_lock(&gather->lock);
+    bool mine = !g_hash_table_contains(gather->done, number);
+    if (mine) {
+        gathering *g = g_hash_table_lookup(gather->open, number);
+        if (g)
+            gather->held -= g->items->len;
+        g_hash_table_remove(gather->open, number);
+        g_hash_table_add(gather->done, g_strdup(number));
+    }
+    g_mutex_unlock(&gather->lock);
+    return mine;
+}
+
+static bool count_entry(const char *key, size_t key_len, const void *val, size_t len,
+                        void *data)
+{
+    (void)key, (void)key_len, (void)val, (void)len;
+    (*(guint *)data)++;
+    return true;
+}
+
+/* Adds @item to its intervention's gathering; returns the gathering when
+ * that made it complete (the caller renders and frees it), else NULL. */
+static gathering *gather_add(vt_site_gather *gather, vt_txn *txn, vt_site_item *item)
+{
+    const char *number = item->a->intervention;
+    if (!gather || !number || !vt_manifest_intervention_valid(number))
+        return NULL;
+    /* Only an asset the interventions table lists under the number, as
+     * its own work item would load it. */
+    g_autofree char *key = g_strconcat(number, "\x1f", item->a->id, NULL);
+    const void *val;
+    size_t len;
+    if (!vt_txn_get(txn, VT_TABLE_INTERVENTIONS, key, &val, &len))
+        return NULL;
+    g_mutex_lock(&gather->lock);
+    gathering *g = NULL, *complete = NULL;
+    if (!g_hash_table_contains(gather->done, number)) {
+        g = g_hash_table_lookup(gather->open, number);
+        if (!g && gather->held < GATHER_HELD_MAX) {
+            g = g_new0(gathering, 1);
+            g->number = g_strdup(number);
+            g->items = g_ptr_array_new_with_free_func((GDestroyNotify)vt__site_item_free);
+            g_autofree char *prefix = g_strconcat(number, "\x1f", NULL);
+            vt_txn_foreach(txn, VT_TABLE_INTERVENTIONS, prefix, count_entry, &g->needed);
+            g_hash_table_insert(gather->open, g->number, g);
+        }
+    }
+    if (g) {
+        g_ptr_array_add(g->items, vt__site_item_ref(item));
+        gather->held++;
+        if (g->items->len >= g->needed) {
+            g_hash_table_steal(gather->open, number);
+            g_hash_table_add(gather->done, g_strdup(number));
+            gather->held -= g->items->len;
+            complete = g;
+        }
+    }
+    g_mutex_unlock(&gather->lock);
+    return complete;
 }
 
 /* ------------------------------------------------------------ departments */
@@ -831,7 +990,15 @@ vt_status vt__site_department_page(const vt_site *s, const vt_site_tree *const *
         vt_site_item *item = NULL;
         if (vt__site_item_load(txn, &trees[0]->view, e->id, &item) != VT_OK)
             continue;  /* gone since the listing was read, or unreadable: skipped */
+        vt__site_place_add(trees[0]->places, item->a);
         g_ptr_array_add(items, item);
+    }
+    /* Interventions whose last asset this page loaded (a rebuild). */
+    g_autoptr(GPtrArray) complete = g_ptr_array_new_with_free_func(gathering_free);
+    for (guint i = 0; write_assets && i < items->len; i++) {
+        gathering *g = gather_add(trees[0]->gather, txn, g_ptr_array_index(items, i));
+        if (g)
+            g_ptr_array_add(complete, g);
     }
     vt_status st = VT_OK;
     vt_site_views views;
@@ -848,6 +1015,15 @@ vt_status vt__site_department_page(const vt_site *s, const vt_site_tree *const *
             st = department_page_tree(s, t, txn, d, page, items);
     }
     vt__site_views_clear(&views);
+    /* Done with the asset pages: what an intervention held here does not
+     * need their metadata (only this thread ever touches it). */
+    for (guint i = 0; i < items->len; i++)
+        g_clear_pointer(&((vt_site_item *)g_ptr_array_index(items, i))->page_metadata,
+                        json_decref);
+    for (guint i = 0; i < complete->len && st == VT_OK; i++) {
+        gathering *g = g_ptr_array_index(complete, i);
+        st = intervention_render(s, trees, n_trees, txn, g->number, g->items);
+    }
     if (ret_assets)
         *ret_assets = items->len;
     return st;

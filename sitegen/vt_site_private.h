@@ -12,12 +12,20 @@
 #include "vt_i18n.h"
 #include "vt_publog.h"
 #include "vt_site.h"
+#include "vt_staff.h"
 #include "vt_template.h"
 
 struct vt_site {
     const vt_config *config;
     vt_template_set *templates;
     vt_annotation_types *annotation_types; /* vt_site_annotations.c */
+    /* Made once from the config (which a site never sees change), not per
+     * internal asset page: [staff] (NULL when it cannot be read: the pages
+     * then go without the staff part), and the annotation types as the
+     * workspace's JSON text (a JSON string, shared by every page). Only
+     * read while rendering. */
+    vt_staff *staff;
+    json_t *annotation_types_text;
     char *templates_dir;      /* the installed (or source) templates */
     char *vendor_dir;         /* node_modules or the installed vendor folder, or NULL */
     uint64_t activity_written[VT_AUDIENCE__COUNT]; /* last activity seq on disk */
@@ -29,14 +37,42 @@ struct vt_site {
     bool activity_known;      /* activity_written read from the trees */
 };
 
+/* Where an asset's documents are listed, as a rebuild's listing pages
+ * loaded it: the activity pages name those documents for each change, and
+ * need not parse the asset's record again for it. */
+typedef struct {
+    const char *department;
+    const char *intervention; /* NULL for none */
+    char id[];                /* then the two strings, one allocation */
+} vt_site_place;
+
+/* Asset id -> vt_site_place, shared by a rebuild's workers (its own lock). */
+typedef struct vt_site_places vt_site_places;
+
+/* A rebuild's interventions, gathered from the items its listing pages
+ * load (vt_site_pages.c): the page that loads an intervention's last asset
+ * renders it, instead of its own work item loading every asset again. */
+typedef struct vt_site_gather vt_site_gather;
+
+/* Roots with a "site" object made once per tree (vt_site_pages.c). */
+#define VT_SITE_ROOTS 3
+
 /* One tree being written. */
 typedef struct {
     vt_audience audience;
     vt_config view;           /* vt_config_audience_view(): URLs of this tree */
     char *dir;                /* where its files go */
-    GHashTable *keep;         /* rebuild only: relative paths written or kept (the rest
-                               * is pruned); NULL when publishing */
+    GHashTable *keep;         /* rebuild over an existing tree: relative paths written
+                               * or kept (the rest is pruned); NULL when publishing or
+                               * rebuilding into an empty tree (nothing to compare) */
     GMutex *keep_lock;        /* guards keep (the rebuild's workers share it) */
+    vt_site_places *places;   /* rebuild only (both trees share it), else NULL */
+    vt_site_gather *gather;   /* the same */
+    bool fresh;               /* a rebuild into an empty tree: no file there to compare
+                               * or remove (the rebuild writes each path once) */
+    /* The pages' "site" object for the usual roots (vt__site_tree_contexts),
+     * shared by every page of the tree and only read; NULL if not made. */
+    json_t *site_json[VT_SITE_ROOTS];
 } vt_site_tree;
 
 /* An asset with what its pages need, loaded from one snapshot. */
@@ -50,6 +86,9 @@ typedef struct {
     char *thumbnail;          /* absolute URL */
     int thumb_w, thumb_h;
     uint64_t position;
+    json_t *page_metadata;    /* the asset pages' metadata, made by the first (see
+                               * vt_site_pages.c), or NULL */
+    gint refs;                /* atomic: a rebuild shares items between its workers */
 } vt_site_item;
 
 /* ---- vt_site.c: files ---- */
@@ -71,7 +110,16 @@ char *vt__site_page_prefix(const vt_site *s, size_t i);
 /* ---- vt_site_item.c: loading ---- */
 vt_status vt__site_item_load(vt_txn *txn, const vt_config *c, const char *id,
                              vt_site_item **ret_item);
+/* Drops a reference; the last one frees. */
 void vt__site_item_free(vt_site_item *item);
+vt_site_item *vt__site_item_ref(vt_site_item *item);
+vt_site_places *vt__site_places_new(void);
+void vt__site_places_free(vt_site_places *places);
+/* Remembers @a's place (no-op for NULL @places). */
+void vt__site_place_add(vt_site_places *places, const vt_asset *a);
+/* The place of asset @id, or NULL (also for NULL @places). Valid until the
+ * table is freed. */
+const vt_site_place *vt__site_place_get(vt_site_places *places, const char *id);
 /* Hands the items' views to vt_manifest (vt_manifest_views_set) for this
  * thread until vt__site_views_clear(), so manifests reuse them. */
 typedef struct {
@@ -89,6 +137,8 @@ char *vt__site_iso_time(int64_t unix_seconds);
 bool vt__site_department_shown(const vt_site_tree *t, const vt_department *d);
 
 /* ---- vt_site_pages.c: HTML pages and asset documents ---- */
+/* Makes @t's site_json (tree_clear frees them). */
+void vt__site_tree_contexts(const vt_site *s, vt_site_tree *t);
 vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, const char *name,
                           const char *kind, const char *title, const char *root, json_t *extra,
                           const char *rel);
@@ -97,6 +147,11 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
 unsigned vt__site_asset_remove(const vt_site *s, const vt_site_tree *t, const char *id);
 vt_status vt__site_intervention(const vt_site *s, const vt_site_tree *const *trees, size_t n_trees,
                                 vt_txn *txn, const char *number);
+vt_site_gather *vt__site_gather_new(void);
+void vt__site_gather_free(vt_site_gather *gather);
+/* True when intervention @number is still to be rendered, and from now on
+ * by the caller (its own work item), never by a listing page. */
+bool vt__site_gather_claim(vt_site_gather *gather, const char *number);
 /* Listing page @page (1-based) of @d in every tree, and its sub-collection;
  * when @write_assets, also the pages and manifests of its assets (rebuild). */
 vt_status vt__site_department_page(const vt_site *s, const vt_site_tree *const *trees,
