@@ -11,7 +11,7 @@
 // the type's colour), the list and legend, the script shown as text and
 // never run, a click that zooms to the region, the #annotation=ID deep
 // link, and the search hit's link to the region.
-import { Run, check, baseArg, outDirArg } from './harness.mjs';
+import { Run, check, baseArg, outDirArg, miradorNoise } from './harness.mjs';
 
 const XSS = '<script>window.__xss=1</script>';
 const USAGE = 'node tests/browser/annotations.mjs http://127.0.0.1:PORT ASSET_ID [OUTDIR]';
@@ -25,16 +25,9 @@ const run = new Run({base, outDir: outDirArg(process.argv[4], 'vt-browser-'), ti
 await run.launch({viewport: {width: 1280, height: 900}});
 let page = null;
 
-// Mirador 4 with React 19 logs this once when it renders (as in site.mjs);
-// and when its sidebar opens on the annotations panel, now and then MUI
-// warns that the tab it is given is not registered yet (a race inside
-// Mirador, not our page: 1 run in 7 here). Allowed on Mirador only.
-const MIRADOR_KNOWN_ERRORS = ['element.ref was removed',
-                              'The `value` provided to the Tabs component is invalid'];
-
 async function open(url) {
   page = await run.newPage(url.includes('mirador')
-    ? [({kind, text}) => kind === 'console error' && MIRADOR_KNOWN_ERRORS.some((e) => text.includes(e))]
+    ? [miradorNoise]
     : []);
   await page.goto(url);
   return page;

@@ -27,6 +27,13 @@ export const CHROMIUM = '/usr/bin/chromium';
 // Mirador 4 with React 19 logs this once when it renders (a React warning
 // about MUI internals, not about our pages); allowed on Mirador pages only.
 export const MIRADOR_KNOWN_ERROR = 'element.ref was removed';
+// That one, and when Mirador's sidebar opens on a panel (search,
+// annotations) MUI now and then warns that the tab it is given is not
+// registered yet (a race inside Mirador, 1 run in 7 here).
+const MIRADOR_KNOWN_ERRORS = [MIRADOR_KNOWN_ERROR, 'The `value` provided to the Tabs component is invalid'];
+// What a Mirador page may log: give it in run.newPage's allow list.
+export const miradorNoise = ({kind, text}) =>
+  kind === 'console error' && MIRADOR_KNOWN_ERRORS.some((e) => text.includes(e));
 
 export class StepFailure extends Error {}
 
@@ -187,6 +194,27 @@ export class Run {
  * bypassCSP): a step failure for any serious or critical violation, the
  * others listed as a note. @exclude: selectors of third-party markup left
  * out (axe-core's context.exclude). */
+/* A PNG screenshot's pixels as {W, H, d} (d: RGBA bytes, a Buffer), decoded
+ * by Chromium in @page (any page of the run). */
+export async function pixelsOf(page, png) {
+  const got = await page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = 'data:image/png;base64,' + b64;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    const bytes = g.getImageData(0, 0, c.width, c.height).data;
+    let bin = '';
+    for (let i = 0; i < bytes.length; i += 0x8000)
+      bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+    return {W: c.width, H: c.height, b64: btoa(bin)};
+  }, png.toString('base64'));
+  return {W: got.W, H: got.H, d: Buffer.from(got.b64, 'base64')};
+}
+
 export async function axe(page, what, exclude = []) {
   await page.addScriptTag({path: AXE});
   const result = await page.evaluate(async (exclude) => {

@@ -19,16 +19,10 @@
 // console error, no uncaught exception, no failed request, no response
 // >= 400, no dialog, window.__xss never set; what a step allows is named.
 import { readFileSync } from 'node:fs';
-import { Run, StepFailure, check, baseArg, outDirArg } from './harness.mjs';
+import { Run, StepFailure, check, baseArg, outDirArg, miradorNoise, pixelsOf } from './harness.mjs';
 
 const TIMEOUT_MS = 20000;
 const VIEWPORT = {width: 1000, height: 700};
-// Mirador 4 with React 19 logs this once when it renders (a React warning
-// about MUI internals): allowed on Mirador pages only, as in site.mjs; and
-// when its sidebar opens on a panel (search), now and then MUI warns that
-// the tab it is given is not registered yet (a race inside Mirador).
-const MIRADOR_KNOWN_ERRORS = ['element.ref was removed',
-                              'The `value` provided to the Tabs component is invalid'];
 
 const USAGE = 'node tests/browser/interop.mjs http://127.0.0.1:PORT FIXTURE.json [OUTDIR]';
 const base = baseArg(process.argv[2], USAGE);
@@ -75,69 +69,38 @@ const newPage = (allow) => run.newPage(allow);
 const finishPage = (page) => run.finishPage(page);
 const step = (name, fn) => run.step(name, fn);
 
-/* The box of magenta-ish pixels in a PNG screenshot: {w, h, n, x0, y0, x1, y1}
- * (n = 0: none). Decoded by Chromium on the helper page. */
+/* The box of the pixels of a w x h image for which @hit(i) holds (i: the
+ * pixel's first byte): {w, h, n, x0, y0, x1, y1} (n = 0: none). */
+function boxOf(w, h, hit) {
+  let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1, n = 0;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      if (!hit((y * w + x) * 4))
+        continue;
+      n++;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  return {w, h, n, x0, y0, x1, y1};
+}
+
+/* The box of magenta-ish pixels in a PNG screenshot (decoded by Chromium
+ * on the helper page). */
 async function magentaBox(png) {
-  return helper.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = 'data:image/png;base64,' + b64;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width;
-    c.height = img.height;
-    const g = c.getContext('2d');
-    g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
-    let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1, n = 0;
-    for (let y = 0; y < c.height; y++)
-      for (let x = 0; x < c.width; x++) {
-        const i = (y * c.width + x) * 4;
-        // Magenta, also as a tiny JPEG's subsampled colour and under a
-        // viewer's translucent bars: red and blue well above green, alike.
-        const r = d[i], g = d[i + 1], bl = d[i + 2];
-        if (r - g > 7 && bl - g > 7 && Math.abs(r - bl) < 40) {
-          n++;
-          if (x < x0) x0 = x;
-          if (x > x1) x1 = x;
-          if (y < y0) y0 = y;
-          if (y > y1) y1 = y;
-        }
-      }
-    return {w: c.width, h: c.height, n, x0, y0, x1, y1};
-  }, png.toString('base64'));
+  const {W, H, d} = await pixelsOf(helper, png);
+  // Magenta, also as a tiny JPEG's subsampled colour and under a viewer's
+  // translucent bars: red and blue well above green, alike.
+  return boxOf(W, H, (i) => d[i] - d[i + 1] > 7 && d[i + 2] - d[i + 1] > 7 && Math.abs(d[i] - d[i + 2]) < 40);
 }
 
 /* The box of pixels that differ (by more than 24 in a channel) between two
- * PNG screenshots of the same size: {w, h, n, x0, y0, x1, y1}. */
+ * PNG screenshots of the same size. */
 async function changedBox(before, after) {
-  return helper.evaluate(async ([b64a, b64b]) => {
-    const decode = async (b64) => {
-      const img = new Image();
-      img.src = 'data:image/png;base64,' + b64;
-      await img.decode();
-      const c = document.createElement('canvas');
-      c.width = img.width;
-      c.height = img.height;
-      const g = c.getContext('2d');
-      g.drawImage(img, 0, 0);
-      return {w: c.width, h: c.height, d: g.getImageData(0, 0, c.width, c.height).data};
-    };
-    const a = await decode(b64a), b = await decode(b64b);
-    let x0 = Infinity, y0 = Infinity, x1 = -1, y1 = -1, n = 0;
-    for (let y = 0; y < a.h; y++)
-      for (let x = 0; x < a.w; x++) {
-        const i = (y * a.w + x) * 4;
-        if (Math.abs(a.d[i] - b.d[i]) > 24 || Math.abs(a.d[i + 1] - b.d[i + 1]) > 24 ||
-            Math.abs(a.d[i + 2] - b.d[i + 2]) > 24) {
-          n++;
-          if (x < x0) x0 = x;
-          if (x > x1) x1 = x;
-          if (y < y0) y0 = y;
-          if (y > y1) y1 = y;
-        }
-      }
-    return {w: a.w, h: a.h, n, x0, y0, x1, y1};
-  }, [before.toString('base64'), after.toString('base64')]);
+  const a = await pixelsOf(helper, before), b = await pixelsOf(helper, after);
+  return boxOf(a.W, a.H, (i) => Math.abs(a.d[i] - b.d[i]) > 24 || Math.abs(a.d[i + 1] - b.d[i + 1]) > 24 ||
+                                Math.abs(a.d[i + 2] - b.d[i + 2]) > 24);
 }
 
 /* Waits until the OpenSeadragon viewport (@selector) shows the image of
@@ -175,8 +138,7 @@ async function expectFit(page, selector, width, height, what) {
 }
 
 async function miradorPage(manifest, options = {}) {
-  const page = await newPage([({kind, text}) => kind === 'console error' &&
-                              MIRADOR_KNOWN_ERRORS.some((e) => text.includes(e))]);
+  const page = await newPage([miradorNoise]);
   const q = new URLSearchParams({manifest});
   if (options.thumbs) q.set('thumbs', '1');
   if (options.info) q.set('info', '1');

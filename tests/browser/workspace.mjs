@@ -33,19 +33,13 @@
 // The fixture also gives the image the keywords "craquelure" and "oak"
 // (terms.json): ed's restoration takes "oak" as its material by picking
 // the suggestion.
-import { Run, StepFailure, check, baseArg, idArg, outDirArg, axe } from './harness.mjs';
+import { Run, StepFailure, check, baseArg, idArg, outDirArg, axe, miradorNoise, pixelsOf } from './harness.mjs';
 
 const USAGE = 'node tests/browser/workspace.mjs http://127.0.0.1:PORT ASSET_ID [OUTDIR]';
 const base = baseArg(process.argv[2], USAGE);
 const id = idArg(process.argv[3], USAGE);
 const run = new Run({base, outDir: outDirArg(process.argv[4], 'vt-workspace-'), timeout: 15000});
 await run.launch();
-// Mirador 4 with React 19 logs this once when it renders, and now and then
-// MUI warns that the tab its sidebar opens on is not registered yet (races
-// inside Mirador, as in annotations.mjs): allowed on Mirador pages only.
-const MIRADOR_KNOWN_ERRORS = ['element.ref was removed',
-                              'The `value` provided to the Tabs component is invalid'];
-const onMirador = ({kind, text}) => kind === 'console error' && MIRADOR_KNOWN_ERRORS.some((e) => text.includes(e));
 
 const note = (message) => console.log('# ' + message);
 
@@ -75,27 +69,6 @@ async function at(page, x, y) {
     const r = v.element.getBoundingClientRect();
     return {x: r.left + p.x, y: r.top + p.y};
   }, [x, y]);
-}
-
-/* A PNG screenshot as {W, H, d} (d: RGBA bytes, a Buffer), decoded by
- * Chromium in @page. */
-async function pixelsOf(page, png) {
-  const got = await page.evaluate(async (b64) => {
-    const img = new Image();
-    img.src = 'data:image/png;base64,' + b64;
-    await img.decode();
-    const c = document.createElement('canvas');
-    c.width = img.width;
-    c.height = img.height;
-    const g = c.getContext('2d');
-    g.drawImage(img, 0, 0);
-    const bytes = g.getImageData(0, 0, c.width, c.height).data;
-    let bin = '';
-    for (let i = 0; i < bytes.length; i += 0x8000)
-      bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
-    return {W: c.width, H: c.height, b64: btoa(bin)};
-  }, png.toString('base64'));
-  return {W: got.W, H: got.H, d: Buffer.from(got.b64, 'base64')};
 }
 
 /* The colour on screen at image pixel (x, y) (a screenshot, read back in the page). */
@@ -506,7 +479,7 @@ await run.step('the French internal page\'s workspace speaks French (tools, list
 await run.step('the French page opens Mirador in French: "← Retour à la collection", Mirador\'s "Options de fenêtre"', async () => {
   /* The French public page's "open in" link passes its language: our page
    * and Mirador's own menus are French. */
-  const frMirador = await open(null, null, [onMirador], {bypassCSP: true});
+  const frMirador = await open(null, null, [miradorNoise], {bypassCSP: true});
   await frMirador.goto(`${base}/fr/assets/${id}.html`);
   const miradorLink = frMirador.getByRole('link', {name: 'Ouvrir dans Mirador sur ce site'});
   check(/static\/mirador\.html\?manifest=[^&]+&lang=fr$/.test(await miradorLink.getAttribute('href')),
@@ -551,7 +524,7 @@ await run.step('Mirador 4 draws the 2 public shapes over the canvas (counted on 
   /* Mirador 4 (the public tree's vendor copy) on the public manifest, every
    * annotation highlighted: a page of the test's own (no inline script may
    * run under the site's policy, so it is not on the server). */
-  const mirador = await open(null, null, [onMirador]);
+  const mirador = await open(null, null, [miradorNoise]);
   await mirador.route(`${base}/__test/mirador.html`, (route) => route.fulfill({
     status: 200, contentType: 'text/html; charset=utf-8',
     body: `<!doctype html><html><head><meta charset="utf-8"><title>Mirador</title>
