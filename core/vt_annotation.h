@@ -27,21 +27,7 @@
  * its asset are public (vt_annotation_is_public), so an asset made internal
  * takes its annotations with it.
  *
- * Types: descriptive (text, language), tag (terms), link (url, label),
- * story (title, text, order), sample (sample-id, location, analysis,
- * laboratory, date), restoration (treatment, material, damage, date,
- * conservator), extended or replaced in the configuration:
- *
- *   [annotations]
- *   damage-types = varnish, flaking, loss, abrasion, retouching
- *   [annotation-type:inscription]
- *   label = Inscription
- *   colour = #8a3ffc
- *   fields = text:text, script:choice(latin|greek|other), reader:person, seen:date
- *
- * Field kinds: text, term, terms (a list of terms), url (http/https), date
- * (YYYY, YYYY-MM or YYYY-MM-DD), number, choice(a|b|...), person, language
- * (nl, fr, en, de: the language of the annotation's text fields).
+ * Types and their fields: vt_annotation_types.h.
  *
  * W3C form (import, export), following docs/ARCHITECTURE.md: "body" is a list
  * of TextualBody, one per value, with "purpose" describing / tagging /
@@ -64,6 +50,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vt_annotation_types.h"
 #include "vt_config.h"
 #include "vt_error.h"
 #include "vt_store.h"
@@ -79,49 +66,6 @@
 #define VT_ANNOTATION_PER_ASSET_MAX 10000
 /* An SVG selector's text. */
 #define VT_ANNOTATION_SVG_MAX_BYTES (256u * 1024)
-
-typedef enum {
-    VT_AFIELD_TEXT,
-    VT_AFIELD_TERM,
-    VT_AFIELD_TERMS,     /* a list of terms */
-    VT_AFIELD_URL,
-    VT_AFIELD_DATE,
-    VT_AFIELD_NUMBER,
-    VT_AFIELD_CHOICE,
-    VT_AFIELD_PERSON,
-    VT_AFIELD_LANGUAGE
-} vt_annotation_field_kind;
-
-typedef struct {
-    char *name;                      /* [a-z0-9-]{1,40} */
-    vt_annotation_field_kind kind;
-    char **choices;                  /* CHOICE: NULL-terminated; else NULL */
-} vt_annotation_field;
-
-typedef struct {
-    char *name;                      /* [a-z0-9-]{1,40} */
-    char *label;
-    char *colour;                    /* "#rrggbb" */
-    vt_annotation_field *fields;
-    size_t n_fields;
-} vt_annotation_type;
-
-typedef struct vt_annotation_types vt_annotation_types;
-
-/* The built-in types, changed and extended by @kf's [annotations] and
- * [annotation-type:NAME] groups (@kf may be NULL). VT_ERR_CONFIG with every
- * problem named ("[annotation-type:x] fields: ..."). Caller frees. */
-vt_status vt_annotation_types_load(GKeyFile *kf, vt_annotation_types **ret_types);
-void vt_annotation_types_free(vt_annotation_types *types);
-size_t vt_annotation_types_count(const vt_annotation_types *types);
-const vt_annotation_type *vt_annotation_types_nth(const vt_annotation_types *types, size_t i);
-/* The type called @name (borrowed), or NULL. */
-const vt_annotation_type *vt_annotation_types_get(const vt_annotation_types *types,
-                                                  const char *name);
-const char *vt_annotation_field_kind_name(vt_annotation_field_kind kind);
-/* The types as JSON for the site's scripts and the CLI:
- * [{"name","label","colour","fields":[{"name","kind","choices"?}]}]. New reference. */
-json_t *vt_annotation_types_json(const vt_annotation_types *types);
 
 /* A sidecar of annotations: NAME.annotations.json beside image NAME.ext
  * (or NAME.ext.annotations.json), a W3C AnnotationPage. */

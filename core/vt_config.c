@@ -5,7 +5,7 @@
  */
 #include "vt_config.h"
 
-#include "vt_annotation.h"
+#include "vt_annotation_types.h"
 #include "vt_staff.h"
 
 #include <errno.h>
