@@ -100,10 +100,51 @@ static void put_integer(GString *out, json_int_t v)
     put(out, text, len);
 }
 
-static vt_status put_value(GString *out, const json_t *v)
+/* jansson's order for JSON_SORT_KEYS: the bytes, then the length. */
+static int compare_keys(const void *pa, const void *pb)
+{
+    const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+    size_t la = json_object_iter_key_len(json_object_key_to_iter(a));
+    size_t lb = json_object_iter_key_len(json_object_key_to_iter(b));
+    int c = memcmp(a, b, MIN(la, lb));
+    return c ? c : (la > lb) - (la < lb);
+}
+
+static vt_status put_value(GString *out, const json_t *v, bool sorted);
+
+/* An object with its keys sorted (JSON_SORT_KEYS). */
+static vt_status put_sorted_object(GString *out, const json_t *v)
+{
+    size_t n = json_object_size(v);
+    const char *small[16];
+    const char **keys = n <= G_N_ELEMENTS(small) ? small : g_new(const char *, n);
+    size_t k = 0;
+    for (void *it = json_object_iter((json_t *)v); it && k < n;
+         it = json_object_iter_next((json_t *)v, it))
+        keys[k++] = json_object_iter_key(it);
+    qsort(keys, k, sizeof *keys, compare_keys);
+    vt_status st = VT_OK;
+    put_c(out, '{');
+    for (size_t i = 0; i < k && st == VT_OK; i++) {
+        void *it = json_object_key_to_iter(keys[i]);
+        if (i > 0)
+            put_c(out, ',');
+        put_string(out, keys[i], json_object_iter_key_len(it));
+        put_c(out, ':');
+        st = put_value(out, json_object_iter_value(it), true);
+    }
+    put_c(out, '}');
+    if (keys != small)
+        g_free(keys);
+    return st;
+}
+
+static vt_status put_value(GString *out, const json_t *v, bool sorted)
 {
     switch (json_typeof(v)) {
     case JSON_OBJECT: {
+        if (sorted)
+            return put_sorted_object(out, v);
         put_c(out, '{');
         bool first = true;
         for (void *it = json_object_iter((json_t *)v); it;
@@ -113,7 +154,7 @@ static vt_status put_value(GString *out, const json_t *v)
             first = false;
             put_string(out, json_object_iter_key(it), json_object_iter_key_len(it));
             put_c(out, ':');
-            vt_status st = put_value(out, json_object_iter_value(it));
+            vt_status st = put_value(out, json_object_iter_value(it), sorted);
             if (st != VT_OK)
                 return st;
         }
@@ -126,7 +167,7 @@ static vt_status put_value(GString *out, const json_t *v)
         for (size_t i = 0; i < n; i++) {
             if (i > 0)
                 put_c(out, ',');
-            vt_status st = put_value(out, json_array_get(v, i));
+            vt_status st = put_value(out, json_array_get(v, i), sorted);
             if (st != VT_OK)
                 return st;
         }
@@ -163,13 +204,23 @@ static vt_status put_value(GString *out, const json_t *v)
     return vt_error_set(VT_ERR_INVALID, "not a JSON value");
 }
 
-vt_status vt_jsonout_append(GString *out, const json_t *value)
+static vt_status append(GString *out, const json_t *value, bool sorted)
 {
     if (!value)
         return vt_error_set(VT_ERR_INVALID, "no JSON value to write");
     gsize start = out->len;
-    vt_status st = put_value(out, value);
+    vt_status st = put_value(out, value, sorted);
     if (st != VT_OK)
         g_string_truncate(out, start);
     return st;
+}
+
+vt_status vt_jsonout_append(GString *out, const json_t *value)
+{
+    return append(out, value, false);
+}
+
+vt_status vt_jsonout_append_sorted(GString *out, const json_t *value)
+{
+    return append(out, value, true);
 }

@@ -13,7 +13,8 @@
  * tests/core/test_jsonout.c holds it to json_dumps().
  *
  * Who calls it: sitegen/vt_site.c (vt__site_write_json), sitegen's
- * templates (integers), indexer/vitrine-search.c (the answer). Safe from any
+ * templates (integers), indexer/vitrine-search.c (the answer),
+ * core/vt_staff.c (versions, sorted). Safe from any
  * thread for values no thread changes meanwhile. No loop detection: a
  * value that contains itself is a programming error here (jansson refuses
  * to build one with its own setters).
@@ -38,5 +39,12 @@ const char *vt_jsonout_integer(json_int_t v, char buf[VT_JSONOUT_INTEGER_MAX], s
  * NULL value or a real that jansson cannot write (NaN, infinity); @out is
  * then cut back to its length at the call. */
 vt_status vt_jsonout_append(GString *out, const json_t *value);
+
+/* The same with every object's keys sorted: json_dumps(value, JSON_COMPACT
+ * | JSON_SORT_KEYS), byte for byte (jansson's order: the key's bytes, then
+ * its length). For canonical text to hash (core/vt_staff.c's versions, one
+ * per internal asset page), where json_dumps() sorted through a callback
+ * per token. */
+vt_status vt_jsonout_append_sorted(GString *out, const json_t *value);
 
 #endif

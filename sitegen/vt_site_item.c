@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "vt_jsonbuild.h"
 #include "vt_manifest.h"
 #include "vt_meta.h"
 #include "vt_url.h"
@@ -208,11 +209,18 @@ json_t *vt__site_card(const vt_site_tree *t, const vt_site_item *item, const cha
     const vt_asset *a = item->a;
     const vt_department *d = vt_config_department(&t->view, a->department);
     g_autofree char *url = g_strconcat(root, "assets/", a->id, ".html", NULL);
-    json_t *card = json_pack("{s:s, s:s, s:s?, s:s, s:s?, s:{s:s, s:s}, s:s?}", "id", a->id,
-                             "label", item->label, "lang", item->label_lang, "url", url,
-                             "thumbnail", item->thumbnail, "department", "id", a->department,
-                             "label", d ? d->label : a->department, "intervention",
-                             a->intervention);
+    /* Without json_pack() (a card per asset on several pages of each
+     * tree): the id, department, intervention, label and its language are
+     * the store's text (see vt_jsonbuild.h), the URL made of them; the
+     * thumbnail URL and a department's label come from the config. */
+    json_t *card = vt_jsonbuild_object(
+        "id", vt_jsonbuild_text(a->id), "label", vt_jsonbuild_text(item->label), "lang",
+        vt_jsonbuild_text(item->label_lang), "url", vt_jsonbuild_text(url), "thumbnail",
+        vt_jsonbuild_string(item->thumbnail), "department",
+        vt_jsonbuild_object("id", vt_jsonbuild_text(a->department), "label",
+                            d ? vt_jsonbuild_string(d->label) : vt_jsonbuild_text(a->department),
+                            NULL),
+        "intervention", vt_jsonbuild_text(a->intervention), NULL);
     if (card && item->labels && json_object_size(item->labels) > 1)
         json_object_set(card, "labels", item->labels);
     /* A size only when known: width="0" would hide the image. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "vt_audit.h"
+#include "vt_jsonbuild.h"
 #include "vt_manifest.h"
 #include "vt_meta.h"
 #include "vt_staff.h"
@@ -266,17 +267,23 @@ static json_t *metadata_json(const json_t *view)
             json_array_foreach(values, i, v) {
                 if (g_strcmp0(json_string_value(json_object_get(v, "source")), sources[k]) != 0)
                     continue;
-                json_array_append_new(list, json_pack("{s:O, s:O*}", "value",
-                                                      json_object_get(v, "value"), "lang",
-                                                      json_object_get(v, "lang")));
+                /* Without json_pack(): the view's own values, shared. */
+                json_t *value = json_object_get(v, "value"), *lang = json_object_get(v, "lang");
+                json_t *entry = vt_jsonbuild_object("value", json_incref(value), NULL);
+                if (lang)
+                    vt_jsonbuild_set(&entry, "lang", json_incref(lang), false);
+                json_array_append_new(list, entry);
             }
             if (json_array_size(list) == 0) {
                 json_decref(list);
                 continue;
             }
+            /* The field's name is a key of the view (the store's text);
+             * its label may come from a catalogue: checked. */
             json_array_append_new(json_object_get(out, sources[k]),
-                                  json_pack("{s:s, s:s, s:o}", "name", name, "label", label,
-                                            "values", list));
+                                  vt_jsonbuild_object("name", vt_jsonbuild_text(name), "label",
+                                                      vt_jsonbuild_string(label), "values", list,
+                                                      NULL));
         }
     }
     return out;
@@ -307,8 +314,9 @@ static json_t *image_json(const vt_config *c, const vt_asset *a)
     g_autofree char *info = g_strconcat(service, "/info.json", NULL);
     int version = c->server == VT_SERVER_IIPSRV ? 2 : 3;
     int level = c->server == VT_SERVER_STATIC ? 0 : c->server == VT_SERVER_IIPSRV ? 1 : 2;
-    return json_pack("{s:s, s:s, s:i, s:i}", "service", service, "info", info, "version", version,
-                     "level", level);
+    return vt_jsonbuild_object("service", vt_jsonbuild_string(service), "info",
+                               vt_jsonbuild_string(info), "version", json_integer(version),
+                               "level", json_integer(level), NULL);
 }
 
 /* Sized JPEGs: the download derivative's size (static: listed in info.json,
@@ -328,8 +336,12 @@ static json_t *downloads_json(const vt_config *c, const vt_asset *a)
     else
         url = g_strdup_printf("%s/full/!%d,%d/0/default.jpg", service, side, side);
     g_autofree char *label = g_strdup_printf("JPEG, %d x %d pixels", w, h);
-    return json_pack("[{s:s, s:s, s:i, s:i}]", "label", label, "url", url, "width", w, "height",
-                     h);
+    json_t *list = json_array();
+    json_array_append_new(list, vt_jsonbuild_object("label", vt_jsonbuild_text(label), "url",
+                                                    vt_jsonbuild_string(url), "width",
+                                                    json_integer(w), "height", json_integer(h),
+                                                    NULL));
+    return json_array_size(list) ? list : (json_decref(list), NULL);
 }
 
 static json_t *original_json(const vt_config *c, const vt_asset *a)
@@ -342,8 +354,12 @@ static json_t *original_json(const vt_config *c, const vt_asset *a)
         g_autofree char *rel = g_uri_escape_string(a->original + n + 1, "/", FALSE);
         url = g_strconcat(c->site_originals_base_url, "/", rel, NULL);
     }
-    return json_pack("{s:s?, s:I, s:s, s:s?}", "name", name, "size", (json_int_t)a->size,
-                     "sha256", a->sha256, "url", url);
+    /* The file's name and digest are the store's text; the URL holds the
+     * config's originals-base-url: checked. */
+    return vt_jsonbuild_object("name", vt_jsonbuild_text(name), "size",
+                               json_integer((json_int_t)a->size), "sha256",
+                               vt_jsonbuild_text(a->sha256), "url", vt_jsonbuild_string(url),
+                               NULL);
 }
 
 static json_t *viewers_json(const char *manifest)
@@ -352,8 +368,12 @@ static json_t *viewers_json(const char *manifest)
     g_autofree char *mirador = g_strconcat("https://projectmirador.org/embed/?iiif-content=", m,
                                            NULL);
     g_autofree char *uv = g_strconcat("https://uv-v4.netlify.app/#?manifest=", m, NULL);
-    return json_pack("[{s:s, s:s}, {s:s, s:s}]", "name", "Mirador", "url", mirador, "name",
-                     "Universal Viewer", "url", uv);
+    json_t *list = json_array();
+    json_array_append_new(list, vt_jsonbuild_object("name", vt_jsonbuild_text("Mirador"), "url",
+                                                    vt_jsonbuild_string(mirador), NULL));
+    json_array_append_new(list, vt_jsonbuild_object("name", vt_jsonbuild_text("Universal Viewer"),
+                                                    "url", vt_jsonbuild_string(uv), NULL));
+    return json_array_size(list) == 2 ? list : (json_decref(list), NULL);
 }
 
 /* The asset's JSON record (the manifest's seeAlso): what the pages show,
@@ -365,12 +385,15 @@ static json_t *record_json(const vt_site_tree *t, const vt_site_item *item)
     g_autofree char *page = vt_url_page(&t->view, a->id);
     g_autofree char *created = vt__site_iso_time(a->created);
     g_autofree char *updated = vt__site_iso_time(a->updated);
-    json_t *rec = json_pack("{s:s, s:s, s:s, s:s?, s:i, s:i, s:s, s:s, s:s, s:s, s:O, s:o}",
-                            "id", a->id, "label", item->label, "department", a->department,
-                            "intervention", a->intervention, "width", a->width, "height",
-                            a->height, "created", created, "updated", updated, "manifest",
-                            manifest, "page", page, "metadata", item->view, "image",
-                            image_json(&t->view, a));
+    /* Without json_pack(): the store's text and our times unchecked, the
+     * URLs (the config's base URL) checked; see vt_jsonbuild.h. */
+    json_t *rec = vt_jsonbuild_object(
+        "id", vt_jsonbuild_text(a->id), "label", vt_jsonbuild_text(item->label), "department",
+        vt_jsonbuild_text(a->department), "intervention", vt_jsonbuild_text(a->intervention),
+        "width", json_integer(a->width), "height", json_integer(a->height), "created",
+        vt_jsonbuild_text(created), "updated", vt_jsonbuild_text(updated), "manifest",
+        vt_jsonbuild_string(manifest), "page", vt_jsonbuild_string(page), "metadata",
+        json_incref(item->view), "image", image_json(&t->view, a), NULL);
     if (t->audience == VT_AUDIENCE_INTERNAL)
         json_object_set_new(rec, "original", original_json(&t->view, a));
     return rec;
@@ -547,20 +570,27 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
     json_t *intervention = json_null();
     if (a->intervention && vt_manifest_intervention_valid(a->intervention)) {
         g_autofree char *url = g_strconcat("../interventions/", a->intervention, ".html", NULL);
-        intervention = json_pack("{s:s, s:s}", "number", a->intervention, "url", url);
+        intervention = vt_jsonbuild_object("number", vt_jsonbuild_text(a->intervention), "url",
+                                           vt_jsonbuild_text(url), NULL);
     }
-    json_t *asset = json_pack(
-        "{s:s, s:s, s:s?, s:s?, s:{s:s, s:s, s:s?}, s:o, s:i, s:i, s:o, s:s?, s:s, s:s, s:o,"
-        " s:o, s:o, s:o, s:s}",
-        "id", a->id, "label", item->label, "lang", item->label_lang, "summary",
-        summary_of(item->view), "department", "id", a->department, "label",
-        d ? d->label : a->department, "url", dept_url, "intervention", intervention, "width",
-        a->width, "height", a->height, "image", image_json(c, a), "thumbnail",
-        item->thumbnail, "manifest", manifest_url, "json",
-        json_url, "viewers", viewers_json(manifest_url), "downloads",
+    /* Without json_pack() (two pages per asset): the store's text, our
+     * literals and what is made of them go in unchecked; what holds text of
+     * the config (URLs, a department's id and label) is checked (see
+     * vt_jsonbuild.h). */
+    json_t *asset = vt_jsonbuild_object(
+        "id", vt_jsonbuild_text(a->id), "label", vt_jsonbuild_text(item->label), "lang",
+        vt_jsonbuild_text(item->label_lang), "summary", vt_jsonbuild_text(summary_of(item->view)),
+        "department",
+        vt_jsonbuild_object("id", vt_jsonbuild_text(a->department), "label",
+                            d ? vt_jsonbuild_string(d->label) : vt_jsonbuild_text(a->department),
+                            "url", vt_jsonbuild_string(dept_url), NULL),
+        "intervention", intervention, "width", json_integer(a->width), "height",
+        json_integer(a->height), "image", image_json(c, a), "thumbnail",
+        vt_jsonbuild_string(item->thumbnail), "manifest", vt_jsonbuild_string(manifest_url),
+        "json", vt_jsonbuild_text(json_url), "viewers", viewers_json(manifest_url), "downloads",
         downloads_json(c, a), "original",
         t->audience == VT_AUDIENCE_INTERNAL ? original_json(c, a) : json_null(), "metadata",
-        page_metadata(item), "created", created);
+        page_metadata(item), "created", vt_jsonbuild_text(created), NULL);
     if (!asset) {
         json_decref(annotations);
         return vt_error_set(VT_ERR_NOMEM, "site: cannot build the page of %s", a->id);

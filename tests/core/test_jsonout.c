@@ -1,5 +1,6 @@
 /* test_jsonout.c: vt_jsonout_append() writes what json_dumps(JSON_COMPACT)
- * writes, byte for byte (the site compares files with the ones on disk,
+ * writes, and vt_jsonout_append_sorted() what it writes with
+ * JSON_SORT_KEYS, byte for byte (the site compares files with the ones on disk,
  * and golden tests hold jansson's text). */
 #include <stdint.h>
 #include <stdlib.h>
@@ -7,17 +8,26 @@
 
 #include "vt_jsonout.h"
 
-/* Both encoders on @v; they must agree exactly. */
-static void assert_same(const json_t *v)
+/* One encoder against json_dumps() with @flags on @v: exactly the same. */
+static void assert_same_as(const json_t *v, size_t flags,
+                           vt_status (*append)(GString *, const json_t *))
 {
-    char *expected = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    char *expected = json_dumps(v, flags | JSON_COMPACT | JSON_ENCODE_ANY);
     g_assert_nonnull(expected);
     GString *out = g_string_new("prefix:");
-    g_assert_cmpint(vt_jsonout_append(out, v), ==, VT_OK);
+    g_assert_cmpint(append(out, v), ==, VT_OK);
     g_assert_cmpstr(out->str + strlen("prefix:"), ==, expected);
     g_assert_cmpuint(out->len, ==, strlen("prefix:") + strlen(expected));
     g_string_free(out, TRUE);
     free(expected);
+}
+
+/* Both encoders on @v, in insertion order and sorted (JSON_SORT_KEYS, what
+ * core/vt_staff.c's versions hash); they must agree exactly. */
+static void assert_same(const json_t *v)
+{
+    assert_same_as(v, 0, vt_jsonout_append);
+    assert_same_as(v, JSON_SORT_KEYS, vt_jsonout_append_sorted);
 }
 
 static void test_scalars(void)
@@ -81,6 +91,23 @@ static void test_containers(void)
     json_object_set_new(doc, "empty", json_object());
     assert_same(doc);
     json_decref(doc);
+
+    /* Sorting: keys that are prefixes of others, upper before lower case,
+     * bytes above 127 last, a NUL inside a key, nested objects and objects
+     * inside arrays sorted too. */
+    json_t *keys = json_pack("{s:i, s:i, s:i, s:i, s:i, s:[{s:i, s:i}], s:{s:i, s:i}}", "ab", 1,
+                             "a", 2, "é", 3, "B", 4, "", 5, "list", "z", 1, "y", 2, "obj", "q",
+                             1, "p", 2);
+    g_assert_nonnull(keys);
+    json_object_setn_new(keys, "a\0b", 3, json_integer(6));
+    assert_same(keys);
+    GString *sorted = g_string_new(NULL);
+    g_assert_cmpint(vt_jsonout_append_sorted(sorted, keys), ==, VT_OK);
+    g_assert_cmpstr(sorted->str, ==,
+                    "{\"\":5,\"B\":4,\"a\":2,\"a\\u0000b\":6,\"ab\":1,\"list\":[{\"y\":2,\"z\":1}],"
+                    "\"obj\":{\"p\":2,\"q\":1},\"é\":3}");
+    g_string_free(sorted, TRUE);
+    json_decref(keys);
 
     /* A larger document: many keys (jansson's hash table grows). */
     json_t *big = json_object();
