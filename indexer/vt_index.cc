@@ -183,6 +183,12 @@ int lang_index(const char *lang)
     return -1;
 }
 
+bool lang_tag_valid(std::string_view tag)
+{
+    return !tag.empty() && tag.size() <= LANG_TAG_MAX &&
+           std::all_of(tag.begin(), tag.end(), [](char c) { return g_ascii_isalnum(c) || c == '-'; });
+}
+
 bool same_language(std::string_view a, std::string_view b)
 {
     a = a.substr(0, a.find('-'));

@@ -56,12 +56,7 @@ std::string title_key(const char *label)
  * else none (the value is then shown in every language's snippet). */
 std::string record_lang(const char *lang)
 {
-    if (!lang || !*lang || strlen(lang) > LANG_TAG_MAX)
-        return std::string();
-    for (const char *p = lang; *p; p++)
-        if (!g_ascii_isalnum(*p) && *p != '-')
-            return std::string();
-    return lang;
+    return lang && lang_tag_valid(lang) ? std::string(lang) : std::string();
 }
 
 /* --- building a document --- */

@@ -328,6 +328,11 @@ json_t *hits_json(vt_index *index, const Xapian::Database &db, const Xapian::Que
  * subtags are equal, case aside: "nl" and "nl-BE"). */
 bool same_language(std::string_view a, std::string_view b);
 
+/* Whether @tag is a language tag the index keeps with a value or takes as
+ * a display language: 1..LANG_TAG_MAX bytes of letters, digits and '-'
+ * (nl, pt-BR). */
+bool lang_tag_valid(std::string_view tag);
+
 /* vt_index_suggest_in() (vt_index_snippet.cc: it reads the stored record). */
 vt_status suggest_in(vt_index *index, const char *id, const char *prefix, int limit, bool public_only,
                      json_t **ret_terms);

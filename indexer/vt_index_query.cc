@@ -563,9 +563,7 @@ vt_status search(vt_index *index, const json_t *request, json_t **ret_result)
      * only the four the index stems). */
     const char *hl_text = member_string(request, "hl", "search", false);
     std::string hl = hl_text ? hl_text : "";
-    if (hl.size() > LANG_TAG_MAX || std::any_of(hl.begin(), hl.end(), [](char c) {
-            return !g_ascii_isalnum(c) && c != '-';
-        }))
+    if (!hl.empty() && !lang_tag_valid(hl))
         fail(VT_ERR_INVALID, "search: \"hl\" is not a language tag");
     const char *audience = member_string(request, "audience", "search", false);
     if (audience && strcmp(audience, "public") != 0 && strcmp(audience, "internal") != 0)
