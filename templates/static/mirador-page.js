@@ -7,30 +7,12 @@
 (function () {
   'use strict';
 
-  var status = document.getElementById('mirador-status');
-  var back = document.querySelector('.mirador-bar__back');
-  var V = window.vitrine;
   var open = window.vitrineOpenIn;
-
-  function fail(text) {
-    status.textContent = text;
-    status.classList.add('mirador-status--error');
-  }
-
-  if (!V || !open)
+  if (!open)
     return;
-  open.translate(function (lang) {
-    /* A manifest file or a shared selection of this site (open-in.js). */
-    var url = open.manifestParam();
-    if (!url) {
-      fail(V.t('vw-no-manifest', {name: 'Mirador'}));
-      return;
-    }
-    open.backLink(back);
-    if (!window.Mirador || typeof window.Mirador.viewer !== 'function') {
-      fail(V.t('vw-not-installed', {name: 'Mirador', url: url.href}));
-      return;
-    }
+  open.start(document.getElementById('mirador-status'), 'Mirador', function () {
+    return window.Mirador && typeof window.Mirador.viewer === 'function';
+  }, function (url, lang) {
     var config = {
       id: 'mirador',
       windows: [{manifestId: url.href}],
@@ -41,7 +23,6 @@
     };
     /* Mirador 4 has nl, fr, de and en among its translations; a language
      * it lacks falls back to its English. */
-    lang = lang || open.language();
     if (lang)
       config.language = lang;
     window.Mirador.viewer(config);

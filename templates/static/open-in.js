@@ -85,6 +85,30 @@
     }).then(done);
   }
 
+  /* What both viewer pages do first: this page's texts (translate), then
+   * the manifest of ?manifest= and the back link, and @name's viewer
+   * (@installed() says whether its script loaded); then run(url, lang),
+   * lang being the page's language or null. Where one is missing,
+   * @status (an element) says so, in the page's language. */
+  function start(status, name, installed, run) {
+    var V = window.vitrine;
+    function fail(text) {
+      status.textContent = text;
+      status.classList.add('mirador-status--error');
+    }
+    if (!V)
+      return;
+    translate(function (lang) {
+      var url = manifestParam();
+      if (!url)
+        return fail(V.t('vw-no-manifest', {name: name}));
+      backLink(document.querySelector('.mirador-bar__back'));
+      if (!installed())
+        return fail(V.t('vw-not-installed', {name: name, url: url.href}));
+      run(url, lang || language());
+    });
+  }
+
   window.vitrineOpenIn = {manifestParam: manifestParam, backLink: backLink, language: language,
-                          translate: translate};
+                          translate: translate, start: start};
 })();

@@ -5,33 +5,18 @@
 (function () {
   'use strict';
 
-  var status = document.getElementById('uv-status');
   var stage = document.getElementById('uv');
-  var V = window.vitrine;
   var open = window.vitrineOpenIn;
 
   /* The locales Universal Viewer 4.4 ships (its config's "localisation"):
    * no nl or de, whose pages get UV's English. */
   var UV_LOCALES = {cy: 'cy-GB', en: 'en-GB', fr: 'fr-FR', pl: 'pl-PL', sv: 'sv-SE'};
 
-  function fail(text) {
-    status.textContent = text;
-    status.classList.add('mirador-status--error');
-  }
-
-  if (!V || !open)
+  if (!open)
     return;
-  open.translate(function (lang) {
-    var url = open.manifestParam();
-    if (!url) {
-      fail(V.t('vw-no-manifest', {name: 'Universal Viewer'}));
-      return;
-    }
-    open.backLink(document.querySelector('.mirador-bar__back'));
-    if (!window.UV || typeof window.UV.init !== 'function') {
-      fail(V.t('vw-not-installed', {name: 'Universal Viewer', url: url.href}));
-      return;
-    }
+  open.start(document.getElementById('uv-status'), 'Universal Viewer', function () {
+    return window.UV && typeof window.UV.init === 'function';
+  }, function (url, lang) {
     /* UV sizes itself from its element's style: the room under the bar. */
     var main = stage.parentNode;
     function fit() {
@@ -42,7 +27,7 @@
     fit();
     window.addEventListener('resize', fit);
     var data = {manifest: url.href, embedded: true};
-    var locale = UV_LOCALES[(lang || open.language() || '').split('-')[0]];
+    var locale = UV_LOCALES[(lang || '').split('-')[0]];
     if (locale)
       data.locales = [{name: locale}];
     var uv = window.UV.init('uv', data);
