@@ -116,7 +116,6 @@ typedef struct {
     int audience;             /* -1 before the first request, else internal (1) or not */
     vt_answer_cache *cache;   /* NULL: [search] fastcgi-cache-mb=0 */
     snapshot cached;          /* what the cache's answers were made from */
-    long cache_hits;          /* answers sent from the cache by this process */
 } resident;
 
 static const char *param(const exchange *ex, const char *name)
@@ -378,7 +377,6 @@ static int run(const exchange *ex, resident *res, const vt_config *config,
     const char *kept = NULL;
     gsize kept_len = 0;
     if (key && vt_answer_cache_lookup(cache, key, &kept, &kept_len)) {
-        res->cache_hits++;
         vt_request_free(request);
         return emit(ex, kept, kept_len);
     }
@@ -689,8 +687,8 @@ static int serve_fastcgi(char **argv)
                 vt_answer_cache_get_stats(res.cache, &cs);
             log_error(&ex, "this FastCGI process restarts after %ld requests (%ld MB resident): "
                            "[search] fastcgi-max-requests=%ld, fastcgi-max-mb=%ld; answer cache: "
-                           "%ld answers sent from it, %u kept (%lu KB)%s",
-                      served, mb, max_requests, limit_mb, res.cache_hits, cs.entries,
+                           "%" G_GUINT64_FORMAT " answers sent from it, %u kept (%lu KB)%s",
+                      served, mb, max_requests, limit_mb, cs.hits, cs.entries,
                       (unsigned long)(cs.bytes / 1024), res.cache ? "" : ", off (fastcgi-cache-mb=0)");
             done = true;
         }
