@@ -11,16 +11,12 @@
 // the type's colour), the list and legend, the script shown as text and
 // never run, a click that zooms to the region, the #annotation=ID deep
 // link, and the search hit's link to the region.
-import { Run, check, baseArg, outDirArg, miradorNoise } from './harness.mjs';
+import { Run, check, baseArg, idArg, outDirArg, miradorNoise } from './harness.mjs';
 
 const XSS = '<script>window.__xss=1</script>';
 const USAGE = 'node tests/browser/annotations.mjs http://127.0.0.1:PORT ASSET_ID [OUTDIR]';
 const base = baseArg(process.argv[2], USAGE);
-const asset = process.argv[3] || '';
-if (!/^[a-z0-9]+$/.test(asset)) {
-  console.error(`usage: ${USAGE}`);
-  process.exit(2);
-}
+const asset = idArg(process.argv[3], USAGE);
 const run = new Run({base, outDir: outDirArg(process.argv[4], 'vt-browser-'), timeout: 15000});
 await run.launch({viewport: {width: 1280, height: 900}});
 let page = null;
