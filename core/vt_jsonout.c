@@ -41,11 +41,10 @@ static const char needs_escape[256] = {
     [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
 };
 
-static void put_string(GString *out, const char *s, size_t n)
+void vt_jsonout_append_escaped(GString *out, const char *s, size_t n)
 {
     static const char hex[] = "0123456789ABCDEF";
     size_t run = 0;
-    put_c(out, '"');
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (!needs_escape[c])
@@ -75,6 +74,12 @@ static void put_string(GString *out, const char *s, size_t n)
         put(out, seq, len);
     }
     put(out, s + run, n - run);
+}
+
+static void put_string(GString *out, const char *s, size_t n)
+{
+    put_c(out, '"');
+    vt_jsonout_append_escaped(out, s, n);
     put_c(out, '"');
 }
 

@@ -13,8 +13,9 @@
  * tests/core/test_jsonout.c holds it to json_dumps().
  *
  * Who calls it: sitegen/vt_site.c (vt__site_write_json), sitegen's
- * templates (integers), indexer/vitrine-search.c (the answer),
- * core/vt_staff.c (versions, sorted). Safe from any
+ * templates (integers), sitegen/vt_site_feeds.c (the activity pages'
+ * text), indexer/vitrine-search.c (the answer), core/vt_staff.c
+ * (versions, sorted). Safe from any
  * thread for values no thread changes meanwhile. No loop detection: a
  * value that contains itself is a programming error here (jansson refuses
  * to build one with its own setters).
@@ -34,6 +35,13 @@
  * starts; *ret_len is its length. By hand: snprintf showed in profiles of
  * pages and manifests, which print many integers. */
 const char *vt_jsonout_integer(json_int_t v, char buf[VT_JSONOUT_INTEGER_MAX], size_t *ret_len);
+
+/* Appends the content of a JSON string holding the @n bytes at @s (NULs
+ * included), escaped as vt_jsonout_append() escapes a string, without the
+ * quotes around it. For documents written as text piece by piece (the
+ * activity pages): the escape is byte by byte, so pieces escaped apart
+ * join into the escaped whole. @s is not checked for UTF-8. */
+void vt_jsonout_append_escaped(GString *out, const char *s, size_t n);
 
 /* Appends @value (any type) to @out. VT_ERR_INVALID (message set) for a
  * NULL value or a real that jansson cannot write (NaN, infinity); @out is

@@ -5,6 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "vt_jsonout.h"
 #include "vt_manifest.h"
 #include "vt_termlist.h"
 #include "vt_url.h"
@@ -114,179 +115,244 @@ vt_status vt__site_sitemap_index(const vt_site_tree *t, vt_txn *txn)
 
 /* ------------------------------------------------------------ activity */
 
-static char *activity_page_url(const vt_site_tree *t, uint64_t page)
+/* The activity pages are written as text, not built with jansson: a
+ * rebuild writes an entry for every asset change and one per document that
+ * changed with it (about six per change, 1,900 changes per 1,000 assets),
+ * and making, hashing, writing and freeing their objects was 8% of a
+ * rebuild's instructions. The text is json_dumps(JSON_COMPACT)'s for the
+ * same values (jansson's key order is the order of insertion). Only the
+ * tree's base URL needs escaping (vt_jsonout_append_escaped, once per
+ * call); the rest is ASCII without '"' or '\\' that we made: asset ids
+ * ([a-z0-9], vt_url), department ids ([a-z0-9_-], config), intervention
+ * numbers (vt_manifest_intervention_valid), audience names, numbers, times
+ * and the literals below. */
+
+/* Appends {"id":"BASE/activity/page-P.json","type":"OrderedCollectionPage"}
+ * (@base escaped). */
+static void put_page_ref(GString *out, const char *base, uint64_t page)
 {
-    return g_strdup_printf("%s/activity/page-%" PRIu64 ".json", t->view.site_base_url, page);
+    g_string_append(out, "{\"id\":\"");
+    g_string_append(out, base);
+    g_string_append_printf(out, "/activity/page-%" PRIu64 ".json\",", page);
+    g_string_append(out, "\"type\":\"OrderedCollectionPage\"}");
 }
 
-/* The documents that list asset @id and so change with it, as paths in
- * the tree ([i][0]) and IIIF types ([i][1]): its intervention's manifest and
- * collection, its department's page sub-collection and collection, the top
- * collection; only those the tree shows. NULL-terminated, caller frees. */
-static char **containers_of(const vt_site_tree *t, vt_txn *txn, const char *id)
+/* One activity page being made. Each entry is {"id", "type", "object":
+ * {"id", "type"}, "endTime"}; the pieces an activity's entries share are
+ * made once for it (head, tail) or for the call (update). */
+typedef struct {
+    const vt_site_tree *t;
+    vt_txn *txn;
+    GString *out;             /* the page's text so far */
+    bool first;               /* no entry on it yet */
+    GString *head;            /* {"id":"BASE/activity/AUDIENCE-SEQ of the current change */
+    size_t head_base;         /* the length of its {"id":"BASE/activity/AUDIENCE- */
+    GString *update;          /* ","type":"Update","object":{"id":"BASE/ */
+    GString *tail;            /* "},"endTime":"TIME"} of the current change */
+    int64_t time;             /* the time in tail */
+    GString *manifest;        /* the changed asset's manifest URL, escaped */
+    GString *path;            /* a document in the tree that changed with it */
+    GHashTable *exists;       /* path in the tree -> 2 present, 1 absent */
+} activity_page;
+
+/* Starts an entry of the current change: a comma but before the first. */
+static void put_head(activity_page *ap)
 {
-    GPtrArray *out = g_ptr_array_new();
+    if (!ap->first)
+        g_string_append_c(ap->out, ',');
+    ap->first = false;
+    g_string_append_len(ap->out, ap->head->str, (gssize)ap->head->len);
+}
+
+/* Ends it with the object's @type and the change's time. */
+static void put_tail(activity_page *ap, const char *type)
+{
+    g_string_append(ap->out, "\",\"type\":\"");
+    g_string_append(ap->out, type);
+    g_string_append_len(ap->out, ap->tail->str, (gssize)ap->tail->len);
+}
+
+/* An Update, number @sub of the change's, for the document at ap->path if
+ * it exists in the tree now. Many changes name the same documents (the top
+ * collection, a department's, a page's): each is looked for once per page. */
+static void put_document(activity_page *ap, unsigned sub, const char *type)
+{
+    gpointer known = g_hash_table_lookup(ap->exists, ap->path->str);
+    if (!known) {
+        g_autofree char *file = g_build_filename(ap->t->dir, ap->path->str, NULL);
+        known = GINT_TO_POINTER(g_file_test(file, G_FILE_TEST_IS_REGULAR) ? 2 : 1);
+        g_hash_table_insert(ap->exists, g_strdup(ap->path->str), known);
+    }
+    if (known != GINT_TO_POINTER(2))
+        return;
+    /* At most five documents: one digit. */
+    char number[2] = {'/', (char)('0' + sub)};
+    put_head(ap);
+    g_string_append_len(ap->out, number, 2);
+    g_string_append_len(ap->out, ap->update->str, (gssize)ap->update->len);
+    g_string_append_len(ap->out, ap->path->str, (gssize)ap->path->len);
+    put_tail(ap, type);
+}
+
+/* The documents that list asset @id and so change with it: its
+ * intervention's manifest and collection, its department's page
+ * sub-collection and collection, the top collection; only those the tree
+ * shows, numbered in that order (1, 2, ...). */
+static void put_documents(activity_page *ap, const char *id)
+{
+    const vt_site_tree *t = ap->t;
     vt_asset *a = NULL;
     /* A rebuild's listing pages have loaded (nearly) every asset already:
      * their place, rather than parsing each record again. */
     const vt_site_place *known = vt__site_place_get(t->places, id);
-    if (known || vt_asset_get(txn, id, &a) == VT_OK) {
-        const char *number = known ? known->intervention : a->intervention;
-        if (number && vt_manifest_intervention_valid(number)) {
-            g_ptr_array_add(out, g_strconcat("iiif/intervention/", number, "/manifest.json",
-                                             NULL));
-            g_ptr_array_add(out, g_strdup("Manifest"));
-            g_ptr_array_add(out, g_strconcat("iiif/collection/intervention/", number, ".json",
-                                             NULL));
-            g_ptr_array_add(out, g_strdup("Collection"));
-        }
-        const vt_department *d =
-            vt_config_department(&t->view, known ? known->department : a->department);
-        uint64_t position = vt_publog_position(txn, id, NULL);
-        if (d && vt__site_department_shown(t, d)) {
-            if (position > 0) {
-                g_ptr_array_add(out, g_strdup_printf("iiif/collection/department/%s/%" PRIu64
-                                                     ".json", d->id,
-                                                     vt_publog_page_of(position)));
-                g_ptr_array_add(out, g_strdup("Collection"));
-            }
-            g_ptr_array_add(out, g_strconcat("iiif/collection/department/", d->id, ".json", NULL));
-            g_ptr_array_add(out, g_strdup("Collection"));
-        }
-        g_ptr_array_add(out, g_strdup("iiif/collection/top.json"));
-        g_ptr_array_add(out, g_strdup("Collection"));
-        vt_asset_free(a);
+    if (!known && vt_asset_get(ap->txn, id, &a) != VT_OK)
+        return;
+    GString *path = ap->path;
+    unsigned sub = 0;
+    const char *number = known ? known->intervention : a->intervention;
+    if (number && vt_manifest_intervention_valid(number)) {
+        g_string_assign(path, "iiif/intervention/");
+        g_string_append(path, number);
+        g_string_append(path, "/manifest.json");
+        put_document(ap, ++sub, "Manifest");
+        g_string_assign(path, "iiif/collection/intervention/");
+        g_string_append(path, number);
+        g_string_append(path, ".json");
+        put_document(ap, ++sub, "Collection");
     }
-    g_ptr_array_add(out, NULL);
-    return (char **)g_ptr_array_free(out, FALSE);
+    const vt_department *d =
+        vt_config_department(&t->view, known ? known->department : a->department);
+    if (d && vt__site_department_shown(t, d)) {
+        uint64_t position = vt_publog_position(ap->txn, id, NULL);
+        if (position > 0) {
+            g_string_printf(path, "iiif/collection/department/%s/%" PRIu64 ".json", d->id,
+                            vt_publog_page_of(position));
+            put_document(ap, ++sub, "Collection");
+        }
+        g_string_assign(path, "iiif/collection/department/");
+        g_string_append(path, d->id);
+        g_string_append(path, ".json");
+        put_document(ap, ++sub, "Collection");
+    }
+    g_string_assign(path, "iiif/collection/top.json");
+    put_document(ap, ++sub, "Collection");
+    vt_asset_free(a);
 }
-
-/* {"id", "type", "object": {"id", "type"}, "endTime"}: one entry of an
- * activity page, as json_pack would make it, without its UTF-8 check of
- * every string (most of the activity pages' cost): every string here is
- * ASCII we made (asset ids, department ids, intervention numbers, times,
- * types) after the tree's base URL, which vt__site_activity checks once.
- * NULL without memory. */
-static json_t *activity_new(const char *id, const char *type, const char *object,
-                            const char *object_type, const char *when)
-{
-    json_t *entry = json_object(), *target = json_object();
-    if (!entry || !target ||
-        json_object_set_new_nocheck(target, "id", json_string_nocheck(object)) != 0 ||
-        json_object_set_new_nocheck(target, "type", json_string_nocheck(object_type)) != 0 ||
-        json_object_set_new_nocheck(entry, "id", json_string_nocheck(id)) != 0 ||
-        json_object_set_new_nocheck(entry, "type", json_string_nocheck(type)) != 0 ||
-        json_object_set_new_nocheck(entry, "object", json_incref(target)) != 0 ||
-        json_object_set_new_nocheck(entry, "endTime", json_string_nocheck(when)) != 0)
-        g_clear_pointer(&entry, json_decref);
-    json_decref(target);
-    return entry;
-}
-
-/* One activity page being made. */
-typedef struct {
-    const vt_site_tree *t;
-    json_t *items;            /* its orderedItems */
-    vt_txn *txn;
-    GHashTable *exists;       /* path in the tree -> 2 present, 1 absent */
-    bool base_ok;             /* the tree's base URL is UTF-8 */
-} activity_page;
 
 static bool add_activity(const vt_publog_activity *act, void *data)
 {
     activity_page *ap = data;
     const vt_site_tree *t = ap->t;
-    json_t *items = ap->items;
-    vt_txn *txn = ap->txn;
-    GHashTable *exists = ap->exists;
     g_autofree char *manifest = vt_url_manifest(&t->view, act->id);
-    g_autofree char *when = vt__site_iso_time(act->time);
-    g_autofree char *id = g_strdup_printf("%s/activity/%s-%" PRIu64, t->view.site_base_url,
-                                          vt_audience_name(t->audience), act->seq);
-    /* A base URL that is not UTF-8 (a hand-edited config) makes no entry,
-     * as json_pack() refused it. */
-    if (!manifest || !ap->base_ok)
+    if (!manifest)
         return true;
-    json_array_append_new(items, activity_new(id, act->type, manifest, "Manifest", when));
+    /* The manifest URL starts with the base URL: escaped whole. */
+    g_string_truncate(ap->manifest, 0);
+    vt_jsonout_append_escaped(ap->manifest, manifest, strlen(manifest));
+    g_string_truncate(ap->head, ap->head_base);
+    g_string_append_printf(ap->head, "%" PRIu64, act->seq);
+    /* Changes published together share their time. */
+    if (ap->tail->len == 0 || act->time != ap->time) {
+        g_autofree char *when = vt__site_iso_time(act->time);
+        g_string_assign(ap->tail, "\"},\"endTime\":\"");
+        g_string_append(ap->tail, when);
+        g_string_append(ap->tail, "\"}");
+        ap->time = act->time;
+    }
+    put_head(ap);
+    g_string_append(ap->out, "\",\"type\":\"");
+    g_string_append(ap->out, act->type);
+    g_string_append(ap->out, "\",\"object\":{\"id\":\"");
+    g_string_append_len(ap->out, ap->manifest->str, (gssize)ap->manifest->len);
+    put_tail(ap, "Manifest");
     /* The intervention manifest and the collections that list the asset
      * changed with it: an aggregator following the stream must see them
      * too. An Update each, for those that exist in the tree now. */
-    g_auto(GStrv) containers = containers_of(t, txn, act->id);
-    for (size_t k = 0; containers[k] && containers[k + 1]; k += 2) {
-        /* Many changes name the same documents (the top collection, a
-         * department's, a page's): each is looked for once per page. */
-        gpointer known = g_hash_table_lookup(exists, containers[k]);
-        if (!known) {
-            g_autofree char *path = g_build_filename(t->dir, containers[k], NULL);
-            known = GINT_TO_POINTER(g_file_test(path, G_FILE_TEST_IS_REGULAR) ? 2 : 1);
-            g_hash_table_insert(exists, g_strdup(containers[k]), known);
-        }
-        if (known != GINT_TO_POINTER(2))
-            continue;
-        g_autofree char *object = g_strconcat(t->view.site_base_url, "/", containers[k], NULL);
-        g_autofree char *sub = g_strdup_printf("%s/%zu", id, k / 2 + 1);
-        json_array_append_new(items, activity_new(sub, "Update", object, containers[k + 1],
-                                                  when));
-    }
+    put_documents(ap, act->id);
     return true;
 }
 
 vt_status vt__site_activity(const vt_site_tree *t, vt_txn *txn, uint64_t from)
 {
+    /* A base URL that is not UTF-8 (a hand-edited config) writes no
+     * activity file, as json_pack() refused it. */
+    if (!g_utf8_validate(t->view.site_base_url, -1, NULL))
+        return vt_error_set(VT_ERR_INVALID, "activity: the site base URL of %s is not UTF-8",
+                            t->dir);
+    GString *escaped = g_string_new(NULL);
+    vt_jsonout_append_escaped(escaped, t->view.site_base_url, strlen(t->view.site_base_url));
+    g_autofree char *base = g_string_free(escaped, FALSE);
     uint64_t last = vt_publog_activity_last(txn, t->audience);
     uint64_t pages = last == 0 ? 0 : (last - 1) / VT_PUBLOG_ACTIVITY_PAGE + 1;
-    g_autofree char *root_url = g_strdup_printf("%s/activity/all-changes.json",
-                                                t->view.site_base_url);
     uint64_t first_page = from == 0 ? 1 : (from - 1) / VT_PUBLOG_ACTIVITY_PAGE + 1;
     /* The page before the first new one gains its "next" link. */
     if (first_page > 1)
         first_page--;
-    for (uint64_t p = first_page; p <= pages; p++) {
-        json_t *items = json_array();
-        activity_page ap = {t, items, txn,
-                            g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-                            g_utf8_validate(t->view.site_base_url, -1, NULL)};
-        vt_publog_activities(txn, t->audience, (p - 1) * VT_PUBLOG_ACTIVITY_PAGE + 1,
-                             p * VT_PUBLOG_ACTIVITY_PAGE, add_activity, &ap);
-        g_hash_table_destroy(ap.exists);
-        g_autofree char *id = activity_page_url(t, p);
+    activity_page ap = {.t = t,
+                        .txn = txn,
+                        .head = g_string_new("{\"id\":\""),
+                        .update = g_string_new("\",\"type\":\"Update\",\"object\":{\"id\":\""),
+                        .tail = g_string_new(NULL),
+                        .manifest = g_string_new(NULL),
+                        .path = g_string_new(NULL),
+                        .exists = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL)};
+    g_string_append_printf(ap.head, "%s/activity/%s-", base, vt_audience_name(t->audience));
+    ap.head_base = ap.head->len;
+    g_string_append(ap.update, base);
+    g_string_append_c(ap.update, '/');
+    vt_status st = VT_OK;
+    for (uint64_t p = first_page; p <= pages && st == VT_OK; p++) {
+        GString *out = vt__site_text_buffer();
         /* No startIndex: a page holds VT_PUBLOG_ACTIVITY_PAGE asset changes,
          * each followed by the documents that changed with it. */
-        json_t *page = json_pack("{s:s, s:s, s:s, s:{s:s, s:s}, s:o}", "@context",
-                                 ACTIVITY_CONTEXT, "id", id, "type", "OrderedCollectionPage",
-                                 "partOf", "id", root_url, "type", "OrderedCollection",
-                                 "orderedItems", items);
+        g_string_append(out, "{\"@context\":\"" ACTIVITY_CONTEXT "\",\"id\":\"");
+        g_string_append(out, base);
+        g_string_append_printf(out, "/activity/page-%" PRIu64 ".json\",", p);
+        g_string_append(out, "\"type\":\"OrderedCollectionPage\",\"partOf\":{\"id\":\"");
+        g_string_append(out, base);
+        g_string_append(out, "/activity/all-changes.json\",\"type\":\"OrderedCollection\"},"
+                             "\"orderedItems\":[");
+        ap.out = out;
+        ap.first = true;
+        vt_publog_activities(txn, t->audience, (p - 1) * VT_PUBLOG_ACTIVITY_PAGE + 1,
+                             p * VT_PUBLOG_ACTIVITY_PAGE, add_activity, &ap);
+        g_string_append_c(out, ']');
         if (p > 1) {
-            g_autofree char *prev = activity_page_url(t, p - 1);
-            json_object_set_new(page, "prev", json_pack("{s:s, s:s}", "id", prev, "type",
-                                                        "OrderedCollectionPage"));
+            g_string_append(out, ",\"prev\":");
+            put_page_ref(out, base, p - 1);
         }
         if (p < pages) {
-            g_autofree char *next = activity_page_url(t, p + 1);
-            json_object_set_new(page, "next", json_pack("{s:s, s:s}", "id", next, "type",
-                                                        "OrderedCollectionPage"));
+            g_string_append(out, ",\"next\":");
+            put_page_ref(out, base, p + 1);
         }
+        g_string_append_c(out, '}');
+        g_hash_table_remove_all(ap.exists);
         g_autofree char *rel = g_strdup_printf("activity/page-%" PRIu64 ".json", p);
-        vt_status st = vt__site_write_json(t, rel, page);
-        json_decref(page);
-        if (st != VT_OK)
-            return st;
+        st = vt__site_write(t, rel, out->str, out->len);
     }
+    g_string_free(ap.head, TRUE);
+    g_string_free(ap.update, TRUE);
+    g_string_free(ap.tail, TRUE);
+    g_string_free(ap.manifest, TRUE);
+    g_string_free(ap.path, TRUE);
+    g_hash_table_destroy(ap.exists);
+    if (st != VT_OK)
+        return st;
     /* No totalItems (optional): the activities per page vary. The number
      * of asset changes published is kept for the next publication. */
-    json_t *root = json_pack("{s:s, s:s, s:s, s:I}", "@context", ACTIVITY_CONTEXT, "id", root_url,
-                             "type", "OrderedCollection", ACTIVITY_SEQ_KEY, (json_int_t)last);
+    GString *out = vt__site_text_buffer();
+    g_string_append(out, "{\"@context\":\"" ACTIVITY_CONTEXT "\",\"id\":\"");
+    g_string_append(out, base);
+    g_string_append_printf(out, "/activity/all-changes.json\",\"type\":\"OrderedCollection\","
+                                "\"" ACTIVITY_SEQ_KEY "\":%" PRIu64, last);
     if (pages > 0) {
-        g_autofree char *first = activity_page_url(t, 1);
-        g_autofree char *lastp = activity_page_url(t, pages);
-        json_object_set_new(root, "first", json_pack("{s:s, s:s}", "id", first, "type",
-                                                     "OrderedCollectionPage"));
-        json_object_set_new(root, "last", json_pack("{s:s, s:s}", "id", lastp, "type",
-                                                    "OrderedCollectionPage"));
+        g_string_append(out, ",\"first\":");
+        put_page_ref(out, base, 1);
+        g_string_append(out, ",\"last\":");
+        put_page_ref(out, base, pages);
     }
-    vt_status st = vt__site_write_json(t, "activity/all-changes.json", root);
-    json_decref(root);
-    return st;
+    g_string_append_c(out, '}');
+    return vt__site_write(t, "activity/all-changes.json", out->str, out->len);
 }
 
 uint64_t vt__site_activity_on_disk(const vt_site_tree *t)

@@ -1,7 +1,8 @@
 /* test_jsonout.c: vt_jsonout_append() writes what json_dumps(JSON_COMPACT)
  * writes, and vt_jsonout_append_sorted() what it writes with
  * JSON_SORT_KEYS, byte for byte (the site compares files with the ones on disk,
- * and golden tests hold jansson's text). */
+ * and golden tests hold jansson's text); vt_jsonout_append_escaped() a
+ * string's text between its quotes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +75,50 @@ static void test_strings(void)
     json_decref(v);
 }
 
+/* The escaped content of @n bytes at @s, written whole and in two pieces
+ * split at every byte (the activity pages escape a base URL apart from
+ * what follows it): json_dumps()'s string without its quotes each time. */
+static void assert_escaped(const char *s, size_t n)
+{
+    json_t *v = json_stringn_nocheck(s, n);
+    char *dumped = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+    g_assert_nonnull(dumped);
+    size_t len = strlen(dumped);
+    g_assert_cmpuint(len, >=, 2);
+    g_autofree char *expected = g_strndup(dumped + 1, len - 2);
+    for (size_t cut = 0; cut <= n; cut++) {
+        GString *out = g_string_new("prefix:");
+        vt_jsonout_append_escaped(out, s, cut);
+        vt_jsonout_append_escaped(out, s + cut, n - cut);
+        g_assert_cmpstr(out->str + strlen("prefix:"), ==, expected);
+        g_assert_cmpuint(out->len, ==, strlen("prefix:") + len - 2);
+        g_string_free(out, TRUE);
+    }
+    free(dumped);
+    json_decref(v);
+}
+
+static void test_escaped(void)
+{
+    static const char *const texts[] = {
+        "", "plain", "\"", "\\", "quote \" and backslash \\ and slash /",
+        "tab\tnewline\nreturn\rff\fbs\b", "\x01\x02\x1f\x7f end",
+        "UTF-8: é ü ß – 日本 😀", "</script><!--", "http://127.0.0.1:8080/a\"b/activity",
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(texts); i++)
+        assert_escaped(texts[i], strlen(texts[i]));
+    char all[32];
+    for (int c = 0; c < 32; c++)
+        all[c] = (char)c;
+    assert_escaped(all, sizeof all);
+    assert_escaped("a\0b", 3);
+    /* Bytes past @n are not read. */
+    GString *out = g_string_new(NULL);
+    vt_jsonout_append_escaped(out, "ab\"", 2);
+    g_assert_cmpstr(out->str, ==, "ab");
+    g_string_free(out, TRUE);
+}
+
 static void test_containers(void)
 {
     json_t *doc = json_pack(
@@ -136,6 +181,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/jsonout/scalars", test_scalars);
     g_test_add_func("/jsonout/strings", test_strings);
+    g_test_add_func("/jsonout/escaped", test_escaped);
     g_test_add_func("/jsonout/containers", test_containers);
     g_test_add_func("/jsonout/null", test_null);
     return g_test_run();
