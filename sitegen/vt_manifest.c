@@ -28,16 +28,74 @@
 #define SIZE_DIMENSION_MAX 1000000
 
 /* ------------------------------------------------------------------ */
+/* Known views (vt_manifest_views_set) */
+
+/* What a known asset's documents take from its view alone, the same for
+ * every audience: made by the first document that needs it, shared by the
+ * others (the site writes each asset in two trees). */
+enum { PART_LABEL, PART_METADATA, PART_SUMMARY, PART_INTERVENTION_LABEL, PART__COUNT };
+
+/* Views the caller already computed (vt_manifest_views_set), this thread. */
+static __thread struct {
+    const vt_asset *const *assets;
+    const json_t *const *harvested;
+    const json_t *const *views;
+    size_t n;
+    json_t **parts;    /* [i * PART__COUNT + part]: NULL until made; json_null() for none */
+    /* The known harvested fields -> their titles (intervention_titles()):
+     * NULL until made, json_null() for none. Shared by the assets of an
+     * intervention, which merging again and again was 2% of a rebuild. */
+    GHashTable *titles;
+    /* What many documents of the batch hold alike, made once and shared
+     * (never changed): our literals as JSON strings, by address, and
+     * values by a text key (shared_get). */
+    GHashTable *literals;
+    GHashTable *shared;
+} known_views;
+
+/* A JSON string of @text, a string literal of ours (ASCII), shared while
+ * views are known. New reference. */
+static json_t *literal(const char *text)
+{
+    if (!known_views.literals)
+        return vt_jsonbuild_text(text);
+    json_t *value = g_hash_table_lookup(known_views.literals, text);
+    if (!value) {
+        if (!(value = json_string_nocheck(text)))
+            return NULL;
+        g_hash_table_insert(known_views.literals, (gpointer)text, value);
+    }
+    return json_incref(value);
+}
+
+/* The value kept under @key while views are known (new reference), or
+ * NULL: then make it and pass it to shared_keep(). */
+static json_t *shared_get(const char *key)
+{
+    return known_views.shared ? json_incref(g_hash_table_lookup(known_views.shared, key)) : NULL;
+}
+
+/* Keeps @value (a new reference, returned) under @key while views are
+ * known. */
+static json_t *shared_keep(const char *key, json_t *value)
+{
+    if (known_views.shared && value)
+        g_hash_table_insert(known_views.shared, g_strdup(key), json_incref(value));
+    return value;
+}
+
+/* ------------------------------------------------------------------ */
 /* Small builders */
 
 /* A JSON string of @text, repaired to valid UTF-8 if it is not (jansson
  * refuses such text). NULL only without memory. */
 static json_t *text_new(const char *text)
 {
+    /* Checked once: json_string() would check it again. */
     if (g_utf8_validate(text, -1, NULL))
-        return json_string(text);
+        return json_string_nocheck(text);
     g_autofree char *valid = g_utf8_make_valid(text, -1);
-    return json_string(valid);
+    return json_string_nocheck(valid);
 }
 
 /* [@value] (stolen), or NULL for NULL: json_pack's "[o]". */
@@ -60,17 +118,20 @@ static json_t *lang_map_one(const char *lang, const char *text)
     return vt_jsonbuild_object(lang, one_of(text_new(text)), NULL);
 }
 
-/* Appends @text to the @lang ("none" when NULL) list of language map @map. */
-static int lang_map_add(json_t *map, const char *lang, const char *text)
+/* Appends string @value (stolen) to the @lang ("none" when NULL) list of
+ * language map @map. */
+static int lang_map_add(json_t *map, const char *lang, json_t *value)
 {
     const char *key = lang && *lang ? lang : "none";
     json_t *list = json_object_get(map, key);
     if (!list) {
         list = json_array();
-        if (json_object_set_new(map, key, list) != 0)
+        if (json_object_set_new(map, key, list) != 0) {
+            json_decref(value);
             return -1;
+        }
     }
-    return json_array_append_new(list, text_new(text));
+    return json_array_append_new(list, value);
 }
 
 /* A value where IIIF allows HTML (metadata values, summary) that holds
@@ -87,54 +148,51 @@ static char *html_safe_text(const char *text)
     return g_strconcat("<span>", escaped, "</span>", NULL);
 }
 
-/* The language map of the display values @values ([{value, lang?, source}],
- * vt_meta_merged()), only those of @source when it is not NULL. NULL when
- * no value qualifies (or without memory). @html: the property allows HTML
- * (see html_safe_text); labels do not. */
-static json_t *lang_map_from_values(const json_t *values, const char *source, bool html)
+/* Adds display value @v ({value, lang?, source}, vt_meta_merged()) to the
+ * language map *@map, made at the first value; values without text are
+ * left out. -1 without memory (*@map is then freed and NULL). @html: the
+ * property allows HTML (see html_safe_text); labels do not. */
+static int lang_map_put(json_t **map, const json_t *v, bool html)
+{
+    json_t *value = json_object_get(v, "value");
+    const char *text = json_string_value(value);
+    if (!text)
+        return 0;
+    if (!*map && !(*map = json_object()))
+        return -1;
+    g_autofree char *safe = html ? html_safe_text(text) : NULL;
+    /* The store's string itself when it goes in as it is (jansson checked
+     * it), shared rather than copied. */
+    if (lang_map_add(*map, json_string_value(json_object_get(v, "lang")),
+                     safe ? text_new(safe) : json_incref(value)) != 0) {
+        g_clear_pointer(map, json_decref);
+        return -1;
+    }
+    return 0;
+}
+
+/* The language map of the display values @values (see lang_map_put). NULL
+ * when none has text (or without memory). */
+static json_t *lang_map_from_values(const json_t *values, bool html)
 {
     json_t *map = NULL;
     size_t i;
     const json_t *v;
     json_array_foreach(values, i, v) {
-        const char *text = json_string_value(json_object_get(v, "value"));
-        if (!text)
-            continue;
-        if (source && g_strcmp0(json_string_value(json_object_get(v, "source")), source) != 0)
-            continue;
-        if (!map && !(map = json_object()))
+        if (lang_map_put(&map, v, html) != 0)
             return NULL;
-        g_autofree char *safe = html ? html_safe_text(text) : NULL;
-        if (lang_map_add(map, json_string_value(json_object_get(v, "lang")), safe ? safe : text) !=
-            0) {
-            json_decref(map);
-            return NULL;
-        }
     }
     return map;
 }
 
-/* A reference {id, type, label?} (partOf entries, collection items). */
-static json_t *ref_new(const char *id, const char *type, json_t *label)
+/* A reference {id, type, label?} (partOf entries, collection items); @id
+ * and @label are stolen (the caller checks a URL of the config's or not,
+ * see vt_jsonbuild.h), @type is a literal of ours. */
+static json_t *ref_new(json_t *id, const char *type, json_t *label)
 {
-    /* @id holds the config's base URL: checked; @type is ours. */
-    json_t *ref = vt_jsonbuild_object("id", vt_jsonbuild_string(id), "type",
-                                      vt_jsonbuild_text(type), NULL);
+    json_t *ref = vt_jsonbuild_object("id", id, "type", literal(type), NULL);
     vt_jsonbuild_set(&ref, "label", label, true);
     return ref;
-}
-
-/* "Object type" for field "object_type" (custom values), with the source
- * said for the others: see the header. */
-static char *field_label(const char *field, const char *source)
-{
-    g_autofree char *plain = vt_meta_field_label(field);
-    GString *s = g_string_new(plain);
-    if (strcmp(source, "harvested") == 0)
-        g_string_append(s, " (collection system)");
-    else if (strcmp(source, "embedded") == 0)
-        g_string_append(s, " (from the file)");
-    return g_string_free(s, FALSE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -210,7 +268,7 @@ bool vt_manifest_intervention_valid(const char *number)
 
 char *vt_manifest_url_top(const vt_config *c)
 {
-    return g_strdup_printf("%s/iiif/collection/top.json", c->site_base_url);
+    return g_strconcat(c->site_base_url, "/iiif/collection/top.json", NULL);
 }
 
 char *vt_manifest_url_department(const vt_config *c, const char *department_id)
@@ -220,45 +278,32 @@ char *vt_manifest_url_department(const vt_config *c, const char *department_id)
                      department_id ? department_id : "(null)");
         return NULL;
     }
-    return g_strdup_printf("%s/iiif/collection/department/%s.json", c->site_base_url,
-                           department_id);
+    return g_strconcat(c->site_base_url, "/iiif/collection/department/", department_id, ".json",
+                       NULL);
 }
 
 char *vt_manifest_url_intervention(const vt_config *c, const char *number)
 {
     if (check_intervention(number) != VT_OK)
         return NULL;
-    return g_strdup_printf("%s/iiif/intervention/%s/manifest.json", c->site_base_url, number);
+    return g_strconcat(c->site_base_url, "/iiif/intervention/", number, "/manifest.json", NULL);
 }
 
 char *vt_manifest_url_intervention_collection(const vt_config *c, const char *number)
 {
     if (check_intervention(number) != VT_OK)
         return NULL;
-    return g_strdup_printf("%s/iiif/collection/intervention/%s.json", c->site_base_url, number);
+    return g_strconcat(c->site_base_url, "/iiif/collection/intervention/", number, ".json", NULL);
 }
 
 static char *asset_json_url(const vt_config *c, const char *id)
 {
-    return g_strdup_printf("%s/assets/%s.json", c->site_base_url, id);
+    return g_strconcat(c->site_base_url, "/assets/", id, ".json", NULL);
 }
 
 /* ------------------------------------------------------------------ */
 /* Metadata */
 
-/* What a known asset's documents take from its view alone, the same for
- * every audience: made by the first document that needs it, shared by the
- * others (the site writes each asset in two trees). */
-enum { PART_LABEL, PART_METADATA, PART_SUMMARY, PART_INTERVENTION_LABEL, PART__COUNT };
-
-/* Views the caller already computed (vt_manifest_views_set), this thread. */
-static __thread struct {
-    const vt_asset *const *assets;
-    const json_t *const *harvested;
-    const json_t *const *views;
-    size_t n;
-    json_t **parts;    /* [i * PART__COUNT + part]: NULL until made; json_null() for none */
-} known_views;
 
 void vt_manifest_views_set(const vt_asset *const *assets, const json_t *const *harvested,
                            const json_t *const *views, size_t n)
@@ -269,6 +314,15 @@ void vt_manifest_views_set(const vt_asset *const *assets, const json_t *const *h
     known_views.views = views;
     known_views.n = n;
     known_views.parts = g_new0(json_t *, n * PART__COUNT + 1);
+    known_views.titles = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                               (GDestroyNotify)json_decref);
+    for (size_t i = 0; i < n; i++)
+        if (harvested[i])
+            g_hash_table_insert(known_views.titles, (gpointer)harvested[i], NULL);
+    known_views.literals = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                                 (GDestroyNotify)json_decref);
+    known_views.shared = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify)json_decref);
 }
 
 void vt_manifest_views_clear(void)
@@ -276,6 +330,12 @@ void vt_manifest_views_clear(void)
     for (size_t i = 0; known_views.parts && i < known_views.n * PART__COUNT; i++)
         json_decref(known_views.parts[i]);
     g_free(known_views.parts);
+    if (known_views.titles)
+        g_hash_table_destroy(known_views.titles);
+    if (known_views.literals)
+        g_hash_table_destroy(known_views.literals);
+    if (known_views.shared)
+        g_hash_table_destroy(known_views.shared);
     memset(&known_views, 0, sizeof known_views);
 }
 
@@ -331,7 +391,7 @@ static vt_status merged_view(const vt_asset *a, const json_t *harvested, json_t 
 /* The asset's label: its titles, else its file name, else its id. */
 static json_t *asset_label(const vt_asset *a, const json_t *view)
 {
-    json_t *map = lang_map_from_values(json_object_get(view, "title"), NULL, false);
+    json_t *map = lang_map_from_values(json_object_get(view, "title"), false);
     if (map)
         return map;
     const char *name = vt_asset_file_name(a);
@@ -343,7 +403,12 @@ static json_t *asset_label(const vt_asset *a, const json_t *view)
 static json_t *metadata_new(const vt_asset *a, const json_t *view)
 {
     (void)a;
-    static const char *const sources[] = { "custom", "harvested", "embedded" };
+    /* Each source's label suffix. */
+    static const char *const sources[][2] = {
+        { "custom", "" },
+        { "harvested", " (collection system)" },
+        { "embedded", " (from the file)" },
+    };
     json_t *md = json_array();
     if (!md)
         return NULL;
@@ -353,17 +418,38 @@ static json_t *metadata_new(const vt_asset *a, const json_t *view)
         if (strcmp(field, "title") == 0 || strcmp(field, "description") == 0 ||
             strcmp(field, "visibility") == 0)
             continue;
+        /* One pass over the values, a map per source. */
+        json_t *maps[G_N_ELEMENTS(sources)] = { NULL };
+        bool failed = false;
+        size_t i;
+        const json_t *v;
+        json_array_foreach(values, i, v) {
+            const char *source = json_string_value(json_object_get(v, "source"));
+            for (size_t s = 0; source && s < G_N_ELEMENTS(sources); s++)
+                if (strcmp(source, sources[s][0]) == 0) {
+                    failed = failed || lang_map_put(&maps[s], v, true) != 0;
+                    break;
+                }
+        }
+        g_autofree char *plain = vt_meta_field_label(field);
         for (size_t s = 0; s < G_N_ELEMENTS(sources); s++) {
-            json_t *value = lang_map_from_values(values, sources[s], true);
-            if (!value)
+            if (!maps[s] || failed) {
+                json_decref(maps[s]);
                 continue;
-            g_autofree char *label = field_label(field, sources[s]);
-            if (json_array_append_new(md, json_pack("{s:o, s:o}", "label",
-                                                    lang_map_one("en", label), "value",
-                                                    value)) != 0) {
-                json_decref(md);
-                return NULL;
             }
+            /* The label, alike for every asset with the field. */
+            g_autofree char *text = g_strconcat(plain, sources[s][1], NULL);
+            g_autofree char *key = g_strconcat("metadata label\n", text, NULL);
+            json_t *label = shared_get(key);
+            if (!label)
+                label = shared_keep(key, lang_map_one("en", text));
+            /* Both stolen, also on failure. */
+            failed = json_array_append_new(md, vt_jsonbuild_object("label", label, "value",
+                                                                   maps[s], NULL)) != 0;
+        }
+        if (failed) {
+            json_decref(md);
+            return NULL;
         }
     }
     return md;
@@ -373,7 +459,7 @@ static json_t *metadata_new(const vt_asset *a, const json_t *view)
 static json_t *summary_new(const vt_asset *a, const json_t *view)
 {
     (void)a;
-    return lang_map_from_values(json_object_get(view, "description"), NULL, true);
+    return lang_map_from_values(json_object_get(view, "description"), true);
 }
 
 /* [a-zA-Z0-9._~/-] and %XX only: the characters of the CC and
@@ -433,8 +519,21 @@ static json_t *attribution_new(const vt_config *c, const char *const *labels, si
         g_autofree char *safe = html_safe_text(text);
         json_array_append_new(values, text_new(safe ? safe : text));
     }
-    return json_pack("{s:{s:[s]}, s:{s:o}}", "label", "en", "Attribution", "value", "none",
-                     values);
+    return vt_jsonbuild_object("label",
+                               vt_jsonbuild_object("en", one_of(literal("Attribution")),
+                                                   NULL),
+                               "value", vt_jsonbuild_object("none", values, NULL), NULL);
+}
+
+/* attribution_new() of the one label @label, alike for the assets of a
+ * department: shared while views are known. */
+static json_t *attribution_shared(const vt_config *c, const char *label)
+{
+    const char *site = c->site_attribution && *c->site_attribution ? c->site_attribution : NULL;
+    g_autofree char *key = site ? g_strconcat("attribution of the site\n", site, NULL)
+                                : g_strconcat("attribution\n", label, NULL);
+    json_t *value = shared_get(key);
+    return value ? value : shared_keep(key, attribution_new(c, &label, 1));
 }
 
 static const char *department_label(const vt_config *c, const char *department_id)
@@ -584,8 +683,8 @@ static vt_status image_info_init(const vt_config *c, const vt_asset *a, image_in
     switch (c->server) {
     case VT_SERVER_CANTALOUPE:
         im->service = vt_jsonbuild_object("id", vt_jsonbuild_text(im->service_url), "type",
-                                          vt_jsonbuild_text("ImageService3"), "profile",
-                                          vt_jsonbuild_text("level2"), NULL);
+                                          literal("ImageService3"), "profile",
+                                          literal("level2"), NULL);
         break;
     case VT_SERVER_STATIC:
         /* libvips writes no "sizes"; the ones vitrine adds (thumbnail and
@@ -617,10 +716,10 @@ static json_t *image_body_new(const vt_config *c, const vt_asset *a, const image
     g_autofree char *url = NULL;
     switch (c->server) {
     case VT_SERVER_CANTALOUPE:
-        url = g_strdup_printf("%s/full/max/0/default.jpg", im->service_url);
+        url = g_strconcat(im->service_url, "/full/max/0/default.jpg", NULL);
         break;
     case VT_SERVER_IIPSRV:
-        url = g_strdup_printf("%s/full/full/0/default.jpg", im->service_url);
+        url = g_strconcat(im->service_url, "/full/full/0/default.jpg", NULL);
         break;
     case VT_SERVER_STATIC:
         /* A level-0 server has only the whole images it wrote: the
@@ -632,43 +731,40 @@ static json_t *image_body_new(const vt_config *c, const vt_asset *a, const image
             largest_size(im->sizes, &w, &h);
             url = g_strdup_printf("%s/full/%d,%d/0/default.jpg", im->service_url, w, h);
         } else {
-            url = g_strdup_printf("%s/full/max/0/default.jpg", im->service_url);
+            url = g_strconcat(im->service_url, "/full/max/0/default.jpg", NULL);
         }
         break;
     }
-    return vt_jsonbuild_object("id", vt_jsonbuild_text(url), "type", vt_jsonbuild_text("Image"),
-                               "format", vt_jsonbuild_text(IMAGE_FORMAT), "width",
+    return vt_jsonbuild_object("id", vt_jsonbuild_text(url), "type", literal("Image"),
+                               "format", literal(IMAGE_FORMAT), "width",
                                json_integer(w), "height", json_integer(h), "service",
                                one_of(json_incref(im->service)), NULL);
 }
 
-static json_t *thumbnail_new(const vt_config *c, const vt_asset *a, const image_info *im);
-
 /* The asset's only canvas, with its own thumbnail (Universal Viewer asks
- * the image service for a size a level-0 server lacks otherwise); @label
- * is stolen. */
+ * the image service for a size a level-0 server lacks otherwise): @label
+ * and @thumbnail (thumbnail_new(), may be NULL) are stolen. */
 static json_t *canvas_new(const vt_config *c, const vt_asset *a, const image_info *im,
-                          json_t *label)
+                          json_t *label, json_t *thumbnail)
 {
-    g_autofree char *page = g_strdup_printf("%s/page/1", im->canvas_url);
-    g_autofree char *annotation = g_strdup_printf("%s/annotation/1", im->canvas_url);
+    g_autofree char *page = g_strconcat(im->canvas_url, "/page/1", NULL);
+    g_autofree char *annotation = g_strconcat(im->canvas_url, "/annotation/1", NULL);
     /* Without json_pack(): two canvases per asset, and the URLs are
      * image_info_init()'s, checked there. */
     json_t *painting = vt_jsonbuild_object(
-        "id", vt_jsonbuild_text(annotation), "type", vt_jsonbuild_text("Annotation"),
-        "motivation", vt_jsonbuild_text("painting"), "body", image_body_new(c, a, im), "target",
+        "id", vt_jsonbuild_text(annotation), "type", literal("Annotation"),
+        "motivation", literal("painting"), "body", image_body_new(c, a, im), "target",
         vt_jsonbuild_text(im->canvas_url), NULL);
     json_t *canvas = vt_jsonbuild_object("id", vt_jsonbuild_text(im->canvas_url), "type",
-                                         vt_jsonbuild_text("Canvas"), "label", label, "width",
+                                         literal("Canvas"), "label", label, "width",
                                          json_integer(a->width), "height",
                                          json_integer(a->height), NULL);
-    json_t *thumbnail = thumbnail_new(c, a, im);
     if (canvas && thumbnail)
         json_object_set_new_nocheck(canvas, "thumbnail", thumbnail);
     else
         json_decref(thumbnail);
     json_t *items = one_of(vt_jsonbuild_object("id", vt_jsonbuild_text(page), "type",
-                                               vt_jsonbuild_text("AnnotationPage"), "items",
+                                               literal("AnnotationPage"), "items",
                                                one_of(painting), NULL));
     if (canvas && items && json_object_set_new_nocheck(canvas, "items", items) == 0)
         return canvas;
@@ -694,10 +790,10 @@ static json_t *thumbnail_new(const vt_config *c, const vt_asset *a, const image_
     g_autofree char *url = vt_url_thumbnail(c, a->id, a->visibility, w, h);
     if (!url)
         return NULL;
-    /* The URL holds the config's images base URL: checked. */
-    return one_of(vt_jsonbuild_object("id", vt_jsonbuild_string(url), "type",
-                                      vt_jsonbuild_text("Image"), "format",
-                                      vt_jsonbuild_text(IMAGE_FORMAT), "width", json_integer(w),
+    /* The images base URL in it was checked by image_info_init(). */
+    return one_of(vt_jsonbuild_object("id", vt_jsonbuild_text(url), "type",
+                                      literal("Image"), "format",
+                                      literal(IMAGE_FORMAT), "width", json_integer(w),
                                       "height", json_integer(h), "service",
                                       one_of(json_incref(im->service)), NULL));
 }
@@ -709,11 +805,14 @@ static json_t *thumbnail_new(const vt_config *c, const vt_asset *a, const image_
  * last (both specifications say so). */
 static json_t *context_with_search(void)
 {
-    json_t *list = json_array();
-    if (json_array_append_new(list, vt_jsonbuild_text(VT_MANIFEST_SEARCH_CONTEXT)) != 0 ||
-        json_array_append_new(list, vt_jsonbuild_text(VT_MANIFEST_CONTEXT)) != 0)
+    json_t *list = shared_get("@context");
+    if (list)
+        return list;
+    list = json_array();
+    if (json_array_append_new(list, literal(VT_MANIFEST_SEARCH_CONTEXT)) != 0 ||
+        json_array_append_new(list, literal(VT_MANIFEST_CONTEXT)) != 0)
         g_clear_pointer(&list, json_decref);
-    return list;
+    return shared_keep("@context", list);
 }
 
 /* Content Search on asset @id, as two services: Search 2 (the current
@@ -723,24 +822,25 @@ static json_t *context_with_search(void)
 static json_t *search_service_new(const vt_config *c, const char *id)
 {
     g_autofree char *search = vt_url_search(c);
-    g_autofree char *url2 = g_strdup_printf("%s/manifest/%s", search, id);
-    g_autofree char *auto2 = g_strdup_printf("%s/autocomplete/%s", search, id);
-    g_autofree char *url1 = g_strdup_printf("%s/manifest/%s/v1", search, id);
-    g_autofree char *auto1 = g_strdup_printf("%s/autocomplete/%s/v1", search, id);
+    g_autofree char *url2 = g_strconcat(search, "/manifest/", id, NULL);
+    g_autofree char *auto2 = g_strconcat(search, "/autocomplete/", id, NULL);
+    g_autofree char *url1 = g_strconcat(url2, "/v1", NULL);
+    g_autofree char *auto1 = g_strconcat(auto2, "/v1", NULL);
     /* Without json_pack() (one per asset manifest): the URLs hold the
-     * config's base URL (checked), the rest are our literals. */
+     * site's base URL, which the caller checked (image_info_init()), and
+     * the asset id; the rest are our literals. */
     json_t *search2 = vt_jsonbuild_object(
-        "id", vt_jsonbuild_string(url2), "type", vt_jsonbuild_text("SearchService2"), "service",
-        one_of(vt_jsonbuild_object("id", vt_jsonbuild_string(auto2), "type",
-                                   vt_jsonbuild_text("AutoCompleteService2"), NULL)),
+        "id", vt_jsonbuild_text(url2), "type", literal("SearchService2"), "service",
+        one_of(vt_jsonbuild_object("id", vt_jsonbuild_text(auto2), "type",
+                                   literal("AutoCompleteService2"), NULL)),
         NULL);
     json_t *search1 = vt_jsonbuild_object(
-        "@context", vt_jsonbuild_text(VT_MANIFEST_SEARCH1_CONTEXT), "@id",
-        vt_jsonbuild_string(url1), "@type", vt_jsonbuild_text("SearchService1"), "profile",
-        vt_jsonbuild_text(VT_MANIFEST_SEARCH1_PROFILE), "service",
-        one_of(vt_jsonbuild_object("@id", vt_jsonbuild_string(auto1), "@type",
-                                   vt_jsonbuild_text("AutoCompleteService1"), "profile",
-                                   vt_jsonbuild_text(VT_MANIFEST_AUTOCOMPLETE1_PROFILE), NULL)),
+        "@context", literal(VT_MANIFEST_SEARCH1_CONTEXT), "@id",
+        vt_jsonbuild_text(url1), "@type", literal("SearchService1"), "profile",
+        literal(VT_MANIFEST_SEARCH1_PROFILE), "service",
+        one_of(vt_jsonbuild_object("@id", vt_jsonbuild_text(auto1), "@type",
+                                   literal("AutoCompleteService1"), "profile",
+                                   literal(VT_MANIFEST_AUTOCOMPLETE1_PROFILE), NULL)),
         NULL);
     json_t *list = one_of(search2);
     if (!list || !search1) {
@@ -811,42 +911,48 @@ json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *h
     size_t k = known_index(a, harvested_fields);
     if (intervention)
         json_array_append_new(part_of,
-                              ref_new(intervention, "Collection",
+                              ref_new(vt_jsonbuild_text(intervention), "Collection",
                                       known_part(k, PART_INTERVENTION_LABEL,
                                                  asset_intervention_label, a, harvested_fields)));
     if (department)
         json_array_append_new(part_of,
-                              ref_new(department, "Collection", lang_map_one("en", dept_label)));
+                              ref_new(vt_jsonbuild_text(department), "Collection",
+                                      lang_map_one("en", dept_label)));
 
     /* One label in three places (the manifest, its canvas, its homepage),
      * and with the metadata and summary in the other audience's manifest
      * (known_part): jansson values may be shared, documents are only
      * written out. */
     json_t *label = known_part(k, PART_LABEL, asset_label, a, view);
-    /* Without json_pack() (two manifests per asset): the URLs hold the
-     * config's base URL and are checked (vt_jsonbuild_string), the rest
-     * are our literals. Keys in json_pack()'s order, "o*" ones left out. */
+    /* Without json_pack() (two manifests per asset): the URLs are the
+     * config's base URLs, which image_info_init() checked, with the asset
+     * id, a department id, an intervention number or a language tag (all
+     * ASCII, checked), so they go in unchecked; the rest are our literals.
+     * Keys in json_pack()'s order, "o*" ones left out. */
     json_t *doc = vt_jsonbuild_object("@context", context_with_search(), "id",
-                                      vt_jsonbuild_string(id), "type",
-                                      vt_jsonbuild_text("Manifest"), "label", json_incref(label),
+                                      vt_jsonbuild_text(id), "type",
+                                      literal("Manifest"), "label", json_incref(label),
                                       NULL);
     vt_jsonbuild_set(&doc, "summary", known_part(k, PART_SUMMARY, summary_new, a, view), true);
     vt_jsonbuild_set(&doc, "metadata", known_part(k, PART_METADATA, metadata_new, a, view),
                      false);
-    vt_jsonbuild_set(&doc, "requiredStatement", attribution_new(c, &dept_label, 1), false);
+    vt_jsonbuild_set(&doc, "requiredStatement", attribution_shared(c, dept_label), false);
     /* "s*": left out when there are none, bad UTF-8 fails the document. */
     vt_jsonbuild_set(&doc, "rights", rights ? vt_jsonbuild_string(rights) : NULL, !rights);
-    vt_jsonbuild_set(&doc, "thumbnail", thumbnail_new(c, a, &im), true);
-    vt_jsonbuild_set(&doc, "items", one_of(canvas_new(c, a, &im, json_incref(label))), false);
+    /* The same thumbnail on the manifest and its canvas. */
+    json_t *thumbnail = thumbnail_new(c, a, &im);
+    vt_jsonbuild_set(&doc, "thumbnail", json_incref(thumbnail), true);
+    vt_jsonbuild_set(&doc, "items", one_of(canvas_new(c, a, &im, json_incref(label), thumbnail)),
+                     false);
     vt_jsonbuild_set(&doc, "seeAlso",
-                     one_of(vt_jsonbuild_object("id", vt_jsonbuild_string(see_also), "type",
-                                                vt_jsonbuild_text("Dataset"), "format",
-                                                vt_jsonbuild_text("application/json"), NULL)),
+                     one_of(vt_jsonbuild_object("id", vt_jsonbuild_text(see_also), "type",
+                                                literal("Dataset"), "format",
+                                                literal("application/json"), NULL)),
                      false);
     vt_jsonbuild_set(&doc, "homepage",
-                     one_of(vt_jsonbuild_object("id", vt_jsonbuild_string(page), "type",
-                                                vt_jsonbuild_text("Text"), "label", label,
-                                                "format", vt_jsonbuild_text("text/html"), NULL)),
+                     one_of(vt_jsonbuild_object("id", vt_jsonbuild_text(page), "type",
+                                                literal("Text"), "label", label,
+                                                "format", literal("text/html"), NULL)),
                      false);
     vt_jsonbuild_set(&doc, "partOf", part_of, false);
     vt_jsonbuild_set(&doc, "service", search_service_new(c, a->id), false);
@@ -868,13 +974,33 @@ static json_t *intervention_label(const char *number, const json_t *titles)
         json_array_foreach(list, i, t) {
             g_autofree char *text =
                 g_strdup_printf("Intervention %s: %s", number, json_string_value(t));
-            lang_map_add(map, lang, text);
+            lang_map_add(map, lang, text_new(text));
         }
     }
     if (json_object_size(map) == 0) {
         g_autofree char *text = g_strdup_printf("Intervention %s", number);
-        lang_map_add(map, "none", text);
+        lang_map_add(map, "none", text_new(text));
     }
+    return map;
+}
+
+/* The titles of harvested fields @harvested (a language map, new
+ * reference), or NULL; made once for known ones (vt_manifest_views_set). */
+static json_t *harvested_titles(const json_t *harvested)
+{
+    gpointer made = NULL;
+    bool known = known_views.titles &&
+                 g_hash_table_lookup_extended(known_views.titles, harvested, NULL, &made);
+    if (made)
+        return json_is_null((json_t *)made) ? NULL : json_incref(made);
+    json_t *view = NULL;
+    if (merged_view(NULL, harvested, &view) != VT_OK)
+        return NULL;
+    json_t *map = lang_map_from_values(json_object_get(view, "title"), false);
+    json_decref(view);
+    if (known)
+        g_hash_table_insert(known_views.titles, (gpointer)harvested,
+                            map ? json_incref(map) : json_null());
     return map;
 }
 
@@ -883,11 +1009,7 @@ static json_t *intervention_label(const char *number, const json_t *titles)
 static json_t *intervention_titles(const json_t *const *harvested, size_t n)
 {
     for (size_t i = 0; harvested && i < n; i++) {
-        json_t *view = NULL;
-        if (!harvested[i] || merged_view(NULL, harvested[i], &view) != VT_OK)
-            continue;
-        json_t *map = lang_map_from_values(json_object_get(view, "title"), NULL, false);
-        json_decref(view);
+        json_t *map = harvested[i] ? harvested_titles(harvested[i]) : NULL;
         if (map)
             return map;
     }
@@ -951,13 +1073,16 @@ json_t *vt_manifest_intervention(const vt_config *c, const char *number,
             json_decref(thumbnail);
             return NULL;
         }
+        /* The manifest's thumbnail is the first canvas's that has one. */
+        json_t *canvas_thumbnail = thumbnail_new(c, a, &im);
+        if (!thumbnail && canvas_thumbnail)
+            thumbnail = json_incref(canvas_thumbnail);
         json_array_append_new(canvases,
                               canvas_new(c, a, &im,
                                          known_part(known_index(a, harvested ? harvested[i]
                                                                               : NULL),
-                                                    PART_LABEL, asset_label, a, view)));
-        if (!thumbnail)
-            thumbnail = thumbnail_new(c, a, &im);
+                                                    PART_LABEL, asset_label, a, view),
+                                         canvas_thumbnail));
         image_info_clear(&im);
         json_decref(view);
 
@@ -980,7 +1105,8 @@ json_t *vt_manifest_intervention(const vt_config *c, const char *number,
         "label", intervention_label(number, titles),
         "requiredStatement", attribution_new(c, (const char *const *)labels->pdata, labels->len),
         "thumbnail", thumbnail,
-        "partOf", ref_new(collection, "Collection", intervention_label(number, titles)),
+        "partOf",
+        ref_new(vt_jsonbuild_string(collection), "Collection", intervention_label(number, titles)),
         "items", canvases);
     /* The intervention's page on the site (sitegen/vt_site.h). */
     g_autofree char *page = g_strdup_printf("%s/interventions/%s.html", c->site_base_url, number);
@@ -1004,7 +1130,8 @@ json_t *vt_manifest_intervention(const vt_config *c, const char *number,
  * stolen, @part_of (a URL, may be NULL) is the parent collection. */
 static json_t *collection_new(const char *id, json_t *label, json_t *items, const char *part_of)
 {
-    json_t *parent = part_of ? json_pack("[o]", ref_new(part_of, "Collection", NULL)) : NULL;
+    json_t *parent =
+        part_of ? json_pack("[o]", ref_new(vt_jsonbuild_string(part_of), "Collection", NULL)) : NULL;
     return json_pack("{s:s, s:s, s:s, s:o, s:o*, s:o}", "@context", VT_MANIFEST_CONTEXT, "id",
                      id, "type", "Collection", "label", label, "partOf", parent, "items", items);
 }
@@ -1022,7 +1149,7 @@ static json_t *manifest_refs_new(const vt_config *c, const vt_asset *const *asse
         }
         g_autofree char *url = vt_url_manifest(c, assets[i]->id);
         size_t k = known_index(assets[i], harvested ? harvested[i] : NULL);
-        json_array_append_new(items, ref_new(url, "Manifest",
+        json_array_append_new(items, ref_new(vt_jsonbuild_string(url), "Manifest",
                                              known_part(k, PART_LABEL, asset_label, assets[i],
                                                         view)));
         json_decref(view);
@@ -1041,7 +1168,7 @@ json_t *vt_manifest_collection_top(const vt_config *c, const vt_department *cons
             json_decref(items);
             return NULL;
         }
-        json_array_append_new(items, ref_new(url, "Collection",
+        json_array_append_new(items, ref_new(vt_jsonbuild_string(url), "Collection",
                                              lang_map_one("en", department_label(c, d->id))));
     }
     g_autofree char *id = vt_manifest_url_top(c);
@@ -1080,7 +1207,7 @@ json_t *vt_manifest_collection_intervention(const vt_config *c, const char *numb
     json_t *items = json_array();
     if (n_assets > 0) {
         g_autofree char *manifest = vt_manifest_url_intervention(c, number);
-        json_array_append_new(items, ref_new(manifest, "Manifest",
+        json_array_append_new(items, ref_new(vt_jsonbuild_string(manifest), "Manifest",
                                              intervention_label(number, titles)));
     }
     json_t *refs = manifest_refs_new(c, assets, harvested, n_assets);

@@ -12,11 +12,15 @@
  * for server=static (the sizes vitrine wrote). Safe from any thread, also with one harvested-fields value shared
  * between threads (it is only read; jansson counts references atomically),
  * as long as no thread changes it meanwhile. Every returned json_t is a
- * new reference owned by the caller (json_decref). On failure they return
- * NULL with the message set (vt_error_message()): an asset id that is not
- * one, an asset that is not converted (no width/height), an unknown
- * audience, an asset the audience may not see, a malformed intervention
- * number, or an asset given with the wrong department or intervention.
+ * new reference owned by the caller (json_decref). Documents may share
+ * values that never change (labels, metadata, strings): a caller may set
+ * members of a document's own objects (the document, an asset manifest's
+ * canvas and partOf references) but not change the values found in them.
+ * On failure they return NULL with the message set (vt_error_message()):
+ * an asset id that is not one, an asset that is not converted (no
+ * width/height), an unknown audience, an asset the audience may not see, a
+ * malformed intervention number, or an asset given with the wrong
+ * department or intervention.
  *
  * Audience ("public" or "internal"): the caller passes only the assets that
  * audience may see; this module never looks anything up, so it can never
@@ -125,8 +129,10 @@ char *vt_manifest_url_intervention_collection(const vt_config *c, const char *nu
 /* Optional, for speed: the display views (vt_meta_merged() of custom,
  * harvested and embedded metadata) the caller already has for @assets[i]
  * with @harvested[i], so that building documents on this thread does not
- * compute them again. Matched by pointer; the caller keeps every pointer
- * valid and unchanged until vt_manifest_views_clear() on the same thread. */
+ * compute them again, nor what is made of them (labels, metadata, the
+ * titles of harvested fields, also when several assets share them). Matched
+ * by pointer; the caller keeps every pointer valid and unchanged until
+ * vt_manifest_views_clear() on the same thread. */
 void vt_manifest_views_set(const vt_asset *const *assets, const json_t *const *harvested,
                            const json_t *const *views, size_t n);
 void vt_manifest_views_clear(void);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vt_manifest.h"
+#include "vt_meta.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers */
@@ -624,6 +625,71 @@ static void test_intervention(void)
     fixture_clear(&f);
 }
 
+/* The documents of @assets (each asset's manifest, the intervention's
+ * manifest and collection) as one text. */
+static char *documents_text(const vt_config *c, const vt_asset *const *assets,
+                            const json_t *const *harvested, size_t n)
+{
+    json_t *docs = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(docs, vt_manifest_asset(c, assets[i], harvested[i], "internal"));
+    json_array_append_new(docs, vt_manifest_intervention(c, assets[0]->intervention, assets,
+                                                         harvested, n, "internal"));
+    json_array_append_new(docs, vt_manifest_collection_intervention(
+                                    c, assets[0]->intervention, assets, harvested, n, "internal"));
+    g_assert_cmpint(json_array_size(docs), ==, n + 2);
+    char *text = json_dumps(docs, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(docs);
+    g_assert_nonnull(text);
+    char *copy = g_strdup(text);
+    free(text);
+    return copy;
+}
+
+/* With the views known (vt_manifest_views_set), the parts made once and
+ * then shared (labels, metadata and its labels, summaries, the titles of
+ * harvested fields that several assets share, attributions, literals) give
+ * the same documents as without, both when made and when reused. */
+static void test_known_views(void)
+{
+    vt_config *c = load("cantaloupe", "/srv/iiif");
+    vt_asset *a = make_asset("kv01", "photo", "2019.12345", 4000, 3000, CUSTOM);
+    vt_asset *b = make_asset("kv02", "xray", "2019.12345", 2000, 2500,
+                             "{\"object_type\": [{\"value\": \"drawing\", \"lang\": \"en\"}]}");
+    /* Every source of one field, markup in a value, text that is not ASCII. */
+    a->embedded = parse("{\"object_type\": [{\"value\": \"photo & <b>x</b>\"}],"
+                        " \"creator\": [{\"value\": \"Ren\u00e9 \\\"R\\\" \u2603\"}]}");
+    vt_asset *d = make_asset("kv03", "photo", "2019.12345", 300, 200, NULL);
+    /* One harvested record for all, as for one intervention. */
+    json_t *h = parse(HARVESTED);
+    const vt_asset *const assets[] = { a, b, d };
+    const json_t *const harvested[] = { h, h, h };
+    g_autofree char *alone = documents_text(c, assets, harvested, 3);
+    g_assert_nonnull(strstr(alone, "Object type (from the file)"));
+    g_assert_nonnull(strstr(alone, "Intervention 2019.12345: Portrait of a woman"));
+
+    json_t *views[3];
+    for (size_t i = 0; i < 3; i++) {
+        json_t *metadata = json_pack("{s:O, s:O*}", "harvested", h, "custom", assets[i]->custom);
+        g_assert_cmpint(vt_meta_merged(metadata, assets[i]->embedded, &views[i]), ==, VT_OK);
+        json_decref(metadata);
+    }
+    vt_manifest_views_set(assets, harvested, (const json_t *const *)views, 3);
+    g_autofree char *made = documents_text(c, assets, harvested, 3);
+    g_autofree char *reused = documents_text(c, assets, harvested, 3);
+    vt_manifest_views_clear();
+    g_assert_cmpstr(made, ==, alone);
+    g_assert_cmpstr(reused, ==, alone);
+
+    for (size_t i = 0; i < 3; i++)
+        json_decref(views[i]);
+    json_decref(h);
+    vt_asset_free(a);
+    vt_asset_free(b);
+    vt_asset_free(d);
+    vt_config_free(c);
+}
+
 static void test_collections(void)
 {
     fixture f;
@@ -729,5 +795,6 @@ int main(int argc, char **argv)
     g_test_add_func("/manifest/urls", test_urls);
     g_test_add_func("/manifest/intervention", test_intervention);
     g_test_add_func("/manifest/collections", test_collections);
+    g_test_add_func("/manifest/known-views", test_known_views);
     return g_test_run();
 }
