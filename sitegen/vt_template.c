@@ -22,6 +22,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,11 +43,28 @@ typedef enum {
     NODE_TRANSLATE  /* {{_ text}}: translated, placeholders filled, escaped */
 } node_kind;
 
+/* One part of a dotted name. Its text is interned in the set (equal names
+ * share one pointer, NUL-terminated), so that a render's lookup cache can
+ * key on the pointer; the length saves json_object_get's strlen. */
+typedef struct {
+    const char *text;
+    size_t len;
+} name_part;
+
 /* A dotted name split into its parts; parts == NULL means ".". */
 typedef struct {
-    char **parts;
+    name_part *parts;
     guint n_parts;
 } name_path;
+
+/* A piece of the output of {{_ text}} as written: escaped text, or a
+ * placeholder (name.n_parts > 0) with the escaped "{name}" it leaves when
+ * the context lacks the name. */
+typedef struct {
+    const char *text;  /* into the node's own buffer */
+    size_t len;
+    name_path name;
+} text_piece;
 
 typedef struct node node;
 struct node {
@@ -71,7 +89,16 @@ struct node {
             char *indent;      /* standalone: its indentation; inline: NULL */
             size_t indent_len;
         } partial;
-        char *msgid;           /* NODE_TRANSLATE: blanks inside collapsed */
+        struct {
+            char *msgid;       /* blanks inside collapsed */
+            /* The text as written, compiled: what a render without a
+             * translation emits, without scanning and escaping it again.
+             * NULL for a text with the placeholder "{.}", which the
+             * render-time scan reads differently (lookup_text). */
+            text_piece *pieces;
+            size_t n_pieces;
+            char *escaped;     /* the pieces' text */
+        } translate;
     } u;
 };
 
@@ -85,6 +112,9 @@ typedef struct {
 
 struct vt_template_set {
     GHashTable *templates;  /* name (owned by the template) -> template */
+    /* The parts of every name of every template ever compiled into the set,
+     * interned; only grows, freed with the set. */
+    GStringChunk *names;
 };
 
 /* ------------------------------------------------------------------ */
@@ -92,7 +122,7 @@ struct vt_template_set {
 
 static void name_path_clear(name_path *path)
 {
-    g_strfreev(path->parts);
+    g_free(path->parts);
     path->parts = NULL;
     path->n_parts = 0;
 }
@@ -123,7 +153,11 @@ static void nodes_clear(node *nodes, size_t n)
             g_free(nd->u.partial.indent);
             break;
         case NODE_TRANSLATE:
-            g_free(nd->u.msgid);
+            g_free(nd->u.translate.msgid);
+            for (size_t k = 0; k < nd->u.translate.n_pieces; k++)
+                name_path_clear(&nd->u.translate.pieces[k].name);
+            g_free(nd->u.translate.pieces);
+            g_free(nd->u.translate.escaped);
             break;
         }
     }
@@ -144,6 +178,54 @@ static void template_free(template *tpl)
     g_free(tpl->origin);
     g_free(tpl->source);
     g_free(tpl);
+}
+
+/* ------------------------------------------------------------------ */
+/* Escaping */
+
+typedef struct {
+    const char *text;
+    size_t len;
+} entity;
+
+/* Enough for element content and for attribute values in either quotes. */
+static const entity html_entities[256] = {
+    ['&'] = { "&amp;", 5 },
+    ['<'] = { "&lt;", 4 },
+    ['>'] = { "&gt;", 4 },
+    ['"'] = { "&quot;", 6 },
+    ['\''] = { "&#39;", 5 },
+};
+
+/* The length of the run at the start of @s (@n bytes) that needs no
+ * escaping: @n, or the offset of a byte with an entity. A '\0' must follow
+ * at @s[@n] or later (jansson ends every string with one): strcspn() is
+ * the fast scan (SSE4.2 in glibc), and the terminator stops it. It stops
+ * at a NUL inside the string too; that byte needs no escaping. */
+static size_t plain_run(const char *s, size_t n)
+{
+    size_t i = 0;
+    for (;;) {
+        i += strcspn(s + i, "&<>\"'");
+        if (i >= n || s[i] != '\0')
+            return MIN(i, n);
+        i++;
+    }
+}
+
+/* Appends @s (@n bytes, NUL-terminated), HTML-escaped, to @out. */
+static void escape_append(GString *out, const char *s, size_t n)
+{
+    while (n > 0) {
+        size_t run = plain_run(s, n);
+        g_string_append_len(out, s, (gssize)run);
+        if (run == n)
+            break;
+        const entity *e = &html_entities[(unsigned char)s[run]];
+        g_string_append_len(out, e->text, (gssize)e->len);
+        s += run + 1;
+        n -= run + 1;
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -172,6 +254,7 @@ static gboolean template_name_ok(const char *name, size_t len)
 
 typedef struct {
     const char *origin;
+    GStringChunk *names;  /* the set's, for name_part */
     const char *src;
     size_t len;
     size_t line_pos;  /* newlines are counted up to here... */
@@ -269,11 +352,70 @@ static vt_status parse_name(const parser *p, guint line, const char *text, size_
     if (part_empty)
         return parse_error(p, line, "invalid name", text, len);
 
-    char *copy = g_strndup(text, len);
-    ret_path->parts = g_strsplit(copy, ".", -1);
-    ret_path->n_parts = g_strv_length(ret_path->parts);
-    g_free(copy);
+    guint n = 1;
+    for (size_t i = 0; i < len; i++)
+        n += text[i] == '.';
+    ret_path->parts = g_new(name_part, n);
+    ret_path->n_parts = n;
+    const char *part = text, *end = text + len;
+    for (guint k = 0; k < n; k++) {
+        const char *dot = memchr(part, '.', (size_t)(end - part));
+        size_t part_len = dot ? (size_t)(dot - part) : (size_t)(end - part);
+        g_autofree char *copy = g_strndup(part, part_len);
+        ret_path->parts[k].text = g_string_chunk_insert_const(p->names, copy);
+        ret_path->parts[k].len = part_len;
+        part += part_len + 1;
+    }
     return VT_OK;
+}
+
+/* Fills @nd's pieces from its msgid (checked: each '{' has its '}' and a
+ * valid name between). */
+static void compile_text(const parser *p, guint line, node *nd)
+{
+    const char *text = nd->u.translate.msgid;
+    GString *escaped = g_string_new(NULL);
+    GArray *pieces = g_array_new(FALSE, TRUE, sizeof(text_piece));
+    /* Offsets into @escaped until it stops growing. */
+    GArray *offsets = g_array_new(FALSE, FALSE, sizeof(size_t));
+    gboolean ok = TRUE;
+
+    while (*text && ok) {
+        const char *open = strchr(text, '{');
+        const char *close = open ? strchr(open, '}') : NULL;
+        size_t literal = close ? (size_t)(open - text) : strlen(text);
+        text_piece piece = { 0 };
+        if (literal > 0) {
+            g_array_append_val(offsets, escaped->len);
+            escape_append(escaped, text, literal);
+            piece.len = escaped->len - g_array_index(offsets, size_t, offsets->len - 1);
+            g_array_append_val(pieces, piece);
+        }
+        if (!close)
+            break;
+        /* handle_tag checked the name. */
+        ok = parse_name(p, line, open + 1, (size_t)(close - open) - 1, &piece.name) == VT_OK &&
+             piece.name.parts != NULL;
+        g_array_append_val(offsets, escaped->len);
+        escape_append(escaped, open, (size_t)(close - open) + 1);
+        piece.len = escaped->len - g_array_index(offsets, size_t, offsets->len - 1);
+        g_array_append_val(pieces, piece);
+        text = close + 1;
+    }
+    if (ok) {
+        nd->u.translate.n_pieces = pieces->len;
+        nd->u.translate.escaped = g_string_free(escaped, FALSE);
+        nd->u.translate.pieces = (text_piece *)(void *)g_array_free(pieces, FALSE);
+        for (size_t k = 0; k < nd->u.translate.n_pieces; k++)
+            nd->u.translate.pieces[k].text =
+                nd->u.translate.escaped + g_array_index(offsets, size_t, k);
+    } else {
+        for (guint k = 0; k < pieces->len; k++)
+            name_path_clear(&g_array_index(pieces, text_piece, k).name);
+        g_array_free(pieces, TRUE);
+        g_string_free(escaped, TRUE);
+    }
+    g_array_free(offsets, TRUE);
 }
 
 typedef enum {
@@ -374,7 +516,8 @@ static vt_status handle_tag(parser *p, tag_kind kind, guint line, const char *na
         for (size_t i = 0; i < len; i++)
             if (!is_blank(name[i]) || (id->len && id->str[id->len - 1] != ' '))
                 g_string_append_c(id, is_blank(name[i]) ? ' ' : name[i]);
-        nd.u.msgid = g_string_free(id, FALSE);
+        nd.u.translate.msgid = g_string_free(id, FALSE);
+        compile_text(p, line, &nd);
         g_array_append_val(p->levels[p->depth], nd);
         return VT_OK;
     }
@@ -521,9 +664,10 @@ static vt_status parse(parser *p)
     return VT_OK;
 }
 
-/* Compiles @text (@len bytes, NUL-terminated) into a template named @name. */
-static vt_status compile(const char *name, const char *text, size_t len, const char *origin,
-                         template **ret_tpl)
+/* Compiles @text (@len bytes, NUL-terminated) into a template named @name,
+ * the parts of its names interned in @names. */
+static vt_status compile(GStringChunk *names, const char *name, const char *text, size_t len,
+                         const char *origin, template **ret_tpl)
 {
     if (len > VT_TEMPLATE_MAX_SIZE)
         return vt_error_set(VT_ERR_LIMIT, "%s: template of %zu bytes, over the limit of %u",
@@ -536,7 +680,9 @@ static vt_status compile(const char *name, const char *text, size_t len, const c
     tpl->origin = g_strdup(origin);
     tpl->source = g_strndup(text, len);
 
-    parser p = { .origin = tpl->origin, .src = tpl->source, .len = len, .line = 1 };
+    parser p = {
+        .origin = tpl->origin, .names = names, .src = tpl->source, .len = len, .line = 1
+    };
     p.levels[0] = g_array_new(FALSE, FALSE, sizeof(node));
     vt_status st = parse(&p);
 
@@ -566,6 +712,7 @@ vt_status vt_template_set_new(vt_template_set **ret_set)
     vt_template_set *set = g_new0(vt_template_set, 1);
     set->templates =
         g_hash_table_new_full(g_str_hash, g_str_equal, NULL, (GDestroyNotify)template_free);
+    set->names = g_string_chunk_new(1024);
     *ret_set = set;
     return VT_OK;
 }
@@ -575,6 +722,7 @@ void vt_template_set_free(vt_template_set *set)
     if (!set)
         return;
     g_hash_table_destroy(set->templates);
+    g_string_chunk_free(set->names);
     g_free(set);
 }
 
@@ -598,7 +746,7 @@ vt_status vt_template_set_add(vt_template_set *set, const char *name, const char
         return vt_error_set(VT_ERR_INVALID, "%s: no template text", origin);
 
     template *tpl = NULL;
-    vt_status st = compile(name, text, strlen(text), origin, &tpl);
+    vt_status st = compile(set->names, name, text, strlen(text), origin, &tpl);
     if (st != VT_OK)
         return st;
     set_insert(set, tpl);
@@ -726,7 +874,7 @@ vt_status vt_template_set_load_dir(vt_template_set *set, const char *dir)
             break;
         }
         template *tpl = NULL;
-        st = compile(base, text, len, path, &tpl);
+        st = compile(set->names, base, text, len, path, &tpl);
         g_free(text);
         if (st == VT_OK) {
             g_ptr_array_add(compiled, tpl);
@@ -780,10 +928,33 @@ vt_status vt_template_set_check(const vt_template_set *set)
 /* ------------------------------------------------------------------ */
 /* Rendering */
 
+/* One remembered json_object_getn(): @key is an interned name part. */
+typedef struct {
+    const json_t *object;
+    const char *key;
+    const json_t *value;
+} lookup_entry;
+
+/* A page looks the same few names up in the same few objects again and
+ * again ("site" and "asset" in the page's data, "root" in "site"), and
+ * every name of a section's body first in the section's value, where it
+ * is often missing: jansson hashes the key each time (about 130
+ * instructions). The data does not change during a render, so a render
+ * remembers its lookups, direct-mapped by object and interned key. The
+ * entries are not cleared for each render (valgrind counts 25,000
+ * instructions for a memset of them): a bit says which hold a lookup of
+ * this render. */
+#define LOOKUP_CACHE_BITS 10
+#define LOOKUP_CACHE_SIZE (1u << LOOKUP_CACHE_BITS)
+
 typedef struct {
     const vt_template_set *set;
     GString *out;
     gsize out_limit;          /* out->len never goes past it */
+    /* out->len may grow up to this with a plain copy: within the limit and
+     * the allocation, leaving room for the '\0', which is written only
+     * when the render ends (out->str is not read meanwhile). */
+    gsize room;
     const json_t **stack;     /* the context stack, bottom first */
     size_t depth, cap;
     const json_t *inline_stack[VT_TEMPLATE_MAX_NESTING];
@@ -797,6 +968,8 @@ typedef struct {
     guint line;
     vt_template_translate_fn translate; /* NULL: the text as written */
     void *translate_data;
+    lookup_entry *cache;      /* LOOKUP_CACHE_SIZE entries... */
+    guint64 cached[LOOKUP_CACHE_SIZE / 64]; /* ...of which these bits are set */
 } render_state;
 
 static vt_status output_limit(const render_state *rs)
@@ -805,60 +978,51 @@ static vt_status output_limit(const render_state *rs)
                         rs->line, VT_TEMPLATE_MAX_OUTPUT);
 }
 
-static inline vt_status emit(render_state *rs, const char *s, size_t n)
+static void set_room(render_state *rs)
+{
+    rs->room = MIN(rs->out->allocated_len - 1, rs->out_limit);
+}
+
+static vt_status emit_grow(render_state *rs, const char *s, size_t n)
 {
     GString *out = rs->out;
 
     if (n > rs->out_limit - out->len)
         return output_limit(rs);
-    /* Most pieces are short and fit: copy them without
-     * g_string_append_len's general case (it allows @s inside @out). */
-    if (out->len + n < out->allocated_len) {
-        memcpy(out->str + out->len, s, n);
-        out->len += n;
-        out->str[out->len] = '\0';
-        return VT_OK;
-    }
     g_string_append_len(out, s, (gssize)n);
+    set_room(rs);
     return VT_OK;
 }
 
-typedef struct {
-    const char *text;
-    size_t len;
-} entity;
+static inline vt_status emit(render_state *rs, const char *s, size_t n)
+{
+    GString *out = rs->out;
 
-/* Enough for element content and for attribute values in either quotes. */
-static const entity html_entities[256] = {
-    ['&'] = { "&amp;", 5 },
-    ['<'] = { "&lt;", 4 },
-    ['>'] = { "&gt;", 4 },
-    ['"'] = { "&quot;", 6 },
-    ['\''] = { "&#39;", 5 },
-};
+    /* Most pieces are short and fit: one test, and a copy without
+     * g_string_append_len's general case (it allows @s inside @out). */
+    if (G_LIKELY(n <= rs->room - out->len)) {
+        memcpy(out->str + out->len, s, n);
+        out->len += n;
+        return VT_OK;
+    }
+    return emit_grow(rs, s, n);
+}
 
-/* @s[@n] must be '\0' (jansson ends every string with one): strcspn() is
- * the fast scan (SSE4.2 in glibc), and the terminator stops it at the end.
- * It stops at a NUL inside the string too; that byte needs no escaping. */
+/* @s must be NUL-terminated at @n or later (plain_run). */
 static vt_status emit_escaped(render_state *rs, const char *s, size_t n)
 {
-    size_t run = 0, i = 0;
     vt_status st;
 
-    while (i < n) {
-        i += strcspn(s + i, "&<>\"'");
-        if (i >= n)
-            break;
-        if (s[i] == '\0') {
-            i++;
-            continue;
-        }
-        const entity *e = &html_entities[(unsigned char)s[i]];
-        if ((st = emit(rs, s + run, i - run)) != VT_OK || (st = emit(rs, e->text, e->len)) != VT_OK)
+    for (;;) {
+        size_t run = plain_run(s, n);
+        if (run == n)
+            return emit(rs, s, n);
+        const entity *e = &html_entities[(unsigned char)s[run]];
+        if ((st = emit(rs, s, run)) != VT_OK || (st = emit(rs, e->text, e->len)) != VT_OK)
             return st;
-        run = ++i;
+        s += run + 1;
+        n -= run + 1;
     }
-    return emit(rs, s + run, n - run);
 }
 
 static vt_status emit_value(render_state *rs, const json_t *value, gboolean escape)
@@ -917,7 +1081,24 @@ static vt_status emit_text(render_state *rs, const node *nd, size_t indent_off, 
     return emit(rs, nd->u.text.text + done, nd->u.text.len - done);
 }
 
-static const json_t *lookup(const render_state *rs, const name_path *path)
+/* json_object_getn(@object, @part), through the render's cache. */
+static const json_t *object_get(render_state *rs, const json_t *object, const name_part *part)
+{
+    guint64 h = ((guint64)(uintptr_t)object ^ ((guint64)(uintptr_t)part->text << 7)) *
+                G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
+    size_t i = h >> (64 - LOOKUP_CACHE_BITS);
+    lookup_entry *e = &rs->cache[i];
+    guint64 bit = G_GUINT64_CONSTANT(1) << (i % 64);
+    if (!(rs->cached[i / 64] & bit) || e->object != object || e->key != part->text) {
+        rs->cached[i / 64] |= bit;
+        e->object = object;
+        e->key = part->text;
+        e->value = json_object_getn(object, part->text, part->len);
+    }
+    return e->value;
+}
+
+static const json_t *lookup(render_state *rs, const name_path *path)
 {
     if (!path->parts)
         return rs->depth ? rs->stack[rs->depth - 1] : NULL;
@@ -925,12 +1106,12 @@ static const json_t *lookup(const render_state *rs, const name_path *path)
     const json_t *value = NULL;
     for (size_t i = rs->depth; i-- > 0;) {
         if (json_is_object(rs->stack[i]) &&
-            (value = json_object_get(rs->stack[i], path->parts[0])) != NULL)
+            (value = object_get(rs, rs->stack[i], &path->parts[0])) != NULL)
             break;
     }
     /* Further parts resolve only inside what the first one found. */
     for (guint k = 1; value && k < path->n_parts; k++)
-        value = json_is_object(value) ? json_object_get(value, path->parts[k]) : NULL;
+        value = json_is_object(value) ? object_get(rs, value, &path->parts[k]) : NULL;
     return value;
 }
 
@@ -955,14 +1136,11 @@ static const json_t *lookup_text(const render_state *rs, const char *name, size_
     return value;
 }
 
-/* {{_ text}}: the translation of the text (or the text), escaped, each
- * {name} replaced by the escaped value of name. A translation's brace
- * without its pair is text. */
-static vt_status emit_translated(render_state *rs, const char *msgid)
+/* A translation or text of {{_ text}}, escaped, each {name} replaced by
+ * the escaped value of name. A translation's brace without its pair is
+ * text. */
+static vt_status emit_with_placeholders(render_state *rs, const char *text)
 {
-    const char *text = rs->translate ? rs->translate(msgid, rs->translate_data) : NULL;
-    if (!text || !*text)
-        text = msgid;
     vt_status st = VT_OK;
     while (*text && st == VT_OK) {
         const char *open = strchr(text, '{');
@@ -978,6 +1156,26 @@ static vt_status emit_translated(render_state *rs, const char *msgid)
         st = value ? emit_value(rs, value, TRUE)
                    : emit_escaped(rs, open, (size_t)(close - open) + 1);
         text = close + 1;
+    }
+    return st;
+}
+
+/* {{_ text}}: the translation of the text, or the text as compiled. */
+static vt_status emit_translated(render_state *rs, const node *nd)
+{
+    const char *msgid = nd->u.translate.msgid;
+    const char *text = rs->translate ? rs->translate(msgid, rs->translate_data) : NULL;
+    /* No translation: gettext gives the msgid itself. */
+    if (text && *text && text != msgid)
+        return emit_with_placeholders(rs, text);
+    if (!nd->u.translate.pieces)
+        return emit_with_placeholders(rs, msgid);
+
+    vt_status st = VT_OK;
+    for (size_t i = 0; i < nd->u.translate.n_pieces && st == VT_OK; i++) {
+        const text_piece *piece = &nd->u.translate.pieces[i];
+        const json_t *value = piece->name.parts ? lookup(rs, &piece->name) : NULL;
+        st = value ? emit_value(rs, value, TRUE) : emit(rs, piece->text, piece->len);
     }
     return st;
 }
@@ -1058,7 +1256,8 @@ static vt_status render_partial(render_state *rs, const template *tpl, const nod
     /* A standalone partial is indented by the current indentation plus its
      * own; an inline one is not indented at all (the spec's textual rule). */
     size_t mark = 0, off = 0, len = 0;
-    if (nd->u.partial.indent) {
+    gboolean indented = nd->u.partial.indent && nd->u.partial.indent_len + indent_len > 0;
+    if (indented) {
         if (!rs->indent)
             rs->indent = g_string_sized_new(64);
         mark = rs->indent->len;
@@ -1070,7 +1269,7 @@ static vt_status render_partial(render_state *rs, const template *tpl, const nod
     rs->partial_depth++;
     vt_status st = render_nodes(rs, partial, partial->nodes, partial->n_nodes, off, len);
     rs->partial_depth--;
-    if (nd->u.partial.indent)
+    if (indented)
         g_string_truncate(rs->indent, mark);
     return st;
 }
@@ -1080,9 +1279,9 @@ static vt_status render_nodes(render_state *rs, const template *tpl, const node 
 {
     vt_status st = VT_OK;
 
+    rs->tpl = tpl;
     for (size_t i = 0; i < n && st == VT_OK; i++) {
         const node *nd = &nodes[i];
-        rs->tpl = tpl;
         rs->line = nd->line;
         if (++rs->steps > VT_TEMPLATE_MAX_STEPS)
             return vt_error_set(VT_ERR_LIMIT, "%s:%u: rendering stopped after %u steps",
@@ -1101,9 +1300,10 @@ static vt_status render_nodes(render_state *rs, const template *tpl, const node 
             break;
         case NODE_PARTIAL:
             st = render_partial(rs, tpl, nd, indent_off, indent_len);
+            rs->tpl = tpl;
             break;
         case NODE_TRANSLATE:
-            st = emit_translated(rs, nd->u.msgid);
+            st = emit_translated(rs, nd);
             break;
         }
     }
@@ -1133,6 +1333,9 @@ vt_status vt_template_render_translated(const vt_template_set *set, const char *
         .translate = translate,
         .translate_data = translate_data,
     };
+    lookup_entry cache[LOOKUP_CACHE_SIZE];
+    rs.cache = cache;
+    set_room(&rs);
     rs.stack = rs.inline_stack;
     if (data)
         push(&rs, data);
@@ -1141,6 +1344,8 @@ vt_status vt_template_render_translated(const vt_template_set *set, const char *
     vt_status st = render_nodes(&rs, tpl, tpl->nodes, tpl->n_nodes, 0, 0);
     if (st != VT_OK)
         g_string_truncate(out, start);
+    else
+        out->str[out->len] = '\0';
     if (rs.stack != rs.inline_stack)
         g_free(rs.stack);
     if (rs.indent)

@@ -76,6 +76,34 @@ static void test_tag(void)
     }
 }
 
+/* A translator whose translation is the text itself, at another address:
+ * the engine then scans it at render time, as it does a real translation. */
+static const char *same_text(const char *msgid, void *data)
+{
+    (void)data;
+    return g_intern_string(msgid);
+}
+
+/* Text that is not translated is compiled once into escaped text and
+ * placeholders (the golden case template/translated-text); the scan of a
+ * translation at render time must give the same bytes for the same text. */
+static void test_compiled_text(void)
+{
+    g_autofree char *dir = source_path("tests/sitegen/template/translated-text");
+    g_autofree char *tpl_path = g_build_filename(dir, "template.mustache", NULL);
+    g_autofree char *data_path = g_build_filename(dir, "data.json", NULL);
+    g_autofree char *expected_path = g_build_filename(dir, "expected.html", NULL);
+    g_autofree char *tpl = NULL, *data_text = NULL, *expected = NULL;
+    g_assert_true(g_file_get_contents(tpl_path, &tpl, NULL, NULL));
+    g_assert_true(g_file_get_contents(data_path, &data_text, NULL, NULL));
+    g_assert_true(g_file_get_contents(expected_path, &expected, NULL, NULL));
+
+    g_autofree char *compiled = render_text(tpl, data_text, NULL);
+    g_autofree char *scanned = render_text(tpl, data_text, same_text);
+    g_assert_cmpstr(compiled, ==, expected);
+    g_assert_cmpstr(scanned, ==, expected);
+}
+
 static void test_tag_errors(void)
 {
     static const struct {
@@ -214,6 +242,7 @@ int main(int argc, char **argv)
      * follow it (gettext would look in <dir>/de/ and translate nothing). */
     g_setenv("LANGUAGE", "de:en", TRUE);
     g_test_add_func("/i18n/tag", test_tag);
+    g_test_add_func("/i18n/compiled-text", test_compiled_text);
     g_test_add_func("/i18n/tag-errors", test_tag_errors);
     g_test_add_func("/i18n/catalogues", test_catalogues);
     g_test_add_func("/i18n/golden-pages", test_golden_pages);

@@ -566,7 +566,61 @@ static void test_embedded_nul(void)
     g_assert_cmpint(vt_template_render(set, "t", data, out), ==, VT_OK);
     g_assert_cmpuint(out->len, ==, 12);
     g_assert_true(memcmp(out->str, "[a\0&lt;|a\0<]", 12) == 0);
+    /* NUL first and last, and next to bytes that need escaping. */
+    json_object_set_new(data, "x", json_stringn("\0&\0\0'\0", 6));
+    g_string_truncate(out, 0);
+    g_assert_cmpint(vt_template_render(set, "t", data, out), ==, VT_OK);
+    g_assert_cmpuint(out->len, ==, 23);
+    g_assert_true(memcmp(out->str, "[\0&amp;\0\0&#39;\0|\0&\0\0'\0]", 23) == 0);
     g_string_free(out, TRUE);
+    json_decref(data);
+    vt_template_set_free(set);
+}
+
+/* A render remembers its lookups in a table of 1024 entries: many more
+ * objects and names than that must still give what fresh lookups give. */
+static void test_many_lookups(void)
+{
+    /* 3000 objects; "w" in every other one, else found outside. */
+    json_t *list = json_array();
+    GString *expected = g_string_new(NULL);
+    for (int i = 0; i < 3000; i++) {
+        json_t *item = json_pack("{s:i}", "v", i);
+        if (i % 2 == 0)
+            json_object_set_new(item, "w", json_integer(-i));
+        json_array_append_new(list, item);
+        g_string_append_printf(expected, "%d:%d:T;", i, i % 2 == 0 ? -i : 99);
+    }
+    json_t *data = json_pack("{s:o, s:i, s:s}", "l", list, "w", 99, "top", "T");
+
+    /* 1500 names, each twice. */
+    GString *tpl = g_string_new("{{#l}}{{v}}:{{w}}:{{top}};{{/l}}|");
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < 1500; i++) {
+            g_string_append_printf(tpl, "{{n%d}},", i);
+            if (pass == 0) {
+                g_autofree char *key = g_strdup_printf("n%d", i);
+                json_object_set_new(data, key, json_integer(i * 7));
+            }
+        }
+    g_string_append_c(expected, '|');
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < 1500; i++)
+            g_string_append_printf(expected, "%d,", i * 7);
+
+    vt_template_set *set = NULL;
+    vt_template_set_new(&set);
+    g_assert_cmpint(vt_template_set_add(set, "t", tpl->str, NULL), ==, VT_OK);
+    /* Appended after what the buffer holds, and terminated. */
+    GString *out = g_string_new("prefix:");
+    g_assert_cmpint(vt_template_render(set, "t", data, out), ==, VT_OK);
+    g_assert_true(g_str_has_prefix(out->str, "prefix:"));
+    g_assert_cmpstr(out->str + 7, ==, expected->str);
+    g_assert_cmpuint(strlen(out->str), ==, out->len);
+
+    g_string_free(out, TRUE);
+    g_string_free(tpl, TRUE);
+    g_string_free(expected, TRUE);
     json_decref(data);
     vt_template_set_free(set);
 }
@@ -635,6 +689,7 @@ int main(int argc, char **argv)
     g_test_add_func("/template/limits", test_limits);
     g_test_add_func("/template/values", test_values);
     g_test_add_func("/template/embedded-nul", test_embedded_nul);
+    g_test_add_func("/template/many-lookups", test_many_lookups);
     g_test_add_func("/template/threads", test_threads);
     int rc = g_test_run();
     g_ptr_array_free(golden, TRUE);
