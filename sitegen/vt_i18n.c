@@ -18,9 +18,38 @@
  * (2.35 and later), and not "C", for which gettext translates nothing. */
 #define CATALOGUE_LOCALE "C.UTF-8"
 
+/* glibc's dgettext costs about 800 instructions a call (a search of the
+ * texts it has looked up, under a lock), and a page asks for a hundred
+ * texts, the same on every page: a catalogue remembers its answers. The
+ * texts asked for are the templates' and the metadata fields' labels, so
+ * the table stays small; past MEMO_MAX it stops growing. */
+#define MEMO_MAX 4096
+
+typedef struct {
+    GMutex lock;
+    GHashTable *texts;        /* msgid (owned) -> its translation, NULL for none */
+} memo;
+
+/* g_str_hash reads every byte, which was most of a lookup's cost (texts
+ * of 20 to 100 bytes): the length and the first and last eight bytes tell
+ * a catalogue's texts apart nearly as well; g_str_equal decides. */
+static guint text_hash(gconstpointer key)
+{
+    const char *text = key;
+    size_t len = strlen(text);
+    guint64 head = 0, tail = 0;
+    memcpy(&head, text, MIN(len, sizeof head));
+    if (len > sizeof tail)
+        memcpy(&tail, text + len - sizeof tail, sizeof tail);
+    guint64 h = (head ^ (tail * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15)) ^ len) *
+                G_GUINT64_CONSTANT(0xFF51AFD7ED558CCD);
+    return (guint)(h >> 32);
+}
+
 struct vt_i18n {
     char *lang;
     char *domain;             /* "vitrine-nl" */
+    memo *memo;               /* changed by lookups: apart from the const handle */
 };
 
 static char *locale_dir(void)
@@ -60,6 +89,9 @@ vt_status vt_i18n_load(const char *lang, vt_i18n **ret_cat)
     vt_i18n *cat = g_new0(vt_i18n, 1);
     cat->lang = g_strdup(lang);
     cat->domain = g_steal_pointer(&domain);
+    cat->memo = g_new0(memo, 1);
+    g_mutex_init(&cat->memo->lock);
+    cat->memo->texts = g_hash_table_new_full(text_hash, g_str_equal, g_free, NULL);
     *ret_cat = cat;
     return VT_OK;
 }
@@ -70,6 +102,9 @@ void vt_i18n_free(vt_i18n *cat)
         return;
     g_free(cat->lang);
     g_free(cat->domain);
+    g_hash_table_destroy(cat->memo->texts);
+    g_mutex_clear(&cat->memo->lock);
+    g_free(cat->memo);
     g_free(cat);
 }
 
@@ -80,7 +115,22 @@ const char *vt_i18n_lang(const vt_i18n *cat)
 
 const char *vt_i18n_gettext(const vt_i18n *cat, const char *msgid)
 {
-    return cat ? dgettext(cat->domain, msgid) : msgid;
+    if (!cat)
+        return msgid;
+    memo *m = cat->memo;
+    gpointer text = NULL;
+    g_mutex_lock(&m->lock);
+    gboolean known = g_hash_table_lookup_extended(m->texts, msgid, NULL, &text);
+    g_mutex_unlock(&m->lock);
+    if (known)
+        return text ? text : msgid;
+    const char *found = dgettext(cat->domain, msgid);
+    /* Without a translation dgettext gives @msgid itself, as we do. */
+    g_mutex_lock(&m->lock);
+    if (g_hash_table_size(m->texts) < MEMO_MAX)
+        g_hash_table_insert(m->texts, g_strdup(msgid), found == msgid ? NULL : (char *)found);
+    g_mutex_unlock(&m->lock);
+    return found;
 }
 
 const char *vt_i18n_ngettext(const vt_i18n *cat, const char *one, const char *other,

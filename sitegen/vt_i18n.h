@@ -18,8 +18,9 @@
  * Lifetime and threads: load catalogues on one thread, before rendering
  * (setlocale, unsetenv and bindtextdomain are not for concurrent use:
  * vitrined unsets LANGUAGE in main, before its threads); then any
- * number of threads may look up at once. Strings returned are gettext's,
- * valid as long as the process.
+ * number of threads may look up at once (a catalogue remembers its answers
+ * in a table under a lock). Strings returned are gettext's, valid as long
+ * as the process, or the caller's msgid when there is no translation.
  */
 #ifndef VT_I18N_H
 #define VT_I18N_H

@@ -46,64 +46,104 @@ static const char *language_name(const char *lang)
     return lang;
 }
 
-/* Metadata in the page's language first (and field labels translated by
- * @cat): in every "values" list of @node
- * ([{value, lang}]), the values in @lang come first, then those without a
- * language, then the others, each of those marked "other": true (the page
- * shows its language); a value whose text was already shown is dropped, so
- * the same word never stands there once per language. */
-static void localise(json_t *node, const char *lang, const vt_i18n *cat)
+/* Sets @key of the copy of @node in *@copy (made on first use, shallow):
+ * @value stolen; NULL (bad UTF-8) leaves the key as it was. */
+static void set_in_copy(json_t **copy, json_t *node, const char *key, json_t *value)
 {
+    if (!value)
+        return;
+    if (!*copy)
+        *copy = json_copy(node);
+    json_object_set_new(*copy, key, value);
+}
+
+/* A "values" list ([{value, lang}]) in the page's language: the values in
+ * @lang first, then those without a language, then the others, each of
+ * those a copy marked "other": true (the page shows its language); a value
+ * whose text was already shown is dropped, so the same word never stands
+ * there once per language. New array. */
+static json_t *values_in_lang(json_t *values, const char *lang)
+{
+    json_t *sorted = json_array();
+    GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+    for (int pass = 0; pass < 3; pass++) {
+        size_t i;
+        json_t *e;
+        json_array_foreach(values, i, e) {
+            const char *l = json_string_value(json_object_get(e, "lang"));
+            const char *text = json_string_value(json_object_get(e, "value"));
+            int rank = !l ? 1 : strcmp(l, lang) == 0 ? 0 : 2;
+            if (rank != pass || (text && g_hash_table_contains(seen, text)))
+                continue;
+            if (text)
+                g_hash_table_add(seen, (gpointer)text);
+            json_t *copy = json_copy(e);
+            if (rank == 2)
+                json_object_set_new(copy, "other", json_true());
+            json_array_append_new(sorted, copy);
+        }
+    }
+    g_hash_table_destroy(seen);
+    return sorted;
+}
+
+/* @node in the page's language @lang: every "values" list of it in that
+ * language (values_in_lang), metadata field labels translated by @cat, and
+ * a title in the language ({labels: {lang: title}}) as the label. New
+ * reference: @node itself where nothing changes, else a copy of the
+ * objects and arrays on the way to a change that shares the rest, so that
+ * the page's data stays as it is for its other languages (a deep copy of
+ * it per language cost more than rendering the page). */
+static json_t *localised(json_t *node, const char *lang, const vt_i18n *cat)
+{
+    json_t *copy = NULL;
     if (json_is_array(node)) {
         size_t i;
         json_t *v;
-        json_array_foreach(node, i, v)
-            localise(v, lang, cat);
-        return;
+        json_array_foreach(node, i, v) {
+            json_t *l = localised(v, lang, cat);
+            if (l != v && !copy) {
+                copy = json_array();
+                for (size_t k = 0; k < i; k++)
+                    json_array_append(copy, json_array_get(node, k));
+            }
+            if (copy)
+                json_array_append_new(copy, l);
+            else
+                json_decref(l);
+        }
+        return copy ? copy : json_incref(node);
     }
     if (!json_is_object(node))
-        return;
-    const char *key;
-    json_t *v;
+        return json_incref(node);
     /* A metadata field's label, made from its name ("Keywords"), in the
      * page's language where the catalogue has it (po/field-labels). */
     const char *field_label = json_string_value(json_object_get(node, "label"));
     if (field_label && json_is_string(json_object_get(node, "name")) &&
-        (json_object_get(node, "values") || json_object_get(node, "kind")))
-        json_object_set_new(node, "label", json_string(vt_i18n_gettext(cat, field_label)));
-    /* A title in the page's language ({labels: {lang: title}}) is the label. */
+        (json_object_get(node, "values") || json_object_get(node, "kind"))) {
+        const char *translated = vt_i18n_gettext(cat, field_label);
+        if (strcmp(translated, field_label) != 0)
+            set_in_copy(&copy, node, "label", json_string(translated));
+    }
     const char *own = json_string_value(json_object_get(json_object_get(node, "labels"), lang));
     if (own) {
-        json_object_set_new(node, "label", json_string(own));
-        json_object_set_new(node, "lang", json_string(lang));
+        set_in_copy(&copy, node, "label", json_string(own));
+        set_in_copy(&copy, node, "lang", json_string(lang));
     }
-    json_object_foreach(node, key, v) {
-        if (strcmp(key, "values") != 0 || !json_is_array(v)) {
-            localise(v, lang, cat);
-            continue;
-        }
-        json_t *sorted = json_array();
-        GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
-        for (int pass = 0; pass < 3; pass++) {
-            size_t i;
-            json_t *e;
-            json_array_foreach(v, i, e) {
-                const char *l = json_string_value(json_object_get(e, "lang"));
-                const char *text = json_string_value(json_object_get(e, "value"));
-                int rank = !l ? 1 : strcmp(l, lang) == 0 ? 0 : 2;
-                if (rank != pass || (text && g_hash_table_contains(seen, text)))
-                    continue;
-                if (text)
-                    g_hash_table_add(seen, (gpointer)text);
-                json_t *copy = json_copy(e);
-                if (rank == 2)
-                    json_object_set_new(copy, "other", json_true());
-                json_array_append_new(sorted, copy);
-            }
-        }
-        g_hash_table_destroy(seen);
-        json_object_set_new(node, "values", sorted);
+    /* Over the copy if there is one already (its label is final), else over
+     * @node, copying it at the first change below. */
+    json_t *current = copy ? copy : node;
+    const char *key;
+    json_t *v;
+    json_object_foreach(current, key, v) {
+        json_t *l = strcmp(key, "values") == 0 && json_is_array(v) ? values_in_lang(v, lang)
+                                                                    : localised(v, lang, cat);
+        if (l == v)
+            json_decref(l);
+        else
+            set_in_copy(&copy, node, key, l);
     }
+    return copy ? copy : json_incref(node);
 }
 
 char *vt__site_page_prefix(const vt_site *s, size_t i)
@@ -206,24 +246,31 @@ vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, 
         const char *lang = cat ? vt_i18n_lang(cat) : "en";
         g_autofree char *prefix = vt__site_page_prefix(s, i);
         g_autofree char *path = g_strconcat(prefix, rel, NULL);
-        json_t *ctx = s->n_languages ? json_deep_copy(base) : json_incref(base);
+        json_t *ctx = s->n_languages ? localised(base, lang, cat) : json_incref(base);
         if (s->n_languages) {
-            localise(ctx, lang, cat);
+            /* "page" is set below, in this language's context only. */
+            if (ctx == base) {
+                json_decref(ctx);
+                ctx = json_copy(base);
+            }
             if (absolute) {
                 g_autofree char *pages = g_strconcat(root, prefix, NULL);
-                json_t *site = json_object_get(ctx, "site");
+                json_t *site = json_copy(json_object_get(ctx, "site"));
                 json_object_set_new(site, "pages", json_string(pages));
                 json_object_set_new(site, "departments", departments_json(t, txn, pages, false));
+                json_object_set_new(ctx, "site", site);
             }
         }
         const char *own = json_string_value(
             json_object_get(json_object_get(ctx, "asset"), "label"));
-        /* An asset's title in the page's language (localise). */
+        /* An asset's title in the page's language (localised). */
         const char *page_title = strcmp(kind, "asset") == 0 && own ? own : title;
-        json_t *page = json_pack("{s:s, s:s, s:s}", "kind", kind, "title",
-                                 title_is_text(kind) ? vt_i18n_gettext(cat, page_title)
-                                                     : page_title,
-                                 "lang", lang);
+        /* The kind is our literal; the title is from the store, the
+         * catalogue or the config, the language from the config (checked). */
+        json_t *page = vt_jsonbuild_object(
+            "kind", vt_jsonbuild_text(kind), "title",
+            vt_jsonbuild_string(title_is_text(kind) ? vt_i18n_gettext(cat, page_title) : page_title),
+            "lang", vt_jsonbuild_string(lang), NULL);
         if (s->n_languages > 1) {
             json_object_set_new(page, "multilingual", json_true());
             json_object_set_new(page, "languages",
@@ -231,8 +278,8 @@ vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, 
         }
         json_object_set_new(ctx, "page", page);
         GString *out = vt__site_text_buffer();
-        st = vt_template_render_translated(s->templates, name, ctx, vt_i18n_translate,
-                                           (void *)cat, out);
+        st = vt_template_render_translated(s->templates, name, ctx,
+                                           cat ? vt_i18n_translate : NULL, (void *)cat, out);
         if (st == VT_OK)
             st = vt__site_write(t, path, out->str, out->len);
         /* The web servers answer any missing address with <tree>/404.html

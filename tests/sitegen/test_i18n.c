@@ -146,6 +146,20 @@ static void test_catalogues(void)
         g_assert_cmpstr(vt_i18n_gettext(cat, "Images: {count}"), ==, cases[i].images_one);
         /* A text no catalogue has is given back as it is. */
         g_assert_cmpstr(vt_i18n_gettext(cat, "no such text 1234"), ==, "no such text 1234");
+        /* Asked again, the catalogue answers from what it remembers: the
+         * same translation, and for a text without one the caller's own
+         * pointer (the template engine tells "untranslated" by it), not
+         * the pointer of the first call. */
+        for (int again = 0; again < 2; again++) {
+            g_assert_cmpstr(vt_i18n_gettext(cat, "Search the collection"), ==, cases[i].search);
+            char *mine = g_strdup(again ? "no such text 1234" : "Page not found");
+            const char *got = vt_i18n_gettext(cat, mine);
+            if (again)
+                g_assert_true(got == mine);
+            else
+                g_assert_cmpstr(got, ==, cases[i].page);
+            g_free(mine);
+        }
         vt_i18n_free(cat);
     }
     /* Languages are looked up at once, each in its own domain. */
