@@ -196,17 +196,30 @@ json_t *vt_asset_to_json(const vt_asset *asset)
 /* Field readers for from_json: an absent or null optional field keeps the
  * zero value; a field of the wrong type is an error naming the key. @who
  * is the asset id (or a stand-in) for the message. */
-static vt_status read_string(const json_t *obj, const char *who, const char *key, bool required,
-                             char **ret_value)
+/* The text of a string field, borrowed from @obj; NULL when absent or null. */
+static vt_status read_text(const json_t *obj, const char *who, const char *key, bool required,
+                           const json_t **ret_json)
 {
     const json_t *json = json_object_get(obj, key);
     if (json == NULL || json_is_null(json)) {
         if (required)
             return vt_error_set(VT_ERR_INVALID, "asset %s: \"%s\" is missing", who, key);
+        *ret_json = NULL;
         return VT_OK;
     }
     if (!json_is_string(json))
         return vt_error_set(VT_ERR_INVALID, "asset %s: \"%s\" is not a string", who, key);
+    *ret_json = json;
+    return VT_OK;
+}
+
+static vt_status read_string(const json_t *obj, const char *who, const char *key, bool required,
+                             char **ret_value)
+{
+    const json_t *json;
+    vt_status status = read_text(obj, who, key, required, &json);
+    if (status != VT_OK || json == NULL)
+        return status;
     g_free(*ret_value);
     *ret_value = g_strndup(json_string_value(json), json_string_length(json));
     return VT_OK;
@@ -251,28 +264,33 @@ static vt_status read_time(const json_t *obj, const char *who, const char *key, 
 static vt_status read_fields(const json_t *json, const char *who, bool share, vt_asset *asset)
 {
     vt_status status;
-    g_autofree char *text = NULL;
+    const json_t *field;
+    const char *text;
 
     if ((status = read_string(json, who, "department", true, &asset->department)) != VT_OK)
         return status;
 
-    if ((status = read_string(json, who, "state", true, &text)) != VT_OK)
+    /* The state, digest and visibility are read in place (the copies that
+     * were checked, then freed, showed in a site rebuild, which loads every
+     * asset). The text stops at a NUL, as the copy did. */
+    if ((status = read_text(json, who, "state", true, &field)) != VT_OK)
         return status;
+    text = json_string_value(field);
     if (!vt_asset_state_parse(text, &asset->state))
         return vt_error_set(VT_ERR_INVALID, "asset %s: unknown state \"%s\"", who, text);
-    g_clear_pointer(&text, g_free);
 
-    if ((status = read_string(json, who, "sha256", true, &text)) != VT_OK)
+    if ((status = read_text(json, who, "sha256", true, &field)) != VT_OK)
         return status;
+    text = json_string_value(field);
     if (!sha256_valid(text, false))
         return vt_error_set(VT_ERR_INVALID, "asset %s: \"sha256\" is not 64 hex digits", who);
     for (int i = 0; i < 64; i++)
         asset->sha256[i] = g_ascii_tolower(text[i]);
     asset->sha256[64] = '\0';
-    g_clear_pointer(&text, g_free);
 
-    if ((status = read_string(json, who, "visibility", false, &text)) != VT_OK)
+    if ((status = read_text(json, who, "visibility", false, &field)) != VT_OK)
         return status;
+    text = json_string_value(field);
     if (text && !vt_visibility_parse(text, &asset->visibility))
         return vt_error_set(VT_ERR_INVALID, "asset %s: unknown visibility \"%s\"", who, text);
 

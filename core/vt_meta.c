@@ -71,9 +71,10 @@ static bool has_value(const json_t *values, const char *value, const char *lang)
     size_t i;
     const json_t *entry;
     json_array_foreach(values, i, entry) {
+        /* The language only for the same text: merging asks for every value. */
         const char *v = json_string_value(json_object_get(entry, "value"));
-        const char *l = json_string_value(json_object_get(entry, "lang"));
-        if (v && strcmp(v, value) == 0 && same_lang(l, lang))
+        if (v && strcmp(v, value) == 0
+            && same_lang(json_string_value(json_object_get(entry, "lang")), lang))
             return true;
     }
     return false;
@@ -759,16 +760,56 @@ vt_status vt_meta_edit_from_unset_args(const char *const *args, size_t n_args,
 /* ---- reading ------------------------------------------------------------ */
 
 /* True when @entry is a value as stored: {"value": non-empty string,
- * "lang"?: string}. */
-static bool entry_ok(const json_t *entry, const char **ret_value, const char **ret_lang)
+ * "lang"?: string}; gives its jansson strings. */
+static bool entry_parts(const json_t *entry, json_t **ret_value, json_t **ret_lang)
 {
-    const char *value = json_string_value(json_object_get(entry, "value"));
-    const json_t *lang = json_object_get(entry, "lang");
-    if (!value || !value[0] || (lang && !json_is_string(lang)))
+    json_t *value = json_object_get(entry, "value");
+    json_t *lang = json_object_get(entry, "lang");
+    const char *text = json_string_value(value);
+    if (!text || !text[0] || (lang && !json_is_string(lang)))
         return false;
     *ret_value = value;
+    *ret_lang = lang;
+    return true;
+}
+
+/* The same, as text. */
+static bool entry_ok(const json_t *entry, const char **ret_value, const char **ret_lang)
+{
+    json_t *value, *lang;
+    if (!entry_parts(entry, &value, &lang))
+        return false;
+    *ret_value = json_string_value(value);
     *ret_lang = json_string_value(lang);
     return true;
+}
+
+/* The jansson string @s for one more owner, @s itself: a string is never
+ * changed once in a fields object, and jansson checked its UTF-8 when it
+ * was made (copies with json_string() were a third of merging, which a site
+ * rebuild does for every asset). Text holding a NUL (never in fields that
+ * passed vt_meta_check_fields()) is copied cut there, as json_string() of
+ * the C string did. NULL for NULL. */
+static json_t *text_shared(json_t *s)
+{
+    if (!s)
+        return NULL;
+    const char *text = json_string_value(s);
+    return strlen(text) == json_string_length(s) ? json_incref(s) : json_string(text);
+}
+
+/* A view entry {"value", "lang"?, "source"} of a stored entry's strings,
+ * all three shared (keys ours: no UTF-8 check). NULL when out of memory. */
+static json_t *view_entry_new(json_t *value, json_t *lang, json_t *source)
+{
+    json_t *e = json_object();
+    if (!e || json_object_set_new_nocheck(e, "value", text_shared(value)) != 0
+        || (lang && json_object_set_new_nocheck(e, "lang", text_shared(lang)) != 0)
+        || json_object_set_nocheck(e, "source", source) != 0) {
+        json_decref(e);
+        return NULL;
+    }
+    return e;
 }
 
 vt_status vt_meta_merged(const json_t *metadata, const json_t *embedded, json_t **ret_view)
@@ -785,33 +826,48 @@ vt_status vt_meta_merged(const json_t *metadata, const json_t *embedded, json_t 
     if (!view)
         return vt_error_set(VT_ERR_NOMEM, "out of memory merging metadata");
 
-    for (size_t p = 0; p < G_N_ELEMENTS(parts); p++) {
+    bool ok = true;
+    for (size_t p = 0; ok && p < G_N_ELEMENTS(parts); p++) {
         if (!json_is_object(parts[p].fields))
             continue;
+        /* One "source" string for all the part's entries. */
+        json_t *source = json_string_nocheck(parts[p].source);
+        ok = source != NULL;
         const char *field;
         const json_t *values;
         json_object_foreach((json_t *)parts[p].fields, field, values) {
+            if (!ok)
+                break;
+            json_t *shown_values = NULL;
             size_t i;
             const json_t *entry;
             json_array_foreach(values, i, entry) {
-                const char *value, *lang;
-                if (!entry_ok(entry, &value, &lang))
+                json_t *value, *lang;
+                if (!entry_parts(entry, &value, &lang))
                     continue;
-                json_t *shown_values = json_object_get(view, field);
+                if (!shown_values)
+                    shown_values = json_object_get(view, field);
                 if (!shown_values) {
+                    /* @field is a key of a jansson object: valid UTF-8. */
                     shown_values = json_array();
-                    json_object_set_new(view, field, shown_values);
+                    if (json_object_set_new_nocheck(view, field, shown_values) != 0) {
+                        ok = false;
+                        break;
+                    }
                 }
-                if (has_value(shown_values, value, lang))
+                if (has_value(shown_values, json_string_value(value), json_string_value(lang)))
                     continue;
-                json_t *e = value_new(value, lang);
-                if (!e || json_object_set_new(e, "source", json_string(parts[p].source)) != 0
-                    || json_array_append_new(shown_values, e) != 0) {
-                    json_decref(view);
-                    return vt_error_set(VT_ERR_NOMEM, "out of memory merging metadata");
+                if (json_array_append_new(shown_values, view_entry_new(value, lang, source)) != 0) {
+                    ok = false;
+                    break;
                 }
             }
         }
+        json_decref(source);
+    }
+    if (!ok) {
+        json_decref(view);
+        return vt_error_set(VT_ERR_NOMEM, "out of memory merging metadata");
     }
     *ret_view = view;
     return VT_OK;

@@ -179,7 +179,9 @@ char *vt_meta_field_label(const char *name);
  * met; within a field, custom values come first. A (value, lang) pair
  * already shown from an earlier source is not repeated (a sidecar copied
  * from the embedded XMP would otherwise show everything twice). Malformed
- * entries of stored data are skipped. Errors: VT_ERR_NOMEM. */
+ * entries of stored data are skipped. The view's strings are those of
+ * @metadata and @embedded, shared (text holding a NUL is copied cut
+ * there): never json_string_set() them. Errors: VT_ERR_NOMEM. */
 vt_status vt_meta_merged(const json_t *metadata, const json_t *embedded, json_t **ret_view);
 
 /* The title an asset is shown by, wherever it is shown (site, manifest

@@ -67,9 +67,12 @@ static void pick_label(vt_site_item *item)
         json_t *v;
         json_array_foreach(from, i, v) {
             const char *l = json_string_value(json_object_get(v, "lang"));
-            const char *text = json_string_value(json_object_get(v, "value"));
-            if (l && text && !json_object_get(item->labels, l))
-                json_object_set_new(item->labels, l, json_string(text));
+            json_t *text = json_object_get(v, "value");
+            /* The view's string itself, never changed (vt_meta_merged
+             * shares the store's, checked and without NUL); the language
+             * is a jansson string too. */
+            if (l && json_is_string(text) && !json_object_get(item->labels, l))
+                json_object_set_nocheck(item->labels, l, text);
         }
     }
     json_decref(from);
@@ -96,6 +99,65 @@ static void pick_thumbnail(const vt_config *c, vt_site_item *item)
     item->thumb_h = h;
 }
 
+/* This thread's harvested fields of the interventions it loaded lately:
+ * the assets of an intervention share one harvest record, which was parsed
+ * again for each (1.4% of a rebuild). An entry is used only while the
+ * store holds the very bytes it was parsed from, so an edit, a harvest or
+ * another snapshot is never missed. */
+#define HARVEST_CACHE_MAX 256
+
+typedef struct {
+    void *record;             /* the harvest record as stored (owned) */
+    size_t len;
+    json_t *fields;           /* its "fields" object (a reference), or NULL */
+} harvest_entry;
+
+static void harvest_entry_free(harvest_entry *e)
+{
+    g_free(e->record);
+    json_decref(e->fields);
+    g_free(e);
+}
+
+static GPrivate harvest_cache_key = G_PRIVATE_INIT((GDestroyNotify)g_hash_table_unref);
+
+/* The harvested fields of intervention @number (new reference), or NULL.
+ * Shared with other items and threads: never changed (jansson's reference
+ * counts are atomic). */
+static json_t *harvested_get(vt_txn *txn, const char *number)
+{
+    const void *val;
+    size_t len;
+    if (!vt_txn_get(txn, VT_TABLE_HARVEST, number, &val, &len))
+        return NULL;
+    GHashTable *cache = g_private_get(&harvest_cache_key);
+    if (!cache) {
+        cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                      (GDestroyNotify)harvest_entry_free);
+        g_private_set(&harvest_cache_key, cache);
+    }
+    harvest_entry *e = g_hash_table_lookup(cache, number);
+    if (e && e->len == len && memcmp(e->record, val, len) == 0)
+        return json_incref(e->fields);
+    void *record = g_memdup2(val, len);
+    /* Parsed by the store, with its checks: a record it refuses fails the
+     * txn, and is not kept, so that it fails every snapshot that has it. */
+    json_t *h = vt_txn_get_json(txn, VT_TABLE_HARVEST, number);
+    if (!h) {
+        g_free(record);
+        return NULL;
+    }
+    json_t *fields = json_object_get(h, "fields");
+    fields = json_is_object(fields) ? json_incref(fields) : NULL;
+    json_decref(h);
+    if (g_hash_table_size(cache) >= HARVEST_CACHE_MAX)
+        g_hash_table_remove_all(cache);
+    e = g_new(harvest_entry, 1);
+    *e = (harvest_entry){ .record = record, .len = len, .fields = fields };
+    g_hash_table_replace(cache, g_strdup(number), e);
+    return json_incref(fields);
+}
+
 vt_status vt__site_item_load(vt_txn *txn, const vt_config *c, const char *id,
                              vt_site_item **ret_item)
 {
@@ -106,13 +168,8 @@ vt_status vt__site_item_load(vt_txn *txn, const vt_config *c, const char *id,
     vt_site_item *item = g_new0(vt_site_item, 1);
     item->refs = 1;
     item->a = a;
-    if (a->intervention) {
-        json_t *h = vt_txn_get_json(txn, VT_TABLE_HARVEST, a->intervention);
-        json_t *fields = json_object_get(h, "fields");
-        if (json_is_object(fields))
-            item->harvested = json_incref(fields);
-        json_decref(h);
-    }
+    if (a->intervention)
+        item->harvested = harvested_get(txn, a->intervention);
     json_t *metadata = json_object();
     if (item->harvested)
         json_object_set(metadata, "harvested", item->harvested);
@@ -127,6 +184,9 @@ vt_status vt__site_item_load(vt_txn *txn, const vt_config *c, const char *id,
     pick_label(item);
     if (a->state == VT_ASSET_READY)
         pick_thumbnail(c, item);
+    /* The base URL is the config's: checked here, not on each of the
+     * item's cards (several pages of each tree show it). */
+    item->thumbnail_json = vt_jsonbuild_string(item->thumbnail);
     item->position = vt_publog_position(txn, id, NULL);
     *ret_item = item;
     return VT_OK;
@@ -150,6 +210,7 @@ void vt__site_item_free(vt_site_item *item)
     json_decref(item->labels);
     json_decref(item->page_metadata);
     g_free(item->thumbnail);
+    json_decref(item->thumbnail_json);
     g_free(item);
 }
 
@@ -212,21 +273,22 @@ json_t *vt__site_card(const vt_site_tree *t, const vt_site_item *item, const cha
     /* Without json_pack() (a card per asset on several pages of each
      * tree): the id, department, intervention, label and its language are
      * the store's text (see vt_jsonbuild.h), the URL made of them; the
-     * thumbnail URL and a department's label come from the config. */
+     * thumbnail URL (checked by vt__site_item_load) and a department's
+     * label come from the config. Our keys need no UTF-8 check. */
     json_t *card = vt_jsonbuild_object(
         "id", vt_jsonbuild_text(a->id), "label", vt_jsonbuild_text(item->label), "lang",
         vt_jsonbuild_text(item->label_lang), "url", vt_jsonbuild_text(url), "thumbnail",
-        vt_jsonbuild_string(item->thumbnail), "department",
+        json_incref(item->thumbnail_json), "department",
         vt_jsonbuild_object("id", vt_jsonbuild_text(a->department), "label",
                             d ? vt_jsonbuild_string(d->label) : vt_jsonbuild_text(a->department),
                             NULL),
         "intervention", vt_jsonbuild_text(a->intervention), NULL);
     if (card && item->labels && json_object_size(item->labels) > 1)
-        json_object_set(card, "labels", item->labels);
+        json_object_set_nocheck(card, "labels", item->labels);
     /* A size only when known: width="0" would hide the image. */
     if (card && item->thumb_w > 0 && item->thumb_h > 0) {
-        json_object_set_new(card, "thumbnail_width", json_integer(item->thumb_w));
-        json_object_set_new(card, "thumbnail_height", json_integer(item->thumb_h));
+        json_object_set_new_nocheck(card, "thumbnail_width", json_integer(item->thumb_w));
+        json_object_set_new_nocheck(card, "thumbnail_height", json_integer(item->thumb_h));
     }
     return card;
 }

@@ -84,6 +84,8 @@ typedef struct {
     char *label_lang;         /* its language, or NULL */
     json_t *labels;           /* {lang: title} of the label's source, or NULL */
     char *thumbnail;          /* absolute URL */
+    json_t *thumbnail_json;   /* the same as a JSON string for cards, checked once
+                               * (json_null() without one, NULL if not UTF-8) */
     int thumb_w, thumb_h;
     uint64_t position;
     json_t *page_metadata;    /* the asset pages' metadata, made by the first (see

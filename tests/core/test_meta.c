@@ -472,6 +472,34 @@ static void test_args_key_with_blanks(void)
                  "not a valid field name");
 }
 
+/* The view shares the stored strings instead of copying them: it must read
+ * as the copies did (text cut at a NUL, as json_string() of the C text
+ * made it; non-ASCII kept) and outlive the metadata it came from. */
+static void test_merged_shared(void)
+{
+    json_t *custom = json_pack("{s:[{s:o, s:s}, {s:s, s:s}], s:[{s:o}]}", "title", "value",
+                               json_stringn("voor\0zijde", 10), "lang", "nl", "value",
+                               "Vierge \xc3\xa0 l'enfant", "lang", "fr", "note", "value",
+                               json_stringn("a\0b", 3));
+    json_t *m = json_pack("{s:o}", "custom", custom);
+    json_t *embedded = parse("{\"title\": [{\"value\": \"voor\", \"lang\": \"nl\"},"
+                             " {\"value\": \"Vierge \u00e0 l'enfant\", \"lang\": \"en\"}],"
+                             " \"note\": [{\"value\": \"a\"}, {\"value\": \"b\"}]}");
+    json_t *view = NULL;
+    g_assert_cmpint(vt_meta_merged(m, embedded, &view), ==, VT_OK);
+    json_decref(m);
+    json_decref(embedded);
+    assert_json(view,
+                "{\"title\": [{\"value\": \"voor\", \"lang\": \"nl\", \"source\": \"custom\"},"
+                " {\"value\": \"Vierge \u00e0 l'enfant\", \"lang\": \"fr\", \"source\": \"custom\"},"
+                " {\"value\": \"Vierge \u00e0 l'enfant\", \"lang\": \"en\", \"source\": \"embedded\"}],"
+                " \"note\": [{\"value\": \"a\", \"source\": \"custom\"},"
+                " {\"value\": \"b\", \"source\": \"embedded\"}]}");
+    const json_t *cut = json_object_get(json_array_get(json_object_get(view, "note"), 0), "value");
+    g_assert_cmpuint(json_string_length(cut), ==, 1);
+    json_decref(view);
+}
+
 static void test_merged(void)
 {
     json_t *m = parse("{\"harvested\": {\"title\": [{\"value\": \"Portret\", \"lang\": \"nl\"}],"
@@ -681,6 +709,7 @@ int main(int argc, char **argv)
     g_test_add_func("/meta/args", test_args);
     g_test_add_func("/meta/args-key-with-blanks", test_args_key_with_blanks);
     g_test_add_func("/meta/merged", test_merged);
+    g_test_add_func("/meta/merged-shared", test_merged_shared);
     g_test_add_func("/meta/label", test_label);
     g_test_add_func("/meta/normalise", test_normalise);
     g_test_add_func("/meta/count-terms", test_count_terms);

@@ -103,6 +103,27 @@ static void put(fixture *f, const vt_asset *before, const vt_asset *after)
     g_assert_cmpint(vt_store_write(f->store, put_fn, &p), ==, VT_OK);
 }
 
+/* Writes intervention 2024.00001's harvested record, its "object" field
+ * @object, as the daemon does after a harvest (its assets are marked). */
+static vt_status harvest_fn(vt_txn *txn, void *data)
+{
+    json_t *old = vt_txn_get_json(txn, VT_TABLE_HARVEST, "2024.00001");
+    json_t *rec = json_pack("{s:i, s:{s:[{s:s}]}, s:s}", "v", 1, "fields", "object", "value",
+                            (const char *)data, "status", "ok");
+    g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+    vt_terms_harvest_changed(txn, "2024.00001", json_object_get(old, "fields"),
+                             json_object_get(rec, "fields"), ids);
+    vt_txn_put_json(txn, VT_TABLE_HARVEST, "2024.00001", rec);
+    json_decref(rec);
+    json_decref(old);
+    return vt_txn_status(txn);
+}
+
+static void harvest(fixture *f, const char *object)
+{
+    g_assert_cmpint(vt_store_write(f->store, harvest_fn, (void *)object), ==, VT_OK);
+}
+
 static vt_asset *get(fixture *f, const char *id);
 
 static vt_status get_fn(vt_txn *txn, void *data)
@@ -236,6 +257,7 @@ static void test_incremental_equals_rebuild(void)
         put(&f, NULL, a);
         vt_asset_free(a);
     }
+    harvest(&f, "Harvested panel");
     g_assert_true(vt_publisher_pending(f.store));
     g_assert_false(file_exists(&f, "public", "index.html"));
     flush(&f);  /* no site yet: a full rebuild */
@@ -269,6 +291,19 @@ static void test_incremental_equals_rebuild(void)
     g_autofree char *page130 = read_rel(&f, "public", page130_rel);
     g_assert_null(strstr(page130, "<script>alert(1)</script>"));
     g_assert_nonnull(strstr(page130, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+
+    /* A new harvest of the intervention: its assets' pages show it (the
+     * site keeps what it parsed of the old record). */
+    g_autofree char *id1 = id_of("photo", 1);
+    g_autofree char *page1_rel = g_strconcat("assets/", id1, ".html", NULL);
+    g_autofree char *page1 = read_rel(&f, "public", page1_rel);
+    g_assert_nonnull(strstr(page1, "Harvested panel"));
+    harvest(&f, "Harvested canvas");
+    flush(&f);
+    g_free(page1);
+    page1 = read_rel(&f, "public", page1_rel);
+    g_assert_null(strstr(page1, "Harvested panel"));
+    g_assert_nonnull(strstr(page1, "Harvested canvas"));
 
     /* Photo 5 becomes internal; photo 3 moves to another intervention;
      * photo 10 is deleted; 51 new photos start a fourth listing page. */
