@@ -103,14 +103,23 @@ static void pick_thumbnail(const vt_config *c, vt_site_item *item)
  * the assets of an intervention share one harvest record, which was parsed
  * again for each (1.4% of a rebuild). An entry is used only while the
  * store holds the very bytes it was parsed from, so an edit, a harvest or
- * another snapshot is never missed. */
+ * another snapshot is never missed. The table holds at most
+ * HARVEST_CACHE_MAX records and HARVEST_CACHE_BYTES of them as stored:
+ * vitrined's publishing keeps it for the life of the process, and a
+ * collection system's records may be large (a bigger one is not kept). */
 #define HARVEST_CACHE_MAX 256
+#define HARVEST_CACHE_BYTES ((size_t)4 << 20)
 
 typedef struct {
     void *record;             /* the harvest record as stored (owned) */
     size_t len;
     json_t *fields;           /* its "fields" object (a reference), or NULL */
 } harvest_entry;
+
+typedef struct {
+    GHashTable *entries;      /* intervention number -> harvest_entry */
+    size_t bytes;             /* the sum of their records' lengths */
+} harvest_cache;
 
 static void harvest_entry_free(harvest_entry *e)
 {
@@ -119,7 +128,36 @@ static void harvest_entry_free(harvest_entry *e)
     g_free(e);
 }
 
-static GPrivate harvest_cache_key = G_PRIVATE_INIT((GDestroyNotify)g_hash_table_unref);
+static void harvest_cache_free(harvest_cache *cache)
+{
+    g_hash_table_unref(cache->entries);
+    g_free(cache);
+}
+
+static GPrivate harvest_cache_key = G_PRIVATE_INIT((GDestroyNotify)harvest_cache_free);
+
+/* Keeps @fields (a new reference is taken) for @number, parsed from @len
+ * bytes @val, in @cache, within its bounds. */
+static void harvest_keep(harvest_cache *cache, const char *number, const void *val, size_t len,
+                         json_t *fields)
+{
+    harvest_entry *old = g_hash_table_lookup(cache->entries, number);
+    if (old) {
+        cache->bytes -= old->len;
+        g_hash_table_remove(cache->entries, number);
+    }
+    if (g_hash_table_size(cache->entries) >= HARVEST_CACHE_MAX ||
+        len > HARVEST_CACHE_BYTES - cache->bytes) {
+        g_hash_table_remove_all(cache->entries);
+        cache->bytes = 0;
+    }
+    if (len > HARVEST_CACHE_BYTES)
+        return;
+    harvest_entry *e = g_new(harvest_entry, 1);
+    *e = (harvest_entry){ .record = g_memdup2(val, len), .len = len, .fields = json_incref(fields) };
+    g_hash_table_insert(cache->entries, g_strdup(number), e);
+    cache->bytes += len;
+}
 
 /* The harvested fields of intervention @number (new reference), or NULL.
  * Shared with other items and threads: never changed (jansson's reference
@@ -130,32 +168,26 @@ static json_t *harvested_get(vt_txn *txn, const char *number)
     size_t len;
     if (!vt_txn_get(txn, VT_TABLE_HARVEST, number, &val, &len))
         return NULL;
-    GHashTable *cache = g_private_get(&harvest_cache_key);
+    harvest_cache *cache = g_private_get(&harvest_cache_key);
     if (!cache) {
-        cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
-                                      (GDestroyNotify)harvest_entry_free);
+        cache = g_new0(harvest_cache, 1);
+        cache->entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+                                               (GDestroyNotify)harvest_entry_free);
         g_private_set(&harvest_cache_key, cache);
     }
-    harvest_entry *e = g_hash_table_lookup(cache, number);
+    harvest_entry *e = g_hash_table_lookup(cache->entries, number);
     if (e && e->len == len && memcmp(e->record, val, len) == 0)
         return json_incref(e->fields);
-    void *record = g_memdup2(val, len);
     /* Parsed by the store, with its checks: a record it refuses fails the
      * txn, and is not kept, so that it fails every snapshot that has it. */
     json_t *h = vt_txn_get_json(txn, VT_TABLE_HARVEST, number);
-    if (!h) {
-        g_free(record);
+    if (!h)
         return NULL;
-    }
     json_t *fields = json_object_get(h, "fields");
     fields = json_is_object(fields) ? json_incref(fields) : NULL;
     json_decref(h);
-    if (g_hash_table_size(cache) >= HARVEST_CACHE_MAX)
-        g_hash_table_remove_all(cache);
-    e = g_new(harvest_entry, 1);
-    *e = (harvest_entry){ .record = record, .len = len, .fields = fields };
-    g_hash_table_replace(cache, g_strdup(number), e);
-    return json_incref(fields);
+    harvest_keep(cache, number, val, len, fields);
+    return fields;
 }
 
 vt_status vt__site_item_load(vt_txn *txn, const vt_config *c, const char *id,
