@@ -127,14 +127,19 @@ vt_status vt__site_sitemap_index(const vt_site_tree *t, vt_txn *txn)
  * numbers (vt_manifest_intervention_valid), audience names, numbers, times
  * and the literals below. */
 
-/* Appends {"id":"BASE/activity/page-P.json","type":"OrderedCollectionPage"}
- * (@base escaped). */
+/* Appends BASE/activity/page-P.json (@base escaped). */
+static void put_page_url(GString *out, const char *base, uint64_t page)
+{
+    g_string_append(out, base);
+    g_string_append_printf(out, "/activity/page-%" PRIu64 ".json", page);
+}
+
+/* Appends {"id":"BASE/activity/page-P.json","type":"OrderedCollectionPage"}. */
 static void put_page_ref(GString *out, const char *base, uint64_t page)
 {
     g_string_append(out, "{\"id\":\"");
-    g_string_append(out, base);
-    g_string_append_printf(out, "/activity/page-%" PRIu64 ".json\",", page);
-    g_string_append(out, "\"type\":\"OrderedCollectionPage\"}");
+    put_page_url(out, base, page);
+    g_string_append(out, "\",\"type\":\"OrderedCollectionPage\"}");
 }
 
 /* One activity page being made. Each entry is {"id", "type", "object":
@@ -306,9 +311,8 @@ vt_status vt__site_activity(const vt_site_tree *t, vt_txn *txn, uint64_t from)
         /* No startIndex: a page holds VT_PUBLOG_ACTIVITY_PAGE asset changes,
          * each followed by the documents that changed with it. */
         g_string_append(out, "{\"@context\":\"" ACTIVITY_CONTEXT "\",\"id\":\"");
-        g_string_append(out, base);
-        g_string_append_printf(out, "/activity/page-%" PRIu64 ".json\",", p);
-        g_string_append(out, "\"type\":\"OrderedCollectionPage\",\"partOf\":{\"id\":\"");
+        put_page_url(out, base, p);
+        g_string_append(out, "\",\"type\":\"OrderedCollectionPage\",\"partOf\":{\"id\":\"");
         g_string_append(out, base);
         g_string_append(out, "/activity/all-changes.json\",\"type\":\"OrderedCollection\"},"
                              "\"orderedItems\":[");
