@@ -11,6 +11,8 @@
 #include <limits.h>
 #include <string.h>
 
+#include "vt_jsonparse.h"
+
 static const char *const state_names[] = {
     [VT_ASSET_ARCHIVING] = "archiving",
     [VT_ASSET_CONVERTING] = "converting",
@@ -378,7 +380,7 @@ static bool stored_digest_state(vt_txn *txn, const char *id, char ret_sha256[65]
     size_t len;
     if (!vt_txn_get(txn, VT_TABLE_ASSETS, id, &val, &len) || len > VT_STORE_JSON_MAX)
         return false;
-    json_t *json = json_loadb(val, len, 0, NULL);
+    json_t *json = vt_jsonparse_load(val, len, 0, NULL);
     const char *sha256 = json_string_value(json_object_get(json, "sha256"));
     const char *state = json_string_value(json_object_get(json, "state"));
     bool ok = sha256_valid(sha256, false);
@@ -476,7 +478,9 @@ static vt_status parse_record(vt_txn *txn, const char *id, const void *val, size
     vt_status status = VT_OK;
     vt_asset *asset = NULL;
     json_error_t error;
-    json_t *json = len <= VT_STORE_JSON_MAX ? json_loadb(val, len, 0, &error) : NULL;
+    /* vt_jsonparse: json_loadb()'s tree and errors, at a fraction of its
+     * cost (it was 13% of a site rebuild, which reads every record). */
+    json_t *json = len <= VT_STORE_JSON_MAX ? vt_jsonparse_load(val, len, 0, &error) : NULL;
 
     if (json == NULL)
         status = vt_error_set(VT_ERR_STORE, "corrupt record assets[\"%s\"]: %s", id,

@@ -21,6 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vt_jsonparse.h"
+
 /* Tables are LMDB named databases; four of eight slots are used so a later
  * schema can add some without a new layout of the environment. */
 #define MAX_DBS 16
@@ -528,7 +530,7 @@ json_t *vt_txn_get_json(vt_txn *txn, vt_table table, const char *key)
         return NULL;
     }
     json_error_t error;
-    json_t *json = json_loadb(val, len, JSON_DECODE_ANY, &error);
+    json_t *json = vt_jsonparse_load(val, len, JSON_DECODE_ANY, &error);
     if (json == NULL)
         txn_set_failed(txn, vt_error_set(VT_ERR_STORE, "%s: corrupt JSON in %s[\"%.*s\"]: %s",
                                          txn->store->dir, table_names[table], KEY_SHOWN, key,
