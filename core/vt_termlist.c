@@ -5,6 +5,8 @@
 
 #include <string.h>
 
+#include "vt_jsonparse.h"
+
 typedef struct {
     const char *field;
     const char *display;
@@ -23,7 +25,7 @@ static bool collect(const char *key, size_t key_len, const void *val, size_t len
     const char *sep = memchr(key, VT_TERMLIST_SEP[0], key_len);
     if (!sep)
         return true;
-    json_t *v = json_loadb(val, len, 0, NULL);
+    json_t *v = vt_jsonparse_load(val, len, 0, NULL);
     json_int_t count = json_integer_value(json_object_get(v, c->public_only ? "public" : "count"));
     const char *display = json_string_value(json_object_get(v, "display"));
     if (count > 0 && display) {
