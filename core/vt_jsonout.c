@@ -5,30 +5,38 @@
 #include "vt_jsonout.h"
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Appends without g_string_append_len()'s general case (it allows @s to
- * lie inside @out): most pieces are short and fit. */
+/* Output is written straight into @out's buffer after one room test per
+ * piece (reserve()), and NUL-terminated once at the end of a public call:
+ * a piece costs a few instructions, and most pieces are a few bytes. */
+
+/* Makes room for @n more bytes and the NUL after them; returns where they
+ * go. @out->len is unchanged: the caller adds what it wrote. GLib has no
+ * public reserve, so g_string_set_size() grows the buffer (doubling) and
+ * the length is put back. */
+static inline char *reserve(GString *out, size_t n)
+{
+    if (G_UNLIKELY(out->len + n >= out->allocated_len)) {
+        gsize len = out->len;
+        g_string_set_size(out, len + n);
+        out->len = len;
+    }
+    return out->str + out->len;
+}
+
 static inline void put(GString *out, const char *s, size_t n)
 {
-    if (out->len + n < out->allocated_len) {
-        memcpy(out->str + out->len, s, n);
-        out->len += n;
-        out->str[out->len] = '\0';
-        return;
-    }
-    g_string_append_len(out, s, (gssize)n);
+    memcpy(reserve(out, n), s, n);
+    out->len += n;
 }
 
 static inline void put_c(GString *out, char c)
 {
-    if (out->len + 1 < out->allocated_len) {
-        out->str[out->len++] = c;
-        out->str[out->len] = '\0';
-        return;
-    }
-    g_string_append_c(out, c);
+    *reserve(out, 1) = c;
+    out->len++;
 }
 
 /* Bytes jansson escapes in a string (JSON_COMPACT, no JSON_ENSURE_ASCII,
@@ -41,46 +49,150 @@ static const char needs_escape[256] = {
     [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1, ['"'] = 1, ['\\'] = 1,
 };
 
-void vt_jsonout_append_escaped(GString *out, const char *s, size_t n)
+/* The strings of a site's documents are short (keys and values: 13 bytes
+ * on average, three quarters under 16, none over 127 in a rebuild of
+ * 1,000 assets) and almost never hold a byte to escape. So the scan looks
+ * at 16 bytes at once with GCC/Clang vector extensions (SSE2 on x86-64,
+ * NEON on arm64, no intrinsics header) and copies them as it goes: a
+ * string of 4 to 15 bytes is two overlapping halves, a longer one 16-byte
+ * blocks and an overlapping last one. No load reaches past the string's
+ * last byte. The table loop finds the exact byte in a block that has one,
+ * and does strings under 4 bytes. Measured on that rebuild: the table loop
+ * for everything under 16 bytes cost 28 million instructions more, 8-byte
+ * words (SWAR) instead of vectors 24 million more. */
+typedef unsigned char v16 __attribute__((vector_size(16)));
+typedef uint64_t v2u64 __attribute__((vector_size(16)));
+
+/* Whether one of the 16 bytes needs an escape: below 0x20 (no bit of
+ * 0xe0 set), '"' or '\\'. */
+static inline bool has_special(v16 v)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!needs_escape[c])
-            continue;
-        put(out, s + run, i - run);
-        run = i + 1;
-        char seq[6] = {'\\', 0, 0, 0, 0, 0};
-        size_t len = 2;
-        switch (c) {
-        case '"': seq[1] = '"'; break;
-        case '\\': seq[1] = '\\'; break;
-        case '\b': seq[1] = 'b'; break;
-        case '\f': seq[1] = 'f'; break;
-        case '\n': seq[1] = 'n'; break;
-        case '\r': seq[1] = 'r'; break;
-        case '\t': seq[1] = 't'; break;
-        default:
-            /* jansson: "\\u%04X" */
-            seq[1] = 'u';
-            seq[2] = '0';
-            seq[3] = '0';
-            seq[4] = hex[c >> 4];
-            seq[5] = hex[c & 0xf];
-            len = 6;
-            break;
-        }
-        put(out, seq, len);
-    }
-    put(out, s + run, n - run);
+    v2u64 m = (v2u64)(((v & 0xe0) == 0) | (v == '"') | (v == '\\'));
+    return (m[0] | m[1]) != 0;
 }
 
-static void put_string(GString *out, const char *s, size_t n)
+/* Copies the bytes of @s[@i..@n) to @d[@i..) up to the first that needs
+ * an escape; returns its index, or @n. */
+static size_t copy_bytes(char *d, const char *s, size_t i, size_t n)
 {
-    put_c(out, '"');
-    vt_jsonout_append_escaped(out, s, n);
-    put_c(out, '"');
+    for (; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (needs_escape[c])
+            return i;
+        d[i] = (char)c;
+    }
+    return n;
+}
+
+/* copy_clean() for @n from @w to 2 @w - 1 (@w 4 or 8): the first and last
+ * @w bytes, in words that are spaces (no escape) elsewhere. */
+static inline size_t copy_halves(char *d, const char *s, size_t n, size_t w)
+{
+    uint64_t a = 0x2020202020202020u, b = a;
+    memcpy(&a, s, w);
+    memcpy(&b, s + n - w, w);
+    if (has_special((v16)(v2u64){a, b}))
+        return copy_bytes(d, s, 0, n);
+    memcpy(d, &a, w);
+    memcpy(d + n - w, &b, w);
+    return n;
+}
+
+/* Copies the @n bytes at @s to @d up to the first that needs an escape;
+ * returns its index, or @n. */
+static inline size_t copy_clean(char *d, const char *s, size_t n)
+{
+    if (n >= 16) {
+        size_t i = 0;
+        v16 v;
+        for (; n - i >= 16; i += 16) {
+            memcpy(&v, s + i, 16);
+            if (has_special(v))
+                return copy_bytes(d, s, i, n);
+            memcpy(d + i, &v, 16);
+        }
+        if (i == n)
+            return n;
+        /* The bytes before @i were clean: a special one is at @i or after. */
+        memcpy(&v, s + n - 16, 16);
+        if (has_special(v))
+            return copy_bytes(d, s, i, n);
+        memcpy(d + n - 16, &v, 16);
+        return n;
+    }
+    if (n >= 8)
+        return copy_halves(d, s, n, 8);
+    if (n >= 4)
+        return copy_halves(d, s, n, 4);
+    return copy_bytes(d, s, 0, n);
+}
+
+/* Appends @c's escape as jansson writes it: a short one, else "\\u%04X". */
+static void put_escape(GString *out, unsigned char c)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *d = reserve(out, 6);
+    d[0] = '\\';
+    switch (c) {
+    case '"': d[1] = '"'; break;
+    case '\\': d[1] = '\\'; break;
+    case '\b': d[1] = 'b'; break;
+    case '\f': d[1] = 'f'; break;
+    case '\n': d[1] = 'n'; break;
+    case '\r': d[1] = 'r'; break;
+    case '\t': d[1] = 't'; break;
+    default:
+        memcpy(d + 1, "u00", 3);
+        d[4] = hex[c >> 4];
+        d[5] = hex[c & 0xf];
+        out->len += 6;
+        return;
+    }
+    out->len += 2;
+}
+
+/* Appends @s escaped, from its byte @i, which needs an escape (or is @n). */
+static void put_escaped_from(GString *out, const char *s, size_t i, size_t n)
+{
+    while (i < n) {
+        put_escape(out, (unsigned char)s[i]);
+        s += i + 1;
+        n -= i + 1;
+        i = copy_clean(reserve(out, n), s, n);
+        out->len += i;
+    }
+}
+
+void vt_jsonout_append_escaped(GString *out, const char *s, size_t n)
+{
+    size_t i = copy_clean(reserve(out, n), s, n);
+    out->len += i;
+    put_escaped_from(out, s, i, n);
+    out->str[out->len] = '\0';
+}
+
+/* Appends @pre (0: none), then @s as a JSON string, then @post (0: none):
+ * a key is ",\"key\":" in one piece. */
+static inline void put_string(GString *out, char pre, const char *s, size_t n, char post)
+{
+    char *d = reserve(out, n + 4);
+    if (pre)
+        *d++ = pre;
+    *d = '"';
+    size_t i = copy_clean(d + 1, s, n);
+    if (G_LIKELY(i == n)) {
+        d[n + 1] = '"';
+        if (post)
+            d[n + 2] = post;
+        out->len += (pre != 0) + n + 2 + (post != 0);
+        return;
+    }
+    out->len += (pre != 0) + 1 + i;
+    put_escaped_from(out, s, i, n);
+    d = reserve(out, 2);
+    d[0] = '"';
+    d[1] = post;
+    out->len += 1 + (post != 0);
 }
 
 const char *vt_jsonout_integer(json_int_t v, char buf[VT_JSONOUT_INTEGER_MAX], size_t *ret_len)
@@ -117,6 +229,16 @@ static int compare_keys(const void *pa, const void *pb)
 
 static vt_status put_value(GString *out, const json_t *v, bool sorted);
 
+/* A member of an object or array: strings, most of them, without a call. */
+static inline vt_status put_member(GString *out, const json_t *v, bool sorted)
+{
+    if (json_is_string(v)) {
+        put_string(out, 0, json_string_value(v), json_string_length(v), 0);
+        return VT_OK;
+    }
+    return put_value(out, v, sorted);
+}
+
 /* An object with its keys sorted (JSON_SORT_KEYS). */
 static vt_status put_sorted_object(GString *out, const json_t *v)
 {
@@ -129,15 +251,13 @@ static vt_status put_sorted_object(GString *out, const json_t *v)
         keys[k++] = json_object_iter_key(it);
     qsort(keys, k, sizeof *keys, compare_keys);
     vt_status st = VT_OK;
-    put_c(out, '{');
     for (size_t i = 0; i < k && st == VT_OK; i++) {
         void *it = json_object_key_to_iter(keys[i]);
-        if (i > 0)
-            put_c(out, ',');
-        put_string(out, keys[i], json_object_iter_key_len(it));
-        put_c(out, ':');
-        st = put_value(out, json_object_iter_value(it), true);
+        put_string(out, i ? ',' : '{', keys[i], json_object_iter_key_len(it), ':');
+        st = put_member(out, json_object_iter_value(it), true);
     }
+    if (k == 0)
+        put_c(out, '{');
     put_c(out, '}');
     if (keys != small)
         g_free(keys);
@@ -150,19 +270,18 @@ static vt_status put_value(GString *out, const json_t *v, bool sorted)
     case JSON_OBJECT: {
         if (sorted)
             return put_sorted_object(out, v);
-        put_c(out, '{');
-        bool first = true;
+        /* '{' goes with the first key, ',' with the others. */
+        char pre = '{';
         for (void *it = json_object_iter((json_t *)v); it;
              it = json_object_iter_next((json_t *)v, it)) {
-            if (!first)
-                put_c(out, ',');
-            first = false;
-            put_string(out, json_object_iter_key(it), json_object_iter_key_len(it));
-            put_c(out, ':');
-            vt_status st = put_value(out, json_object_iter_value(it), sorted);
+            put_string(out, pre, json_object_iter_key(it), json_object_iter_key_len(it), ':');
+            pre = ',';
+            vt_status st = put_member(out, json_object_iter_value(it), sorted);
             if (st != VT_OK)
                 return st;
         }
+        if (pre == '{')
+            put_c(out, '{');
         put_c(out, '}');
         return VT_OK;
     }
@@ -172,7 +291,7 @@ static vt_status put_value(GString *out, const json_t *v, bool sorted)
         for (size_t i = 0; i < n; i++) {
             if (i > 0)
                 put_c(out, ',');
-            vt_status st = put_value(out, json_array_get(v, i), sorted);
+            vt_status st = put_member(out, json_array_get(v, i), sorted);
             if (st != VT_OK)
                 return st;
         }
@@ -180,7 +299,7 @@ static vt_status put_value(GString *out, const json_t *v, bool sorted)
         return VT_OK;
     }
     case JSON_STRING:
-        put_string(out, json_string_value(v), json_string_length(v));
+        put_string(out, 0, json_string_value(v), json_string_length(v), 0);
         return VT_OK;
     case JSON_INTEGER:
         put_integer(out, json_integer_value(v));
@@ -217,6 +336,8 @@ static vt_status append(GString *out, const json_t *value, bool sorted)
     vt_status st = put_value(out, value, sorted);
     if (st != VT_OK)
         g_string_truncate(out, start);
+    else
+        out->str[out->len] = '\0';
     return st;
 }
 

@@ -40,7 +40,8 @@ const char *vt_jsonout_integer(json_int_t v, char buf[VT_JSONOUT_INTEGER_MAX], s
  * included), escaped as vt_jsonout_append() escapes a string, without the
  * quotes around it. For documents written as text piece by piece (the
  * activity pages): the escape is byte by byte, so pieces escaped apart
- * join into the escaped whole. @s is not checked for UTF-8. */
+ * join into the escaped whole. @s is not checked for UTF-8, and must not
+ * lie inside @out (the buffer may move). */
 void vt_jsonout_append_escaped(GString *out, const char *s, size_t n);
 
 /* Appends @value (any type) to @out. VT_ERR_INVALID (message set) for a
