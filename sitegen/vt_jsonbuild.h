@@ -12,7 +12,9 @@
  * literals (ASCII), or text made from those. Text from the config (labels,
  * base URLs: GKeyFile does not check UTF-8) goes through json_string(),
  * which gives NULL for bad UTF-8, and the object is then NULL, as
- * json_pack() would make it.
+ * json_pack() would make it; unless the caller checked that text once
+ * already (the site checks a tree's base URLs when it opens the tree, and
+ * then passes URLs made of them and of ASCII here).
  *
  * Who calls it: sitegen/vt_site_*.c and vt_manifest.c. Any thread.
  */

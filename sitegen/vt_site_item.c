@@ -240,7 +240,7 @@ void vt__site_item_free(vt_site_item *item)
     g_free(item->label);
     g_free(item->label_lang);
     json_decref(item->labels);
-    json_decref(item->page_metadata);
+    vt__site_asset_parts_clear(item);
     g_free(item->thumbnail);
     json_decref(item->thumbnail_json);
     g_free(item);

@@ -8,6 +8,7 @@
 
 #include "vt_audit.h"
 #include "vt_jsonbuild.h"
+#include "vt_jsonout.h"
 #include "vt_manifest.h"
 #include "vt_meta.h"
 #include "vt_staff.h"
@@ -212,8 +213,24 @@ static json_t *site_json(const vt_site *s, const vt_site_tree *t, vt_txn *txn, c
 static const char *const site_roots[] = {"", "../", "../../"};
 G_STATIC_ASSERT(G_N_ELEMENTS(site_roots) == VT_SITE_ROOTS);
 
+/* True when @text is NULL or valid UTF-8, by jansson's own check (the one
+ * json_string() makes). */
+static bool utf8_or_null(const char *text)
+{
+    if (!text)
+        return true;
+    json_t *probe = json_string(text);
+    bool valid = probe != NULL;
+    json_decref(probe);
+    return valid;
+}
+
 void vt__site_tree_contexts(const vt_site *s, vt_site_tree *t)
 {
+    const vt_config *c = &t->view;
+    t->urls_utf8 = utf8_or_null(c->site_base_url) && utf8_or_null(c->images_base_url) &&
+                   utf8_or_null(c->images_internal_base_url) &&
+                   utf8_or_null(c->site_originals_base_url);
     for (size_t i = 0; i < VT_SITE_ROOTS; i++)
         t->site_json[i] = site_json(s, t, NULL, site_roots[i]);
 }
@@ -295,81 +312,114 @@ vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, 
 /* ------------------------------------------------------------ asset */
 
 /* {harvested: [field], custom: [field], embedded: [field]} from the view;
- * title, description and visibility are shown elsewhere or not at all. */
+ * title, description and visibility are shown elsewhere or not at all. A
+ * field's "values" are the view's own entries ({value, lang?, source}),
+ * shared rather than copied without their "source" (a new object per value
+ * was most of this): the pages read value and lang, never source, and
+ * nothing changes them. */
 static json_t *metadata_json(const json_t *view)
 {
-    json_t *out = json_pack("{s:[], s:[], s:[]}", "harvested", "custom", "embedded");
+    static const char *const sources[] = {"harvested", "custom", "embedded"};
+    json_t *groups[G_N_ELEMENTS(sources)];
+    for (size_t k = 0; k < G_N_ELEMENTS(sources); k++)
+        groups[k] = json_array();
+    /* The groups stay ours to fill (borrowed) once the object holds them. */
+    json_t *out = vt_jsonbuild_object(sources[0], groups[0], sources[1], groups[1], sources[2],
+                                      groups[2], NULL);
+    if (!out)
+        return NULL;
     const char *name;
     const json_t *values;
     json_object_foreach((json_t *)view, name, values) {
         if (strcmp(name, "title") == 0 || strcmp(name, "description") == 0 ||
             strcmp(name, "visibility") == 0)
             continue;
-        g_autofree char *label = vt_meta_field_label(name);
-        static const char *const sources[] = {"harvested", "custom", "embedded"};
+        json_t *lists[G_N_ELEMENTS(sources)] = {NULL};
+        size_t i;
+        json_t *v;
+        json_array_foreach(values, i, v) {
+            const char *source = json_string_value(json_object_get(v, "source"));
+            for (size_t k = 0; k < G_N_ELEMENTS(sources); k++) {
+                if (g_strcmp0(source, sources[k]) == 0) {
+                    if (!lists[k])
+                        lists[k] = json_array();
+                    json_array_append(lists[k], v);
+                    break;
+                }
+            }
+        }
+        g_autofree char *label = NULL;
         for (size_t k = 0; k < G_N_ELEMENTS(sources); k++) {
-            json_t *list = json_array();
-            size_t i;
-            const json_t *v;
-            json_array_foreach(values, i, v) {
-                if (g_strcmp0(json_string_value(json_object_get(v, "source")), sources[k]) != 0)
-                    continue;
-                /* Without json_pack(): the view's own values, shared. */
-                json_t *value = json_object_get(v, "value"), *lang = json_object_get(v, "lang");
-                json_t *entry = vt_jsonbuild_object("value", json_incref(value), NULL);
-                if (lang)
-                    vt_jsonbuild_set(&entry, "lang", json_incref(lang), false);
-                json_array_append_new(list, entry);
-            }
-            if (json_array_size(list) == 0) {
-                json_decref(list);
+            if (!lists[k])
                 continue;
-            }
+            if (!label)
+                label = vt_meta_field_label(name);
             /* The field's name is a key of the view (the store's text);
              * its label may come from a catalogue: checked. */
-            json_array_append_new(json_object_get(out, sources[k]),
+            json_array_append_new(groups[k],
                                   vt_jsonbuild_object("name", vt_jsonbuild_text(name), "label",
-                                                      vt_jsonbuild_string(label), "values", list,
-                                                      NULL));
+                                                      vt_jsonbuild_string(label), "values",
+                                                      lists[k], NULL));
         }
     }
     return out;
 }
 
-/* metadata_json() of @item's view (new reference): the same on both
- * trees' pages, made by the first. Only asset pages use it, and they are
- * written by the thread that loaded the item (a rebuild's other threads
- * may read the item's other fields meanwhile, never this one). */
-static json_t *page_metadata(const vt_site_item *item)
+/* A JSON string of @url, made of a base URL of @t's config and of ASCII
+ * (ids, escaped text, our literals): unchecked when vt__site_tree_contexts
+ * found the bases valid UTF-8, else checked (bad UTF-8 then fails the
+ * document, as before). */
+static json_t *url_json(const vt_site_tree *t, const char *url)
 {
-    vt_site_item *cache = (vt_site_item *)item;
-    if (!cache->page_metadata)
-        cache->page_metadata = metadata_json(item->view);
-    return json_incref(cache->page_metadata);
+    return t->urls_utf8 ? vt_jsonbuild_text(url) : vt_jsonbuild_string(url);
 }
 
-/* The first description value, for the page's summary. */
-static const char *summary_of(const json_t *view)
+/* @v in decimal in @buf, NUL-terminated: vt_jsonout_integer() writes it at
+ * the end of its VT_JSONOUT_INTEGER_MAX bytes, and the byte after ends it
+ * (g_strdup_printf was a tenth of building an asset page's data). */
+static const char *decimal(json_int_t v, char buf[VT_JSONOUT_INTEGER_MAX + 1])
 {
-    return json_string_value(json_object_get(json_array_get(json_object_get(view, "description"),
-                                                            0), "value"));
+    size_t len;
+    buf[VT_JSONOUT_INTEGER_MAX] = '\0';
+    return vt_jsonout_integer(v, buf, &len);
 }
 
-static json_t *image_json(const vt_config *c, const vt_asset *a)
+/* "@before@mark<a>@sep<b>@after" (NULL for a NULL @before). Caller
+ * frees. */
+static char *with_numbers(const char *before, const char *mark, json_int_t a, const char *sep,
+                          json_int_t b, const char *after)
 {
+    char ad[VT_JSONOUT_INTEGER_MAX + 1], bd[VT_JSONOUT_INTEGER_MAX + 1];
+    return g_strconcat(before, mark, decimal(a, ad), sep, decimal(b, bd), after, NULL);
+}
+
+/* [@text] (stolen), or NULL for NULL. */
+static json_t *one_text(json_t *text)
+{
+    if (!text)
+        return NULL;
+    json_t *list = json_array();
+    json_array_append_new(list, text);
+    return list;
+}
+
+static json_t *image_json(const vt_site_tree *t, const vt_asset *a)
+{
+    const vt_config *c = &t->view;
     g_autofree char *service = vt_url_image_service(c, a->id, a->visibility);
     g_autofree char *info = g_strconcat(service, "/info.json", NULL);
     int version = c->server == VT_SERVER_IIPSRV ? 2 : 3;
     int level = c->server == VT_SERVER_STATIC ? 0 : c->server == VT_SERVER_IIPSRV ? 1 : 2;
-    return vt_jsonbuild_object("service", vt_jsonbuild_string(service), "info",
-                               vt_jsonbuild_string(info), "version", json_integer(version),
-                               "level", json_integer(level), NULL);
+    return vt_jsonbuild_object("service", url_json(t, service), "info", url_json(t, info),
+                               "version", json_integer(version), "level", json_integer(level),
+                               NULL);
 }
 
 /* Sized JPEGs: the download derivative's size (static: listed in info.json,
  * the largest size there), else the server scales to fit. */
-static json_t *downloads_json(const vt_config *c, const vt_asset *a)
+static json_t *downloads_json(const vt_site_tree *t, const vt_asset *a)
 {
+    const vt_config *c = &t->view;
     g_autofree char *service = vt_url_image_service(c, a->id, a->visibility);
     /* download-size=0: no download JPEG was made; the server makes the
      * whole image (a static tree always has its download). */
@@ -377,22 +427,21 @@ static json_t *downloads_json(const vt_config *c, const vt_asset *a)
     int side = MIN(size, MAX(a->width, a->height));
     int w, h;
     vt_url_fit(a->width, a->height, size, &w, &h);
-    g_autofree char *url = NULL;
-    if (c->server == VT_SERVER_STATIC)
-        url = g_strdup_printf("%s/full/%d,%d/0/default.jpg", service, w, h);
-    else
-        url = g_strdup_printf("%s/full/!%d,%d/0/default.jpg", service, side, side);
-    g_autofree char *label = g_strdup_printf("JPEG, %d x %d pixels", w, h);
+    g_autofree char *url =
+        c->server == VT_SERVER_STATIC
+            ? with_numbers(service, "/full/", w, ",", h, "/0/default.jpg")
+            : with_numbers(service, "/full/!", side, ",", side, "/0/default.jpg");
+    g_autofree char *label = with_numbers("JPEG, ", "", w, " x ", h, " pixels");
     json_t *list = json_array();
     json_array_append_new(list, vt_jsonbuild_object("label", vt_jsonbuild_text(label), "url",
-                                                    vt_jsonbuild_string(url), "width",
-                                                    json_integer(w), "height", json_integer(h),
-                                                    NULL));
+                                                    url_json(t, url), "width", json_integer(w),
+                                                    "height", json_integer(h), NULL));
     return json_array_size(list) ? list : (json_decref(list), NULL);
 }
 
-static json_t *original_json(const vt_config *c, const vt_asset *a)
+static json_t *original_json(const vt_site_tree *t, const vt_asset *a)
 {
+    const vt_config *c = &t->view;
     const char *name = vt_asset_file_name(a);
     g_autofree char *url = NULL;
     size_t n = strlen(c->originals_dir);
@@ -401,99 +450,27 @@ static json_t *original_json(const vt_config *c, const vt_asset *a)
         g_autofree char *rel = g_uri_escape_string(a->original + n + 1, "/", FALSE);
         url = g_strconcat(c->site_originals_base_url, "/", rel, NULL);
     }
-    /* The file's name and digest are the store's text; the URL holds the
-     * config's originals-base-url: checked. */
+    /* The file's name and digest are the store's text; the URL is the
+     * config's originals-base-url and an escaped path. */
     return vt_jsonbuild_object("name", vt_jsonbuild_text(name), "size",
                                json_integer((json_int_t)a->size), "sha256",
-                               vt_jsonbuild_text(a->sha256), "url", vt_jsonbuild_string(url),
-                               NULL);
+                               vt_jsonbuild_text(a->sha256), "url", url_json(t, url), NULL);
 }
 
 static json_t *viewers_json(const char *manifest)
 {
+    /* g_uri_escape_string() leaves only ASCII: the URLs need no check. */
     g_autofree char *m = g_uri_escape_string(manifest, NULL, FALSE);
     g_autofree char *mirador = g_strconcat("https://projectmirador.org/embed/?iiif-content=", m,
                                            NULL);
     g_autofree char *uv = g_strconcat("https://uv-v4.netlify.app/#?manifest=", m, NULL);
     json_t *list = json_array();
     json_array_append_new(list, vt_jsonbuild_object("name", vt_jsonbuild_text("Mirador"), "url",
-                                                    vt_jsonbuild_string(mirador), NULL));
+                                                    vt_jsonbuild_text(mirador), NULL));
     json_array_append_new(list, vt_jsonbuild_object("name", vt_jsonbuild_text("Universal Viewer"),
-                                                    "url", vt_jsonbuild_string(uv), NULL));
+                                                    "url", vt_jsonbuild_text(uv), NULL));
     return json_array_size(list) == 2 ? list : (json_decref(list), NULL);
 }
-
-/* The asset's JSON record (the manifest's seeAlso): what the pages show,
- * nothing of the server's paths. */
-static json_t *record_json(const vt_site_tree *t, const vt_site_item *item)
-{
-    const vt_asset *a = item->a;
-    g_autofree char *manifest = vt_url_manifest(&t->view, a->id);
-    g_autofree char *page = vt_url_page(&t->view, a->id);
-    g_autofree char *created = vt__site_iso_time(a->created);
-    g_autofree char *updated = vt__site_iso_time(a->updated);
-    /* Without json_pack(): the store's text and our times unchecked, the
-     * URLs (the config's base URL) checked; see vt_jsonbuild.h. */
-    json_t *rec = vt_jsonbuild_object(
-        "id", vt_jsonbuild_text(a->id), "label", vt_jsonbuild_text(item->label), "department",
-        vt_jsonbuild_text(a->department), "intervention", vt_jsonbuild_text(a->intervention),
-        "width", json_integer(a->width), "height", json_integer(a->height), "created",
-        vt_jsonbuild_text(created), "updated", vt_jsonbuild_text(updated), "manifest",
-        vt_jsonbuild_string(manifest), "page", vt_jsonbuild_string(page), "metadata",
-        json_incref(item->view), "image", image_json(&t->view, a), NULL);
-    if (t->audience == VT_AUDIENCE_INTERNAL)
-        json_object_set_new(rec, "original", original_json(&t->view, a));
-    return rec;
-}
-
-static char *subcollection_rel(const vt_department *d, uint64_t page);
-static char *subcollection_label(const vt_department *d, uint64_t page);
-
-/* The department collection lists its page sub-collections, not assets:
- * an asset manifest's partOf names the sub-collection that lists it, as
- * that one labels itself. */
-static void part_of_subcollection(const vt_site_tree *t, const vt_site_item *item,
-                                  json_t *manifest)
-{
-    const vt_department *d = vt_config_department(&t->view, item->a->department);
-    if (!d || item->position == 0)
-        return;
-    g_autofree char *dept_url = vt_manifest_url_department(&t->view, d->id);
-    uint64_t page = vt_publog_page_of(item->position);
-    g_autofree char *rel = subcollection_rel(d, page);
-    g_autofree char *url = g_strconcat(t->view.site_base_url, "/", rel, NULL);
-    g_autofree char *label = subcollection_label(d, page);
-    size_t i;
-    json_t *ref;
-    json_array_foreach(json_object_get(manifest, "partOf"), i, ref) {
-        if (g_strcmp0(json_string_value(json_object_get(ref, "id")), dept_url) == 0) {
-            json_object_set_new(ref, "id", json_string(url));
-            json_object_set_new(ref, "label", json_pack("{s:[s]}", "en", label));
-        }
-    }
-}
-
-/* "a, b (fr)" for a values array, "" for none. */
-static char *values_text(const json_t *values)
-{
-    GString *out = g_string_new(NULL);
-    size_t i;
-    json_t *v;
-    json_array_foreach(values, i, v) {
-        if (i)
-            g_string_append(out, ", ");
-        g_string_append(out, json_string_value(json_object_get(v, "value")) ?: "");
-        const char *lang = json_string_value(json_object_get(v, "lang"));
-        if (lang)
-            g_string_append_printf(out, " (%s)", lang);
-    }
-    return g_string_free(out, FALSE);
-}
-
-/* The staff part of an internal asset page (the metadata form, the audit
- * trail): {version, edit_url, fields: [{name, label, kind}], history:
- * [{time, user, via, changes: [{field, before, after}]}] newest first, at
- * most 50}. NULL when [staff] cannot be read (the page is still written). */
 
 /* The object the image shows, as the collection records name it, for the
  * asset page's context line: the harvested "object_title" (the demo's
@@ -526,13 +503,164 @@ static json_t *object_context(const vt_site_item *item)
     }
     return NULL;
 }
-static json_t *staff_json(const vt_site *s, const vt_config *c, vt_txn *txn, const vt_asset *a)
+
+/* What an asset's page and record hold the same in both trees: made once,
+ * by the first tree's vt__site_asset_write(), and shared by reference
+ * (building them again for the second tree and freeing them twice was a
+ * third of building a page's data). Only the thread that loaded the item
+ * writes its asset pages, one tree after the other, so only that thread
+ * touches these; nothing changes them once made. The URLs of a tree's own
+ * documents (manifest, page, viewers) are not here. */
+struct vt_site_asset_parts {
+    json_t *label, *lang, *summary;
+    json_t *created, *updated;  /* ISO 8601 */
+    json_t *image;              /* image_json(): in the record and on the page */
+    json_t *downloads;
+    json_t *original;           /* original_json(), made for the internal tree */
+    json_t *intervention;       /* {number, url} from assets/, or json_null() */
+    json_t *object;             /* object_context(), or NULL */
+    json_t *metadata;           /* metadata_json() */
+};
+
+void vt__site_asset_parts_clear(vt_site_item *item)
+{
+    vt_site_asset_parts *p = item->parts;
+    if (!p)
+        return;
+    json_t *all[] = {p->label, p->lang, p->summary, p->created, p->updated, p->image,
+                     p->downloads, p->original, p->intervention, p->object, p->metadata};
+    for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
+        json_decref(all[i]);
+    g_free(p);
+    item->parts = NULL;
+}
+
+/* ISO 8601 of @unix_seconds as a JSON string (ASCII: no check). */
+static json_t *iso_time_json(int64_t unix_seconds)
+{
+    g_autofree char *text = vt__site_iso_time(unix_seconds);
+    return vt_jsonbuild_text(text);
+}
+
+/* The parts of @item's documents, made on first use (by the item's own
+ * thread, see above). Any part may be NULL (bad UTF-8 in the config): the
+ * documents holding it then fail, as when each made its own. */
+static vt_site_asset_parts *asset_parts(const vt_site_tree *t, const vt_site_item *item)
+{
+    vt_site_item *cache = (vt_site_item *)item;
+    vt_site_asset_parts *p = cache->parts;
+    const vt_asset *a = item->a;
+    if (!p) {
+        p = cache->parts = g_new0(vt_site_asset_parts, 1);
+        p->label = vt_jsonbuild_text(item->label);
+        p->lang = vt_jsonbuild_text(item->label_lang);
+        /* The first description's text: the view's string itself
+         * (vt_meta_merged: checked, without NUL). */
+        json_t *summary = json_object_get(
+            json_array_get(json_object_get(item->view, "description"), 0), "value");
+        p->summary = json_is_string(summary) ? json_incref(summary) : json_null();
+        p->created = iso_time_json(a->created);
+        p->updated = iso_time_json(a->updated);
+        /* The image server's URLs name the asset's own visibility, not the
+         * tree's: the same in both. */
+        p->image = image_json(t, a);
+        p->downloads = downloads_json(t, a);
+        p->intervention = json_null();
+        if (a->intervention && vt_manifest_intervention_valid(a->intervention)) {
+            g_autofree char *url = g_strconcat("../interventions/", a->intervention, ".html",
+                                               NULL);
+            p->intervention = vt_jsonbuild_object("number", vt_jsonbuild_text(a->intervention),
+                                                  "url", vt_jsonbuild_text(url), NULL);
+        }
+        p->object = object_context(item);
+        p->metadata = metadata_json(item->view);
+    }
+    if (!p->original && t->audience == VT_AUDIENCE_INTERNAL)
+        p->original = original_json(t, a);
+    return p;
+}
+
+/* The asset's JSON record (the manifest's seeAlso): what the pages show,
+ * nothing of the server's paths. */
+static json_t *record_json(const vt_site_tree *t, const vt_site_item *item,
+                           const vt_site_asset_parts *p, const char *manifest)
+{
+    const vt_asset *a = item->a;
+    g_autofree char *page = vt_url_page(&t->view, a->id);
+    /* Without json_pack(): the store's text and our times unchecked, the
+     * URLs (the config's base URL) as url_json() says; see vt_jsonbuild.h. */
+    json_t *rec = vt_jsonbuild_object(
+        "id", vt_jsonbuild_text(a->id), "label", json_incref(p->label), "department",
+        vt_jsonbuild_text(a->department), "intervention", vt_jsonbuild_text(a->intervention),
+        "width", json_integer(a->width), "height", json_integer(a->height), "created",
+        json_incref(p->created), "updated", json_incref(p->updated), "manifest",
+        url_json(t, manifest), "page", url_json(t, page), "metadata", json_incref(item->view),
+        "image", json_incref(p->image), NULL);
+    if (t->audience == VT_AUDIENCE_INTERNAL)
+        json_object_set(rec, "original", p->original);
+    return rec;
+}
+
+static char *subcollection_rel(const vt_department *d, uint64_t page);
+static char *subcollection_label(const vt_department *d, uint64_t page);
+
+/* The department collection lists its page sub-collections, not assets:
+ * an asset manifest's partOf names the sub-collection that lists it, as
+ * that one labels itself. */
+static void part_of_subcollection(const vt_site_tree *t, const vt_site_item *item,
+                                  json_t *manifest)
+{
+    const vt_department *d = vt_config_department(&t->view, item->a->department);
+    if (!d || item->position == 0)
+        return;
+    g_autofree char *dept_url = vt_manifest_url_department(&t->view, d->id);
+    uint64_t page = vt_publog_page_of(item->position);
+    g_autofree char *rel = subcollection_rel(d, page);
+    g_autofree char *url = g_strconcat(t->view.site_base_url, "/", rel, NULL);
+    g_autofree char *label = subcollection_label(d, page);
+    json_t *part_of = json_object_get(manifest, "partOf");
+    size_t i;
+    json_t *ref;
+    json_array_foreach(part_of, i, ref) {
+        if (g_strcmp0(json_string_value(json_object_get(ref, "id")), dept_url) == 0) {
+            /* The label holds the department's (the config's): checked. */
+            json_object_set_new_nocheck(ref, "id", url_json(t, url));
+            json_object_set_new_nocheck(
+                ref, "label",
+                vt_jsonbuild_object("en", one_text(vt_jsonbuild_string(label)), NULL));
+        }
+    }
+}
+
+/* "a, b (fr)" for a values array, "" for none. */
+static char *values_text(const json_t *values)
+{
+    GString *out = g_string_new(NULL);
+    size_t i;
+    json_t *v;
+    json_array_foreach(values, i, v) {
+        if (i)
+            g_string_append(out, ", ");
+        g_string_append(out, json_string_value(json_object_get(v, "value")) ?: "");
+        const char *lang = json_string_value(json_object_get(v, "lang"));
+        if (lang)
+            g_string_append_printf(out, " (%s)", lang);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* The staff part of an internal asset page (the metadata form, the audit
+ * trail): {version, edit_url, fields: [{name, label, kind}], history:
+ * [{time, user, via, changes: [{field, before, after}]}] newest first, at
+ * most 50}. NULL when [staff] cannot be read (the page is still written). */
+static json_t *staff_json(const vt_site *s, const vt_site_tree *t, vt_txn *txn, const vt_asset *a)
 {
     const vt_staff *staff = s->staff;
     if (!staff)
         return NULL;
     g_autofree char *version = vt_staff_version(a->custom);
-    g_autofree char *edit_url = g_strconcat(c->site_base_url, "/cgi-bin/vitrine-edit.cgi", NULL);
+    g_autofree char *edit_url = g_strconcat(t->view.site_base_url, "/cgi-bin/vitrine-edit.cgi",
+                                            NULL);
     json_t *history = json_array();
     json_t *entries = vt_audit_list(txn, a->id);
     for (size_t i = json_array_size(entries); i-- > 0 && json_array_size(history) < 50;) {
@@ -562,10 +690,13 @@ static json_t *staff_json(const vt_site *s, const vt_config *c, vt_txn *txn, con
                                                  "changes", changes));
     }
     json_decref(entries);
-    json_t *out = json_pack("{s:s, s:s, s:o, s:o, s:s}", "version", version, "edit_url", edit_url,
-                            "fields", vt_staff_fields(staff, a->department), "history", history,
-                            "visibility", vt_visibility_name(a->visibility));
-    return out;
+    /* Without json_pack(): the version is hex, the visibility's name our
+     * literal; the edit URL is the tree's base URL's. */
+    return vt_jsonbuild_object("version", vt_jsonbuild_text(version), "edit_url",
+                               url_json(t, edit_url), "fields",
+                               vt_staff_fields(staff, a->department), "history", history,
+                               "visibility", vt_jsonbuild_text(vt_visibility_name(a->visibility)),
+                               NULL);
 }
 
 vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
@@ -586,17 +717,22 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
         return ast;
     }
     /* The rights the manifest states (the asset's own, else [site]
-     * rights), shown on the page too. */
-    g_autofree char *rights = g_strdup(json_string_value(json_object_get(manifest, "rights")));
+     * rights), shown on the page too: the manifest's string itself (the
+     * manifest is written as JSON, so vt_manifest made it valid UTF-8). */
+    json_t *rights = json_object_get(manifest, "rights");
+    rights = json_is_string(rights) ? json_incref(rights) : NULL;
     g_autofree char *manifest_rel = g_strconcat("iiif/", a->id, "/manifest.json", NULL);
     vt_status st = vt__site_write_json(t, manifest_rel, manifest);
     json_decref(manifest);
     if (st != VT_OK) {
         json_decref(annotations);
+        json_decref(rights);
         return st;
     }
 
-    json_t *rec = record_json(t, item);
+    const vt_site_asset_parts *p = asset_parts(t, item);
+    g_autofree char *manifest_url = vt_url_manifest(c, a->id);
+    json_t *rec = record_json(t, item, p, manifest_url);
     g_autofree char *json_rel = g_strconcat("assets/", a->id, ".json", NULL);
     /* From assets/ID.html, or from LANG/assets/ID.html. */
     g_autofree char *json_url = s->n_languages > 1 ? g_strconcat("../../", json_rel, NULL)
@@ -605,69 +741,66 @@ vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *
     json_decref(rec);
     if (st != VT_OK) {
         json_decref(annotations);
+        json_decref(rights);
         return st;
     }
 
     const vt_department *d = vt_config_department(c, a->department);
-    g_autofree char *manifest_url = vt_url_manifest(c, a->id);
-    g_autofree char *created = vt__site_iso_time(a->created);
+    /* A department's id is ASCII (the config's rule). */
     g_autofree char *dept_url = d && vt__site_department_shown(t, d)
                                     ? g_strconcat("../departments/", d->id, "/index.html", NULL)
                                     : NULL;
-    json_t *intervention = json_null();
-    if (a->intervention && vt_manifest_intervention_valid(a->intervention)) {
-        g_autofree char *url = g_strconcat("../interventions/", a->intervention, ".html", NULL);
-        intervention = vt_jsonbuild_object("number", vt_jsonbuild_text(a->intervention), "url",
-                                           vt_jsonbuild_text(url), NULL);
-    }
     /* Without json_pack() (two pages per asset): the store's text, our
-     * literals and what is made of them go in unchecked; what holds text of
-     * the config (URLs, a department's id and label) is checked (see
-     * vt_jsonbuild.h). */
+     * literals and what is made of them go in unchecked, the URLs of the
+     * config's bases as url_json() says, a department's label checked (see
+     * vt_jsonbuild.h); what both trees show the same is shared (parts). */
     json_t *asset = vt_jsonbuild_object(
-        "id", vt_jsonbuild_text(a->id), "label", vt_jsonbuild_text(item->label), "lang",
-        vt_jsonbuild_text(item->label_lang), "summary", vt_jsonbuild_text(summary_of(item->view)),
-        "department",
+        "id", vt_jsonbuild_text(a->id), "label", json_incref(p->label), "lang",
+        json_incref(p->lang), "summary", json_incref(p->summary), "department",
         vt_jsonbuild_object("id", vt_jsonbuild_text(a->department), "label",
                             d ? vt_jsonbuild_string(d->label) : vt_jsonbuild_text(a->department),
-                            "url", vt_jsonbuild_string(dept_url), NULL),
-        "intervention", intervention, "width", json_integer(a->width), "height",
-        json_integer(a->height), "image", image_json(c, a), "thumbnail",
-        vt_jsonbuild_string(item->thumbnail), "manifest", vt_jsonbuild_string(manifest_url),
-        "json", vt_jsonbuild_text(json_url), "viewers", viewers_json(manifest_url), "downloads",
-        downloads_json(c, a), "original",
-        t->audience == VT_AUDIENCE_INTERNAL ? original_json(c, a) : json_null(), "metadata",
-        page_metadata(item), "created", vt_jsonbuild_text(created), NULL);
+                            "url", vt_jsonbuild_text(dept_url), NULL),
+        "intervention", json_incref(p->intervention), "width", json_integer(a->width), "height",
+        json_integer(a->height), "image", json_incref(p->image), "thumbnail",
+        json_incref(item->thumbnail_json), "manifest", url_json(t, manifest_url), "json",
+        vt_jsonbuild_text(json_url), "viewers", viewers_json(manifest_url), "downloads",
+        json_incref(p->downloads), "original",
+        t->audience == VT_AUDIENCE_INTERNAL ? json_incref(p->original) : json_null(), "metadata",
+        json_incref(p->metadata), "created", json_incref(p->created), NULL);
     if (!asset) {
         json_decref(annotations);
+        json_decref(rights);
         return vt_error_set(VT_ERR_NOMEM, "site: cannot build the page of %s", a->id);
     }
     json_object_set_new(asset, "annotations", annotations);
-    json_t *object = object_context(item);
-    if (object)
-        json_object_set_new(asset, "object", object);
+    if (p->object)
+        json_object_set(asset, "object", p->object);
     if (t->audience == VT_AUDIENCE_INTERNAL) {
-        json_t *staff = staff_json(s, c, txn, a);
+        json_t *staff = staff_json(s, t, txn, a);
         if (staff) {
             /* The annotation workspace (static/workspace.js): the types and
              * the tree's AnnotationPage, which may not exist yet. */
             g_autofree char *page_url = vt_url_annotations(c, a->id);
             json_object_set_new(staff, "workspace",
-                                json_pack("{s:O, s:s, s:i, s:i}", "types",
-                                          s->annotation_types_text, "annotations_url",
-                                          page_url ? page_url : "", "width", a->width, "height",
-                                          a->height));
+                                vt_jsonbuild_object("types",
+                                                    json_incref(s->annotation_types_text),
+                                                    "annotations_url",
+                                                    url_json(t, page_url ? page_url : ""),
+                                                    "width", json_integer(a->width), "height",
+                                                    json_integer(a->height), NULL));
             json_object_set_new(asset, "staff", staff);
         }
     }
     if (rights || (c->site_attribution && *c->site_attribution))
-        json_object_set_new(asset, "rights", json_pack("{s:s?, s:s?}", "uri", rights,
-                                                       "attribution", c->site_attribution));
+        json_object_set_new(asset, "rights",
+                            vt_jsonbuild_object("uri", rights ? rights : json_null(),
+                                                "attribution",
+                                                vt_jsonbuild_string(c->site_attribution), NULL));
     if (item->labels && json_object_size(item->labels) > 1)
         json_object_set(asset, "labels", item->labels);
     g_autofree char *rel = g_strconcat("assets/", a->id, ".html", NULL);
     return vt__site_render(s, t, txn, "asset", "asset", item->label, "../",
-                           json_pack("{s:o}", "asset", asset), rel);
+                           vt_jsonbuild_object("asset", asset, NULL), rel);
 }
 
 unsigned vt__site_asset_remove(const vt_site *s, const vt_site_tree *t, const char *id)
@@ -961,16 +1094,19 @@ static gathering *gather_add(vt_site_gather *gather, vt_txn *txn, vt_site_item *
 /* ------------------------------------------------------------ departments */
 
 /* The sub-collection of listing page @page of @d: its path in the tree
- * (the URL is the tree's base URL, '/', this) and its label. */
+ * (the URL is the tree's base URL, '/', this) and its label. Made for
+ * every asset manifest's partOf: g_strconcat, not g_strdup_printf. */
 static char *subcollection_rel(const vt_department *d, uint64_t page)
 {
-    return g_strdup_printf("iiif/collection/department/%s/%" PRIu64 ".json", d->id, page);
+    char digits[VT_JSONOUT_INTEGER_MAX + 1];
+    return g_strconcat("iiif/collection/department/", d->id, "/",
+                       decimal((json_int_t)page, digits), ".json", NULL);
 }
 
 static char *subcollection_label(const vt_department *d, uint64_t page)
 {
-    return g_strdup_printf("%s, %" PRIu64 "-%" PRIu64, d->label, (page - 1) * VT_PUBLOG_PAGE + 1,
-                           page * VT_PUBLOG_PAGE);
+    return with_numbers(d->label, ", ", (json_int_t)((page - 1) * VT_PUBLOG_PAGE + 1), "-",
+                        (json_int_t)(page * VT_PUBLOG_PAGE), "");
 }
 
 static char *page_name(uint64_t page)
@@ -1093,10 +1229,9 @@ vt_status vt__site_department_page(const vt_site *s, const vt_site_tree *const *
     }
     vt__site_views_clear(&views);
     /* Done with the asset pages: what an intervention held here does not
-     * need their metadata (only this thread ever touches it). */
+     * need their parts (only this thread ever touches them). */
     for (guint i = 0; i < items->len; i++)
-        g_clear_pointer(&((vt_site_item *)g_ptr_array_index(items, i))->page_metadata,
-                        json_decref);
+        vt__site_asset_parts_clear(g_ptr_array_index(items, i));
     for (guint i = 0; i < complete->len && st == VT_OK; i++) {
         gathering *g = g_ptr_array_index(complete, i);
         st = intervention_render(s, trees, n_trees, txn, g->number, g->items);

@@ -73,7 +73,16 @@ typedef struct {
     /* The pages' "site" object for the usual roots (vt__site_tree_contexts),
      * shared by every page of the tree and only read; NULL if not made. */
     json_t *site_json[VT_SITE_ROOTS];
+    /* The base URLs the tree's documents are made of (its site's, the image
+     * servers', the originals') are valid UTF-8: checked once by
+     * vt__site_tree_contexts (GKeyFile does not), so the URLs made of them
+     * and of checked or escaped text go into JSON unchecked. */
+    bool urls_utf8;
 } vt_site_tree;
+
+/* The parts of an asset's page and record that are the same in every tree
+ * (vt_site_pages.c). */
+typedef struct vt_site_asset_parts vt_site_asset_parts;
 
 /* An asset with what its pages need, loaded from one snapshot. */
 typedef struct {
@@ -88,8 +97,8 @@ typedef struct {
                                * (json_null() without one, NULL if not UTF-8) */
     int thumb_w, thumb_h;
     uint64_t position;
-    json_t *page_metadata;    /* the asset pages' metadata, made by the first (see
-                               * vt_site_pages.c), or NULL */
+    vt_site_asset_parts *parts; /* what its documents share between the trees, made
+                                 * by the first (see vt_site_pages.c), or NULL */
     gint refs;                /* atomic: a rebuild shares items between its workers */
 } vt_site_item;
 
@@ -146,6 +155,9 @@ vt_status vt__site_render(const vt_site *s, const vt_site_tree *t, vt_txn *txn, 
                           const char *rel);
 vt_status vt__site_asset_write(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
                                const vt_site_item *item);
+/* Frees what vt__site_asset_write() made for @item's other trees (no-op
+ * without). */
+void vt__site_asset_parts_clear(vt_site_item *item);
 unsigned vt__site_asset_remove(const vt_site *s, const vt_site_tree *t, const char *id);
 vt_status vt__site_intervention(const vt_site *s, const vt_site_tree *const *trees, size_t n_trees,
                                 vt_txn *txn, const char *number);

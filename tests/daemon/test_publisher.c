@@ -25,7 +25,8 @@ typedef struct {
     vt_publisher *pub;
 } fixture;
 
-static void fixture_open(fixture *f)
+/* @site_extra: more lines of [site] (may be ""). */
+static void fixture_open_with(fixture *f, const char *site_extra)
 {
     const char *src = g_getenv("VT_SOURCE_DIR");
     g_assert_nonnull(src);
@@ -38,12 +39,18 @@ static void fixture_open(fixture *f)
         "[vitrine]\nstate-dir=state\noriginals-dir=originals\nquarantine-dir=quarantine\n"
         "spool-dir=spool\n[images]\nserver=cantaloupe\ndir=images\n"
         "base-url=https://images.example.org/iiif/3\n"
-        "[site]\ndir=site\nbase-url=https://collection.example.org\n"
+        "[site]\ndir=site\nbase-url=https://collection.example.org\n%s"
         "[department:photo]\nhotfolder=hot/photo\nlabel=Photography\nvisibility=public\n"
-        "[department:lab]\nhotfolder=hot/lab\nlabel=Secret Lab\nvisibility=internal\n");
+        "[department:lab]\nhotfolder=hot/lab\nlabel=Secret Lab\nvisibility=internal\n",
+        site_extra);
     g_assert_cmpint(vt_config_load_data(conf, "test.conf", f->dir, &f->config), ==, VT_OK);
     g_assert_cmpint(vt_store_open(f->config->state_dir, 0, &f->store), ==, VT_OK);
     g_assert_cmpint(vt_publisher_open(f->config, &f->pub), ==, VT_OK);
+}
+
+static void fixture_open(fixture *f)
+{
+    fixture_open_with(f, "");
 }
 
 static void fixture_close(fixture *f)
@@ -425,10 +432,52 @@ static void test_busy_keeps_marks(void)
     fixture_close(&f);
 }
 
+/* True when a file under @path (a folder or a file) holds @needle. */
+static bool tree_holds(const char *path, const char *needle)
+{
+    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+        GDir *dir = g_dir_open(path, 0, NULL);
+        g_assert_nonnull(dir);
+        const char *name;
+        bool found = false;
+        while (!found && (name = g_dir_read_name(dir))) {
+            g_autofree char *child = g_build_filename(path, name, NULL);
+            found = tree_holds(child, needle);
+        }
+        g_dir_close(dir);
+        return found;
+    }
+    g_autofree char *text = NULL;
+    gsize len = 0;
+    g_assert_true(g_file_get_contents(path, &text, &len, NULL));
+    return g_strstr_len(text, (gssize)len, needle) != NULL;
+}
+
+/* The site puts URLs made of the config's base URLs into its JSON without
+ * a second UTF-8 check only when those bases are valid UTF-8 (GKeyFile
+ * does not check them): an originals-base-url that is not fails the
+ * internal asset page, as it always did, and its bytes reach no file. */
+static void test_base_url_not_utf8(void)
+{
+    fixture f;
+    fixture_open_with(&f, "originals-base-url=https://originals.example.org/\xff\n");
+    vt_asset *a = make_asset("lab", 1, NULL, "Lab one");
+    g_free(a->original);
+    a->original = g_build_filename(f.config->originals_dir, "lab", "img-1.tif", NULL);
+    put(&f, NULL, a);
+    vt_asset_free(a);
+    g_assert_cmpint(vt_publisher_flush(f.pub, f.store, NULL), !=, VT_OK);
+    g_assert_nonnull(strstr(vt_error_message(), "cannot build the page of"));
+    g_autofree char *internal = g_build_filename(f.config->site_dir, "internal", NULL);
+    g_assert_false(tree_holds(internal, "originals.example.org"));
+    fixture_close(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/publisher/incremental-equals-rebuild", test_incremental_equals_rebuild);
     g_test_add_func("/publisher/busy-keeps-marks", test_busy_keeps_marks);
+    g_test_add_func("/publisher/base-url-not-utf8", test_base_url_not_utf8);
     return g_test_run();
 }
