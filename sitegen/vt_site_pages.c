@@ -858,8 +858,29 @@ static gint by_department_position(gconstpointer pa, gconstpointer pb, gpointer 
     return strcmp(a->a->id, b->a->id);
 }
 
+/* The card of @item, the @i-th of a page's items, from a page @root away:
+ * cards[@i], made on first use. A card is the same in every tree (its
+ * department's label is the config's, its links relative), so the trees'
+ * pages share it rather than each building and freeing its own. Borrowed
+ * (NULL if it could not be made). */
+static json_t *card_of(json_t **cards, size_t i, const vt_site_tree *t,
+                       const vt_site_item *item, const char *root)
+{
+    if (!cards[i])
+        cards[i] = vt__site_card(t, item, root);
+    return cards[i];
+}
+
+static void cards_free(json_t **cards, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        json_decref(cards[i]);
+    g_free(cards);
+}
+
+/* @cards: the cards of @all (card_of). */
 static vt_status intervention_tree(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
-                                   const char *number, GPtrArray *all)
+                                   const char *number, GPtrArray *all, json_t **cards)
 {
     g_autofree char *page_rel = g_strconcat("interventions/", number, ".html", NULL);
     g_autofree char *manifest_rel =
@@ -867,10 +888,13 @@ static vt_status intervention_tree(const vt_site *s, const vt_site_tree *t, vt_t
     g_autofree char *coll_rel = g_strconcat("iiif/collection/intervention/", number, ".json", NULL);
 
     g_autoptr(GPtrArray) items = g_ptr_array_new();
+    g_autoptr(GArray) places = g_array_new(FALSE, FALSE, sizeof(guint)); /* in @all */
     for (guint i = 0; i < all->len; i++) {
         vt_site_item *item = g_ptr_array_index(all, i);
-        if (vt_publog_visible(item->a, t->audience))
+        if (vt_publog_visible(item->a, t->audience)) {
             g_ptr_array_add(items, item);
+            g_array_append_val(places, i);
+        }
     }
     if (items->len == 0) {
         vt__site_remove_page(s, t, page_rel);
@@ -920,7 +944,7 @@ static vt_status intervention_tree(const vt_site *s, const vt_site_tree *t, vt_t
         return st;
 
     json_t *groups = json_array();
-    json_t *group = NULL;
+    json_t *group = NULL, *group_cards = NULL;
     const char *group_dept = NULL;
     for (guint i = 0; i < items->len; i++) {
         vt_site_item *item = g_ptr_array_index(items, i);
@@ -930,18 +954,36 @@ static vt_status intervention_tree(const vt_site *s, const vt_site_tree *t, vt_t
             g_autofree char *url = d && vt__site_department_shown(t, d)
                                        ? g_strconcat("../departments/", d->id, "/index.html", NULL)
                                        : NULL;
-            group = json_pack("{s:{s:s, s:s, s:s?}, s:[]}", "department", "id", group_dept,
-                              "label", d ? d->label : group_dept, "url", url, "cards");
+            /* Without json_pack(): the department's id is the store's text,
+             * its label the config's (checked), the URL ASCII. */
+            group_cards = json_array();
+            group = vt_jsonbuild_object(
+                "department",
+                vt_jsonbuild_object("id", vt_jsonbuild_text(group_dept), "label",
+                                    d ? vt_jsonbuild_string(d->label)
+                                      : vt_jsonbuild_text(group_dept),
+                                    "url", vt_jsonbuild_text(url), NULL),
+                "cards", group_cards, NULL);
+            if (!group)
+                group_cards = NULL; /* freed with it */
             json_array_append_new(groups, group);
         }
-        json_array_append_new(json_object_get(group, "cards"), vt__site_card(t, item, "../"));
+        json_array_append(group_cards,
+                          card_of(cards, g_array_index(places, guint, i), t, item, "../"));
     }
     g_autofree char *manifest_url = vt_manifest_url_intervention(&t->view, number);
     g_autofree char *coll_url = vt_manifest_url_intervention_collection(&t->view, number);
-    json_t *extra = json_pack("{s:{s:s, s:s, s:s, s:s, s:I, s:o}}", "intervention", "number",
-                              number, "label", title ? title : number, "manifest", manifest_url,
-                              "collection", coll_url, "count", (json_int_t)items->len, "groups",
-                              groups);
+    /* The number is valid (vt_manifest_intervention made its manifest):
+     * ASCII, as are the URLs made of it and the base URL (url_json); the
+     * title is the manifest's label. */
+    json_t *extra = vt_jsonbuild_object(
+        "intervention",
+        vt_jsonbuild_object("number", vt_jsonbuild_text(number), "label",
+                            vt_jsonbuild_text(title ? title : number), "manifest",
+                            url_json(t, manifest_url), "collection", url_json(t, coll_url),
+                            "count", json_integer((json_int_t)items->len), "groups", groups,
+                            NULL),
+        NULL);
     return vt__site_render(s, t, txn, "intervention", "intervention", title ? title : number, "../",
                            extra, page_rel);
 }
@@ -955,8 +997,10 @@ static vt_status intervention_render(const vt_site *s, const vt_site_tree *const
     vt_site_views views;
     vt__site_views_set(&views, (vt_site_item *const *)items->pdata, items->len);
     vt_status st = VT_OK;
+    json_t **cards = g_new0(json_t *, items->len);
     for (size_t i = 0; i < n_trees && st == VT_OK; i++)
-        st = intervention_tree(s, trees[i], txn, number, items);
+        st = intervention_tree(s, trees[i], txn, number, items, cards);
+    cards_free(cards, items->len);
     vt__site_views_clear(&views);
     return st;
 }
@@ -1114,16 +1158,21 @@ static char *page_name(uint64_t page)
     return g_strdup_printf("page-%" PRIu64 ".html", page);
 }
 
+/* @cards: the cards of @items (card_of). */
 static vt_status department_page_tree(const vt_site *s, const vt_site_tree *t, vt_txn *txn,
-                                      const vt_department *d, uint64_t page, GPtrArray *items)
+                                      const vt_department *d, uint64_t page, GPtrArray *items,
+                                      json_t **cards)
 {
     uint64_t pages = vt_publog_pages(txn, d->id);
     g_autofree char *coll_rel = subcollection_rel(d, page);
     g_autoptr(GPtrArray) shown = g_ptr_array_new();
+    json_t *card_list = json_array();
     for (guint i = items->len; i-- > 0;) {  /* newest first */
         vt_site_item *item = g_ptr_array_index(items, i);
-        if (vt_publog_visible(item->a, t->audience))
+        if (vt_publog_visible(item->a, t->audience)) {
             g_ptr_array_add(shown, item);
+            json_array_append(card_list, card_of(cards, i, t, item, "../../"));
+        }
     }
 
     /* The sub-collection: this page's manifests, oldest first like the
@@ -1140,8 +1189,10 @@ static vt_status department_page_tree(const vt_site *s, const vt_site_tree *t, v
                                                      audience);
     g_free(assets);
     g_free(harvested);
-    if (!coll)
+    if (!coll) {
+        json_decref(card_list);
         return VT_ERR_INVALID;
+    }
     g_autofree char *coll_url = g_strconcat(t->view.site_base_url, "/", coll_rel, NULL);
     g_autofree char *dept_url = vt_manifest_url_department(&t->view, d->id);
     g_autofree char *label = subcollection_label(d, page);
@@ -1151,12 +1202,11 @@ static vt_status department_page_tree(const vt_site *s, const vt_site_tree *t, v
                                                   "Collection"));
     vt_status st = vt__site_write_json(t, coll_rel, coll);
     json_decref(coll);
-    if (st != VT_OK)
+    if (st != VT_OK) {
+        json_decref(card_list);
         return st;
+    }
 
-    json_t *cards = json_array();
-    for (guint i = 0; i < shown->len; i++)
-        json_array_append_new(cards, vt__site_card(t, g_ptr_array_index(shown, i), "../../"));
     /* A page-N file shows nothing that changes when other pages change
      * (how many pages, how many images): it is only rewritten when one of
      * its own assets changes. index.html, the newest page, is rewritten with
@@ -1166,18 +1216,23 @@ static vt_status department_page_tree(const vt_site *s, const vt_site_tree *t, v
     g_autofree char *first = page_name(1);
     g_autofree char *title = g_strdup_printf("%s, page %" PRIu64, d->label, page);
     json_t *extra = json_pack("{s:{s:s, s:s}, s:o, s:{s:I, s:s?, s:s?, s:s, s:s}}", "department",
-                              "id", d->id, "label", d->label, "cards", cards, "pager", "page",
+                              "id", d->id, "label", d->label, "cards", card_list, "pager", "page",
                               (json_int_t)page, "newer", newer, "older", older, "first", first,
                               "newest", "index.html");
     g_autofree char *name = page_name(page);
     g_autofree char *rel = g_strconcat("departments/", d->id, "/", name, NULL);
     json_t *extra2 = NULL;
     if (page == pages) {
-        extra2 = json_deep_copy(extra);
-        json_object_set_new(json_object_get(extra2, "department"), "count",
+        /* The same with the totals: copies of the objects that gain them,
+         * the rest (the cards) shared, not copied deep. */
+        extra2 = json_copy(extra);
+        json_t *dept = json_copy(json_object_get(extra, "department"));
+        json_t *pager = json_copy(json_object_get(extra, "pager"));
+        json_object_set_new(dept, "count",
                             json_integer((json_int_t)vt_publog_count(txn, d->id, t->audience)));
-        json_object_set_new(json_object_get(extra2, "pager"), "pages",
-                            json_integer((json_int_t)pages));
+        json_object_set_new(pager, "pages", json_integer((json_int_t)pages));
+        json_object_set_new(extra2, "department", dept);
+        json_object_set_new(extra2, "pager", pager);
     }
     st = vt__site_render(s, t, txn, "department", "department", title, "../../", extra, rel);
     if (st == VT_OK && extra2) {
@@ -1216,6 +1271,7 @@ vt_status vt__site_department_page(const vt_site *s, const vt_site_tree *const *
     vt_status st = VT_OK;
     vt_site_views views;
     vt__site_views_set(&views, (vt_site_item *const *)items->pdata, items->len);
+    json_t **cards = g_new0(json_t *, items->len);
     for (size_t k = 0; k < n_trees && st == VT_OK; k++) {
         const vt_site_tree *t = trees[k];
         if (write_assets)
@@ -1225,8 +1281,9 @@ vt_status vt__site_department_page(const vt_site *s, const vt_site_tree *const *
                     st = vt__site_asset_write(s, t, txn, item);
             }
         if (st == VT_OK && vt__site_department_shown(t, d))
-            st = department_page_tree(s, t, txn, d, page, items);
+            st = department_page_tree(s, t, txn, d, page, items, cards);
     }
+    cards_free(cards, items->len);
     vt__site_views_clear(&views);
     /* Done with the asset pages: what an intervention held here does not
      * need their parts (only this thread ever touches them). */
