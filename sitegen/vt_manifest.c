@@ -1,7 +1,7 @@
 /* vt_manifest.c: see vt_manifest.h.
  *
- * Documents are built bottom-up with json_pack(), or for the asset's
- * manifest and canvas (made for every asset, twice) with vt_jsonbuild,
+ * Documents are built bottom-up with vt_jsonbuild (json_pack() is left for
+ * the static and iipsrv image services, made once per known asset and batch),
  * which keeps json_pack()'s rules without its format parser: "o" arguments
  * are stolen even when packing fails, so a NULL from any helper makes the
  * whole document NULL without a leak, and the public functions turn that
@@ -35,6 +35,22 @@
  * others (the site writes each asset in two trees). */
 enum { PART_LABEL, PART_METADATA, PART_SUMMARY, PART_INTERVENTION_LABEL, PART__COUNT };
 
+/* What a known asset's image gives its canvases (image_parts_get()). */
+typedef struct {
+    json_t *body;       /* the painting annotation's body; NULL until made */
+    json_t *thumbnail;  /* NULL: none */
+} image_parts;
+
+/* The config's images settings, which image_parts depend on: all but the
+ * site's base URL, the one thing in which the audiences' views differ. */
+typedef struct {
+    bool set;
+    vt_image_server server;
+    int thumbnail_size;
+    char *base_url[2];  /* public, internal */
+    char *dir[2];
+} image_settings;
+
 /* Views the caller already computed (vt_manifest_views_set), this thread. */
 static __thread struct {
     const vt_asset *const *assets;
@@ -51,6 +67,8 @@ static __thread struct {
      * values by a text key (shared_get). */
     GHashTable *literals;
     GHashTable *shared;
+    image_parts *images;      /* [i], for the config with .settings */
+    image_settings settings;  /* unset until an image part is made */
 } known_views;
 
 /* A JSON string of @text, a string literal of ours (ASCII), shared while
@@ -314,6 +332,7 @@ void vt_manifest_views_set(const vt_asset *const *assets, const json_t *const *h
     known_views.views = views;
     known_views.n = n;
     known_views.parts = g_new0(json_t *, n * PART__COUNT + 1);
+    known_views.images = g_new0(image_parts, n + 1);
     known_views.titles = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
                                                (GDestroyNotify)json_decref);
     for (size_t i = 0; i < n; i++)
@@ -330,6 +349,15 @@ void vt_manifest_views_clear(void)
     for (size_t i = 0; known_views.parts && i < known_views.n * PART__COUNT; i++)
         json_decref(known_views.parts[i]);
     g_free(known_views.parts);
+    for (size_t i = 0; known_views.images && i < known_views.n; i++) {
+        json_decref(known_views.images[i].body);
+        json_decref(known_views.images[i].thumbnail);
+    }
+    g_free(known_views.images);
+    for (size_t i = 0; i < 2; i++) {
+        g_free(known_views.settings.base_url[i]);
+        g_free(known_views.settings.dir[i]);
+    }
     if (known_views.titles)
         g_hash_table_destroy(known_views.titles);
     if (known_views.literals)
@@ -642,13 +670,18 @@ static void largest_size(const json_t *sizes, int *ret_width, int *ret_height)
     *ret_height = (int)best_h;
 }
 
+static vt_status base_url_not_utf8(const vt_asset *a)
+{
+    return vt_error_set(VT_ERR_INVALID, "manifest of %s: the image or site base URL is not UTF-8",
+                        a->id);
+}
+
 /* Everything image-related about one asset, computed once and shared by
- * its canvas and its thumbnail. */
+ * its image body and its thumbnail. */
 typedef struct {
     char *service_url;
     json_t *service;   /* the image service object */
     json_t *sizes;     /* static only, may be NULL */
-    char *canvas_url;
 } image_info;
 
 static void image_info_clear(image_info *im)
@@ -656,7 +689,6 @@ static void image_info_clear(image_info *im)
     g_free(im->service_url);
     json_decref(im->service);
     json_decref(im->sizes);
-    g_free(im->canvas_url);
     memset(im, 0, sizeof *im);
 }
 
@@ -664,21 +696,15 @@ static vt_status image_info_init(const vt_config *c, const vt_asset *a, image_in
 {
     memset(im, 0, sizeof *im);
     im->service_url = vt_url_image_service(c, a->id, a->visibility);
-    im->canvas_url = vt_url_canvas(c, a->id);
-    if (!im->service_url || !im->canvas_url) {
-        image_info_clear(im);
+    if (!im->service_url)
         return VT_ERR_INVALID;  /* vt_url set the message */
-    }
-    /* Checked once here (they hold the config's base URLs, which nothing
-     * checked): the canvas, its annotation and the image body then take
-     * them and the URLs made of them unchecked (vt_jsonbuild_text). Bad
-     * UTF-8 failed the manifest in json_pack() before, as it does here. */
-    if (!g_utf8_validate(im->service_url, -1, NULL) || !g_utf8_validate(im->canvas_url, -1, NULL)) {
-        vt_status st = vt_error_set(VT_ERR_INVALID,
-                                    "manifest of %s: the image or site base URL is not UTF-8",
-                                    a->id);
+    /* Checked once here (it holds the config's base URL, which nothing
+     * checked): the image body and the thumbnail then take it and the URLs
+     * made of it unchecked (vt_jsonbuild_text). Bad UTF-8 failed the
+     * manifest in json_pack() before, as it does here. */
+    if (!g_utf8_validate(im->service_url, -1, NULL)) {
         image_info_clear(im);
-        return st;
+        return base_url_not_utf8(a);
     }
     switch (c->server) {
     case VT_SERVER_CANTALOUPE:
@@ -741,21 +767,22 @@ static json_t *image_body_new(const vt_config *c, const vt_asset *a, const image
                                one_of(json_incref(im->service)), NULL);
 }
 
-/* The asset's only canvas, with its own thumbnail (Universal Viewer asks
- * the image service for a size a level-0 server lacks otherwise): @label
- * and @thumbnail (thumbnail_new(), may be NULL) are stolen. */
-static json_t *canvas_new(const vt_config *c, const vt_asset *a, const image_info *im,
-                          json_t *label, json_t *thumbnail)
+/* The asset's only canvas at @canvas_url (canvas_url_new()), with its own
+ * thumbnail (Universal Viewer asks the image service for a size a level-0
+ * server lacks otherwise): @body, @label and @thumbnail (image_parts, the
+ * thumbnail may be NULL) are stolen. */
+static json_t *canvas_new(const vt_asset *a, const char *canvas_url, json_t *body, json_t *label,
+                          json_t *thumbnail)
 {
-    g_autofree char *page = g_strconcat(im->canvas_url, "/page/1", NULL);
-    g_autofree char *annotation = g_strconcat(im->canvas_url, "/annotation/1", NULL);
+    g_autofree char *page = g_strconcat(canvas_url, "/page/1", NULL);
+    g_autofree char *annotation = g_strconcat(canvas_url, "/annotation/1", NULL);
     /* Without json_pack(): two canvases per asset, and the URLs are
-     * image_info_init()'s, checked there. */
+     * canvas_url_new()'s, checked there. */
     json_t *painting = vt_jsonbuild_object(
         "id", vt_jsonbuild_text(annotation), "type", literal("Annotation"),
-        "motivation", literal("painting"), "body", image_body_new(c, a, im), "target",
-        vt_jsonbuild_text(im->canvas_url), NULL);
-    json_t *canvas = vt_jsonbuild_object("id", vt_jsonbuild_text(im->canvas_url), "type",
+        "motivation", literal("painting"), "body", body, "target",
+        vt_jsonbuild_text(canvas_url), NULL);
+    json_t *canvas = vt_jsonbuild_object("id", vt_jsonbuild_text(canvas_url), "type",
                                          literal("Canvas"), "label", label, "width",
                                          json_integer(a->width), "height",
                                          json_integer(a->height), NULL);
@@ -798,6 +825,72 @@ static json_t *thumbnail_new(const vt_config *c, const vt_asset *a, const image_
                                       one_of(json_incref(im->service)), NULL));
 }
 
+/* The URL of @a's canvas, checked to be UTF-8 (it holds the site's base
+ * URL, which nothing checked), or NULL with the message set. */
+static char *canvas_url_new(const vt_config *c, const vt_asset *a)
+{
+    char *url = vt_url_canvas(c, a->id);
+    if (url && !g_utf8_validate(url, -1, NULL)) {
+        base_url_not_utf8(a);
+        g_clear_pointer(&url, g_free);
+    }
+    return url;
+}
+
+/* True when @c has images settings @s; @s takes @c's when it has none. */
+static bool image_settings_match(image_settings *s, const vt_config *c)
+{
+    if (!s->set) {
+        *s = (image_settings){ true, c->server, c->thumbnail_size,
+                               { g_strdup(c->images_base_url),
+                                 g_strdup(c->images_internal_base_url) },
+                               { g_strdup(c->images_dir), g_strdup(c->images_internal_dir) } };
+        return true;
+    }
+    return s->server == c->server && s->thumbnail_size == c->thumbnail_size &&
+           g_strcmp0(s->base_url[0], c->images_base_url) == 0 &&
+           g_strcmp0(s->base_url[1], c->images_internal_base_url) == 0 &&
+           g_strcmp0(s->dir[0], c->images_dir) == 0 &&
+           g_strcmp0(s->dir[1], c->images_internal_dir) == 0;
+}
+
+/* Asset @a's painting body and thumbnail (*@ret_thumbnail NULL: none), new
+ * references; @k is its known index (known_index()). Made once per batch
+ * for a known asset, while the config's images settings stay those of the
+ * first document that made them: the canvases of the asset's manifests and
+ * of the intervention manifests, in both audiences, then share them (they
+ * were a third of an intervention manifest). The canvas itself is the
+ * document's own: its id holds the audience's base URL, and the site sets
+ * its annotations. */
+static vt_status image_parts_get(const vt_config *c, const vt_asset *a, size_t k,
+                                 json_t **ret_body, json_t **ret_thumbnail)
+{
+    image_parts *slot = k < known_views.n && image_settings_match(&known_views.settings, c)
+                            ? &known_views.images[k]
+                            : NULL;
+    if (slot && slot->body) {
+        *ret_body = json_incref(slot->body);
+        *ret_thumbnail = json_incref(slot->thumbnail);
+        return VT_OK;
+    }
+    image_info im;
+    vt_status st = image_info_init(c, a, &im);
+    if (st != VT_OK)
+        return st;
+    json_t *body = image_body_new(c, a, &im);
+    json_t *thumbnail = body ? thumbnail_new(c, a, &im) : NULL;
+    image_info_clear(&im);
+    if (!body)
+        return vt_error_set(VT_ERR_NOMEM, "manifest: out of memory");
+    if (slot) {
+        slot->body = json_incref(body);
+        slot->thumbnail = json_incref(thumbnail);
+    }
+    *ret_body = body;
+    *ret_thumbnail = thumbnail;
+    return VT_OK;
+}
+
 /* ------------------------------------------------------------------ */
 /* Manifests */
 
@@ -827,7 +920,7 @@ static json_t *search_service_new(const vt_config *c, const char *id)
     g_autofree char *url1 = g_strconcat(url2, "/v1", NULL);
     g_autofree char *auto1 = g_strconcat(auto2, "/v1", NULL);
     /* Without json_pack() (one per asset manifest): the URLs hold the
-     * site's base URL, which the caller checked (image_info_init()), and
+     * site's base URL, which the caller checked (canvas_url_new()), and
      * the asset id; the rest are our literals. */
     json_t *search2 = vt_jsonbuild_object(
         "id", vt_jsonbuild_text(url2), "type", literal("SearchService2"), "service",
@@ -883,8 +976,10 @@ json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *h
     json_t *view = NULL;
     if (merged_view(a, harvested_fields, &view) != VT_OK)
         return NULL;
-    image_info im;
-    if (image_info_init(c, a, &im) != VT_OK) {
+    size_t k = known_index(a, harvested_fields);
+    json_t *body = NULL, *thumbnail = NULL;
+    g_autofree char *canvas_url = canvas_url_new(c, a);
+    if (!canvas_url || image_parts_get(c, a, k, &body, &thumbnail) != VT_OK) {
         json_decref(view);
         return NULL;
     }
@@ -908,7 +1003,6 @@ json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *h
 
     /* Each reference labelled as the document it names labels itself. */
     json_t *part_of = json_array();
-    size_t k = known_index(a, harvested_fields);
     if (intervention)
         json_array_append_new(part_of,
                               ref_new(vt_jsonbuild_text(intervention), "Collection",
@@ -925,7 +1019,7 @@ json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *h
      * written out. */
     json_t *label = known_part(k, PART_LABEL, asset_label, a, view);
     /* Without json_pack() (two manifests per asset): the URLs are the
-     * config's base URLs, which image_info_init() checked, with the asset
+     * site's base URL, which canvas_url_new() checked, with the asset
      * id, a department id, an intervention number or a language tag (all
      * ASCII, checked), so they go in unchecked; the rest are our literals.
      * Keys in json_pack()'s order, "o*" ones left out. */
@@ -940,9 +1034,9 @@ json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *h
     /* "s*": left out when there are none, bad UTF-8 fails the document. */
     vt_jsonbuild_set(&doc, "rights", rights ? vt_jsonbuild_string(rights) : NULL, !rights);
     /* The same thumbnail on the manifest and its canvas. */
-    json_t *thumbnail = thumbnail_new(c, a, &im);
     vt_jsonbuild_set(&doc, "thumbnail", json_incref(thumbnail), true);
-    vt_jsonbuild_set(&doc, "items", one_of(canvas_new(c, a, &im, json_incref(label), thumbnail)),
+    vt_jsonbuild_set(&doc, "items",
+                     one_of(canvas_new(a, canvas_url, body, json_incref(label), thumbnail)),
                      false);
     vt_jsonbuild_set(&doc, "seeAlso",
                      one_of(vt_jsonbuild_object("id", vt_jsonbuild_text(see_also), "type",
@@ -956,7 +1050,6 @@ json_t *vt_manifest_asset(const vt_config *c, const vt_asset *a, const json_t *h
                      false);
     vt_jsonbuild_set(&doc, "partOf", part_of, false);
     vt_jsonbuild_set(&doc, "service", search_service_new(c, a->id), false);
-    image_info_clear(&im);
     json_decref(view);
     return done(doc, "manifest", a->id);
 }
@@ -1060,30 +1153,24 @@ json_t *vt_manifest_intervention(const vt_config *c, const char *number,
     g_autoptr(GPtrArray) labels = g_ptr_array_new();
     for (size_t i = 0; i < n_assets; i++) {
         const vt_asset *a = assets[i];
-        json_t *view = NULL;
-        image_info im;
-        if (merged_view(a, harvested ? harvested[i] : NULL, &view) != VT_OK) {
-            json_decref(canvases);
-            json_decref(thumbnail);
-            return NULL;
-        }
-        if (image_info_init(c, a, &im) != VT_OK) {
+        const json_t *h = harvested ? harvested[i] : NULL;
+        size_t known = known_index(a, h);
+        json_t *view = NULL, *body = NULL, *canvas_thumbnail = NULL;
+        g_autofree char *canvas_url = NULL;
+        if (merged_view(a, h, &view) != VT_OK || !(canvas_url = canvas_url_new(c, a)) ||
+            image_parts_get(c, a, known, &body, &canvas_thumbnail) != VT_OK) {
             json_decref(view);
             json_decref(canvases);
             json_decref(thumbnail);
             return NULL;
         }
         /* The manifest's thumbnail is the first canvas's that has one. */
-        json_t *canvas_thumbnail = thumbnail_new(c, a, &im);
         if (!thumbnail && canvas_thumbnail)
             thumbnail = json_incref(canvas_thumbnail);
         json_array_append_new(canvases,
-                              canvas_new(c, a, &im,
-                                         known_part(known_index(a, harvested ? harvested[i]
-                                                                              : NULL),
-                                                    PART_LABEL, asset_label, a, view),
+                              canvas_new(a, canvas_url, body,
+                                         known_part(known, PART_LABEL, asset_label, a, view),
                                          canvas_thumbnail));
-        image_info_clear(&im);
         json_decref(view);
 
         const char *label = department_label(c, a->department);
@@ -1097,29 +1184,33 @@ json_t *vt_manifest_intervention(const vt_config *c, const char *number,
     g_autofree char *id = vt_manifest_url_intervention(c, number);
     g_autofree char *collection = vt_manifest_url_intervention_collection(c, number);
     json_t *titles = intervention_titles(harvested, n_assets);
-    json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:o, s:o, s:o*, s:[o], s:o}",
-        "@context", VT_MANIFEST_CONTEXT,
-        "id", id,
-        "type", "Manifest",
-        "label", intervention_label(number, titles),
-        "requiredStatement", attribution_new(c, (const char *const *)labels->pdata, labels->len),
-        "thumbnail", thumbnail,
-        "partOf",
-        ref_new(vt_jsonbuild_string(collection), "Collection", intervention_label(number, titles)),
-        "items", canvases);
+    /* One label in three places: documents are only written out. */
+    json_t *label = intervention_label(number, titles);
+    json_decref(titles);
     /* The intervention's page on the site (sitegen/vt_site.h). */
-    g_autofree char *page = g_strdup_printf("%s/interventions/%s.html", c->site_base_url, number);
-    if (doc)
-        json_object_set_new(doc, "homepage",
-                            json_pack("[{s:s, s:s, s:o, s:s}]", "id", page, "type", "Text",
-                                      "label", intervention_label(number, titles), "format",
-                                      "text/html"));
+    g_autofree char *page = g_strconcat(c->site_base_url, "/interventions/", number, ".html", NULL);
+    /* Without json_pack(), keys in its order: the URLs hold the site's base
+     * URL, which canvas_url_new() checked, and the number (ASCII,
+     * checked). */
+    json_t *doc = vt_jsonbuild_object(
+        "@context", literal(VT_MANIFEST_CONTEXT), "id", vt_jsonbuild_text(id), "type",
+        literal("Manifest"), "label", json_incref(label), "requiredStatement",
+        attribution_new(c, (const char *const *)labels->pdata, labels->len), NULL);
+    vt_jsonbuild_set(&doc, "thumbnail", thumbnail, true);
+    vt_jsonbuild_set(&doc, "partOf",
+                     one_of(ref_new(vt_jsonbuild_text(collection), "Collection",
+                                    json_incref(label))),
+                     false);
+    vt_jsonbuild_set(&doc, "items", canvases, false);
+    vt_jsonbuild_set(&doc, "homepage",
+                     one_of(vt_jsonbuild_object("id", vt_jsonbuild_text(page), "type",
+                                                literal("Text"), "label", label, "format",
+                                                literal("text/html"), NULL)),
+                     false);
     /* Each canvas's own rights are in its asset's manifest; the whole
      * states the institution's default. */
-    if (doc && c->site_rights && vt_config_rights_valid(c->site_rights))
-        json_object_set_new(doc, "rights", json_string(c->site_rights));
-    json_decref(titles);
+    if (c->site_rights && vt_config_rights_valid(c->site_rights))
+        vt_jsonbuild_set(&doc, "rights", vt_jsonbuild_string(c->site_rights), true);
     return done(doc, "intervention manifest", number);
 }
 
@@ -1130,10 +1221,17 @@ json_t *vt_manifest_intervention(const vt_config *c, const char *number,
  * stolen, @part_of (a URL, may be NULL) is the parent collection. */
 static json_t *collection_new(const char *id, json_t *label, json_t *items, const char *part_of)
 {
-    json_t *parent =
-        part_of ? json_pack("[o]", ref_new(vt_jsonbuild_string(part_of), "Collection", NULL)) : NULL;
-    return json_pack("{s:s, s:s, s:s, s:o, s:o*, s:o}", "@context", VT_MANIFEST_CONTEXT, "id",
-                     id, "type", "Collection", "label", label, "partOf", parent, "items", items);
+    /* Without json_pack(), keys in its order. The URLs hold the site's
+     * base URL, which nothing checked here. */
+    json_t *doc = vt_jsonbuild_object("@context", literal(VT_MANIFEST_CONTEXT), "id",
+                                      vt_jsonbuild_string(id), "type", literal("Collection"),
+                                      "label", label, NULL);
+    if (part_of)
+        vt_jsonbuild_set(&doc, "partOf",
+                         one_of(ref_new(vt_jsonbuild_string(part_of), "Collection", NULL)),
+                         false);
+    vt_jsonbuild_set(&doc, "items", items, false);
+    return doc;
 }
 
 /* A Manifest reference per asset, labelled with its title. */
@@ -1204,27 +1302,28 @@ json_t *vt_manifest_collection_intervention(const vt_config *c, const char *numb
         check_assets(assets, n_assets, number, NULL, audience) != VT_OK)
         return NULL;
     json_t *titles = intervention_titles(harvested, n_assets);
+    /* One label in two places: documents are only written out. */
+    json_t *label = intervention_label(number, titles);
+    json_decref(titles);
     json_t *items = json_array();
     if (n_assets > 0) {
         g_autofree char *manifest = vt_manifest_url_intervention(c, number);
         json_array_append_new(items, ref_new(vt_jsonbuild_string(manifest), "Manifest",
-                                             intervention_label(number, titles)));
+                                             json_incref(label)));
     }
     json_t *refs = manifest_refs_new(c, assets, harvested, n_assets);
     if (!refs) {
         json_decref(items);
-        json_decref(titles);
+        json_decref(label);
         return NULL;  /* the message is set */
     }
     int rc = json_array_extend(items, refs);
     json_decref(refs);
     if (rc != 0) {
         json_decref(items);
-        json_decref(titles);
+        json_decref(label);
         return done(NULL, "collection of intervention", number);
     }
     g_autofree char *id = vt_manifest_url_intervention_collection(c, number);
-    json_t *doc = collection_new(id, intervention_label(number, titles), items, NULL);
-    json_decref(titles);
-    return done(doc, "collection of intervention", number);
+    return done(collection_new(id, label, items, NULL), "collection of intervention", number);
 }

@@ -13,7 +13,8 @@
  * between threads (it is only read; jansson counts references atomically),
  * as long as no thread changes it meanwhile. Every returned json_t is a
  * new reference owned by the caller (json_decref). Documents may share
- * values that never change (labels, metadata, strings): a caller may set
+ * values that never change (labels, metadata, strings, an image's body and
+ * thumbnail, in both audiences' documents): a caller may set
  * members of a document's own objects (the document, an asset manifest's
  * canvas and partOf references) but not change the values found in them.
  * On failure they return NULL with the message set (vt_error_message()):

@@ -626,17 +626,26 @@ static void test_intervention(void)
 }
 
 /* The documents of @assets (each asset's manifest, the intervention's
- * manifest and collection) as one text. */
+ * manifest and collection) for @audience as one text; @intervention_first
+ * builds the intervention's documents before the assets' own. */
 static char *documents_text(const vt_config *c, const vt_asset *const *assets,
-                            const json_t *const *harvested, size_t n)
+                            const json_t *const *harvested, size_t n, const char *audience,
+                            bool intervention_first)
 {
     json_t *docs = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(docs, vt_manifest_asset(c, assets[i], harvested[i], "internal"));
-    json_array_append_new(docs, vt_manifest_intervention(c, assets[0]->intervention, assets,
-                                                         harvested, n, "internal"));
-    json_array_append_new(docs, vt_manifest_collection_intervention(
-                                    c, assets[0]->intervention, assets, harvested, n, "internal"));
+    for (int round = 0; round < 2; round++) {
+        if (round == (intervention_first ? 0 : 1)) {
+            json_array_append_new(docs, vt_manifest_intervention(c, assets[0]->intervention,
+                                                                 assets, harvested, n, audience));
+            json_array_append_new(docs, vt_manifest_collection_intervention(
+                                            c, assets[0]->intervention, assets, harvested, n,
+                                            audience));
+        } else {
+            for (size_t i = 0; i < n; i++)
+                json_array_append_new(docs,
+                                      vt_manifest_asset(c, assets[i], harvested[i], audience));
+        }
+    }
     g_assert_cmpint(json_array_size(docs), ==, n + 2);
     char *text = json_dumps(docs, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(docs);
@@ -648,11 +657,21 @@ static char *documents_text(const vt_config *c, const vt_asset *const *assets,
 
 /* With the views known (vt_manifest_views_set), the parts made once and
  * then shared (labels, metadata and its labels, summaries, the titles of
- * harvested fields that several assets share, attributions, literals) give
- * the same documents as without, both when made and when reused. */
+ * harvested fields that several assets share, attributions, literals, an
+ * asset's image body and thumbnail) give the same documents as without,
+ * both when made and when reused: for both audiences, each with its own
+ * config view as the site has (their canvases differ in the base URL, the
+ * images they share do not), in either order, asset manifests or the
+ * intervention's documents first, and for a config with other images
+ * settings in the same batch (which must not take the first one's). */
 static void test_known_views(void)
 {
     vt_config *c = load("cantaloupe", "/srv/iiif");
+    vt_config *other = load("iipsrv", "/srv/iiif");
+    vt_config views_of[2];
+    vt_config_audience_view(c, false, &views_of[0]);
+    vt_config_audience_view(c, true, &views_of[1]);
+    const char *const audiences[] = { "public", "internal" };
     vt_asset *a = make_asset("kv01", "photo", "2019.12345", 4000, 3000, CUSTOM);
     vt_asset *b = make_asset("kv02", "xray", "2019.12345", 2000, 2500,
                              "{\"object_type\": [{\"value\": \"drawing\", \"lang\": \"en\"}]}");
@@ -664,9 +683,20 @@ static void test_known_views(void)
     json_t *h = parse(HARVESTED);
     const vt_asset *const assets[] = { a, b, d };
     const json_t *const harvested[] = { h, h, h };
-    g_autofree char *alone = documents_text(c, assets, harvested, 3);
-    g_assert_nonnull(strstr(alone, "Object type (from the file)"));
-    g_assert_nonnull(strstr(alone, "Intervention 2019.12345: Portrait of a woman"));
+    /* [audience][intervention first], and the other images settings. */
+    char *alone[2][2], *alone_other[2];
+    for (size_t w = 0; w < 2; w++)
+        for (int first = 0; first < 2; first++)
+            alone[w][first] =
+                documents_text(&views_of[w], assets, harvested, 3, audiences[w], first);
+    for (int first = 0; first < 2; first++)
+        alone_other[first] = documents_text(other, assets, harvested, 3, "internal", first);
+    g_assert_nonnull(strstr(alone[0][0], "Object type (from the file)"));
+    g_assert_nonnull(strstr(alone[0][0], "Intervention 2019.12345: Portrait of a woman"));
+    g_assert_nonnull(
+        strstr(alone[1][0], "\"https://collection.example.org/internal/iiif/kv01/canvas/1\""));
+    g_assert_null(strstr(alone[0][0], "/internal/"));
+    g_assert_nonnull(strstr(alone_other[0], "kv01.tif"));
 
     json_t *views[3];
     for (size_t i = 0; i < 3; i++) {
@@ -674,19 +704,37 @@ static void test_known_views(void)
         g_assert_cmpint(vt_meta_merged(metadata, assets[i]->embedded, &views[i]), ==, VT_OK);
         json_decref(metadata);
     }
-    vt_manifest_views_set(assets, harvested, (const json_t *const *)views, 3);
-    g_autofree char *made = documents_text(c, assets, harvested, 3);
-    g_autofree char *reused = documents_text(c, assets, harvested, 3);
-    vt_manifest_views_clear();
-    g_assert_cmpstr(made, ==, alone);
-    g_assert_cmpstr(reused, ==, alone);
+    /* first: the audience that makes the parts; intervention_first: which
+     * documents make them. Each batch: made, then reused, then the other
+     * audience, then the other images settings. */
+    for (size_t first = 0; first < 2; first++)
+        for (int intervention_first = 0; intervention_first < 2; intervention_first++) {
+            vt_manifest_views_set(assets, harvested, (const json_t *const *)views, 3);
+            for (size_t round = 0; round < 2; round++)
+                for (size_t j = 0; j < 2; j++) {
+                    size_t w = j == 0 ? first : 1 - first;
+                    g_autofree char *text = documents_text(&views_of[w], assets, harvested, 3,
+                                                           audiences[w], intervention_first);
+                    g_assert_cmpstr(text, ==, alone[w][intervention_first]);
+                }
+            g_autofree char *text_other =
+                documents_text(other, assets, harvested, 3, "internal", intervention_first);
+            vt_manifest_views_clear();
+            g_assert_cmpstr(text_other, ==, alone_other[intervention_first]);
+        }
 
+    for (size_t w = 0; w < 2; w++)
+        for (int first = 0; first < 2; first++)
+            g_free(alone[w][first]);
+    for (int first = 0; first < 2; first++)
+        g_free(alone_other[first]);
     for (size_t i = 0; i < 3; i++)
         json_decref(views[i]);
     json_decref(h);
     vt_asset_free(a);
     vt_asset_free(b);
     vt_asset_free(d);
+    vt_config_free(other);
     vt_config_free(c);
 }
 
