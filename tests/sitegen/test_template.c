@@ -494,18 +494,24 @@ static void test_parse_errors(void)
     g_assert_cmpuint(strlen(vt_error_message()), <, 150);
 }
 
+/* @data (taken) with "l": a list of @n zeros, for loops of n passes. */
+static json_t *with_list(json_t *data, int n)
+{
+    json_t *list = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(list, json_integer(0));
+    json_object_set_new(data, "l", list);
+    return data;
+}
+
 static void test_limits(void)
 {
     /* Output: 100^3 passes of 100 bytes is far over 64 MiB. */
-    GString *json = g_string_new("{\"s\": \"");
+    char s[101];
     for (int i = 0; i < 100; i++)
-        g_string_append_c(json, 'a' + i % 26);
-    g_string_append(json, "\", \"l\": [0");
-    for (int i = 1; i < 100; i++)
-        g_string_append(json, ",0");
-    g_string_append(json, "]}");
-    json_t *data = parse_json(json->str);
-    g_string_free(json, TRUE);
+        s[i] = (char)('a' + i % 26);
+    s[100] = '\0';
+    json_t *data = with_list(json_pack("{s:s}", "s", s), 100);
 
     vt_template_set *set = NULL;
     vt_template_set_new(&set);
@@ -572,6 +578,113 @@ static void test_embedded_nul(void)
     g_assert_cmpint(vt_template_render(set, "t", data, out), ==, VT_OK);
     g_assert_cmpuint(out->len, ==, 23);
     g_assert_true(memcmp(out->str, "[\0&amp;\0\0&#39;\0|\0&\0\0'\0]", 23) == 0);
+    g_string_free(out, TRUE);
+    json_decref(data);
+    vt_template_set_free(set);
+}
+
+/* HTML escaping as the header defines it, one byte at a time: what the
+ * engine's faster escaper must give. */
+static void escape_slowly(GString *out, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        switch (s[i]) {
+        case '&': g_string_append(out, "&amp;"); break;
+        case '<': g_string_append(out, "&lt;"); break;
+        case '>': g_string_append(out, "&gt;"); break;
+        case '"': g_string_append(out, "&quot;"); break;
+        case '\'': g_string_append(out, "&#39;"); break;
+        default: g_string_append_c(out, s[i]);
+        }
+    }
+}
+
+/* Renders "[{{x}}|{{{x}}}]" with x = @s (@n bytes, not checked as UTF-8)
+ * and compares with escape_slowly(); a fresh output buffer each time, so
+ * that the escaper grows it. */
+static void assert_escapes(vt_template_set *set, const char *s, size_t n)
+{
+    json_t *data = json_object();
+    json_object_set_new(data, "x", json_stringn_nocheck(s, n));
+    GString *expected = g_string_new("[");
+    escape_slowly(expected, s, n);
+    g_string_append_c(expected, '|');
+    g_string_append_len(expected, s, (gssize)n);
+    g_string_append_c(expected, ']');
+    GString *out = g_string_new(NULL);
+    g_assert_cmpint(vt_template_render(set, "t", data, out), ==, VT_OK);
+    g_assert_cmpmem(out->str, out->len, expected->str, expected->len);
+    g_assert_cmpint(out->str[out->len], ==, '\0');
+    g_string_free(out, TRUE);
+    g_string_free(expected, TRUE);
+    json_decref(data);
+}
+
+static void test_escaping(void)
+{
+    vt_template_set *set = NULL;
+    vt_template_set_new(&set);
+    g_assert_cmpint(vt_template_set_add(set, "t", "[{{x}}|{{{x}}}]", NULL), ==, VT_OK);
+
+    /* Filler: ASCII, two- to four-byte UTF-8, a control character, bytes
+     * near the special ones; then each special byte (and NUL) at each
+     * position of strings 0 to 40 bytes long, alone and with a second one
+     * at the mirrored position (so runs of two and specials at both ends). */
+    static const char filler[] = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\x01=;%/`b"
+                                 "</script>\t \xc2\xa0z";
+    static const char specials[] = { '&', '<', '>', '"', '\'', '\0' };
+    char buf[64];
+    for (size_t len = 0; len <= 40; len++) {
+        for (size_t i = 0; i < len; i++)
+            buf[i] = filler[i % (sizeof filler - 1)];
+        buf[len] = '\0';
+        assert_escapes(set, buf, len);
+        for (size_t k = 0; k < G_N_ELEMENTS(specials); k++)
+            for (size_t pos = 0; pos < len; pos++) {
+                char copy[64];
+                memcpy(copy, buf, len + 1);
+                copy[pos] = specials[k];
+                assert_escapes(set, copy, len);
+                copy[len - 1 - pos] = specials[(k + pos) % G_N_ELEMENTS(specials)];
+                assert_escapes(set, copy, len);
+            }
+    }
+    /* Nothing but specials, long, as the annotation types' JSON nearly is. */
+    GString *dense = g_string_new(NULL);
+    for (int i = 0; i < 3000; i++)
+        g_string_append_c(dense, "&<>\"'x"[i % 6]);
+    assert_escapes(set, dense->str, dense->len);
+    g_string_free(dense, TRUE);
+    vt_template_set_free(set);
+}
+
+/* Escaped output up to the limit: exactly VT_TEMPLATE_MAX_OUTPUT bytes are
+ * fine, one more is not, also when the last value cannot have room for its
+ * worst case (six bytes a byte) within the limit. */
+static void test_escaping_limit(void)
+{
+    G_STATIC_ASSERT(VT_TEMPLATE_MAX_OUTPUT == 1024 * 1024 * 64);
+    json_t *data = with_list(json_pack("{s:s, s:s}", "s", "<<<<<<<<<<<<<<<<", "t", "abc<"), 1024);
+
+    vt_template_set *set = NULL;
+    vt_template_set_new(&set);
+    /* 1024 * 1024 passes of 16 * "&lt;". */
+    g_assert_cmpint(vt_template_set_add(set, "full", "{{#l}}{{#l}}{{s}}{{/l}}{{/l}}", NULL), ==,
+                    VT_OK);
+    /* Then a value whose plain start alone is over the limit. */
+    g_assert_cmpint(vt_template_set_add(set, "over", "{{#l}}{{#l}}{{s}}{{/l}}{{/l}}{{t}}", NULL),
+                    ==, VT_OK);
+    g_assert_cmpint(vt_template_set_add(set, "after", "x{{#l}}{{#l}}{{s}}{{/l}}{{/l}}", NULL), ==,
+                    VT_OK);
+    GString *out = g_string_new("kept");
+    g_assert_cmpint(vt_template_render(set, "full", data, out), ==, VT_OK);
+    g_assert_cmpuint(out->len, ==, 4 + VT_TEMPLATE_MAX_OUTPUT);
+    g_assert_true(g_str_has_suffix(out->str, "&lt;&lt;"));
+    g_string_truncate(out, 4);
+    g_assert_cmpint(vt_template_render(set, "over", data, out), ==, VT_ERR_LIMIT);
+    g_assert_cmpint(vt_template_render(set, "after", data, out), ==, VT_ERR_LIMIT);
+    g_assert_nonnull(strstr(vt_error_message(), "after:1: output over the limit"));
+    g_assert_cmpstr(out->str, ==, "kept");
     g_string_free(out, TRUE);
     json_decref(data);
     vt_template_set_free(set);
@@ -689,6 +802,8 @@ int main(int argc, char **argv)
     g_test_add_func("/template/limits", test_limits);
     g_test_add_func("/template/values", test_values);
     g_test_add_func("/template/embedded-nul", test_embedded_nul);
+    g_test_add_func("/template/escaping", test_escaping);
+    g_test_add_func("/template/escaping-limit", test_escaping_limit);
     g_test_add_func("/template/many-lookups", test_many_lookups);
     g_test_add_func("/template/threads", test_threads);
     int rc = g_test_run();
