@@ -967,19 +967,14 @@ typedef struct {
     GString *indent;
     guint64 steps;
     guint partial_depth;
-    const template *tpl;      /* where we are, for messages */
-    guint line;
+    /* The output reached the limit; the node being rendered has yet to say
+     * where (render_nodes). */
+    gboolean over_limit;
     vt_template_translate_fn translate; /* NULL: the text as written */
     void *translate_data;
     lookup_entry *cache;      /* LOOKUP_CACHE_SIZE entries... */
     guint64 cached[LOOKUP_CACHE_SIZE / 64]; /* ...of which these bits are set */
 } render_state;
-
-static vt_status output_limit(const render_state *rs)
-{
-    return vt_error_set(VT_ERR_LIMIT, "%s:%u: output over the limit of %u bytes", rs->tpl->origin,
-                        rs->line, VT_TEMPLATE_MAX_OUTPUT);
-}
 
 static void set_room(render_state *rs)
 {
@@ -990,8 +985,10 @@ static vt_status emit_grow(render_state *rs, const char *s, size_t n)
 {
     GString *out = rs->out;
 
-    if (n > rs->out_limit - out->len)
-        return output_limit(rs);
+    if (n > rs->out_limit - out->len) {
+        rs->over_limit = TRUE;
+        return VT_ERR_LIMIT;
+    }
     g_string_append_len(out, s, (gssize)n);
     set_room(rs);
     return VT_OK;
@@ -1257,6 +1254,12 @@ static void push(render_state *rs, const json_t *value)
 static vt_status render_nodes(render_state *rs, const template *tpl, const node *nodes, size_t n,
                               size_t indent_off, size_t indent_len);
 
+static vt_status too_many_steps(const template *tpl, guint line)
+{
+    return vt_error_set(VT_ERR_LIMIT, "%s:%u: rendering stopped after %u steps", tpl->origin, line,
+                        VT_TEMPLATE_MAX_STEPS);
+}
+
 static vt_status render_section(render_state *rs, const template *tpl, const node *nd,
                                 size_t indent_off, size_t indent_len)
 {
@@ -1277,8 +1280,7 @@ static vt_status render_section(render_state *rs, const template *tpl, const nod
             /* Each pass counts, so that a long list around an empty body
              * is bounded too. */
             if (++rs->steps > VT_TEMPLATE_MAX_STEPS)
-                return vt_error_set(VT_ERR_LIMIT, "%s:%u: rendering stopped after %u steps",
-                                    tpl->origin, nd->line, VT_TEMPLATE_MAX_STEPS);
+                return too_many_steps(tpl, nd->line);
             push(rs, json_array_get(value, i));
             st = render_nodes(rs, tpl, nd->u.section.children, nd->u.section.n_children,
                               indent_off, indent_len);
@@ -1329,15 +1331,13 @@ static vt_status render_partial(render_state *rs, const template *tpl, const nod
 static vt_status render_nodes(render_state *rs, const template *tpl, const node *nodes, size_t n,
                               size_t indent_off, size_t indent_len)
 {
-    vt_status st = VT_OK;
+    /* The nodes are counted before they are rendered, all at once. */
+    if (n > VT_TEMPLATE_MAX_STEPS - rs->steps)
+        return too_many_steps(tpl, nodes[0].line);
+    rs->steps += n;
 
-    rs->tpl = tpl;
-    for (size_t i = 0; i < n && st == VT_OK; i++) {
-        const node *nd = &nodes[i];
-        rs->line = nd->line;
-        if (++rs->steps > VT_TEMPLATE_MAX_STEPS)
-            return vt_error_set(VT_ERR_LIMIT, "%s:%u: rendering stopped after %u steps",
-                                tpl->origin, nd->line, VT_TEMPLATE_MAX_STEPS);
+    for (const node *nd = nodes, *end = nodes + n; nd < end; nd++) {
+        vt_status st = VT_OK;
         switch (nd->kind) {
         case NODE_TEXT:
             st = emit_text(rs, nd, indent_off, indent_len);
@@ -1352,14 +1352,22 @@ static vt_status render_nodes(render_state *rs, const template *tpl, const node 
             break;
         case NODE_PARTIAL:
             st = render_partial(rs, tpl, nd, indent_off, indent_len);
-            rs->tpl = tpl;
             break;
         case NODE_TRANSLATE:
             st = emit_translated(rs, nd);
             break;
         }
+        if (G_UNLIKELY(st != VT_OK)) {
+            /* The innermost node says where the output reached the limit. */
+            if (rs->over_limit) {
+                rs->over_limit = FALSE;
+                vt_error_set(VT_ERR_LIMIT, "%s:%u: output over the limit of %u bytes",
+                             tpl->origin, nd->line, VT_TEMPLATE_MAX_OUTPUT);
+            }
+            return st;
+        }
     }
-    return st;
+    return VT_OK;
 }
 
 vt_status vt_template_render(const vt_template_set *set, const char *name, const json_t *data,
@@ -1381,7 +1389,6 @@ vt_status vt_template_render_translated(const vt_template_set *set, const char *
         .out = out,
         .out_limit = out->len + VT_TEMPLATE_MAX_OUTPUT,
         .cap = VT_TEMPLATE_MAX_NESTING,
-        .tpl = tpl,
         .translate = translate,
         .translate_data = translate_data,
     };
