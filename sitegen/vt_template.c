@@ -66,6 +66,19 @@ typedef struct {
     name_path name;
 } text_piece;
 
+/* Nodes in a row that a render without translation copies as they are:
+ * text, and {{_ text}} without placeholders. A row of two or more is
+ * joined once, when compiled, into one copy (with the text nodes' marks):
+ * one node in three of the installed templates is interface text between
+ * two texts. */
+typedef struct {
+    char *text;
+    size_t len;
+    size_t *marks;
+    size_t n_marks;
+    size_t n_nodes;    /* the nodes it stands for, from the one that has it */
+} text_run;
+
 typedef struct node node;
 struct node {
     node_kind kind;
@@ -76,6 +89,7 @@ struct node {
             size_t len;
             size_t *marks;     /* ascending offsets in [0, len] where lines begin */
             size_t n_marks;
+            text_run *run;     /* NULL: none begins here */
         } text;
         name_path var;
         struct {
@@ -98,6 +112,7 @@ struct node {
             text_piece *pieces;
             size_t n_pieces;
             char *escaped;     /* the pieces' text */
+            text_run *run;     /* NULL: none begins here */
         } translate;
     } u;
 };
@@ -129,6 +144,15 @@ static void name_path_clear(name_path *path)
 
 static void nodes_free(node *nodes, size_t n);
 
+static void text_run_free(text_run *run)
+{
+    if (!run)
+        return;
+    g_free(run->text);
+    g_free(run->marks);
+    g_free(run);
+}
+
 /* Frees what the nodes own, not the array itself. */
 static void nodes_clear(node *nodes, size_t n)
 {
@@ -137,6 +161,7 @@ static void nodes_clear(node *nodes, size_t n)
         switch (nd->kind) {
         case NODE_TEXT:
             g_free(nd->u.text.marks);
+            text_run_free(nd->u.text.run);
             break;
         case NODE_VAR:
         case NODE_RAW:
@@ -158,6 +183,7 @@ static void nodes_clear(node *nodes, size_t n)
                 name_path_clear(&nd->u.translate.pieces[k].name);
             g_free(nd->u.translate.pieces);
             g_free(nd->u.translate.escaped);
+            text_run_free(nd->u.translate.run);
             break;
         }
     }
@@ -667,6 +693,67 @@ static vt_status parse(parser *p)
     return VT_OK;
 }
 
+/* TRUE if a render without translation copies @nd as it is: then
+ * @ret_text (@ret_len bytes) is what it copies. */
+static gboolean is_plain(const node *nd, GString *ret_text)
+{
+    if (nd->kind == NODE_TEXT) {
+        g_string_append_len(ret_text, nd->u.text.text, (gssize)nd->u.text.len);
+        return TRUE;
+    }
+    if (nd->kind != NODE_TRANSLATE || !nd->u.translate.pieces)
+        return FALSE;
+    for (size_t i = 0; i < nd->u.translate.n_pieces; i++)
+        if (nd->u.translate.pieces[i].name.parts)
+            return FALSE;
+    for (size_t i = 0; i < nd->u.translate.n_pieces; i++)
+        g_string_append_len(ret_text, nd->u.translate.pieces[i].text,
+                            (gssize)nd->u.translate.pieces[i].len);
+    return TRUE;
+}
+
+/* Gives each row of two or more plain nodes in @nodes (and the sections'
+ * children) its text_run, on the row's first node. */
+static void add_runs(node *nodes, size_t n)
+{
+    GString *text = g_string_new(NULL);
+    GArray *marks = g_array_new(FALSE, FALSE, sizeof(size_t));
+
+    for (size_t i = 0; i < n;) {
+        if (nodes[i].kind == NODE_SECTION || nodes[i].kind == NODE_INVERTED)
+            add_runs(nodes[i].u.section.children, nodes[i].u.section.n_children);
+        g_string_truncate(text, 0);
+        g_array_set_size(marks, 0);
+        size_t k = i;
+        for (; k < n; k++) {
+            size_t offset = text->len;
+            if (!is_plain(&nodes[k], text))
+                break;
+            for (size_t m = 0; nodes[k].kind == NODE_TEXT && m < nodes[k].u.text.n_marks; m++) {
+                size_t mark = offset + nodes[k].u.text.marks[m];
+                g_array_append_val(marks, mark);
+            }
+        }
+        if (k - i < 2) {
+            i = MAX(k, i + 1);
+            continue;
+        }
+        text_run *run = g_new0(text_run, 1);
+        run->len = text->len;
+        run->text = g_strndup(text->str, text->len);
+        run->n_marks = marks->len;
+        run->marks = g_memdup2(marks->data, marks->len * sizeof(size_t));
+        run->n_nodes = k - i;
+        if (nodes[i].kind == NODE_TEXT)
+            nodes[i].u.text.run = run;
+        else
+            nodes[i].u.translate.run = run;
+        i = k;
+    }
+    g_string_free(text, TRUE);
+    g_array_free(marks, TRUE);
+}
+
 /* Compiles @text (@len bytes, NUL-terminated) into a template named @name,
  * the parts of its names interned in @names. */
 static vt_status compile(GStringChunk *names, const char *name, const char *text, size_t len,
@@ -692,6 +779,7 @@ static vt_status compile(GStringChunk *names, const char *name, const char *text
     if (st == VT_OK) {
         tpl->n_nodes = p.levels[0]->len;
         tpl->nodes = (node *)(void *)g_array_free(p.levels[0], FALSE);
+        add_runs(tpl->nodes, tpl->n_nodes);
         *ret_tpl = tpl;
         return VT_OK;
     }
@@ -1113,21 +1201,23 @@ static vt_status emit_value(render_state *rs, const json_t *value, gboolean esca
     return VT_OK;
 }
 
-static vt_status emit_text(render_state *rs, const node *nd, size_t indent_off, size_t indent_len)
+/* Text with the offsets where its lines begin, @marks: the indentation
+ * (@indent_len bytes of rs->indent at @indent_off) is written at each. */
+static vt_status emit_marked(render_state *rs, const char *text, size_t len, const size_t *marks,
+                             size_t n_marks, size_t indent_off, size_t indent_len)
 {
-    if (indent_len == 0 || nd->u.text.n_marks == 0)
-        return emit(rs, nd->u.text.text, nd->u.text.len);
+    if (indent_len == 0 || n_marks == 0)
+        return emit(rs, text, len);
 
     size_t done = 0;
     vt_status st;
-    for (size_t i = 0; i < nd->u.text.n_marks; i++) {
-        size_t mark = nd->u.text.marks[i];
-        if ((st = emit(rs, nd->u.text.text + done, mark - done)) != VT_OK ||
+    for (size_t i = 0; i < n_marks; i++) {
+        if ((st = emit(rs, text + done, marks[i] - done)) != VT_OK ||
             (st = emit(rs, rs->indent->str + indent_off, indent_len)) != VT_OK)
             return st;
-        done = mark;
+        done = marks[i];
     }
-    return emit(rs, nd->u.text.text + done, nd->u.text.len - done);
+    return emit(rs, text + done, len - done);
 }
 
 /* json_object_getn(@object, @part), through the render's cache. */
@@ -1254,6 +1344,12 @@ static void push(render_state *rs, const json_t *value)
 static vt_status render_nodes(render_state *rs, const template *tpl, const node *nodes, size_t n,
                               size_t indent_off, size_t indent_len);
 
+static vt_status emit_run(render_state *rs, const text_run *run, size_t indent_off,
+                         size_t indent_len)
+{
+    return emit_marked(rs, run->text, run->len, run->marks, run->n_marks, indent_off, indent_len);
+}
+
 static vt_status too_many_steps(const template *tpl, guint line)
 {
     return vt_error_set(VT_ERR_LIMIT, "%s:%u: rendering stopped after %u steps", tpl->origin, line,
@@ -1335,12 +1431,19 @@ static vt_status render_nodes(render_state *rs, const template *tpl, const node 
     if (n > VT_TEMPLATE_MAX_STEPS - rs->steps)
         return too_many_steps(tpl, nodes[0].line);
     rs->steps += n;
+    const gboolean runs = !rs->translate;
 
     for (const node *nd = nodes, *end = nodes + n; nd < end; nd++) {
         vt_status st = VT_OK;
         switch (nd->kind) {
         case NODE_TEXT:
-            st = emit_text(rs, nd, indent_off, indent_len);
+            if (runs && nd->u.text.run) {
+                st = emit_run(rs, nd->u.text.run, indent_off, indent_len);
+                nd += nd->u.text.run->n_nodes - 1;
+                break;
+            }
+            st = emit_marked(rs, nd->u.text.text, nd->u.text.len, nd->u.text.marks,
+                             nd->u.text.n_marks, indent_off, indent_len);
             break;
         case NODE_VAR:
         case NODE_RAW:
@@ -1354,6 +1457,11 @@ static vt_status render_nodes(render_state *rs, const template *tpl, const node 
             st = render_partial(rs, tpl, nd, indent_off, indent_len);
             break;
         case NODE_TRANSLATE:
+            if (runs && nd->u.translate.run) {
+                st = emit_run(rs, nd->u.translate.run, indent_off, indent_len);
+                nd += nd->u.translate.run->n_nodes - 1;
+                break;
+            }
             st = emit_translated(rs, nd);
             break;
         }
