@@ -1220,21 +1220,31 @@ static vt_status emit_marked(render_state *rs, const char *text, size_t len, con
     return emit(rs, text + done, len - done);
 }
 
+/* object_get() when @e (entry @i) does not hold the lookup: a lookup of
+ * jansson's, remembered. Out of line, so that the usual case is a few
+ * instructions in lookup(). */
+static G_GNUC_NO_INLINE const json_t *object_get_miss(render_state *rs, lookup_entry *e, size_t i,
+                                                      const json_t *object, const name_part *part)
+{
+    rs->cached[i / 64] |= G_GUINT64_CONSTANT(1) << (i % 64);
+    e->object = object;
+    e->key = part->text;
+    e->value = json_object_getn(object, part->text, part->len);
+    return e->value;
+}
+
 /* json_object_getn(@object, @part), through the render's cache. */
-static const json_t *object_get(render_state *rs, const json_t *object, const name_part *part)
+static inline const json_t *object_get(render_state *rs, const json_t *object,
+                                       const name_part *part)
 {
     guint64 h = ((guint64)(uintptr_t)object ^ ((guint64)(uintptr_t)part->text << 7)) *
                 G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
     size_t i = h >> (64 - LOOKUP_CACHE_BITS);
     lookup_entry *e = &rs->cache[i];
-    guint64 bit = G_GUINT64_CONSTANT(1) << (i % 64);
-    if (!(rs->cached[i / 64] & bit) || e->object != object || e->key != part->text) {
-        rs->cached[i / 64] |= bit;
-        e->object = object;
-        e->key = part->text;
-        e->value = json_object_getn(object, part->text, part->len);
-    }
-    return e->value;
+    if (G_LIKELY((rs->cached[i / 64] >> (i % 64) & 1) && e->object == object &&
+                 e->key == part->text))
+        return e->value;
+    return object_get_miss(rs, e, i, object, part);
 }
 
 static const json_t *lookup(render_state *rs, const name_path *path)
