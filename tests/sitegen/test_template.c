@@ -104,11 +104,11 @@ static void assert_fails(const char *tpl, vt_status expected_status, const char 
 /* ------------------------------------------------------------------ */
 /* Golden cases */
 
-static const char *no_translation(const char *msgid, void *data)
+/* A translator that gives @data for every text (NULL: no translation). */
+static const char *translate_to(const char *msgid, void *data)
 {
     (void)msgid;
-    (void)data;
-    return NULL;
+    return data;
 }
 
 static void test_golden(gconstpointer user_data)
@@ -154,7 +154,7 @@ static void test_golden(gconstpointer user_data)
         /* A translator without translations: interface text is rendered
          * node by node, not in the rows joined for renders without one. */
         g_string_truncate(out, 0);
-        g_assert_cmpint(vt_template_render_translated(set, "template", data, no_translation, NULL,
+        g_assert_cmpint(vt_template_render_translated(set, "template", data, translate_to, NULL,
                                                       out), ==, VT_OK);
         g_assert_cmpstr(out->str, ==, expected);
     } else {
@@ -703,6 +703,63 @@ static void test_escaping_limit(void)
     vt_template_set_free(set);
 }
 
+/* Translations are scanned for placeholders and bytes to escape when
+ * rendered; each pair is a translation and what the 9146228 engine made of
+ * it: unpaired braces, names it lacks, dotted names, specials next to
+ * braces, non-ASCII. */
+static void test_translations(void)
+{
+    static const struct {
+        const char *translation, *expected;
+    } cases[] = {
+        { "plain text", "[plain text]" },
+        { "{a}", "[&lt;A&gt;]" },
+        { "x{a}y", "[x&lt;A&gt;y]" },
+        { "{a}{a}", "[&lt;A&gt;&lt;A&gt;]" },
+        { "{b.c} and {b.missing} and {b.c.deeper}", "[C&amp; and {b.missing} and {b.c.deeper}]" },
+        { "{missing}", "[{missing}]" },
+        { "{a", "[{a]" },
+        { "a}", "[a}]" },
+        { "}{a}", "[}&lt;A&gt;]" },
+        { "{a{b}", "[{a{b}]" },
+        { "{{a}}", "[{{a}}]" },
+        { "&{a}&", "[&amp;&lt;A&gt;&amp;]" },
+        { "<{n}>", "[&lt;3&gt;]" },
+        { "'{b}' '{list}'", "[&#39;&#39; &#39;&#39;]" },
+        { "{}", "[{}]" },
+        { "{.}", "[{.}]" },
+        { "tail {", "[tail {]" },
+        { "\303\251{a}\303\274 \342\200\223 \302\275",
+          "[\303\251&lt;A&gt;\303\274 \342\200\223 \302\275]" },
+        { "\"quoted\" & 'single' <tag>",
+          "[&quot;quoted&quot; &amp; &#39;single&#39; &lt;tag&gt;]" },
+        { "{n}{n}{n}", "[333]" },
+        { " { a } ", "[ { a } ]" },
+        { "{a}}{a", "[&lt;A&gt;}{a]" },
+        { "{a & <b>", "[{a &amp; &lt;b&gt;]" },
+        { "it's {a} & {", "[it&#39;s &lt;A&gt; &amp; {]" },
+        { "&{", "[&amp;{]" },
+        { "{&}", "[{&amp;}]" },
+        { "{a}&{", "[&lt;A&gt;&amp;{]" },
+    };
+    vt_template_set *set = NULL;
+    vt_template_set_new(&set);
+    g_assert_cmpint(vt_template_set_add(set, "t", "[{{_ x}}]", NULL), ==, VT_OK);
+    json_t *data =
+        parse_json("{\"a\": \"<A>\", \"b\": {\"c\": \"C&\"}, \"n\": 3, \"list\": [1]}");
+    GString *out = g_string_new(NULL);
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_string_truncate(out, 0);
+        g_assert_cmpint(vt_template_render_translated(set, "t", data, translate_to,
+                                                      (void *)cases[i].translation, out),
+                        ==, VT_OK);
+        g_assert_cmpstr(out->str, ==, cases[i].expected);
+    }
+    g_string_free(out, TRUE);
+    json_decref(data);
+    vt_template_set_free(set);
+}
+
 /* A render remembers its lookups in a table of 1024 entries: many more
  * objects and names than that must still give what fresh lookups give. */
 static void test_many_lookups(void)
@@ -817,6 +874,7 @@ int main(int argc, char **argv)
     g_test_add_func("/template/embedded-nul", test_embedded_nul);
     g_test_add_func("/template/escaping", test_escaping);
     g_test_add_func("/template/escaping-limit", test_escaping_limit);
+    g_test_add_func("/template/translations", test_translations);
     g_test_add_func("/template/many-lookups", test_many_lookups);
     g_test_add_func("/template/threads", test_threads);
     int rc = g_test_run();
