@@ -27,6 +27,13 @@ static const json_t *fixed_data(void)
     return value;
 }
 
+static const char *no_translation(const char *msgid, void *data)
+{
+    (void)msgid;
+    (void)data;
+    return NULL;
+}
+
 static void exercise(const char *text)
 {
     vt_template_set *set = NULL;
@@ -36,9 +43,17 @@ static void exercise(const char *text)
     if (vt_template_set_add(set, "t", text, "fuzz.mustache") == VT_OK &&
         vt_template_set_add(set, "self", text, "self.mustache") == VT_OK) {
         GString *out = g_string_new("prefix");
-        if (vt_template_render(set, "t", fixed_data(), out) != VT_OK &&
-            strcmp(out->str, "prefix") != 0)
+        vt_status st = vt_template_render(set, "t", fixed_data(), out);
+        if (st != VT_OK && strcmp(out->str, "prefix") != 0)
             __builtin_trap();  /* a failed render must leave @out as it was */
+        /* A translator without translations renders node by node, not in
+         * the rows of text joined for renders without one: the same. */
+        GString *by_node = g_string_new("prefix");
+        if (vt_template_render_translated(set, "t", fixed_data(), no_translation, NULL, by_node) !=
+                st ||
+            !g_string_equal(out, by_node))
+            __builtin_trap();
+        g_string_free(by_node, TRUE);
         vt_template_render(set, "t", NULL, out);
         vt_template_set_check(set);
         g_string_free(out, TRUE);
