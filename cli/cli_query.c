@@ -21,7 +21,6 @@
 #include "vt_imagemove.h"
 #include "vt_indexer.h"
 #include "vt_mirror.h"
-#include "vt_sha256.h"
 #include "vt_site.h"
 #include "vt_meta.h"
 #include "vt_url.h"
@@ -657,7 +656,7 @@ int cli_verify(cli_context *ctx, int argc, char **argv)
         if (tty)
             fprintf(stderr, "\r\033[Kverifying %u/%u %s", i + 1, assets->len, a->id);
         char sum[VT_SHA256_HEX_LEN + 1];
-        if (vt_sha256_path(a->original, sum, NULL) != VT_OK) {
+        if (vt_file_sha256(a->original, sum, NULL) != VT_OK) {
             add_problem(problems, a, vt_error_message());
         } else if (strcmp(sum, a->sha256) != 0) {
             g_autofree char *msg = g_strdup_printf("%s has SHA-256 %s, recorded %s: the archived"

@@ -12,7 +12,51 @@
 #include "vt_beneath.h"
 #include "vt_name.h"
 
-#define COPY_CHUNK (1 << 20)
+#define HASH_CHUNK (1 << 20)
+
+vt_status vt_file_sha256_fd(int fd, const char *name, char ret_hex[VT_SHA256_HEX_LEN + 1],
+                            uint64_t *ret_size)
+{
+    GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+    guchar *buf = g_malloc(HASH_CHUNK);
+    uint64_t total = 0;
+    vt_status st = VT_OK;
+
+    for (;;) {
+        ssize_t n = read(fd, buf, HASH_CHUNK);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            st = vt_error_set_errno(VT_ERR_IO, errno, "cannot read %s", name);
+            break;
+        }
+        if (n == 0)
+            break;
+        g_checksum_update(sum, buf, (gssize)n);
+        total += (uint64_t)n;
+    }
+    if (st == VT_OK) {
+        g_strlcpy(ret_hex, g_checksum_get_string(sum), VT_SHA256_HEX_LEN + 1);
+        if (ret_size)
+            *ret_size = total;
+    }
+    g_free(buf);
+    g_checksum_free(sum);
+    return st;
+}
+
+vt_status vt_file_sha256(const char *path, char ret_hex[VT_SHA256_HEX_LEN + 1], uint64_t *ret_size)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return vt_error_set_errno(errno == ENOENT ? VT_ERR_NOT_FOUND : VT_ERR_IO, errno,
+                                  "cannot open %s", path);
+    /* Reading ahead in big strides is what a whole-file hash wants. */
+    posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    vt_status st = vt_file_sha256_fd(fd, path, ret_hex, ret_size);
+    close(fd);
+    return st;
+}
 
 vt_status vt_file_mkdirs(const char *path)
 {
@@ -82,8 +126,8 @@ static vt_status copy_fd(int in, int out, const char *src, const char *dst)
             continue;
         }
         if (!buf)
-            buf = g_malloc(COPY_CHUNK);
-        n = read(in, buf, COPY_CHUNK);
+            buf = g_malloc(HASH_CHUNK);
+        n = read(in, buf, HASH_CHUNK);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {

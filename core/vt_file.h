@@ -1,8 +1,8 @@
 /* vt_file.h: the file operations vitrine's fixity promise rests on.
  *
- * Copying with fsync, durable moves, atomic writes and free-name picking
- * (the originals' SHA-256 is vt_sha256's). Used by the pipeline's worker
- * threads (archive, quarantine) and by anything that publishes a file
+ * Streaming SHA-256, copying with fsync, durable moves, atomic writes and
+ * free-name picking. Used by the pipeline's worker threads (archive,
+ * quarantine), by `vitrine verify`, and by anything that publishes a file
  * that a reader must never see half-written. All functions are thread-safe
  * (they share no state) and set the vt_error message on failure, naming
  * the path.
@@ -25,6 +25,16 @@
 #include <stdint.h>
 
 #include "vt_error.h"
+
+#define VT_SHA256_HEX_LEN 64
+
+/* Streams @fd from its current offset to the end. @ret_hex gets 64
+ * lowercase hex digits and a NUL. */
+vt_status vt_file_sha256_fd(int fd, const char *name_for_errors, char ret_hex[VT_SHA256_HEX_LEN + 1],
+                            uint64_t *ret_size);
+
+/* Opens @path without following a final symbolic link and hashes it. */
+vt_status vt_file_sha256(const char *path, char ret_hex[VT_SHA256_HEX_LEN + 1], uint64_t *ret_size);
 
 /* Creates @path and its missing parents (mode 0750). */
 vt_status vt_file_mkdirs(const char *path);

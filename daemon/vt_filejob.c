@@ -285,7 +285,7 @@ static vt_status work_hash(vt_filejob *j, const vt_config *cfg)
         j->hard_linked = true;
     } else {
         posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-        s = vt_sha256_fd(fd, src.shown, j->sha256, &j->size);
+        s = vt_file_sha256_fd(fd, src.shown, j->sha256, &j->size);
         struct stat after;
         if (s == VT_OK &&
             (fstat(fd, &after) != 0 || after.st_size != st.st_size ||
@@ -313,7 +313,7 @@ static vt_status verify_copy(int dirfd, const char *name, const char *shown, con
         return vt_error_set_errno(errno == ENOENT ? VT_ERR_NOT_FOUND : VT_ERR_IO, errno,
                                   "cannot open %s", shown);
     posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-    vt_status s = vt_sha256_fd(fd, shown, sum, NULL);
+    vt_status s = vt_file_sha256_fd(fd, shown, sum, NULL);
     close(fd);
     if (s != VT_OK)
         return s;

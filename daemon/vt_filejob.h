@@ -35,7 +35,6 @@
 #include "vt_config.h"
 #include "vt_error.h"
 #include "vt_file.h"
-#include "vt_sha256.h"
 
 typedef enum {
     VT_FILEJOB_HASH,        /* path -> sha256, size; or is_symlink / vanished / changed */

@@ -9,7 +9,6 @@
 #include "vt_imagemove.h"
 #include "vt_name.h"
 #include "vt_pipeline_private.h"
-#include "vt_sha256.h"
 #include "vt_terms.h"
 
 #define ID_MIN_LEN 16   /* hex digits of an asset id; more only on a collision */

@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include "vt_file.h"
-#include "vt_sha256.h"
 
 static char *tmp;
 
@@ -21,7 +20,7 @@ static void test_sha256(void)
     g_assert_true(g_file_set_contents(path, "abc", 3, NULL));
     char hex[VT_SHA256_HEX_LEN + 1];
     uint64_t size = 0;
-    g_assert_cmpint(vt_sha256_path(path, hex, &size), ==, VT_OK);
+    g_assert_cmpint(vt_file_sha256(path, hex, &size), ==, VT_OK);
     g_assert_cmpstr(hex, ==, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     g_assert_cmpuint(size, ==, 3);
 
@@ -33,18 +32,18 @@ static void test_sha256(void)
         data[i] = (char)(i * 7);
     g_assert_true(g_file_set_contents(big, data, (gssize)n, NULL));
     g_autofree char *expected = g_compute_checksum_for_data(G_CHECKSUM_SHA256, (guchar *)data, n);
-    g_assert_cmpint(vt_sha256_path(big, hex, &size), ==, VT_OK);
+    g_assert_cmpint(vt_file_sha256(big, hex, &size), ==, VT_OK);
     g_assert_cmpstr(hex, ==, expected);
     g_assert_cmpuint(size, ==, n);
 
     g_autofree char *missing = in_tmp("missing");
-    g_assert_cmpint(vt_sha256_path(missing, hex, NULL), ==, VT_ERR_NOT_FOUND);
+    g_assert_cmpint(vt_file_sha256(missing, hex, NULL), ==, VT_ERR_NOT_FOUND);
     g_assert_nonnull(strstr(vt_error_message(), missing));
 
     /* Never through a symbolic link. */
     g_autofree char *link = in_tmp("link");
     g_assert_cmpint(symlink(path, link), ==, 0);
-    g_assert_cmpint(vt_sha256_path(link, hex, NULL), ==, VT_ERR_IO);
+    g_assert_cmpint(vt_file_sha256(link, hex, NULL), ==, VT_ERR_IO);
 }
 
 static void test_copy_and_move(void)

@@ -11,7 +11,6 @@
 #include "vt_asset.h"
 #include "vt_file.h"
 #include "vt_pipeline.h"
-#include "vt_sha256.h"
 #include "vt_store.h"
 
 typedef struct {
@@ -155,7 +154,7 @@ static void test_outcomes(fixture *f, gconstpointer data)
             g_assert_true(g_file_test(x->image, G_FILE_TEST_IS_REGULAR));
             g_assert_true(g_file_test(x->original, G_FILE_TEST_IS_REGULAR));
             char sum[VT_SHA256_HEX_LEN + 1];
-            g_assert_cmpint(vt_sha256_path(x->original, sum, NULL), ==, VT_OK);
+            g_assert_cmpint(vt_file_sha256(x->original, sum, NULL), ==, VT_OK);
             g_assert_cmpstr(sum, ==, x->sha256);
             if (strcmp(x->source, "2019.12345_front.jpg") == 0) {
                 g_assert_cmpstr(x->intervention, ==, "2019.12345");
@@ -247,7 +246,7 @@ static void test_resume_archiving(fixture *f, gconstpointer data)
     g_autofree char *src = g_build_filename(f->hot, "2020.00001.jpg", NULL);
     make_image(src, 100, 80);
     vt_asset *a = vt_asset_new();
-    g_assert_cmpint(vt_sha256_path(src, a->sha256, &a->size), ==, VT_OK);
+    g_assert_cmpint(vt_file_sha256(src, a->sha256, &a->size), ==, VT_OK);
     a->id = g_strndup(a->sha256, 16);
     a->department = g_strdup("photo");
     a->source = g_strdup("2020.00001.jpg");
@@ -282,7 +281,7 @@ static void test_resume_converting(fixture *f, gconstpointer data)
     g_autofree char *odir = g_path_get_dirname(a->original);
     g_assert_cmpint(vt_file_mkdirs(odir), ==, VT_OK);
     make_image(a->original, 90, 90);
-    g_assert_cmpint(vt_sha256_path(a->original, a->sha256, &a->size), ==, VT_OK);
+    g_assert_cmpint(vt_file_sha256(a->original, a->sha256, &a->size), ==, VT_OK);
     a->id = g_strndup(a->sha256, 16);
     a->department = g_strdup("photo");
     a->source = g_strdup("x.jpg");
