@@ -41,30 +41,32 @@ char *vt_url_image_service(const vt_config *c, const char *id, vt_visibility whe
     return g_strconcat(base, "/", id, NULL);
 }
 
+char *vt_url_image_size(const char *service, bool fit, int width, int height)
+{
+    GString *url = g_string_new(service);
+    char digits[VT_JSONOUT_INTEGER_MAX];
+    size_t len;
+    g_string_append(url, fit ? "/full/!" : "/full/");
+    const char *text = vt_jsonout_integer(width, digits, &len);
+    g_string_append_len(url, text, (gssize)len);
+    g_string_append_c(url, ',');
+    text = vt_jsonout_integer(height, digits, &len);
+    g_string_append_len(url, text, (gssize)len);
+    g_string_append(url, "/0/default.jpg");
+    return g_string_free(url, FALSE);
+}
+
 char *vt_url_thumbnail(const vt_config *c, const char *id, vt_visibility where, int width,
                        int height)
 {
     g_autofree char *service = vt_url_image_service(c, id, where);
     if (!service)
         return NULL;
-    int w = width, h = height;
-    const char *bang = "";
-    if (c->server != VT_SERVER_STATIC || width <= 0 || height <= 0) {
-        w = h = c->thumbnail_size;
-        bang = "!";   /* fit inside, keeping the aspect ratio */
-    }
-    GString *url = g_string_new(service);
-    char digits[VT_JSONOUT_INTEGER_MAX];
-    size_t len;
-    g_string_append(url, "/full/");
-    g_string_append(url, bang);
-    const char *text = vt_jsonout_integer(w, digits, &len);
-    g_string_append_len(url, text, (gssize)len);
-    g_string_append_c(url, ',');
-    text = vt_jsonout_integer(h, digits, &len);
-    g_string_append_len(url, text, (gssize)len);
-    g_string_append(url, "/0/default.jpg");
-    return g_string_free(url, FALSE);
+    /* Static with a listed size: that size; else fit inside T x T,
+     * keeping the aspect ratio. */
+    if (c->server == VT_SERVER_STATIC && width > 0 && height > 0)
+        return vt_url_image_size(service, false, width, height);
+    return vt_url_image_size(service, true, c->thumbnail_size, c->thumbnail_size);
 }
 
 char *vt_url_page(const vt_config *c, const char *id)

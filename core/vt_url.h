@@ -50,6 +50,11 @@ bool vt_url_id_valid(const char *id);
 
 char *vt_url_image_service(const vt_config *c, const char *id, vt_visibility where);
 
+/* The whole image of @service as a JPEG of @width x @height
+ * ("SERVICE/full/W,H/0/default.jpg"), or scaled to fit inside them when
+ * @fit ("!W,H", never enlarged). Caller frees. */
+char *vt_url_image_size(const char *service, bool fit, int width, int height);
+
 /* @width and @height (both > 0) are used by server=static only: one of the
  * sizes listed in the asset's info.json (vt_url_static_thumbnail_size).
  * With static and no size (0), the !T,T form is returned: a level-0 server

@@ -427,10 +427,9 @@ static json_t *downloads_json(const vt_site_tree *t, const vt_asset *a)
     int side = MIN(size, MAX(a->width, a->height));
     int w, h;
     vt_url_fit(a->width, a->height, size, &w, &h);
-    g_autofree char *url =
-        c->server == VT_SERVER_STATIC
-            ? with_numbers(service, "/full/", w, ",", h, "/0/default.jpg")
-            : with_numbers(service, "/full/!", side, ",", side, "/0/default.jpg");
+    g_autofree char *url = c->server == VT_SERVER_STATIC
+                               ? vt_url_image_size(service, false, w, h)
+                               : vt_url_image_size(service, true, side, side);
     g_autofree char *label = with_numbers("JPEG, ", "", w, " x ", h, " pixels");
     json_t *list = json_array();
     json_array_append_new(list, vt_jsonbuild_object("label", vt_jsonbuild_text(label), "url",

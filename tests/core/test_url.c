@@ -63,6 +63,15 @@ static void test_fit(void)
     g_assert_cmpint(h, ==, 1);
 }
 
+/* The IIIF size request both the thumbnails and the download links use. */
+static void test_image_size(void)
+{
+    g_autofree char *exact = vt_url_image_size("https://i.example.org/iiif/3/ab12", false, 640, 480);
+    g_assert_cmpstr(exact, ==, "https://i.example.org/iiif/3/ab12/full/640,480/0/default.jpg");
+    g_autofree char *fit = vt_url_image_size("https://i.example.org/iiif/3/ab12", true, 2000, 2000);
+    g_assert_cmpstr(fit, ==, "https://i.example.org/iiif/3/ab12/full/!2000,2000/0/default.jpg");
+}
+
 static void test_cantaloupe(void)
 {
     vt_config *c = load("cantaloupe", "/srv/iiif");
@@ -211,6 +220,7 @@ int main(int argc, char **argv)
     g_test_add_func("/url/id", test_id);
     g_test_add_func("/url/internal", test_internal);
     g_test_add_func("/url/fit", test_fit);
+    g_test_add_func("/url/image-size", test_image_size);
     g_test_add_func("/url/cantaloupe", test_cantaloupe);
     g_test_add_func("/url/iipsrv", test_iipsrv);
     g_test_add_func("/url/static", test_static);
